@@ -1,0 +1,124 @@
+import { type Command, Option } from 'commander';
+import { createCluster } from '../cluster/create.js';
+import { destroyCluster, startCluster, stopCluster } from '../cluster/lifecycle.js';
+import { clusterStatus } from '../cluster/status.js';
+import { UsageError } from '../errors.js';
+import { parseConfigEntry } from '../nodes/config.js';
+import { renderCreate, renderDestroy, renderStart, renderStatus, renderStop } from '../ui/render-cluster.js';
+import { type Context, resolveTargets } from './context.js';
+import { anyIntArg, collect, intArg, portArg } from './options.js';
+import type { Action } from './action.js';
+
+interface CreateFlags {
+  masters: number;
+  replicas: number;
+  port: number;
+  bind: string;
+  nodeTimeout: number;
+  redisServer?: string;
+  config: string[];
+  force?: boolean;
+}
+
+/** Refuses --seed where the command needs processes redis-drill started. */
+function requireManaged(ctx: Context, command: string): void {
+  if (ctx.globals.seed) {
+    throw new UsageError(`cluster ${command} works on clusters redis-drill created, not on one attached with --seed`, {
+      hint: 'drop --seed and name the cluster with --cluster NAME',
+    });
+  }
+}
+
+export function registerCluster(program: Command, action: Action): void {
+  const cluster = program.command('cluster').description('create, inspect, stop, start and destroy a local Redis Cluster');
+
+  cluster
+    .command('create')
+    .description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)')
+    .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, 3)
+    .option('--replicas <n>', 'replicas per master', anyIntArg, 1)
+    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, 7000)
+    .option('--bind <address>', 'address every node binds to', '127.0.0.1')
+    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), 5000)
+    .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
+    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
+    .option('--force', 'destroy an existing cluster of the same name first')
+    .addHelpText('after', '\nExample:\n  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no')
+    .action(
+      action(async (ctx, flags: CreateFlags) => {
+        requireManaged(ctx, 'create');
+        const result = await createCluster({
+          cluster: ctx.globals.cluster,
+          stateDir: ctx.globals.stateDir,
+          masters: flags.masters,
+          replicas: flags.replicas,
+          port: flags.port,
+          bind: flags.bind,
+          nodeTimeoutMs: flags.nodeTimeout,
+          redisServer: flags.redisServer,
+          config: flags.config.map(parseConfigEntry),
+          force: Boolean(flags.force),
+          password: null,
+          signal: ctx.signal,
+          reporter: ctx.out.reporter(),
+        });
+        ctx.out.json({
+          cluster: result.cluster,
+          server: result.server,
+          nodeTimeoutMs: result.nodeTimeoutMs,
+          nodes: result.nodes,
+          elapsedMs: result.elapsedMs,
+        });
+        ctx.out.result(renderCreate(ctx.out.c, result));
+      }),
+    );
+
+  cluster
+    .command('status')
+    .description('a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down')
+    .action(
+      action(async (ctx) => {
+        const { name, targets, password } = await resolveTargets(ctx);
+        const result = await clusterStatus(name, targets, { timeoutMs: ctx.globals.timeout, password });
+        ctx.out.json(result);
+        ctx.out.result(renderStatus(ctx.out.c, result));
+      }),
+    );
+
+  cluster
+    .command('stop')
+    .description('stop every node of the cluster, keeping its data')
+    .action(
+      action(async (ctx) => {
+        requireManaged(ctx, 'stop');
+        const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result(renderStop(result));
+      }),
+    );
+
+  cluster
+    .command('start')
+    .description('start the stopped nodes again and wait for cluster_state:ok')
+    .action(
+      action(async (ctx) => {
+        requireManaged(ctx, 'start');
+        const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, signal: ctx.signal, reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result(renderStart(result));
+      }),
+    );
+
+  cluster
+    .command('destroy')
+    .description('stop every node and remove the cluster (safe to repeat)')
+    .option('--keep-data', 'keep the node directories (configs, data, logs)')
+    .action(
+      action(async (ctx, flags: { keepData?: boolean }) => {
+        requireManaged(ctx, 'destroy');
+        const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result(renderDestroy(result));
+      }),
+    );
+}

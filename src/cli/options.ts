@@ -1,0 +1,31 @@
+import { InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { type Address, parseAddress } from '../nodes/client.js';
+
+/** An argParser for commander backed by a zod schema: a bad value is a one-line usage error (exit 2). */
+function parser<T>(schema: z.ZodType<T>, expected: string): (value: string) => T {
+  return (value) => {
+    const r = schema.safeParse(value);
+    if (!r.success) throw new InvalidArgumentError(`expected ${expected}.`);
+    return r.data;
+  };
+}
+
+const integer = z.string().trim().regex(/^-?\d+$/).transform(Number);
+
+export const intArg = (min: number, max = Number.MAX_SAFE_INTEGER, expected = `an integer from ${min} to ${max}`) =>
+  parser(integer.pipe(z.number().int().min(min).max(max)), expected);
+
+/** Any integer: range checks that need a reason (e.g. at least 3 masters) happen in core code. */
+export const anyIntArg = parser(integer, 'an integer');
+
+export const portArg = intArg(1, 65535, 'a port number from 1 to 65535');
+
+export const addressArg = (value: string): Address => {
+  const a = parseAddress(value);
+  if (!a) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:7000.');
+  return a;
+};
+
+/** For repeatable options: collects every value in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -1,0 +1,175 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LocalHost } from '../hosts/local.js';
+import { NodePool } from '../nodes/pool.js';
+import { RedisNode } from '../nodes/redis-node.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type Reporter, silentReporter } from '../util/reporter.js';
+import { allSettledOrThrow } from '../util/wait.js';
+import { waitClusterHealthy } from './health.js';
+import { Hosts, nodeFor } from './runtime.js';
+import { type ClusterState, type NodeRecord, clusterDir, readState, writeState } from './state.js';
+
+export interface LifecycleOptions {
+  stateDir: string;
+  cluster: string;
+  signal?: AbortSignal;
+  reporter?: Reporter;
+  clock?: Clock;
+}
+
+export interface StopResult {
+  cluster: string;
+  /** Nodes this call stopped. */
+  stopped: string[];
+  /** Nodes that were not running already. */
+  notRunning: string[];
+}
+
+export interface DestroyResult extends StopResult {
+  removed: boolean;
+  dir: string;
+}
+
+/** The pid of a node's live process: the recorded one, else the pid file's; null when none is alive. */
+export async function livePid(node: RedisNode, recorded: number | null): Promise<number | null> {
+  for (const pid of [recorded, await node.readPid()]) {
+    if (pid !== null && (await node.processState(pid)) !== 'gone') return pid;
+  }
+  return null;
+}
+
+async function stopNodes(nodes: RedisNode[], pids: (number | null)[], stepTimeoutMs: number): Promise<Omit<StopResult, 'cluster'>> {
+  const outcomes = await allSettledOrThrow(nodes, async (n, i) => n.stop(await livePid(n, pids[i] ?? null), { stepTimeoutMs }));
+  return {
+    stopped: nodes.filter((_, i) => outcomes[i] === 'stopped').map((n) => n.label),
+    notRunning: nodes.filter((_, i) => outcomes[i] === 'not running').map((n) => n.label),
+  };
+}
+
+/**
+ * When the state file is unreadable, the node directories (named
+ * "<bind>-<port>") still say which processes to look for.
+ */
+async function recordsFromDirs(dir: string): Promise<NodeRecord[]> {
+  const nodesDir = path.join(dir, 'nodes');
+  const names = await readdir(nodesDir).catch(() => [] as string[]);
+  return names.flatMap((name) => {
+    const m = /^(.+)-(\d+)$/.exec(name);
+    return m ? [{ host: 'local', bind: m[1]!, port: Number(m[2]), busPort: Number(m[2]) + 10000, dir: path.join(nodesDir, name), pid: null }] : [];
+  });
+}
+
+/** Stops every process of the cluster (keeping its data) and records that in the state file. */
+export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
+  const state = await readState(o.stateDir, o.cluster);
+  const hosts = new Hosts();
+  try {
+    const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
+    const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
+      stopNodes(nodes, state.nodes.map((r) => r.pid), 3000),
+    );
+    state.nodes.forEach((r) => (r.pid = null));
+    await writeState(o.stateDir, state);
+    return { cluster: o.cluster, ...result };
+  } finally {
+    await hosts.dispose();
+  }
+}
+
+/**
+ * Stops everything and removes the cluster's directory (unless keepData).
+ * Idempotent: a missing cluster, an unreadable state file or processes that
+ * are already gone are not errors.
+ */
+export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean; fast?: boolean }): Promise<DestroyResult> {
+  const dir = clusterDir(o.stateDir, o.cluster);
+  const present = await stat(dir).then(() => true, () => false);
+  if (!present) return { cluster: o.cluster, stopped: [], notRunning: [], removed: false, dir };
+  let state: ClusterState | null = null;
+  try {
+    state = await readState(o.stateDir, o.cluster);
+  } catch {
+    state = null; // fall back to the node directories below
+  }
+  const hosts = new Hosts();
+  try {
+    const records = state?.nodes ?? (await recordsFromDirs(dir));
+    const nodes = records.map((r) =>
+      state ? nodeFor(hosts, state, r) : new RedisNode({ host: new LocalHost(), bind: r.bind, port: r.port, dir: r.dir, serverPath: 'redis-server', password: null }),
+    );
+    const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
+      stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
+    );
+    if (!o.keepData) {
+      await hosts.get('local').remove(dir);
+    } else if (state) {
+      state.nodes.forEach((r) => (r.pid = null));
+      await writeState(o.stateDir, state);
+    }
+    return { cluster: o.cluster, ...result, removed: !o.keepData, dir };
+  } finally {
+    await hosts.dispose();
+  }
+}
+
+export interface StartResult {
+  cluster: string;
+  started: string[];
+  alreadyRunning: string[];
+  elapsedMs: number;
+}
+
+/**
+ * Starts the cluster's stopped nodes again from their own config and
+ * nodes.conf, then waits until every node reports cluster_state:ok and every
+ * replica's link is up. Nodes this call started are stopped again if it fails.
+ */
+export async function startCluster(o: LifecycleOptions & { timeoutMs?: number }): Promise<StartResult> {
+  const clock = o.clock ?? systemClock;
+  const reporter = o.reporter ?? silentReporter;
+  const t0 = clock.now();
+  const state = await readState(o.stateDir, o.cluster);
+  const hosts = new Hosts();
+  const pool = new NodePool({ timeoutMs: 2000, password: state.password });
+  const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
+  const startedHere: number[] = [];
+  try {
+    const pids = await Promise.all(nodes.map((n, i) => livePid(n, state.nodes[i]!.pid)));
+    const toStart = nodes.map((_, i) => i).filter((i) => pids[i] === null);
+    await reporter.step(`Starting ${toStart.length} of ${nodes.length} nodes`, async () => {
+      const results = await Promise.allSettled(toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, signal: o.signal, clock })));
+      results.forEach((r, k) => {
+        const i = toStart[k]!;
+        if (r.status === 'fulfilled') {
+          pids[i] = r.value;
+          startedHere.push(i);
+        }
+      });
+      state.nodes.forEach((r, i) => (r.pid = pids[i] ?? null));
+      await writeState(o.stateDir, state);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+    await reporter.step('Waiting for cluster_state:ok and replica links', () => waitClusterHealthy(nodes.map((n) => n.address), pool, {
+      timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs,
+      clock,
+      signal: o.signal,
+    }));
+    return {
+      cluster: o.cluster,
+      started: startedHere.map((i) => nodes[i]!.label),
+      alreadyRunning: nodes.filter((_, i) => !startedHere.includes(i)).map((n) => n.label),
+      elapsedMs: Math.round(clock.now() - t0),
+    };
+  } catch (e) {
+    await pool.close();
+    await Promise.allSettled(startedHere.map((i) => nodes[i]!.stop(state.nodes[i]!.pid, { stepTimeoutMs: 1000 })));
+    state.nodes.forEach((r, i) => startedHere.includes(i) && (r.pid = null));
+    await writeState(o.stateDir, state).catch(() => undefined);
+    throw e;
+  } finally {
+    await pool.close();
+    await hosts.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+import type { SlotRange } from './slots.js';
+import { normalizeRanges } from './slots.js';
+
+export type Role = 'master' | 'replica';
+
+/** One line of CLUSTER NODES, in Redis's own terms. */
+export interface ClusterNodeEntry {
+  id: string;
+  host: string;
+  port: number;
+  busPort: number;
+  /** The announced hostname (Redis 7+ "ip:port@cport,hostname"), if any. */
+  hostname: string | null;
+  flags: string[];
+  myself: boolean;
+  role: Role;
+  masterId: string | null;
+  pingSentMs: number;
+  pongRecvMs: number;
+  configEpoch: number;
+  linkState: 'connected' | 'disconnected';
+  slots: SlotRange[];
+  /** Slots being migrated ([slot->-target]) or imported ([slot-<-source]). */
+  migrating: { slot: number; to: string }[];
+  importing: { slot: number; from: string }[];
+}
+
+export class ClusterNodesParseError extends Error {}
+
+/** Parses `host:port@cport[,hostname]`; the host may be empty (not yet known) or IPv6. */
+export function parseNodeAddress(field: string): { host: string; port: number; busPort: number; hostname: string | null } {
+  const [addr = '', hostname = null] = field.split(',', 2);
+  const at = addr.indexOf('@');
+  const hostPort = at >= 0 ? addr.slice(0, at) : addr;
+  const colon = hostPort.lastIndexOf(':');
+  if (colon < 0) throw new ClusterNodesParseError(`bad node address "${field}"`);
+  const port = Number(hostPort.slice(colon + 1));
+  const busPort = at >= 0 ? Number(addr.slice(at + 1)) : port + 10000;
+  if (!Number.isInteger(port) || !Number.isInteger(busPort)) {
+    throw new ClusterNodesParseError(`bad node address "${field}"`);
+  }
+  return { host: hostPort.slice(0, colon), port, busPort, hostname: hostname || null };
+}
+
+export function parseClusterNodesLine(line: string): ClusterNodeEntry {
+  const f = line.trim().split(/\s+/);
+  if (f.length < 8) throw new ClusterNodesParseError(`too few fields in CLUSTER NODES line "${line}"`);
+  const [id, address, flagField, master, pingSent, pongRecv, epoch, link, ...slotFields] = f as [
+    string, string, string, string, string, string, string, string, ...string[]
+  ];
+  const flags = flagField.split(',');
+  const slots: SlotRange[] = [];
+  const migrating: ClusterNodeEntry['migrating'] = [];
+  const importing: ClusterNodeEntry['importing'] = [];
+  for (const s of slotFields) {
+    const m = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(s);
+    if (m) {
+      const slot = Number(m[1]);
+      if (m[2] === '>') migrating.push({ slot, to: m[3]! });
+      else importing.push({ slot, from: m[3]! });
+      continue;
+    }
+    const r = /^(\d+)(?:-(\d+))?$/.exec(s);
+    if (!r) throw new ClusterNodesParseError(`bad slot field "${s}"`);
+    slots.push([Number(r[1]), Number(r[2] ?? r[1])]);
+  }
+  return {
+    id,
+    ...parseNodeAddress(address),
+    flags,
+    myself: flags.includes('myself'),
+    // Redis < 5 (and still the wire format in 7.0) says "slave".
+    role: flags.includes('slave') ? 'replica' : 'master',
+    masterId: master === '-' ? null : master,
+    pingSentMs: Number(pingSent),
+    pongRecvMs: Number(pongRecv),
+    configEpoch: Number(epoch),
+    linkState: link === 'connected' ? 'connected' : 'disconnected',
+    slots: normalizeRanges(slots),
+    migrating,
+    importing,
+  };
+}
+
+/** Parses the whole CLUSTER NODES reply (blank lines ignored). */
+export function parseClusterNodes(text: string): ClusterNodeEntry[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(parseClusterNodesLine);
+}
+
+export function nodeKey(n: { host: string; port: number }): string {
+  return `${n.host}:${n.port}`;
+}
+
+export function isFailing(n: ClusterNodeEntry): boolean {
+  return n.flags.includes('fail') || n.flags.includes('fail?');
+}
+
+/** Parses "key:value" lines of INFO / CLUSTER INFO into a map. */
+export function parseInfo(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '' || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ClusterNotFoundError, EnvironmentError, UsageError } from '../errors.js';
+
+/**
+ * The state file, <state-dir>/<cluster>/cluster.json: every process the
+ * cluster has, so later commands (and `cluster destroy`) can find them.
+ */
+const nodeRecordSchema = z.object({
+  /** Which host runs it: "local" for this machine. */
+  host: z.string(),
+  bind: z.string(),
+  port: z.number().int().min(1).max(65535),
+  busPort: z.number().int().min(1).max(65535),
+  dir: z.string(),
+  pid: z.number().int().positive().nullable(),
+});
+
+const stateSchema = z.object({
+  schemaVersion: z.literal(1),
+  name: z.string(),
+  createdAt: z.string(),
+  server: z.object({ path: z.string(), flavor: z.enum(['redis', 'valkey']), version: z.string() }),
+  nodeTimeoutMs: z.number().int().positive(),
+  masters: z.number().int().positive(),
+  replicas: z.number().int().nonnegative(),
+  password: z.string().nullable(),
+  nodes: z.array(nodeRecordSchema),
+});
+
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+export type ClusterState = z.infer<typeof stateSchema>;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function validateClusterName(name: string): string {
+  if (!NAME.test(name)) {
+    throw new UsageError(`bad cluster name "${name}"`, { hint: 'use letters, digits, "-", "_" or "." (at most 64), e.g. --cluster lab1' });
+  }
+  return name;
+}
+
+export function clusterDir(stateDir: string, name: string): string {
+  return path.resolve(stateDir, validateClusterName(name));
+}
+
+export function statePath(stateDir: string, name: string): string {
+  return path.join(clusterDir(stateDir, name), 'cluster.json');
+}
+
+export function nodeDir(stateDir: string, name: string, bind: string, port: number): string {
+  return path.join(clusterDir(stateDir, name), 'nodes', `${bind}-${port}`);
+}
+
+/** Reads and validates the state file; a missing one means no such cluster. */
+export async function readState(stateDir: string, name: string): Promise<ClusterState> {
+  const file = statePath(stateDir, name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ClusterNotFoundError(name, path.resolve(stateDir));
+    throw new EnvironmentError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`, {
+      hint: `remove the cluster with: redis-drill cluster destroy --cluster ${name}`,
+    });
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${file}: ${issue.path.join('.') || '(top)'}: ${issue.message}`, {
+      hint: `the state file was changed by hand or by another version; remove the cluster with: redis-drill cluster destroy --cluster ${name}`,
+    });
+  }
+  return parsed.data;
+}
+
+/** Writes the state file atomically (temp file + rename), mode 0600: it may hold a password. */
+export async function writeState(stateDir: string, state: ClusterState): Promise<void> {
+  const file = statePath(stateDir, state.name);
+  await ensureDir(path.dirname(file));
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+/** Creates a directory, turning permission problems into an error the user can act on. */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EnvironmentError(`cannot create ${dir}: ${code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a directory' : (e as Error).message}`, {
+      hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)',
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import type { ProcessState } from '../hosts/host.js';
+import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
+import { type ClusterNodeEntry, type Role } from './nodes-parser.js';
+import { type NodeProbe, myselfOf, probeAll } from './probe.js';
+import type { SlotRange } from './slots.js';
+
+export interface StatusNode {
+  id: string | null;
+  host: string;
+  port: number;
+  /** Answered within the deadline. */
+  up: boolean;
+  /** Why it did not answer. */
+  error: string | null;
+  role: Role | null;
+  masterId: string | null;
+  /** host:port of its master, when known. */
+  master: string | null;
+  slots: SlotRange[];
+  /** The cluster bus link as the other nodes see it (majority). */
+  linkState: 'connected' | 'disconnected' | null;
+  /** Failure flags the other nodes hold for it: "fail?" (PFAIL) and "fail". */
+  flags: string[];
+  configEpoch: number | null;
+  dbsize: number | null;
+  /** Only for clusters redis-drill manages. */
+  pid: number | null;
+  process: ProcessState | null;
+}
+
+export interface StatusResult {
+  cluster: string;
+  /** cluster_state as the nodes that answered report it ("ok", "fail", or "unknown" if none answered). */
+  clusterState: string;
+  nodes: StatusNode[];
+}
+
+export interface StatusTarget extends Address {
+  pid?: number | null;
+  process?: ProcessState | null;
+}
+
+/** The entries other nodes hold for `addr` (not its own "myself" line). */
+function othersViewOf(probes: readonly NodeProbe[], addr: Address): ClusterNodeEntry[] {
+  return probes.flatMap((p) => (p.view ?? []).filter((n) => !n.myself && n.port === addr.port && (n.host === addr.host || n.host === '')));
+}
+
+/**
+ * Merges what every node says into one row per node. A node's own view
+ * gives its id, role, slots and epoch; for a node that is down, the others'
+ * view does. Flags and link state always come from the others: a node never
+ * marks itself as failing.
+ */
+export function mergeStatus(targets: readonly StatusTarget[], probes: readonly NodeProbe[]): StatusNode[] {
+  const byId = new Map<string, ClusterNodeEntry>();
+  for (const p of probes) for (const n of p.view ?? []) if (!byId.has(n.id) || n.myself) byId.set(n.id, n);
+
+  return targets.map((t, i) => {
+    const probe = probes[i]!;
+    const others = othersViewOf(probes, t);
+    const self = myselfOf(probe) ?? others[0] ?? null;
+    const connected = others.filter((n) => n.linkState === 'connected').length;
+    const flags = ['fail?', 'fail'].filter((f) => others.some((n) => n.flags.includes(f)));
+    const master = self?.masterId ? byId.get(self.masterId) : undefined;
+    return {
+      id: self?.id ?? null,
+      host: t.host,
+      port: t.port,
+      up: probe.up,
+      error: probe.error,
+      role: self?.role ?? null,
+      masterId: self?.masterId ?? null,
+      master: master ? formatAddress({ host: master.host || t.host, port: master.port }) : null,
+      slots: self?.slots ?? [],
+      linkState: others.length === 0 ? null : connected * 2 >= others.length ? 'connected' : 'disconnected',
+      flags,
+      configEpoch: self?.configEpoch ?? null,
+      dbsize: probe.dbsize,
+      pid: t.pid ?? null,
+      process: t.process ?? null,
+    };
+  });
+}
+
+export function overallState(probes: readonly NodeProbe[]): string {
+  const states = probes.filter((p) => p.up).map((p) => p.clusterInfo?.get('cluster_state') ?? 'unknown');
+  if (states.length === 0) return 'unknown';
+  return states.every((s) => s === 'ok') ? 'ok' : states.includes('fail') ? 'fail' : states[0]!;
+}
+
+export async function clusterStatus(cluster: string, targets: readonly StatusTarget[], options: ConnectOptions): Promise<StatusResult> {
+  const probes = await probeAll(targets, options);
+  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes) };
+}

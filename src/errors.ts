@@ -1,0 +1,148 @@
+/**
+ * Typed errors. Core code throws these; only src/cli turns them into text and
+ * exit codes (see DESIGN.md: 1 check failed, 2 bad usage/input, 3 environment,
+ * 130 interrupted).
+ */
+export type ExitCode = 0 | 1 | 2 | 3 | 130;
+
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  environment: 3,
+  interrupted: 130,
+} as const satisfies Record<string, ExitCode>;
+
+export abstract class DrillError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** What the user can do next; printed under the one-line reason. */
+  readonly hint: string | undefined;
+  /** Extra lines shown below the hint (e.g. the tail of a node's log). */
+  readonly details: string[];
+
+  constructor(message: string, options: { hint?: string; details?: string[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}
+
+/** Bad usage or bad input: an unknown node, an impossible option value. */
+export class UsageError extends DrillError {
+  readonly exitCode = EXIT.usage;
+}
+
+/** The environment is not as needed: binary missing, port taken, host unreachable. */
+export class EnvironmentError extends DrillError {
+  readonly exitCode = EXIT.environment;
+}
+
+/** The command ran, but what it checks did not happen (before the deadline). */
+export class CheckFailedError extends DrillError {
+  readonly exitCode = EXIT.checkFailed;
+}
+
+export class InterruptedError extends DrillError {
+  readonly exitCode = EXIT.interrupted;
+  constructor() {
+    super('interrupted');
+  }
+}
+
+export class PortInUseError extends EnvironmentError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly purpose: 'client' | 'cluster bus',
+  ) {
+    super(`${purpose} port ${port} on ${host} is already in use`, {
+      hint:
+        purpose === 'cluster bus'
+          ? `Redis Cluster also needs port+10000 (${port}) free; choose another base with --port`
+          : `stop whatever listens there (ss -ltnp 'sport = :${port}') or choose another base with --port`,
+    });
+  }
+}
+
+export class BinaryNotFoundError extends EnvironmentError {
+  constructor(readonly searched: string[]) {
+    super(`redis-server not found (looked for: ${searched.join(', ')})`, {
+      hint: 'install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or pass --redis-server PATH',
+    });
+  }
+}
+
+export class NodeStartError extends EnvironmentError {
+  constructor(
+    readonly address: string,
+    reason: string,
+    readonly logPath: string,
+    logTail: string[],
+  ) {
+    super(`redis-server ${address} failed to start: ${reason}`, {
+      hint: `its log was ${logPath}; the last lines follow`,
+      details: logTail,
+    });
+  }
+}
+
+export class ClusterExistsError extends UsageError {
+  constructor(
+    readonly cluster: string,
+    readonly dir: string,
+  ) {
+    super(`a cluster named "${cluster}" already exists in ${dir}`, {
+      hint: `destroy it first (redis-drill cluster destroy --cluster ${cluster}), pass --force to replace it, or pick another --cluster NAME`,
+    });
+  }
+}
+
+export class ClusterNotFoundError extends UsageError {
+  constructor(
+    readonly cluster: string,
+    readonly dir: string,
+  ) {
+    super(`no cluster named "${cluster}" in ${dir}`, {
+      hint: 'create one with: redis-drill cluster create (or attach to a running one with --seed HOST:PORT)',
+    });
+  }
+}
+
+/** A node did not answer in time, refused the connection, or rejected our password. */
+export class NodeUnreachableError extends EnvironmentError {
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(`${address} is unreachable: ${reason}`, options);
+  }
+}
+
+export class AuthError extends EnvironmentError {
+  constructor(readonly address: string, reason: string) {
+    super(`${address}: authentication failed (${reason})`, {
+      hint: 'pass the right password with --password or the REDISCLI_AUTH environment variable',
+    });
+  }
+}
+
+/** A wait-until loop ran past its deadline; `lastSeen` says what it saw instead. */
+export class DeadlineError extends CheckFailedError {
+  constructor(
+    readonly what: string,
+    readonly deadlineMs: number,
+    readonly lastSeen: string,
+  ) {
+    super(`${what} did not happen within ${deadlineMs} ms`, { details: [`last seen: ${lastSeen}`] });
+  }
+}
+
+export function isDrillError(e: unknown): e is DrillError {
+  return e instanceof DrillError;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,40 @@
+/**
+ * Where redis-server processes run. Local processes and (later) SSH hosts
+ * implement the same interface, so nodes and the cluster code never care which.
+ */
+export type Signal = 'KILL' | 'TERM' | 'STOP' | 'CONT';
+
+/** `stopped` is a SIGSTOPped (frozen) process; a zombie counts as `gone`. */
+export type ProcessState = 'running' | 'stopped' | 'gone';
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Host {
+  /** How the user names this host in messages: "local" or "user@address". */
+  readonly name: string;
+  exec(file: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** The first of `names` found on PATH (or as given, if it contains a slash), or null. */
+  which(names: readonly string[]): Promise<string | null>;
+  mkdir(path: string): Promise<void>;
+  /** Writes atomically (temp file + rename) with the given mode. */
+  writeFile(path: string, content: string, mode?: number): Promise<void>;
+  /** The file's text, or null when it does not exist. */
+  readFile(path: string): Promise<string | null>;
+  /** The last `maxBytes` of a file ('' when it does not exist). */
+  readTail(path: string, maxBytes: number): Promise<string>;
+  remove(path: string): Promise<void>;
+  /**
+   * The state of process `pid`. When `markers` are given the process's command
+   * line must contain one of them (e.g. ":7000"), so a recycled pid is never
+   * mistaken for our node.
+   */
+  processState(pid: number, markers?: readonly string[]): Promise<ProcessState>;
+  signal(pid: number, signal: Signal): Promise<void>;
+  /** Whether a TCP port can be bound on `address` (false: something listens there). */
+  portFree(address: string, port: number): Promise<boolean>;
+  dispose(): Promise<void>;
+}

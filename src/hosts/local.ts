@@ -1,0 +1,133 @@
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { execa } from 'execa';
+import { EnvironmentError } from '../errors.js';
+import type { ExecResult, Host, ProcessState, Signal } from './host.js';
+
+const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
+
+export class LocalHost implements Host {
+  readonly name = 'local';
+
+  async exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const r = await execa(file, args, {
+      reject: false,
+      timeout: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+      stdin: 'ignore',
+    });
+    if (r.timedOut) throw new EnvironmentError(`${file} did not finish within ${options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS} ms`);
+    if (r.failed && r.exitCode === undefined) {
+      throw new EnvironmentError(`could not run ${file}: ${r.shortMessage}`);
+    }
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  async which(names: readonly string[]): Promise<string | null> {
+    for (const name of names) {
+      const candidates = name.includes('/')
+        ? [path.resolve(name)]
+        : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, name));
+      for (const c of candidates) {
+        try {
+          await access(c, fsConstants.X_OK);
+          return c;
+        } catch {
+          // not here; keep looking
+        }
+      }
+    }
+    return null;
+  }
+
+  async mkdir(p: string): Promise<void> {
+    await mkdir(p, { recursive: true, mode: 0o700 });
+  }
+
+  async writeFile(p: string, content: string, mode = 0o600): Promise<void> {
+    const tmp = `${p}.${process.pid}.tmp`;
+    await writeFile(tmp, content, { mode });
+    await rename(tmp, p);
+  }
+
+  async readFile(p: string): Promise<string | null> {
+    try {
+      return await readFile(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async readTail(p: string, maxBytes: number): Promise<string> {
+    let fh;
+    try {
+      fh = await open(p, 'r');
+    } catch {
+      return '';
+    }
+    try {
+      const { size } = await fh.stat();
+      const start = Math.max(0, size - maxBytes);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async remove(p: string): Promise<void> {
+    await rm(p, { recursive: true, force: true });
+  }
+
+  async processState(pid: number, markers?: readonly string[]): Promise<ProcessState> {
+    if (process.platform !== 'linux') {
+      try {
+        process.kill(pid, 0);
+        return 'running';
+      } catch {
+        return 'gone';
+      }
+    }
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // The state letter follows the parenthesised command name, which may contain spaces.
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'Z' || state === 'X' || state === '') return 'gone';
+      if (markers !== undefined) {
+        const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+        if (!markers.some((m) => cmdline.includes(m))) return 'gone';
+      }
+      return state === 'T' || state === 't' ? 'stopped' : 'running';
+    } catch {
+      return 'gone';
+    }
+  }
+
+  async signal(pid: number, signal: Signal): Promise<void> {
+    try {
+      process.kill(pid, `SIG${signal}`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+
+  portFree(address: string, port: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES') resolve(false);
+        else if (e.code === 'EADDRNOTAVAIL') reject(new EnvironmentError(`cannot bind ${address}: no such address on this machine`, { hint: 'use --bind with one of this machine\'s addresses, e.g. 127.0.0.1' }));
+        else reject(e);
+      });
+      server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+  }
+
+  async dispose(): Promise<void> {
+    // Nothing is held open locally.
+  }
+}

@@ -1,0 +1,70 @@
+import { UsageError } from '../errors.js';
+
+export interface NodeConfigInput {
+  bind: string;
+  port: number;
+  dir: string;
+  nodeTimeoutMs: number;
+  password: string | null;
+  /** User overrides from --config key=value, rendered last so they win. */
+  extra: readonly ConfigEntry[];
+}
+
+export interface ConfigEntry {
+  key: string;
+  value: string;
+}
+
+/** Parses one `--config key=value` (or `key value`) option. */
+export function parseConfigEntry(text: string): ConfigEntry {
+  const m = /^([a-z][a-z0-9-]*)(?:=|\s+)(.*)$/i.exec(text.trim());
+  if (!m || m[2] === undefined || /[\r\n]/.test(text)) {
+    throw new UsageError(`bad --config "${text}": expected key=value`, {
+      hint: 'for example --config cluster-require-full-coverage=no',
+    });
+  }
+  return { key: m[1]!.toLowerCase(), value: m[2] };
+}
+
+/** Quotes a value for redis.conf when it has spaces or quotes. */
+function confValue(v: string): string {
+  return v === '' || /[\s"'\\]/.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : v;
+}
+
+/** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
+const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth']);
+
+/**
+ * Renders redis.conf for one cluster node. Paths are absolute so the file
+ * works whatever the working directory of the process that starts it.
+ */
+export function renderNodeConfig(c: NodeConfigInput): string {
+  for (const e of c.extra) {
+    if (MANAGED.has(e.key)) {
+      throw new UsageError(`--config ${e.key} cannot be set: redis-drill manages it`, {
+        hint: e.key === 'port' || e.key === 'bind' ? `use --${e.key} instead` : undefined,
+      });
+    }
+  }
+  const lines = [
+    '# Written by redis-drill. Options given with --config are at the end.',
+    `port ${c.port}`,
+    `bind ${c.bind}`,
+    'daemonize yes',
+    `dir ${confValue(c.dir)}`,
+    `pidfile ${confValue(`${c.dir}/redis.pid`)}`,
+    `logfile ${confValue(`${c.dir}/redis.log`)}`,
+    'cluster-enabled yes',
+    'cluster-config-file nodes.conf',
+    `cluster-node-timeout ${c.nodeTimeoutMs}`,
+    // Keys survive stop/start through the append-only file.
+    'appendonly yes',
+    // An empty replica should sync at once, not after the default 5 s diskless delay.
+    'repl-diskless-sync-delay 0',
+  ];
+  if (c.password !== null) {
+    lines.push(`requirepass ${confValue(c.password)}`, `masterauth ${confValue(c.password)}`);
+  }
+  for (const e of c.extra) lines.push(`${e.key} ${confValue(e.value)}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,20 @@
+import { CommanderError } from 'commander';
+import { EXIT, type ExitCode, isDrillError } from '../errors.js';
+
+/** The lines to print for an error, and the exit code it maps to (DESIGN.md). */
+export function describeError(e: unknown, verbose: boolean): { lines: string[]; exitCode: ExitCode } {
+  if (isDrillError(e)) {
+    const lines = [e.message];
+    if (e.hint) lines.push(`hint: ${e.hint}`);
+    for (const d of e.details) lines.push(`  ${d}`);
+    if (verbose && e.stack) lines.push(e.stack);
+    return { lines, exitCode: e.exitCode };
+  }
+  if (e instanceof CommanderError) {
+    return { lines: [], exitCode: e.exitCode === 0 ? EXIT.ok : EXIT.usage };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  const lines = [`unexpected failure: ${message}`, 'hint: run again with --verbose for details, and report it if it persists'];
+  if (verbose && e instanceof Error && e.stack) lines.push(e.stack);
+  return { lines, exitCode: EXIT.checkFailed };
+}
