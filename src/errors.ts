@@ -80,8 +80,10 @@ export class NodeStartError extends EnvironmentError {
     readonly logPath: string,
     logTail: string[],
   ) {
+    // The node's directory is removed with the failed cluster, so the log's
+    // last lines are shown here rather than its path.
     super(`redis-server ${address} failed to start: ${reason}`, {
-      hint: `its log was ${logPath}; the last lines follow`,
+      hint: logTail.length > 0 ? 'fix the cause below (from its output and redis.log) and run the command again:' : `see its log: ${logPath}`,
       details: logTail,
     });
   }

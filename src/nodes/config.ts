@@ -15,6 +15,9 @@ export interface ConfigEntry {
   value: string;
 }
 
+/** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
+const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth']);
+
 /** Parses one `--config key=value` (or `key value`) option. */
 export function parseConfigEntry(text: string): ConfigEntry {
   const m = /^([a-z][a-z0-9-]*)(?:=|\s+)(.*)$/i.exec(text.trim());
@@ -23,7 +26,13 @@ export function parseConfigEntry(text: string): ConfigEntry {
       hint: 'for example --config cluster-require-full-coverage=no',
     });
   }
-  return { key: m[1]!.toLowerCase(), value: m[2] };
+  const key = m[1]!.toLowerCase();
+  if (MANAGED.has(key)) {
+    throw new UsageError(`--config ${key} cannot be set: redis-drill manages it`, {
+      hint: key === 'port' || key === 'bind' ? `use --${key} instead` : 'leave it out; redis-drill sets it for every node',
+    });
+  }
+  return { key, value: m[2] };
 }
 
 /** Quotes a value for redis.conf when it has spaces or quotes. */
@@ -31,21 +40,11 @@ function confValue(v: string): string {
   return v === '' || /[\s"'\\]/.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : v;
 }
 
-/** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
-const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth']);
-
 /**
  * Renders redis.conf for one cluster node. Paths are absolute so the file
  * works whatever the working directory of the process that starts it.
  */
 export function renderNodeConfig(c: NodeConfigInput): string {
-  for (const e of c.extra) {
-    if (MANAGED.has(e.key)) {
-      throw new UsageError(`--config ${e.key} cannot be set: redis-drill manages it`, {
-        hint: e.key === 'port' || e.key === 'bind' ? `use --${e.key} instead` : undefined,
-      });
-    }
-  }
   const lines = [
     '# Written by redis-drill. Options given with --config are at the end.',
     `port ${c.port}`,

@@ -89,8 +89,10 @@ export class RedisNode {
     await this.spec.host.remove(this.pidPath);
     const r = await this.spec.host.exec(this.spec.serverPath, [this.confPath], { timeoutMs: options.timeoutMs });
     if (r.exitCode !== 0) {
-      const reason = (r.stderr + r.stdout).split('\n').find((l) => l.trim() !== '') ?? `exit code ${r.exitCode}`;
-      throw new NodeStartError(this.label, reason.trim(), this.logPath, await this.logTail());
+      // Config errors are reported on stderr, before the log file is opened.
+      const output = (r.stderr + r.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
+      const reason = output[output.length - 1] ?? `exit code ${r.exitCode}`;
+      throw new NodeStartError(this.label, reason, this.logPath, [...output, ...(await this.logTail())].slice(-12));
     }
     return waitUntil(() => this.readiness(), {
       what: `${this.label} answering PING`,

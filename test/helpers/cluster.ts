@@ -1,0 +1,51 @@
+import { type CliResult, runCli, runJson, stateDir } from './cli.js';
+import { freePortRange } from './ports.js';
+
+export interface CreatedNode {
+  id: string;
+  host: string;
+  port: number;
+  role: 'master' | 'replica';
+  masterId: string | null;
+  slots: [number, number][];
+  pid: number;
+  dir: string;
+}
+
+export interface TestCluster {
+  stateDir: string;
+  port: number;
+  nodes: CreatedNode[];
+  masters: CreatedNode[];
+  create: CliResult;
+  /** Runs the CLI against this cluster's state directory. */
+  run(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  json<T = any>(args: string[]): Promise<{ result: CliResult; json: T }>;
+  destroy(): Promise<void>;
+}
+
+/** Creates a cluster through the real CLI on free ports, with a short node timeout. */
+export async function createTestCluster(o: { masters?: number; replicas?: number; nodeTimeout?: number; extra?: string[] } = {}): Promise<TestCluster> {
+  const masters = o.masters ?? 3;
+  const replicas = o.replicas ?? 1;
+  const dir = await stateDir();
+  const port = await freePortRange(masters * (1 + replicas));
+  const { result, json } = await runJson<{ nodes: CreatedNode[] }>(
+    ['cluster', 'create', '--masters', String(masters), '--replicas', String(replicas), '--port', String(port), '--node-timeout', String(o.nodeTimeout ?? 1000), ...(o.extra ?? [])],
+    { stateDir: dir },
+  );
+  if (result.exitCode !== 0) throw new Error(`create failed (${result.exitCode}): ${result.stderr}`);
+  return {
+    stateDir: dir,
+    port,
+    nodes: json.nodes,
+    masters: json.nodes.filter((n) => n.role === 'master'),
+    create: result,
+    run: (args, env) => runCli(args, { stateDir: dir, env }),
+    json: (args) => runJson(args, { stateDir: dir }),
+    destroy: async () => {
+      const r = await runCli(['cluster', 'destroy'], { stateDir: dir });
+      if (r.exitCode !== 0) throw new Error(`destroy failed: ${r.stderr}`);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { liveServersUnder } from './processes.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testRoot: string;
+  }
+}
+
+/**
+ * One temporary root for every cluster the suite creates. At the end, any
+ * redis-server still running under it is a leak: it is killed and the run fails.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'redis-drill-test-'));
+  project.provide('testRoot', root);
+  return async () => {
+    const leaked = await liveServersUnder(root);
+    for (const p of leaked) process.kill(p.pid, 'SIGKILL');
+    await rm(root, { recursive: true, force: true });
+    if (leaked.length > 0) {
+      throw new Error(`redis-server processes survived the suite (now killed): ${leaked.map((p) => `${p.pid} in ${p.cwd}`).join(', ')}`);
+    }
+  };
+}

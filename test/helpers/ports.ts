@@ -1,0 +1,26 @@
+import net from 'node:net';
+
+function free(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port such that `count` consecutive ports and their cluster bus
+ * ports (+10000) are free. Each vitest worker draws from its own band so
+ * files running side by side do not pick the same ports.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  const worker = Number(process.env.VITEST_POOL_ID ?? 1);
+  const bandStart = 20000 + (worker % 8) * 1500;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = bandStart + Math.floor(Math.random() * (1500 - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    const checks = await Promise.all(ports.flatMap((p) => [free(p), free(p + 10000)]));
+    if (checks.every(Boolean)) return base;
+  }
+  throw new Error(`no free range of ${count} ports found`);
+}

@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli, spawnCli, stateDir } from '../helpers/cli.js';
+import { freePortRange } from '../helpers/ports.js';
+import { liveServersUnder } from '../helpers/processes.js';
+
+function listen(port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port }, () => resolve(s));
+  });
+}
+
+/** Nothing may survive a failed create: no server, no cluster directory. */
+async function expectNothingLeft(dir: string): Promise<void> {
+  expect(await liveServersUnder(dir)).toEqual([]);
+  expect(existsSync(path.join(dir, 'default'))).toBe(false);
+}
+
+describe('cluster create refuses bad input with exit 2', () => {
+  test.each([
+    [['--masters', '2'], /--masters must be at least 3 \(got 2\)/],
+    [['--masters', 'three'], /'--masters <n>' argument 'three' is invalid/],
+    [['--replicas', '-1'], /--replicas must be 0 or more/],
+    [['--port', 'abc'], /expected a port number/],
+    [['--port', '70000'], /expected a port number/],
+    [['--port', '60000'], /does not fit 6 nodes/],
+    [['--node-timeout', '10'], /expected an integer from 100/],
+    [['--config', 'port=1'], /redis-drill manages it/],
+    [['--config', 'novalue'], /expected key=value/],
+    [['--cluster', '../evil'], /bad cluster name/],
+  ])('%j', async (args, message) => {
+    const dir = await stateDir();
+    const r = await runCli(['cluster', 'create', ...args], { stateDir: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+    await expectNothingLeft(dir);
+  });
+});
+
+describe('cluster create fails cleanly on environment problems (exit 3)', () => {
+  test('a client port already in use is named', async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const blocker = await listen(port + 2);
+    try {
+      const r = await runCli(['cluster', 'create', '--port', String(port)], { stateDir: dir });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toContain(`client port ${port + 2} on 127.0.0.1 is already in use`);
+      expect(r.stderr).toMatch(/hint:/);
+      await expectNothingLeft(dir);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a cluster bus port already in use is named', async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const blocker = await listen(port + 10004);
+    try {
+      const r = await runCli(['cluster', 'create', '--port', String(port)], { stateDir: dir });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toContain(`cluster bus port ${port + 10004}`);
+      await expectNothingLeft(dir);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a missing redis-server says what was searched and how to install it', async () => {
+    const dir = await stateDir();
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6))], { stateDir: dir, env: { PATH: '/nonexistent' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('redis-server not found (looked for: redis-server on PATH, valkey-server on PATH)');
+    expect(r.stderr).toContain('apt-get install redis-server');
+    await expectNothingLeft(dir);
+
+    const explicit = await runCli(['cluster', 'create', '--redis-server', '/no/such/redis-server'], { stateDir: dir });
+    expect(explicit.exitCode).toBe(3);
+    expect(explicit.stderr).toContain('/no/such/redis-server');
+  });
+
+  test('an unwritable state directory', async () => {
+    const dir = await stateDir();
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), '--state-dir', path.join(file, 'state')], { stateDir: dir });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/cannot create .*a parent is not a directory/);
+    expect(await liveServersUnder(dir)).toEqual([]);
+  });
+
+  test('a node that fails to start shows the reason and its log, and the others are stopped', async () => {
+    const dir = await stateDir();
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), '--config', 'maxmemory-policy=banana'], { stateDir: dir });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/failed to start/);
+    expect(r.stderr).toMatch(/maxmemory-policy|argument/i);
+    await expectNothingLeft(dir);
+  });
+});
+
+describe('an existing cluster', () => {
+  test('is refused with exit 2 and replaced with --force', async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const args = ['cluster', 'create', '--port', String(port), '--node-timeout', '1000'];
+    expect((await runCli(args, { stateDir: dir })).exitCode).toBe(0);
+    try {
+      const again = await runCli(args, { stateDir: dir });
+      expect(again.exitCode).toBe(2);
+      expect(again.stderr).toContain('a cluster named "default" already exists');
+      expect((await liveServersUnder(dir)).length).toBe(6);
+      const forced = await runCli([...args, '--force'], { stateDir: dir });
+      expect(forced.exitCode, forced.stderr).toBe(0);
+      expect((await liveServersUnder(dir)).length).toBe(6);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+    await expectNothingLeft(dir);
+  });
+});
+
+describe('commands on a cluster that does not exist', () => {
+  test.each([['status'], ['stop'], ['start']])('cluster %s -> exit 2', async (cmd) => {
+    const dir = await stateDir();
+    const r = await runCli(['cluster', cmd!, '--cluster', 'nope'], { stateDir: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no cluster named "nope"');
+    expect(r.stderr).toContain('hint:');
+  });
+});
+
+describe('Ctrl-C during create', () => {
+  test('stops every process started so far and exits 130', async () => {
+    const dir = await stateDir();
+    const child = spawnCli(['cluster', 'create', '--masters', '10', '--port', String(await freePortRange(20))], { stateDir: dir });
+    // Interrupt once the first servers run, while the cluster is still forming.
+    for (let i = 0; i < 500 && (await liveServersUnder(dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await liveServersUnder(dir)).length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/Interrupted/);
+    await expectNothingLeft(dir);
+  });
+});
