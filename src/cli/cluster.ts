@@ -1,11 +1,7 @@
 import { type Command, Option } from 'commander';
-import { createCluster } from '../cluster/create.js';
-import { destroyCluster, startCluster, stopCluster } from '../cluster/lifecycle.js';
-import { clusterStatus } from '../cluster/status.js';
 import { UsageError } from '../errors.js';
 import { parseConfigEntry } from '../nodes/config.js';
-import { renderCreate, renderDestroy, renderStart, renderStatus, renderStop } from '../ui/render-cluster.js';
-import { type Context, resolveTargets } from './context.js';
+import type { Context } from './context.js';
 import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 
@@ -47,6 +43,7 @@ export function registerCluster(program: Command, action: Action): void {
     .action(
       action(async (ctx, flags: CreateFlags) => {
         requireManaged(ctx, 'create');
+        const { createCluster } = await import('../cluster/create.js');
         const result = await createCluster({
           cluster: ctx.globals.cluster,
           stateDir: ctx.globals.stateDir,
@@ -69,7 +66,7 @@ export function registerCluster(program: Command, action: Action): void {
           nodes: result.nodes,
           elapsedMs: result.elapsedMs,
         });
-        ctx.out.result(renderCreate(ctx.out.c, result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderCreate(ctx.out.c, result));
       }),
     );
 
@@ -78,10 +75,12 @@ export function registerCluster(program: Command, action: Action): void {
     .description('a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down')
     .action(
       action(async (ctx) => {
+        const { resolveTargets } = await import('./targets.js');
+        const { clusterStatus } = await import('../cluster/status.js');
         const { name, targets, password } = await resolveTargets(ctx);
         const result = await clusterStatus(name, targets, { timeoutMs: ctx.globals.timeout, password });
         ctx.out.json(result);
-        ctx.out.result(renderStatus(ctx.out.c, result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStatus(ctx.out.c, result));
       }),
     );
 
@@ -91,9 +90,10 @@ export function registerCluster(program: Command, action: Action): void {
     .action(
       action(async (ctx) => {
         requireManaged(ctx, 'stop');
+        const { stopCluster } = await import('../cluster/lifecycle.js');
         const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result(renderStop(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result));
       }),
     );
 
@@ -103,9 +103,10 @@ export function registerCluster(program: Command, action: Action): void {
     .action(
       action(async (ctx) => {
         requireManaged(ctx, 'start');
+        const { startCluster } = await import('../cluster/lifecycle.js');
         const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, signal: ctx.signal, reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result(renderStart(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result));
       }),
     );
 
@@ -116,9 +117,10 @@ export function registerCluster(program: Command, action: Action): void {
     .action(
       action(async (ctx, flags: { keepData?: boolean }) => {
         requireManaged(ctx, 'destroy');
+        const { destroyCluster } = await import('../cluster/lifecycle.js');
         const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result(renderDestroy(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result));
       }),
     );
 }

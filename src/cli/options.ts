@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { type Address, parseAddress } from '../nodes/client.js';
+import { type Address, parseAddress } from '../nodes/address.js';
 
 /** An argParser for commander backed by a zod schema: a bad value is a one-line usage error (exit 2). */
 function parser<T>(schema: z.ZodType<T>, expected: string): (value: string) => T {

@@ -64,18 +64,40 @@ export function planPlacement(nodes: readonly PlacementInput[], masters: number,
   }
 
   const free = queues.flat().sort((a, b) => a - b);
+  const host = (i: number): string => nodes[i]!.host;
   const replicasOf: number[][] = masterIdx.map(() => []);
-  const sameHostPairs: Placement['sameHostPairs'] = [];
   for (let r = 0; r < replicas; r++) {
     masterIdx.forEach((m, mi) => {
-      const taken = new Set([nodes[m]!.host, ...replicasOf[mi]!.map((x) => nodes[x]!.host)]);
-      let pick = free.findIndex((x) => !taken.has(nodes[x]!.host));
-      if (pick < 0) pick = free.findIndex((x) => nodes[x]!.host !== nodes[m]!.host);
+      const taken = new Set([host(m), ...replicasOf[mi]!.map(host)]);
+      let pick = free.findIndex((x) => !taken.has(host(x)));
+      if (pick < 0) pick = free.findIndex((x) => host(x) !== host(m));
       if (pick < 0) pick = 0;
-      const chosen = free.splice(pick, 1)[0]!;
-      if (nodes[chosen]!.host === nodes[m]!.host) sameHostPairs.push({ master: m, replica: chosen });
-      replicasOf[mi]!.push(chosen);
+      replicasOf[mi]!.push(free.splice(pick, 1)[0]!);
     });
   }
+  repairSameHost(masterIdx, replicasOf, host);
+  const sameHostPairs = masterIdx.flatMap((m, mi) => replicasOf[mi]!.filter((x) => host(x) === host(m)).map((replica) => ({ master: m, replica })));
   return { masters: masterIdx, replicasOf, sameHostPairs };
+}
+
+/**
+ * The greedy pass above can leave the last master with only a node on its
+ * own host (hosts a,b,c,a,b,c). Swapping that replica with another master's
+ * fixes it whenever both end up on foreign hosts.
+ */
+function repairSameHost(masters: number[], replicasOf: number[][], host: (i: number) => string): void {
+  masters.forEach((m, mi) => {
+    replicasOf[mi]!.forEach((x, xi) => {
+      if (host(x) !== host(m)) return;
+      for (let mj = 0; mj < masters.length; mj++) {
+        const other = masters[mj]!;
+        const yi = replicasOf[mj]!.findIndex((y) => host(y) !== host(m) && host(x) !== host(other));
+        if (mj === mi || yi < 0) continue;
+        const y = replicasOf[mj]![yi]!;
+        replicasOf[mi]![xi] = y;
+        replicasOf[mj]![yi] = x;
+        return;
+      }
+    });
+  });
 }

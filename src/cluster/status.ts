@@ -85,7 +85,7 @@ export function mergeStatus(targets: readonly StatusTarget[], probes: readonly N
 export function overallState(probes: readonly NodeProbe[]): string {
   const states = probes.filter((p) => p.up).map((p) => p.clusterInfo?.get('cluster_state') ?? 'unknown');
   if (states.length === 0) return 'unknown';
-  return states.every((s) => s === 'ok') ? 'ok' : states.includes('fail') ? 'fail' : states[0]!;
+  return states.every((s) => s === 'ok') ? 'ok' : states.includes('fail') ? 'fail' : 'unknown';
 }
 
 export async function clusterStatus(cluster: string, targets: readonly StatusTarget[], options: ConnectOptions): Promise<StatusResult> {

@@ -2,7 +2,6 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import { EnvironmentError } from '../errors.js';
 import type { ExecResult, Host, ProcessState, Signal } from './host.js';
 
@@ -12,6 +11,8 @@ export class LocalHost implements Host {
   readonly name = 'local';
 
   async exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    // Loaded on first use: most commands never start a process.
+    const { execa } = await import('execa');
     const r = await execa(file, args, {
       reject: false,
       timeout: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,

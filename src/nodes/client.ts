@@ -1,28 +1,13 @@
 import { Redis } from 'ioredis';
 import { AuthError, NodeUnreachableError, errorMessage } from '../errors.js';
+import { type Address, formatAddress } from './address.js';
 
-export interface Address {
-  host: string;
-  port: number;
-}
+export { type Address, formatAddress, parseAddress } from './address.js';
 
 export interface ConnectOptions {
   /** Deadline for connecting and for every single command (ms). */
   timeoutMs: number;
   password?: string | null;
-}
-
-export function formatAddress(a: Address): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
-
-/** Parses "host:port" (or "[v6]:port"); null when it is not one. */
-export function parseAddress(text: string): Address | null {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  return { host: (m[1] ?? m[2])!, port };
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import chalk from 'chalk';
-import ora from 'ora';
 import type { Reporter } from '../util/reporter.js';
 
 export interface OutputOptions {
@@ -69,7 +68,8 @@ export class Output {
       step: async (title, fn) => {
         if (this.options.quiet) return fn();
         const t0 = performance.now();
-        const spinner = tty ? ora({ text: title, stream: this.stderr }).start() : null;
+        // ora is loaded only when a spinner is shown: it costs start-up time.
+        const spinner = tty ? (await import('ora')).default({ text: title, stream: this.stderr }).start() : null;
         try {
           const value = await fn();
           const ms = `${Math.round(performance.now() - t0)} ms`;

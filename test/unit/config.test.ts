@@ -55,23 +55,6 @@ describe('renderNodeConfig', () => {
     const l = lines(renderNodeConfig({ ...base, extra: [{ key: 'maxmemory', value: '100mb' }, { key: 'save', value: '' }] })).filter((x) => x !== '');
     expect(l.slice(-2)).toEqual(['maxmemory 100mb', 'save ""']);
   });
-
-  it.each(['port', 'bind', 'dir', 'cluster-enabled', 'requirepass', 'masterauth'])('rejects a --config for the managed key %s', (key) => {
-    const render = () => renderNodeConfig({ ...base, extra: [{ key, value: 'x' }] });
-    expect(render).toThrow(UsageError);
-    expect(render).toThrow(/manages it/);
-  });
-
-  it('points at --port when port is given with --config', () => {
-    try {
-      renderNodeConfig({ ...base, extra: [{ key: 'port', value: '7001' }] });
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(UsageError);
-      expect((e as UsageError).exitCode).toBe(2);
-      expect((e as UsageError).hint).toBe('use --port instead');
-    }
-  });
 });
 
 describe('parseConfigEntry', () => {
@@ -96,5 +79,25 @@ describe('parseConfigEntry', () => {
     }
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).exitCode).toBe(2);
+  });
+
+  it.each(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth'])(
+    'rejects the managed key %s with a UsageError',
+    (key) => {
+      expect(() => parseConfigEntry(`${key}=x`)).toThrow(UsageError);
+      expect(() => parseConfigEntry(`${key}=x`)).toThrow(`--config ${key} cannot be set: redis-drill manages it`);
+    },
+  );
+
+  it('rejects a managed key whatever its case, pointing at the matching option', () => {
+    let err: unknown;
+    try {
+      parseConfigEntry('PORT 7001');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).exitCode).toBe(2);
+    expect((err as UsageError).hint).toBe('use --port instead');
   });
 });

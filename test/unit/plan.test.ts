@@ -100,16 +100,15 @@ describe('planPlacement on several hosts', () => {
     expect(p.sameHostPairs).toEqual([]);
   });
 
-  // BUG (reported): the greedy replica pick takes the lowest free node on
-  // another host, so the last master is left with only a node on its own
-  // host although a valid layout exists (a<-c, b<-a, c<-b). Actual result:
-  // replicasOf [[4],[3],[5]], sameHostPairs [{ master: 2, replica: 5 }].
-  // it.fails passes while the bug is there; drop `.fails` once it is fixed.
-  it.fails('keeps replicas off their master host with 3 hosts x 2 nodes (3 masters x 1 replica)', () => {
-    const nodes = hosts('a', 'b', 'c', 'a', 'b', 'c');
+  it.each([
+    ['a', 'b', 'c', 'a', 'b', 'c'],
+    ['a', 'a', 'b', 'b', 'c', 'c'],
+  ])('keeps replicas off their master host with 3 hosts x 2 nodes (%s,%s,%s,...)', (...names) => {
+    const nodes = hosts(...names);
     const p = planPlacement(nodes, 3, 1);
-    expect(p.masters).toEqual([0, 1, 2]);
+    expect(new Set(p.masters.map((m) => nodes[m]!.host)).size).toBe(3);
     expect(p.sameHostPairs).toEqual([]);
+    p.masters.forEach((m, i) => expect(nodes[p.replicasOf[i]![0]!]!.host).not.toBe(nodes[m]!.host));
   });
 
   it('throws when the node count does not match masters x (1 + replicas)', () => {
