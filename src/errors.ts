@@ -118,7 +118,10 @@ export class NodeUnreachableError extends EnvironmentError {
     readonly reason: string,
     options: { hint?: string; cause?: unknown } = {},
   ) {
-    super(`${address} is unreachable: ${reason}`, options);
+    super(`${address} is unreachable: ${reason}`, {
+      hint: 'check that a redis-server runs at that address (redis-drill cluster status), or give it longer with --timeout',
+      ...options,
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { describeError } from '../ui/errors.js';
 import { Output } from '../ui/output.js';
 import { makeAction } from './action.js';
 import { registerCluster } from './cluster.js';
+import { registerKeyCommands } from './keys.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -39,6 +40,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .exitOverride();
   const action = makeAction(signal);
   registerCluster(program, action);
+  registerKeyCommands(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {

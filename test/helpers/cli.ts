@@ -43,7 +43,8 @@ export async function runCli(args: string[], o: RunOptions): Promise<CliResult> 
 
 /** Runs the CLI with --json and parses stdout (failing loudly with stderr when it is not JSON). */
 export async function runJson<T = any>(args: string[], o: RunOptions): Promise<{ result: CliResult; json: T }> {
-  const result = await runCli([...args, '--json'], o);
+  // --json first: args may end with "-- KEY..." where nothing after is an option.
+  const result = await runCli(['--json', ...args], o);
   try {
     return { result, json: JSON.parse(result.stdout) as T };
   } catch {
