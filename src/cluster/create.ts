@@ -130,6 +130,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
     // Written before any process starts, so `cluster destroy` can always clean up.
     await writeState(o.stateDir, state);
     nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
+    const placement = planPlacement(state.nodes.map((n) => ({ host: n.host })), o.masters, o.replicas);
     await reporter.step(`Starting ${count} redis-server ${server.version} processes`, async () => {
       await allSettledOrThrow(nodes, (n) =>
         n.writeConfig(renderNodeConfig({ bind: o.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config })),
@@ -142,7 +143,6 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
       if (failed) throw failed.reason;
     });
 
-    const placement = planPlacement(state.nodes.map((n) => ({ host: n.host })), o.masters, o.replicas);
     const slots = planSlots(o.masters);
     const plan = {
       nodes: nodes.map((n) => n.address),

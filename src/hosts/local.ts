@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -10,19 +11,19 @@ const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 export class LocalHost implements Host {
   readonly name = 'local';
 
-  async exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    // Loaded on first use: most commands never start a process.
-    const { execa } = await import('execa');
-    const r = await execa(file, args, {
-      reject: false,
-      timeout: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
-      stdin: 'ignore',
+  exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const timeout = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    // node:child_process rather than execa here: it costs nothing to load, and
+    // every millisecond before the first redis-server starts is on the
+    // critical path of `cluster create`.
+    return new Promise((resolve, reject) => {
+      execFile(file, [...args], { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+        if (e?.killed) return reject(new EnvironmentError(`${file} did not finish within ${timeout} ms`));
+        if (e && typeof e.code === 'string') return reject(new EnvironmentError(`could not run ${file}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
+        resolve({ exitCode: e ? Number(e.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      });
     });
-    if (r.timedOut) throw new EnvironmentError(`${file} did not finish within ${options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS} ms`);
-    if (r.failed && r.exitCode === undefined) {
-      throw new EnvironmentError(`could not run ${file}: ${r.shortMessage}`);
-    }
-    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
   async which(names: readonly string[]): Promise<string | null> {

@@ -27,7 +27,6 @@ export async function waitUntil<T>(probe: () => Promise<Probe<T>>, options: Wait
     const result = await probe();
     if (result.done) return result.value;
     seen = result.seen;
-    if (process.env.REDIS_DRILL_DEBUG_WAIT) process.stderr.write(`[wait ${Math.round(clock.now() - deadline + options.timeoutMs)}ms] ${seen}\n`);
     if (clock.now() >= deadline) throw new DeadlineError(options.what, options.timeoutMs, seen);
     await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), options.signal);
   }

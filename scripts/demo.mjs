@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// npm run demo — the newcomer's first command: a throw-away local cluster,
+// 1000 keys, the slot map and keys per master, then everything removed.
+// Installs redis-server when it can (root + apt-get), else says how.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.join(here, '..', 'bin', 'redis-drill.js');
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+if (!has('redis-server') && !has('valkey-server')) {
+  if (process.getuid?.() === 0 && has('apt-get')) {
+    console.error('redis-server is missing: installing it with apt-get ...');
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server', 'redis-tools'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } else {
+    console.error('redis-server is missing. Install it, then run npm run demo again:');
+    console.error('  Debian/Ubuntu: sudo apt-get install -y redis-server redis-tools');
+    console.error('  macOS:         brew install redis');
+    process.exit(3);
+  }
+}
+
+function free(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+let port = 17000;
+for (;;) {
+  const ok = await Promise.all(Array.from({ length: 6 }, (_, i) => Promise.all([free(port + i), free(port + i + 10000)])));
+  if (ok.every(([a, b]) => a && b)) break;
+  port += 10;
+}
+
+const stateDir = mkdtempSync(path.join(os.tmpdir(), 'redis-drill-demo-'));
+const run = (...args) => {
+  console.log(`\n$ redis-drill ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, REDIS_DRILL_HOME: stateDir } });
+  if (r.status !== 0) throw new Error(`redis-drill ${args[0]} exited with ${r.status}`);
+};
+let code = 0;
+try {
+  run('cluster', 'create', '--port', String(port), '--node-timeout', '1000');
+  run('populate', '--keys', '1000');
+  run('slotmap', '--key', 'key1');
+  run('cluster', 'status');
+} catch (e) {
+  console.error(e.message);
+  code = 1;
+} finally {
+  run('cluster', 'destroy');
+  rmSync(stateDir, { recursive: true, force: true });
+}
+process.exit(code);
