@@ -4,6 +4,7 @@ import { parseConfigEntry } from '../nodes/config.js';
 import type { Context } from './context.js';
 import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
+import { registerFaults } from './faults.js';
 
 interface CreateFlags {
   masters: number;
@@ -109,6 +110,8 @@ export function registerCluster(program: Command, action: Action): void {
         ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result));
       }),
     );
+
+  registerFaults(cluster, action);
 
   cluster
     .command('destroy')

@@ -24,6 +24,8 @@ export interface Host {
   writeFile(path: string, content: string, mode?: number): Promise<void>;
   /** The file's text, or null when it does not exist. */
   readFile(path: string): Promise<string | null>;
+  /** What a file holds from byte `offset` on, and its size now (follows a growing log). */
+  readFrom(path: string, offset: number): Promise<{ text: string; size: number }>;
   /** The last `maxBytes` of a file ('' when it does not exist). */
   readTail(path: string, maxBytes: number): Promise<string>;
   remove(path: string): Promise<void>;

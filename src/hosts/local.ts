@@ -62,6 +62,24 @@ export class LocalHost implements Host {
     }
   }
 
+  async readFrom(p: string, offset: number): Promise<{ text: string; size: number }> {
+    let fh;
+    try {
+      fh = await open(p, 'r');
+    } catch {
+      return { text: '', size: 0 };
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size <= offset) return { text: '', size };
+      const buf = Buffer.alloc(size - offset);
+      await fh.read(buf, 0, buf.length, offset);
+      return { text: buf.toString('utf8'), size };
+    } finally {
+      await fh.close();
+    }
+  }
+
   async readTail(p: string, maxBytes: number): Promise<string> {
     let fh;
     try {

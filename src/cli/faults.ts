@@ -1,0 +1,90 @@
+import { type Command, Option } from 'commander';
+import { CheckFailedError } from '../errors.js';
+import type { FaultResult } from '../faults/report.js';
+import type { Action } from './action.js';
+import type { Context } from './context.js';
+import { intArg } from './options.js';
+
+async function open(ctx: Context) {
+  const { openDrill } = await import('../faults/drill-context.js');
+  const g = ctx.globals;
+  return openDrill({ stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout });
+}
+
+/** Prints the result (JSON or timeline); a missed deadline is exit 1 after the output. */
+async function finish(ctx: Context, r: FaultResult): Promise<void> {
+  ctx.out.json(r);
+  ctx.out.result((await import('../ui/render-timeline.js')).renderFault(ctx.out.c, r));
+  if (r.outcome === 'deadline-exceeded') {
+    throw new CheckFailedError(`${r.action}: not done within ${r.deadlineMs} ms`, { details: [`waited for: ${r.waitedFor}`, `last seen: ${r.lastSeen}`] });
+  }
+}
+
+const deadlineOption = (): Option => new Option('--deadline <ms>', 'how long to wait (default: 3 x node timeout + 10 s)').argParser(intArg(1));
+
+export function registerFaults(cluster: Command, action: Action): void {
+  cluster
+    .command('kill-master')
+    .description('break a master on purpose and watch a replica take over (timeline from logs and polling)')
+    .option('--master <which>', 'Master[INDEX] / INDEX as slotmap shows it, a node-id prefix, or HOST:PORT (default: 0)')
+    .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
+    .option('--key <key>', 'the master that owns this key')
+    .addOption(new Option('--signal <signal>', 'kill = SIGKILL (a crash), term = SIGTERM (graceful), stop = SIGSTOP (frozen, like a hung VM)').choices(['kill', 'term', 'stop']).default('kill'))
+    .addOption(new Option('--via <command>', 'for --seed clusters: DEBUG SLEEP or SHUTDOWN NOSAVE').choices(['debug-sleep', 'shutdown']))
+    .option('--no-wait', 'break it and return at once')
+    .option('--force', 'also break a master that has no replica')
+    .addOption(deadlineOption())
+    .addHelpText('after', '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal stop\n  redis-drill cluster kill-master --key user:42 --json')
+    .action(
+      action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: 'kill' | 'term' | 'stop'; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
+        const { killMaster } = await import('../faults/kill-master.js');
+        const drill = await open(ctx);
+        try {
+          await finish(ctx, await killMaster(drill, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal }));
+        } finally {
+          await drill.hosts.dispose();
+        }
+      }),
+    );
+
+  for (const mode of ['restart', 'resume'] as const) {
+    cluster
+      .command(`${mode}-node`)
+      .description(mode === 'restart' ? 'start a killed node again and watch it rejoin as a replica of the new master' : 'SIGCONT a frozen node and watch it rejoin as a replica')
+      .argument('<node>', 'HOST:PORT or a node-id prefix')
+      .addOption(deadlineOption())
+      .action(
+        action(async (ctx, f: { deadline?: number }, args: string[]) => {
+          const { rejoinNode } = await import('../faults/rejoin.js');
+          const drill = await open(ctx);
+          try {
+            await finish(ctx, await rejoinNode(drill, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal }));
+          } finally {
+            await drill.hosts.dispose();
+          }
+        }),
+      );
+  }
+
+  cluster
+    .command('failover')
+    .description('a manual failover (CLUSTER FAILOVER on a replica), waiting until the roles have swapped')
+    .option('--replica <node>', 'the replica to promote: HOST:PORT or node-id prefix (default: a replica of Master[0])')
+    .option('--force', 'CLUSTER FAILOVER FORCE: do not wait for the master to agree')
+    .option('--takeover', 'CLUSTER FAILOVER TAKEOVER: no election at all')
+    .addOption(deadlineOption())
+    .action(
+      action(async (ctx, f: { replica?: string; force?: boolean; takeover?: boolean; deadline?: number }) => {
+        const { UsageError } = await import('../errors.js');
+        if (f.force && f.takeover) throw new UsageError('--force and --takeover exclude each other', { hint: 'pick one (or neither, for the safe default)' });
+        const { manualFailover } = await import('../faults/manual-failover.js');
+        const drill = await open(ctx);
+        try {
+          await finish(ctx, await manualFailover(drill, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal }));
+        } finally {
+          await drill.hosts.dispose();
+        }
+      }),
+    );
+}
+

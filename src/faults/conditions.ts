@@ -1,0 +1,42 @@
+import type { NodeProbe } from '../cluster/probe.js';
+import { myselfOf } from '../cluster/probe.js';
+import { rangesContain } from '../cluster/slots.js';
+import { type Address, formatAddress } from '../nodes/address.js';
+import type { Probe } from '../util/wait.js';
+
+const same = (p: NodeProbe, a: Address): boolean => p.address.port === a.port && p.address.host === a.host;
+
+/**
+ * Done when one of `candidates` (the victim's replicas) is master of `slot`
+ * in the view of every reachable node but the victim, and all of those
+ * report cluster_state:ok. Pure: it reads the latest polls only.
+ */
+export function promotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], slot: number): Probe<string> {
+  const others = probes.filter((p) => !same(p, victim) && p.up && p.view);
+  if (others.length === 0) return { done: false, seen: 'no node answering' };
+  const owners = others.map((p) => p.view!.find((n) => n.role === 'master' && rangesContain(n.slots, slot))?.id ?? null);
+  const winner = owners[0];
+  const notOk = others.filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => formatAddress(p.address));
+  if (winner && candidates.includes(winner) && owners.every((o) => o === winner) && notOk.length === 0) return { done: true, value: winner };
+  const ownerText = [...new Set(owners.map((o) => o?.slice(0, 8) ?? 'nobody'))].join(' / ');
+  return { done: false, seen: `slot ${slot} owned by ${ownerText}; cluster_state not ok on ${notOk.length ? notOk.join(', ') : 'no node'}` };
+}
+
+/**
+ * Done when `node` answers and is either a replica with its link up (the
+ * usual rejoin after a failover) or, if no failover happened, a master
+ * again with every reachable node reporting cluster_state:ok.
+ */
+export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{ role: 'master' | 'replica'; masterId: string | null }> {
+  const p = probes.find((x) => same(x, node));
+  if (!p?.up) return { done: false, seen: `${formatAddress(node)} not answering${p?.error ? ` (${p.error})` : ''}` };
+  const me = myselfOf(p);
+  const role = p.replication?.get('role');
+  if (role === 'slave') {
+    const link = p.replication?.get('master_link_status');
+    return link === 'up' ? { done: true, value: { role: 'replica', masterId: me?.masterId ?? null } } : { done: false, seen: `a replica, master_link_status:${link}` };
+  }
+  const notOk = probes.filter((x) => x.up && x.clusterInfo?.get('cluster_state') !== 'ok');
+  if (role === 'master' && me && me.slots.length > 0 && notOk.length === 0) return { done: true, value: { role: 'master', masterId: null } };
+  return { done: false, seen: `role ${role ?? '?'}, cluster_state not ok on ${notOk.length} node(s)` };
+}

@@ -1,0 +1,89 @@
+import { discoverFromSeed } from '../cluster/discover.js';
+import { livePid } from '../cluster/lifecycle.js';
+import { Hosts, nodeFor } from '../cluster/runtime.js';
+import { type ClusterState, readState, writeState } from '../cluster/state.js';
+import { type Address, callText, formatAddress, withNode } from '../nodes/client.js';
+import type { RedisNode } from '../nodes/redis-node.js';
+import type { ObservedNode } from '../observe/observer.js';
+
+/** One node as a drill sees it: its address and, for clusters redis-drill started, its process. */
+export interface DrillNode extends Address {
+  label: string;
+  /** null for a --seed cluster: no process access. */
+  redis: RedisNode | null;
+}
+
+/** Everything a fault command needs about the cluster it works on. */
+export interface DrillContext {
+  name: string;
+  managed: boolean;
+  nodes: DrillNode[];
+  password: string | null;
+  nodeTimeoutMs: number;
+  timeoutMs: number;
+  stateDir: string;
+  state: ClusterState | null;
+  hosts: Hosts;
+}
+
+export async function openDrill(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number }): Promise<DrillContext> {
+  const hosts = new Hosts();
+  if (o.seed) {
+    const password = o.password ?? null;
+    const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
+    const reply = await withNode(o.seed, { timeoutMs: o.timeoutMs, password }, (c) => callText(c, 'CONFIG', 'GET', 'cluster-node-timeout').catch(() => ''));
+    const nodeTimeoutMs = Number(/(\d+)\s*$/.exec(reply.replace(/,/g, ' '))?.[1] ?? 15000);
+    return {
+      name: formatAddress(o.seed),
+      managed: false,
+      nodes: addresses.map((a) => ({ ...a, label: formatAddress(a), redis: null })),
+      password,
+      nodeTimeoutMs,
+      timeoutMs: o.timeoutMs,
+      stateDir: o.stateDir,
+      state: null,
+      hosts,
+    };
+  }
+  const state = await readState(o.stateDir, o.cluster);
+  return {
+    name: state.name,
+    managed: true,
+    nodes: state.nodes.map((r) => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(hosts, state, r) })),
+    password: state.password,
+    nodeTimeoutMs: state.nodeTimeoutMs,
+    timeoutMs: o.timeoutMs,
+    stateDir: o.stateDir,
+    state,
+    hosts,
+  };
+}
+
+/** The nodes to observe, with their logs when we have them. */
+export function observed(ctx: DrillContext): ObservedNode[] {
+  return ctx.nodes.map((n) => ({ address: n, log: n.redis ? { host: n.redis.spec.host, path: n.redis.logPath } : null }));
+}
+
+export function findDrillNode(ctx: DrillContext, a: Address): DrillNode | undefined {
+  return ctx.nodes.find((n) => n.port === a.port && n.host === a.host);
+}
+
+/** The pid of a node's live process (null if none), from the state file or the pid file. */
+export async function pidOf(ctx: DrillContext, node: DrillNode): Promise<number | null> {
+  if (!node.redis) return null;
+  const record = ctx.state?.nodes.find((r) => r.port === node.port && r.bind === node.host);
+  return livePid(node.redis, record?.pid ?? null);
+}
+
+/** Records a node's new pid in the state file (after a restart). */
+export async function recordPid(ctx: DrillContext, node: DrillNode, pid: number | null): Promise<void> {
+  if (!ctx.state) return;
+  const record = ctx.state.nodes.find((r) => r.port === node.port && r.bind === node.host);
+  if (record) record.pid = pid;
+  await writeState(ctx.stateDir, ctx.state);
+}
+
+/** The default deadline for a promotion or a rejoin: 3 x node timeout + 10 s. */
+export function defaultDeadline(ctx: DrillContext): number {
+  return 3 * ctx.nodeTimeoutMs + 10_000;
+}

@@ -1,0 +1,112 @@
+import { EnvironmentError, UsageError } from '../errors.js';
+import { slotMap } from '../cluster/slotmap.js';
+import { formatRanges } from '../cluster/slots.js';
+import { type Address, formatAddress, withNode } from '../nodes/client.js';
+import type { Signal } from '../hosts/host.js';
+import { promotionDone } from './conditions.js';
+import { type DrillContext, defaultDeadline, findDrillNode, pidOf } from './drill-context.js';
+import { observeFault } from './observe-fault.js';
+import { CLOCK_NOTE, type FaultResult } from './report.js';
+import { type MasterSelector, selectMaster } from './target.js';
+
+export type FaultSignal = 'kill' | 'term' | 'stop';
+export type FaultVia = 'debug-sleep' | 'shutdown';
+
+export interface KillMasterOptions {
+  target: MasterSelector;
+  signal: FaultSignal;
+  /** For --seed clusters, where redis-drill has no process to signal. */
+  via?: FaultVia;
+  wait: boolean;
+  force: boolean;
+  deadlineMs?: number;
+  abort?: AbortSignal;
+}
+
+const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', stop: 'STOP' };
+
+/**
+ * Breaks a master on purpose and watches the cluster heal: failure
+ * detection, the replica's election, its promotion, cluster_state:ok.
+ */
+export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promise<FaultResult> {
+  const map = await slotMap(ctx.nodes, { timeoutMs: ctx.timeoutMs, password: ctx.password });
+  const victim = selectMaster(map, o.target);
+  const label = `Master[${victim.index}] ${formatAddress(victim)}`;
+  if (victim.state !== 'ok') throw new UsageError(`${label} is already ${victim.state}`, { hint: 'check the cluster with: redis-drill slotmap' });
+  if (victim.replicas.length === 0 && !o.force) {
+    throw new UsageError(`${label} has no replica: its slots ${formatRanges(victim.slots)} would stay unserved`, {
+      hint: 'pass --force to break it anyway, or create the cluster with --replicas 1 or more',
+    });
+  }
+  if (!ctx.managed && !o.via) {
+    throw new UsageError('a --seed cluster has no process redis-drill can signal', { hint: 'choose --via debug-sleep (freeze it with DEBUG SLEEP) or --via shutdown (SHUTDOWN NOSAVE)' });
+  }
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+  const action = async (): Promise<{ node: string; detail: string }> => {
+    if (o.via) return { node: formatAddress(victim), detail: await viaCommand(ctx, victim, o.via, deadlineMs) };
+    const node = findDrillNode(ctx, victim);
+    const pid = node ? await pidOf(ctx, node) : null;
+    if (!node?.redis || pid === null) throw new EnvironmentError(`${label} has no running process redis-drill started`, { hint: 'is the cluster running? see: redis-drill cluster status' });
+    await node.redis.signal(pid, SIGNALS[o.signal]);
+    return { node: node.label, detail: `SIG${SIGNALS[o.signal]} sent to pid ${pid} (${label})` };
+  };
+  const run = await observeFault(ctx, {
+    what: `a replica of ${label} becoming master of its slots with cluster_state:ok everywhere`,
+    deadlineMs,
+    wait: o.wait,
+    signal: o.abort,
+    action,
+    condition: (probes) => promotionDone(probes, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]),
+  });
+  const promotedReplica = victim.replicas.find((r) => r.id === run.value) ?? null;
+  const promoted = promotedReplica ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port } : null;
+  const timing = promotionTiming(run.events, promoted, run.t0);
+  return {
+    action: 'kill-master',
+    cluster: ctx.name,
+    victim: { id: victim.id, host: victim.host, port: victim.port, index: victim.index },
+    how: o.via ? `--via ${o.via}` : `SIG${SIGNALS[o.signal]}`,
+    faultAt: new Date(run.t0).toISOString(),
+    outcome: run.outcome,
+    waitedFor: `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
+    lastSeen: run.lastSeen,
+    promoted,
+    ...timing,
+    rejoined: null,
+    rejoinMs: null,
+    elapsedMs: Math.round(run.tEnd - run.t0),
+    deadlineMs,
+    events: run.events,
+    log: promoted ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0, run.tEnd) } : null,
+    clock: CLOCK_NOTE,
+  };
+}
+
+/**
+ * The promotion time: from the fault to the promoted replica's own "Failover
+ * election won" log line (millisecond timestamps, same clock), or to the
+ * poll that first saw it master when its log is not available.
+ */
+export function promotionTiming(events: FaultResult['events'], promoted: Address | null, t0: number): Pick<FaultResult, 'promotionMs' | 'promotionSource'> {
+  if (!promoted) return { promotionMs: null, promotionSource: null };
+  const node = formatAddress(promoted);
+  const won = events.find((e) => e.node === node && e.source === 'log' && e.kind === 'election-won' && e.at >= t0 - 1);
+  if (won) return { promotionMs: Math.round(won.at - t0), promotionSource: 'log' };
+  const seen = events.find((e) => e.node === node && e.kind === 'promoted' && e.at >= t0);
+  return seen ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll' } : { promotionMs: null, promotionSource: null };
+}
+
+/** Faults for clusters attached with --seed: through Redis commands only. */
+async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, deadlineMs: number): Promise<string> {
+  if (via === 'shutdown') {
+    await withNode(victim, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('SHUTDOWN', 'NOSAVE').catch(() => undefined));
+    return 'SHUTDOWN NOSAVE';
+  }
+  // DEBUG SLEEP blocks the server; its reply comes only when it wakes, so it is not awaited.
+  const seconds = Math.ceil(deadlineMs / 1000);
+  const { connectNode, closeClient } = await import('../nodes/client.js');
+  const client = await connectNode(victim, { timeoutMs: ctx.timeoutMs, password: ctx.password });
+  client.call('DEBUG', 'SLEEP', seconds).catch(() => undefined).finally(() => closeClient(client));
+  return `DEBUG SLEEP ${seconds}`;
+}

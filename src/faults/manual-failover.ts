@@ -1,0 +1,82 @@
+import { UsageError } from '../errors.js';
+import { myselfOf } from '../cluster/probe.js';
+import { type SlotMapMaster, slotMap } from '../cluster/slotmap.js';
+import { formatAddress, withNode } from '../nodes/client.js';
+import { promotionDone } from './conditions.js';
+import { type DrillContext, defaultDeadline } from './drill-context.js';
+import { promotionTiming } from './kill-master.js';
+import { observeFault } from './observe-fault.js';
+import { CLOCK_NOTE, type FaultResult } from './report.js';
+import { selectNode } from './target.js';
+
+export interface FailoverOptions {
+  /** The replica to promote (host:port or id prefix); default: a replica of Master[0]. */
+  replica?: string;
+  mode: 'default' | 'force' | 'takeover';
+  deadlineMs?: number;
+  abort?: AbortSignal;
+}
+
+/**
+ * A manual failover: CLUSTER FAILOVER on a replica, then wait until it is
+ * master of its old master's slots and the cluster is ok. In the default
+ * mode the master stops writes until the replica has caught up, so no
+ * acknowledged write is lost.
+ */
+export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
+  const map = await slotMap(ctx.nodes, { timeoutMs: ctx.timeoutMs, password: ctx.password });
+  const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
+  let chosen: (typeof replicas)[number];
+  if (o.replica) {
+    const known = [...map.masters.map((m) => ({ id: m.id, host: m.host, port: m.port, master: null as SlotMapMaster | null })), ...replicas];
+    const node = selectNode(known, o.replica);
+    if (!node.master) throw new UsageError(`${formatAddress(node)} is a master, not a replica`, { hint: `choose one of the replicas: ${replicas.map((r) => formatAddress(r)).join(', ')}` });
+    chosen = replicas.find((r) => r.id === node.id)!;
+  } else {
+    const first = map.masters.find((m) => m.slots.length > 0 && m.replicas.length > 0);
+    if (!first) throw new UsageError('no master has a replica to fail over to', { hint: 'create the cluster with --replicas 1 or more' });
+    chosen = replicas.find((r) => r.master.id === first.id)!;
+  }
+  const master = chosen.master;
+  const args = o.mode === 'default' ? [] : [o.mode.toUpperCase()];
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+  const label = formatAddress(chosen);
+  const run = await observeFault(ctx, {
+    what: `${label} becoming master of ${formatAddress(master)}'s slots with cluster_state:ok everywhere`,
+    deadlineMs,
+    wait: true,
+    signal: o.abort,
+    action: async () => {
+      await withNode(chosen, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('CLUSTER', 'FAILOVER', ...args));
+      return { node: label, detail: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''} sent to ${label}` };
+    },
+    condition: (probes) => {
+      // Roles swapped: the replica serves the slots, and the old master calls itself a replica.
+      const promotion = promotionDone(probes, { host: '', port: -1 }, [chosen.id], master.slots[0]![0]);
+      if (!promotion.done) return promotion;
+      const old = probes.find((p) => p.address.port === master.port && p.address.host === master.host);
+      if (old?.up && myselfOf(old)?.role !== 'replica') return { done: false, seen: `${formatAddress(master)} not yet a replica` };
+      return promotion;
+    },
+  });
+  const promoted = run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null;
+  return {
+    action: 'failover',
+    cluster: ctx.name,
+    victim: { id: master.id, host: master.host, port: master.port, index: master.index },
+    how: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''}`,
+    faultAt: new Date(run.t0).toISOString(),
+    outcome: run.outcome,
+    waitedFor: `${label} master of ${formatAddress(master)}'s slots, cluster_state:ok everywhere`,
+    lastSeen: run.lastSeen,
+    promoted,
+    ...promotionTiming(run.events, promoted, run.t0),
+    rejoined: null,
+    rejoinMs: null,
+    elapsedMs: Math.round(run.tEnd - run.t0),
+    deadlineMs,
+    events: run.events,
+    log: { node: label, lines: run.observer.logLines(chosen, run.t0 - 50, run.tEnd) },
+    clock: CLOCK_NOTE,
+  };
+}

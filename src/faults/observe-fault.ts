@@ -1,0 +1,58 @@
+import { DeadlineError } from '../errors.js';
+import type { NodeProbe } from '../cluster/probe.js';
+import type { DrillEvent } from '../observe/events.js';
+import { Observer } from '../observe/observer.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import type { Probe } from '../util/wait.js';
+import { type DrillContext, observed } from './drill-context.js';
+
+export interface ObservedRun<T> {
+  outcome: 'done' | 'not-waited' | 'deadline-exceeded';
+  value: T | null;
+  lastSeen: string | null;
+  events: DrillEvent[];
+  /** Local clock (epoch ms) of the fault and of the end of the watch. */
+  t0: number;
+  tEnd: number;
+  observer: Observer;
+}
+
+/**
+ * The shape every fault command shares: start watching (logs from their
+ * current end, a first poll of every node), do the action and mark its
+ * moment, then wait until `condition` holds or the deadline passes. The
+ * deadline is not an exception here: the caller reports what was seen.
+ */
+export async function observeFault<T>(
+  ctx: DrillContext,
+  o: {
+    what: string;
+    deadlineMs: number;
+    wait: boolean;
+    signal?: AbortSignal;
+    clock?: Clock;
+    action: () => Promise<{ node: string; detail: string }>;
+    condition: (probes: NodeProbe[]) => Probe<T>;
+  },
+): Promise<ObservedRun<T>> {
+  const clock = o.clock ?? systemClock;
+  // Polls get a short deadline of their own: a frozen node must not stall a 50 ms loop for long.
+  const observer = new Observer(observed(ctx), { connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password }, clock });
+  await observer.start();
+  let t0 = clock.now();
+  try {
+    t0 = observer.markFault();
+    const what = await o.action();
+    observer.describeFault(what.node, what.detail);
+    if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await observer.stop(), t0, tEnd: clock.now(), observer };
+    const value = await observer.waitFor(o.condition, { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
+    // One more poll interval so log lines written right after the change are in.
+    await clock.sleep(100, o.signal);
+    const tEnd = clock.now();
+    return { outcome: 'done', value, lastSeen: null, events: await observer.stop(), t0, tEnd, observer };
+  } catch (e) {
+    const events = await observer.stop();
+    if (e instanceof DeadlineError) return { outcome: 'deadline-exceeded', value: null, lastSeen: e.lastSeen, events, t0, tEnd: clock.now(), observer };
+    throw e;
+  }
+}

@@ -1,0 +1,32 @@
+import type { DrillEvent } from '../observe/events.js';
+
+/** What a fault command found: the same object is printed, rendered, and (later) stored in reports. */
+export interface FaultResult {
+  action: 'kill-master' | 'restart-node' | 'resume-node' | 'failover';
+  cluster: string;
+  /** The node the action hit (the victim, or the restarted / promoted node). */
+  victim: { id: string | null; host: string; port: number; index?: number };
+  how: string;
+  /** Local clock, ISO time, of the fault. */
+  faultAt: string;
+  outcome: 'done' | 'not-waited' | 'deadline-exceeded';
+  /** What the wait was for, and what was last seen when the deadline passed. */
+  waitedFor: string;
+  lastSeen: string | null;
+  promoted: { id: string; host: string; port: number } | null;
+  /** Fault -> the promoted replica's own "Failover election won" log line (or, failing that, the poll that saw it master). */
+  promotionMs: number | null;
+  promotionSource: 'log' | 'poll' | null;
+  /** restart/resume: the node's role once back, and its master. */
+  rejoined: { role: 'master' | 'replica'; master: string | null } | null;
+  rejoinMs: number | null;
+  elapsedMs: number;
+  deadlineMs: number;
+  events: DrillEvent[];
+  /** Raw log lines of the node that matters (the promoted replica, or the node that came back) for the drill's window. */
+  log: { node: string; lines: string[] } | null;
+  clock: string;
+}
+
+export const CLOCK_NOTE =
+  'Times are milliseconds from the fault on this machine\'s clock; log times are the servers\' own millisecond timestamps, and the servers run on this machine, so both are the same clock.';

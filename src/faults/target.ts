@@ -1,0 +1,53 @@
+import { UsageError } from '../errors.js';
+import { keySlot } from '../cluster/keys.js';
+import { type SlotMap, type SlotMapMaster, ownerOf } from '../cluster/slotmap.js';
+import { formatRanges } from '../cluster/slots.js';
+import { type Address, formatAddress, parseAddress } from '../nodes/address.js';
+
+export interface MasterSelector {
+  /** "1", "Master[1]", a node-id prefix, or "host:port". */
+  master?: string;
+  slot?: number;
+  key?: string;
+}
+
+function listMasters(map: SlotMap): string {
+  return map.masters
+    .filter((m) => m.slots.length > 0)
+    .map((m) => `Master[${m.index}] ${formatAddress(m)} ${m.id.slice(0, 8)} (slots ${formatRanges(m.slots)})`)
+    .join('; ');
+}
+
+/** The master a fault should hit: by index, id prefix or address; or the owner of a slot or key; default Master[0]. */
+export function selectMaster(map: SlotMap, sel: MasterSelector): SlotMapMaster {
+  const unknown = (what: string): UsageError => new UsageError(`no master matches ${what}`, { hint: `the masters are: ${listMasters(map)}` });
+  if (sel.slot !== undefined || sel.key !== undefined) {
+    const slot = sel.slot ?? keySlot(sel.key!);
+    const owner = ownerOf(map, slot);
+    if (!owner) throw unknown(`slot ${slot}${sel.key !== undefined ? ` (key "${sel.key}")` : ''}: it is not covered`);
+    return owner;
+  }
+  const text = (sel.master ?? '0').trim();
+  const index = /^(?:Master\[)?(\d+)\]?$/i.exec(text);
+  const addr = parseAddress(text);
+  const found = map.masters.filter((m) => m.slots.length > 0).filter((m) =>
+    index ? m.index === Number(index[1]) : addr ? m.port === addr.port && m.host === addr.host : text.length >= 4 && /^[0-9a-f]+$/.test(text) && m.id.startsWith(text),
+  );
+  if (found.length === 0) throw unknown(`"${text}"`);
+  if (found.length > 1) throw new UsageError(`"${text}" matches ${found.length} masters`, { hint: 'give more characters of the node id, or host:port' });
+  return found[0]!;
+}
+
+export interface KnownNode extends Address {
+  id: string | null;
+}
+
+/** A node by host:port or node-id prefix (at least 4 hex characters), among the known ones. */
+export function selectNode<T extends KnownNode>(nodes: readonly T[], text: string): T {
+  const addr = parseAddress(text);
+  const found = nodes.filter((n) => (addr ? n.port === addr.port && n.host === addr.host : text.length >= 4 && /^[0-9a-f]+$/.test(text) && Boolean(n.id?.startsWith(text))));
+  const list = nodes.map((n) => `${formatAddress(n)}${n.id ? ` (${n.id.slice(0, 8)})` : ''}`).join(', ');
+  if (found.length === 0) throw new UsageError(`no node matches "${text}"`, { hint: `give host:port or a node-id prefix; the nodes are: ${list}` });
+  if (found.length > 1) throw new UsageError(`"${text}" matches ${found.length} nodes`, { hint: 'give more characters of the node id, or host:port' });
+  return found[0]!;
+}

@@ -1,0 +1,43 @@
+/** Typed, timestamped things that happened during a drill, from a node's log or from polling. */
+export type EventKind =
+  | 'fault'
+  | 'node-down'
+  | 'node-up'
+  | 'pfail'
+  | 'fail'
+  | 'fail-marked'
+  | 'fail-received'
+  | 'election-delayed'
+  | 'election-started'
+  | 'vote-granted'
+  | 'election-won'
+  | 'config-epoch'
+  | 'cluster-state'
+  | 'promoted'
+  | 'slot-owner'
+  | 'manual-failover-requested'
+  | 'manual-failover-accepted'
+  | 'reconfigured-as-replica'
+  | 'master-link-lost'
+  | 'sync-started'
+  | 'full-resync'
+  | 'partial-resync'
+  | 'sync-finished'
+  | 'link-up'
+  | 'fail-cleared';
+
+export interface DrillEvent {
+  /** Milliseconds from the fault (local clock); negative before it. */
+  tMs: number;
+  /** Local clock, epoch ms, when the event happened (log events: the log's own time). */
+  at: number;
+  /** The node that logged or reported it ("host:port"). */
+  node: string;
+  source: 'log' | 'poll';
+  kind: EventKind;
+  detail: string;
+  /** The server's own timestamp of a log line (epoch ms, ms resolution). */
+  logTime?: number;
+  /** The raw log line. */
+  raw?: string;
+}

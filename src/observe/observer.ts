@@ -1,0 +1,180 @@
+import type { Host } from '../hosts/host.js';
+import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
+import { type NodeProbe, myselfOf, probeNode } from '../cluster/probe.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type Probe, type WaitOptions, waitUntil } from '../util/wait.js';
+import type { DrillEvent, EventKind } from './events.js';
+import { classifyLogMessage, parseLogLine, type LogLine } from './log-parser.js';
+
+export interface ObservedNode {
+  address: Address;
+  /** Where its log is, when redis-drill started it (null for --seed clusters). */
+  log: { host: Host; path: string } | null;
+}
+
+export interface ObserverOptions {
+  connect: ConnectOptions;
+  intervalMs?: number;
+  clock?: Clock;
+}
+
+interface NodeTrack {
+  node: ObservedNode;
+  label: string;
+  last: NodeProbe | null;
+  logOffset: number;
+  logCarry: string;
+  lines: LogLine[];
+}
+
+/**
+ * The observation engine: polls CLUSTER NODES / CLUSTER INFO / INFO
+ * replication on every node (every 50 ms by default) and follows every
+ * node's log from its current end, turning both into typed, timestamped
+ * events. Each node has its own loop, so a frozen node slows nobody else.
+ */
+export class Observer {
+  readonly events: DrillEvent[] = [];
+  private readonly tracks: NodeTrack[];
+  private readonly clock: Clock;
+  private readonly interval: number;
+  private readonly seen = new Set<string>();
+  private loops: Promise<void>[] = [];
+  private stopped = false;
+  private faultAt: number | null = null;
+
+  constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.interval = o.intervalMs ?? 50;
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', lines: [] }));
+  }
+
+  /** Starts following logs from their current end and polling; resolves after the first round. */
+  async start(): Promise<void> {
+    await Promise.all(
+      this.tracks.map(async (t) => {
+        if (t.node.log) t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
+      }),
+    );
+    await Promise.all(this.tracks.map((t) => this.pollOnce(t)));
+    this.loops = this.tracks.map((t) => this.loop(t));
+  }
+
+  /**
+   * Marks the moment of the fault, just before it is done: event times are
+   * counted from here. describeFault() names it once it has happened.
+   */
+  markFault(): number {
+    this.faultAt = this.clock.now();
+    this.push({ at: this.faultAt, node: '', source: 'poll', kind: 'fault', detail: '' });
+    return this.faultAt;
+  }
+
+  describeFault(node: string, detail: string): void {
+    const e = this.events.find((x) => x.kind === 'fault');
+    if (e) Object.assign(e, { node, detail });
+  }
+
+  /** The latest poll of every node. */
+  snapshot(): NodeProbe[] {
+    return this.tracks.flatMap((t) => (t.last ? [t.last] : []));
+  }
+
+  /** Waits until `condition` over the latest polls is met (checked every interval). */
+  waitFor<T>(condition: (probes: NodeProbe[]) => Probe<T>, options: Omit<WaitOptions, 'clock' | 'intervalMs'>): Promise<T> {
+    return waitUntil(async () => condition(this.snapshot()), { ...options, clock: this.clock, intervalMs: this.interval });
+  }
+
+  /** Stops polling, reads the logs' last lines and returns the events in time order. */
+  async stop(): Promise<DrillEvent[]> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    await Promise.all(this.tracks.map((t) => this.readLog(t)));
+    return this.timeline();
+  }
+
+  timeline(): DrillEvent[] {
+    const t0 = this.faultAt ?? this.events[0]?.at ?? 0;
+    return [...this.events].sort((a, b) => a.at - b.at).map((e) => ({ ...e, tMs: Math.round(e.at - t0) }));
+  }
+
+  /** A node's raw log lines between two local-clock times (what a lab report quotes). */
+  logLines(address: Address, from: number, to: number): string[] {
+    const t = this.tracks.find((x) => x.label === formatAddress(address));
+    return (t?.lines ?? []).filter((l) => l.time >= from - 1 && l.time <= to + 1).map((l) => l.raw);
+  }
+
+  private async loop(t: NodeTrack): Promise<void> {
+    while (!this.stopped) {
+      await this.clock.sleep(this.interval);
+      if (this.stopped) break;
+      await this.pollOnce(t);
+    }
+  }
+
+  private async pollOnce(t: NodeTrack): Promise<void> {
+    const [probe] = await Promise.all([probeNode(t.node.address, this.o.connect), this.readLog(t)]);
+    this.diff(t, t.last, probe, this.clock.now());
+    t.last = probe;
+  }
+
+  private push(e: Omit<DrillEvent, 'tMs'>): void {
+    this.events.push({ ...e, tMs: 0 });
+  }
+
+  /** Only the first of each kind of observation, e.g. the first node to flag X as fail?. */
+  private once(key: string, e: Omit<DrillEvent, 'tMs'>): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.push(e);
+  }
+
+  private diff(t: NodeTrack, before: NodeProbe | null, after: NodeProbe, at: number): void {
+    if (!before) return;
+    const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({ at, node: t.label, source: 'poll', kind, detail });
+    if (before.up && !after.up) this.push(poll('node-down', `stopped answering (${after.error})`));
+    if (!before.up && after.up) this.push(poll('node-up', 'answering again'));
+    if (!after.up || !after.view) return;
+
+    const state = after.clusterInfo?.get('cluster_state');
+    if (before.up && state && state !== before.clusterInfo?.get('cluster_state')) this.push(poll('cluster-state', `cluster_state ${state}`));
+    const me = myselfOf(after);
+    const meBefore = myselfOf(before);
+    if (me && meBefore && before.up) {
+      if (meBefore.role === 'replica' && me.role === 'master') this.push(poll('promoted', `now a master${me.slots.length ? ` of ${me.slots.map((r) => r.join('-')).join(',')}` : ''}`));
+      if (meBefore.role === 'master' && me.role === 'replica') this.push(poll('reconfigured-as-replica', `now a replica of ${me.masterId?.slice(0, 8)}`));
+    }
+    const link = after.replication?.get('master_link_status');
+    if (before.up && link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
+
+    for (const peer of after.view) {
+      if (peer.myself) continue;
+      const prev = before.view?.find((n) => n.id === peer.id);
+      const name = peer.host ? `${peer.host}:${peer.port}` : peer.id.slice(0, 8);
+      for (const flag of ['fail?', 'fail'] as const) {
+        if (peer.flags.includes(flag) && !prev?.flags.includes(flag)) {
+          this.once(`${flag} ${peer.id}`, poll(flag === 'fail?' ? 'pfail' : 'fail', `${name} flagged ${flag}${flag === 'fail?' ? ' (PFAIL)' : ''}, first seen by ${t.label}`));
+        }
+      }
+    }
+  }
+
+  private async readLog(t: NodeTrack): Promise<void> {
+    if (!t.node.log) return;
+    const { text, size } = await t.node.log.host.readFrom(t.node.log.path, t.logOffset);
+    // A restarted node may have rotated or truncated nothing, but be safe.
+    if (size < t.logOffset) t.logOffset = 0;
+    if (!text) return;
+    t.logOffset += Buffer.byteLength(text);
+    const all = t.logCarry + text;
+    const lines = all.split('\n');
+    t.logCarry = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = parseLogLine(raw);
+      if (!line) continue;
+      t.lines.push(line);
+      const ev = classifyLogMessage(line.message);
+      if (ev) this.push({ at: line.time, node: t.label, source: 'log', kind: ev.kind, detail: ev.detail, logTime: line.time, raw: line.raw });
+    }
+  }
+}
