@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm run demo — the newcomer's first command: a throw-away local cluster,
-// 1000 keys, the slot map and keys per master, then everything removed.
+// npm run demo — the newcomer's first command: the classic failover lab on a
+// throw-away local cluster (create, 1000 keys, slot map, kill Master[0] and
+// watch the promotion, restart it and watch it rejoin), then everything removed.
 // Installs redis-server when it can (root + apt-get), else says how.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,7 +55,9 @@ try {
   run('cluster', 'create', '--port', String(port), '--node-timeout', '1000');
   run('populate', '--keys', '1000');
   run('slotmap', '--key', 'key1');
-  run('cluster', 'status');
+  run('cluster', 'kill-master', '--master', '0');
+  run('cluster', 'restart-node', `127.0.0.1:${port}`);
+  run('slotmap');
 } catch (e) {
   console.error(e.message);
   code = 1;

@@ -34,6 +34,17 @@ describe('--seed: a cluster redis-drill did not create', () => {
     expect(rc.ports).toContain(ks.json.keys[0]!.master.port);
   });
 
+  test('kill-master on a --seed cluster goes through Redis commands (--via)', async () => {
+    const seed = ['--seed', `127.0.0.1:${rc.ports[0]}`];
+    const noVia = await runCli(['cluster', 'kill-master', '--force', ...seed], { stateDir: dir });
+    expect(noVia.exitCode).toBe(2);
+    expect(noVia.stderr).toContain('--via debug-sleep');
+    const r = await runJson<{ outcome: string; how: string }>(['cluster', 'kill-master', '--master', '2', '--via', 'shutdown', '--force', '--no-wait', ...seed], { stateDir: dir });
+    expect(r.result.exitCode, r.result.stderr).toBe(0);
+    expect(r.json.how).toBe('--via shutdown');
+    await expect(raw(rc.ports[2]!, (x) => x.ping())).rejects.toThrow();
+  });
+
   test('lifecycle commands refuse --seed (exit 2)', async () => {
     const r = await runCli(['cluster', 'destroy', '--seed', `127.0.0.1:${rc.ports[0]}`], { stateDir: dir });
     expect(r.exitCode).toBe(2);
