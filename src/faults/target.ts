@@ -30,9 +30,12 @@ export function selectMaster(map: SlotMap, sel: MasterSelector): SlotMapMaster {
   const text = (sel.master ?? '0').trim();
   const index = /^(?:Master\[)?(\d+)\]?$/i.exec(text);
   const addr = parseAddress(text);
-  const found = map.masters.filter((m) => m.slots.length > 0).filter((m) =>
-    index ? m.index === Number(index[1]) : addr ? m.port === addr.port && m.host === addr.host : text.length >= 4 && /^[0-9a-f]+$/.test(text) && m.id.startsWith(text),
-  );
+  const masters = map.masters.filter((m) => m.slots.length > 0);
+  const byIndex = index ? masters.filter((m) => m.index === Number(index[1])) : [];
+  const byAddress = addr ? masters.filter((m) => m.port === addr.port && m.host === addr.host) : [];
+  // An all-digit id prefix ("43995774") is also a valid index: the index wins when one exists.
+  const byId = text.length >= 4 && /^[0-9a-f]+$/i.test(text) ? masters.filter((m) => m.id.startsWith(text.toLowerCase())) : [];
+  const found = byIndex.length ? byIndex : byAddress.length ? byAddress : byId;
   if (found.length === 0) throw unknown(`"${text}"`);
   if (found.length > 1) throw new UsageError(`"${text}" matches ${found.length} masters`, { hint: 'give more characters of the node id, or host:port' });
   return found[0]!;

@@ -61,11 +61,11 @@ describe('selectMaster', () => {
     usageError(() => selectMaster(MAP, { master: '7eb' }));
   });
 
-  // BUG: an all-digit id prefix is read as an index ("43995774" -> Master[43995774]),
-  // so a master whose id starts with digits cannot be chosen by id prefix.
-  it.fails('selects by an id prefix made only of digits', () => {
+  it('selects by an id prefix made only of digits when no master has that index', () => {
     const map = mapOf([master(0, ID0, 7000, [[0, 8191]]), master(1, DIGITS, 7001, [[8192, 16383]])]);
     expect(selectMaster(map, { master: '43995774' }).id).toBe(DIGITS);
+    // A small number is still an index.
+    expect(selectMaster(map, { master: '1' }).id).toBe(DIGITS);
   });
 
   it('selects by host:port', () => {
