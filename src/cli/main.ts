@@ -5,6 +5,7 @@ import { Output } from '../ui/output.js';
 import { makeAction } from './action.js';
 import { registerCluster } from './cluster.js';
 import { registerKeyCommands } from './keys.js';
+import { registerWorkload } from './workload.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -41,6 +42,7 @@ export function buildProgram(signal: AbortSignal): Command {
   const action = makeAction(signal);
   registerCluster(program, action);
   registerKeyCommands(program, action);
+  registerWorkload(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import type { Action } from './action.js';
+import { intArg } from './options.js';
+
+export function registerWorkload(program: Command, action: Action): void {
+  program
+    .command('workload')
+    .description('a client load on the cluster (ioredis Cluster) that keeps going through failovers and counts what failed')
+    .option('--duration <time>', 'how long: 30s, 2m, 500ms', '30s')
+    .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
+    .option('--mix <ops>', 'operation weights', 'set=45,get=45,del=5,incr=5')
+    .option('--keyspace <n>', 'random keys drill:key:0..n-1, spread over all slots', intArg(1), 100_000)
+    .option('--value-size <bytes>', 'size of SET values', intArg(0, 1 << 20), 16)
+    .option('--rate <ops>', 'fixed rate (open loop): latency counts from each request\'s intended start', intArg(1))
+    .option('--check', 'consistency mode: the mix\'s INCRs go to counters; lost and unacknowledged writes are counted at the end')
+    .option('--auto-pipelining', 'ioredis enableAutoPipelining (batches commands issued in the same tick)')
+    .addHelpText('after', '\nExamples:\n  redis-drill workload --duration 30s --clients 50 --mix set=50,get=50\n  redis-drill workload --duration 1m --rate 5000 --check')
+    .action(
+      action(async (ctx, f: { duration: string; clients: number; mix: string; keyspace: number; valueSize: number; rate?: number; check?: boolean; autoPipelining?: boolean }) => {
+        const { parseDuration, parseMix } = await import('../workload/options.js');
+        const { Workload } = await import('../workload/runner.js');
+        const { resolveTargets } = await import('./targets.js');
+        const render = await import('../ui/render-workload.js');
+        const durationMs = parseDuration(f.duration);
+        const mix = parseMix(f.mix);
+        if (f.check && !mix.some((m) => m.op === 'incr')) {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError('--check counts INCRs, but --mix has none', { hint: 'add incr to the mix, e.g. --mix set=40,get=40,incr=20 (or incr=100 for antirez\'s test)' });
+        }
+        const { targets, password } = await resolveTargets(ctx);
+        const workload = new Workload({
+          seeds: targets,
+          password,
+          clients: f.clients,
+          durationMs,
+          mix,
+          keyspace: f.keyspace,
+          valueSize: f.valueSize,
+          rateOps: f.rate,
+          check: Boolean(f.check),
+          signal: ctx.signal,
+          clientOptions: f.autoPipelining ? { enableAutoPipelining: true } : {},
+          onSecond: (s) => ctx.out.info(render.renderSecond(s)),
+        });
+        const result = await workload.start();
+        ctx.out.verbose(`client options: ${JSON.stringify(result.clientOptions)}`);
+        ctx.out.json(result);
+        ctx.out.result(render.renderWorkload(ctx.out.c, result));
+      }),
+    );
+}

@@ -1,0 +1,33 @@
+import type { ChalkInstance } from 'chalk';
+import type { SecondLine, WorkloadResult } from '../workload/runner.js';
+import { renderTable } from './table.js';
+
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${v} ms`);
+
+export function renderSecond(s: SecondLine): string {
+  return `${String(s.second).padStart(4)}s  ${String(s.ops).padStart(7)} ops/s  p50 ${ms(s.p50Ms)}  p99 ${ms(s.p99Ms)}  max ${ms(s.maxMs)}  errors ${s.errors}`;
+}
+
+export function renderWorkload(c: ChalkInstance, r: WorkloadResult): string {
+  const l = r.latency;
+  const lines = [
+    `${r.ops} operations in ${(r.durationMs / 1000).toFixed(1)} s: ${r.opsPerSec} ops/s (${r.mode}${r.rateOps ? ` at ${r.rateOps} ops/s` : `, ${r.clients} clients`}), ${r.errors} errors.`,
+    '',
+    renderTable(c, ['LATENCY', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['ms', l?.p50Ms ?? '-', l?.p90Ms ?? '-', l?.p99Ms ?? '-', l?.p999Ms ?? '-', l?.maxMs ?? '-']]),
+  ];
+  const classes = Object.entries(r.errorsByClass);
+  if (classes.length) {
+    lines.push('', renderTable(c, ['ERROR CLASS', 'COUNT', 'LAST MESSAGE'], classes.map(([k, n]) => [k, n!, (r.lastErrors as Record<string, string>)[k]?.slice(0, 80) ?? ''])));
+  }
+  lines.push('', `Longest span with no successful operation: ${r.longestGap.ms} ms (from +${r.longestGap.fromMs} ms to +${r.longestGap.toMs} ms).`);
+  if (r.consistency) {
+    const k = r.consistency;
+    const verdict = k.lost === 0 ? c.green('no acknowledged write lost') : c.red(`${k.lost} acknowledged writes LOST`);
+    lines.push(
+      '',
+      `Consistency (${k.counters} counters, ${k.acknowledged} acknowledged INCRs): ${verdict}; ${k.unacknowledgedApplied} unacknowledged writes were applied${k.unreadable ? `; ${k.unreadable} counters unreadable` : ''}.`,
+      renderTable(c, ['MASTER', 'COUNTERS', 'ACKED', 'VALUE', 'LOST', 'UNACKED APPLIED'], k.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied])),
+    );
+  }
+  return lines.join('\n');
+}

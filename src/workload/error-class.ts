@@ -1,0 +1,25 @@
+/**
+ * Client-side failures sorted into what they tell about the cluster. The
+ * classes are the ones an operator reads a failover by: the cluster said it
+ * is down, a slot moved and redirects did not settle, the node is a replica,
+ * the connection went away, or nothing answered in time.
+ */
+export const ERROR_CLASSES = ['CLUSTERDOWN', 'MOVED/ASK', 'TRYAGAIN', 'READONLY', 'LOADING', 'connection refused', 'connection reset/closed', 'timeout', 'other'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export function classifyClientError(e: unknown): ErrorClass {
+  const err = e as { message?: string; code?: string; name?: string; lastNodeError?: unknown };
+  const msg = `${err?.name ?? ''} ${err?.message ?? String(e)} ${err?.code ?? ''}`;
+  // ioredis wraps the failure that ended its redirections: classify what really happened.
+  const inner = /Too many Cluster redirections\. Last error: (.*)$/s.exec(msg);
+  if (inner && !/MOVED|ASK/.test(inner[1]!)) return classifyClientError(new Error(inner[1]));
+  if (/CLUSTERDOWN/.test(msg)) return 'CLUSTERDOWN';
+  if (/MOVED|ASK|Too many Cluster redirections/i.test(msg)) return 'MOVED/ASK';
+  if (/TRYAGAIN/.test(msg)) return 'TRYAGAIN';
+  if (/READONLY/.test(msg)) return 'READONLY';
+  if (/LOADING/.test(msg)) return 'LOADING';
+  if (/ECONNREFUSED/.test(msg)) return 'connection refused';
+  if (/timed? ?out|ETIMEDOUT/i.test(msg)) return 'timeout';
+  if (/ECONNRESET|EPIPE|Connection is closed|connection closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Failed to refresh slots cache|None of startup nodes/i.test(msg)) return 'connection reset/closed';
+  return 'other';
+}

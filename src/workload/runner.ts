@@ -1,0 +1,257 @@
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type ClusterOptions } from 'ioredis';
+import type { Address } from '../nodes/address.js';
+import { rangesContain, type SlotRange } from '../cluster/slots.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { classifyClientError, type ErrorClass } from './error-class.js';
+import { type Mix, pickOperation } from './options.js';
+import { type LatencySummary, Recorder, type WindowStats } from './stats.js';
+import { type ConsistencyReport, Counters } from './consistency.js';
+
+export interface WorkloadOptions {
+  seeds: Address[];
+  password: string | null;
+  clients: number;
+  durationMs: number;
+  mix: Mix;
+  keyspace: number;
+  valueSize: number;
+  /** Fixed rate (ops/s, open loop); closed loop when absent. */
+  rateOps?: number;
+  /** Consistency mode: every INCR goes to a counter whose acknowledged increments are counted. */
+  check: boolean;
+  counters?: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  /** Called once a second with the last second's figures (for the progress line). */
+  onSecond?: (s: SecondLine) => void;
+  /** ioredis Cluster options on top of the defaults (e.g. enableAutoPipelining). */
+  clientOptions?: Partial<ClusterOptions>;
+}
+
+export interface SecondLine {
+  second: number;
+  ops: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  errors: number;
+}
+
+export interface Gap {
+  ms: number;
+  /** ms from the workload's start. */
+  fromMs: number;
+  toMs: number;
+}
+
+export interface WorkloadResult {
+  startedAt: string;
+  durationMs: number;
+  mode: 'closed-loop' | 'fixed-rate';
+  clients: number;
+  rateOps: number | null;
+  ops: number;
+  errors: number;
+  opsPerSec: number;
+  latency: LatencySummary | null;
+  errorsByClass: Partial<Record<ErrorClass, number>>;
+  lastErrors: Partial<Record<ErrorClass, string>>;
+  /** Longest span with no successful operation at all, and on the watched slots (if any). */
+  longestGap: Gap;
+  longestGapWatched: Gap | null;
+  windows: WindowStats[];
+  consistency: ConsistencyReport | null;
+  clientOptions: Record<string, unknown>;
+}
+
+/**
+ * Client options chosen to ride out a failover: wait and retry (100 ms) on
+ * CLUSTERDOWN / TRYAGAIN / a failed node instead of failing at once, follow up
+ * to 16 redirections, refresh the slot map often, and bound every command with
+ * a timeout so a frozen master yields a counted error, not a stuck client.
+ */
+export function clientOptionsFor(password: string | null): ClusterOptions {
+  return {
+    redisOptions: { password: password ?? undefined, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 3 },
+    clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: 1000,
+    slotsRefreshInterval: 1000,
+    scaleReads: 'master',
+    enableOfflineQueue: true,
+  };
+}
+
+/** A running workload: stop() ends it early (the failover report stops it once the cluster is steady). */
+export class Workload {
+  readonly recorder = new Recorder();
+  private readonly clock: Clock;
+  private readonly cluster: Cluster;
+  private readonly counters: Counters | null;
+  private readonly value: string;
+  private stopped = false;
+  private t0 = 0;
+  private watched: SlotRange[] = [];
+  /** Time of the last success; gaps are counted from the first one, not from connecting. */
+  private lastOk: number | null = null;
+  private lastOkWatched: number | null = null;
+  private gap: Gap = { ms: 0, fromMs: 0, toMs: 0 };
+  private gapWatched: Gap = { ms: 0, fromMs: 0, toMs: 0 };
+  private done: Promise<WorkloadResult> | null = null;
+
+  constructor(private readonly o: WorkloadOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.cluster = new Cluster(o.seeds.map((s) => ({ host: s.host, port: s.port })), { ...clientOptionsFor(o.password), ...o.clientOptions });
+    // Errors reach each command's promise; without a listener ioredis would print them.
+    this.cluster.on('error', () => {});
+    this.counters = o.check ? new Counters(o.counters ?? 1000) : null;
+    this.value = 'v'.repeat(o.valueSize);
+  }
+
+  /** Slots whose availability is tracked apart (the failover victim's). */
+  watchSlots(ranges: SlotRange[]): void {
+    this.watched = ranges;
+    this.lastOkWatched = this.lastOk;
+  }
+
+  /** ms since the workload started. */
+  now(): number {
+    return this.clock.now() - this.t0;
+  }
+
+  start(): Promise<WorkloadResult> {
+    this.t0 = this.clock.now();
+    this.done = this.run();
+    return this.done;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async run(): Promise<WorkloadResult> {
+    const startedAt = new Date().toISOString();
+    const ticker = this.startTicker();
+    try {
+      if (this.o.rateOps) await this.openLoop(this.o.rateOps);
+      else await Promise.all(Array.from({ length: this.o.clients }, () => this.closedLoop()));
+    } finally {
+      clearInterval(ticker);
+    }
+    const end = this.now();
+    this.closeGaps(end);
+    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: 30_000 }) : null;
+    this.cluster.disconnect();
+    const r = this.recorder;
+    return {
+      startedAt,
+      durationMs: Math.round(end),
+      mode: this.o.rateOps ? 'fixed-rate' : 'closed-loop',
+      clients: this.o.clients,
+      rateOps: this.o.rateOps ?? null,
+      ops: r.ops,
+      errors: r.errors,
+      opsPerSec: Math.round(r.ops / (end / 1000)),
+      latency: r.latency(),
+      errorsByClass: r.errorClasses(),
+      lastErrors: Object.fromEntries(r.lastErrors),
+      longestGap: this.gap,
+      longestGapWatched: this.watched.length ? this.gapWatched : null,
+      windows: r.windowStats(),
+      consistency,
+      clientOptions: describeOptions({ ...clientOptionsFor(this.o.password ? '***' : null), ...this.o.clientOptions }),
+    };
+  }
+
+  private finished(): boolean {
+    return this.stopped || this.o.signal?.aborted === true || this.now() >= this.o.durationMs;
+  }
+
+  private async closedLoop(): Promise<void> {
+    while (!this.finished()) {
+      const start = this.now();
+      await this.operation(start);
+    }
+  }
+
+  /**
+   * Fixed rate: request i is due at i/rate; its latency counts from that
+   * intended start, so a stalled cluster shows as latency instead of being
+   * hidden by fewer requests (no coordinated omission).
+   */
+  private async openLoop(rate: number): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    let i = 0;
+    while (!this.finished()) {
+      const now = this.now();
+      while (i / rate * 1000 <= now && inFlight.size < this.o.clients * 1000) {
+        const p = this.operation((i / rate) * 1000).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        i++;
+      }
+      await this.clock.sleep(1);
+    }
+    await Promise.all(inFlight);
+  }
+
+  private async operation(intendedStart: number): Promise<void> {
+    const op = pickOperation(this.o.mix, Math.random());
+    const key = op === 'incr' && this.counters ? this.counters.pick() : `drill:key:${Math.floor(Math.random() * this.o.keyspace)}`;
+    try {
+      const reply = await (op === 'set' ? this.cluster.set(key, this.value) : op === 'get' ? this.cluster.get(key) : op === 'del' ? this.cluster.del(key) : this.cluster.incr(key));
+      const end = this.now();
+      this.recorder.success(end, (end - intendedStart) * 1000);
+      if (op === 'incr') this.counters?.acknowledged(key, Number(reply));
+      this.noteSuccess(key, end);
+    } catch (e) {
+      const cls = classifyClientError(e);
+      this.recorder.failure(this.now(), cls, (e as Error).message ?? String(e));
+      if (op === 'incr') this.counters?.failed(key);
+    }
+  }
+
+  private noteSuccess(key: string, t: number): void {
+    this.gap = longer(this.gap, this.lastOk, t);
+    this.lastOk = t;
+    if (this.watched.length && rangesContain(this.watched, calculateSlot(key))) {
+      this.gapWatched = longer(this.gapWatched, this.lastOkWatched, t);
+      this.lastOkWatched = t;
+    }
+  }
+
+  /** A gap still open at the end counts too. */
+  private closeGaps(end: number): void {
+    this.gap = longer(this.gap, this.lastOk, end);
+    if (this.watched.length) this.gapWatched = longer(this.gapWatched, this.lastOkWatched, end);
+  }
+
+  private startTicker(): NodeJS.Timeout {
+    let second = 0;
+    return setInterval(() => {
+      second++;
+      const from = (second - 1) * 1000;
+      const l = this.recorder.latency(from, from + 1000);
+      const ops = this.recorder.opsBetween(from, from + 1000);
+      const errors = this.recorder.windowStats().slice(from / 100, from / 100 + 10).reduce((n, w) => n + w.errors, 0);
+      this.o.onSecond?.({ second, ops, p50Ms: l?.p50Ms ?? null, p99Ms: l?.p99Ms ?? null, maxMs: l?.maxMs ?? null, errors });
+    }, 1000);
+  }
+}
+
+/** The longer of `gap` and the span from `last` (if any success yet) to `t`. */
+function longer(gap: Gap, last: number | null, t: number): Gap {
+  return last !== null && t - last > gap.ms ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) } : gap;
+}
+
+/** The client options as plain data (functions described), for --verbose and the report. */
+function describeOptions(o: ClusterOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'function' ? 'min(100 ms x attempt, 1000 ms)' : v]));
+}
+
+export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
+  return new Workload(o).start();
+}
