@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run demo — the newcomer's first command: the classic failover lab on a
-// throw-away local cluster (create, 1000 keys, slot map, kill Master[0] and
-// watch the promotion, restart it and watch it rejoin), then everything removed.
+// throw-away local cluster (create, 1000 keys, slot map, then failover-report:
+// load, kill Master[0], promotion, restart, rejoin, report), then the cluster
+// is removed; the report stays in ./reports/.
 // Installs redis-server when it can (root + apt-get), else says how.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,16 +49,18 @@ const stateDir = mkdtempSync(path.join(os.tmpdir(), 'redis-drill-demo-'));
 const run = (...args) => {
   console.log(`\n$ redis-drill ${args.join(' ')}`);
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, REDIS_DRILL_HOME: stateDir } });
-  if (r.status !== 0) throw new Error(`redis-drill ${args[0]} exited with ${r.status}`);
+  if (r.status !== 0) throw new Error(`redis-drill ${args.slice(0, 2).join(' ')} exited with ${r.status}`);
 };
+const out = path.resolve('reports', `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
 let code = 0;
 try {
   run('cluster', 'create', '--port', String(port), '--node-timeout', '1000');
   run('populate', '--keys', '1000');
   run('slotmap', '--key', 'key1');
-  run('cluster', 'kill-master', '--master', '0');
-  run('cluster', 'restart-node', `127.0.0.1:${port}`);
+  // The drill itself: load, kill Master[0], promotion, restart, rejoin, checks, report.
+  run('failover-report', '--fault', 'kill', '--warmup', '3s', '--settle', '2s', '--out', out);
   run('slotmap');
+  console.log(`\nThe full report (Markdown, JSON, and HTML with a chart): ${out}/report.html`);
 } catch (e) {
   console.error(e.message);
   code = 1;

@@ -6,7 +6,7 @@ import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
 
-interface CreateFlags {
+export interface CreateFlags {
   masters: number;
   replicas: number;
   port: number;
@@ -15,6 +15,38 @@ interface CreateFlags {
   redisServer?: string;
   config: string[];
   force?: boolean;
+}
+
+/** The options of `cluster create`, shared with `failover-report --create`. */
+export function addCreateOptions(cmd: Command): Command {
+  return cmd
+    .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, 3)
+    .option('--replicas <n>', 'replicas per master', anyIntArg, 1)
+    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, 7000)
+    .option('--bind <address>', 'address every node binds to', '127.0.0.1')
+    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), 5000)
+    .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
+    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, []);
+}
+
+export async function createFromFlags(ctx: Context, flags: CreateFlags) {
+  requireManaged(ctx, 'create');
+  const { createCluster } = await import('../cluster/create.js');
+  return createCluster({
+    cluster: ctx.globals.cluster,
+    stateDir: ctx.globals.stateDir,
+    masters: flags.masters,
+    replicas: flags.replicas,
+    port: flags.port,
+    bind: flags.bind,
+    nodeTimeoutMs: flags.nodeTimeout,
+    redisServer: flags.redisServer,
+    config: flags.config.map(parseConfigEntry),
+    force: Boolean(flags.force),
+    password: null,
+    signal: ctx.signal,
+    reporter: ctx.out.reporter(),
+  });
 }
 
 /** Refuses --seed where the command needs processes redis-drill started. */
@@ -29,37 +61,12 @@ function requireManaged(ctx: Context, command: string): void {
 export function registerCluster(program: Command, action: Action): void {
   const cluster = program.command('cluster').description('create, inspect, stop, start and destroy a local Redis Cluster');
 
-  cluster
-    .command('create')
-    .description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)')
-    .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, 3)
-    .option('--replicas <n>', 'replicas per master', anyIntArg, 1)
-    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, 7000)
-    .option('--bind <address>', 'address every node binds to', '127.0.0.1')
-    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), 5000)
-    .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
-    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
+  addCreateOptions(cluster.command('create').description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'))
     .option('--force', 'destroy an existing cluster of the same name first')
     .addHelpText('after', '\nExample:\n  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no')
     .action(
       action(async (ctx, flags: CreateFlags) => {
-        requireManaged(ctx, 'create');
-        const { createCluster } = await import('../cluster/create.js');
-        const result = await createCluster({
-          cluster: ctx.globals.cluster,
-          stateDir: ctx.globals.stateDir,
-          masters: flags.masters,
-          replicas: flags.replicas,
-          port: flags.port,
-          bind: flags.bind,
-          nodeTimeoutMs: flags.nodeTimeout,
-          redisServer: flags.redisServer,
-          config: flags.config.map(parseConfigEntry),
-          force: Boolean(flags.force),
-          password: null,
-          signal: ctx.signal,
-          reporter: ctx.out.reporter(),
-        });
+        const result = await createFromFlags(ctx, flags);
         ctx.out.json({
           cluster: result.cluster,
           server: result.server,

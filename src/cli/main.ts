@@ -6,6 +6,7 @@ import { makeAction } from './action.js';
 import { registerCluster } from './cluster.js';
 import { registerKeyCommands } from './keys.js';
 import { registerWorkload } from './workload.js';
+import { registerReport } from './report.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -43,6 +44,7 @@ export function buildProgram(signal: AbortSignal): Command {
   registerCluster(program, action);
   registerKeyCommands(program, action);
   registerWorkload(program, action);
+  registerReport(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {

@@ -1,0 +1,47 @@
+import type { Marker } from './model.js';
+import type { WindowStats } from '../workload/stats.js';
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * An inline SVG chart: throughput (ops/s per 100 ms window) and p99 latency
+ * over time, failed operations as bars, and vertical markers at the fault,
+ * FAIL, promotion and rejoin. Pure: the same input gives the same SVG.
+ */
+export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], width = 1000, height = 320): string {
+  const pad = { left: 60, right: 60, top: 20, bottom: 40 };
+  const w = width - pad.left - pad.right;
+  const h = height - pad.top - pad.bottom;
+  const endMs = Math.max(1000, (windows.length + 1) * 100, ...markers.map((m) => m.tMs + 100));
+  const x = (tMs: number): number => pad.left + (tMs / endMs) * w;
+  const maxOps = Math.max(1, ...windows.map((s) => s.ops * 10));
+  const maxP99 = Math.max(1, ...windows.map((s) => s.p99Ms ?? 0));
+  const maxErr = Math.max(1, ...windows.map((s) => s.errors));
+  const yOps = (v: number): number => pad.top + h - (v / maxOps) * h;
+  const yLat = (v: number): number => pad.top + h - (v / maxP99) * h;
+  const path = (pts: [number, number][]): string => pts.map(([a, b], i) => `${i ? 'L' : 'M'}${a.toFixed(1)},${b.toFixed(1)}`).join(' ');
+  const ops = path(windows.map((s) => [x(s.tMs + 50), yOps(s.ops * 10)]));
+  // A window with no successful operation has no latency: the line breaks there instead of bridging the gap.
+  const lat = windows
+    .map((s, i) => (s.p99Ms === null ? '' : `${i > 0 && windows[i - 1]!.p99Ms !== null ? 'L' : 'M'}${x(s.tMs + 50).toFixed(1)},${yLat(s.p99Ms).toFixed(1)}`))
+    .filter(Boolean)
+    .join(' ');
+  const bars = windows
+    .filter((s) => s.errors > 0)
+    .map((s) => `<rect class="errors" x="${x(s.tMs).toFixed(1)}" y="${(pad.top + h - (s.errors / maxErr) * (h / 3)).toFixed(1)}" width="${Math.max(1, (100 / endMs) * w).toFixed(1)}" height="${((s.errors / maxErr) * (h / 3)).toFixed(1)}"><title>${s.errors} errors at +${s.tMs} ms</title></rect>`)
+    .join('');
+  const marks = markers
+    .map((m, i) => `<g class="marker" data-marker="${esc(m.label)}"><line x1="${x(m.tMs).toFixed(1)}" y1="${pad.top}" x2="${x(m.tMs).toFixed(1)}" y2="${pad.top + h}"/><text x="${(x(m.tMs) + 3).toFixed(1)}" y="${pad.top + 12 + (i % 2) * 14}">${esc(m.label)} +${(m.tMs / 1000).toFixed(2)} s</text></g>`)
+    .join('');
+  const ticks = Array.from({ length: Math.floor(endMs / 1000) + 1 }, (_, s) => s)
+    .filter((s) => s % Math.max(1, Math.ceil(endMs / 1000 / 15)) === 0)
+    .map((s) => `<text class="tick" x="${x(s * 1000).toFixed(1)}" y="${height - pad.bottom + 16}">${s}s</text>`)
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="throughput, p99 latency and errors over time">
+<rect class="plot" x="${pad.left}" y="${pad.top}" width="${w}" height="${h}"/>
+${bars}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${ticks}
+<text class="axis ops-label" x="6" y="${pad.top + 10}">${Math.round(maxOps)} ops/s</text>
+<text class="axis p99-label" x="${width - pad.right + 4}" y="${pad.top + 10}">${maxP99} ms p99</text>
+<text class="axis" x="${pad.left}" y="${height - 6}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations</text>
+</svg>`;
+}

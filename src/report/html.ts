@@ -1,0 +1,56 @@
+import { formatAddress } from '../nodes/address.js';
+import { renderChart } from './chart.js';
+import { slotMapRows } from './markdown.js';
+import type { DrillReport, Measured } from './model.js';
+
+const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
+const table = (head: string[], rows: unknown[][]): string =>
+  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem}.pass{color:#17803d}.fail{color:#c62828}table{border-collapse:collapse;margin:.5rem 0 1.2rem}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}
+pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:12px}svg{width:100%;height:auto;border:1px solid #eee}
+svg .plot{fill:#fcfcfc;stroke:#ddd}svg .ops{fill:none;stroke:#1f6fd1;stroke-width:1.5}svg .p99{fill:none;stroke:#e07b00;stroke-width:1.2}
+svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}svg .tick{text-anchor:middle;fill:#777}`;
+
+/** One self-contained HTML file (no network needed): tables and an inline SVG chart. */
+export function renderHtml(r: DrillReport): string {
+  const c = r.client;
+  const phase = (n: string, p: typeof c.phases.before): unknown[] => [n, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Failover drill ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
+<body>
+<h1>Failover drill: <span class="${r.verdict}" id="verdict">${r.verdict === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
+<p>Cluster <code>${esc(r.setup.cluster)}</code>, ${esc(r.setup.server)}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${esc(fig(r.setup.nodeTimeoutMs))}.
+Fault: <b>${esc(r.fault.how)}</b> on Master[${esc(r.fault.victim.index ?? '?')}] ${esc(formatAddress(r.fault.victim))} at ${esc(r.fault.at)}.</p>
+<h2>Verdict</h2>
+${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
+<h2>Throughput, p99 latency and errors</h2>
+<figure id="chart">${renderChart(c.windows, r.markers)}</figure>
+<h2>Key figures</h2>
+${table(['figure', 'value', 'source'], [
+    ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
+    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
+    ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+    ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
+    ['operations / failed', `${fig(c.ops)} / ${fig(c.errors)}`, c.ops.source],
+    ['lost writes', r.consistency ? r.consistency.lost : 'n/a', r.consistency?.method ?? ''],
+    ['unacknowledged writes applied', r.consistency ? r.consistency.unacknowledgedApplied : 'n/a', ''],
+  ])}
+<h2>Client impact</h2>
+<p>Load: ${esc(c.mode)}.</p>
+${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phase('before', c.phases.before), phase('during', c.phases.during), phase('after', c.phases.after)])}
+${Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass)) : '<p>No operation failed.</p>'}
+<h2>Timeline</h2><p>${esc(r.setup.clock)}</p>
+${table(['ms from fault', 'source', 'node', 'event', 'detail'], r.timeline.filter((e) => e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]))}
+<h2>Slot map before</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapBefore))}
+<h2>Slot map after</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapAfter))}
+${r.consistency ? `<h2>Consistency</h2>${table(['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'], r.consistency.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied]))}` : ''}
+${r.logs.map((l) => `<h2>Log: ${esc(l.title)}</h2><pre>${esc(l.lines.join('\n'))}</pre>`).join('\n')}
+<p><small>redis-drill ${esc(r.tool.version)}, report schema ${r.schemaVersion}, generated ${esc(r.generatedAt)}.</small></p>
+</body></html>
+`;
+}

@@ -1,0 +1,77 @@
+import { formatRanges } from '../cluster/slots.js';
+import type { SlotMap } from '../cluster/slotmap.js';
+import { formatAddress } from '../nodes/address.js';
+import type { DrillReport, Measured, PhaseStats } from './model.js';
+
+const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
+const row = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]): string[] => [row(head), row(head.map(() => '---')), ...rows.map(row)];
+
+export function slotMapRows(map: SlotMap): (string | number)[][] {
+  return map.masters
+    .filter((m) => m.slots.length > 0)
+    .map((m) => [
+      `Master[${m.index}] -> Slots ${formatRanges(m.slots)} -> ${formatAddress(m)}`,
+      m.dbsize ?? '?',
+      m.replicas.map((r) => `${formatAddress(r)} (${r.dbsize ?? '?'} keys)`).join(', ') || 'none',
+    ]);
+}
+
+function phaseRow(name: string, p: PhaseStats): (string | number)[] {
+  return [name, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
+}
+
+/** The report as Markdown: what a lab report or an incident review pastes in. */
+export function renderMarkdown(r: DrillReport): string {
+  const c = r.client;
+  const lines = [
+    `# Failover drill: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`,
+    '',
+    `Cluster \`${r.setup.cluster}\`, ${r.setup.server}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${fig(r.setup.nodeTimeoutMs)}. Fault: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`,
+    '',
+    '## Verdict',
+    '',
+    ...table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail])),
+    '',
+    '## Key figures',
+    '',
+    ...table(['figure', 'value', 'source'], [
+      ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
+      ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
+      ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+      ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
+      ['operations', fig(c.ops), c.ops.source],
+      ['failed operations', fig(c.errors), c.errors.source],
+      ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
+      ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
+    ]),
+    '',
+    '## Client impact',
+    '',
+    `Load: ${c.mode}.`,
+    '',
+    ...table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)]),
+    '',
+    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass).map(([k, v]) => [k, v!])) : ['No operation failed.']),
+    '',
+    '## Timeline',
+    '',
+    r.setup.clock,
+    '',
+    ...table(['ms from fault', 'source', 'node', 'event', 'detail'], r.timeline.filter((e) => e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail])),
+    '',
+    '## Slot map before',
+    '',
+    ...table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapBefore)),
+    '',
+    '## Slot map after',
+    '',
+    ...table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapAfter)),
+    '',
+  ];
+  if (r.consistency) {
+    lines.push('## Consistency', '', ...table(['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'], r.consistency.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied])), '');
+  }
+  for (const l of r.logs) lines.push(`## Log: ${l.title}`, '', '```', ...l.lines, '```', '');
+  return lines.join('\n');
+}

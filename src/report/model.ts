@@ -1,0 +1,74 @@
+import type { SlotMap } from '../cluster/slotmap.js';
+import type { DrillEvent } from '../observe/events.js';
+import type { FaultResult } from '../faults/report.js';
+import type { ConsistencyReport } from '../workload/consistency.js';
+import type { ErrorClass } from '../workload/error-class.js';
+import type { LatencySummary, WindowStats } from '../workload/stats.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** Every figure in a report carries its unit and where it was measured. */
+export interface Measured {
+  value: number | null;
+  unit: 'ms' | 'ops' | 'ops/s' | 'writes' | 'keys' | 'slots';
+  source: string;
+}
+
+export interface PhaseStats {
+  fromMs: number;
+  toMs: number;
+  opsPerSec: Measured;
+  errors: number;
+  latency: LatencySummary | null;
+}
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface Marker {
+  label: string;
+  /** ms from the start of the workload (the chart's x axis). */
+  tMs: number;
+}
+
+export interface DrillReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  generatedAt: string;
+  tool: { name: 'redis-drill'; version: string };
+  setup: {
+    cluster: string;
+    server: string;
+    nodeTimeoutMs: Measured;
+    masters: number;
+    replicas: number;
+    clock: string;
+  };
+  fault: { kind: string; how: string; victim: FaultResult['victim']; at: string };
+  slotMapBefore: SlotMap;
+  slotMapAfter: SlotMap;
+  /** Fault, promotion and rejoin events on one timeline, ms from the fault. */
+  timeline: DrillEvent[];
+  promotion: { promoted: FaultResult['promoted']; ms: Measured };
+  rejoin: { node: string; role: string | null; master: string | null; ms: Measured } | null;
+  client: {
+    mode: string;
+    clients: number;
+    ops: Measured;
+    errors: Measured;
+    errorsByClass: Partial<Record<ErrorClass, number>>;
+    unavailableVictimSlots: Measured;
+    unavailableAll: Measured;
+    phases: { before: PhaseStats; during: PhaseStats; after: PhaseStats };
+    /** Per 100 ms window, ms from the workload's start. */
+    windows: WindowStats[];
+    clientOptions: Record<string, unknown>;
+  };
+  consistency: ConsistencyReport | null;
+  logs: { node: string; title: string; lines: string[] }[];
+  markers: Marker[];
+  checks: Check[];
+  verdict: 'pass' | 'fail';
+}

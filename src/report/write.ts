@@ -1,0 +1,36 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { DrillReport } from './model.js';
+
+export const FORMATS = ['md', 'json', 'html'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function parseFormats(text: string): Format[] {
+  const list = text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  const bad = list.find((f) => !(FORMATS as readonly string[]).includes(f));
+  if (bad || list.length === 0) throw new UsageError(`bad --format "${text}"`, { hint: `use any of ${FORMATS.join(',')}` });
+  return [...new Set(list)] as Format[];
+}
+
+/** The default output directory: ./reports/<UTC timestamp>-<cluster>/. */
+export function defaultOutDir(cluster: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return path.resolve('reports', `${stamp}-${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+}
+
+/** Writes the chosen formats (each file via a temp name + rename: never half-written). */
+export async function writeReport(report: DrillReport, dir: string, formats: readonly Format[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const f of formats) {
+    const { renderMarkdown } = await import('./markdown.js');
+    const { renderHtml } = await import('./html.js');
+    const text = f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report);
+    const file = path.join(dir, `report.${f}`);
+    await writeFile(`${file}.tmp`, text);
+    await rename(`${file}.tmp`, file);
+    written.push(file);
+  }
+  return written;
+}

@@ -1,0 +1,23 @@
+import type { ChalkInstance } from 'chalk';
+import type { DrillReport, Measured } from '../report/model.js';
+import { renderTable } from './table.js';
+
+const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
+
+/** The summary printed on stdout after a drill; the files hold the rest. */
+export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: string[]): string {
+  const p = r.client.phases;
+  const rows = [
+    ['verdict', r.verdict === 'pass' ? c.green('PASS') : c.red('FAIL')],
+    ...r.checks.map((k) => [`check: ${k.name}`, `${k.passed ? c.green('pass') : c.red('FAIL')}  ${k.detail}`]),
+    ['promotion time', `${fig(r.promotion.ms)} (${r.promotion.ms.source})`],
+    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms)]] : []),
+    ["victim's slots unavailable", fig(r.client.unavailableVictimSlots)],
+    ['whole cluster unavailable', fig(r.client.unavailableAll)],
+    ['throughput before / during / after', `${fig(p.before.opsPerSec)} / ${fig(p.during.opsPerSec)} / ${fig(p.after.opsPerSec)}`],
+    ['p99 before / during / after', `${p.before.latency?.p99Ms ?? '-'} / ${p.during.latency?.p99Ms ?? '-'} / ${p.after.latency?.p99Ms ?? '-'} ms`],
+    ['failed operations', `${fig(r.client.errors)} ${Object.entries(r.client.errorsByClass).map(([k, v]) => `${k}=${v}`).join(' ')}`],
+    ['lost / unacknowledged-applied writes', r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied}` : 'n/a'],
+  ];
+  return [renderTable(c, ['', ''], rows), '', ...files.map((f) => `report: ${f}`)].join('\n');
+}
