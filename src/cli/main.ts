@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import { describeError } from '../ui/errors.js';
+import { VERSION } from '../version.js';
 import { Output } from '../ui/output.js';
 import { makeAction } from './action.js';
 import { registerCluster } from './cluster.js';
@@ -26,7 +27,7 @@ Environment:
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('redis-drill')
     .description('Build Redis Cluster deployments, break masters on purpose, and measure the failover.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .addOption(new Option('--cluster <name>', 'which cluster (several can live side by side)').default('default'))
     .addOption(new Option('--state-dir <dir>', 'where clusters are kept').env('REDIS_DRILL_HOME').default('./.redis-drill'))
     .addOption(new Option('--seed <host:port>', 'attach to a running cluster redis-drill did not create').argParser(addressArg))

@@ -62,7 +62,7 @@ export function registerReport(program: Command, action: Action): void {
             keyspace: f.keyspace,
             maxLost: f.maxLost ?? (f.fault === 'failover' ? 0 : null),
             deadlineMs: f.deadline,
-            version: '0.1.0',
+            version: (await import('../version.js')).VERSION,
             signal: ctx.signal,
             reporter: ctx.out.reporter(),
           });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { logLineTime } from '../helpers/log-time.js';
 import { rawCall, rawText } from '../helpers/raw.js';
 
 interface FaultJson {
@@ -14,13 +15,6 @@ interface FaultJson {
   rejoined: { role: string; master: string | null } | null;
   events: { tMs: number; node: string; source: string; kind: string; logTime?: number }[];
   log: { node: string; lines: string[] } | null;
-}
-
-/** The time of a log line, parsed here on purpose without redis-drill's parser. */
-function logLineTime(line: string): number {
-  const m = /(\d+) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(line)!;
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[2]!);
-  return new Date(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])).getTime();
 }
 
 const rawRole = async (port: number): Promise<unknown[]> => (await rawCall(port, 'ROLE')) as unknown[];

@@ -5,13 +5,8 @@ import { runCli, runJson, stateDir } from '../helpers/cli.js';
 import { renderInChromium } from '../helpers/chromium.js';
 import { createTestCluster } from '../helpers/cluster.js';
 import { freePortRange } from '../helpers/ports.js';
+import { logLineTime } from '../helpers/log-time.js';
 import { rawCall } from '../helpers/raw.js';
-
-function logLineTime(line: string): number {
-  const m = /(\d+) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(line)!;
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[2]!);
-  return new Date(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])).getTime();
-}
 
 const drillArgs = (port: number, out: string, extra: string[] = []) => ['failover-report', '--create', '--port', String(port), '--node-timeout', '1000', '--warmup', '1s', '--settle', '500ms', '--clients', '20', '--out', out, ...extra];
 
