@@ -1,7 +1,7 @@
 import { EnvironmentError, UsageError } from '../errors.js';
 import { slotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
-import { type Address, formatAddress, withNode } from '../nodes/client.js';
+import { type Address, closeClient, connectNode, formatAddress, withNode } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
 import { promotionDone } from './conditions.js';
 import { type DrillContext, defaultDeadline, findDrillNode, pidOf } from './drill-context.js';
@@ -105,7 +105,6 @@ async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, dea
   }
   // DEBUG SLEEP blocks the server; its reply comes only when it wakes, so it is not awaited.
   const seconds = Math.ceil(deadlineMs / 1000);
-  const { connectNode, closeClient } = await import('../nodes/client.js');
   const client = await connectNode(victim, { timeoutMs: ctx.timeoutMs, password: ctx.password });
   client.call('DEBUG', 'SLEEP', seconds).catch(() => undefined).finally(() => closeClient(client));
   return `DEBUG SLEEP ${seconds}`;

@@ -46,8 +46,6 @@ export async function observeFault<T>(
     observer.describeFault(what.node, what.detail);
     if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await observer.stop(), t0, tEnd: clock.now(), observer };
     const value = await observer.waitFor(o.condition, { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
-    // One more poll interval so log lines written right after the change are in.
-    await clock.sleep(100, o.signal);
     const tEnd = clock.now();
     return { outcome: 'done', value, lastSeen: null, events: await observer.stop(), t0, tEnd, observer };
   } catch (e) {

@@ -90,9 +90,10 @@ async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Pro
   const until = clock.now() + STEADY_MAX_MS;
   while (clock.now() < until) {
     await clock.sleep(200, signal);
-    const now = w.now();
-    const recent = w.recorder.windowStats().filter((x) => x.tMs >= now - STEADY_MS - 100 && x.tMs < now - 100);
-    if (recent.length >= STEADY_MS / 100 && recent.every((x) => x.errors === 0 && x.ops > 0)) return;
+    // The last full second (the current 100 ms window is still filling).
+    const to = Math.floor(w.now() / 100) * 100;
+    const from = to - STEADY_MS;
+    if (from >= 0 && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0) return;
   }
 }
 

@@ -56,7 +56,7 @@ export class Counters {
     return Number(key.slice(key.lastIndexOf(':') + 1));
   }
 
-  acknowledged(key: string, _value: number): void {
+  acknowledged(key: string): void {
     this.acked[this.index(key)]!++;
   }
 

@@ -98,6 +98,11 @@ export class Recorder {
     return this.windows.reduce((n, w, i) => n + (i * WINDOW_MS >= fromMs && i * WINDOW_MS < toMs ? w.ops : 0), 0);
   }
 
+  /** Failed operations in [fromMs, toMs). */
+  errorsBetween(fromMs: number, toMs: number): number {
+    return this.windows.reduce((n, w, i) => n + (i * WINDOW_MS >= fromMs && i * WINDOW_MS < toMs ? w.errors : 0), 0);
+  }
+
   errorClasses(): Partial<Record<ErrorClass, number>> {
     return Object.fromEntries(ERROR_CLASSES.filter((c) => this.errorsByClass.has(c)).map((c) => [c, this.errorsByClass.get(c)!]));
   }
