@@ -15,7 +15,10 @@ function free(port: number): Promise<boolean> {
  */
 export async function freePortRange(count: number): Promise<number> {
   const worker = Number(process.env.VITEST_POOL_ID ?? 1);
-  const bandStart = 20000 + (worker % 8) * 1500;
+  // REDIS_DRILL_TEST_PORT_BASE moves the bands, so two test runs side by
+  // side (two work trees) do not race for the same ports.
+  const base0 = Number(process.env.REDIS_DRILL_TEST_PORT_BASE ?? 20000);
+  const bandStart = base0 + (worker % 8) * 1500;
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = bandStart + Math.floor(Math.random() * (1500 - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
