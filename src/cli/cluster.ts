@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseConfigEntry } from '../nodes/config.js';
@@ -15,6 +16,16 @@ export interface CreateFlags {
   redisServer?: string;
   config: string[];
   force?: boolean;
+  hosts?: string;
+  inventory?: string;
+  nodesPerHost?: number;
+  sshPort?: number;
+  sshIdentity?: string;
+  sshOption: string[];
+  sshTimeout: number;
+  remoteDir?: string;
+  /** `cluster create --password auto|none`; other commands creating a cluster use the default. */
+  password?: string;
 }
 
 /** The options of `cluster create`, shared with `failover-report --create`. */
@@ -26,12 +37,50 @@ export function addCreateOptions(cmd: Command): Command {
     .option('--bind <address>', 'address every node binds to', '127.0.0.1')
     .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), 5000)
     .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
-    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, []);
+    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
+    .option('--hosts <list>', 'run the nodes on these machines over SSH: [user@]address,... (masters go one per host first)')
+    .option('--inventory <file.yaml>', 'the hosts, with per-host SSH settings, ports and paths, from a YAML file')
+    .option('--nodes-per-host <n>', 'nodes on each --hosts host, on consecutive ports from --port (default: as few as fit)', intArg(1, 1000))
+    .option('--ssh-port <port>', 'SSH port of the --hosts hosts', portArg)
+    .option('--ssh-identity <file>', 'private key for SSH (default: ssh\'s own choice)')
+    .option('--ssh-option <key=value>', 'extra ssh -o option, e.g. StrictHostKeyChecking=yes (repeatable)', collect, [])
+    .option('--ssh-timeout <ms>', 'how long an SSH host may take to accept a connection', intArg(100, 600_000), 5000)
+    .option('--remote-dir <dir>', 'base directory on SSH hosts; the cluster lives in <dir>/<cluster> (default: ~/.redis-drill)');
+}
+
+/** The password a new cluster gets: random by default on SSH hosts, none locally. Never from the command line. */
+function passwordFor(choice: string | undefined, remote: boolean, warn: (m: string) => void): string | null {
+  if (choice !== undefined && choice !== 'auto' && choice !== 'none') {
+    throw new UsageError(`--password for create takes "auto" or "none", not a password`, {
+      hint: 'a password on the command line is visible to every user of the machine; with auto, redis-drill makes a random one and keeps it in the state file (mode 0600)',
+    });
+  }
+  if (choice === 'auto' || (choice === undefined && remote)) return randomBytes(24).toString('base64url');
+  if (remote) warn('--password none: the nodes accept commands from anyone who can reach their ports');
+  return null;
+}
+
+async function hostEntries(flags: CreateFlags) {
+  if (flags.hosts && flags.inventory) throw new UsageError('give --hosts or --inventory, not both');
+  if (!flags.hosts && !flags.inventory) {
+    const sshOnly = (['nodesPerHost', 'sshPort', 'sshIdentity', 'remoteDir'] as const).find((k) => flags[k] !== undefined);
+    if (sshOnly) throw new UsageError(`--${sshOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --hosts`, { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3' });
+    return undefined;
+  }
+  const count = flags.masters * (1 + flags.replicas);
+  if (flags.inventory) {
+    const { loadInventory } = await import('../cluster/inventory.js');
+    return loadInventory(flags.inventory, { port: flags.port, nodesPerHost: flags.nodesPerHost });
+  }
+  const { layoutHosts, parseHostList } = await import('../cluster/layout.js');
+  const targets = parseHostList(flags.hosts!, { port: flags.sshPort ?? null, identity: flags.sshIdentity ?? null, options: flags.sshOption });
+  return layoutHosts(targets, { count, port: flags.port, nodesPerHost: flags.nodesPerHost, redisServer: flags.redisServer, baseDir: flags.remoteDir });
 }
 
 export async function createFromFlags(ctx: Context, flags: CreateFlags) {
   requireManaged(ctx, 'create');
   const { createCluster } = await import('../cluster/create.js');
+  const hosts = await hostEntries(flags);
   return createCluster({
     cluster: ctx.globals.cluster,
     stateDir: ctx.globals.stateDir,
@@ -43,7 +92,9 @@ export async function createFromFlags(ctx: Context, flags: CreateFlags) {
     redisServer: flags.redisServer,
     config: flags.config.map(parseConfigEntry),
     force: Boolean(flags.force),
-    password: null,
+    password: passwordFor(flags.password, hosts !== undefined, (m) => ctx.out.warn(m)),
+    hosts,
+    sshConnectTimeoutMs: flags.sshTimeout,
     signal: ctx.signal,
     reporter: ctx.out.reporter(),
   });
@@ -63,6 +114,7 @@ export function registerCluster(program: Command, action: Action): void {
 
   addCreateOptions(cluster.command('create').description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'))
     .option('--force', 'destroy an existing cluster of the same name first')
+    .option('--password <auto|none>', 'auto: a random password (the default with --hosts/--inventory), kept in the state file only; none: no password (the default locally)')
     .addHelpText('after', '\nExample:\n  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no')
     .action(
       action(async (ctx, flags: CreateFlags) => {
@@ -71,6 +123,7 @@ export function registerCluster(program: Command, action: Action): void {
           cluster: result.cluster,
           server: result.server,
           nodeTimeoutMs: result.nodeTimeoutMs,
+          passwordProtected: result.passwordProtected,
           nodes: result.nodes,
           elapsedMs: result.elapsedMs,
         });

@@ -1,6 +1,6 @@
 import { discoverFromSeed } from '../cluster/discover.js';
 import { livePid } from '../cluster/lifecycle.js';
-import { Hosts, nodeFor } from '../cluster/runtime.js';
+import { hostsFor, nodeFor } from '../cluster/runtime.js';
 import { readState } from '../cluster/state.js';
 import type { StatusTarget } from '../cluster/status.js';
 import { formatAddress } from '../nodes/client.js';
@@ -22,7 +22,7 @@ export async function resolveTargets(ctx: Context): Promise<Targets> {
     return { name: formatAddress(g.seed), targets: addresses, password };
   }
   const state = await readState(g.stateDir, g.cluster);
-  const hosts = new Hosts();
+  const hosts = hostsFor(state);
   try {
     const targets = await Promise.all(
       state.nodes.map(async (r) => {

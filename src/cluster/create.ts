@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { ClusterExistsError, UsageError } from '../errors.js';
-import { LocalHost } from '../hosts/local.js';
-import { findServerBinary } from '../nodes/binary.js';
+import { ClusterExistsError, DrillError, EnvironmentError, UsageError } from '../errors.js';
+import type { Host } from '../hosts/host.js';
+import { findServerBinary, type ServerBinary } from '../nodes/binary.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
@@ -11,6 +11,7 @@ import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
 import { formCluster } from './form.js';
 import { destroyCluster } from './lifecycle.js';
+import { checkLayout, type HostEntry, hostName, nodeOrder } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
 import { Hosts, nodeFor } from './runtime.js';
 import type { SlotRange } from './slots.js';
@@ -28,6 +29,9 @@ export interface CreateOptions {
   config: ConfigEntry[];
   force: boolean;
   password: string | null;
+  /** Machines to run on (SSH); default: this machine, `bind`, consecutive ports from `port`. */
+  hosts?: HostEntry[];
+  sshConnectTimeoutMs?: number;
   signal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
@@ -37,6 +41,8 @@ export interface NodeSummary {
   id: string;
   host: string;
   port: number;
+  /** Where it runs: "local" or the SSH host ("user@address"). */
+  machine: string;
   role: 'master' | 'replica';
   masterId: string | null;
   slots: SlotRange[];
@@ -48,6 +54,8 @@ export interface CreateResult {
   cluster: string;
   server: ClusterState['server'];
   nodeTimeoutMs: number;
+  /** Whether the nodes require a password (it is never printed; it is in the state file). */
+  passwordProtected: boolean;
   nodes: NodeSummary[];
   elapsedMs: number;
 }
@@ -81,59 +89,124 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** What was found on one host before anything starts there. */
+interface PreparedHost {
+  entry: HostEntry;
+  name: string;
+  server: ServerBinary;
+  /** The cluster's directory on that host (SSH hosts only). */
+  remoteDir: string | null;
+}
+
+/** Runs one step on a host; an SSH host's name is put in front of any error that does not name it yet. */
+async function onHost<T>(host: Host, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!host.remote || !(e instanceof DrillError) || e.message.startsWith(host.name)) throw e;
+    const Kind = e.exitCode === 2 ? UsageError : EnvironmentError;
+    throw new Kind(`${host.name}: ${e.message}`, { hint: e.hint, details: e.details, cause: e });
+  }
+}
+
+/** Checks one host: the server binary and its version, the ports, and (remote) the cluster's directory. */
+async function prepareHost(host: Host, entry: HostEntry, o: CreateOptions): Promise<PreparedHost> {
+  return onHost(host, async () => {
+    const server = await findServerBinary(host, entry.redisServer ?? o.redisServer);
+    let remoteDir: string | null = null;
+    if (host.remote) {
+      const base = entry.baseDir ?? '.redis-drill';
+      const home = base.startsWith('/') ? '' : (await host.exec('sh', ['-c', 'printf %s "$HOME"'])).stdout.trim();
+      remoteDir = `${home ? `${home}/` : ''}${base.replace(/\/+$/, '')}/${o.cluster}`;
+      if ((await host.exec('test', ['-e', remoteDir])).exitCode === 0) {
+        if (!o.force) throw new UsageError(`a cluster directory ${remoteDir} already exists there`, { hint: `destroy that cluster first, or use --force to replace it` });
+        await host.remove(remoteDir);
+      }
+    }
+    await allSettledOrThrow(entry.ports, async (port) => {
+      if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
+      if (!(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+    });
+    return { entry, name: host.name, server, remoteDir };
+  });
+}
+
 /**
- * Creates a local cluster: starts `masters x (1 + replicas)` daemonized
- * redis-server processes on consecutive ports and forms them into a cluster.
- * If anything fails or the user interrupts, every process started is stopped
- * and the cluster's directory removed before the error is rethrown.
+ * Creates a cluster: starts `masters x (1 + replicas)` daemonized
+ * redis-server processes (on this machine, or over SSH on the given hosts)
+ * and forms them into a cluster. If anything fails or the user interrupts,
+ * every process started is stopped and the cluster's directories removed
+ * before the error is rethrown.
  */
 export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const started = clock.now();
-  validateCreateOptions(o);
-  const dir = clusterDir(o.stateDir, o.cluster);
-  const local = new LocalHost();
-  const server = await findServerBinary(local, o.redisServer);
-
-  if (await exists(dir)) {
-    if (!o.force) throw new ClusterExistsError(o.cluster, dir);
-    await reporter.step(`Destroying the existing cluster "${o.cluster}" (--force)`, () => destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }));
-  }
-
+  validateCreateOptions({ ...o, port: o.hosts ? 1 : o.port });
   const count = o.masters * (1 + o.replicas);
-  const ports = Array.from({ length: count }, (_, i) => o.port + i);
-  await reporter.step(`Checking ports ${ports[0]}-${ports[ports.length - 1]} and their bus ports are free`, () =>
-    allSettledOrThrow(ports, async (port) => {
-      if (!(await local.portFree(o.bind, port))) throw new PortInUseError(o.bind, port, 'client');
-      if (!(await local.portFree(o.bind, port + 10000))) throw new PortInUseError(o.bind, port + 10000, 'cluster bus');
-    }),
-  );
+  const entries: HostEntry[] = o.hosts ?? [{ ssh: null, bind: o.bind, ports: Array.from({ length: count }, (_, i) => o.port + i) }];
+  checkLayout(entries, count);
+  const remote = entries.filter((e) => e.ssh !== null);
+  const dir = clusterDir(o.stateDir, o.cluster);
+  const hosts = new Hosts(Object.fromEntries(remote.map((e) => [hostName(e), e.ssh!])), o.sshConnectTimeoutMs);
+  try {
+    if (await exists(dir)) {
+      if (!o.force) throw new ClusterExistsError(o.cluster, dir);
+      await reporter.step(`Destroying the existing cluster "${o.cluster}" (--force)`, () => destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }));
+    }
+    const ports = entries.flatMap((e) => e.ports);
+    const prepared = await reporter.step(
+      remote.length > 0
+        ? `Connecting to ${remote.length} host${remote.length === 1 ? '' : 's'} over SSH: redis-server, directories, ports`
+        : `Checking ports ${ports[0]}-${ports[ports.length - 1]} and their bus ports are free`,
+      () => allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, o)),
+    );
+    const server = prepared[0]!.server;
+    for (const p of prepared.filter((x) => x.server.version !== server.version)) {
+      reporter.warn(`${p.name} has ${p.server.flavor}-server ${p.server.version}, ${prepared[0]!.name} has ${server.version}`);
+    }
+    const state: ClusterState = {
+      schemaVersion: 1,
+      name: o.cluster,
+      createdAt: new Date().toISOString(),
+      server,
+      nodeTimeoutMs: o.nodeTimeoutMs,
+      masters: o.masters,
+      replicas: o.replicas,
+      password: o.password,
+      hosts: Object.fromEntries(prepared.filter((p) => p.remoteDir !== null).map((p) => [p.name, { ssh: p.entry.ssh!, redisServer: p.server.path, clusterDir: p.remoteDir! }])),
+      nodes: nodeOrder(entries).map(({ entry, port }) => {
+        const p = prepared[entry]!;
+        const bind = p.entry.bind;
+        const nodeDirectory = p.remoteDir ? `${p.remoteDir}/nodes/${bind}-${port}` : nodeDir(o.stateDir, o.cluster, bind, port);
+        return { host: p.name, bind, port, busPort: port + 10000, dir: nodeDirectory, pid: null };
+      }),
+    };
+    return await startAndForm(state, hosts, o, { clock, reporter, started });
+  } finally {
+    await hosts.dispose();
+  }
+}
 
-  const state: ClusterState = {
-    schemaVersion: 1,
-    name: o.cluster,
-    createdAt: new Date().toISOString(),
-    server,
-    nodeTimeoutMs: o.nodeTimeoutMs,
-    masters: o.masters,
-    replicas: o.replicas,
-    password: o.password,
-    nodes: ports.map((port) => ({ host: 'local', bind: o.bind, port, busPort: port + 10000, dir: nodeDir(o.stateDir, o.cluster, o.bind, port), pid: null })),
-  };
-
-  const hosts = new Hosts();
+async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions, t: { clock: Clock; reporter: Reporter; started: number }): Promise<CreateResult> {
+  const { clock, reporter } = t;
+  const count = state.nodes.length;
   const pool = new NodePool({ timeoutMs: 5000, password: o.password });
   let nodes: RedisNode[] = [];
   try {
-    await ensureDir(dir);
+    await ensureDir(clusterDir(o.stateDir, o.cluster));
     // Written before any process starts, so `cluster destroy` can always clean up.
     await writeState(o.stateDir, state);
     nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
     const placement = planPlacement(state.nodes.map((n) => ({ host: n.host })), o.masters, o.replicas);
-    await reporter.step(`Starting ${count} redis-server ${server.version} processes`, async () => {
+    if (Object.keys(state.hosts).length > 0) {
+      for (const pair of placement.sameHostPairs) {
+        reporter.warn(`replica ${nodes[pair.replica]!.label} is on the same host as its master ${nodes[pair.master]!.label}: there are not enough hosts to keep them apart`);
+      }
+    }
+    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, async () => {
       await allSettledOrThrow(nodes, (n) =>
-        n.writeConfig(renderNodeConfig({ bind: o.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config })),
+        n.writeConfig(renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config })),
       );
       const pids = await Promise.allSettled(nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock })));
       // Record every pid that started, even if another node failed, so cleanup finds it.
@@ -151,7 +224,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
     const ids = await formCluster(plan, {
       pool,
       timeoutMs: 20_000 + 200 * count,
-      serverVersion: server.version,
+      serverVersion: state.server.version,
       nodeTimeoutMs: o.nodeTimeoutMs,
       signal: o.signal,
       clock,
@@ -167,6 +240,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
         id: ids[i]!,
         host: r.bind,
         port: r.port,
+        machine: r.host,
         role: m ? 'master' : 'replica',
         masterId: master === undefined ? null : ids[master]!,
         slots: m ? m.slots : [],
@@ -174,13 +248,12 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
         dir: r.dir,
       };
     });
-    return { cluster: o.cluster, server, nodeTimeoutMs: o.nodeTimeoutMs, nodes: summaries, elapsedMs: Math.round(clock.now() - started) };
+    return { cluster: o.cluster, server: state.server, nodeTimeoutMs: o.nodeTimeoutMs, passwordProtected: o.password !== null, nodes: summaries, elapsedMs: Math.round(clock.now() - t.started) };
   } catch (e) {
     await pool.close();
     await destroyCluster({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
     throw e;
   } finally {
     await pool.close();
-    await hosts.dispose();
   }
 }

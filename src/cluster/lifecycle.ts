@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
 import { waitClusterHealthy } from './health.js';
-import { Hosts, nodeFor } from './runtime.js';
+import { Hosts, hostsFor, nodeFor } from './runtime.js';
 import { type ClusterState, type NodeRecord, clusterDir, readState, writeState } from './state.js';
 
 export interface LifecycleOptions {
@@ -63,7 +63,7 @@ async function recordsFromDirs(dir: string): Promise<NodeRecord[]> {
 /** Stops every process of the cluster (keeping its data) and records that in the state file. */
 export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
   const state = await readState(o.stateDir, o.cluster);
-  const hosts = new Hosts();
+  const hosts = hostsFor(state);
   try {
     const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
@@ -92,7 +92,7 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
   } catch {
     state = null; // fall back to the node directories below
   }
-  const hosts = new Hosts();
+  const hosts = state ? hostsFor(state) : new Hosts();
   try {
     const records = state?.nodes ?? (await recordsFromDirs(dir));
     const nodes = records.map((r) =>
@@ -102,6 +102,8 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
       stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
     );
     if (!o.keepData) {
+      // Each SSH host has its own directory for the cluster; the state file's is last, so a failure here can be retried.
+      await allSettledOrThrow(Object.entries(state?.hosts ?? {}), ([name, h]) => hosts.get(name).remove(h.clusterDir));
       await hosts.get('local').remove(dir);
     } else if (state) {
       state.nodes.forEach((r) => (r.pid = null));
@@ -130,7 +132,7 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
   const reporter = o.reporter ?? silentReporter;
   const t0 = clock.now();
   const state = await readState(o.stateDir, o.cluster);
-  const hosts = new Hosts();
+  const hosts = hostsFor(state);
   const pool = new NodePool({ timeoutMs: 2000, password: state.password });
   const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
   const startedHere: number[] = [];

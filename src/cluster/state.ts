@@ -17,6 +17,21 @@ const nodeRecordSchema = z.object({
   pid: z.number().int().positive().nullable(),
 });
 
+/** A machine reached over SSH, and where this cluster lives on it. */
+const remoteHostSchema = z.object({
+  ssh: z.object({
+    address: z.string(),
+    user: z.string().nullable(),
+    port: z.number().int().min(1).max(65535).nullable(),
+    identity: z.string().nullable(),
+    options: z.array(z.string()),
+  }),
+  /** The server binary found on that host. */
+  redisServer: z.string(),
+  /** This cluster's directory on that host (removed by destroy). */
+  clusterDir: z.string(),
+});
+
 const stateSchema = z.object({
   schemaVersion: z.literal(1),
   name: z.string(),
@@ -26,10 +41,13 @@ const stateSchema = z.object({
   masters: z.number().int().positive(),
   replicas: z.number().int().nonnegative(),
   password: z.string().nullable(),
+  /** SSH hosts by name ("user@address"); node records name them in `host`. Empty for a local cluster. */
+  hosts: z.record(z.string(), remoteHostSchema).default({}),
   nodes: z.array(nodeRecordSchema),
 });
 
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+export type RemoteHost = z.infer<typeof remoteHostSchema>;
 export type ClusterState = z.infer<typeof stateSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

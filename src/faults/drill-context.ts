@@ -1,6 +1,6 @@
 import { discoverFromSeed } from '../cluster/discover.js';
 import { livePid } from '../cluster/lifecycle.js';
-import { Hosts, nodeFor } from '../cluster/runtime.js';
+import { Hosts, hostsFor, nodeFor } from '../cluster/runtime.js';
 import { type ClusterState, readState, writeState } from '../cluster/state.js';
 import { type Address, callText, formatAddress, withNode } from '../nodes/client.js';
 import type { RedisNode } from '../nodes/redis-node.js';
@@ -27,7 +27,6 @@ export interface DrillContext {
 }
 
 export async function openDrill(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number }): Promise<DrillContext> {
-  const hosts = new Hosts();
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
@@ -42,10 +41,11 @@ export async function openDrill(o: { stateDir: string; cluster: string; seed?: A
       timeoutMs: o.timeoutMs,
       stateDir: o.stateDir,
       state: null,
-      hosts,
+      hosts: new Hosts(),
     };
   }
   const state = await readState(o.stateDir, o.cluster);
+  const hosts = hostsFor(state);
   return {
     name: state.name,
     managed: true,

@@ -6,7 +6,7 @@ import type { Signal } from '../hosts/host.js';
 import { promotionDone } from './conditions.js';
 import { type DrillContext, defaultDeadline, findDrillNode, pidOf } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
-import { CLOCK_NOTE, type FaultResult } from './report.js';
+import type { FaultResult } from './report.js';
 import { type MasterSelector, selectMaster } from './target.js';
 
 export type FaultSignal = 'kill' | 'term' | 'stop';
@@ -79,7 +79,7 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
     deadlineMs,
     events: run.events,
     log: promoted ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0, run.tEnd) } : null,
-    clock: CLOCK_NOTE,
+    clock: run.observer.clockNote(),
   };
 }
 

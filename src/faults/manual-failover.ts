@@ -6,7 +6,7 @@ import { promotionDone } from './conditions.js';
 import { type DrillContext, defaultDeadline } from './drill-context.js';
 import { promotionTiming } from './kill-master.js';
 import { observeFault } from './observe-fault.js';
-import { CLOCK_NOTE, type FaultResult } from './report.js';
+import type { FaultResult } from './report.js';
 import { selectNode } from './target.js';
 
 export interface FailoverOptions {
@@ -77,6 +77,6 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
     deadlineMs,
     events: run.events,
     log: { node: label, lines: run.observer.logLines(chosen, run.t0 - 50, run.tEnd) },
-    clock: CLOCK_NOTE,
+    clock: run.observer.clockNote(),
   };
 }

@@ -4,7 +4,7 @@ import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import { rejoinDone } from './conditions.js';
 import { type DrillContext, type DrillNode, defaultDeadline, pidOf, recordPid } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
-import { CLOCK_NOTE, type FaultResult } from './report.js';
+import type { FaultResult } from './report.js';
 import { selectNode } from './target.js';
 
 export interface RejoinOptions {
@@ -79,7 +79,7 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
     deadlineMs,
     events: run.events,
     log: { node: node.label, lines: run.observer.logLines(node, run.t0 - 50, run.tEnd) },
-    clock: CLOCK_NOTE,
+    clock: run.observer.clockNote(),
   };
 }
 

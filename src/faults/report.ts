@@ -28,5 +28,4 @@ export interface FaultResult {
   clock: string;
 }
 
-export const CLOCK_NOTE =
-  'Times are milliseconds from the fault on this machine\'s clock; log times are the servers\' own millisecond timestamps, and the servers run on this machine, so both are the same clock.';
+export { CLOCK_NOTE } from '../observe/clock-note.js';

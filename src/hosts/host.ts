@@ -1,5 +1,5 @@
 /**
- * Where redis-server processes run. Local processes and (later) SSH hosts
+ * Where redis-server processes run. Local processes and SSH hosts
  * implement the same interface, so nodes and the cluster code never care which.
  */
 export type Signal = 'KILL' | 'TERM' | 'STOP' | 'CONT';
@@ -13,9 +13,18 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** How far a host's clock (as its logs write it) is ahead of this machine's. */
+export interface ClockOffset {
+  offsetMs: number;
+  /** Half the round trip of the measurement: the offset is right to within this. */
+  uncertaintyMs: number;
+}
+
 export interface Host {
   /** How the user names this host in messages: "local" or "user@address". */
   readonly name: string;
+  /** True when every call is a network round trip (SSH): callers poll files less often. */
+  readonly remote: boolean;
   exec(file: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   /** The first of `names` found on PATH (or as given, if it contains a slash), or null. */
   which(names: readonly string[]): Promise<string | null>;
@@ -38,5 +47,7 @@ export interface Host {
   signal(pid: number, signal: Signal): Promise<void>;
   /** Whether a TCP port can be bound on `address` (false: something listens there). */
   portFree(address: string, port: number): Promise<boolean>;
+  /** See ClockOffset; 0 for this machine. Log times are moved onto our clock with it. */
+  clockOffset(): Promise<ClockOffset>;
   dispose(): Promise<void>;
 }

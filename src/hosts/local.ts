@@ -4,12 +4,14 @@ import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/pr
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import type { ExecResult, Host, ProcessState, Signal } from './host.js';
+import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
+import { processStateFrom } from './proc.js';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 
 export class LocalHost implements Host {
   readonly name = 'local';
+  readonly remote = false;
 
   exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     const timeout = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
@@ -113,14 +115,8 @@ export class LocalHost implements Host {
     }
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      // The state letter follows the parenthesised command name, which may contain spaces.
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state === 'Z' || state === 'X' || state === '') return 'gone';
-      if (markers !== undefined) {
-        const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
-        if (!markers.some((m) => cmdline.includes(m))) return 'gone';
-      }
-      return state === 'T' || state === 't' ? 'stopped' : 'running';
+      const cmdline = markers === undefined ? '' : (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+      return processStateFrom(stat, cmdline, markers);
     } catch {
       return 'gone';
     }
@@ -145,6 +141,10 @@ export class LocalHost implements Host {
       });
       server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
     });
+  }
+
+  async clockOffset(): Promise<ClockOffset> {
+    return { offsetMs: 0, uncertaintyMs: 0 };
   }
 
   async dispose(): Promise<void> {

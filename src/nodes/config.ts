@@ -16,7 +16,7 @@ export interface ConfigEntry {
 }
 
 /** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
-const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth']);
+const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth', 'cluster-announce-ip', 'replica-announce-ip']);
 
 /** Parses one `--config key=value` (or `key value`) option. */
 export function parseConfigEntry(text: string): ConfigEntry {
@@ -49,6 +49,10 @@ export function renderNodeConfig(c: NodeConfigInput): string {
     '# Written by redis-drill. Options given with --config are at the end.',
     `port ${c.port}`,
     `bind ${c.bind}`,
+    // Peers learn a node's address from the packets it sends; without this a
+    // node bound to 127.0.0.2 would be seen as 127.0.0.1, its source address.
+    `cluster-announce-ip ${c.bind}`,
+    `replica-announce-ip ${c.bind}`,
     'daemonize yes',
     `dir ${confValue(c.dir)}`,
     `pidfile ${confValue(`${c.dir}/redis.pid`)}`,

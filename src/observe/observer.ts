@@ -1,4 +1,5 @@
-import type { Host } from '../hosts/host.js';
+import type { ClockOffset, Host } from '../hosts/host.js';
+import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
 import { type NodeProbe, myselfOf, probeNode } from '../cluster/probe.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -18,12 +19,17 @@ export interface ObserverOptions {
   clock?: Clock;
 }
 
+const REMOTE_LOG_INTERVAL_MS = 250;
+
 interface NodeTrack {
   node: ObservedNode;
   label: string;
   last: NodeProbe | null;
   logOffset: number;
   logCarry: string;
+  /** The log's host clock minus ours; subtracted from log times. */
+  clock: ClockOffset;
+  lastLogRead: number;
   lines: LogLine[];
 }
 
@@ -46,14 +52,16 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
   async start(): Promise<void> {
     await Promise.all(
       this.tracks.map(async (t) => {
-        if (t.node.log) t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
+        if (!t.node.log) return;
+        t.clock = await t.node.log.host.clockOffset();
+        t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
       }),
     );
     await Promise.all(this.tracks.map((t) => this.pollOnce(t)));
@@ -89,7 +97,7 @@ export class Observer {
   async stop(): Promise<DrillEvent[]> {
     this.stopped = true;
     await Promise.all(this.loops);
-    await Promise.all(this.tracks.map((t) => this.readLog(t)));
+    await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
     return this.timeline();
   }
 
@@ -101,7 +109,16 @@ export class Observer {
   /** A node's raw log lines between two local-clock times (what a lab report quotes). */
   logLines(address: Address, from: number, to: number): string[] {
     const t = this.tracks.find((x) => x.label === formatAddress(address));
-    return (t?.lines ?? []).filter((l) => l.time >= from - 1 && l.time <= to + 1).map((l) => l.raw);
+    const local = (time: number): number => time - (t?.clock.offsetMs ?? 0);
+    return (t?.lines ?? []).filter((l) => local(l.time) >= from - 1 && local(l.time) <= to + 1).map((l) => l.raw);
+  }
+
+  /** Where the times come from, in words, for the report. */
+  clockNote(): string {
+    const remote = new Map(this.tracks.filter((t) => t.node.log?.host.remote).map((t) => [t.node.log!.host.name, t.clock]));
+    if (remote.size === 0) return CLOCK_NOTE;
+    const offsets = [...remote].map(([name, c]) => (Number.isFinite(c.uncertaintyMs) ? `${name} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)` : `${name} unknown (its date has no %N), not corrected`));
+    return `Times are milliseconds from the fault on this machine's clock. Log times are each server's own millisecond timestamps, moved onto this machine's clock by the host's offset measured over SSH when the watch began: ${offsets.join(', ')}.`;
   }
 
   private async loop(t: NodeTrack): Promise<void> {
@@ -159,8 +176,11 @@ export class Observer {
     }
   }
 
-  private async readLog(t: NodeTrack): Promise<void> {
+  private async readLog(t: NodeTrack, final = false): Promise<void> {
     if (!t.node.log) return;
+    // Over SSH every read is a round trip; log lines carry their own times, so reading them less often loses nothing.
+    if (t.node.log.host.remote && !final && this.clock.now() - t.lastLogRead < REMOTE_LOG_INTERVAL_MS) return;
+    t.lastLogRead = this.clock.now();
     const { text, size } = await t.node.log.host.readFrom(t.node.log.path, t.logOffset);
     // A restarted node may have rotated or truncated nothing, but be safe.
     if (size < t.logOffset) t.logOffset = 0;
@@ -174,7 +194,7 @@ export class Observer {
       if (!line) continue;
       t.lines.push(line);
       const ev = classifyLogMessage(line.message);
-      if (ev) this.push({ at: line.time, node: t.label, source: 'log', kind: ev.kind, detail: ev.detail, logTime: line.time, raw: line.raw });
+      if (ev) this.push({ at: line.time - t.clock.offsetMs, node: t.label, source: 'log', kind: ev.kind, detail: ev.detail, logTime: line.time, raw: line.raw });
     }
   }
 }

@@ -6,7 +6,6 @@ import { killMaster } from '../faults/kill-master.js';
 import { manualFailover } from '../faults/manual-failover.js';
 import { rejoinNode, roleOf } from '../faults/rejoin.js';
 import type { FaultResult } from '../faults/report.js';
-import { CLOCK_NOTE } from '../faults/report.js';
 import { selectMaster, type MasterSelector } from '../faults/target.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Reporter } from '../util/reporter.js';
@@ -181,7 +180,7 @@ export function buildReport(b: BuildInput): DrillReport {
       nodeTimeoutMs: measured(b.ctx.nodeTimeoutMs, 'ms', b.ctx.managed ? 'state file (cluster-node-timeout in redis.conf)' : 'CONFIG GET cluster-node-timeout'),
       masters: b.before.masters.filter((m) => m.slots.length > 0).length,
       replicas: b.before.masters.reduce((n, m) => n + m.replicas.length, 0),
-      clock: CLOCK_NOTE,
+      clock: fault.clock,
     },
     fault: { kind: o.fault, how: fault.how, victim: fault.victim, at: fault.faultAt },
     slotMapBefore: b.before,

@@ -1,0 +1,216 @@
+import { EnvironmentError } from '../errors.js';
+import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
+import { processStateFrom } from './proc.js';
+import { listenerBlocks, shellCommand, shellQuote } from './shell.js';
+
+/** How to reach one machine over SSH (what the state file keeps per host). */
+export interface SshTarget {
+  address: string;
+  user: string | null;
+  port: number | null;
+  identity: string | null;
+  /** Extra `ssh -o` options ("Key=Value"); they win over redis-drill's defaults. */
+  options: string[];
+}
+
+/** The name a host goes by in messages and in the state file: "user@address[:port]". */
+export function sshHostName(t: Pick<SshTarget, 'user' | 'address' | 'port'>): string {
+  return `${t.user ? `${t.user}@` : ''}${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}`;
+}
+
+/** A failure of the SSH layer itself: names the host and the step it failed at. */
+export class SshError extends EnvironmentError {
+  constructor(host: string, step: string, reason: string) {
+    super(`${host}: ${step} failed: ${reason}`, { hint: sshHint(reason) });
+  }
+}
+
+function sshHint(reason: string): string {
+  if (/Permission denied|publickey/i.test(reason)) return 'the key was refused: check --ssh-identity (or the inventory\'s identity) and the user\'s authorized_keys on that host';
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION/i.test(reason)) return 'the host key is not the one known_hosts has; check the host, then fix known_hosts (ssh-keygen -R HOST)';
+  if (/refused|timed out|No route|unreachable|not known|resolve/i.test(reason)) return 'is the address right and sshd running there? try: ssh -p PORT USER@ADDRESS true';
+  return 'try the same connection by hand: ssh -p PORT USER@ADDRESS true';
+}
+
+const CONTROL_PERSIST_S = 60;
+const DEFAULT_RUN_TIMEOUT_MS = 15_000;
+/** Exit code of a remote `readFile` when the file does not exist. */
+const NO_FILE = 44;
+
+/**
+ * A machine reached with the system OpenSSH client. The first call opens
+ * one master connection (ControlMaster, socket in a private directory); every
+ * later call rides on it, so a command costs a channel, not a handshake.
+ * BatchMode: never a prompt. The remote side needs a POSIX shell and /proc.
+ */
+export class SshHost implements Host {
+  readonly name: string;
+  readonly remote = true;
+  private connected: Promise<void> | null = null;
+  private offset: Promise<ClockOffset> | null = null;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly controlDir: () => Promise<string>,
+    private readonly connectTimeoutMs: number,
+  ) {
+    this.name = sshHostName(target);
+  }
+
+  /** Options for every ssh call; the user's come first because ssh keeps the first value it reads. */
+  private async args(controlMaster: 'yes' | 'no'): Promise<string[]> {
+    const t = this.target;
+    const o = (kv: string): string[] => ['-o', kv];
+    return [
+      ...t.options.flatMap(o),
+      ...o('BatchMode=yes'),
+      ...o(`ConnectTimeout=${Math.max(1, Math.ceil(this.connectTimeoutMs / 1000))}`),
+      ...o('StrictHostKeyChecking=accept-new'),
+      ...o('LogLevel=ERROR'),
+      ...o('ServerAliveInterval=5'),
+      ...o(`ControlMaster=${controlMaster}`),
+      ...o(`ControlPath=${await this.controlDir()}/%C`),
+      ...(controlMaster === 'yes' ? o(`ControlPersist=${CONTROL_PERSIST_S}`) : []),
+      ...(t.identity ? ['-i', t.identity, ...o('IdentitiesOnly=yes')] : []),
+      ...(t.port ? ['-p', String(t.port)] : []),
+      t.user ? `${t.user}@${t.address}` : t.address,
+    ];
+  }
+
+  /** Opens the shared master connection once (ssh -fN backgrounds it after authentication). */
+  connect(): Promise<void> {
+    this.connected ??= (async () => {
+      const { execa } = await import('execa');
+      const r = await execa('ssh', [...(await this.args('yes')), '-f', '-N'], {
+        reject: false,
+        stdin: 'ignore',
+        timeout: this.connectTimeoutMs + 5000,
+      });
+      if (r.timedOut) throw new SshError(this.name, 'connect', `no answer within ${this.connectTimeoutMs} ms`);
+      if (r.failed) throw new SshError(this.name, 'connect', lastLine(r.stderr) || (r.code === 'ENOENT' ? 'the ssh client is not installed' : `ssh exit code ${r.exitCode}`));
+    })();
+    return this.connected;
+  }
+
+  /** Runs a shell script on the host. ssh's own failures (exit 255) become SshError. */
+  async run(script: string, options: { input?: string; timeoutMs?: number; step?: string } = {}): Promise<ExecResult> {
+    await this.connect();
+    const { execa } = await import('execa');
+    const timeout = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    const r = await execa('ssh', [...(await this.args('no')), '--', script], {
+      reject: false,
+      timeout,
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    });
+    const step = options.step ?? script.split(' ')[0]!;
+    if (r.timedOut) throw new SshError(this.name, step, `no answer within ${timeout} ms`);
+    if (r.exitCode === 255) throw new SshError(this.name, step, lastLine(r.stderr) || 'the connection was lost');
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.run(shellCommand([file, ...args]), { timeoutMs: options.timeoutMs, step: `running ${file}` });
+  }
+
+  async which(names: readonly string[]): Promise<string | null> {
+    const tries = names.map((n) => (n.includes('/') ? `[ -x ${shellQuote(n)} ] && { echo ${shellQuote(n)}; exit 0; }` : `p=$(command -v ${shellQuote(n)}) && { echo "$p"; exit 0; }`));
+    const r = await this.run([...tries, 'exit 1'].join('\n'), { step: `looking for ${names.join(' or ')}` });
+    return r.exitCode === 0 ? r.stdout.trim() || null : null;
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await this.check(`umask 077; mkdir -p -- ${shellQuote(path)}`, `creating ${path}`);
+  }
+
+  async writeFile(path: string, content: string, mode = 0o600): Promise<void> {
+    // The content goes through stdin, never the command line (it may hold a password).
+    const tmp = shellQuote(`${path}.tmp`);
+    await this.check(`umask 077; cat > ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${shellQuote(path)}`, `writing ${path}`, content);
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    const r = await this.run(`[ -e ${shellQuote(path)} ] || exit ${NO_FILE}; cat -- ${shellQuote(path)}`, { step: `reading ${path}` });
+    if (r.exitCode === NO_FILE) return null;
+    if (r.exitCode !== 0) throw new SshError(this.name, `reading ${path}`, lastLine(r.stderr));
+    return r.stdout;
+  }
+
+  async readFrom(path: string, offset: number): Promise<{ text: string; size: number }> {
+    const f = shellQuote(path);
+    // One round trip: the size on the first line, then the bytes after `offset`.
+    const script = `[ -e ${f} ] || { echo 0; exit 0; }; s=$(wc -c < ${f}); echo $s; [ "$s" -gt ${offset} ] && tail -c +${offset + 1} ${f} | head -c $((s - ${offset})); exit 0`;
+    const r = await this.run(script, { step: `reading ${path}` });
+    const cut = r.stdout.indexOf('\n');
+    const size = Number(r.stdout.slice(0, cut < 0 ? undefined : cut).trim());
+    return { text: cut < 0 ? '' : r.stdout.slice(cut + 1), size: Number.isFinite(size) ? size : 0 };
+  }
+
+  async readTail(path: string, maxBytes: number): Promise<string> {
+    const r = await this.run(`tail -c ${maxBytes} -- ${shellQuote(path)} 2>/dev/null; exit 0`, { step: `reading ${path}` });
+    return r.stdout;
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.check(`rm -rf -- ${shellQuote(path)}`, `removing ${path}`);
+  }
+
+  async processState(pid: number, markers?: readonly string[]): Promise<ProcessState> {
+    const r = await this.run(`cat /proc/${pid}/stat 2>/dev/null || exit 0; echo; tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null; exit 0`, { step: 'checking a process' });
+    const cut = r.stdout.indexOf('\n');
+    if (cut < 0) return 'gone';
+    return processStateFrom(r.stdout.slice(0, cut), r.stdout.slice(cut + 1), markers);
+  }
+
+  async signal(pid: number, signal: Signal): Promise<void> {
+    const r = await this.run(`kill -s ${signal} ${pid}`, { step: `sending SIG${signal} to ${pid}` });
+    if (r.exitCode !== 0 && !/No such process/i.test(r.stderr)) throw new SshError(this.name, `sending SIG${signal} to ${pid}`, lastLine(r.stderr));
+  }
+
+  async portFree(address: string, port: number): Promise<boolean> {
+    // Without ss the check is skipped: a taken port still shows up when the node fails to start.
+    const r = await this.run(`command -v ss >/dev/null 2>&1 || exit 0; ss -Hltn "sport = :${port}"`, { step: `checking port ${port}` });
+    return !listenerBlocks(r.stdout, address, port);
+  }
+
+  /**
+   * Reads the host's wall clock as its logs write it (local time, so a
+   * different time zone is part of the offset). Best of three round trips.
+   */
+  clockOffset(): Promise<ClockOffset> {
+    this.offset ??= (async () => {
+      let best: ClockOffset | null = null;
+      for (let i = 0; i < 3; i++) {
+        const before = Date.now();
+        const r = await this.run(`date '+%Y %m %d %H %M %S %N'`, { step: 'reading the clock' });
+        const after = Date.now();
+        const [y, mo, d, h, mi, s, ns] = r.stdout.trim().split(' ').map(Number) as number[];
+        const remote = new Date(y!, mo! - 1, d, h, mi, s, Math.floor(ns! / 1e6)).getTime();
+        if (!Number.isFinite(remote)) return { offsetMs: 0, uncertaintyMs: Number.POSITIVE_INFINITY };
+        const m = { offsetMs: Math.round(remote - (before + after) / 2), uncertaintyMs: Math.ceil((after - before) / 2) };
+        if (!best || m.uncertaintyMs < best.uncertaintyMs) best = m;
+      }
+      // An offset within the measurement's own error cannot be told from 0; moving times by it would only add noise.
+      return Math.abs(best!.offsetMs) <= best!.uncertaintyMs ? { offsetMs: 0, uncertaintyMs: best!.uncertaintyMs } : best!;
+    })();
+    return this.offset;
+  }
+
+  /** Closes the master connection, if one was opened. */
+  async dispose(): Promise<void> {
+    if (!this.connected) return;
+    const opened = await this.connected.then(() => true, () => false);
+    this.connected = null;
+    if (!opened) return;
+    const { execa } = await import('execa');
+    await execa('ssh', [...(await this.args('no')), '-O', 'exit'], { reject: false, stdin: 'ignore', timeout: 5000 });
+  }
+
+  private async check(script: string, step: string, input?: string): Promise<void> {
+    const r = await this.run(script, { step, input });
+    if (r.exitCode !== 0) throw new SshError(this.name, step, lastLine(r.stderr) || `exit code ${r.exitCode}`);
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
+}

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+/** `hosts[1].ssh-port` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(top level)';
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** What the value at `path` of `data` is, or undefined. */
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+}
+
+/**
+ * Reads a YAML file and validates it against `schema`. Any problem is a
+ * UsageError (exit 2) naming the file, the line, the path in the file
+ * (e.g. `hosts[1].ssh-port`), what was expected and what was found.
+ */
+export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S, hint: string): Promise<z.infer<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, { hint });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const bad = doc.errors[0];
+  if (bad) {
+    const at = lines.linePos(bad.pos[0]);
+    throw new UsageError(`${file}:${at.line}:${at.col}: not valid YAML: ${bad.message.split('\n')[0]}`, { hint });
+  }
+  const data: unknown = doc.toJS();
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  // Point at the deepest part of the path that exists in the file.
+  let line: number | null = null;
+  for (let n = issue.path.length; n >= 0 && line === null; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(issue.path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) line = lines.linePos(range[0]).line;
+  }
+  const found = issue.code === 'unrecognized_keys' ? '' : `, found ${describe(valueAt(data, issue.path))}`;
+  const message = issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '');
+  throw new UsageError(`${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${message}${found}`, { hint });
+}
