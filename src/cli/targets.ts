@@ -28,7 +28,7 @@ export async function resolveTargets(ctx: Context): Promise<Targets> {
       state.nodes.map(async (r) => {
         const node = nodeFor(hosts, state, r);
         const pid = await livePid(node, r.pid);
-        return { host: r.bind, port: r.port, pid, process: await node.processState(pid) };
+        return { host: r.bind, port: r.port, machine: r.host, pid, process: await node.processState(pid) };
       }),
     );
     return { name: state.name, targets, password: state.password };

@@ -8,6 +8,8 @@ export interface StatusNode {
   id: string | null;
   host: string;
   port: number;
+  /** Where the process runs: "local", an SSH host ("user@address"), or null for a --seed cluster. */
+  machine: string | null;
   /** Answered within the deadline. */
   up: boolean;
   /** Why it did not answer. */
@@ -36,6 +38,7 @@ export interface StatusResult {
 }
 
 export interface StatusTarget extends Address {
+  machine?: string | null;
   pid?: number | null;
   process?: ProcessState | null;
 }
@@ -66,6 +69,7 @@ export function mergeStatus(targets: readonly StatusTarget[], probes: readonly N
       id: self?.id ?? null,
       host: t.host,
       port: t.port,
+      machine: t.machine ?? null,
       up: probe.up,
       error: probe.error,
       role: self?.role ?? null,

@@ -10,10 +10,12 @@ export const shortId = (id: string | null): string => (id ? id.slice(0, 8) : '-'
 
 export function renderCreate(c: ChalkInstance, r: CreateResult): string {
   const byId = new Map(r.nodes.map((n) => [n.id, n]));
+  const remote = r.nodes.some((n) => n.machine !== 'local');
   const rows = r.nodes.map((n) => {
     const master = n.masterId ? byId.get(n.masterId) : undefined;
     return [
       shortId(n.id),
+      ...(remote ? [n.machine] : []),
       formatAddress(n),
       n.role,
       master ? formatAddress(master) : '-',
@@ -23,7 +25,7 @@ export function renderCreate(c: ChalkInstance, r: CreateResult): string {
   });
   const masters = r.nodes.filter((n) => n.role === 'master').length;
   return [
-    renderTable(c, ['ID', 'ADDRESS', 'ROLE', 'MASTER', 'SLOTS', 'PID'], rows),
+    renderTable(c, ['ID', ...(remote ? ['HOST'] : []), 'ADDRESS', 'ROLE', 'MASTER', 'SLOTS', 'PID'], rows),
     '',
     `Cluster "${r.cluster}" is ready: ${masters} masters, ${r.nodes.length - masters} replicas, ${r.server.flavor}-server ${r.server.version}, node timeout ${r.nodeTimeoutMs} ms. Took ${r.elapsedMs} ms.`,
   ].join('\n');
@@ -36,8 +38,11 @@ function stateCell(c: ChalkInstance, n: StatusNode): string {
 }
 
 export function renderStatus(c: ChalkInstance, r: StatusResult): string {
+  // Nodes on SSH hosts: say which machine, as the address may be one it binds to, not the one SSH uses.
+  const remote = r.nodes.some((n) => n.machine !== null && n.machine !== 'local');
   const rows = r.nodes.map((n) => [
     shortId(n.id),
+    ...(remote ? [n.machine ?? '-'] : []),
     formatAddress(n),
     n.role ?? '?',
     n.master ?? (n.masterId ? shortId(n.masterId) : '-'),
@@ -54,7 +59,7 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
   const lines = [
     `cluster ${r.cluster}: cluster_state ${state}, ${r.nodes.length - down.length} of ${r.nodes.length} nodes answering`,
     '',
-    renderTable(c, ['ID', 'ADDRESS', 'ROLE', 'MASTER', 'SLOTS', 'LINK', 'FLAGS', 'EPOCH', 'KEYS', 'PID', 'STATE'], rows),
+    renderTable(c, ['ID', ...(remote ? ['HOST'] : []), 'ADDRESS', 'ROLE', 'MASTER', 'SLOTS', 'LINK', 'FLAGS', 'EPOCH', 'KEYS', 'PID', 'STATE'], rows),
   ];
   for (const n of down) lines.push(`${formatAddress(n)}: ${n.error ?? 'down'}`);
   return lines.join('\n');
