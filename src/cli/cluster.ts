@@ -24,8 +24,6 @@ export interface CreateFlags {
   sshOption: string[];
   sshTimeout: number;
   remoteDir?: string;
-  /** `cluster create --password auto|none`; other commands creating a cluster use the default. */
-  password?: string;
 }
 
 /** The options of `cluster create`, shared with `failover-report --create`. */
@@ -92,7 +90,7 @@ export async function createFromFlags(ctx: Context, flags: CreateFlags) {
     redisServer: flags.redisServer,
     config: flags.config.map(parseConfigEntry),
     force: Boolean(flags.force),
-    password: passwordFor(flags.password, hosts !== undefined, (m) => ctx.out.warn(m)),
+    password: passwordFor(ctx.globals.passwordFromEnv ? undefined : ctx.globals.password, hosts !== undefined, (m) => ctx.out.warn(m)),
     hosts,
     sshConnectTimeoutMs: flags.sshTimeout,
     signal: ctx.signal,
@@ -114,8 +112,19 @@ export function registerCluster(program: Command, action: Action): void {
 
   addCreateOptions(cluster.command('create').description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'))
     .option('--force', 'destroy an existing cluster of the same name first')
-    .option('--password <auto|none>', 'auto: a random password (the default with --hosts/--inventory), kept in the state file only; none: no password (the default locally)')
-    .addHelpText('after', '\nExample:\n  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Password: --password auto makes a random one (the default with --hosts/--inventory), kept only in the',
+        'state file (mode 0600) and the nodes\' redis.conf; --password none has none (the default locally).',
+        '',
+        'Examples:',
+        '  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no',
+        '  redis-drill cluster create --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3 --ssh-identity ~/.ssh/drill',
+        '  redis-drill cluster create --inventory hosts.yaml',
+      ].join('\n'),
+    )
     .action(
       action(async (ctx, flags: CreateFlags) => {
         const result = await createFromFlags(ctx, flags);

@@ -8,6 +8,8 @@ export interface Globals {
   stateDir: string;
   seed?: Address;
   password?: string;
+  /** The password came from REDISCLI_AUTH, not the command line (create ignores it). */
+  passwordFromEnv: boolean;
   timeout: number;
   json: boolean;
   color: boolean;
@@ -24,6 +26,6 @@ export interface Context {
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
   const raw = cmd.optsWithGlobals() as Globals;
-  const globals: Globals = { ...raw, json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
+  const globals: Globals = { ...raw, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
   return { globals, signal, out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }) };
 }

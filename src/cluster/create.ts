@@ -1,11 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { ClusterExistsError, DrillError, EnvironmentError, UsageError } from '../errors.js';
-import type { Host } from '../hosts/host.js';
-import { findServerBinary, type ServerBinary } from '../nodes/binary.js';
+import { ClusterExistsError, UsageError } from '../errors.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
-import { PortInUseError } from '../errors.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
@@ -13,6 +10,7 @@ import { formCluster } from './form.js';
 import { destroyCluster } from './lifecycle.js';
 import { checkLayout, type HostEntry, hostName, nodeOrder } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
+import { prepareHost } from './prepare-host.js';
 import { Hosts, nodeFor } from './runtime.js';
 import type { SlotRange } from './slots.js';
 import { type ClusterState, clusterDir, ensureDir, nodeDir, writeState } from './state.js';
@@ -89,48 +87,6 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** What was found on one host before anything starts there. */
-interface PreparedHost {
-  entry: HostEntry;
-  name: string;
-  server: ServerBinary;
-  /** The cluster's directory on that host (SSH hosts only). */
-  remoteDir: string | null;
-}
-
-/** Runs one step on a host; an SSH host's name is put in front of any error that does not name it yet. */
-async function onHost<T>(host: Host, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!host.remote || !(e instanceof DrillError) || e.message.startsWith(host.name)) throw e;
-    const Kind = e.exitCode === 2 ? UsageError : EnvironmentError;
-    throw new Kind(`${host.name}: ${e.message}`, { hint: e.hint, details: e.details, cause: e });
-  }
-}
-
-/** Checks one host: the server binary and its version, the ports, and (remote) the cluster's directory. */
-async function prepareHost(host: Host, entry: HostEntry, o: CreateOptions): Promise<PreparedHost> {
-  return onHost(host, async () => {
-    const server = await findServerBinary(host, entry.redisServer ?? o.redisServer);
-    let remoteDir: string | null = null;
-    if (host.remote) {
-      const base = entry.baseDir ?? '.redis-drill';
-      const home = base.startsWith('/') ? '' : (await host.exec('sh', ['-c', 'printf %s "$HOME"'])).stdout.trim();
-      remoteDir = `${home ? `${home}/` : ''}${base.replace(/\/+$/, '')}/${o.cluster}`;
-      if ((await host.exec('test', ['-e', remoteDir])).exitCode === 0) {
-        if (!o.force) throw new UsageError(`a cluster directory ${remoteDir} already exists there`, { hint: `destroy that cluster first, or use --force to replace it` });
-        await host.remove(remoteDir);
-      }
-    }
-    await allSettledOrThrow(entry.ports, async (port) => {
-      if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
-      if (!(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
-    });
-    return { entry, name: host.name, server, remoteDir };
-  });
-}
-
 /**
  * Creates a cluster: starts `masters x (1 + replicas)` daemonized
  * redis-server processes (on this machine, or over SSH on the given hosts)
@@ -159,7 +115,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
       remote.length > 0
         ? `Connecting to ${remote.length} host${remote.length === 1 ? '' : 's'} over SSH: redis-server, directories, ports`
         : `Checking ports ${ports[0]}-${ports[ports.length - 1]} and their bus ports are free`,
-      () => allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, o)),
+      () => allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, { cluster: o.cluster, redisServer: o.redisServer, force: o.force })),
     );
     const server = prepared[0]!.server;
     for (const p of prepared.filter((x) => x.server.version !== server.version)) {

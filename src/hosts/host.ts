@@ -29,7 +29,7 @@ export interface Host {
   /** The first of `names` found on PATH (or as given, if it contains a slash), or null. */
   which(names: readonly string[]): Promise<string | null>;
   mkdir(path: string): Promise<void>;
-  /** Writes atomically (temp file + rename) with the given mode. */
+  /** Writes atomically (temp file + rename) with the given mode, creating missing parent directories (mode 0700). */
   writeFile(path: string, content: string, mode?: number): Promise<void>;
   /** The file's text, or null when it does not exist. */
   readFile(path: string): Promise<string | null>;

@@ -51,6 +51,7 @@ export class LocalHost implements Host {
 
   async writeFile(p: string, content: string, mode = 0o600): Promise<void> {
     const tmp = `${p}.${process.pid}.tmp`;
+    await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
     await writeFile(tmp, content, { mode });
     await rename(tmp, p);
   }

@@ -125,7 +125,8 @@ export class SshHost implements Host {
   async writeFile(path: string, content: string, mode = 0o600): Promise<void> {
     // The content goes through stdin, never the command line (it may hold a password).
     const tmp = shellQuote(`${path}.tmp`);
-    await this.check(`umask 077; cat > ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${shellQuote(path)}`, `writing ${path}`, content);
+    const dir = shellQuote(path.slice(0, Math.max(1, path.lastIndexOf('/'))));
+    await this.check(`umask 077; mkdir -p -- ${dir} && cat > ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${shellQuote(path)}`, `writing ${path}`, content);
   }
 
   async readFile(path: string): Promise<string | null> {

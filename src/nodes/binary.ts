@@ -27,18 +27,21 @@ export function versionAtLeast(version: string, wanted: string): boolean {
   return true;
 }
 
+/** The names searched: the explicit path if given, else redis-server, then valkey-server, on PATH. */
+export function serverCandidates(explicit?: string): string[] {
+  return explicit ? [explicit] : ['redis-server', 'valkey-server'];
+}
+
 /**
- * Finds the server binary: the explicit path (from --redis-server or
- * REDIS_SERVER) if given, else redis-server, then valkey-server, on PATH.
+ * Judges what a search found: `found` is the binary's path (null: none) and
+ * `versionOutput`/`exitCode` what its --version printed.
  */
-export async function findServerBinary(host: Host, explicit?: string): Promise<ServerBinary> {
-  const searched = explicit ? [explicit] : ['redis-server', 'valkey-server'];
-  const found = await host.which(searched);
+export function checkServerBinary(found: string | null, versionOutput: string, exitCode: number, explicit?: string): ServerBinary {
+  const searched = serverCandidates(explicit);
   if (!found) throw new BinaryNotFoundError(explicit ? searched : searched.map((s) => `${s} on PATH`));
-  const r = await host.exec(found, ['--version'], { timeoutMs: 5000 });
-  const parsed = parseServerVersion(r.stdout + r.stderr);
-  if (r.exitCode !== 0 || !parsed) {
-    throw new EnvironmentError(`${found} does not look like redis-server (its --version printed: ${(r.stdout + r.stderr).trim().slice(0, 80) || 'nothing'})`, {
+  const parsed = parseServerVersion(versionOutput);
+  if (exitCode !== 0 || !parsed) {
+    throw new EnvironmentError(`${found} does not look like redis-server (its --version printed: ${versionOutput.trim().slice(0, 80) || 'nothing'})`, {
       hint: 'point --redis-server at a redis-server or valkey-server binary',
     });
   }
@@ -48,4 +51,11 @@ export async function findServerBinary(host: Host, explicit?: string): Promise<S
     });
   }
   return { path: found, ...parsed };
+}
+
+/** Finds and checks the server binary on a host (see serverCandidates). */
+export async function findServerBinary(host: Host, explicit?: string): Promise<ServerBinary> {
+  const found = await host.which(serverCandidates(explicit));
+  const r = found ? await host.exec(found, ['--version'], { timeoutMs: 5000 }) : { stdout: '', stderr: '', exitCode: 1 };
+  return checkServerBinary(found, r.stdout + r.stderr, r.exitCode, explicit);
 }

@@ -55,7 +55,7 @@ export class RedisNode {
   }
 
   async writeConfig(text: string): Promise<void> {
-    await this.spec.host.mkdir(this.spec.dir);
+    // writeFile makes the node's directory too: one round trip on an SSH host.
     await this.spec.host.writeFile(this.confPath, text, 0o600);
   }
 
@@ -110,20 +110,21 @@ export class RedisNode {
   }
 
   private async readiness(): Promise<{ done: true; value: number } | { done: false; seen: string }> {
-    // The pid file is written once the listening sockets are bound.
-    const pid = await this.readPid();
-    if (pid === null) {
-      await this.throwIfLogSaysFatal();
-      return { done: false, seen: 'no pid file yet' };
-    }
+    // Connecting first: a refused connection costs nothing, while every file
+    // read is a round trip on an SSH host.
     try {
       const client = await connectNode(this.address, { timeoutMs: 1000, password: this.spec.password });
       closeClient(client);
-      return { done: true, value: pid };
     } catch (e) {
       await this.throwIfLogSaysFatal();
       return { done: false, seen: (e as Error).message };
     }
+    // Redis writes its pid file just after it starts listening. Until then,
+    // whoever answers may not be our process (someone else on the port).
+    const pid = await this.readPid();
+    if (pid !== null) return { done: true, value: pid };
+    await this.throwIfLogSaysFatal();
+    return { done: false, seen: 'answering, but no pid file yet' };
   }
 
   private async throwIfLogSaysFatal(): Promise<void> {

@@ -49,6 +49,7 @@ describe('mergeStatus with one of 3 masters down', () => {
       id: C,
       host: '127.0.0.1',
       port: 7002,
+      machine: null,
       up: false,
       error: 'connection refused',
       role: 'master',

@@ -1,0 +1,92 @@
+import { DrillError, EnvironmentError, PortInUseError, UsageError } from '../errors.js';
+import type { Host } from '../hosts/host.js';
+import { listenerBlocks, shellQuote } from '../hosts/shell.js';
+import { type ServerBinary, checkServerBinary, findServerBinary, serverCandidates } from '../nodes/binary.js';
+import { allSettledOrThrow } from '../util/wait.js';
+import type { HostEntry } from './layout.js';
+
+/** What was found on one host before anything starts there. */
+export interface PreparedHost {
+  entry: HostEntry;
+  name: string;
+  server: ServerBinary;
+  /** The cluster's directory on that host (SSH hosts only). */
+  remoteDir: string | null;
+}
+
+export interface PrepareOptions {
+  cluster: string;
+  redisServer?: string;
+  /** Replace a leftover cluster directory on an SSH host. */
+  force: boolean;
+}
+
+/** Runs a step on a host; an SSH host's name is put in front of any error that does not name it yet. */
+export async function onHost<T>(host: Host, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!host.remote || !(e instanceof DrillError) || e.message.startsWith(host.name)) throw e;
+    const Kind = e.exitCode === 2 ? UsageError : EnvironmentError;
+    throw new Kind(`${host.name}: ${e.message}`, { hint: e.hint, details: e.details, cause: e });
+  }
+}
+
+/** Throws for the first port of `entry` (or its bus port) that `busy` says is taken. */
+function checkPorts(entry: HostEntry, busy: (port: number) => boolean): void {
+  for (const port of entry.ports) {
+    if (busy(port)) throw new PortInUseError(entry.bind, port, 'client');
+    if (busy(port + 10000)) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+  }
+}
+
+/** Checks one host: the server binary and its version, the ports, and (SSH) the cluster's directory. */
+export function prepareHost(host: Host, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
+  return onHost(host, () => (host.remote ? prepareRemote(host, entry, o) : prepareLocal(host, entry, o)));
+}
+
+async function prepareLocal(host: Host, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
+  const server = await findServerBinary(host, entry.redisServer ?? o.redisServer);
+  await allSettledOrThrow(entry.ports, async (port) => {
+    if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
+    if (!(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+  });
+  return { entry, name: host.name, server, remoteDir: null };
+}
+
+/**
+ * The same checks in one round trip: over SSH every call costs a channel
+ * and a remote shell, so the binary, its version, the directory and every
+ * listening port are asked for in a single script.
+ */
+async function prepareRemote(host: Host, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
+  const explicit = entry.redisServer ?? o.redisServer;
+  const script = [
+    'found=',
+    `for c in ${serverCandidates(explicit).map(shellQuote).join(' ')}; do`,
+    '  case "$c" in */*) [ -x "$c" ] && { found=$c; break; } ;; *) p=$(command -v "$c") && { found=$p; break; } ;; esac',
+    'done',
+    'echo "found=$found"',
+    'if [ -n "$found" ]; then v=$("$found" --version 2>&1); echo "status=$?"; echo "version=$(echo "$v" | head -n 1)"; fi',
+    `b=${shellQuote(entry.baseDir ?? '.redis-drill')}`,
+    'case "$b" in /*) d=$b ;; *) d=$HOME/$b ;; esac',
+    `d=\${d%/}/${shellQuote(o.cluster)}`,
+    'echo "dir=$d"',
+    '[ -e "$d" ] && echo "exists=1"',
+    'command -v ss >/dev/null 2>&1 && ss -Hltn | sed "s/^/listen=/"',
+    'exit 0',
+  ].join('\n');
+  const r = await host.exec('sh', ['-c', script], { timeoutMs: 15_000 });
+  const lines = r.stdout.split('\n');
+  const value = (key: string): string | undefined => lines.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+  const server = checkServerBinary(value('found') || null, value('version') ?? '', Number(value('status') ?? 1), explicit);
+  const remoteDir = value('dir')!;
+  if (value('exists')) {
+    if (!o.force) throw new UsageError(`a cluster directory ${remoteDir} already exists there`, { hint: 'destroy that cluster first, or use --force to replace it' });
+    await host.remove(remoteDir);
+  }
+  // Without ss the check is skipped: a taken port still shows up when the node fails to start.
+  const listening = lines.filter((l) => l.startsWith('listen=')).map((l) => l.slice('listen='.length)).join('\n');
+  checkPorts(entry, (port) => listenerBlocks(listening, entry.bind, port));
+  return { entry, name: host.name, server, remoteDir };
+}

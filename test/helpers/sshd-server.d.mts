@@ -1,0 +1,16 @@
+export declare const SSH_HOSTS: readonly ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
+
+export interface TestSshd {
+  port: number;
+  dir: string;
+  /** Private key the sshd accepts. */
+  identity: string;
+  /** A key it refuses. */
+  wrongIdentity: string;
+  knownHosts: string;
+  /** `--ssh-*` flags for `cluster create --hosts`. */
+  flags(): string[];
+  stop(): Promise<void>;
+}
+
+export declare function startSshd(dir: string, options?: { addresses?: readonly string[]; band?: number }): Promise<TestSshd>;
