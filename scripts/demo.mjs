@@ -3,8 +3,9 @@
 // throw-away local cluster (create, 1000 keys, slot map, then failover-report:
 // load, kill Master[0], promotion, restart, rejoin, report), then the cluster
 // is removed; the report stays in ./reports/.
-// Installs redis-server when it can (root + apt-get), else says how.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Installs redis-server when it can (root + apt-get), else says how (exit 3).
+import { spawnSync } from 'node:child_process';
+import { REDIS, ensurePackages } from './system-deps.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,22 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '..', 'bin', 'redis-drill.js');
 
-function has(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-if (!has('redis-server') && !has('valkey-server')) {
-  if (process.getuid?.() === 0 && has('apt-get')) {
-    console.error('redis-server is missing: installing it with apt-get ...');
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server', 'redis-tools'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } else {
-    console.error('redis-server is missing. Install it, then run npm run demo again:');
-    console.error('  Debian/Ubuntu: sudo apt-get install -y redis-server redis-tools');
-    console.error('  macOS:         brew install redis');
-    process.exit(3);
-  }
-}
+ensurePackages([REDIS], 'npm run demo');
 
 function free(port) {
   return new Promise((resolve) => {
