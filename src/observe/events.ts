@@ -24,7 +24,9 @@ export type EventKind =
   | 'partial-resync'
   | 'sync-finished'
   | 'link-up'
-  | 'fail-cleared';
+  | 'fail-cleared'
+  /** A scenario step began (the runner's own mark, not something Redis did). */
+  | 'step';
 
 export interface DrillEvent {
   /** Milliseconds from the fault (local clock); negative before it. */
