@@ -8,6 +8,7 @@ import { registerCluster } from './cluster.js';
 import { registerKeyCommands } from './keys.js';
 import { registerWorkload } from './workload.js';
 import { registerReport } from './report.js';
+import { registerScenario } from './scenario.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -46,6 +47,7 @@ export function buildProgram(signal: AbortSignal): Command {
   registerKeyCommands(program, action);
   registerWorkload(program, action);
   registerReport(program, action);
+  registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {

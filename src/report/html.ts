@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { STEPS_HEAD, TIMELINE_HEAD, faultSentence, reportTitle, slotMapRows, stepRows, timelineRows } from './markdown.js';
+import { STEPS_HEAD, TIMELINE_HEAD, faultSentence, reportTitle, slotMapRows, stepRows, timelineRows, watchedLabel } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -35,7 +35,7 @@ ${r.scenario ? `<h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}` : ''}
 ${table(['figure', 'value', 'source'], [
     ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
     ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-    ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+    [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
     ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
     ['operations / failed', `${fig(c.ops)} / ${fig(c.errors)}`, c.ops.source],
     ['lost writes', r.consistency ? r.consistency.lost : 'n/a', r.consistency?.method ?? ''],

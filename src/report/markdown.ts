@@ -32,10 +32,13 @@ export function timelineRows(r: DrillReport): (string | number)[][] {
   return r.timeline.filter((e) => r.timelineFrom === 'start' || e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
 }
 
+/** A scenario watches each master's slots apart; a failover drill, the victim's. */
+export const watchedLabel = (r: DrillReport): string => (r.scenario ? "one master's slots" : "the victim's slots");
+
 export const STEPS_HEAD = ['step', 'ms from start', 'took ms', 'outcome', 'detail'];
 
 export function stepRows(r: DrillReport): (string | number)[][] {
-  return (r.scenario?.steps ?? []).map((s) => [`steps[${s.index}] ${s.step}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
+  return (r.scenario?.steps ?? []).map((s) => [`steps[${s.index}] ${s.title}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
 }
 
 function phaseRow(name: string, p: PhaseStats): (string | number)[] {
@@ -61,7 +64,7 @@ export function renderMarkdown(r: DrillReport): string {
     ...table(['figure', 'value', 'source'], [
       ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
       ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-      ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+      [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
       ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
       ['operations', fig(c.ops), c.ops.source],
       ['failed operations', fig(c.errors), c.errors.source],

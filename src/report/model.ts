@@ -90,6 +90,8 @@ export interface StepRecord {
   /** Its index in the file's `steps` list (as in steps[2]). */
   index: number;
   step: string;
+  /** The step as written, in one line: "wait-for promotion", "kill-master master=0 as=victim". */
+  title: string;
   /** What it did, in words: "SIGKILL to Master[0] 127.0.0.1:7000 (victim)". */
   detail: string;
   startMs: number;
