@@ -25,6 +25,8 @@ Environment:
   REDISCLI_AUTH     password for --seed clusters (safer than --password: not visible in ps)
   NO_COLOR          no colour in the output`;
 
+const EXIT_CODES_SHORT = '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 130 interrupted (see redis-drill --help).';
+
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('redis-drill')
     .description('Build Redis Cluster deployments, break masters on purpose, and measure the failover.')
@@ -51,7 +53,7 @@ export function buildProgram(signal: AbortSignal): Command {
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureHelp({ showGlobalOptions: true });
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureHelp({ showGlobalOptions: true }).addHelpText('after', EXIT_CODES_SHORT);
       inherit(sub);
     });
   inherit(program);
