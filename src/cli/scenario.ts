@@ -61,9 +61,11 @@ export function registerScenario(program: Command, action: Action): void {
         const text = (await import('../ui/render-scenario.js')).renderValidation(result);
         if (text) ctx.out.result(text);
         const bad = result.files.filter((x) => !x.valid);
+        // One file: the very error `scenario run` gives (loading it again throws it).
+        if (bad.length && files.length === 1) await (await import('../scenario/load.js')).loadScenario(files[0]!);
         if (bad.length) {
           const lines = bad.flatMap((x) => x.problems.map((p) => p.text));
-          throw new UsageError(bad.length === 1 && result.files.length === 1 ? lines[0]! : `${bad.length} of ${result.files.length} scenario files have problems; the first: ${lines[0]}`, {
+          throw new UsageError(`${bad.length} of ${result.files.length} scenario files have problems; the first: ${lines[0]}`, {
             hint: 'the format is in the README ("Scenario files")',
             details: lines.slice(1),
           });

@@ -31,7 +31,7 @@ export class ScenarioFileError extends UsageError {
   ) {
     const [first, ...rest] = problems.map((p) => formatProblem(file, p));
     super(first ?? `${file}: not a scenario`, {
-      hint: 'the format is in the README ("Scenario files"); check a file without running it: redis-drill scenario validate FILE',
+      hint: 'the format is in the README ("Scenario files"); redis-drill scenario validate FILE checks a file without running it',
       details: rest.length ? [`and ${rest.length} more:`, ...rest] : [],
     });
   }
