@@ -50,6 +50,9 @@ interface PendingPromotion {
 /** A step that could not do its part on the cluster as it is: the run stops there with a failed check (exit 1). */
 class StepFailed extends Error {}
 
+/** How long a failed run reads back counters on slots that may stay unserved. */
+const FAILED_VERIFY_MS = 3000;
+
 const SIGNAL_OF: Record<FaultStepName, 'kill' | 'term' | 'stop'> = { 'kill-master': 'kill', 'stop-master': 'term', 'freeze-master': 'stop' };
 
 /**
@@ -75,6 +78,7 @@ export async function runScenario(ctx: DrillContext, s: Scenario, o: ScenarioRun
   let result: WorkloadResult;
   let events: DrillEvent[];
   let stepsEnd = 0;
+  let completed = false;
   try {
     await reporter.step(`Warming up the load (${w.clients} clients, ${w.warmupMs} ms)`, () => clock.sleep(w.warmupMs, o.signal));
     for (const step of s.steps) {
@@ -85,9 +89,12 @@ export async function runScenario(ctx: DrillContext, s: Scenario, o: ScenarioRun
       await reporter.step(describeStep(step), () => run.step(step));
     }
     stepsEnd = run.rel(clock.now());
-    await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
+    // After a failed step the cluster may never heal: no waiting for a steady load then.
+    if (!run.stopped) await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
+    completed = true;
   } finally {
-    workload.stop();
+    // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
+    workload.stop({ verifyTimeoutMs: completed && !run.stopped ? undefined : FAILED_VERIFY_MS });
     result = await load;
     events = await observer.stop();
   }

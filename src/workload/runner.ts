@@ -101,6 +101,7 @@ export class Workload {
   private lastOk: number | null = null;
   private gap: Gap = { ms: 0, fromMs: 0, toMs: 0 };
   private done: Promise<WorkloadResult> | null = null;
+  private verifyTimeoutMs = 30_000;
 
   constructor(private readonly o: WorkloadOptions) {
     this.clock = o.clock ?? systemClock;
@@ -141,8 +142,15 @@ export class Workload {
     return this.done;
   }
 
-  stop(): void {
+  /**
+   * Ends the load. The counters are then read back, retrying while slots are
+   * unserved for up to `verifyTimeoutMs` (30 s); a caller that knows the
+   * cluster will not heal (a failed drill) gives less, and what it cannot
+   * read is reported as unreadable.
+   */
+  stop(o: { verifyTimeoutMs?: number } = {}): void {
     this.stopped = true;
+    this.verifyTimeoutMs = o.verifyTimeoutMs ?? this.verifyTimeoutMs;
   }
 
   private async run(): Promise<WorkloadResult> {
@@ -156,7 +164,7 @@ export class Workload {
     }
     const end = this.now();
     this.closeGaps(end);
-    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: 30_000 }) : null;
+    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: this.verifyTimeoutMs }) : null;
     this.cluster.disconnect();
     const r = this.recorder;
     return {

@@ -43,6 +43,9 @@ describe('assertions', () => {
     ]);
     // No counters read back: a lost-writes limit cannot pass.
     expect(workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], { ...w, consistency: null })[0]!.passed).toBe(false);
+    // Counters that could not be read back might hide lost writes.
+    const unread = workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], { ...w, consistency: { lost: 0, acknowledged: 9, unreadable: 3 } } as unknown as WorkloadResult)[0]!;
+    expect(unread).toMatchObject({ passed: false, detail: '0 acknowledged writes lost (of 9 acknowledged INCRs; 3 counters could not be read back); limit 5' });
   });
 
   test('roles: what ROLE said, and what was expected where it differs', () => {
