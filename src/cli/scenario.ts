@@ -14,12 +14,12 @@ interface RunFlags {
   keep?: boolean;
 }
 
-const FORMAT_HELP = `
+export const FORMAT_HELP = `
 Scenario file (YAML):
   name: rolling-restart            # optional, default: the file name
   cluster:                         # create (throw-away), name (managed) or seed (attach)
     create: { masters: 3, replicas: 1, port: 7000, node-timeout: 2000 }
-  workload: { clients: 20, mix: set=40,get=40,incr=20, warmup: 1s }
+  workload: { clients: 20, mix: "set=40,get=40,incr=20", warmup: 1s }
   steps:
     - kill-master: { master: 0, as: victim }   # also stop-master (SIGTERM), freeze-master (SIGSTOP)
     - wait-for: promotion                      # names the new master "promoted"

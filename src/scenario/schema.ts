@@ -44,7 +44,8 @@ const ref = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.strin
 const shortForm = <T extends z.ZodType>(key: string, schema: T) =>
   z.preprocess((v) => (v === null || v === undefined ? {} : typeof v === 'string' || typeof v === 'number' ? { [key]: v } : v), schema);
 
-const atMostOne = (keys: string[]) => (o: Record<string, unknown>) => keys.filter((k) => o[k] !== undefined).length <= 1;
+/** `force: false` is as good as leaving it out. */
+const atMostOne = (keys: string[]) => (o: Record<string, unknown>) => keys.filter((k) => o[k] !== undefined && o[k] !== false).length <= 1;
 
 export const targetSchema = shortForm(
   'master',

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { FORMAT_HELP } from '../../src/cli/scenario.js';
 import { parseScenario, parseSetOption } from '../../src/scenario/load.js';
 import { ScenarioFileError } from '../../src/scenario/problems.js';
 
@@ -114,5 +116,14 @@ describe('parseScenario', () => {
     expect(problemsOf('steps: [populate: 1]\n', [port])[0]).toBe('--port: --port applies only to a scenario that creates its cluster (cluster: create:)');
     expect(parseScenario('cluster: { create: }\nsteps: [populate: 1]\n', 'x.yaml', [port]).cluster.create).toEqual({ port: 7100 });
     expect(() => parseSetOption('nothing')).toThrow(/expected PATH=VALUE/);
+  });
+
+  test('the examples in scenario --help and in the README are valid files', () => {
+    const help = FORMAT_HELP.split('\n');
+    const yaml = help.slice(help.indexOf('Scenario file (YAML):') + 1, help.findIndex((l) => l.startsWith('Every step'))).map((l) => l.slice(2)).join('\n');
+    expect(parseScenario(yaml, 'help.yaml').steps).toHaveLength(7);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /#### Scenario files\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(parseScenario(block, 'readme.yaml').steps).toHaveLength(6);
   });
 });
