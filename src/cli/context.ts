@@ -22,10 +22,16 @@ export interface Context {
   out: Output;
   /** Aborted on Ctrl-C: long waits stop and clean up what they started. */
   signal: AbortSignal;
+  /** Whether the user gave an option (on the command line or by its environment variable), rather than its default. */
+  given(option: keyof Globals): boolean;
 }
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
   const raw = cmd.optsWithGlobals() as Globals;
   const globals: Globals = { ...raw, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
-  return { globals, signal, out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }) };
+  const given = (option: keyof Globals): boolean => {
+    const source = cmd.getOptionValueSourceWithGlobals(option);
+    return source !== undefined && source !== 'default';
+  };
+  return { globals, signal, given, out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }) };
 }

@@ -8,6 +8,7 @@ import { registerCluster } from './cluster.js';
 import { registerKeyCommands } from './keys.js';
 import { registerWorkload } from './workload.js';
 import { registerReport } from './report.js';
+import { registerScenario } from './scenario.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -23,6 +24,8 @@ Environment:
   REDIS_SERVER      redis-server binary (same as --redis-server)
   REDISCLI_AUTH     password for --seed clusters (safer than --password: not visible in ps)
   NO_COLOR          no colour in the output`;
+
+const EXIT_CODES_SHORT = '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 130 interrupted (see redis-drill --help).';
 
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('redis-drill')
@@ -46,10 +49,11 @@ export function buildProgram(signal: AbortSignal): Command {
   registerKeyCommands(program, action);
   registerWorkload(program, action);
   registerReport(program, action);
+  registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureHelp({ showGlobalOptions: true });
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureHelp({ showGlobalOptions: true }).addHelpText('after', EXIT_CODES_SHORT);
       inherit(sub);
     });
   inherit(program);

@@ -1,6 +1,6 @@
 import type { NodeProbe } from '../cluster/probe.js';
 import { myselfOf } from '../cluster/probe.js';
-import { rangesContain } from '../cluster/slots.js';
+import { type SlotRange, rangesContain } from '../cluster/slots.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { Probe } from '../util/wait.js';
 
@@ -20,6 +20,19 @@ export function promotionDone(probes: readonly NodeProbe[], victim: Address, can
   if (winner && candidates.includes(winner) && owners.every((o) => o === winner) && notOk.length === 0) return { done: true, value: winner };
   const ownerText = [...new Set(owners.map((o) => o?.slice(0, 8) ?? 'nobody'))].join(' / ');
   return { done: false, seen: `slot ${slot} owned by ${ownerText}; cluster_state not ok on ${notOk.length ? notOk.join(', ') : 'no node'}` };
+}
+
+/**
+ * A manual failover is done when the roles have swapped: `replica` serves
+ * `master`'s slots in every reachable node's view with cluster_state:ok, and
+ * the old master (if it answers) calls itself a replica.
+ */
+export function rolesSwapped(probes: readonly NodeProbe[], replica: { id: string }, master: Address & { slots: readonly SlotRange[] }): Probe<string> {
+  const promotion = promotionDone(probes, { host: '', port: -1 }, [replica.id], master.slots[0]![0]);
+  if (!promotion.done) return promotion;
+  const old = probes.find((p) => same(p, master));
+  if (old?.up && myselfOf(old)?.role !== 'replica') return { done: false, seen: `${formatAddress(master)} not yet a replica` };
+  return promotion;
 }
 
 /**

@@ -3,6 +3,7 @@ import { slotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
 import { type Address, closeClient, connectNode, formatAddress, withNode } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
+import type { Observer } from '../observe/observer.js';
 import { promotionDone } from './conditions.js';
 import { type DrillContext, defaultDeadline, findDrillNode, pidOf } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
@@ -21,6 +22,8 @@ export interface KillMasterOptions {
   force: boolean;
   deadlineMs?: number;
   abort?: AbortSignal;
+  /** Watch with this running observer instead of a new one (a scenario's single timeline). */
+  observer?: Observer;
 }
 
 const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', stop: 'STOP' };
@@ -56,6 +59,7 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
     deadlineMs,
     wait: o.wait,
     signal: o.abort,
+    observer: o.observer,
     action,
     condition: (probes) => promotionDone(probes, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]),
   });

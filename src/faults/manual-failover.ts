@@ -1,12 +1,12 @@
 import { UsageError } from '../errors.js';
-import { myselfOf } from '../cluster/probe.js';
 import { type SlotMapMaster, slotMap } from '../cluster/slotmap.js';
 import { formatAddress, withNode } from '../nodes/client.js';
-import { promotionDone } from './conditions.js';
+import { rolesSwapped } from './conditions.js';
 import { type DrillContext, defaultDeadline } from './drill-context.js';
 import { promotionTiming } from './kill-master.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
+import type { Observer } from '../observe/observer.js';
 import { selectNode } from './target.js';
 
 export interface FailoverOptions {
@@ -15,6 +15,10 @@ export interface FailoverOptions {
   mode: 'default' | 'force' | 'takeover';
   deadlineMs?: number;
   abort?: AbortSignal;
+  /** Default true: wait until the roles have swapped. */
+  wait?: boolean;
+  /** Watch with this running observer instead of a new one (a scenario's single timeline). */
+  observer?: Observer;
 }
 
 /**
@@ -44,20 +48,14 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
   const run = await observeFault(ctx, {
     what: `${label} becoming master of ${formatAddress(master)}'s slots with cluster_state:ok everywhere`,
     deadlineMs,
-    wait: true,
+    wait: o.wait ?? true,
     signal: o.abort,
+    observer: o.observer,
     action: async () => {
       await withNode(chosen, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('CLUSTER', 'FAILOVER', ...args));
       return { node: label, detail: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''} sent to ${label}` };
     },
-    condition: (probes) => {
-      // Roles swapped: the replica serves the slots, and the old master calls itself a replica.
-      const promotion = promotionDone(probes, { host: '', port: -1 }, [chosen.id], master.slots[0]![0]);
-      if (!promotion.done) return promotion;
-      const old = probes.find((p) => p.address.port === master.port && p.address.host === master.host);
-      if (old?.up && myselfOf(old)?.role !== 'replica') return { done: false, seen: `${formatAddress(master)} not yet a replica` };
-      return promotion;
-    },
+    condition: (probes) => rolesSwapped(probes, chosen, master),
   });
   const promoted = run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null;
   return {

@@ -33,24 +33,32 @@ export async function observeFault<T>(
     clock?: Clock;
     action: () => Promise<{ node: string; detail: string }>;
     condition: (probes: NodeProbe[]) => Probe<T>;
+    /** An observer already running (a scenario watches all its steps with one); it is left running. */
+    observer?: Observer;
   },
 ): Promise<ObservedRun<T>> {
   const clock = o.clock ?? systemClock;
-  // Polls get a short deadline of their own: a frozen node must not stall a 50 ms loop for long.
-  const observer = new Observer(observed(ctx), { connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password }, clock });
-  await observer.start();
+  const observer = o.observer ?? openObserver(ctx, clock);
+  if (!o.observer) await observer.start();
   let t0 = clock.now();
+  // A shared observer keeps running: its events since this fault are this fault's.
+  const events = async (): Promise<DrillEvent[]> => (o.observer ? observer.timeline().filter((e) => e.at >= t0 - 1) : observer.stop());
   try {
     t0 = observer.markFault();
     const what = await o.action();
     observer.describeFault(what.node, what.detail);
-    if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await observer.stop(), t0, tEnd: clock.now(), observer };
+    if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await events(), t0, tEnd: clock.now(), observer };
     const value = await observer.waitFor(o.condition, { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
     const tEnd = clock.now();
-    return { outcome: 'done', value, lastSeen: null, events: await observer.stop(), t0, tEnd, observer };
+    return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };
   } catch (e) {
-    const events = await observer.stop();
-    if (e instanceof DeadlineError) return { outcome: 'deadline-exceeded', value: null, lastSeen: e.lastSeen, events, t0, tEnd: clock.now(), observer };
+    const seen = await events();
+    if (e instanceof DeadlineError) return { outcome: 'deadline-exceeded', value: null, lastSeen: e.lastSeen, events: seen, t0, tEnd: clock.now(), observer };
     throw e;
   }
+}
+
+/** An observer of every node of the cluster; polls get a short deadline of their own, so a frozen node cannot stall a 50 ms loop for long. */
+export function openObserver(ctx: DrillContext, clock: Clock = systemClock): Observer {
+  return new Observer(observed(ctx), { connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password }, clock });
 }

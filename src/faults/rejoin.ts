@@ -5,6 +5,7 @@ import { rejoinDone } from './conditions.js';
 import { type DrillContext, type DrillNode, defaultDeadline, pidOf, recordPid } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
+import type { Observer } from '../observe/observer.js';
 import { selectNode } from './target.js';
 
 export interface RejoinOptions {
@@ -12,10 +13,14 @@ export interface RejoinOptions {
   mode: 'restart' | 'resume';
   deadlineMs?: number;
   abort?: AbortSignal;
+  /** Default true: wait until it has rejoined. */
+  wait?: boolean;
+  /** Watch with this running observer instead of a new one (a scenario's single timeline). */
+  observer?: Observer;
 }
 
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
-async function nodesWithIds(ctx: DrillContext): Promise<(DrillNode & { id: string | null })[]> {
+export async function nodesWithIds(ctx: DrillContext): Promise<(DrillNode & { id: string | null })[]> {
   const probes = await probeAll(ctx.nodes, { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password });
   const entries = probes.flatMap((p) => p.view ?? []);
   return ctx.nodes.map((n) => ({ ...n, id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null }));
@@ -45,8 +50,9 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
   const run = await observeFault(ctx, {
     what: `${node.label} rejoining (a replica with its link up, or a master with cluster_state:ok)`,
     deadlineMs,
-    wait: true,
+    wait: o.wait ?? true,
     signal: o.abort,
+    observer: o.observer,
     action: async () => {
       if (o.mode === 'resume') {
         await node.redis!.signal(pid!, 'CONT');

@@ -28,4 +28,3 @@ export interface FaultResult {
   clock: string;
 }
 
-export { CLOCK_NOTE } from '../observe/clock-note.js';

@@ -24,7 +24,9 @@ export type EventKind =
   | 'partial-resync'
   | 'sync-finished'
   | 'link-up'
-  | 'fail-cleared';
+  | 'fail-cleared'
+  /** A scenario step began (the runner's own mark, not something Redis did). */
+  | 'step';
 
 export interface DrillEvent {
   /** Milliseconds from the fault (local clock); negative before it. */
@@ -33,7 +35,8 @@ export interface DrillEvent {
   at: number;
   /** The node that logged or reported it ("host:port"). */
   node: string;
-  source: 'log' | 'poll';
+  /** A node's log, polling it, or (kind "step") the scenario runner itself. */
+  source: 'log' | 'poll' | 'scenario';
   kind: EventKind;
   detail: string;
   /** The server's own timestamp of a log line (epoch ms, ms resolution). */

@@ -74,12 +74,14 @@ export class Observer {
    */
   markFault(): number {
     this.faultAt = this.clock.now();
+    // A later fault may break a node an earlier one broke: its first flags count again.
+    this.seen.clear();
     this.push({ at: this.faultAt, node: '', source: 'poll', kind: 'fault', detail: '' });
     return this.faultAt;
   }
 
   describeFault(node: string, detail: string): void {
-    const e = this.events.find((x) => x.kind === 'fault');
+    const e = this.events.findLast((x) => x.kind === 'fault');
     if (e) Object.assign(e, { node, detail });
   }
 

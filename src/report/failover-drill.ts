@@ -1,4 +1,3 @@
-import { callText, withNode } from '../nodes/client.js';
 import { formatAddress } from '../nodes/address.js';
 import { type SlotMap, slotMap } from '../cluster/slotmap.js';
 import { type DrillContext } from '../faults/drill-context.js';
@@ -11,9 +10,9 @@ import { type Clock, systemClock } from '../util/clock.js';
 import type { Reporter } from '../util/reporter.js';
 import { silentReporter } from '../util/reporter.js';
 import type { Mix } from '../workload/options.js';
-import type { LatencySummary } from '../workload/stats.js';
 import { Workload, type WorkloadResult } from '../workload/runner.js';
-import { type Check, type DrillReport, type Marker, type Measured, type PhaseStats, REPORT_SCHEMA_VERSION } from './model.js';
+import { type Check, type DrillReport, type Marker, REPORT_SCHEMA_VERSION } from './model.js';
+import { type LatencyOf, clientSection, measured, phase, serverInfo, setupSection, untilSteady } from './sections.js';
 
 export type DrillFault = 'kill' | 'term' | 'stop' | 'failover';
 
@@ -33,9 +32,6 @@ export interface FailoverDrillOptions {
   clock?: Clock;
   reporter?: Reporter;
 }
-
-const STEADY_MS = 1000;
-const STEADY_MAX_MS = 15_000;
 
 /**
  * The whole drill: snapshot, load (consistency mode on), warm-up, fault,
@@ -80,37 +76,9 @@ export async function runFailoverDrill(ctx: DrillContext, o: FailoverDrillOption
   }
   const after = await reporter.step('Snapshot after', () => slotMap(ctx.nodes, connect));
   const oldMasterRole = o.fault === 'failover' && fault?.outcome === 'done' ? await roleOf(ctx, victim).catch(() => null) : null;
-  const server = await withNode(ctx.nodes[0]!, connect, (c) => callText(c, 'INFO', 'server')).catch(() => '');
+  const server = await serverInfo(ctx);
   return buildReport({ ctx, o, before, after, victim, fault: fault!, rejoin, result, loadStart, oldMasterRole, server, latency: (from, to) => workload.recorder.latency(from, to) });
 }
-
-/** Waits until the last second had operations and no errors (at most 15 s). */
-async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Promise<void> {
-  const until = clock.now() + STEADY_MAX_MS;
-  while (clock.now() < until) {
-    await clock.sleep(200, signal);
-    // The last full second (the current 100 ms window is still filling).
-    const to = Math.floor(w.now() / 100) * 100;
-    const from = to - STEADY_MS;
-    if (from >= 0 && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0) return;
-  }
-}
-
-/** Throughput, errors and latency (merged HDR histograms) of the load between two times (ms from its start). */
-function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toMs: number): PhaseStats {
-  const windows = w.windows.filter((x) => x.tMs >= fromMs && x.tMs < toMs);
-  const ops = windows.reduce((n, x) => n + x.ops, 0);
-  const seconds = Math.max(0.1, (toMs - fromMs) / 1000);
-  return {
-    fromMs: Math.round(fromMs),
-    toMs: Math.round(toMs),
-    opsPerSec: { value: Math.round(ops / seconds), unit: 'ops/s', source: 'workload: successful operations in the phase / its length' },
-    errors: windows.reduce((n, x) => n + x.errors, 0),
-    latency: latency(fromMs, toMs),
-  };
-}
-
-type LatencyOf = (fromMs: number, toMs: number) => LatencySummary | null;
 
 interface BuildInput {
   ctx: DrillContext;
@@ -168,23 +136,15 @@ export function buildReport(b: BuildInput): DrillReport {
     passed: o.maxLost === null || (lost !== null && lost <= o.maxLost),
     detail: `${lost ?? 'unknown'} acknowledged writes lost${o.maxLost === null ? ' (reported, not judged, for this fault)' : `, limit ${o.maxLost}`}`,
   });
-  const measured = (value: number | null, unit: Measured['unit'], source: string): Measured => ({ value, unit, source });
-  const version = /redis_version:(\S+)/.exec(b.server)?.[1] ?? b.ctx.state?.server.version ?? 'unknown';
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
     tool: { name: 'redis-drill', version: o.version },
-    setup: {
-      cluster: b.ctx.name,
-      server: `${/valkey/i.test(b.server) ? 'valkey' : 'redis'}-server ${version}`,
-      nodeTimeoutMs: measured(b.ctx.nodeTimeoutMs, 'ms', b.ctx.managed ? 'state file (cluster-node-timeout in redis.conf)' : 'CONFIG GET cluster-node-timeout'),
-      masters: b.before.masters.filter((m) => m.slots.length > 0).length,
-      replicas: b.before.masters.reduce((n, m) => n + m.replicas.length, 0),
-      clock: fault.clock,
-    },
+    setup: setupSection(b.ctx, b.before, b.server, fault.clock),
     fault: { kind: o.fault, how: fault.how, victim: fault.victim, at: fault.faultAt },
     slotMapBefore: b.before,
     slotMapAfter: b.after,
+    timelineFrom: 'fault',
     timeline: [...fault.events, ...(rejoin?.events ?? []).map((e) => ({ ...e, tMs: Math.round(e.at - Date.parse(fault.faultAt)) }))],
     promotion: {
       promoted: fault.promoted,
@@ -193,18 +153,7 @@ export function buildReport(b: BuildInput): DrillReport {
     rejoin: rejoin
       ? { node: formatAddress(rejoin.victim), role: rejoin.rejoined?.role ?? null, master: rejoin.rejoined?.master ?? null, ms: measured(rejoin.rejoinMs, 'ms', 'restart/resume -> master_link_status:up (log "sync: Finished with success" or INFO replication poll)') }
       : null,
-    client: {
-      mode: `${result.mode}, ${result.clients} clients, consistency mode on`,
-      clients: result.clients,
-      ops: measured(result.ops, 'ops', 'workload: successful operations (ioredis Cluster)'),
-      errors: measured(result.errors, 'ops', 'workload: failed operations (each class below)'),
-      errorsByClass: result.errorsByClass,
-      unavailableVictimSlots: measured(result.longestGapWatched?.ms ?? null, 'ms', "workload: longest span with no successful operation on the victim's slots"),
-      unavailableAll: measured(result.longestGap.ms, 'ms', 'workload: longest span with no successful operation at all'),
-      phases,
-      windows: result.windows,
-      clientOptions: result.clientOptions,
-    },
+    client: clientSection(result, phases, "workload: longest span with no successful operation on the victim's slots"),
     consistency: result.consistency,
     logs: [
       ...(fault.log ? [{ node: fault.log.node, title: `Promoted replica ${fault.log.node}`, lines: fault.log.lines }] : []),

@@ -1,6 +1,5 @@
-import { formatAddress } from '../nodes/address.js';
 import { renderChart } from './chart.js';
-import { slotMapRows } from './markdown.js';
+import { STEPS_HEAD, TIMELINE_HEAD, faultSentence, reportTitle, slotMapRows, stepRows, timelineRows, watchedLabel } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -21,20 +20,22 @@ export function renderHtml(r: DrillReport): string {
   const phase = (n: string, p: typeof c.phases.before): unknown[] => [n, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Failover drill ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
+<title>${esc(reportTitle(r))} ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
 <body>
-<h1>Failover drill: <span class="${r.verdict}" id="verdict">${r.verdict === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
+<h1>${esc(reportTitle(r))}: <span class="${r.verdict}" id="verdict">${r.verdict === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
+${r.scenario ? `<p>File <code>${esc(r.scenario.file)}</code>.${r.scenario.description ? ` ${esc(r.scenario.description)}` : ''}</p>` : ''}
 <p>Cluster <code>${esc(r.setup.cluster)}</code>, ${esc(r.setup.server)}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${esc(fig(r.setup.nodeTimeoutMs))}.
-Fault: <b>${esc(r.fault.how)}</b> on Master[${esc(r.fault.victim.index ?? '?')}] ${esc(formatAddress(r.fault.victim))} at ${esc(r.fault.at)}.</p>
+${esc(faultSentence(r))}</p>
 <h2>Verdict</h2>
 ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
+${r.scenario ? `<h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}` : ''}
 <h2>Throughput, p99 latency and errors</h2>
 <figure id="chart">${renderChart(c.windows, r.markers)}</figure>
 <h2>Key figures</h2>
 ${table(['figure', 'value', 'source'], [
     ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
     ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-    ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+    [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
     ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
     ['operations / failed', `${fig(c.ops)} / ${fig(c.errors)}`, c.ops.source],
     ['lost writes', r.consistency ? r.consistency.lost : 'n/a', r.consistency?.method ?? ''],
@@ -45,7 +46,7 @@ ${table(['figure', 'value', 'source'], [
 ${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phase('before', c.phases.before), phase('during', c.phases.during), phase('after', c.phases.after)])}
 ${Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass)) : '<p>No operation failed.</p>'}
 <h2>Timeline</h2><p>${esc(r.setup.clock)}</p>
-${table(['ms from fault', 'source', 'node', 'event', 'detail'], r.timeline.filter((e) => e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]))}
+${table(TIMELINE_HEAD(r), timelineRows(r))}
 <h2>Slot map before</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapBefore))}
 <h2>Slot map after</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapAfter))}
 ${r.consistency ? `<h2>Consistency</h2>${table(['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'], r.consistency.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied]))}` : ''}

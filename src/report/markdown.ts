@@ -17,6 +17,30 @@ export function slotMapRows(map: SlotMap): (string | number)[][] {
     ]);
 }
 
+/** "Failover drill" or "Scenario NAME". */
+export const reportTitle = (r: DrillReport): string => (r.scenario ? `Scenario ${r.scenario.name}` : 'Failover drill');
+
+export function faultSentence(r: DrillReport): string {
+  if (!r.fault) return 'No fault step.';
+  return `${r.scenario ? 'First fault' : 'Fault'}: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`;
+}
+
+export const TIMELINE_HEAD = (r: DrillReport): string[] => [r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault', 'source', 'node', 'event', 'detail'];
+
+/** The timeline rows; a failover drill's starts just before the fault. */
+export function timelineRows(r: DrillReport): (string | number)[][] {
+  return r.timeline.filter((e) => r.timelineFrom === 'start' || e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
+}
+
+/** A scenario watches each master's slots apart; a failover drill, the victim's. */
+export const watchedLabel = (r: DrillReport): string => (r.scenario ? "one master's slots" : "the victim's slots");
+
+export const STEPS_HEAD = ['step', 'ms from start', 'took ms', 'outcome', 'detail'];
+
+export function stepRows(r: DrillReport): (string | number)[][] {
+  return (r.scenario?.steps ?? []).map((s) => [`steps[${s.index}] ${s.title}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
+}
+
 function phaseRow(name: string, p: PhaseStats): (string | number)[] {
   return [name, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
 }
@@ -25,20 +49,22 @@ function phaseRow(name: string, p: PhaseStats): (string | number)[] {
 export function renderMarkdown(r: DrillReport): string {
   const c = r.client;
   const lines = [
-    `# Failover drill: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`,
+    `# ${reportTitle(r)}: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`,
     '',
-    `Cluster \`${r.setup.cluster}\`, ${r.setup.server}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${fig(r.setup.nodeTimeoutMs)}. Fault: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`,
+    ...(r.scenario ? [`File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}`, ''] : []),
+    `Cluster \`${r.setup.cluster}\`, ${r.setup.server}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${fig(r.setup.nodeTimeoutMs)}. ${faultSentence(r)}`,
     '',
     '## Verdict',
     '',
     ...table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail])),
     '',
+    ...(r.scenario ? ['## Steps', '', ...table(STEPS_HEAD, stepRows(r)), ''] : []),
     '## Key figures',
     '',
     ...table(['figure', 'value', 'source'], [
       ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
       ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-      ["unavailability of the victim's slots", fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+      [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
       ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
       ['operations', fig(c.ops), c.ops.source],
       ['failed operations', fig(c.errors), c.errors.source],
@@ -58,7 +84,7 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     r.setup.clock,
     '',
-    ...table(['ms from fault', 'source', 'node', 'event', 'detail'], r.timeline.filter((e) => e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail])),
+    ...table(TIMELINE_HEAD(r), timelineRows(r)),
     '',
     '## Slot map before',
     '',

@@ -46,10 +46,13 @@ export interface DrillReport {
     replicas: number;
     clock: string;
   };
-  fault: { kind: string; how: string; victim: FaultResult['victim']; at: string };
+  /** The fault (a scenario: its first fault step; null when it has none). */
+  fault: { kind: string; how: string; victim: FaultResult['victim']; at: string } | null;
   slotMapBefore: SlotMap;
   slotMapAfter: SlotMap;
-  /** Fault, promotion and rejoin events on one timeline, ms from the fault. */
+  /** What the timeline's tMs count from: the fault (failover-report) or the start of the load (scenario). */
+  timelineFrom: 'fault' | 'start';
+  /** Fault, promotion and rejoin events (a scenario: every step's) on one timeline. */
   timeline: DrillEvent[];
   promotion: { promoted: FaultResult['promoted']; ms: Measured };
   rejoin: { node: string; role: string | null; master: string | null; ms: Measured } | null;
@@ -71,4 +74,29 @@ export interface DrillReport {
   markers: Marker[];
   checks: Check[];
   verdict: 'pass' | 'fail';
+  /** Only in a scenario's report: the file and what each step did. */
+  scenario?: ScenarioSection;
+}
+
+export interface ScenarioSection {
+  name: string;
+  file: string;
+  description: string | null;
+  steps: StepRecord[];
+}
+
+/** One step of a scenario as it ran. Times are ms from the start of the load. */
+export interface StepRecord {
+  /** Its index in the file's `steps` list (as in steps[2]). */
+  index: number;
+  step: string;
+  /** The step as written, in one line: "wait-for promotion", "kill-master master=0 as=victim". */
+  title: string;
+  /** What it did, in words: "SIGKILL to Master[0] 127.0.0.1:7000 (victim)". */
+  detail: string;
+  startMs: number;
+  endMs: number;
+  outcome: 'done' | 'failed' | 'skipped';
+  /** The node it acted on or named, if any. */
+  node: { name: string | null; id: string | null; host: string; port: number } | null;
 }

@@ -12,7 +12,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ...r.checks.map((k) => [`check: ${k.name}`, `${k.passed ? c.green('pass') : c.red('FAIL')}  ${k.detail}`]),
     ['promotion time', `${fig(r.promotion.ms)} (${r.promotion.ms.source})`],
     ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms)]] : []),
-    ["victim's slots unavailable", fig(r.client.unavailableVictimSlots)],
+    [`${r.scenario ? "one master's slots" : "victim's slots"} unavailable`, fig(r.client.unavailableVictimSlots)],
     ['whole cluster unavailable', fig(r.client.unavailableAll)],
     ['throughput before / during / after', `${fig(p.before.opsPerSec)} / ${fig(p.during.opsPerSec)} / ${fig(p.after.opsPerSec)}`],
     ['p99 before / during / after', `${p.before.latency?.p99Ms ?? '-'} / ${p.during.latency?.p99Ms ?? '-'} / ${p.after.latency?.p99Ms ?? '-'} ms`],

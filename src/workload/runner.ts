@@ -95,13 +95,13 @@ export class Workload {
   private readonly value: string;
   private stopped = false;
   private t0 = 0;
-  private watched: SlotRange[] = [];
+  /** Slot groups whose availability is tracked apart, each with its own longest gap. */
+  private watched: { ranges: SlotRange[]; lastOk: number | null; gap: Gap }[] = [];
   /** Time of the last success; gaps are counted from the first one, not from connecting. */
   private lastOk: number | null = null;
-  private lastOkWatched: number | null = null;
   private gap: Gap = { ms: 0, fromMs: 0, toMs: 0 };
-  private gapWatched: Gap = { ms: 0, fromMs: 0, toMs: 0 };
   private done: Promise<WorkloadResult> | null = null;
+  private verifyTimeoutMs = 30_000;
 
   constructor(private readonly o: WorkloadOptions) {
     this.clock = o.clock ?? systemClock;
@@ -114,8 +114,21 @@ export class Workload {
 
   /** Slots whose availability is tracked apart (the failover victim's). */
   watchSlots(ranges: SlotRange[]): void {
-    this.watched = ranges;
-    this.lastOkWatched = this.lastOk;
+    this.watchSlotGroups([ranges]);
+  }
+
+  /**
+   * Several groups of slots tracked apart (a scenario watches each master's
+   * slots): the watched gap is the longest span in which one group had no
+   * successful operation.
+   */
+  watchSlotGroups(groups: SlotRange[][]): void {
+    this.watched = groups.map((ranges) => ({ ranges, lastOk: this.lastOk, gap: { ms: 0, fromMs: 0, toMs: 0 } }));
+  }
+
+  private longestWatchedGap(): Gap | null {
+    if (!this.watched.length) return null;
+    return this.watched.reduce((best, w) => (w.gap.ms > best.ms ? w.gap : best), this.watched[0]!.gap);
   }
 
   /** ms since the workload started. */
@@ -129,8 +142,15 @@ export class Workload {
     return this.done;
   }
 
-  stop(): void {
+  /**
+   * Ends the load. The counters are then read back, retrying while slots are
+   * unserved for up to `verifyTimeoutMs` (30 s); a caller that knows the
+   * cluster will not heal (a failed drill) gives less, and what it cannot
+   * read is reported as unreadable.
+   */
+  stop(o: { verifyTimeoutMs?: number } = {}): void {
     this.stopped = true;
+    this.verifyTimeoutMs = o.verifyTimeoutMs ?? this.verifyTimeoutMs;
   }
 
   private async run(): Promise<WorkloadResult> {
@@ -144,7 +164,7 @@ export class Workload {
     }
     const end = this.now();
     this.closeGaps(end);
-    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: 30_000 }) : null;
+    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: this.verifyTimeoutMs }) : null;
     this.cluster.disconnect();
     const r = this.recorder;
     return {
@@ -160,7 +180,7 @@ export class Workload {
       errorsByClass: r.errorClasses(),
       lastErrors: Object.fromEntries(r.lastErrors),
       longestGap: this.gap,
-      longestGapWatched: this.watched.length ? this.gapWatched : null,
+      longestGapWatched: this.longestWatchedGap(),
       windows: r.windowStats(),
       consistency,
       clientOptions: describeOptions({ ...clientOptionsFor(this.o.password ? '***' : null), ...this.o.clientOptions }),
@@ -217,16 +237,19 @@ export class Workload {
   private noteSuccess(key: string, t: number): void {
     this.gap = longer(this.gap, this.lastOk, t);
     this.lastOk = t;
-    if (this.watched.length && rangesContain(this.watched, calculateSlot(key))) {
-      this.gapWatched = longer(this.gapWatched, this.lastOkWatched, t);
-      this.lastOkWatched = t;
+    if (!this.watched.length) return;
+    const slot = calculateSlot(key);
+    const w = this.watched.find((x) => rangesContain(x.ranges, slot));
+    if (w) {
+      w.gap = longer(w.gap, w.lastOk, t);
+      w.lastOk = t;
     }
   }
 
   /** A gap still open at the end counts too. */
   private closeGaps(end: number): void {
     this.gap = longer(this.gap, this.lastOk, end);
-    if (this.watched.length) this.gapWatched = longer(this.gapWatched, this.lastOkWatched, end);
+    for (const w of this.watched) w.gap = longer(w.gap, w.lastOk, end);
   }
 
   private startTicker(): NodeJS.Timeout {

@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { checkSteps } from './names.js';
+import { type Problem, ScenarioFileError, closest, describeFound } from './problems.js';
+import { type Scenario, STEP_NAMES, STEP_SCHEMAS, type Step, type StepName, WORKLOAD_DEFAULTS, scenarioSchema } from './schema.js';
+
+/** A value set from the command line (`--set cluster.create.port=7100`, `--port 7100`). */
+export interface Override {
+  path: (string | number)[];
+  value: unknown;
+  /** How the user wrote it, for messages: "--set cluster.create.port=x" or "--port". */
+  option: string;
+  /** Only where the file has the parent (e.g. --port only for a file whose cluster is created). */
+  requireParent?: string;
+}
+
+/** "steps[2].kill-master.signal=term" -> path and YAML-typed value. */
+export function parseSetOption(text: string): Override {
+  const eq = text.indexOf('=');
+  const keys = eq > 0 ? text.slice(0, eq) : '';
+  const tokens = [...keys.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+  if (eq <= 0 || tokens.length === 0) throw new UsageError(`bad --set "${text}": expected PATH=VALUE`, { hint: 'e.g. --set cluster.create.node-timeout=1000 or --set steps[0].kill-master.master=1' });
+  let value: unknown;
+  try {
+    value = parseYaml(text.slice(eq + 1));
+  } catch {
+    value = text.slice(eq + 1);
+  }
+  return { path: tokens, value, option: `--set ${text}` };
+}
+
+/** Reads and checks a scenario file; every problem is a ScenarioFileError (exit 2). */
+export async function loadScenario(file: string, overrides: readonly Override[] = []): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read scenario file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, {
+      hint: 'give the path of a .yaml file, e.g. scenarios/kill-master.yaml',
+    });
+  }
+  return parseScenario(text, file, overrides);
+}
+
+/** The pure part: text -> Scenario, or a ScenarioFileError listing every problem with its line. */
+export function parseScenario(text: string, file: string, overrides: readonly Override[] = []): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ScenarioFileError(
+      file,
+      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line ?? null, column: e.linePos?.[0].col ?? null, message: `YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
+    );
+  }
+  const data: unknown = doc.toJS();
+  const problems: Problem[] = [];
+  const locate = (p: Omit<Problem, 'line' | 'column'>): Problem => {
+    const o = overrides.find((x) => startsWith(p.path, x.path));
+    if (o) return { ...p, line: null, column: null, fromOption: o.option };
+    const offset = offsetOf(doc, p.path);
+    const pos = offset === null ? null : lines.linePos(offset);
+    return { ...p, line: pos?.line ?? null, column: pos?.col ?? null };
+  };
+
+  for (const o of overrides) {
+    const problem = applyOverride(data, o);
+    if (problem) problems.push({ path: [], line: null, column: null, message: problem, fromOption: o.option });
+  }
+  if (problems.length) throw new ScenarioFileError(file, problems);
+
+  const top = scenarioSchema.safeParse(data, { reportInput: true });
+  if (!top.success) problems.push(...zodProblems(top.error, [], scenarioSchema).map(locate));
+  const rawSteps = Array.isArray((data as { steps?: unknown } | null)?.steps) ? ((data as { steps: unknown[] }).steps) : [];
+  const steps: Step[] = [];
+  rawSteps.forEach((item, index) => {
+    const shape = stepShape(item);
+    if ('problem' in shape) return problems.push(locate({ path: ['steps', index, ...(shape.key !== undefined ? [shape.key] : [])], message: shape.problem }));
+    const schema = STEP_SCHEMAS[shape.name];
+    const r = schema.safeParse(shape.options, { reportInput: true });
+    if (!r.success) return problems.push(...zodProblems(r.error, ['steps', index, shape.name], schema).map(locate));
+    const offset = offsetOf(doc, ['steps', index]);
+    steps.push({ index, line: offset === null ? null : lines.linePos(offset).line, step: shape.name, options: r.data } as Step);
+  });
+  if (problems.length) throw new ScenarioFileError(file, problems);
+
+  const s = top.data!;
+  problems.push(...checkSteps(steps, { seed: Boolean(s.cluster?.seed) }).map(locate));
+  if (problems.length) throw new ScenarioFileError(file, problems);
+  const w = s.workload ?? {};
+  return {
+    name: s.name ?? path.basename(file).replace(/\.ya?ml$/i, ''),
+    description: s.description ?? null,
+    cluster: s.cluster ?? {},
+    workload: {
+      clients: w.clients ?? WORKLOAD_DEFAULTS.clients,
+      mix: w.mix ?? WORKLOAD_DEFAULTS.mix,
+      keyspace: w.keyspace ?? WORKLOAD_DEFAULTS.keyspace,
+      valueSize: w['value-size'] ?? WORKLOAD_DEFAULTS.valueSize,
+      rate: w.rate,
+      warmupMs: w.warmup ?? WORKLOAD_DEFAULTS.warmupMs,
+    },
+    steps,
+  };
+}
+
+const startsWith = (a: readonly (string | number)[], prefix: readonly (string | number)[]): boolean => prefix.every((p, i) => a[i] === p);
+
+/** A step is `- NAME` or `- NAME: OPTIONS` (a mapping with exactly one key). */
+function stepShape(item: unknown): { name: StepName; options: unknown } | { problem: string; key?: string } {
+  const known = `the steps are: ${STEP_NAMES.join(', ')}`;
+  const unknown = (n: string): { problem: string; key: string } => {
+    const guess = closest(n, STEP_NAMES);
+    return { problem: `unknown step "${n}"${guess ? ` (did you mean ${guess}?)` : ''}; ${known}`, key: n };
+  };
+  if (typeof item === 'string') return (STEP_NAMES as readonly string[]).includes(item) ? { name: item as StepName, options: null } : unknown(item);
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return { problem: `expected a step (NAME: OPTIONS), found ${describeFound(item)}; ${known}` };
+  const keys = Object.keys(item);
+  if (keys.length !== 1) return { problem: `expected one step per list item (NAME: OPTIONS), found ${keys.length ? `${keys.length} keys: ${keys.join(', ')}` : 'an empty mapping'}; start each step with its own "-"` };
+  const name = keys[0]!;
+  if (!(STEP_NAMES as readonly string[]).includes(name)) return unknown(name);
+  return { name: name as StepName, options: (item as Record<string, unknown>)[name] };
+}
+
+/** zod issues -> problems: "expected X, found Y" (leaf messages already say what they expect). */
+function zodProblems(error: z.ZodError, prefix: (string | number)[], schema: z.ZodType): Omit<Problem, 'line' | 'column'>[] {
+  return error.issues.flatMap((issue) => {
+    const p = [...prefix, ...issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x))];
+    const input = (issue as { input?: unknown }).input;
+    if (issue.code === 'unrecognized_keys') {
+      const known = keysAt(schema, issue.path as (string | number)[]);
+      return issue.keys.map((k) => {
+        const guess = closest(k, known);
+        return { path: [...p, k], message: `unknown option "${k}"${guess ? ` (did you mean ${guess}?)` : ''}; expected one of: ${known.join(', ')}` };
+      });
+    }
+    // An object-level refinement (options that exclude each other) has no single value to show.
+    if (issue.code === 'custom' && input !== null && typeof input === 'object') return [{ path: p, message: issue.message }];
+    const message = issue.message.startsWith('expected') ? issue.message : `expected ${issue.code === 'invalid_value' ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message}`;
+    return [{ path: p, message: `${message}, found ${describeFound(input)}` }];
+  });
+}
+
+/** The option names a (possibly wrapped) object schema accepts at a path. */
+function keysAt(schema: z.ZodType, at: (string | number)[]): string[] {
+  let s: unknown = schema;
+  const unwrap = (x: unknown): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const def = (x as { def?: { type: string; innerType?: unknown; out?: unknown } }).def;
+      if (def?.type === 'pipe') x = def.out;
+      else if (def?.type === 'optional' || def?.type === 'nullable' || def?.type === 'default') x = def.innerType;
+      else break;
+    }
+    return x;
+  };
+  for (const seg of at) {
+    s = unwrap(s);
+    const shape = (s as { shape?: Record<string, unknown> }).shape;
+    s = shape && typeof seg === 'string' ? shape[seg] : undefined;
+  }
+  return Object.keys((unwrap(s) as { shape?: object } | undefined)?.shape ?? {});
+}
+
+/** The offset of the deepest node along `path` (a key's own position for a mapping entry). */
+function offsetOf(doc: Document, p: readonly (string | number)[]): number | null {
+  let node: unknown = doc.contents;
+  let offset: number | null = (node as { range?: [number] } | null)?.range?.[0] ?? null;
+  for (const seg of p) {
+    if (isMap(node)) {
+      const pair = node.items.find((x) => isPair(x) && isScalar(x.key) && x.key.value === seg);
+      if (!pair) break;
+      offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) break;
+      offset = (item as { range?: [number] }).range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+/** Sets an override into the parsed document; returns a problem text when it cannot. */
+function applyOverride(data: unknown, o: Override): string | null {
+  if (data === null || typeof data !== 'object') return 'the file is not a mapping';
+  let node = data as Record<string | number, unknown>;
+  for (const [i, seg] of o.path.slice(0, -1).entries()) {
+    let next = node[seg];
+    if ((next === null || next === true) && o.path[i + 1] !== undefined) next = node[seg] = {};
+    if (next === undefined) {
+      if (o.requireParent) return o.requireParent;
+      next = node[seg] = typeof o.path[i + 1] === 'number' ? [] : {};
+    }
+    if (typeof next !== 'object' || next === null) return `cannot set ${o.path.slice(0, i + 2).join('.')}: ${o.path.slice(0, i + 1).join('.')} is ${describeFound(next)}`;
+    node = next as Record<string | number, unknown>;
+  }
+  node[o.path[o.path.length - 1]!] = o.value;
+  return null;
+}

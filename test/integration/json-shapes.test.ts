@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { readmeShapes, shapeProblems } from '../helpers/json-shape.js';
+
+const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const SHAPES = readmeShapes(README);
+
+/** Every command that does something (not the groups), as "cluster create". */
+function leafCommands(cmd: Command, prefix = ''): string[] {
+  return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, `${prefix}${c.name()} `) : [`${prefix}${c.name()}`]));
+}
+const LEAVES = leafCommands(buildProgram(new AbortController().signal));
+
+describe('every command for scripts', () => {
+  test('every command has its --json shape in the README, and --help lists the exit codes', async () => {
+    expect(LEAVES.filter((c) => !SHAPES.has(c))).toEqual([]);
+    expect([...SHAPES.keys()].filter((c) => !LEAVES.includes(c))).toEqual([]);
+    for (const c of LEAVES) {
+      const r = await runCli([...c.split(' '), '--help'], { stateDir: '/nonexistent' });
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout, c).toMatch(/Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 130 interrupted/);
+    }
+  });
+
+  test('stdin open but not a terminal: nothing waits for it', async () => {
+    const child = spawn(process.execPath, [BIN, '--state-dir', '/nonexistent', 'cluster', 'status'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.destroy();
+    expect(code).toBe(2); // no cluster there: an answer, not a wait
+  });
+});
+
+describe('--json output matches the documented shapes (real cluster)', () => {
+  let c: TestCluster;
+  const seen = new Set<string>();
+  const check = async (command: string, args: string[], code = 0): Promise<any> => {
+    const { result, json } = await c.json<any>([...command.split(' '), ...args]);
+    expect(result.exitCode, result.stderr).toBe(code);
+    expect(shapeProblems(json, SHAPES.get(command)!), command).toEqual([]);
+    seen.add(command);
+    return json;
+  };
+
+  beforeAll(async () => {
+    c = await createTestCluster();
+    // The create output itself, as the helper parsed it.
+    expect(shapeProblems(JSON.parse(c.create.stdout), SHAPES.get('cluster create')!)).toEqual([]);
+    seen.add('cluster create');
+  });
+  afterAll(async () => {
+    if (c) await check('cluster destroy', []);
+    expect([...SHAPES.keys()].filter((k) => !seen.has(k))).toEqual([]);
+  });
+
+  test('read-only commands, populate, workload', async () => {
+    await check('cluster status', []);
+    await check('slotmap', ['--key', 'foo']);
+    await check('keyslot', ['foo', '{user:1}:cart']);
+    await check('populate', ['--keys', '200']);
+    await check('workload', ['--duration', '1s', '--clients', '4', '--check', '--mix', 'set=50,incr=50']);
+  });
+
+  test('faults, reports, scenarios, stop and start', { timeout: 90_000 }, async () => {
+    const killed = await check('cluster kill-master', ['--master', '0']);
+    await check('cluster restart-node', [`127.0.0.1:${killed.victim.port}`]);
+    await check('cluster failover', []);
+    const frozen = await check('cluster kill-master', ['--master', '1', '--signal', 'stop', '--no-wait']);
+    await check('cluster resume-node', [`127.0.0.1:${frozen.victim.port}`]);
+    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
+    const file = path.join(c.stateDir, 'swap.yaml');
+    await writeFile(file, 'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n');
+    const report = await check('scenario run', [file, '--format', 'json', '--out', path.join(c.stateDir, 'scenario')]);
+    expect(report.scenario.steps).toHaveLength(3);
+    await check('scenario validate', [file]);
+    await check('cluster stop', []);
+    await check('cluster start', []);
+  });
+});

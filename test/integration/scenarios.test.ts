@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { runCli, runJson, stateDir } from '../helpers/cli.js';
+import { limit } from '../helpers/limit.js';
+import { freePortRange } from '../helpers/ports.js';
+import { rawCall, rawText } from '../helpers/raw.js';
+
+const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+const shipped = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
+const slot = limit(2);
+
+const rawRole = async (port: number): Promise<string> => String(((await rawCall(port, 'ROLE')) as unknown[])[0]);
+
+/** What each shipped scenario must leave behind, checked with raw commands (not redis-drill's parsing). */
+const AFTER: Record<string, (report: any) => Promise<void>> = {
+  'kill-master.yaml': async (r) => expect(await rawRole(r.fault.victim.port)).toBe('slave'),
+  'freeze-master.yaml': async (r) => expect(await rawRole(r.fault.victim.port)).toBe('slave'),
+  'manual-failover.yaml': async (r) => {
+    expect(await rawRole(r.fault.victim.port)).toBe('slave');
+    expect(r.consistency.lost).toBe(0);
+  },
+  // The original master is master again after the second failure.
+  'cascade.yaml': async (r) => expect(await rawRole(r.fault.victim.port)).toBe('master'),
+  'rolling-restart.yaml': async (r) => {
+    for (const m of r.slotMapBefore.masters) expect(await rawRole(m.port)).toBe('slave');
+    expect(r.consistency.lost).toBe(0);
+    expect(r.client.unavailableVictimSlots.value).toBeLessThanOrEqual(2000);
+  },
+};
+
+describe.concurrent('shipped scenarios run against real servers', () => {
+  test('every shipped scenario is covered here and documented at its top', () => {
+    expect(shipped).toEqual(Object.keys(AFTER).sort());
+    for (const f of shipped) expect(readFileSync(path.join(SCENARIOS, f), 'utf8')).toMatch(/^# [a-z-]+: .+\n#\n(# .*\n|#\n)+/);
+  });
+
+  test.each(shipped)('%s: exit 0, every step done, every check passed, one timeline', { timeout: 120_000 }, (file) =>
+    slot(async () => {
+      const dir = await stateDir();
+      const out = path.join(dir, 'report');
+      const port = await freePortRange(6);
+      const args = ['scenario', 'run', path.join(SCENARIOS, file), '--port', String(port), '--node-timeout', '1000', '--set', 'workload.warmup=300ms', '--out', out, '--format', 'json,md,html', '--keep'];
+      const { result, json: r } = await runJson<any>(args, { stateDir: dir });
+      const cluster = `scenario-${file.replace('.yaml', '')}`;
+      try {
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(r.verdict).toBe('pass');
+        expect(r.scenario.file).toBe(path.join(SCENARIOS, file));
+        expect(r.scenario.steps.every((s: any) => s.outcome === 'done')).toBe(true);
+        expect(r.checks.every((k: any) => k.passed)).toBe(true);
+        // All steps on one timeline, counted from the start of the load, with a marker per acting step.
+        expect(r.timelineFrom).toBe('start');
+        expect(r.timeline.filter((e: any) => e.kind === 'step')).toHaveLength(r.scenario.steps.length);
+        const starts = r.timeline.filter((e: any) => e.kind === 'step').map((e: any) => e.tMs);
+        expect(starts).toEqual([...starts].sort((a: number, b: number) => a - b));
+        expect(r.markers.some((m: any) => m.label === 'promotion')).toBe(true);
+        expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).verdict).toBe('pass');
+        expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/^# Scenario [a-z-]+: PASS/);
+        expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('data-marker="promotion"');
+        await AFTER[file]!(r);
+        expect(/cluster_state:ok/.test(await rawText(port + 1, 'CLUSTER', 'INFO'))).toBe(true);
+      } finally {
+        const d = await runCli(['--cluster', cluster, 'cluster', 'destroy'], { stateDir: dir });
+        expect(d.exitCode, d.stderr).toBe(0);
+      }
+    }),
+  );
+});
+
+describe('a scenario whose check fails', () => {
+  test('a promotion that cannot happen: exit 1, the report says which check, later steps are skipped, the cluster is destroyed', { timeout: 120_000 }, () =>
+    slot(async () => {
+      const dir = await stateDir();
+      const file = path.join(dir, 'no-failover.yaml');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        file,
+        [
+          '# stop-master (SIGTERM) on a cluster whose replicas may not fail over.',
+          'cluster:',
+          '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }',
+          'workload: { warmup: 300ms, clients: 5 }',
+          'steps:',
+          '  - stop-master: 1',
+          '  - wait-for: { promotion: victim, deadline: 2500ms }',
+          '  - assert: { max-lost-writes: 0 }',
+          '',
+        ].join('\n'),
+      );
+      const port = await freePortRange(6);
+      const t0 = performance.now();
+      const r = await runCli(['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'], { stateDir: dir });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/error: scenario no-failover failed: steps\[1\] wait-for promotion \(no replica of Master\[1\] 127\.0\.0\.1:\d+ took over within 2500 ms; last seen: /);
+      const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+      expect(report.verdict).toBe('fail');
+      expect(report.scenario.steps.map((s: any) => s.outcome)).toEqual(['done', 'failed', 'skipped']);
+      expect(report.fault).toMatchObject({ kind: 'stop-master', how: 'SIGTERM' });
+      expect(existsSync(path.join(dir, 'scenario-no-failover'))).toBe(false);
+      // No waiting for a load that cannot recover, nor 30 s for counters on unserved slots.
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    }),
+  );
+});
