@@ -7,6 +7,9 @@ import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
 
+/** What `cluster create` does when not told otherwise (also a scenario's `cluster.create`). */
+export const CREATE_DEFAULTS = { masters: 3, replicas: 1, port: 7000, bind: '127.0.0.1', nodeTimeoutMs: 5000 } as const;
+
 export interface CreateFlags {
   masters: number;
   replicas: number;
@@ -29,11 +32,11 @@ export interface CreateFlags {
 /** The options of `cluster create`, shared with `failover-report --create`. */
 export function addCreateOptions(cmd: Command): Command {
   return cmd
-    .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, 3)
-    .option('--replicas <n>', 'replicas per master', anyIntArg, 1)
-    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, 7000)
-    .option('--bind <address>', 'address every node binds to', '127.0.0.1')
-    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), 5000)
+    .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, CREATE_DEFAULTS.masters)
+    .option('--replicas <n>', 'replicas per master', anyIntArg, CREATE_DEFAULTS.replicas)
+    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, CREATE_DEFAULTS.port)
+    .option('--bind <address>', 'address every node binds to', CREATE_DEFAULTS.bind)
+    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), CREATE_DEFAULTS.nodeTimeoutMs)
     .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
     .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
     .option('--hosts <list>', 'run the nodes on these machines over SSH: [user@]address,... (masters go one per host first)')
@@ -47,7 +50,7 @@ export function addCreateOptions(cmd: Command): Command {
 }
 
 /** The password a new cluster gets: random by default on SSH hosts, none locally. Never from the command line. */
-function passwordFor(choice: string | undefined, remote: boolean, warn: (m: string) => void): string | null {
+export function passwordFor(choice: string | undefined, remote: boolean, warn: (m: string) => void): string | null {
   if (choice !== undefined && choice !== 'auto' && choice !== 'none') {
     throw new UsageError(`--password for create takes "auto" or "none", not a password`, {
       hint: 'a password on the command line is visible to every user of the machine; with auto, redis-drill makes a random one and keeps it in the state file (mode 0600)',

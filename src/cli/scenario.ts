@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { CheckFailedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
@@ -92,19 +93,23 @@ async function runCommand(ctx: Context, file: string, f: RunFlags): Promise<void
   if (choice.kind === 'create') {
     const { createCluster } = await import('../cluster/create.js');
     const { parseConfigEntry } = await import('../nodes/config.js');
+    const { CREATE_DEFAULTS, passwordFor } = await import('./cluster.js');
     const c = choice.create;
+    const port = c.port ?? CREATE_DEFAULTS.port;
+    const hosts = c.inventory ? await (await import('../cluster/inventory.js')).loadInventory(path.resolve(path.dirname(file), c.inventory), { port }) : undefined;
     await createCluster({
       cluster: choice.name,
       stateDir: g.stateDir,
-      masters: c.masters ?? 3,
-      replicas: c.replicas ?? 1,
-      port: c.port ?? 7000,
-      bind: c.bind ?? '127.0.0.1',
-      nodeTimeoutMs: c['node-timeout'] ?? 5000,
+      masters: c.masters ?? CREATE_DEFAULTS.masters,
+      replicas: c.replicas ?? CREATE_DEFAULTS.replicas,
+      port,
+      bind: c.bind ?? CREATE_DEFAULTS.bind,
+      nodeTimeoutMs: c['node-timeout'] ?? CREATE_DEFAULTS.nodeTimeoutMs,
       redisServer: c['redis-server'] ?? process.env.REDIS_SERVER,
       config: Object.entries(c.config ?? {}).map(([k, v]) => parseConfigEntry(`${k}=${v}`)),
       force: false,
-      password: null,
+      password: passwordFor(c.password, hosts !== undefined, (m) => ctx.out.warn(m)),
+      hosts,
       signal: ctx.signal,
       reporter: ctx.out.reporter(),
     });

@@ -1,4 +1,4 @@
-import { DeadlineError, EnvironmentError, NodeStartError, PortInUseError } from '../errors.js';
+import { DeadlineError, EnvironmentError, InterruptedError, NodeStartError, PortInUseError } from '../errors.js';
 import type { Host, ProcessState, Signal } from '../hosts/host.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { waitUntil } from '../util/wait.js';
@@ -102,6 +102,17 @@ export class RedisNode {
       signal: options.signal,
     }).catch(async (e: unknown) => {
       if (e instanceof NodeStartError || e instanceof PortInUseError) throw e;
+      if (e instanceof InterruptedError) {
+        // The server was launched and may still be starting (loading its
+        // data under load can take a while): wait, whatever the interrupt,
+        // until its pid file says which process the cleanup must stop.
+        await waitUntil(async () => ((await this.readPid()) !== null ? { done: true, value: null } : { done: false, seen: 'no pid file yet' }), {
+          what: `${this.label} writing its pid file`,
+          timeoutMs: 3000,
+          intervalMs: 20,
+        }).catch(() => undefined);
+        throw e;
+      }
       if (e instanceof DeadlineError) {
         throw new NodeStartError(this.label, `not answering within ${options.timeoutMs} ms`, this.logPath, await this.logTail());
       }

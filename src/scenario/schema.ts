@@ -190,8 +190,11 @@ export const createSchema = z.preprocess(
       'node-timeout': int(100).optional(),
       'redis-server': text.optional(),
       config: z.record(z.string(), configValue, expected('a mapping of redis.conf keys to values')).optional(),
+      /** SSH hosts, as `cluster create --inventory` (a path relative to the scenario file). */
+      inventory: text.optional(),
+      password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
     },
-    expected('a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config), or true'),
+    expected('a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config, inventory, password), or true'),
   ),
 );
 

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type CliResult, runCli, runJson, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
@@ -147,6 +148,39 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     expect(await liveServersUnder(remoteDir)).toEqual([]);
     expect(existsSync(path.join(remoteDir, 'default'))).toBe(false);
     expect(existsSync(path.join(dir, 'default'))).toBe(false);
+    expect(sshMastersFor(sshd.port)).toEqual([]);
+  });
+
+  test('a shipped scenario runs on the SSH hosts (cluster.create.inventory), report and cleanup included', { timeout: 90_000 }, async () => {
+    const state = await stateDir();
+    const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
+    const base = await freePortRange(2);
+    const inventory = path.join(remote, 'hosts.yaml');
+    writeFileSync(inventory, [
+      'defaults:',
+      '  user: root',
+      `  ssh-port: ${sshd.port}`,
+      `  identity: ${sshd.identity}`,
+      `  ssh-options: ["UserKnownHostsFile=${sshd.knownHosts}"]`,
+      `  base-dir: ${remote}`,
+      '  nodes: 2',
+      'hosts:',
+      ...SSH_HOSTS.map((h) => `  - address: ${h}`),
+    ].join('\n'));
+    const scenario = fileURLToPath(new URL('../../scenarios/kill-master.yaml', import.meta.url));
+    const out = path.join(state, 'report');
+    const { result, json } = await runJson<any>(
+      ['scenario', 'run', scenario, '--port', String(base), '--node-timeout', '1000', '--set', 'workload.warmup=300ms', '--set', `cluster.create.inventory=${inventory}`, '--out', out],
+      { stateDir: state },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(json.verdict).toBe('pass');
+    expect(json.promotion.ms.source).toMatch(/redis\.log/);
+    expect(json.setup.clock).toMatch(/measured over SSH/);
+    expect(new Set(json.slotMapBefore.masters.map((m: { host: string }) => m.host))).toEqual(new Set(SSH_HOSTS));
+    // The scenario destroyed the cluster it made, on every host.
+    expect(await liveServersUnder(remote)).toEqual([]);
+    expect(readdirSync(remote).filter((f) => f !== 'hosts.yaml')).toEqual([]);
     expect(sshMastersFor(sshd.port)).toEqual([]);
   });
 
