@@ -47,7 +47,11 @@ export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{
   const role = p.replication?.get('role');
   if (role === 'slave') {
     const link = p.replication?.get('master_link_status');
-    return link === 'up' ? { done: true, value: { role: 'replica', masterId: me?.masterId ?? null } } : { done: false, seen: `a replica, master_link_status:${link}` };
+    if (link !== 'up') return { done: false, seen: `a replica, master_link_status:${link}` };
+    // A restarted master keeps cluster_state:fail for a while after it
+    // became a replica; until it says ok it answers CLUSTERDOWN.
+    const state = p.clusterInfo?.get('cluster_state');
+    return state === 'ok' ? { done: true, value: { role: 'replica', masterId: me?.masterId ?? null } } : { done: false, seen: `a replica with its link up, but cluster_state:${state ?? '?'}` };
   }
   const notOk = probes.filter((x) => x.up && x.clusterInfo?.get('cluster_state') !== 'ok');
   if (role === 'master' && me && me.slots.length > 0 && notOk.length === 0) return { done: true, value: { role: 'master', masterId: null } };

@@ -138,9 +138,15 @@ describe('rejoinDone', () => {
     expect(!r.done && r.seen).toContain('master_link_status:down');
   });
 
-  it('is done as a replica, with its master, once the link is up', () => {
+  it('is done as a replica, with its master, once the link is up and it reports cluster_state:ok', () => {
     const r = rejoinDone([probe(7000, { lines: REJOINED, replication: 'role:slave\r\nmaster_link_status:up\r\n' }), ...others()], NODE);
     expect(r).toEqual({ done: true, value: { role: 'replica', masterId: R0 } });
+  });
+
+  it('is not done as a replica with its link up while it still reports cluster_state:fail (a restarted master)', () => {
+    const r = rejoinDone([probe(7000, { lines: REJOINED, state: 'fail', replication: 'role:slave\r\nmaster_link_status:up\r\n' }), ...others()], NODE);
+    expect(r.done).toBe(false);
+    expect(!r.done && r.seen).toContain('cluster_state:fail');
   });
 
   it('is done as a master with slots when every node that answers reports ok', () => {
