@@ -30,6 +30,8 @@ interface NodeTrack {
   /** The log's host clock minus ours; subtracted from log times. */
   clock: ClockOffset;
   lastLogRead: number;
+  /** The read in progress (see readLog). */
+  logReading: Promise<void>;
   lines: LogLine[];
 }
 
@@ -52,7 +54,7 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -178,7 +180,23 @@ export class Observer {
     }
   }
 
-  private async readLog(t: NodeTrack, final = false): Promise<void> {
+  /**
+   * Reads every log up to now, whatever the remote interval: the lines
+   * behind a condition just met (e.g. "Failover election won") may not have
+   * been read yet on an SSH host.
+   */
+  async catchUpLogs(): Promise<void> {
+    await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
+  }
+
+  /** One read at a time per log: a catch-up and the poll loop must not read the same bytes twice. */
+  private readLog(t: NodeTrack, final = false): Promise<void> {
+    // A failed read is reported to its caller, not to the next one.
+    t.logReading = t.logReading.catch(() => undefined).then(() => this.readLogNow(t, final));
+    return t.logReading;
+  }
+
+  private async readLogNow(t: NodeTrack, final: boolean): Promise<void> {
     if (!t.node.log) return;
     // Over SSH every read is a round trip; log lines carry their own times, so reading them less often loses nothing.
     if (t.node.log.host.remote && !final && this.clock.now() - t.lastLogRead < REMOTE_LOG_INTERVAL_MS) return;

@@ -348,6 +348,7 @@ class Run {
         return { detail: r.text };
       }
       const replica = p.victim.replicas.find((x) => x.id === r.value)!;
+      await this.observer.catchUpLogs();
       const timing = promotionTiming(this.observer.events, replica, p.t0);
       const promoted = this.named(o.as ?? 'promoted', replica);
       const victim = [...this.names.values()].find((n) => n.id === p.victim.id) ?? { name: null, id: p.victim.id, host: p.victim.host, port: p.victim.port };
@@ -367,6 +368,7 @@ class Run {
       return { detail: r.text, node: p.node };
     }
     const role = await roleOf(this.ctx, p.node);
+    await this.observer.catchUpLogs();
     const link = this.observer.events.find((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= p.t0);
     const ms = link ? Math.round(link.at - p.t0) : Math.round(this.clock.now() - p.t0);
     this.rejoins.push({ index, node: p.node, how: p.how, role, ms, t0: p.t0, at: this.clock.now() });
