@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { readTextFile } from '../util/yaml-file.js';
 import { checkSteps } from './names.js';
 import { type Problem, ScenarioFileError, closest, describeFound } from './problems.js';
 import { type Scenario, STEP_NAMES, STEP_SCHEMAS, type Step, type StepName, WORKLOAD_DEFAULTS, scenarioSchema } from './schema.js';
@@ -34,15 +34,7 @@ export function parseSetOption(text: string): Override {
 
 /** Reads and checks a scenario file; every problem is a ScenarioFileError (exit 2). */
 export async function loadScenario(file: string, overrides: readonly Override[] = []): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read scenario file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, {
-      hint: 'give the path of a .yaml file, e.g. scenarios/kill-master.yaml',
-    });
-  }
+  const text = await readTextFile(file, 'scenario file ', 'give the path of a .yaml file, e.g. scenarios/kill-master.yaml');
   return parseScenario(text, file, overrides);
 }
 

@@ -1,4 +1,7 @@
 import { UsageError } from '../errors.js';
+import { formatPath } from '../util/yaml-file.js';
+
+export { describeFound, formatPath } from '../util/yaml-file.js';
 
 /** One thing wrong with a scenario file: where (file line, or the --set that put it there) and what. */
 export interface Problem {
@@ -11,11 +14,6 @@ export interface Problem {
   message: string;
   /** Set when the value came from the command line. */
   fromOption?: string;
-}
-
-/** steps[2].kill-master.signal */
-export function formatPath(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 export function formatProblem(file: string, p: Problem): string {
@@ -35,17 +33,6 @@ export class ScenarioFileError extends UsageError {
       details: rest.length ? [`and ${rest.length} more:`, ...rest] : [],
     });
   }
-}
-
-/** How a value read from YAML is shown after "found". */
-export function describeFound(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'an empty value';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'object') return `a mapping (${Object.keys(v).slice(0, 6).join(', ')}${Object.keys(v).length > 6 ? ', ...' : ''})`;
-  return typeof v;
 }
 
 /** The closest known word, for "did you mean": Levenshtein distance at most 2 (or a shared prefix). */

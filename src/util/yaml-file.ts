@@ -3,15 +3,30 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 
-/** `hosts[1].ssh-port` from a zod issue path. */
+/** `hosts[1].ssh-port`, `steps[2].kill-master.signal`: a path in a YAML document ('' for the top). */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(top level)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+/** How a value read from YAML is shown after "found". */
+export function describeFound(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'an empty value';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return `a mapping (${Object.keys(v).slice(0, 6).join(', ')}${Object.keys(v).length > 6 ? ', ...' : ''})`;
+  return typeof v;
+}
+
+/** A text file's content; a missing or unreadable file is a usage error (exit 2) saying which. */
+export async function readTextFile(file: string, what: string, hint: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what}${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, { hint });
+  }
 }
 
 /** What the value at `path` of `data` is, or undefined. */
@@ -25,13 +40,7 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
  * (e.g. `hosts[1].ssh-port`), what was expected and what was found.
  */
 export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S, hint: string): Promise<z.infer<S>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, { hint });
-  }
+  const text = await readTextFile(file, '', hint);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const bad = doc.errors[0];
@@ -50,7 +59,7 @@ export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S,
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     if (range) line = lines.linePos(range[0]).line;
   }
-  const found = issue.code === 'unrecognized_keys' ? '' : `, found ${describe(valueAt(data, issue.path))}`;
+  const found = issue.code === 'unrecognized_keys' ? '' : `, found ${describeFound(valueAt(data, issue.path))}`;
   const message = issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '');
-  throw new UsageError(`${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${message}${found}`, { hint });
+  throw new UsageError(`${file}${line ? `:${line}` : ''}: ${formatPath(issue.path) || '(top level)'}: ${message}${found}`, { hint });
 }
