@@ -111,7 +111,7 @@ function requireManaged(ctx: Context, command: string): void {
 }
 
 export function registerCluster(program: Command, action: Action): void {
-  const cluster = program.command('cluster').description('create, inspect, stop, start and destroy a local Redis Cluster');
+  const cluster = program.command('cluster').description('create (here or over SSH), inspect, break, stop, start and destroy a Redis Cluster');
 
   addCreateOptions(cluster.command('create').description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'))
     .option('--force', 'destroy an existing cluster of the same name first')

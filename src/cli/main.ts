@@ -34,7 +34,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .addOption(new Option('--cluster <name>', 'which cluster (several can live side by side)').default('default'))
     .addOption(new Option('--state-dir <dir>', 'where clusters are kept').env('REDIS_DRILL_HOME').default('./.redis-drill'))
     .addOption(new Option('--seed <host:port>', 'attach to a running cluster redis-drill did not create').argParser(addressArg))
-    .addOption(new Option('--password <password>', 'password of a --seed cluster').env('REDISCLI_AUTH'))
+    .addOption(new Option('--password <password>', 'password of a --seed cluster; for cluster create: auto (random) or none').env('REDISCLI_AUTH'))
     .addOption(new Option('--timeout <ms>', 'deadline for every call to a node').argParser(intArg(1, 600_000)).default(2000))
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--no-color', 'no colour')

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli, spawnCli, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
+import { raw } from '../helpers/raw.js';
 
 function listen(port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -148,6 +149,33 @@ describe('Ctrl-C during create', () => {
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toMatch(/Interrupted/);
+    await expectNothingLeft(dir);
+  });
+});
+
+describe('create --password', () => {
+  test('a literal password is refused (exit 2); auto protects a local cluster and every command uses the stored one; REDISCLI_AUTH is not taken for it', async () => {
+    const dir = await stateDir();
+    const literal = await runCli(['cluster', 'create', '--password', 'hunter2'], { stateDir: dir });
+    expect(literal.exitCode).toBe(2);
+    expect(literal.stderr).toMatch(/--password for create takes "auto" or "none", not a password/);
+    await expectNothingLeft(dir);
+
+    const port = await freePortRange(3);
+    const env = { REDISCLI_AUTH: 'from-the-environment' };
+    const created = await runJson<{ passwordProtected: boolean }>(['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000', '--password', 'auto'], { stateDir: dir, env });
+    expect(created.result.exitCode, created.result.stderr).toBe(0);
+    expect(created.json.passwordProtected).toBe(true);
+    const state = JSON.parse(readFileSync(path.join(dir, 'default', 'cluster.json'), 'utf8'));
+    expect(state.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    await expect(raw(port, (r) => r.ping(), '127.0.0.1', state.password)).resolves.toBe('PONG');
+    const status = await runJson<{ nodes: { up: boolean }[] }>(['cluster', 'status'], { stateDir: dir, env });
+    expect(status.json.nodes.every((n) => n.up)).toBe(true);
+    expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+
+    const plain = await runJson<{ passwordProtected: boolean }>(['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir, env });
+    expect(plain.json.passwordProtected).toBe(false);
+    expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
     await expectNothingLeft(dir);
   });
 });
