@@ -15,9 +15,12 @@ function free(port: number): Promise<boolean> {
  */
 export async function freePortRange(count: number): Promise<number> {
   const worker = Number(process.env.VITEST_POOL_ID ?? 1);
-  // REDIS_DRILL_TEST_PORT_BASE moves the bands, so two test runs side by
-  // side (two work trees) do not race for the same ports.
-  const base0 = Number(process.env.REDIS_DRILL_TEST_PORT_BASE ?? 20000);
+  // Client ports 10000-21999 put every bus port (+10000) below 32768, where
+  // Linux's ephemeral ports begin: an outgoing connection can take a port
+  // there between our check and the server's bind (seen as "bus port in
+  // use"). REDIS_DRILL_TEST_PORT_BASE moves the bands, so two test runs side
+  // by side (two work trees) do not race for the same ports.
+  const base0 = Number(process.env.REDIS_DRILL_TEST_PORT_BASE ?? 10000);
   const bandStart = base0 + (worker % 8) * 1500;
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = bandStart + Math.floor(Math.random() * (1500 - count));
