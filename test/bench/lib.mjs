@@ -23,8 +23,8 @@ export function portFree(port) {
   });
 }
 
-/** A base port with `count` free ports and free bus ports (+10000), from `from`. */
-export async function freeBase(count, from = 30000) {
+/** A base port with `count` free ports and free bus ports (+10000), from `from` (low, so bus ports stay below the ephemeral range, 32768+). */
+export async function freeBase(count, from = 12000) {
   for (let base = from; base + count + 10000 < 65535; base += count + 7) {
     const ok = await Promise.all(Array.from({ length: count }, (_, i) => Promise.all([portFree(base + i), portFree(base + i + 10000)])));
     if (ok.every(([a, b]) => a && b)) return base;

@@ -41,7 +41,7 @@ async function cleanup() {
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
 try {
-  const base = await freeBase(6, 31000);
+  const base = await freeBase(6, 13000);
   created.push('pop');
   const c = JSON.parse((await drill(['cluster', 'create', '--cluster', 'pop', '--port', String(base), '--json', '-q'], env)).stdout);
   const ports = c.nodes.map((n) => n.port);
@@ -72,7 +72,7 @@ try {
   await drill(['cluster', 'destroy', '--cluster', 'pop', '-q'], env);
   created.pop();
 
-  const bigBase = await freeBase(BIG * 2, 31000);
+  const bigBase = await freeBase(BIG * 2, 13000);
   created.push('big');
   await drill(['cluster', 'create', '--cluster', 'big', '--masters', String(BIG), '--port', String(bigBase), '-q'], env);
   const times = [];

@@ -47,10 +47,10 @@ const ssh = [];
 const local = [];
 try {
   for (let i = 0; i < RUNS; i++) {
-    const base = await freeBase(6, 31000);
+    const base = await freeBase(6, 13000);
     const remoteDir = await mkdtemp(path.join(root, 'remote-'));
     ssh.push(await create(['--hosts', SSH_HOSTS.map((h) => `root@${h}`).join(','), ...sshd.flags(), '--remote-dir', remoteDir, '--port', String(base)]));
-    local.push(await create(['--port', String(await freeBase(6, 33000))]));
+    local.push(await create(['--port', String(await freeBase(6, 15000))]));
     console.log(`run ${i + 1}: ssh ${fmtMs(ssh[i].wall)} (own ${fmtMs(ssh[i].own)}), local ${fmtMs(local[i].wall)} (own ${fmtMs(local[i].own)})`);
   }
 } finally {

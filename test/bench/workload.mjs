@@ -48,7 +48,7 @@ async function peakRss() {
 }
 
 try {
-  const base = await freeBase(6, 32000);
+  const base = await freeBase(6, 14000);
   await drill(['cluster', 'create', '--port', String(base), '-q'], env);
   const d = [];
   const b = [];
