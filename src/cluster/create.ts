@@ -60,8 +60,12 @@ export interface CreateResult {
 
 export const MIN_MASTERS = 3;
 
-/** Checks the numbers before anything starts; every problem is a usage error (exit 2). */
-export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'port' | 'nodeTimeoutMs'>): void {
+/**
+ * Checks the numbers before anything starts; every problem is a usage error
+ * (exit 2). `port` is the base of consecutive local ports; SSH hosts bring
+ * their own ports, which checkLayout judges.
+ */
+export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number }): void {
   if (!Number.isInteger(o.masters) || o.masters < MIN_MASTERS) {
     throw new UsageError(`--masters must be at least ${MIN_MASTERS} (got ${o.masters})`, {
       hint: 'Redis Cluster needs a majority of masters to agree that a master failed, so fewer than 3 cannot fail over',
@@ -69,8 +73,7 @@ export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replic
   }
   if (!Number.isInteger(o.replicas) || o.replicas < 0) throw new UsageError(`--replicas must be 0 or more (got ${o.replicas})`);
   const count = o.masters * (1 + o.replicas);
-  const lastBus = o.port + count - 1 + 10000;
-  if (!Number.isInteger(o.port) || o.port < 1 || lastBus > 65535) {
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port + count - 1 + 10000 > 65535)) {
     throw new UsageError(`--port ${o.port} does not fit ${count} nodes: ports ${o.port}-${o.port + count - 1} and their cluster bus ports (+10000) must lie in 1-65535`, {
       hint: `choose a base port between 1 and ${65535 - 10000 - count + 1}`,
     });
@@ -98,7 +101,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const started = clock.now();
-  validateCreateOptions({ ...o, port: o.hosts ? 1 : o.port });
+  validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port });
   const count = o.masters * (1 + o.replicas);
   const entries: HostEntry[] = o.hosts ?? [{ ssh: null, bind: o.bind, ports: Array.from({ length: count }, (_, i) => o.port + i) }];
   checkLayout(entries, count);

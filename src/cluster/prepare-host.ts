@@ -1,5 +1,6 @@
 import { DrillError, EnvironmentError, PortInUseError, UsageError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
+import { LocalHost } from '../hosts/local.js';
 import { listenerBlocks, shellQuote } from '../hosts/shell.js';
 import { type ServerBinary, checkServerBinary, findServerBinary, serverCandidates } from '../nodes/binary.js';
 import { allSettledOrThrow } from '../util/wait.js';
@@ -42,10 +43,10 @@ function checkPorts(entry: HostEntry, busy: (port: number) => boolean): void {
 
 /** Checks one host: the server binary and its version, the ports, and (SSH) the cluster's directory. */
 export function prepareHost(host: Host, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
-  return onHost(host, () => (host.remote ? prepareRemote(host, entry, o) : prepareLocal(host, entry, o)));
+  return onHost(host, () => (host instanceof LocalHost ? prepareLocal(host, entry, o) : prepareRemote(host, entry, o)));
 }
 
-async function prepareLocal(host: Host, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
+async function prepareLocal(host: LocalHost, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
   const server = await findServerBinary(host, entry.redisServer ?? o.redisServer);
   await allSettledOrThrow(entry.ports, async (port) => {
     if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');

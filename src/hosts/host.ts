@@ -28,7 +28,6 @@ export interface Host {
   exec(file: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   /** The first of `names` found on PATH (or as given, if it contains a slash), or null. */
   which(names: readonly string[]): Promise<string | null>;
-  mkdir(path: string): Promise<void>;
   /** Writes atomically (temp file + rename) with the given mode, creating missing parent directories (mode 0700). */
   writeFile(path: string, content: string, mode?: number): Promise<void>;
   /** The file's text, or null when it does not exist. */
@@ -45,8 +44,6 @@ export interface Host {
    */
   processState(pid: number, markers?: readonly string[]): Promise<ProcessState>;
   signal(pid: number, signal: Signal): Promise<void>;
-  /** Whether a TCP port can be bound on `address` (false: something listens there). */
-  portFree(address: string, port: number): Promise<boolean>;
   /** See ClockOffset; 0 for this machine. Log times are moved onto our clock with it. */
   clockOffset(): Promise<ClockOffset>;
   dispose(): Promise<void>;

@@ -45,10 +45,6 @@ export class LocalHost implements Host {
     return null;
   }
 
-  async mkdir(p: string): Promise<void> {
-    await mkdir(p, { recursive: true, mode: 0o700 });
-  }
-
   async writeFile(p: string, content: string, mode = 0o600): Promise<void> {
     const tmp = `${p}.${process.pid}.tmp`;
     await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
@@ -131,6 +127,7 @@ export class LocalHost implements Host {
     }
   }
 
+  /** Whether a TCP port can be bound on `address` (false: something listens there). */
   portFree(address: string, port: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const server = net.createServer();

@@ -1,7 +1,7 @@
 import { EnvironmentError } from '../errors.js';
 import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
 import { processStateFrom } from './proc.js';
-import { listenerBlocks, shellCommand, shellQuote } from './shell.js';
+import { shellCommand, shellQuote } from './shell.js';
 
 /** How to reach one machine over SSH (what the state file keeps per host). */
 export interface SshTarget {
@@ -118,10 +118,6 @@ export class SshHost implements Host {
     return r.exitCode === 0 ? r.stdout.trim() || null : null;
   }
 
-  async mkdir(path: string): Promise<void> {
-    await this.check(`umask 077; mkdir -p -- ${shellQuote(path)}`, `creating ${path}`);
-  }
-
   async writeFile(path: string, content: string, mode = 0o600): Promise<void> {
     // The content goes through stdin, never the command line (it may hold a password).
     const tmp = shellQuote(`${path}.tmp`);
@@ -165,12 +161,6 @@ export class SshHost implements Host {
   async signal(pid: number, signal: Signal): Promise<void> {
     const r = await this.run(`kill -s ${signal} ${pid}`, { step: `sending SIG${signal} to ${pid}` });
     if (r.exitCode !== 0 && !/No such process/i.test(r.stderr)) throw new SshError(this.name, `sending SIG${signal} to ${pid}`, lastLine(r.stderr));
-  }
-
-  async portFree(address: string, port: number): Promise<boolean> {
-    // Without ss the check is skipped: a taken port still shows up when the node fails to start.
-    const r = await this.run(`command -v ss >/dev/null 2>&1 || exit 0; ss -Hltn "sport = :${port}"`, { step: `checking port ${port}` });
-    return !listenerBlocks(r.stdout, address, port);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type CliResult, runCli, runJson, stateDir } from './cli.js';
 import { freePortRange } from './ports.js';
 
@@ -48,4 +49,23 @@ export async function createTestCluster(o: { masters?: number; replicas?: number
       if (r.exitCode !== 0) throw new Error(`destroy failed: ${r.stderr}`);
     },
   };
+}
+
+/**
+ * One cluster for a describe block: created before its tests and destroyed
+ * after them (also when they fail). What it returns stands for that cluster
+ * once beforeAll has run.
+ */
+export function useTestCluster(o: Parameters<typeof createTestCluster>[0] = {}): TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await createTestCluster(o);
+  });
+  afterAll(async () => cluster?.destroy());
+  return new Proxy({} as TestCluster, {
+    get(_, key) {
+      if (!cluster) throw new Error('the test cluster is used before beforeAll created it');
+      return cluster[key as keyof TestCluster];
+    },
+  });
 }

@@ -45,29 +45,18 @@ describe('cluster create refuses bad input with exit 2', () => {
 });
 
 describe('cluster create fails cleanly on environment problems (exit 3)', () => {
-  test('a client port already in use is named', async () => {
+  test.each([
+    ['client', 2, (port: number) => `client port ${port + 2} on 127.0.0.1 is already in use`],
+    ['cluster bus', 10004, (port: number) => `cluster bus port ${port + 10004} on 127.0.0.1 is already in use`],
+  ])('a %s port already in use is named', async (_kind, offset, message) => {
     const dir = await stateDir();
     const port = await freePortRange(6);
-    const blocker = await listen(port + 2);
+    const blocker = await listen(port + offset);
     try {
       const r = await runCli(['cluster', 'create', '--port', String(port)], { stateDir: dir });
       expect(r.exitCode).toBe(3);
-      expect(r.stderr).toContain(`client port ${port + 2} on 127.0.0.1 is already in use`);
+      expect(r.stderr).toContain(message(port));
       expect(r.stderr).toMatch(/hint:/);
-      await expectNothingLeft(dir);
-    } finally {
-      blocker.close();
-    }
-  });
-
-  test('a cluster bus port already in use is named', async () => {
-    const dir = await stateDir();
-    const port = await freePortRange(6);
-    const blocker = await listen(port + 10004);
-    try {
-      const r = await runCli(['cluster', 'create', '--port', String(port)], { stateDir: dir });
-      expect(r.exitCode).toBe(3);
-      expect(r.stderr).toContain(`cluster bus port ${port + 10004}`);
       await expectNothingLeft(dir);
     } finally {
       blocker.close();

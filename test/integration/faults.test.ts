@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { describe, expect, test } from 'vitest';
+import { createTestCluster, useTestCluster } from '../helpers/cluster.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { rawCall, rawText } from '../helpers/raw.js';
 
@@ -20,11 +20,7 @@ interface FaultJson {
 const rawRole = async (port: number): Promise<unknown[]> => (await rawCall(port, 'ROLE')) as unknown[];
 
 describe('kill-master and restart-node', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    c = await createTestCluster();
-  });
-  afterAll(async () => c?.destroy());
+  const c = useTestCluster();
 
   test('SIGKILL: a replica of the victim is promoted, with the timeline in order and keys kept', async () => {
     const client = new Cluster([{ host: '127.0.0.1', port: c.port }]);
@@ -96,11 +92,7 @@ describe('kill-master and restart-node', () => {
 });
 
 describe('freeze and resume', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    c = await createTestCluster();
-  });
-  afterAll(async () => c?.destroy());
+  const c = useTestCluster();
 
   test('SIGSTOP -> promotion -> resume-node -> rejoin as a replica', async () => {
     const victim = c.masters[1]!;

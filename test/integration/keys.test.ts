@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runCli, runJson } from '../helpers/cli.js';
-import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { useTestCluster } from '../helpers/cluster.js';
 import { raw, rawCall } from '../helpers/raw.js';
 
 interface SlotMapJson {
@@ -23,11 +23,7 @@ async function replicasCaughtUp(map: SlotMapJson): Promise<void> {
 }
 
 describe('slotmap and populate on a created cluster', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    c = await createTestCluster();
-  });
-  afterAll(async () => c?.destroy());
+  const c = useTestCluster();
 
   test('slotmap agrees with raw DBSIZE and CLUSTER SHARDS after 1000 raw writes', async () => {
     const client = new Cluster([{ host: '127.0.0.1', port: c.port }]);
@@ -119,12 +115,8 @@ describe('slotmap and populate on a created cluster', () => {
 });
 
 describe('slotmap with a dead master', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    // No automatic failover: the dead master's slots stay failing.
-    c = await createTestCluster({ extra: ['--config', 'cluster-replica-no-failover=yes'] });
-  });
-  afterAll(async () => c?.destroy());
+  // No automatic failover: the dead master's slots stay failing.
+  const c = useTestCluster({ extra: ['--config', 'cluster-replica-no-failover=yes'] });
 
   test('returns within the deadline, marks it unreachable, then its slots as failing', async () => {
     const victim = c.masters[1]!;

@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { liveServersUnder } from '../helpers/processes.js';
-import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { createTestCluster, useTestCluster } from '../helpers/cluster.js';
 import { field, raw, rawText } from '../helpers/raw.js';
 
 describe('cluster create (3 masters x 1 replica)', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    c = await createTestCluster();
-  });
-  afterAll(async () => c?.destroy());
+  const c = useTestCluster();
 
   test('prints the nodes as JSON with ids, roles, slots, pids and directories', () => {
     expect(c.nodes).toHaveLength(6);
@@ -91,11 +87,7 @@ describe('stop and start', () => {
 });
 
 describe('status with failed nodes', () => {
-  let c: TestCluster;
-  beforeAll(async () => {
-    c = await createTestCluster();
-  });
-  afterAll(async () => c?.destroy());
+  const c = useTestCluster();
 
   test('a killed and a frozen node are shown down within the deadline', async () => {
     const [, second, third] = c.masters;
