@@ -1,15 +1,17 @@
 /**
  * Typed errors. Core code throws these; only src/cli turns them into text and
  * exit codes (see DESIGN.md: 1 check failed, 2 bad usage/input, 3 environment,
- * 130 interrupted).
+ * 70 internal error, 130 interrupted).
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 130;
+export type ExitCode = 0 | 1 | 2 | 3 | 70 | 130;
 
 export const EXIT = {
   ok: 0,
   checkFailed: 1,
   usage: 2,
   environment: 3,
+  /** Anything that is not a DrillError: a bug in redis-drill (EX_SOFTWARE in sysexits.h). */
+  internal: 70,
   interrupted: 130,
 } as const satisfies Record<string, ExitCode>;
 

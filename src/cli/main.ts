@@ -17,6 +17,7 @@ Exit codes:
   1    the command ran but a check failed (e.g. a deadline passed)
   2    bad usage or bad input (unknown option, bad value, unknown cluster)
   3    environment problem (redis-server missing, port in use, node unreachable)
+  70   internal error: a bug in redis-drill (--verbose shows the stack trace)
   130  interrupted (Ctrl-C); everything the command started is stopped
 
 Environment:
@@ -25,7 +26,7 @@ Environment:
   REDISCLI_AUTH     password for --seed clusters (safer than --password: not visible in ps)
   NO_COLOR          no colour in the output`;
 
-const EXIT_CODES_SHORT = '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 130 interrupted (see redis-drill --help).';
+const EXIT_CODES_SHORT = '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted (see redis-drill --help).';
 
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('redis-drill')

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ClusterExistsError, UsageError } from '../errors.js';
+import { isIpAddress } from '../nodes/address.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
@@ -65,7 +66,10 @@ export const MIN_MASTERS = 3;
  * (exit 2). `port` is the base of consecutive local ports; SSH hosts bring
  * their own ports, which checkLayout judges.
  */
-export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number }): void {
+export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number; bind?: string }): void {
+  if (o.bind !== undefined && !isIpAddress(o.bind)) {
+    throw new UsageError(`--bind "${o.bind}" is not an IP address`, { hint: 'give an address of this machine, e.g. --bind 127.0.0.1 (nodes announce it to each other, so it must be an IP address)' });
+  }
   if (!Number.isInteger(o.masters) || o.masters < MIN_MASTERS) {
     throw new UsageError(`--masters must be at least ${MIN_MASTERS} (got ${o.masters})`, {
       hint: 'Redis Cluster needs a majority of masters to agree that a master failed, so fewer than 3 cannot fail over',
@@ -101,7 +105,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const started = clock.now();
-  validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port });
+  validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port, bind: o.hosts ? undefined : o.bind });
   const count = o.masters * (1 + o.replicas);
   const entries: HostEntry[] = o.hosts ?? [{ ssh: null, bind: o.bind, ports: Array.from({ length: count }, (_, i) => o.port + i) }];
   checkLayout(entries, count);

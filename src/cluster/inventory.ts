@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isIpAddress, plausibleHost } from '../nodes/address.js';
 import { loadYamlFile } from '../util/yaml-file.js';
 import type { HostEntry } from './layout.js';
 
@@ -28,9 +29,9 @@ const inventorySchema = z
       .array(
         z
           .object({
-            address: z.string().min(1),
+            address: z.string().min(1).refine(plausibleHost, 'expected a host name or an IP address'),
             /** Address the nodes bind to, when it is not the one SSH uses. */
-            bind: z.string().min(1).optional(),
+            bind: z.string().min(1).refine(isIpAddress, 'expected an IP address').optional(),
             ...hostFields,
           })
           .strict(),
@@ -68,6 +69,6 @@ export function hostsFromInventory(inv: Inventory, fallback: { port: number; nod
 
 /** Reads and validates an inventory file (exit 2 naming the file, line and path when it is wrong). */
 export async function loadInventory(file: string, fallback: { port: number; nodesPerHost?: number }): Promise<HostEntry[]> {
-  const inv = await loadYamlFile(file, inventorySchema, 'see "Inventory file" in the README for the format');
+  const inv = await loadYamlFile(file, inventorySchema, 'see docs/ssh.md ("Inventory file") for the format');
   return hostsFromInventory(inv, fallback);
 }

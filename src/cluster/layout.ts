@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { SshTarget } from '../hosts/ssh.js';
 import { sshHostName } from '../hosts/ssh.js';
+import { plausibleHost } from '../nodes/address.js';
 
 /**
  * Where a cluster's nodes go: one entry per machine, with the address its
@@ -32,7 +33,7 @@ export function parseHostList(text: string, d: SshDefaults): SshTarget[] {
   if (items.length === 0) throw new UsageError('--hosts is empty', { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3' });
   const targets = items.map((item) => {
     const m = /^(?:([A-Za-z0-9._-]+)@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])$/.exec(item);
-    if (!m) throw new UsageError(`bad host "${item}" in --hosts: expected [user@]address`, { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2' });
+    if (!m || !plausibleHost(m[2]!.replace(/^\[|\]$/g, ''))) throw new UsageError(`bad host "${item}" in --hosts: expected [user@]address`, { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2' });
     return { address: m[2]!.replace(/^\[|\]$/g, ''), user: m[1] ?? null, port: d.port, identity: d.identity, options: d.options };
   });
   const names = targets.map(sshHostName);

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ClusterNotFoundError, EnvironmentError, UsageError } from '../errors.js';
+import { MakeDirError, makeDirs } from '../util/fs.js';
 
 /**
  * The state file, <state-dir>/<cluster>/cluster.json: every process the
@@ -111,11 +112,9 @@ export async function writeState(stateDir: string, state: ClusterState): Promise
 /** Creates a directory, turning permission problems into an error the user can act on. */
 export async function ensureDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirs(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(`cannot create ${dir}: ${code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a directory' : (e as Error).message}`, {
-      hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)',
-    });
+    if (!(e instanceof MakeDirError)) throw e;
+    throw new EnvironmentError(e.message, { hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)' });
   }
 }

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { MakeDirError, makeDirs } from '../util/fs.js';
 import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
 import { processStateFrom } from './proc.js';
 
@@ -37,8 +38,9 @@ export class LocalHost implements Host {
         try {
           await access(c, fsConstants.X_OK);
           return c;
-        } catch {
-          // not here; keep looking
+        } catch (e) {
+          // Not there, or there but not executable (or a PATH entry we may not read): keep looking, as a shell does.
+          if (!['ENOENT', 'EACCES', 'ENOTDIR', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw fileError(c, e);
         }
       }
     }
@@ -47,9 +49,13 @@ export class LocalHost implements Host {
 
   async writeFile(p: string, content: string, mode = 0o600): Promise<void> {
     const tmp = `${p}.${process.pid}.tmp`;
-    await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
-    await writeFile(tmp, content, { mode });
-    await rename(tmp, p);
+    try {
+      await makeDirs(path.dirname(p));
+      await writeFile(tmp, content, { mode });
+      await rename(tmp, p);
+    } catch (e) {
+      throw e instanceof MakeDirError ? new EnvironmentError(e.message) : fileError(p, e);
+    }
   }
 
   async readFile(p: string): Promise<string | null> {
@@ -57,17 +63,13 @@ export class LocalHost implements Host {
       return await readFile(p, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+      throw fileError(p, e);
     }
   }
 
   async readFrom(p: string, offset: number): Promise<{ text: string; size: number }> {
-    let fh;
-    try {
-      fh = await open(p, 'r');
-    } catch {
-      return { text: '', size: 0 };
-    }
+    const fh = await openIfThere(p);
+    if (!fh) return { text: '', size: 0 };
     try {
       const { size } = await fh.stat();
       if (size <= offset) return { text: '', size };
@@ -80,12 +82,8 @@ export class LocalHost implements Host {
   }
 
   async readTail(p: string, maxBytes: number): Promise<string> {
-    let fh;
-    try {
-      fh = await open(p, 'r');
-    } catch {
-      return '';
-    }
+    const fh = await openIfThere(p);
+    if (!fh) return '';
     try {
       const { size } = await fh.stat();
       const start = Math.max(0, size - maxBytes);
@@ -106,16 +104,19 @@ export class LocalHost implements Host {
       try {
         process.kill(pid, 0);
         return 'running';
-      } catch {
-        return 'gone';
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') return 'gone';
+        throw processError(pid, e);
       }
     }
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
       const cmdline = markers === undefined ? '' : (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
       return processStateFrom(stat, cmdline, markers);
-    } catch {
-      return 'gone';
+    } catch (e) {
+      // The process ended (its /proc entry is gone, also between the two reads); anything else is not an answer.
+      if (['ENOENT', 'ESRCH'].includes((e as NodeJS.ErrnoException).code ?? '')) return 'gone';
+      throw processError(pid, e);
     }
   }
 
@@ -123,7 +124,8 @@ export class LocalHost implements Host {
     try {
       process.kill(pid, `SIG${signal}`);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      // Already gone: the signal has nothing left to do.
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw processError(pid, e, `cannot send SIG${signal} to`);
     }
   }
 
@@ -135,7 +137,8 @@ export class LocalHost implements Host {
       server.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES') resolve(false);
         else if (e.code === 'EADDRNOTAVAIL') reject(new EnvironmentError(`cannot bind ${address}: no such address on this machine`, { hint: 'use --bind with one of this machine\'s addresses, e.g. 127.0.0.1' }));
-        else reject(e);
+        else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new UsageError(`cannot bind "${address}": not an address of this machine, and no host of that name`, { hint: 'use --bind with an IP address of this machine, e.g. 127.0.0.1' }));
+        else reject(new EnvironmentError(`cannot bind ${address}:${port}: ${e.code ?? e.message}`));
       });
       server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
     });
@@ -148,4 +151,30 @@ export class LocalHost implements Host {
   async dispose(): Promise<void> {
     // Nothing is held open locally.
   }
+}
+
+/** Opens a file for reading; null when it does not exist (a log not written yet). */
+async function openIfThere(p: string) {
+  try {
+    return await open(p, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fileError(p, e);
+  }
+}
+
+function fileError(p: string, e: unknown): EnvironmentError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new EnvironmentError(`cannot use ${p}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'EMFILE' || code === 'ENFILE' ? 'too many open files' : (e as Error).message}`, {
+    hint: code === 'EMFILE' || code === 'ENFILE' ? 'raise the open-file limit (ulimit -n) or watch fewer nodes at once' : 'check the path and its permissions',
+    cause: e,
+  });
+}
+
+function processError(pid: number, e: unknown, what = 'cannot read the state of'): EnvironmentError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new EnvironmentError(`${what} process ${pid}: ${code === 'EPERM' || code === 'EACCES' ? 'permission denied' : (e as Error).message}`, {
+    hint: 'run redis-drill as the user that started the cluster',
+    cause: e,
+  });
 }

@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { MakeDirError, makeDirs } from '../util/fs.js';
 import type { DrillReport } from './model.js';
 
 export const FORMATS = ['md', 'json', 'html'] as const;
@@ -21,16 +22,33 @@ export function defaultOutDir(cluster: string, now = new Date()): string {
 
 /** Writes the chosen formats (each file via a temp name + rename: never half-written). */
 export async function writeReport(report: DrillReport, dir: string, formats: readonly Format[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await prepareOutDir(dir);
   const written: string[] = [];
   for (const f of formats) {
     const { renderMarkdown } = await import('./markdown.js');
     const { renderHtml } = await import('./html.js');
     const text = f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report);
     const file = path.join(dir, `report.${f}`);
-    await writeFile(`${file}.tmp`, text);
-    await rename(`${file}.tmp`, file);
+    try {
+      await writeFile(`${file}.tmp`, text);
+      await rename(`${file}.tmp`, file);
+    } catch (e) {
+      throw new EnvironmentError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'choose another place with --out DIR', cause: e });
+    }
     written.push(file);
   }
   return written;
+}
+
+/**
+ * Makes the report's directory. Called before a drill starts too, so a bad
+ * --out is found before anything is broken, not after the drill ran.
+ */
+export async function prepareOutDir(dir: string): Promise<void> {
+  try {
+    await makeDirs(dir, 0o755);
+  } catch (e) {
+    if (!(e instanceof MakeDirError)) throw e;
+    throw new EnvironmentError(`cannot write the report to ${dir}: ${e.message}`, { hint: 'choose a writable place with --out DIR' });
+  }
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { readTextFile } from '../util/yaml-file.js';
+import { readTextFile, yamlData } from '../util/yaml-file.js';
 import { checkSteps } from './names.js';
 import { type Problem, ScenarioFileError, closest, describeFound } from './problems.js';
 import { type Scenario, STEP_NAMES, STEP_SCHEMAS, type Step, type StepName, WORKLOAD_DEFAULTS, scenarioSchema } from './schema.js';
@@ -48,7 +48,7 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
       doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line ?? null, column: e.linePos?.[0].col ?? null, message: `YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
     );
   }
-  const data: unknown = doc.toJS();
+  const data = yamlData(doc, file, 'check the file with: redis-drill scenario validate FILE');
   const problems: Problem[] = [];
   const locate = (p: Omit<Problem, 'line' | 'column'>): Problem => {
     const o = overrides.find((x) => startsWith(p.path, x.path));

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 
@@ -29,6 +29,22 @@ export async function readTextFile(file: string, what: string, hint: string): Pr
   }
 }
 
+/**
+ * The document as plain data. The yaml library refuses documents whose
+ * aliases would expand past a limit (a "billion laughs" file): that is the
+ * file's problem, said as such (exit 2), never a crash.
+ */
+export function yamlData(doc: Document, file: string, hint: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    if (e instanceof ReferenceError || /alias/i.test((e as Error).message)) {
+      throw new UsageError(`${file}: the YAML uses too many aliases (${(e as Error).message.replace(/\.$/, '')})`, { hint: `${hint}; write the values out instead of repeating aliases` });
+    }
+    throw e;
+  }
+}
+
 /** What the value at `path` of `data` is, or undefined. */
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
@@ -48,7 +64,7 @@ export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S,
     const at = lines.linePos(bad.pos[0]);
     throw new UsageError(`${file}:${at.line}:${at.col}: not valid YAML: ${bad.message.split('\n')[0]}`, { hint });
   }
-  const data: unknown = doc.toJS();
+  const data = yamlData(doc, file, hint);
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
