@@ -1,5 +1,5 @@
 /**
- * The README's JSON shapes, in the notation `{ a, b?, c: { d }, e: [{ f }] }`:
+ * The documented JSON shapes (docs/json.md), in the notation `{ a, b?, c: { d }, e: [{ f }] }`:
  * every key listed must be there (unless marked `?`), no other key may be;
  * `c: {...}` and `e: [{...}]` describe nested objects and array elements
  * (null is allowed where an object is described: "none").
@@ -64,10 +64,10 @@ export function shapeProblems(value: unknown, shape: Shape, at = '$'): string[] 
   return problems;
 }
 
-/** The table between <!-- json-shapes --> and <!-- /json-shapes --> in the README: command -> shape. */
-export function readmeShapes(readme: string): Map<string, Shape> {
-  const block = /<!-- json-shapes -->([\s\S]*?)<!-- \/json-shapes -->/.exec(readme)?.[1];
-  if (!block) throw new Error('README has no <!-- json-shapes --> table');
+/** The table between <!-- json-shapes --> and <!-- /json-shapes --> in a Markdown text (docs/json.md): command -> shape. */
+export function docShapes(markdown: string): Map<string, Shape> {
+  const block = /<!-- json-shapes -->([\s\S]*?)<!-- \/json-shapes -->/.exec(markdown)?.[1];
+  if (!block) throw new Error('no <!-- json-shapes --> table in the text (docs/json.md)');
   const shapes = new Map<string, Shape>();
   for (const line of block.split('\n')) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
-import { readmeShapes, shapeProblems } from '../helpers/json-shape.js';
+import { docShapes, shapeProblems } from '../helpers/json-shape.js';
 
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-const SHAPES = readmeShapes(README);
+const JSON_DOC = readFileSync(fileURLToPath(new URL('../../docs/json.md', import.meta.url)), 'utf8');
+const SHAPES = docShapes(JSON_DOC);
 
 /** Every command that does something (not the groups), as "cluster create". */
 function leafCommands(cmd: Command, prefix = ''): string[] {
@@ -20,13 +20,13 @@ function leafCommands(cmd: Command, prefix = ''): string[] {
 const LEAVES = leafCommands(buildProgram(new AbortController().signal));
 
 describe('every command for scripts', () => {
-  test('every command has its --json shape in the README, and --help lists the exit codes', async () => {
+  test('every command has its --json shape in docs/json.md, and --help lists the exit codes', async () => {
     expect(LEAVES.filter((c) => !SHAPES.has(c))).toEqual([]);
     expect([...SHAPES.keys()].filter((c) => !LEAVES.includes(c))).toEqual([]);
     for (const c of LEAVES) {
       const r = await runCli([...c.split(' '), '--help'], { stateDir: '/nonexistent' });
       expect(r.exitCode).toBe(0);
-      expect(r.stdout, c).toMatch(/Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 130 interrupted/);
+      expect(r.stdout, c).toMatch(/Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted/);
     }
   });
 

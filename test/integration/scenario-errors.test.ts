@@ -15,7 +15,7 @@ async function badFile(text: string): Promise<{ dir: string; file: string }> {
   return { dir, file };
 }
 
-/** The documented messages (README, "Errors in a scenario file"): file:line:column, path, expected, found. */
+/** The documented messages (docs/scenarios.md, "Errors in a scenario file"): file:line:column, path, expected, found. */
 const BAD: [string, string, RegExp][] = [
   ['YAML syntax error', 'steps:\n  - kill-master: { master: 0\n  - wait-for: promotion\n', /^error: \S+drill\.yaml:3:3: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n/],
   [

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { parseShape, readmeShapes, shapeProblems } from '../helpers/json-shape.js';
+import { parseShape, docShapes, shapeProblems } from '../helpers/json-shape.js';
 
-describe('the README shape notation used to check --json output', () => {
+describe('the docs/json.md shape notation used to check --json output', () => {
   const shape = parseShape('{ a, b?, c: { d }, e: [{ f, g? }] }');
 
   test('a value that matches, with optional keys and null objects', () => {
@@ -14,9 +14,9 @@ describe('the README shape notation used to check --json output', () => {
     expect(shapeProblems({ a: 1, c: { d: 1 }, e: {} }, shape)).toEqual(['$.e: expected a list']);
   });
 
-  test('a table in the README form', () => {
+  test('a table in the docs/json.md form', () => {
     const md = '<!-- json-shapes -->\n| command | json |\n| --- | --- |\n| `one`, `two` | `{ a }` |\n<!-- /json-shapes -->';
-    expect([...readmeShapes(md).keys()]).toEqual(['one', 'two']);
+    expect([...docShapes(md).keys()]).toEqual(['one', 'two']);
     expect(() => parseShape('{ a: [ b ] }')).toThrow(/expected \{/);
   });
 });

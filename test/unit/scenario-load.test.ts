@@ -118,12 +118,12 @@ describe('parseScenario', () => {
     expect(() => parseSetOption('nothing')).toThrow(/expected PATH=VALUE/);
   });
 
-  test('the examples in scenario --help and in the README are valid files', () => {
+  test('the examples in scenario --help and in docs/scenarios.md are valid files', () => {
     const help = FORMAT_HELP.split('\n');
     const yaml = help.slice(help.indexOf('Scenario file (YAML):') + 1, help.findIndex((l) => l.startsWith('Every step'))).map((l) => l.slice(2)).join('\n');
     expect(parseScenario(yaml, 'help.yaml').steps).toHaveLength(7);
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = /#### Scenario files\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
-    expect(parseScenario(block, 'readme.yaml').steps).toHaveLength(6);
+    const doc = readFileSync(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
+    const block = /^#+ Scenario files\n\n```yaml\n([\s\S]*?)```/m.exec(doc)![1]!;
+    expect(parseScenario(block, 'docs.yaml').steps).toHaveLength(6);
   });
 });
