@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { parseConfigEntry } from '../nodes/config.js';
-import type { Context } from './context.js';
+import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
+import type { CreateRequest } from '../cluster/create-request.js';
+import { type Context, targetOptions } from './context.js';
 import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
-
-/** What `cluster create` does when not told otherwise (also a scenario's `cluster.create`). */
-export const CREATE_DEFAULTS = { masters: 3, replicas: 1, port: 7000, bind: '127.0.0.1', nodeTimeoutMs: 5000 } as const;
 
 export interface CreateFlags {
   masters: number;
@@ -49,56 +46,31 @@ export function addCreateOptions(cmd: Command): Command {
     .option('--remote-dir <dir>', 'base directory on SSH hosts; the cluster lives in <dir>/<cluster> (default: ~/.redis-drill)');
 }
 
-/** The password a new cluster gets: random by default on SSH hosts, none locally. Never from the command line. */
-export function passwordFor(choice: string | undefined, remote: boolean, warn: (m: string) => void): string | null {
-  if (choice !== undefined && choice !== 'auto' && choice !== 'none') {
-    throw new UsageError(`--password for create takes "auto" or "none", not a password`, {
-      hint: 'a password on the command line is visible to every user of the machine; with auto, redis-drill makes a random one and keeps it in the state file (mode 0600)',
-    });
-  }
-  if (choice === 'auto' || (choice === undefined && remote)) return randomBytes(24).toString('base64url');
-  if (remote) warn('--password none: the nodes accept commands from anyone who can reach their ports');
-  return null;
-}
-
-async function hostEntries(flags: CreateFlags) {
-  if (flags.hosts && flags.inventory) throw new UsageError('give --hosts or --inventory, not both');
-  if (!flags.hosts && !flags.inventory) {
-    const sshOnly = (['nodesPerHost', 'sshPort', 'sshIdentity', 'remoteDir'] as const).find((k) => flags[k] !== undefined);
-    if (sshOnly) throw new UsageError(`--${sshOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --hosts`, { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3' });
-    return undefined;
-  }
-  const count = flags.masters * (1 + flags.replicas);
-  if (flags.inventory) {
-    const { loadInventory } = await import('../cluster/inventory.js');
-    return loadInventory(flags.inventory, { port: flags.port, nodesPerHost: flags.nodesPerHost });
-  }
-  const { layoutHosts, parseHostList } = await import('../cluster/layout.js');
-  const targets = parseHostList(flags.hosts!, { port: flags.sshPort ?? null, identity: flags.sshIdentity ?? null, options: flags.sshOption });
-  return layoutHosts(targets, { count, port: flags.port, nodesPerHost: flags.nodesPerHost, redisServer: flags.redisServer, baseDir: flags.remoteDir });
-}
-
-export async function createFromFlags(ctx: Context, flags: CreateFlags) {
+/** The create request a command's flags make (cluster create, failover-report --create). */
+export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequest, 'cluster' | 'stateDir'> {
   requireManaged(ctx, 'create');
-  const { createCluster } = await import('../cluster/create.js');
-  const hosts = await hostEntries(flags);
-  return createCluster({
-    cluster: ctx.globals.cluster,
-    stateDir: ctx.globals.stateDir,
+  return {
     masters: flags.masters,
     replicas: flags.replicas,
     port: flags.port,
     bind: flags.bind,
     nodeTimeoutMs: flags.nodeTimeout,
     redisServer: flags.redisServer,
-    config: flags.config.map(parseConfigEntry),
+    config: flags.config,
     force: Boolean(flags.force),
-    password: passwordFor(ctx.globals.passwordFromEnv ? undefined : ctx.globals.password, hosts !== undefined, (m) => ctx.out.warn(m)),
-    hosts,
-    sshConnectTimeoutMs: flags.sshTimeout,
+    // REDISCLI_AUTH is the password of --seed clusters, never one to create a cluster with.
+    password: ctx.globals.passwordFromEnv ? undefined : ctx.globals.password,
+    hosts: flags.hosts,
+    inventory: flags.inventory,
+    nodesPerHost: flags.nodesPerHost,
+    sshPort: flags.sshPort,
+    sshIdentity: flags.sshIdentity,
+    sshOptions: flags.sshOption,
+    sshTimeoutMs: flags.sshTimeout,
+    remoteDir: flags.remoteDir,
     signal: ctx.signal,
     reporter: ctx.out.reporter(),
-  });
+  };
 }
 
 /** Refuses --seed where the command needs processes redis-drill started. */
@@ -130,7 +102,8 @@ export function registerCluster(program: Command, action: Action): void {
     )
     .action(
       action(async (ctx, flags: CreateFlags) => {
-        const result = await createFromFlags(ctx, flags);
+        const { createFromRequest } = await import('../cluster/create-request.js');
+        const result = await createFromRequest({ ...createRequest(ctx, flags), cluster: ctx.globals.cluster, stateDir: ctx.globals.stateDir });
         ctx.out.json({
           cluster: result.cluster,
           server: result.server,
@@ -148,9 +121,9 @@ export function registerCluster(program: Command, action: Action): void {
     .description('a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down')
     .action(
       action(async (ctx) => {
-        const { resolveTargets } = await import('./targets.js');
+        const { clusterTargets } = await import('../cluster/targets.js');
         const { clusterStatus } = await import('../cluster/status.js');
-        const { name, targets, password } = await resolveTargets(ctx);
+        const { name, targets, password } = await clusterTargets(targetOptions(ctx));
         const result = await clusterStatus(name, targets, { timeoutMs: ctx.globals.timeout, password });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderStatus(ctx.out.c, result));

@@ -35,3 +35,9 @@ export function makeContext(cmd: Command, signal: AbortSignal): Context {
   };
   return { globals, signal, given, out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }) };
 }
+
+/** Which cluster a command works on, as core functions take it (--cluster or --seed, and the node deadline). */
+export function targetOptions(ctx: Context): { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number; warn: (m: string) => void } {
+  const g = ctx.globals;
+  return { stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout, warn: (m) => ctx.out.warn(m) };
+}

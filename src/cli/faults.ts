@@ -1,14 +1,16 @@
 import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
+import type { FaultSignal } from '../faults/kill-master.js';
 import type { FaultResult } from '../faults/report.js';
 import type { Action } from './action.js';
-import type { Context } from './context.js';
-import { intArg } from './options.js';
+import { type Context, targetOptions } from './context.js';
+import type { DrillContext } from '../faults/drill-context.js';
+import { choiceArg, intArg } from './options.js';
 
-async function open(ctx: Context) {
-  const { openDrill } = await import('../faults/drill-context.js');
-  const g = ctx.globals;
-  return openDrill({ stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout });
+/** Runs a fault on the cluster the globals name, and always closes what was opened (SSH connections). */
+async function onCluster(ctx: Context, fn: (d: DrillContext) => Promise<FaultResult>): Promise<FaultResult> {
+  const { withDrill } = await import('../faults/drill-context.js');
+  return withDrill(targetOptions(ctx), fn);
 }
 
 /** Prints the result (JSON or timeline); a missed deadline is exit 1 after the output. */
@@ -29,21 +31,16 @@ export function registerFaults(cluster: Command, action: Action): void {
     .option('--master <which>', 'Master[INDEX] / INDEX as slotmap shows it, a node-id prefix, or HOST:PORT (default: 0)')
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
     .option('--key <key>', 'the master that owns this key')
-    .addOption(new Option('--signal <signal>', 'kill = SIGKILL (a crash), term = SIGTERM (graceful), stop = SIGSTOP (frozen, like a hung VM)').choices(['kill', 'term', 'stop']).default('kill'))
-    .addOption(new Option('--via <command>', 'for --seed clusters: DEBUG SLEEP or SHUTDOWN NOSAVE').choices(['debug-sleep', 'shutdown']))
+    .addOption(new Option('--signal <signal>', 'kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine; resume-node ends it)').argParser(choiceArg(['kill', 'term', 'freeze'] as const, { stop: 'freeze' })).default('kill'))
+    .addOption(new Option('--via <command>', 'break it with a Redis command instead of a signal (for --seed clusters): DEBUG SLEEP (needs enable-debug-command) or SHUTDOWN NOSAVE').choices(['debug-sleep', 'shutdown']))
     .option('--no-wait', 'break it and return at once')
     .option('--force', 'also break a master that has no replica')
     .addOption(deadlineOption())
-    .addHelpText('after', '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal stop\n  redis-drill cluster kill-master --key user:42 --json')
+    .addHelpText('after', '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal freeze\n  redis-drill cluster kill-master --key user:42 --json')
     .action(
-      action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: 'kill' | 'term' | 'stop'; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
+      action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: FaultSignal; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
         const { killMaster } = await import('../faults/kill-master.js');
-        const drill = await open(ctx);
-        try {
-          await finish(ctx, await killMaster(drill, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal }));
-        } finally {
-          await drill.hosts.dispose();
-        }
+        await finish(ctx, await onCluster(ctx, (d) => killMaster(d, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 
@@ -56,12 +53,7 @@ export function registerFaults(cluster: Command, action: Action): void {
       .action(
         action(async (ctx, f: { deadline?: number }, args: string[]) => {
           const { rejoinNode } = await import('../faults/rejoin.js');
-          const drill = await open(ctx);
-          try {
-            await finish(ctx, await rejoinNode(drill, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal }));
-          } finally {
-            await drill.hosts.dispose();
-          }
+          await finish(ctx, await onCluster(ctx, (d) => rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal })));
         }),
       );
   }
@@ -78,12 +70,7 @@ export function registerFaults(cluster: Command, action: Action): void {
         const { UsageError } = await import('../errors.js');
         if (f.force && f.takeover) throw new UsageError('--force and --takeover exclude each other', { hint: 'pick one (or neither, for the safe default)' });
         const { manualFailover } = await import('../faults/manual-failover.js');
-        const drill = await open(ctx);
-        try {
-          await finish(ctx, await manualFailover(drill, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal }));
-        } finally {
-          await drill.hosts.dispose();
-        }
+        await finish(ctx, await onCluster(ctx, (d) => manualFailover(d, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 }

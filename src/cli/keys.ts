@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ClusterNotFoundError } from '../errors.js';
 import type { Action } from './action.js';
+import { targetOptions } from './context.js';
 import { collect, intArg } from './options.js';
 
 export function registerKeyCommands(program: Command, action: Action): void {
@@ -11,10 +12,10 @@ export function registerKeyCommands(program: Command, action: Action): void {
     .addHelpText('after', '\nExamples:\n  redis-drill slotmap\n  redis-drill slotmap --key user:1 --key "{user:1}:cart"\n  redis-drill slotmap --seed 127.0.0.1:7000 --json')
     .action(
       action(async (ctx, flags: { key: string[] }) => {
-        const { resolveTargets } = await import('./targets.js');
+        const { clusterTargets } = await import('../cluster/targets.js');
         const { slotMap } = await import('../cluster/slotmap.js');
         const { placeKey } = await import('../cluster/keys.js');
-        const { name, targets, password } = await resolveTargets(ctx);
+        const { name, targets, password } = await clusterTargets(targetOptions(ctx));
         const map = await slotMap(targets, { timeoutMs: ctx.globals.timeout, password });
         const placements = flags.key.map((k) => placeKey(k, map));
         ctx.out.json({ cluster: name, ...map, ...(placements.length ? { keys: placements } : {}) });
@@ -30,12 +31,12 @@ export function registerKeyCommands(program: Command, action: Action): void {
     .addHelpText('after', '\nExample:\n  redis-drill keyslot key1 "{user:1}:cart" "{user:1}:orders"')
     .action(
       action(async (ctx, _flags: object, args: string[]) => {
-        const { resolveTargets } = await import('./targets.js');
+        const { clusterTargets } = await import('../cluster/targets.js');
         const { slotMap } = await import('../cluster/slotmap.js');
         const { placeKey } = await import('../cluster/keys.js');
         let map = null;
         try {
-          const { targets, password } = await resolveTargets(ctx);
+          const { targets, password } = await clusterTargets(targetOptions(ctx));
           map = await slotMap(targets, { timeoutMs: ctx.globals.timeout, password });
         } catch (e) {
           // The slot needs no cluster: without one, show just the slots.
@@ -57,9 +58,9 @@ export function registerKeyCommands(program: Command, action: Action): void {
     .addHelpText('after', '\nExample:\n  redis-drill populate --keys 1000      # then: redis-drill slotmap')
     .action(
       action(async (ctx, flags: { keys: number; prefix: string; valueSize: number }) => {
-        const { resolveTargets } = await import('./targets.js');
+        const { clusterTargets } = await import('../cluster/targets.js');
         const { populate } = await import('../cluster/populate.js');
-        const { targets, password } = await resolveTargets(ctx);
+        const { targets, password } = await clusterTargets(targetOptions(ctx));
         const result = await ctx.out.reporter().step(`Writing ${flags.keys} keys`, () =>
           populate(targets, { keys: flags.keys, prefix: flags.prefix, valueSize: flags.valueSize, connect: { timeoutMs: ctx.globals.timeout, password }, signal: ctx.signal }),
         );

@@ -29,3 +29,15 @@ export const addressArg = (value: string): Address => {
 
 /** For repeatable options: collects every value in order. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * One of `choices`, or an older spelling of one (`aliases`: old -> new). The
+ * help lists only the current words; the old ones keep scripts working.
+ */
+export const choiceArg =
+  <T extends string>(choices: readonly T[], aliases: Readonly<Record<string, T>> = {}) =>
+  (value: string): T => {
+    const v = aliases[value] ?? value;
+    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
+    return v as T;
+  };

@@ -1,12 +1,13 @@
 import { type Command, Option } from 'commander';
+import { DRILL_FAULTS, type DrillFault } from '../drill/failover-report.js';
 import { CheckFailedError } from '../errors.js';
 import type { Action } from './action.js';
-import { type CreateFlags, addCreateOptions, createFromFlags } from './cluster.js';
-import { intArg } from './options.js';
+import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
+import { choiceArg, intArg } from './options.js';
 
 interface ReportFlags extends CreateFlags {
   create?: boolean;
-  fault: 'kill' | 'term' | 'stop' | 'failover';
+  fault: DrillFault;
   master?: string;
   slot?: number;
   key?: string;
@@ -23,8 +24,8 @@ interface ReportFlags extends CreateFlags {
 
 export function registerReport(program: Command, action: Action): void {
   addCreateOptions(program.command('failover-report').description('the whole drill in one command: load, fault, promotion, rejoin, checks, and a report (md, json, html)'))
-    .option('--create', 'build a fresh local cluster first (with the cluster create options below; replaces one of the same name)')
-    .addOption(new Option('--fault <fault>', 'kill, term, stop (SIGSTOP + resume) or failover (manual)').choices(['kill', 'term', 'stop', 'failover']).default('kill'))
+    .option('--create', 'build a fresh cluster first (with the cluster create options below; replaces one of the same name)')
+    .addOption(new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed) or failover (manual)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'))
     .option('--master <which>', 'the master to break (as kill-master: index, id prefix or HOST:PORT)')
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
     .option('--key <key>', 'the master that owns this key')
@@ -33,7 +34,7 @@ export function registerReport(program: Command, action: Action): void {
     .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
     .option('--mix <ops>', 'operation weights; INCRs are the consistency counters', 'set=40,get=40,incr=20')
     .option('--keyspace <n>', 'random keys', intArg(1), 100_000)
-    .option('--max-lost <n>', 'acknowledged writes that may be lost (default: unlimited for kill/term/stop, 0 for failover)', intArg(0))
+    .option('--max-lost <n>', 'acknowledged writes that may be lost (default: not judged for kill/term/freeze, 0 for failover)', intArg(0))
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
@@ -41,40 +42,42 @@ export function registerReport(program: Command, action: Action): void {
     .action(
       action(async (ctx, f: ReportFlags) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
-        const { parseFormats, defaultOutDir, writeReport } = await import('../report/write.js');
-        const warmupMs = parseDuration(f.warmup, '--warmup');
-        const settleMs = parseDuration(f.settle, '--settle');
-        const mix = parseMix(f.mix);
-        const formats = parseFormats(f.format);
-        if (f.create) await createFromFlags(ctx, { ...f, force: true });
-        const { openDrill } = await import('../faults/drill-context.js');
-        const { runFailoverDrill } = await import('../report/failover-drill.js');
+        const { parseFormats } = await import('../report/write.js');
+        const { failoverReportSpec } = await import('../drill/failover-report.js');
+        const { runDrillSession } = await import('../drill/session.js');
+        parseMix(f.mix);
+        const spec = failoverReportSpec({
+          fault: f.fault,
+          target: { master: f.master, slot: f.slot, key: f.key },
+          warmupMs: parseDuration(f.warmup, '--warmup'),
+          settleMs: parseDuration(f.settle, '--settle'),
+          clients: f.clients,
+          mix: f.mix,
+          keyspace: f.keyspace,
+          maxLost: f.maxLost ?? (f.fault === 'failover' ? 0 : null),
+          deadlineMs: f.deadline,
+        });
         const g = ctx.globals;
-        const drill = await openDrill({ stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout });
-        try {
-          const report = await runFailoverDrill(drill, {
-            fault: f.fault,
-            target: { master: f.master, slot: f.slot, key: f.key },
-            warmupMs,
-            settleMs,
-            clients: f.clients,
-            mix,
-            keyspace: f.keyspace,
-            maxLost: f.maxLost ?? (f.fault === 'failover' ? 0 : null),
-            deadlineMs: f.deadline,
-            version: (await import('../version.js')).VERSION,
-            signal: ctx.signal,
-            reporter: ctx.out.reporter(),
-          });
-          const dir = f.out ?? defaultOutDir(drill.name);
-          const files = await writeReport(report, dir, formats);
-          ctx.out.json(report);
-          ctx.out.result((await import('../ui/render-report.js')).renderReportSummary(ctx.out.c, report, files));
-          if (report.verdict === 'fail') {
-            throw new CheckFailedError(`the drill failed: ${report.checks.filter((k) => !k.passed).map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
-          }
-        } finally {
-          await drill.hosts.dispose();
+        const { report, files, dir } = await runDrillSession({
+          stateDir: g.stateDir,
+          cluster: g.cluster,
+          seed: g.seed,
+          password: g.password,
+          timeoutMs: g.timeout,
+          create: f.create ? createRequest(ctx, { ...f, force: true }) : undefined,
+          destroyCreated: false,
+          spec,
+          out: f.out,
+          formats: parseFormats(f.format),
+          deadlineMs: f.deadline,
+          version: (await import('../version.js')).VERSION,
+          signal: ctx.signal,
+          reporter: ctx.out.reporter(),
+        });
+        ctx.out.json(report);
+        ctx.out.result((await import('../ui/render-report.js')).renderReportSummary(ctx.out.c, report, files));
+        if (report.verdict === 'fail') {
+          throw new CheckFailedError(`the drill failed: ${report.checks.filter((k) => !k.passed).map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
         }
       }),
     );

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { CheckFailedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
@@ -22,7 +21,7 @@ Scenario file (YAML):
     create: { masters: 3, replicas: 1, port: 7000, node-timeout: 2000 }
   workload: { clients: 20, mix: "set=40,get=40,incr=20", warmup: 1s }
   steps:
-    - kill-master: { master: 0, as: victim }   # also stop-master (SIGTERM), freeze-master (SIGSTOP)
+    - kill-master: { master: 0, as: victim }   # also term-master (SIGTERM), freeze-master (SIGSTOP)
     - wait-for: promotion                      # names the new master "promoted"
     - restart-node: victim                     # also resume-node
     - wait-for: rejoin                         # also cluster-ok, or a duration: 2s
@@ -30,7 +29,7 @@ Scenario file (YAML):
     - populate: 1000
     - assert: { roles: { victim: replica }, cluster-ok: true, max-lost-writes: 0, max-unavailable-ms: 3000 }
 
-Every step and option is in the README ("Scenario files"). A bad file is exit 2 and names
+Every step and option is in docs/scenarios.md. A bad file is exit 2 and names
 the file, the line, the path (steps[2].kill-master.signal), what was expected and what was found.`;
 
 export function registerScenario(program: Command, action: Action): void {
@@ -67,7 +66,7 @@ export function registerScenario(program: Command, action: Action): void {
         if (bad.length) {
           const lines = bad.flatMap((x) => x.problems.map((p) => p.text));
           throw new UsageError(`${bad.length} of ${result.files.length} scenario files have problems; the first: ${lines[0]}`, {
-            hint: 'the format is in the README ("Scenario files")',
+            hint: 'the format is in docs/scenarios.md',
             details: lines.slice(1),
           });
         }
@@ -76,67 +75,34 @@ export function registerScenario(program: Command, action: Action): void {
 }
 
 async function runCommand(ctx: Context, file: string, f: RunFlags): Promise<void> {
-  const { loadScenario, parseSetOption } = await import('../scenario/load.js');
-  const { parseFormats, defaultOutDir, writeReport } = await import('../report/write.js');
-  const formats = parseFormats(f.format);
-  const noCreate = (flag: string): string => `${flag} applies only to a scenario that creates its cluster (cluster: create:)`;
-  const overrides = [
-    ...(f.port !== undefined ? [{ path: ['cluster', 'create', 'port'], value: f.port, option: '--port', requireParent: noCreate('--port') }] : []),
-    ...(f.nodeTimeout !== undefined ? [{ path: ['cluster', 'create', 'node-timeout'], value: f.nodeTimeout, option: '--node-timeout', requireParent: noCreate('--node-timeout') }] : []),
-    ...f.set.map(parseSetOption),
-  ];
-  const s = await loadScenario(file, overrides);
-  const { chooseCluster } = await import('../scenario/cluster.js');
+  const { runScenarioFile } = await import('../scenario/run-file.js');
+  const { parseFormats } = await import('../report/write.js');
   const g = ctx.globals;
-  const choice = chooseCluster(s, { cluster: g.cluster, clusterGiven: ctx.given('cluster'), seed: g.seed }, file);
-  let created: string | null = null;
-  if (choice.kind === 'create') {
-    const { createCluster } = await import('../cluster/create.js');
-    const { parseConfigEntry } = await import('../nodes/config.js');
-    const { CREATE_DEFAULTS, passwordFor } = await import('./cluster.js');
-    const c = choice.create;
-    const port = c.port ?? CREATE_DEFAULTS.port;
-    const hosts = c.inventory ? await (await import('../cluster/inventory.js')).loadInventory(path.resolve(path.dirname(file), c.inventory), { port }) : undefined;
-    await createCluster({
-      cluster: choice.name,
-      stateDir: g.stateDir,
-      masters: c.masters ?? CREATE_DEFAULTS.masters,
-      replicas: c.replicas ?? CREATE_DEFAULTS.replicas,
-      port,
-      bind: c.bind ?? CREATE_DEFAULTS.bind,
-      nodeTimeoutMs: c['node-timeout'] ?? CREATE_DEFAULTS.nodeTimeoutMs,
-      redisServer: c['redis-server'] ?? process.env.REDIS_SERVER,
-      config: Object.entries(c.config ?? {}).map(([k, v]) => parseConfigEntry(`${k}=${v}`)),
-      force: false,
-      password: passwordFor(c.password, hosts !== undefined, (m) => ctx.out.warn(m)),
-      hosts,
-      signal: ctx.signal,
-      reporter: ctx.out.reporter(),
-    });
-    created = choice.name;
-  }
-  try {
-    const { openDrill } = await import('../faults/drill-context.js');
-    const drill = await openDrill({ stateDir: g.stateDir, cluster: choice.kind === 'attach' ? g.cluster : choice.name, seed: choice.kind === 'attach' ? choice.seed : undefined, password: g.password, timeoutMs: g.timeout });
-    try {
-      const { runScenario } = await import('../scenario/run.js');
-      const report = await runScenario(drill, s, { file, deadlineMs: f.deadline, version: (await import('../version.js')).VERSION, signal: ctx.signal, reporter: ctx.out.reporter() });
-      const dir = f.out ?? defaultOutDir(drill.name);
-      const files = await writeReport(report, dir, formats);
-      ctx.out.json(report);
-      ctx.out.result((await import('../ui/render-scenario.js')).renderScenarioSummary(ctx.out.c, report, files));
-      if (report.verdict === 'fail') {
-        const failed = report.checks.filter((k) => !k.passed);
-        throw new CheckFailedError(`scenario ${s.name} failed: ${failed.map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
-      }
-    } finally {
-      await drill.hosts.dispose();
-    }
-  } finally {
-    if (created && f.keep) ctx.out.info(`Kept cluster "${created}"; remove it with: redis-drill cluster destroy --cluster ${created}`);
-    else if (created) {
-      const { destroyCluster } = await import('../cluster/lifecycle.js');
-      await ctx.out.reporter().step(`Destroying the scenario's cluster "${created}"`, () => destroyCluster({ stateDir: g.stateDir, cluster: created! }));
-    }
+  const { report, files, dir, kept, scenario } = await runScenarioFile({
+    file,
+    stateDir: g.stateDir,
+    cluster: g.cluster,
+    clusterGiven: ctx.given('cluster'),
+    seed: g.seed,
+    password: g.password,
+    timeoutMs: g.timeout,
+    port: f.port,
+    nodeTimeoutMs: f.nodeTimeout,
+    set: f.set,
+    out: f.out,
+    formats: parseFormats(f.format),
+    deadlineMs: f.deadline,
+    keep: Boolean(f.keep),
+    redisServer: process.env.REDIS_SERVER,
+    version: (await import('../version.js')).VERSION,
+    signal: ctx.signal,
+    reporter: ctx.out.reporter(),
+  });
+  if (kept) ctx.out.info(`Kept cluster "${kept}"; remove it with: redis-drill cluster destroy --cluster ${kept}`);
+  ctx.out.json(report);
+  ctx.out.result((await import('../ui/render-scenario.js')).renderScenarioSummary(ctx.out.c, report, files));
+  if (report.verdict === 'fail') {
+    const failed = report.checks.filter((k) => !k.passed);
+    throw new CheckFailedError(`scenario ${scenario.name} failed: ${failed.map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
   }
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Action } from './action.js';
+import { targetOptions } from './context.js';
 import { intArg } from './options.js';
 
 export function registerWorkload(program: Command, action: Action): void {
@@ -19,7 +20,7 @@ export function registerWorkload(program: Command, action: Action): void {
       action(async (ctx, f: { duration: string; clients: number; mix: string; keyspace: number; valueSize: number; rate?: number; check?: boolean; autoPipelining?: boolean }) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
         const { Workload } = await import('../workload/runner.js');
-        const { resolveTargets } = await import('./targets.js');
+        const { clusterTargets } = await import('../cluster/targets.js');
         const render = await import('../ui/render-workload.js');
         const durationMs = parseDuration(f.duration);
         const mix = parseMix(f.mix);
@@ -27,7 +28,7 @@ export function registerWorkload(program: Command, action: Action): void {
           const { UsageError } = await import('../errors.js');
           throw new UsageError('--check counts INCRs, but --mix has none', { hint: 'add incr to the mix, e.g. --mix set=40,get=40,incr=20 (or incr=100 for antirez\'s test)' });
         }
-        const { targets, password } = await resolveTargets(ctx);
+        const { targets, password } = await clusterTargets(targetOptions(ctx));
         const workload = new Workload({
           seeds: targets,
           password,

@@ -57,3 +57,14 @@ export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{
   if (role === 'master' && me && me.slots.length > 0 && notOk.length === 0) return { done: true, value: { role: 'master', masterId: null } };
   return { done: false, seen: `role ${role ?? '?'}, cluster_state not ok on ${notOk.length} node(s)` };
 }
+
+/** Every node that answers reports cluster_state:ok (and at least one answers). Pure. */
+export function clusterOk(probes: readonly NodeProbe[]): Probe<string> {
+  const up = probes.filter((p) => p.up);
+  const down = probes.filter((p) => !p.up).map((p) => formatAddress(p.address));
+  const notOk = up.filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => `${formatAddress(p.address)} (${p.clusterInfo?.get('cluster_state') ?? '?'})`);
+  const downText = down.length ? `; not answering: ${down.join(', ')}` : '';
+  if (up.length === 0) return { done: false, seen: 'no node answering' };
+  if (notOk.length) return { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}${downText}` };
+  return { done: true, value: `cluster_state:ok on all ${up.length} answering nodes${downText}` };
+}

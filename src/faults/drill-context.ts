@@ -2,7 +2,8 @@ import { discoverFromSeed } from '../cluster/discover.js';
 import { livePid } from '../cluster/lifecycle.js';
 import { Hosts, hostsFor, nodeFor } from '../cluster/runtime.js';
 import { type ClusterState, readState, writeState } from '../cluster/state.js';
-import { type Address, callText, formatAddress, withNode } from '../nodes/client.js';
+import { errorMessage } from '../errors.js';
+import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import type { ObservedNode } from '../observe/observer.js';
 
@@ -20,24 +21,53 @@ export interface DrillContext {
   nodes: DrillNode[];
   password: string | null;
   nodeTimeoutMs: number;
+  /** Where nodeTimeoutMs came from, for the report (and what stood in for it when it could not be read). */
+  nodeTimeoutSource: string;
   timeoutMs: number;
   stateDir: string;
   state: ClusterState | null;
   hosts: Hosts;
 }
 
-export async function openDrill(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number }): Promise<DrillContext> {
+export interface OpenOptions {
+  stateDir: string;
+  cluster: string;
+  seed?: Address;
+  password?: string;
+  timeoutMs: number;
+  /** Told about what could not be read and what stands in for it. */
+  warn?: (message: string) => void;
+}
+
+/** Redis's own default, used when an attached cluster does not say its node timeout. */
+const REDIS_DEFAULT_NODE_TIMEOUT_MS = 15_000;
+
+/** An attached cluster's node timeout: CONFIG GET on the seed, or, if that is refused (e.g. renamed CONFIG), Redis's default, saying so. */
+async function seedNodeTimeout(seed: Address, options: { timeoutMs: number; password: string | null }, warn: (m: string) => void): Promise<{ ms: number; source: string }> {
+  try {
+    const reply = await withNode(seed, options, (c) => c.call('CONFIG', 'GET', 'cluster-node-timeout'));
+    const value = Number(Array.isArray(reply) ? reply[1] : NaN);
+    if (Number.isInteger(value) && value > 0) return { ms: value, source: `CONFIG GET cluster-node-timeout on ${formatAddress(seed)}` };
+    throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
+  } catch (e) {
+    const why = errorMessage(e);
+    warn(`CONFIG GET cluster-node-timeout on ${formatAddress(seed)} failed (${why}); deadlines assume Redis's default of ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms`);
+    return { ms: REDIS_DEFAULT_NODE_TIMEOUT_MS, source: `assumed: Redis's default ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms, because CONFIG GET cluster-node-timeout failed (${why})` };
+  }
+}
+
+export async function openDrill(o: OpenOptions): Promise<DrillContext> {
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
-    const reply = await withNode(o.seed, { timeoutMs: o.timeoutMs, password }, (c) => callText(c, 'CONFIG', 'GET', 'cluster-node-timeout').catch(() => ''));
-    const nodeTimeoutMs = Number(/(\d+)\s*$/.exec(reply.replace(/,/g, ' '))?.[1] ?? 15000);
+    const timeout = await seedNodeTimeout(o.seed, { timeoutMs: o.timeoutMs, password }, o.warn ?? (() => undefined));
     return {
       name: formatAddress(o.seed),
       managed: false,
       nodes: addresses.map((a) => ({ ...a, label: formatAddress(a), redis: null })),
       password,
-      nodeTimeoutMs,
+      nodeTimeoutMs: timeout.ms,
+      nodeTimeoutSource: timeout.source,
       timeoutMs: o.timeoutMs,
       stateDir: o.stateDir,
       state: null,
@@ -52,6 +82,7 @@ export async function openDrill(o: { stateDir: string; cluster: string; seed?: A
     nodes: state.nodes.map((r) => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(hosts, state, r) })),
     password: state.password,
     nodeTimeoutMs: state.nodeTimeoutMs,
+    nodeTimeoutSource: 'state file (cluster-node-timeout in redis.conf)',
     timeoutMs: o.timeoutMs,
     stateDir: o.stateDir,
     state,
@@ -86,4 +117,14 @@ export async function recordPid(ctx: DrillContext, node: DrillNode, pid: number 
 /** The default deadline for a promotion or a rejoin: 3 x node timeout + 10 s. */
 export function defaultDeadline(ctx: DrillContext): number {
   return 3 * ctx.nodeTimeoutMs + 10_000;
+}
+
+/** Opens the cluster a command works on, runs `fn`, and always closes what it opened (SSH connections). */
+export async function withDrill<T>(o: OpenOptions, fn: (ctx: DrillContext) => Promise<T>): Promise<T> {
+  const ctx = await openDrill(o);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.hosts.dispose();
+  }
 }

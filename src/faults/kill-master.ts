@@ -1,7 +1,7 @@
 import { EnvironmentError, UsageError } from '../errors.js';
 import { slotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
-import { type Address, closeClient, connectNode, formatAddress, withNode } from '../nodes/client.js';
+import { type Address, closeClient, connectNode, formatAddress, isConnectionClosed } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
 import type { Observer } from '../observe/observer.js';
 import { promotionDone } from './conditions.js';
@@ -10,7 +10,8 @@ import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
 import { type MasterSelector, selectMaster } from './target.js';
 
-export type FaultSignal = 'kill' | 'term' | 'stop';
+/** kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine). */
+export type FaultSignal = 'kill' | 'term' | 'freeze';
 export type FaultVia = 'debug-sleep' | 'shutdown';
 
 export interface KillMasterOptions {
@@ -26,7 +27,7 @@ export interface KillMasterOptions {
   observer?: Observer;
 }
 
-const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', stop: 'STOP' };
+const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freeze: 'STOP' };
 
 /**
  * Breaks a master on purpose and watches the cluster heal: failure
@@ -101,15 +102,54 @@ export function promotionTiming(events: FaultResult['events'], promoted: Address
   return seen ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll' } : { promotionMs: null, promotionSource: null };
 }
 
-/** Faults for clusters attached with --seed: through Redis commands only. */
+/**
+ * Faults through Redis commands (a --seed cluster has no process to
+ * signal). Each is checked: a refused command is an error that says why,
+ * never a fault claimed that did not happen.
+ */
 async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, deadlineMs: number): Promise<string> {
+  const options = { timeoutMs: ctx.timeoutMs, password: ctx.password };
+  const label = formatAddress(victim);
   if (via === 'shutdown') {
-    await withNode(victim, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('SHUTDOWN', 'NOSAVE').catch(() => undefined));
+    const client = await connectNode(victim, options);
+    try {
+      await client.call('SHUTDOWN', 'NOSAVE');
+      throw new EnvironmentError(`${label} answered SHUTDOWN NOSAVE but did not shut down`, { hint: 'check its log; or break it another way (--via debug-sleep, or redis-drill cluster failover)' });
+    } catch (e) {
+      // The connection closing under us is how a successful SHUTDOWN answers; anything else is its refusal.
+      if (!isConnectionClosed(e)) throw e instanceof EnvironmentError ? e : new EnvironmentError(`${label} refused SHUTDOWN NOSAVE: ${(e as Error).message}`, { hint: 'if the command is renamed or forbidden by ACL, break it another way (--via debug-sleep, or redis-drill cluster failover)' });
+    } finally {
+      closeClient(client);
+    }
     return 'SHUTDOWN NOSAVE';
   }
-  // DEBUG SLEEP blocks the server; its reply comes only when it wakes, so it is not awaited.
+  const client = await connectNode(victim, options);
+  try {
+    // Redis 7 refuses DEBUG unless enable-debug-command allows it: find out before anything is claimed.
+    await client.call('DEBUG', 'HELP');
+  } catch (e) {
+    closeClient(client);
+    const msg = (e as Error).message ?? String(e);
+    if (/not allowed|enable-debug-command|unknown command|NOPERM/i.test(msg)) {
+      throw new EnvironmentError(`${label} refuses DEBUG (${msg.split('.')[0]}), so --via debug-sleep cannot freeze it`, {
+        hint: 'start the nodes with enable-debug-command yes (or local, and run redis-drill on the same machine), or break the master with --via shutdown, or fail it over with: redis-drill cluster failover',
+      });
+    }
+    throw e;
+  }
+  // DEBUG SLEEP blocks the server; its reply comes only when it wakes, so it is not awaited. An error
+  // reply comes at once, though: give it a moment to arrive before claiming the fault.
   const seconds = Math.ceil(deadlineMs / 1000);
-  const client = await connectNode(victim, { timeoutMs: ctx.timeoutMs, password: ctx.password });
-  client.call('DEBUG', 'SLEEP', seconds).catch(() => undefined).finally(() => closeClient(client));
+  const reply = client.call('DEBUG', 'SLEEP', seconds).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  const early = await Promise.race([reply, new Promise<'asleep'>((r) => setTimeout(() => r('asleep'), 100))]);
+  if (early !== 'asleep') {
+    closeClient(client);
+    throw new EnvironmentError(`${label} did not go to sleep on DEBUG SLEEP ${seconds}${early ? `: ${(early as Error).message}` : ' (it answered at once)'}`, { hint: 'break it with --via shutdown instead' });
+  }
+  // Its reply (or our command timeout while it sleeps) ends the connection later; either is expected.
+  void reply.finally(() => closeClient(client));
   return `DEBUG SLEEP ${seconds}`;
 }

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { probeAll } from '../cluster/probe.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import { rejoinDone } from './conditions.js';
-import { type DrillContext, type DrillNode, defaultDeadline, pidOf, recordPid } from './drill-context.js';
+import { type DrillContext, type DrillNode, defaultDeadline, findDrillNode, pidOf, recordPid } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
 import type { Observer } from '../observe/observer.js';
@@ -97,3 +97,12 @@ export async function roleOf(ctx: DrillContext, a: Address): Promise<{ role: 'ma
   return { role: 'master', master: null };
 }
 
+
+/** SIGCONT to a node if it is frozen (a drill that ends early must not leave a hung node behind). */
+export async function resumeIfFrozen(ctx: DrillContext, a: Address): Promise<boolean> {
+  const node = findDrillNode(ctx, a);
+  const pid = node ? await pidOf(ctx, node) : null;
+  if (!node?.redis || pid === null || (await node.redis.processState(pid)) !== 'stopped') return false;
+  await node.redis.signal(pid, 'CONT');
+  return true;
+}

@@ -74,6 +74,12 @@ export async function connectClient(client: Redis, addr: Address, options: Conne
   }
 }
 
+/** What a connection says when the server it talks to goes away: the answer SHUTDOWN gives when it works. */
+export function isConnectionClosed(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return /Connection is closed|connection closed|ECONNRESET|EPIPE/i.test(`${(e as Error).message ?? ''} ${code}`);
+}
+
 /** Closes a client at once (see disconnectTimeout above). */
 export function closeClient(client: Redis): void {
   client.disconnect();

@@ -2,7 +2,7 @@ import { DeadlineError, EnvironmentError, InterruptedError, NodeStartError, Port
 import type { Host, ProcessState, Signal } from '../hosts/host.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { waitUntil } from '../util/wait.js';
-import { closeClient, connectNode, formatAddress, type Address } from './client.js';
+import { closeClient, connectNode, formatAddress, isConnectionClosed, type Address } from './client.js';
 
 export interface NodeSpec {
   host: Host;
@@ -170,23 +170,29 @@ export class RedisNode {
         clock: options.clock ?? systemClock,
       }).catch(() => false);
 
-    await this.shutdownCommand(Math.min(step, 2000));
+    const refused = await this.shutdownCommand(Math.min(step, 2000));
     if (await gone(step)) return 'stopped';
     await this.signal(knownPid, 'TERM');
     if (await gone(step)) return 'stopped';
     await this.signal(knownPid, 'KILL');
     if (await gone(step)) return 'stopped';
-    throw new EnvironmentError(`${this.label} (pid ${knownPid}) did not exit after SIGKILL`, {
+    throw new EnvironmentError(`${this.label} (pid ${knownPid}) did not exit after SHUTDOWN${refused ? ` (${refused})` : ''}, SIGTERM and SIGKILL`, {
       hint: `check the process by hand: ps -o pid,stat,args -p ${knownPid}`,
     });
   }
 
-  private async shutdownCommand(timeoutMs: number): Promise<void> {
+  /**
+   * The first step of stop(): SHUTDOWN. Returns null when the server went
+   * away (the connection closed under us, SHUTDOWN's answer when it works),
+   * else why not. stop() then goes on to signals either way, so a refusal
+   * is not an error here; it is returned so the escalation can say why.
+   */
+  private async shutdownCommand(timeoutMs: number): Promise<string | null> {
     let client;
     try {
       client = await connectNode(this.address, { timeoutMs, password: this.spec.password });
-    } catch {
-      return; // not reachable: the signals will do
+    } catch (e) {
+      return `not reachable (${(e as Error).message})`;
     }
     try {
       // NOW (7.0+) skips waiting for lagging replicas. FORCE (7.0+) is for a
@@ -198,8 +204,9 @@ export class RedisNode {
         else if (/Errors trying to SHUTDOWN/i.test(e.message)) await client.call('SHUTDOWN', 'NOSAVE', 'NOW', 'FORCE');
         else throw e;
       });
-    } catch {
-      // The connection closing under us is the normal answer to SHUTDOWN.
+      return 'it answered SHUTDOWN but kept running';
+    } catch (e) {
+      return isConnectionClosed(e) ? null : `SHUTDOWN refused: ${(e as Error).message}`;
     } finally {
       closeClient(client);
     }

@@ -1,7 +1,7 @@
 import type { ClockOffset, Host } from '../hosts/host.js';
 import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
-import { type NodeProbe, myselfOf, probeNode } from '../cluster/probe.js';
+import { type NodeProbe, ProbeConnection, myselfOf } from '../cluster/probe.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Probe, type WaitOptions, waitUntil } from '../util/wait.js';
 import type { DrillEvent, EventKind } from './events.js';
@@ -24,6 +24,8 @@ const REMOTE_LOG_INTERVAL_MS = 250;
 interface NodeTrack {
   node: ObservedNode;
   label: string;
+  /** One connection per node for the whole watch. */
+  connection: ProbeConnection;
   last: NodeProbe | null;
   logOffset: number;
   logCarry: string;
@@ -54,7 +56,7 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -97,10 +99,11 @@ export class Observer {
     return waitUntil(async () => condition(this.snapshot()), { ...options, clock: this.clock, intervalMs: this.interval });
   }
 
-  /** Stops polling, reads the logs' last lines and returns the events in time order. */
+  /** Stops polling, closes its connections, reads the logs' last lines and returns the events in time order. */
   async stop(): Promise<DrillEvent[]> {
     this.stopped = true;
     await Promise.all(this.loops);
+    for (const t of this.tracks) t.connection.close();
     await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
     return this.timeline();
   }
@@ -134,7 +137,7 @@ export class Observer {
   }
 
   private async pollOnce(t: NodeTrack): Promise<void> {
-    const [probe] = await Promise.all([probeNode(t.node.address, this.o.connect), this.readLog(t)]);
+    const [probe] = await Promise.all([t.connection.probe(), this.readLog(t)]);
     this.diff(t, t.last, probe, this.clock.now());
     t.last = probe;
   }

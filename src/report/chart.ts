@@ -1,18 +1,33 @@
 import type { Marker } from './model.js';
+import type { Outage } from '../workload/gaps.js';
 import type { WindowStats } from '../workload/stats.js';
+
+/** One master's slots under the chart: red where its probe writes failed. */
+export interface Lane {
+  label: string;
+  outages: readonly Outage[];
+  victim: boolean;
+}
+
+/** At most this many lanes are drawn (a 50-master drill lists the rest in the report's table). */
+const MAX_LANES = 24;
+const LANE_H = 12;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * An inline SVG chart: throughput (ops/s per 100 ms window) and p99 latency
- * over time, failed operations as bars, and vertical markers at the fault,
- * FAIL, promotion and rejoin. Pure: the same input gives the same SVG.
+ * over time, failed operations as bars, vertical markers at the fault, FAIL,
+ * promotion and rejoin, and under it one band per master where its slots
+ * could not be written (the write probe). Pure: the same input gives the same SVG.
  */
-export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], width = 1000, height = 320): string {
-  const pad = { left: 60, right: 60, top: 20, bottom: 40 };
+export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], allLanes: readonly Lane[] = [], width = 1000, plotHeight = 320): string {
+  const lanes = [...allLanes].sort((a, b) => Number(b.victim) - Number(a.victim) || b.outages.length - a.outages.length).slice(0, MAX_LANES).sort((a, b) => allLanes.indexOf(a) - allLanes.indexOf(b));
+  const pad = { left: 60, right: 60, top: 20, bottom: 40 + (lanes.length ? lanes.length * LANE_H + 22 : 0) };
+  const height = plotHeight + (pad.bottom - 40);
   const w = width - pad.left - pad.right;
-  const h = height - pad.top - pad.bottom;
-  const endMs = Math.max(1000, (windows.length + 1) * 100, ...markers.map((m) => m.tMs + 100));
+  const h = plotHeight - pad.top - 40;
+  const endMs = Math.max(1000, (windows.length + 1) * 100, ...markers.map((m) => m.tMs + 100), ...lanes.flatMap((l) => l.outages.map((o) => o.toMs)));
   const x = (tMs: number): number => pad.left + (tMs / endMs) * w;
   const maxOps = Math.max(1, ...windows.map((s) => s.ops * 10));
   const maxP99 = Math.max(1, ...windows.map((s) => s.p99Ms ?? 0));
@@ -35,13 +50,25 @@ export function renderChart(windows: readonly WindowStats[], markers: readonly M
     .join('');
   const ticks = Array.from({ length: Math.floor(endMs / 1000) + 1 }, (_, s) => s)
     .filter((s) => s % Math.max(1, Math.ceil(endMs / 1000 / 15)) === 0)
-    .map((s) => `<text class="tick" x="${x(s * 1000).toFixed(1)}" y="${height - pad.bottom + 16}">${s}s</text>`)
+    .map((s) => `<text class="tick" x="${x(s * 1000).toFixed(1)}" y="${pad.top + h + 16}">${s}s</text>`)
     .join('');
+  const laneTop = pad.top + h + 30;
+  const bands = lanes
+    .map((l, i) => {
+      const y = laneTop + i * LANE_H;
+      const spans = l.outages
+        .map((o) => `<rect class="outage" x="${x(o.fromMs).toFixed(1)}" y="${y + 1}" width="${Math.max(1, x(o.toMs) - x(o.fromMs)).toFixed(1)}" height="${LANE_H - 3}"><title>${esc(l.label)}: no successful write from +${o.fromMs} to +${o.toMs} ms</title></rect>`)
+        .join('');
+      return `<g class="lane" data-lane="${esc(l.label)}"><rect class="lane-bg" x="${pad.left}" y="${y + 1}" width="${w}" height="${LANE_H - 3}"/>${spans}<text class="lane-label" x="${pad.left - 4}" y="${y + LANE_H - 3}">${esc(l.label.replace(/ .*/, ''))}${l.victim ? ' *' : ''}</text></g>`;
+    })
+    .join('');
+  const laneCaption = lanes.length ? `<text class="axis" x="${pad.left}" y="${laneTop - 4}">slots that could not be written (write probe, red), one band per master${allLanes.length > lanes.length ? ` (${lanes.length} of ${allLanes.length} shown)` : ''}; * the victim</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="throughput, p99 latency and errors over time">
 <rect class="plot" x="${pad.left}" y="${pad.top}" width="${w}" height="${h}"/>
 ${bars}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${ticks}
 <text class="axis ops-label" x="6" y="${pad.top + 10}">${Math.round(maxOps)} ops/s</text>
 <text class="axis p99-label" x="${width - pad.right + 4}" y="${pad.top + 10}">${maxP99} ms p99</text>
-<text class="axis" x="${pad.left}" y="${height - 6}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations</text>
+<text class="axis" x="${pad.left}" y="${pad.top + h + 28}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations</text>
+${laneCaption}${bands}
 </svg>`;
 }

@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { STEPS_HEAD, TIMELINE_HEAD, faultSentence, reportTitle, slotMapRows, stepRows, timelineRows, watchedLabel } from './markdown.js';
+import { AVAILABILITY_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, reportTitle, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -12,7 +12,8 @@ h1{margin-bottom:.2rem}.pass{color:#17803d}.fail{color:#c62828}table{border-coll
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}
 pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:12px}svg{width:100%;height:auto;border:1px solid #eee}
 svg .plot{fill:#fcfcfc;stroke:#ddd}svg .ops{fill:none;stroke:#1f6fd1;stroke-width:1.5}svg .p99{fill:none;stroke:#e07b00;stroke-width:1.2}
-svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}svg .tick{text-anchor:middle;fill:#777}`;
+svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}svg .tick{text-anchor:middle;fill:#777}
+svg .lane-bg{fill:#eef6ee}svg .outage{fill:#d32f2f}svg .lane-label{text-anchor:end;font-size:10px}`;
 
 /** One self-contained HTML file (no network needed): tables and an inline SVG chart. */
 export function renderHtml(r: DrillReport): string {
@@ -23,25 +24,18 @@ export function renderHtml(r: DrillReport): string {
 <title>${esc(reportTitle(r))} ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${esc(reportTitle(r))}: <span class="${r.verdict}" id="verdict">${r.verdict === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
-${r.scenario ? `<p>File <code>${esc(r.scenario.file)}</code>.${r.scenario.description ? ` ${esc(r.scenario.description)}` : ''}</p>` : ''}
+<p>${esc(sourceSentence(r))}</p>
 <p>Cluster <code>${esc(r.setup.cluster)}</code>, ${esc(r.setup.server)}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${esc(fig(r.setup.nodeTimeoutMs))}.
 ${esc(faultSentence(r))}</p>
 <h2>Verdict</h2>
 ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
-${r.scenario ? `<h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}` : ''}
-<h2>Throughput, p99 latency and errors</h2>
-<figure id="chart">${renderChart(c.windows, r.markers)}</figure>
+<h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}
+<h2>Throughput, p99 latency, errors and unwritable slots</h2>
+<figure id="chart">${renderChart(c.windows, r.markers, (r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })))}</figure>
 <h2>Key figures</h2>
-${table(['figure', 'value', 'source'], [
-    ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
-    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-    [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
-    ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
-    ['operations / failed', `${fig(c.ops)} / ${fig(c.errors)}`, c.ops.source],
-    ['lost writes', r.consistency ? r.consistency.lost : 'n/a', r.consistency?.method ?? ''],
-    ['unacknowledged writes applied', r.consistency ? r.consistency.unacknowledgedApplied : 'n/a', ''],
-  ])}
-<h2>Client impact</h2>
+${table(['figure', 'value', 'source'], keyFigureRows(r))}
+${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
+<h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>
 ${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phase('before', c.phases.before), phase('during', c.phases.during), phase('after', c.phases.after)])}
 ${Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass)) : '<p>No operation failed.</p>'}

@@ -17,12 +17,54 @@ export function slotMapRows(map: SlotMap): (string | number)[][] {
     ]);
 }
 
-/** "Failover drill" or "Scenario NAME". */
-export const reportTitle = (r: DrillReport): string => (r.scenario ? `Scenario ${r.scenario.name}` : 'Failover drill');
+/** "Failover drill" (the built-in drill) or "Scenario NAME". */
+export const reportTitle = (r: DrillReport): string => (r.scenario.builtIn ? 'Failover drill' : `Scenario ${r.scenario.name}`);
+
+/** The file's line under the title (a built-in drill says what it does instead). */
+export const sourceSentence = (r: DrillReport): string =>
+  r.scenario.file ? `File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}` : `${r.scenario.description ?? ''}`;
 
 export function faultSentence(r: DrillReport): string {
   if (!r.fault) return 'No fault step.';
-  return `${r.scenario ? 'First fault' : 'Fault'}: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`;
+  return `${r.scenario.builtIn ? 'Fault' : 'First fault'}: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`;
+}
+
+/** The key figures, in the order both renderers show them: the slots' own availability first, then the load's view. */
+export function keyFigureRows(r: DrillReport): string[][] {
+  const c = r.client;
+  const a = r.availability;
+  return [
+    ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
+    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
+    ...(a
+      ? [
+          ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), a.victimUnavailable.source]] : []),
+          [r.fault ? "other masters' slots unavailable (longest)" : "a master's slots unavailable (longest)", fig(a.othersUnavailable), a.othersUnavailable.source],
+        ]
+      : []),
+    [`load: no success on ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
+    ['load: no success at all', fig(c.unavailableAll), c.unavailableAll.source],
+    ['operations', fig(c.ops), c.ops.source],
+    ['failed operations', fig(c.errors), c.errors.source],
+    ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
+    ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
+  ];
+}
+
+export const AVAILABILITY_HEAD = ['master (at the start)', 'writes', 'failed', 'longest span without a successful write', 'first failure', 'last failure', 'failures by class'];
+
+/** One row per master: what the write probe saw on its slots. */
+export function availabilityRows(r: DrillReport): string[][] {
+  const at = (ms: number | null): string => (ms === null ? '-' : `+${ms} ms`);
+  return (r.availability?.masters ?? []).map((m) => [
+    `${m.label}${m.victim ? ' (victim)' : ''}`,
+    String(m.writes),
+    String(m.failed),
+    `${m.longestGap.ms} ms (+${m.longestGap.fromMs} to +${m.longestGap.toMs})`,
+    at(m.firstFailureMs),
+    at(m.lastFailureMs),
+    Object.entries(m.failedByClass).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
+  ]);
 }
 
 export const TIMELINE_HEAD = (r: DrillReport): string[] => [r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault', 'source', 'node', 'event', 'detail'];
@@ -32,13 +74,13 @@ export function timelineRows(r: DrillReport): (string | number)[][] {
   return r.timeline.filter((e) => r.timelineFrom === 'start' || e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
 }
 
-/** A scenario watches each master's slots apart; a failover drill, the victim's. */
-export const watchedLabel = (r: DrillReport): string => (r.scenario ? "one master's slots" : "the victim's slots");
+/** With a fault, the load's figure is the victim's slots; without, the worst master's. */
+export const watchedLabel = (r: DrillReport): string => (r.fault ? "the victim's slots" : "one master's slots");
 
 export const STEPS_HEAD = ['step', 'ms from start', 'took ms', 'outcome', 'detail'];
 
 export function stepRows(r: DrillReport): (string | number)[][] {
-  return (r.scenario?.steps ?? []).map((s) => [`steps[${s.index}] ${s.title}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
+  return r.scenario.steps.map((s) => [`steps[${s.index}] ${s.title}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
 }
 
 function phaseRow(name: string, p: PhaseStats): (string | number)[] {
@@ -51,28 +93,24 @@ export function renderMarkdown(r: DrillReport): string {
   const lines = [
     `# ${reportTitle(r)}: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`,
     '',
-    ...(r.scenario ? [`File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}`, ''] : []),
+    sourceSentence(r),
+    '',
     `Cluster \`${r.setup.cluster}\`, ${r.setup.server}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${fig(r.setup.nodeTimeoutMs)}. ${faultSentence(r)}`,
     '',
     '## Verdict',
     '',
     ...table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail])),
     '',
-    ...(r.scenario ? ['## Steps', '', ...table(STEPS_HEAD, stepRows(r)), ''] : []),
+    '## Steps',
+    '',
+    ...table(STEPS_HEAD, stepRows(r)),
+    '',
     '## Key figures',
     '',
-    ...table(['figure', 'value', 'source'], [
-      ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
-      ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-      [`unavailability of ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
-      ['unavailability of the whole cluster', fig(c.unavailableAll), c.unavailableAll.source],
-      ['operations', fig(c.ops), c.ops.source],
-      ['failed operations', fig(c.errors), c.errors.source],
-      ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
-      ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
-    ]),
+    ...table(['figure', 'value', 'source'], keyFigureRows(r)),
     '',
-    '## Client impact',
+    ...(r.availability ? ['## Availability per master (write probe)', '', r.availability.method + '.', '', ...table(AVAILABILITY_HEAD, availabilityRows(r)), ''] : []),
+    '## Client impact (the load: closed loop, client side)',
     '',
     `Load: ${c.mode}.`,
     '',

@@ -1,6 +1,7 @@
 import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { FaultResult } from '../faults/report.js';
+import type { MasterAvailability } from '../workload/availability.js';
 import type { ConsistencyReport } from '../workload/consistency.js';
 import type { ErrorClass } from '../workload/error-class.js';
 import type { LatencySummary, WindowStats } from '../workload/stats.js';
@@ -69,18 +70,35 @@ export interface DrillReport {
     windows: WindowStats[];
     clientOptions: Record<string, unknown>;
   };
+  /** Per master, from the open-loop write probe (null when the drill ran none). */
+  availability: AvailabilitySection | null;
   consistency: ConsistencyReport | null;
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];
   verdict: 'pass' | 'fail';
-  /** Only in a scenario's report: the file and what each step did. */
-  scenario?: ScenarioSection;
+  /** The drill's steps as they ran, and the file they came from (failover-report: built in). */
+  scenario: ScenarioSection;
+}
+
+/** What the write probe saw: the figures operators ask for ("how long could Master[0]'s slots not be written?"). */
+export interface AvailabilitySection {
+  method: string;
+  intervalMs: number;
+  deadlineMs: number;
+  /** The (first) fault's victim's slots: longest span without a successful write. */
+  victimUnavailable: Measured;
+  /** The longest such span on any other master's slots. */
+  othersUnavailable: Measured;
+  masters: (MasterAvailability & { victim: boolean })[];
 }
 
 export interface ScenarioSection {
   name: string;
-  file: string;
+  /** null for a built-in drill (failover-report). */
+  file: string | null;
+  /** failover-report is a built-in scenario of five steps; a file's scenario is not built in. */
+  builtIn: boolean;
   description: string | null;
   steps: StepRecord[];
 }

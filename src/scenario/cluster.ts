@@ -1,5 +1,5 @@
 import type { Address } from '../nodes/address.js';
-import { checkSteps } from './names.js';
+import { checkSteps } from '../drill/check-steps.js';
 import { ScenarioFileError } from './problems.js';
 import type { CreateSection, Scenario } from './schema.js';
 

@@ -2,10 +2,13 @@ import path from 'node:path';
 import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { checkSteps } from '../drill/check-steps.js';
+import { LOAD_DEFAULTS } from '../drill/spec.js';
+import type { Step } from '../drill/step.js';
+import { STEP_NAMES, stepHandler } from '../drill/steps/index.js';
 import { readTextFile, yamlData } from '../util/yaml-file.js';
-import { checkSteps } from './names.js';
 import { type Problem, ScenarioFileError, closest, describeFound } from './problems.js';
-import { type Scenario, STEP_NAMES, STEP_SCHEMAS, type Step, type StepName, WORKLOAD_DEFAULTS, scenarioSchema } from './schema.js';
+import { type Scenario, scenarioSchema } from './schema.js';
 
 /** A value set from the command line (`--set cluster.create.port=7100`, `--port 7100`). */
 export interface Override {
@@ -71,11 +74,12 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
   rawSteps.forEach((item, index) => {
     const shape = stepShape(item);
     if ('problem' in shape) return problems.push(locate({ path: ['steps', index, ...(shape.key !== undefined ? [shape.key] : [])], message: shape.problem }));
-    const schema = STEP_SCHEMAS[shape.name];
-    const r = schema.safeParse(shape.options, { reportInput: true });
-    if (!r.success) return problems.push(...zodProblems(r.error, ['steps', index, shape.name], schema).map(locate));
+    const handler = stepHandler(shape.name)!;
+    const r = handler.schema.safeParse(shape.options, { reportInput: true });
+    if (!r.success) return problems.push(...zodProblems(r.error, ['steps', index, shape.name], handler.schema).map(locate));
     const offset = offsetOf(doc, ['steps', index]);
-    steps.push({ index, line: offset === null ? null : lines.linePos(offset).line, step: shape.name, options: r.data } as Step);
+    // An older spelling (stop-master) runs as the step it names (term-master).
+    steps.push({ index, line: offset === null ? null : lines.linePos(offset).line, step: handler.name, options: r.data });
   });
   if (problems.length) throw new ScenarioFileError(file, problems);
 
@@ -86,35 +90,37 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
   return {
     name: s.name ?? path.basename(file).replace(/\.ya?ml$/i, ''),
     description: s.description ?? null,
+    file,
     cluster: s.cluster ?? {},
-    workload: {
-      clients: w.clients ?? WORKLOAD_DEFAULTS.clients,
-      mix: w.mix ?? WORKLOAD_DEFAULTS.mix,
-      keyspace: w.keyspace ?? WORKLOAD_DEFAULTS.keyspace,
-      valueSize: w['value-size'] ?? WORKLOAD_DEFAULTS.valueSize,
+    load: {
+      clients: w.clients ?? LOAD_DEFAULTS.clients,
+      mix: w.mix ?? LOAD_DEFAULTS.mix,
+      keyspace: w.keyspace ?? LOAD_DEFAULTS.keyspace,
+      valueSize: w['value-size'] ?? LOAD_DEFAULTS.valueSize,
       rate: w.rate,
-      warmupMs: w.warmup ?? WORKLOAD_DEFAULTS.warmupMs,
+      warmupMs: w.warmup ?? LOAD_DEFAULTS.warmupMs,
     },
     steps,
+    timelineFrom: 'start',
   };
 }
 
 const startsWith = (a: readonly (string | number)[], prefix: readonly (string | number)[]): boolean => prefix.every((p, i) => a[i] === p);
 
 /** A step is `- NAME` or `- NAME: OPTIONS` (a mapping with exactly one key). */
-function stepShape(item: unknown): { name: StepName; options: unknown } | { problem: string; key?: string } {
+function stepShape(item: unknown): { name: string; options: unknown } | { problem: string; key?: string } {
   const known = `the steps are: ${STEP_NAMES.join(', ')}`;
   const unknown = (n: string): { problem: string; key: string } => {
     const guess = closest(n, STEP_NAMES);
     return { problem: `unknown step "${n}"${guess ? ` (did you mean ${guess}?)` : ''}; ${known}`, key: n };
   };
-  if (typeof item === 'string') return (STEP_NAMES as readonly string[]).includes(item) ? { name: item as StepName, options: null } : unknown(item);
+  if (typeof item === 'string') return stepHandler(item) ? { name: item, options: null } : unknown(item);
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return { problem: `expected a step (NAME: OPTIONS), found ${describeFound(item)}; ${known}` };
   const keys = Object.keys(item);
   if (keys.length !== 1) return { problem: `expected one step per list item (NAME: OPTIONS), found ${keys.length ? `${keys.length} keys: ${keys.join(', ')}` : 'an empty mapping'}; start each step with its own "-"` };
   const name = keys[0]!;
-  if (!(STEP_NAMES as readonly string[]).includes(name)) return unknown(name);
-  return { name: name as StepName, options: (item as Record<string, unknown>)[name] };
+  if (!stepHandler(name)) return unknown(name);
+  return { name, options: (item as Record<string, unknown>)[name] };
 }
 
 /** zod issues -> problems: "expected X, found Y" (leaf messages already say what they expect). */

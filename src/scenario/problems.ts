@@ -29,7 +29,7 @@ export class ScenarioFileError extends UsageError {
   ) {
     const [first, ...rest] = problems.map((p) => formatProblem(file, p));
     super(first ?? `${file}: not a scenario`, {
-      hint: 'the format is in the README ("Scenario files"); redis-drill scenario validate FILE checks a file without running it',
+      hint: 'the format is in docs/scenarios.md; redis-drill scenario validate FILE checks a file without running it',
       details: rest.length ? [`and ${rest.length} more:`, ...rest] : [],
     });
   }

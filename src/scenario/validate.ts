@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { describeStep } from './assertions.js';
+import { describeStep } from '../drill/assertions.js';
 import { loadScenario } from './load.js';
 import { type Problem, ScenarioFileError, formatProblem } from './problems.js';
 

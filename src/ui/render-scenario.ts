@@ -8,8 +8,8 @@ import { renderTable } from './table.js';
 export function renderScenarioSummary(c: ChalkInstance, r: DrillReport, files: string[]): string {
   const outcome = (o: string): string => (o === 'done' ? c.green(o) : o === 'failed' ? c.red(o) : c.dim(o));
   const short = (t: string): string => (t.length > 44 ? `${t.slice(0, 43)}…` : t);
-  const rows = (r.scenario?.steps ?? []).map((s) => [`steps[${s.index}] ${short(s.title)}`, `+${s.startMs} ms`, `${s.endMs - s.startMs} ms`, outcome(s.outcome), s.detail]);
-  return [`Scenario ${r.scenario?.name ?? ''} (${r.scenario?.file ?? ''})`, '', renderTable(c, ['STEP', 'AT', 'TOOK', 'OUTCOME', 'DETAIL'], rows), '', renderReportSummary(c, r, files)].join('\n');
+  const rows = r.scenario.steps.map((s) => [`steps[${s.index}] ${short(s.title)}`, `+${s.startMs} ms`, `${s.endMs - s.startMs} ms`, outcome(s.outcome), s.detail]);
+  return [`Scenario ${r.scenario.name} (${r.scenario.file ?? 'built in'})`, '', renderTable(c, ['STEP', 'AT', 'TOOK', 'OUTCOME', 'DETAIL'], rows), '', renderReportSummary(c, r, files)].join('\n');
 }
 
 /** One line per valid file with its steps; the problems of bad files go to stderr as the error. */

@@ -7,6 +7,7 @@ import { classifyClientError, type ErrorClass } from './error-class.js';
 import { type Mix, pickOperation } from './options.js';
 import { type LatencySummary, Recorder, type WindowStats } from './stats.js';
 import { type ConsistencyReport, Counters } from './consistency.js';
+import type { Gap } from './gaps.js';
 
 export interface WorkloadOptions {
   seeds: Address[];
@@ -38,12 +39,7 @@ export interface SecondLine {
   errors: number;
 }
 
-export interface Gap {
-  ms: number;
-  /** ms from the workload's start. */
-  fromMs: number;
-  toMs: number;
-}
+export type { Gap } from './gaps.js';
 
 export interface WorkloadResult {
   startedAt: string;
@@ -124,6 +120,11 @@ export class Workload {
    */
   watchSlotGroups(groups: SlotRange[][]): void {
     this.watched = groups.map((ranges) => ({ ranges, lastOk: this.lastOk, gap: { ms: 0, fromMs: 0, toMs: 0 } }));
+  }
+
+  /** The longest gap so far of one watched group (by its index in watchSlotGroups), or null. */
+  watchedGap(group: number): Gap | null {
+    return this.watched[group]?.gap ?? null;
   }
 
   private longestWatchedGap(): Gap | null {

@@ -72,7 +72,7 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     const killed = await check('cluster kill-master', ['--master', '0']);
     await check('cluster restart-node', [`127.0.0.1:${killed.victim.port}`]);
     await check('cluster failover', []);
-    const frozen = await check('cluster kill-master', ['--master', '1', '--signal', 'stop', '--no-wait']);
+    const frozen = await check('cluster kill-master', ['--master', '1', '--signal', 'freeze', '--no-wait']);
     await check('cluster resume-node', [`127.0.0.1:${frozen.victim.port}`]);
     await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
     const file = path.join(c.stateDir, 'swap.yaml');

@@ -108,7 +108,7 @@ describe('failover-report', () => {
       const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
       expect(report.verdict).toBe('fail');
       expect(report.checks[0]).toMatchObject({ name: 'promotion', passed: false });
-      expect(report.checks[0].detail).toMatch(/no promotion within 3000 ms; last seen/);
+      expect(report.checks[0].detail).toMatch(/no replica of Master\[0\] \S+ took over within 3000 ms; last seen/);
       expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('# Failover drill: FAIL');
     } finally {
       await runCli(['cluster', 'destroy'], { stateDir: dir });

@@ -97,7 +97,7 @@ describe('a scenario whose check fails', () => {
       const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
       expect(report.verdict).toBe('fail');
       expect(report.scenario.steps.map((s: any) => s.outcome)).toEqual(['done', 'failed', 'skipped']);
-      expect(report.fault).toMatchObject({ kind: 'stop-master', how: 'SIGTERM' });
+      expect(report.fault).toMatchObject({ kind: 'term', how: 'SIGTERM' });
       expect(existsSync(path.join(dir, 'scenario-no-failover'))).toBe(false);
       // No waiting for a load that cannot recover, nor 30 s for counters on unserved slots.
       expect(performance.now() - t0).toBeLessThan(20_000);

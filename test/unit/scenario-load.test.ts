@@ -35,7 +35,7 @@ describe('parseScenario', () => {
     const s = parseScenario(OK, 'drill.yaml');
     expect(s.name).toBe('demo');
     expect(s.cluster.create).toEqual({ masters: 3, 'node-timeout': 1000 });
-    expect(s.workload).toMatchObject({ clients: 20, warmupMs: 1000 });
+    expect(s.load).toMatchObject({ clients: 20, warmupMs: 1000 });
     expect(s.steps.map((x) => x.step)).toEqual(['populate', 'kill-master', 'wait-for', 'restart-node', 'wait-for', 'assert']);
     expect(s.steps[0]).toMatchObject({ index: 0, line: 6, options: { keys: 100 } });
     expect(s.steps[1]!.options).toEqual({ master: '0' });
@@ -59,8 +59,16 @@ describe('parseScenario', () => {
   test('unknown step: lists the known ones, with a guess', () => {
     const [first] = problemsOf('steps:\n  - populate: 10\n  - kil-master: { master: 0 }\n');
     expect(first).toBe(
-      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, stop-master, freeze-master, restart-node, resume-node, failover, wait-for, populate, assert',
+      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, restart-node, resume-node, failover, wait-for, populate, assert',
     );
+  });
+
+  test('older spellings still load: stop-master is term-master (SIGTERM)', () => {
+    const s = parseScenario('steps:\n  - stop-master: 1\n  - term-master: { master: 2, as: other }\n', 'drill.yaml');
+    expect(s.steps.map((x) => [x.step, x.options])).toEqual([
+      ['term-master', { master: '1' }],
+      ['term-master', { master: '2', as: 'other' }],
+    ]);
   });
 
   test('wrong type: expected and found, at the value\'s line', () => {
@@ -88,7 +96,7 @@ describe('parseScenario', () => {
   });
 
   test('wait-for promotion / rejoin need something to wait for', () => {
-    expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, stop-master, freeze-master or failover step/);
+    expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step/);
     expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(/wait-for rejoin needs an earlier restart-node or resume-node step/);
     expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(/steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping .*, found "promtion"/);
   });
@@ -109,7 +117,7 @@ describe('parseScenario', () => {
   test('--set and --port: applied before checking; a bad value names the option', () => {
     const s = parseScenario(OK, 'drill.yaml', [parseSetOption('cluster.create.port=7100'), parseSetOption('workload.clients=5'), parseSetOption('steps[1].kill-master.master=2')]);
     expect(s.cluster.create!.port).toBe(7100);
-    expect(s.workload.clients).toBe(5);
+    expect(s.load.clients).toBe(5);
     expect(s.steps[1]!.options).toEqual({ master: '2' });
     expect(problemsOf(OK, [parseSetOption('cluster.create.port=high')])[0]).toBe('--set cluster.create.port=high: cluster.create.port: expected a whole number from 1 to 65535, found "high"');
     const port = { path: ['cluster', 'create', 'port'], value: 7100, option: '--port', requireParent: '--port applies only to a scenario that creates its cluster (cluster: create:)' };

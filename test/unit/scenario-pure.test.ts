@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import type { NodeProbe } from '../../src/cluster/probe.js';
 import { parseInfo } from '../../src/cluster/nodes-parser.js';
-import { clusterOk, describeStep, roleCheck, workloadChecks } from '../../src/scenario/assertions.js';
+import { describeStep, roleCheck, workloadChecks } from '../../src/drill/assertions.js';
+import { clusterOk } from '../../src/faults/conditions.js';
 import { chooseCluster } from '../../src/scenario/cluster.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { isName, isSelector } from '../../src/scenario/names.js';
+import { isName, isSelector } from '../../src/drill/check-steps.js';
 import { closest, describeFound, formatPath } from '../../src/scenario/problems.js';
 import type { WorkloadResult } from '../../src/workload/runner.js';
 

@@ -1,0 +1,199 @@
+import { slotOwner } from '../cluster/owner.js';
+import { slotMap } from '../cluster/slotmap.js';
+import type { DrillContext } from '../faults/drill-context.js';
+import { openObserver } from '../faults/observe-fault.js';
+import { formatAddress } from '../nodes/address.js';
+import type { DrillEvent } from '../observe/events.js';
+import type { Observer } from '../observe/observer.js';
+import type { DrillReport } from '../report/model.js';
+import { serverInfo } from '../report/sections.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type Reporter, silentReporter } from '../util/reporter.js';
+import { AvailabilityProbe, type AvailabilityResult } from '../workload/availability.js';
+import { parseMix } from '../workload/options.js';
+import { Workload, type WorkloadResult } from '../workload/runner.js';
+import { describeStep, stepTitle, workloadChecks } from './assertions.js';
+import { buildDrillReport } from './report.js';
+import { DrillRun, StepFailed, checkName } from './run.js';
+import type { DrillSpec } from './spec.js';
+import type { Step } from './step.js';
+import { stepHandler } from './steps/index.js';
+
+export interface DrillOptions {
+  /** Deadline of every wait without its own (default 3 x node timeout + 10 s). */
+  deadlineMs?: number;
+  version: string;
+  signal?: AbortSignal;
+  clock?: Clock;
+  reporter?: Reporter;
+  /** The write probe's cadence and per-write deadline (default 10 ms and 100 ms). */
+  probe?: { intervalMs: number; deadlineMs: number };
+}
+
+/** How long a failed run reads back counters on slots that may stay unserved. */
+const FAILED_VERIFY_MS = 3000;
+const STEADY_MS = 1000;
+const STEADY_MAX_MS = 15_000;
+
+/**
+ * THE drill engine: one cluster, one load (consistency counters on), one
+ * write probe per master, one observer, and the drill's steps in order on
+ * one timeline. The first failed wait-for or assert ends the steps; the load
+ * is then kept until it runs without errors, whatever a fault left behind
+ * (a frozen node) is undone, and the report is built. Core code: no printing,
+ * no exit codes; errors other than failed checks propagate, after cleanup.
+ */
+export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptions): Promise<DrillReport> {
+  const clock = o.clock ?? systemClock;
+  const reporter = o.reporter ?? silentReporter;
+  const connect = { timeoutMs: ctx.timeoutMs, password: ctx.password };
+  const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => slotMap(ctx.nodes, connect));
+  const serving = before.masters.filter((m) => m.slots.length > 0);
+  const l = spec.load;
+  const workload = new Workload({ seeds: ctx.nodes, password: ctx.password, clients: l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: l.rate, check: true, signal: o.signal, clock });
+  // Each master's slots apart: a failover makes one master's slots unavailable, not the whole cluster.
+  workload.watchSlotGroups(serving.map((m) => m.slots));
+  const observer = openObserver(ctx, clock);
+  await observer.start();
+  const probe = new AvailabilityProbe(
+    serving.map((m) => ({ index: m.index, label: `Master[${m.index}] ${formatAddress(m)}`, id: m.id, ranges: m.slots })),
+    { password: ctx.password, ownerOf: (slot) => slotOwner(observer.snapshot(), slot), clock, ...o.probe },
+  );
+  const ran: Partial<Ran> = {};
+  try {
+    await probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
+    await runSteps(ctx, spec, o, { workload, observer, probe, clock, reporter }, ran);
+  } finally {
+    ran.availability = await probe.stop();
+    ran.events = await observer.stop();
+  }
+  const { run, result, availability, events } = ran as Ran;
+  const after = await reporter.step('Snapshot after', () => slotMap(ctx.nodes, connect));
+  return buildDrillReport({
+    ctx,
+    spec,
+    version: o.version,
+    before,
+    after,
+    result,
+    availability,
+    loadGapOf: (index) => workload.watchedGap(serving.findIndex((m) => m.index === index)),
+    server: await serverInfo(ctx),
+    clockNote: observer.clockNote(),
+    latency: (from, to) => workload.recorder.latency(from, to),
+    events: [...events, ...run.stepEvents].sort((a, b) => a.at - b.at),
+    run,
+    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability)],
+    stepsFromMs: ran.stepsFromMs!,
+    stepsToMs: ran.stepsToMs!,
+    logLines: (a, from, to) => observer.logLines(a, from, to),
+  });
+}
+
+interface Ran {
+  run: DrillRun;
+  result: WorkloadResult;
+  availability: AvailabilityResult;
+  events: DrillEvent[];
+  stepsFromMs: number;
+  stepsToMs: number;
+}
+
+interface Parts {
+  workload: Workload;
+  observer: Observer;
+  probe: AvailabilityProbe;
+  clock: Clock;
+  reporter: Reporter;
+}
+
+/** The load, the warm-up and the steps; fills `ran` as it goes, so the caller can stop what runs whatever happens. */
+async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: Parts, ran: Partial<Ran>): Promise<void> {
+  const { workload, clock, reporter } = p;
+  const load = workload.start();
+  const loadStart = clock.now();
+  p.probe.start(loadStart);
+  const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
+  ran.run = run;
+  let completed = false;
+  try {
+    await reporter.step(`Warming up the load (${spec.load.clients} clients, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
+    ran.stepsFromMs = run.rel(clock.now());
+    for (const step of spec.steps) {
+      if (run.stopped) skip(run, step);
+      else await reporter.step(describeStep(step), () => runStep(run, step));
+    }
+    ran.stepsToMs = run.rel(clock.now());
+    // After a failed step the cluster may never heal: no waiting for a steady load then.
+    if (!run.stopped) await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
+    completed = true;
+  } finally {
+    await undo(run, reporter);
+    // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
+    workload.stop({ verifyTimeoutMs: completed && !run.stopped ? undefined : FAILED_VERIFY_MS });
+    ran.result = await load;
+  }
+}
+
+/** One step: its handler runs it; a StepFailed or a failed check of its own ends the steps. */
+async function runStep(run: DrillRun, step: Step): Promise<void> {
+  const h = stepHandler(step.step)!;
+  const at = run.clock.now();
+  run.stepEvents.push({ tMs: 0, at, node: '', source: 'scenario', kind: 'step', detail: describeStep(step) });
+  if (step.step !== 'assert' && step.step !== 'wait-for') run.marker(step.label ?? `[${step.index}] ${step.step}`, at);
+  const checksBefore = run.checks.length;
+  let detail: string;
+  let node = null;
+  let outcome: 'done' | 'failed' = 'done';
+  try {
+    ({ detail, node = null } = await h.run(run, step.options, step));
+  } catch (e) {
+    if (!(e instanceof StepFailed)) throw e;
+    detail = e.message;
+    outcome = 'failed';
+    run.checks.push({ name: checkName(step, ''), passed: false, detail });
+  }
+  // A failed check of this step (a wait-for past its deadline, an assert) ends the drill's steps.
+  if (run.checks.slice(checksBefore).some((c) => !c.passed)) {
+    outcome = 'failed';
+    run.stopped = true;
+  }
+  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail, startMs: run.rel(at), endMs: run.rel(run.clock.now()), outcome, node: node ? { ...node } : null });
+}
+
+function skip(run: DrillRun, step: Step): void {
+  const t = run.rel(run.clock.now());
+  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail: 'skipped: an earlier step failed', startMs: t, endMs: t, outcome: 'skipped', node: null });
+}
+
+/**
+ * What faults left that must not outlive the drill (a frozen node the steps
+ * did not resume): undone, each on the timeline. A failure to undo one is
+ * reported there and does not stop the others.
+ */
+async function undo(run: DrillRun, reporter: Reporter): Promise<void> {
+  for (const [id, t] of [...run.teardowns]) {
+    run.teardowns.delete(id);
+    const at = run.clock.now();
+    try {
+      await t.run();
+      run.stepEvents.push({ tMs: 0, at, node: '', source: 'scenario', kind: 'step', detail: `cleanup: ${t.what}` });
+    } catch (e) {
+      const text = `cleanup failed: ${t.what}: ${(e as Error).message}`;
+      reporter.warn(text);
+      run.stepEvents.push({ tMs: 0, at, node: '', source: 'scenario', kind: 'step', detail: text });
+    }
+  }
+}
+
+/** Waits until the last second had operations and no errors (at most 15 s). */
+async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Promise<void> {
+  const until = clock.now() + STEADY_MAX_MS;
+  while (clock.now() < until) {
+    await clock.sleep(200, signal);
+    // The last full second (the current 100 ms window is still filling).
+    const to = Math.floor(w.now() / 100) * 100;
+    const from = to - STEADY_MS;
+    if (from >= 0 && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0) return;
+  }
+}

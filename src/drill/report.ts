@@ -1,0 +1,129 @@
+import type { SlotMap } from '../cluster/slotmap.js';
+import type { DrillContext } from '../faults/drill-context.js';
+import { type Address, formatAddress } from '../nodes/address.js';
+import type { DrillEvent } from '../observe/events.js';
+import { type AvailabilitySection, type Check, type DrillReport, type Marker, REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { type LatencyOf, clientSection, measured, phase, setupSection } from '../report/sections.js';
+import type { AvailabilityResult } from '../workload/availability.js';
+import type { WorkloadResult } from '../workload/runner.js';
+import type { DrillSpec } from './spec.js';
+import type { DrillRun } from './run.js';
+
+export interface ReportInput {
+  ctx: DrillContext;
+  spec: DrillSpec;
+  version: string;
+  before: SlotMap;
+  after: SlotMap;
+  result: WorkloadResult;
+  availability: AvailabilityResult | null;
+  /** The load's gap on each master's slots (closed loop), in the order of `before`'s serving masters. */
+  loadGapOf: (masterIndex: number) => WorkloadResult['longestGap'] | null;
+  server: string;
+  clockNote: string;
+  latency: LatencyOf;
+  /** Every event (observer and steps), with absolute times. */
+  events: DrillEvent[];
+  run: DrillRun;
+  checks: Check[];
+  /** The steps' span, ms from the start of the load: the "during" phase. */
+  stepsFromMs: number;
+  stepsToMs: number;
+  logLines: (a: Address, from: number, to: number) => string[];
+}
+
+/**
+ * The one report every drill writes (failover-report and scenario run alike):
+ * `fault`, `promotion` and `rejoin` are the first of each; `scenario.steps`
+ * has every step; availability per master comes from the write probe; the
+ * load's figures are labelled as the closed-loop, client-side view they are.
+ */
+export function buildDrillReport(b: ReportInput): DrillReport {
+  const { result, run, spec } = b;
+  const fault = run.faults[0] ?? null;
+  const first = run.promotions[0] ?? null;
+  const rejoin = run.rejoins[0] ?? null;
+  const origin = spec.timelineFrom === 'fault' && fault ? fault.t0 : run.loadStart;
+  const phases = {
+    before: phase(result, b.latency, 0, b.stepsFromMs),
+    during: phase(result, b.latency, b.stepsFromMs, b.stepsToMs),
+    after: phase(result, b.latency, b.stepsToMs, result.durationMs),
+  };
+  const several = (n: number, what: string): string => (n > 1 ? ` (the first of ${n} ${what})` : '');
+  const victimIndex = fault ? b.before.masters.find((m) => m.id === fault.victim.id)?.index ?? null : null;
+  const victimGap = victimIndex === null ? null : b.loadGapOf(victimIndex);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: new Date().toISOString(),
+    tool: { name: 'redis-drill', version: b.version },
+    setup: setupSection(b.ctx, b.before, b.server, b.clockNote),
+    fault: fault ? { kind: fault.kind, how: fault.how, victim: fault.victim, at: new Date(fault.t0).toISOString() } : null,
+    slotMapBefore: b.before,
+    slotMapAfter: b.after,
+    timelineFrom: spec.timelineFrom,
+    timeline: b.events.map((e) => ({ ...e, tMs: Math.round(e.at - origin) })),
+    promotion: {
+      promoted: first ? { id: first.promoted.id, host: first.promoted.host, port: first.promoted.port } : null,
+      ms: measured(
+        first?.ms ?? null,
+        'ms',
+        first
+          ? first.source === 'log'
+            ? `fault -> "Failover election won" in ${formatAddress(first.promoted)}'s redis.log${several(run.promotions.length, 'promotions')}`
+            : `fault -> first CLUSTER NODES poll showing ${formatAddress(first.promoted)} master${several(run.promotions.length, 'promotions')}`
+          : 'no promotion in this drill',
+      ),
+    },
+    rejoin: rejoin
+      ? {
+          node: formatAddress(rejoin.node),
+          role: rejoin.role.role,
+          master: rejoin.role.master,
+          ms: measured(rejoin.ms, 'ms', `restart/resume -> master_link_status:up (log "sync: Finished with success" or INFO replication poll)${several(run.rejoins.length, 'rejoins')}`),
+        }
+      : null,
+    client: clientSection(
+      result,
+      phases,
+      victimGap,
+      fault
+        ? "load (closed loop, client side): longest span with no successful operation on the victim's slots; its clients queue behind blocked requests, so see availability for the slots' own figure"
+        : "load (closed loop, client side): longest span with no successful operation on one master's slots (no fault in this drill)",
+    ),
+    availability: b.availability ? availabilitySection(b.availability, fault?.victim.id ?? null) : null,
+    consistency: result.consistency,
+    logs: [
+      ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
+      ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
+    ],
+    markers: markersWithFail(run.markers, b.events, run),
+    checks: b.checks,
+    verdict: b.checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
+    scenario: { name: spec.name, file: spec.file, builtIn: spec.file === null, description: spec.description, steps: run.records },
+  };
+}
+
+/** The step markers, plus a FAIL marker where the cluster first flagged each fault's victim as failing. */
+function markersWithFail(markers: readonly Marker[], events: readonly DrillEvent[], run: DrillRun): Marker[] {
+  const fails = run.faults.flatMap((f) => {
+    const e = events.find((x) => (x.kind === 'fail-marked' || x.kind === 'fail') && x.at >= f.t0);
+    return e ? [{ label: 'FAIL', tMs: run.rel(e.at) }] : [];
+  });
+  return [...markers, ...fails].sort((a, b) => a.tMs - b.tMs);
+}
+
+function availabilitySection(a: AvailabilityResult, victimId: string | null): AvailabilitySection {
+  const masters = a.masters.map((m) => ({ ...m, victim: m.id === victimId }));
+  const victim = masters.find((m) => m.victim) ?? null;
+  const others = masters.filter((m) => !m.victim);
+  const worst = others.reduce<(typeof others)[number] | null>((x, m) => (x === null || m.longestGap.ms > x.longestGap.ms ? m : x), null);
+  const probe = `write probe, one SET every ${a.intervalMs} ms, ${a.deadlineMs} ms deadline each`;
+  return {
+    method: a.method,
+    intervalMs: a.intervalMs,
+    deadlineMs: a.deadlineMs,
+    victimUnavailable: measured(victim?.longestGap.ms ?? null, 'ms', victim ? `${probe}: longest span without a successful write to ${victim.label}'s slots` : 'no fault in this drill'),
+    othersUnavailable: measured(worst?.longestGap.ms ?? null, 'ms', worst ? `${probe}: longest span without a successful write to another master's slots (${worst.label})` : 'no other master'),
+    masters,
+  };
+}

@@ -1,0 +1,71 @@
+import { type CreateRequest, createFromRequest } from '../cluster/create-request.js';
+import { destroyCluster } from '../cluster/lifecycle.js';
+import { UsageError } from '../errors.js';
+import { withDrill } from '../faults/drill-context.js';
+import { type Address, formatAddress } from '../nodes/address.js';
+import type { DrillReport } from '../report/model.js';
+import { type Format, defaultOutDir, prepareOutDir, writeReport } from '../report/write.js';
+import { type Reporter, silentReporter } from '../util/reporter.js';
+import { checkSteps } from './check-steps.js';
+import { runDrill } from './engine.js';
+import type { DrillSpec } from './spec.js';
+
+export interface SessionOptions {
+  stateDir: string;
+  /** The cluster to create (with `create`) or to use. */
+  cluster: string;
+  /** Attach to a running cluster instead (no process faults). */
+  seed?: Address;
+  password?: string;
+  timeoutMs: number;
+  /** Create the cluster first. */
+  create?: Omit<CreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'>;
+  /** Destroy the created cluster at the end (also on failure and Ctrl-C); a scenario's throw-away cluster. */
+  destroyCreated: boolean;
+  spec: DrillSpec;
+  out?: string;
+  formats: readonly Format[];
+  deadlineMs?: number;
+  version: string;
+  signal?: AbortSignal;
+  reporter?: Reporter;
+}
+
+export interface SessionResult {
+  report: DrillReport;
+  files: string[];
+  dir: string;
+  /** The cluster this session created and left running (null when none, or when it was destroyed). */
+  kept: string | null;
+}
+
+/**
+ * A drill from start to end: check that it can run where it is asked to,
+ * make the report's directory, create the cluster if asked, run the drill,
+ * write the report, and destroy the created cluster if it is a throw-away one
+ * (whatever happened). failover-report and scenario run both come here.
+ */
+export async function runDrillSession(o: SessionOptions): Promise<SessionResult> {
+  const reporter = o.reporter ?? silentReporter;
+  if (o.seed) {
+    // Found before anything is broken: a drill that cannot do its steps on an attached cluster does not start.
+    const problems = checkSteps(o.spec.steps, { seed: true });
+    if (problems.length) throw new UsageError(`${o.spec.name} cannot run on a cluster attached with --seed: ${problems[0]!.message}`, { hint: 'drop --seed and use a cluster redis-drill created (--cluster NAME, or --create)' });
+  }
+  const dir = o.out ?? defaultOutDir(o.seed ? formatAddress(o.seed) : o.cluster);
+  await prepareOutDir(dir);
+  let created: string | null = null;
+  if (o.create) {
+    await createFromRequest({ ...o.create, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter });
+    created = o.cluster;
+  }
+  try {
+    const report = await withDrill({ stateDir: o.stateDir, cluster: o.cluster, seed: o.seed, password: o.password, timeoutMs: o.timeoutMs, warn: (m) => reporter.warn(m) }, (ctx) =>
+      runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, signal: o.signal, reporter }),
+    );
+    const files = await writeReport(report, dir, o.formats);
+    return { report, files, dir, kept: created && !o.destroyCreated ? created : null };
+  } finally {
+    if (created && o.destroyCreated) await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () => destroyCluster({ stateDir: o.stateDir, cluster: created! }));
+  }
+}

@@ -1,0 +1,28 @@
+import type { Step } from './step.js';
+
+/** The load a drill runs across all its steps (consistency counters always on). */
+export interface LoadSpec {
+  clients: number;
+  mix: string;
+  keyspace: number;
+  valueSize: number;
+  rate: number | undefined;
+  warmupMs: number;
+}
+
+export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate'> = { clients: 20, mix: 'set=40,get=40,incr=20', keyspace: 100_000, valueSize: 16, warmupMs: 1000 };
+
+/**
+ * A drill: a load and ordered steps on one timeline. A scenario file is
+ * loaded into one; failover-report builds the five-step one from its flags.
+ */
+export interface DrillSpec {
+  name: string;
+  description: string | null;
+  /** The scenario file; null for a built-in drill. */
+  file: string | null;
+  load: LoadSpec;
+  steps: Step[];
+  /** What the report's timeline counts from: the first fault (one-fault drills) or the start of the load. */
+  timelineFrom: 'fault' | 'start';
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { SlotMapMaster } from '../../cluster/slotmap.js';
+import { manualFailover } from '../../faults/manual-failover.js';
+import { formatAddress } from '../../nodes/address.js';
+import { StepFailed } from '../run.js';
+import { atMostOne, bool, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
+import { defineStep } from '../step.js';
+import { faultDetail } from './fault-detail.js';
+
+const schema = shortForm(
+  'master',
+  z
+    .strictObject(
+      {
+        master: ref.optional(),
+        slot: int(0, 16383).optional(),
+        key: text.optional(),
+        replica: ref.optional(),
+        force: bool.optional(),
+        takeover: bool.optional(),
+        as: name.optional(),
+      },
+      expected('a mapping of options (master, slot, key, replica, force, takeover, as) or a master'),
+    )
+    .refine(atMostOne(['master', 'slot', 'key', 'replica']), { error: 'expected at most one of master, slot, key and replica' })
+    .refine(atMostOne(['force', 'takeover']), { error: 'expected at most one of force and takeover' }),
+);
+
+/** A manual failover (CLUSTER FAILOVER on a replica of the chosen master); names the old master (default `victim`). */
+export const failoverStep = defineStep<z.output<typeof schema>>({
+  name: 'failover',
+  schema,
+  role: 'fault',
+  needsProcess: false,
+  refs: (o) => (['master', 'replica'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
+  gives: (o) => [o.as ?? 'victim'],
+  async run(run, o, step) {
+    const map = await run.slotMap();
+    let master: SlotMapMaster;
+    let replica: { id: string; host: string; port: number };
+    if (o.replica !== undefined) {
+      const n = await run.node(o.replica);
+      const m = map.masters.find((x) => x.slots.length > 0 && x.replicas.some((r) => r.id === n.id));
+      if (!m) throw new StepFailed(`${o.replica} (${formatAddress(n)}) is not a replica of a master serving slots now`);
+      master = m;
+      replica = n;
+    } else {
+      master = run.master(map, o.master, { slot: o.slot, key: o.key });
+      const r = master.replicas.find((x) => x.up) ?? master.replicas[0];
+      if (!r) throw new StepFailed(`Master[${master.index}] ${formatAddress(master)} has no replica to fail over to`);
+      replica = r;
+    }
+    const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
+    const r = await manualFailover(run.ctx, { replica: formatAddress(replica), mode, wait: false, abort: run.signal, observer: run.observer });
+    run.noteFault(step.index, 'failover', r);
+    run.pendingPromotions.set(master.id, { victim: master, chosen: replica.id, t0: Date.parse(r.faultAt) });
+    run.lastBroken = master.id;
+    const node = run.named(o.as ?? 'victim', master);
+    return { detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`, node };
+  },
+});

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { clusterOk, promotionDone, rejoinDone, rolesSwapped } from '../../faults/conditions.js';
+import { promotionTiming } from '../../faults/kill-master.js';
+import { roleOf } from '../../faults/rejoin.js';
+import { formatAddress } from '../../nodes/address.js';
+import { StepFailed } from '../run.js';
+import { DURATION_RE, duration, expected, name, refOrLatest } from '../schema-parts.js';
+import { defineStep } from '../step.js';
+
+const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'duration'] as const;
+const waitText = 'promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted }';
+
+const schema = z.preprocess(
+  (v) => {
+    if (v === 'promotion' || v === 'rejoin') return { [v]: null };
+    if (v === 'cluster-ok') return { 'cluster-ok': true };
+    if (typeof v === 'string' && DURATION_RE.test(v)) return { duration: v };
+    return v;
+  },
+  z
+    .strictObject(
+      {
+        promotion: refOrLatest.optional(),
+        rejoin: refOrLatest.optional(),
+        'cluster-ok': z.literal(true, expected('true')).optional(),
+        duration: duration.optional(),
+        as: name.optional(),
+        /** With rejoin: the role the node must come back in (a restarted old master should be a replica). */
+        role: z.enum(['master', 'replica'], expected('master or replica')).optional(),
+        deadline: duration.optional(),
+      },
+      expected(waitText),
+    )
+    .refine((o) => WAITS.filter((k) => o[k] !== undefined).length === 1, { error: `expected exactly one of ${WAITS.join(', ')}` })
+    .refine((o) => o.as === undefined || o.promotion !== undefined, { error: 'expected as only with promotion (it names the promoted replica)' })
+    .refine((o) => o.role === undefined || o.rejoin !== undefined, { error: 'expected role only with rejoin (the role the node comes back in)' }),
+);
+type WaitOptions = z.output<typeof schema>;
+
+/**
+ * Waits, with the drill's one observer, for a promotion (a replica of the
+ * broken master serving its slots with cluster_state:ok everywhere; named
+ * `promoted`), a rejoin (the restarted or resumed node back as a replica with
+ * its link up), cluster_state:ok everywhere, or a fixed time. A passed
+ * deadline is a failed check that ends the drill's steps.
+ */
+export const waitForStep = defineStep<WaitOptions>({
+  name: 'wait-for',
+  schema,
+  needsProcess: false,
+  refs: (o) => (['promotion', 'rejoin'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
+  gives: (o) => (o.promotion !== undefined ? [o.as ?? 'promoted'] : []),
+  check(o, before) {
+    if (o.promotion === null && before.faults === 0) return { path: ['promotion'], message: 'wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step' };
+    if (o.rejoin === null && before.restores === 0) return { path: ['rejoin'], message: 'wait-for rejoin needs an earlier restart-node or resume-node step' };
+    return null;
+  },
+  async run(run, o, step) {
+    if (o.duration !== undefined) {
+      await run.clock.sleep(o.duration, run.signal);
+      return { detail: `waited ${o.duration} ms` };
+    }
+    const timeoutMs = run.deadline(o.deadline);
+    if (o['cluster-ok']) {
+      const r = await run.watch(clusterOk, 'every answering node reporting cluster_state:ok', timeoutMs);
+      run.check(step, 'cluster-ok', r.ok, r.text);
+      return { detail: r.text };
+    }
+    if (o.promotion !== undefined) {
+      const id = o.promotion === null ? run.lastBroken! : (await run.node(o.promotion)).id;
+      const p = run.pendingPromotions.get(id);
+      if (!p) throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
+      const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
+      const slot = p.victim.slots[0]![0];
+      const r = await run.watch<string>(
+        (probes) => (p.chosen ? rolesSwapped(probes, { id: p.chosen }, p.victim) : promotionDone(probes, p.victim, p.victim.replicas.map((x) => x.id), slot)),
+        `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
+        timeoutMs,
+      );
+      if (!r.ok) {
+        run.check(step, 'promotion', false, `no replica of ${label} took over within ${timeoutMs} ms; ${r.text}`);
+        return { detail: r.text };
+      }
+      const replica = p.victim.replicas.find((x) => x.id === r.value)!;
+      await run.observer.catchUpLogs();
+      const timing = promotionTiming(run.observer.events, replica, p.t0);
+      const promoted = run.named(o.as ?? 'promoted', replica);
+      run.promotions.push({ index: step.index, victim: run.nameOf(p.victim), promoted, ms: timing.promotionMs, source: timing.promotionSource, t0: p.t0, at: run.clock.now() });
+      if (timing.promotionMs !== null) run.marker('promotion', p.t0 + timing.promotionMs);
+      const text = `${formatAddress(replica)} took over ${label}'s slots after ${timing.promotionMs ?? '?'} ms (${timing.promotionSource ?? 'not measured'}); named ${promoted.name}`;
+      run.check(step, 'promotion', true, text);
+      return { detail: text, node: promoted };
+    }
+    const id = o.rejoin === null || o.rejoin === undefined ? run.lastRestored! : (await run.node(o.rejoin)).id;
+    const p = run.pendingRejoins.get(id);
+    if (!p) throw new StepFailed(`${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`);
+    const label = formatAddress(p.node);
+    const r = await run.watch((probes) => rejoinDone(probes, p.node), `${label} back as a replica with master_link_status:up (or a master)`, timeoutMs);
+    if (!r.ok) {
+      run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
+      return { detail: r.text, node: p.node };
+    }
+    const role = await roleOf(run.ctx, p.node);
+    await run.observer.catchUpLogs();
+    const link = run.observer.events.find((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= p.t0);
+    const ms = link ? Math.round(link.at - p.t0) : Math.round(run.clock.now() - p.t0);
+    run.rejoins.push({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
+    run.marker('rejoin', p.t0 + ms);
+    const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms`;
+    const asWanted = o.role === undefined || o.role === role.role;
+    run.check(step, 'rejoin', asWanted, asWanted ? text : `${text}; expected it back as a ${o.role}`);
+    return { detail: text, node: p.node };
+  },
+});

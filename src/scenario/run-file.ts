@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { type SessionResult, runDrillSession } from '../drill/session.js';
+import type { Address } from '../nodes/address.js';
+import type { Format } from '../report/write.js';
+import type { Reporter } from '../util/reporter.js';
+import { chooseCluster } from './cluster.js';
+import { type Override, loadScenario, parseSetOption } from './load.js';
+import type { Scenario } from './schema.js';
+
+export interface ScenarioRunRequest {
+  file: string;
+  stateDir: string;
+  cluster: string;
+  /** Whether --cluster was given (it then names the cluster the file would create). */
+  clusterGiven: boolean;
+  seed?: Address;
+  password?: string;
+  timeoutMs: number;
+  /** --port, --node-timeout and --set: values that override the file's. */
+  port?: number;
+  nodeTimeoutMs?: number;
+  set: readonly string[];
+  out?: string;
+  formats: readonly Format[];
+  deadlineMs?: number;
+  keep: boolean;
+  /** The server binary when the file does not name one (--redis-server / REDIS_SERVER). */
+  redisServer?: string;
+  version: string;
+  signal?: AbortSignal;
+  reporter?: Reporter;
+}
+
+export interface ScenarioRunResult extends SessionResult {
+  scenario: Scenario;
+}
+
+/** `scenario run FILE`: load and check the file (with the command line's overrides), pick its cluster, run it as a drill. */
+export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRunResult> {
+  const noCreate = (flag: string): string => `${flag} applies only to a scenario that creates its cluster (cluster: create:)`;
+  const overrides: Override[] = [
+    ...(r.port !== undefined ? [{ path: ['cluster', 'create', 'port'], value: r.port, option: '--port', requireParent: noCreate('--port') }] : []),
+    ...(r.nodeTimeoutMs !== undefined ? [{ path: ['cluster', 'create', 'node-timeout'], value: r.nodeTimeoutMs, option: '--node-timeout', requireParent: noCreate('--node-timeout') }] : []),
+    ...r.set.map(parseSetOption),
+  ];
+  const scenario = await loadScenario(r.file, overrides);
+  const choice = chooseCluster(scenario, { cluster: r.cluster, clusterGiven: r.clusterGiven, seed: r.seed }, r.file);
+  const c = choice.kind === 'create' ? choice.create : null;
+  const result = await runDrillSession({
+    stateDir: r.stateDir,
+    cluster: choice.kind === 'attach' ? r.cluster : choice.name,
+    seed: choice.kind === 'attach' ? choice.seed : undefined,
+    password: r.password,
+    timeoutMs: r.timeoutMs,
+    create: c
+      ? {
+          masters: c.masters,
+          replicas: c.replicas,
+          port: c.port,
+          bind: c.bind,
+          nodeTimeoutMs: c['node-timeout'],
+          redisServer: c['redis-server'] ?? r.redisServer,
+          config: Object.entries(c.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+          password: c.password,
+          // An inventory's path is relative to the scenario file.
+          inventory: c.inventory ? path.resolve(path.dirname(r.file), c.inventory) : undefined,
+        }
+      : undefined,
+    destroyCreated: !r.keep,
+    spec: scenario,
+    out: r.out,
+    formats: r.formats,
+    deadlineMs: r.deadlineMs,
+    version: r.version,
+    signal: r.signal,
+    reporter: r.reporter,
+  });
+  return { ...result, scenario };
+}

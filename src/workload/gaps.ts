@@ -1,0 +1,61 @@
+/** A span with no success, ms from the start of the load. */
+export interface Gap {
+  ms: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** A run of failed writes: from the first failed one to the next success (or the end). */
+export type Outage = Omit<Gap, 'ms'>;
+
+/** At most this many outages are kept per group (a flaky link can make thousands); the rest are counted. */
+const MAX_OUTAGES = 200;
+
+/**
+ * Availability of one group of slots from writes fed in the order they were
+ * sent (send times, ms): the longest span between two successful writes,
+ * the first and last failed ones, and the runs of failures. Pure: no clock,
+ * no I/O, so it is tested with plain numbers.
+ */
+export class GapTracker {
+  writes = 0;
+  failed = 0;
+  longest: Gap = { ms: 0, fromMs: 0, toMs: 0 };
+  firstFailureMs: number | null = null;
+  lastFailureMs: number | null = null;
+  readonly outages: Outage[] = [];
+  outagesDropped = 0;
+  private lastOk: number | null = null;
+  private openSince: number | null = null;
+
+  record(tMs: number, ok: boolean): void {
+    this.writes++;
+    if (ok) {
+      this.extend(tMs);
+      this.lastOk = tMs;
+      if (this.openSince !== null) this.closeOutage(tMs);
+      return;
+    }
+    this.failed++;
+    this.firstFailureMs ??= Math.round(tMs);
+    this.lastFailureMs = Math.round(tMs);
+    this.openSince ??= tMs;
+  }
+
+  /** The end of the run: a gap or an outage still open counts up to here. */
+  end(tMs: number): void {
+    this.extend(tMs);
+    if (this.openSince !== null) this.closeOutage(tMs);
+  }
+
+  private extend(tMs: number): void {
+    // Gaps count from the first success: the time before it is start-up, not unavailability.
+    if (this.lastOk !== null && tMs - this.lastOk > this.longest.ms) this.longest = { ms: Math.round(tMs - this.lastOk), fromMs: Math.round(this.lastOk), toMs: Math.round(tMs) };
+  }
+
+  private closeOutage(tMs: number): void {
+    if (this.outages.length < MAX_OUTAGES) this.outages.push({ fromMs: Math.round(this.openSince!), toMs: Math.round(tMs) });
+    else this.outagesDropped++;
+    this.openSince = null;
+  }
+}
