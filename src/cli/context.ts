@@ -27,7 +27,7 @@ export interface Context {
 }
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
-  const raw = cmd.optsWithGlobals() as Globals;
+  const raw = cmd.optsWithGlobals<Globals>();
   const globals: Globals = { ...raw, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
   const given = (option: keyof Globals): boolean => {
     const source = cmd.getOptionValueSourceWithGlobals(option);

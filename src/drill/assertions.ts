@@ -1,7 +1,14 @@
 import type { Check } from '../report/model.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
-import type { Step } from './step.js';
+
+/** What these helpers need of a step (the Step type itself lives with the handlers, which depend on this file). */
+interface StepLike {
+  index: number;
+  step: string;
+  options: Record<string, unknown>;
+  label?: string;
+}
 
 /** Assertions about the load: only known once it has stopped and the counters are read back. */
 export const WORKLOAD_ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors'] as const;
@@ -16,8 +23,8 @@ export interface DeferredAssertion {
 }
 
 /** The workload assertions of an assert step, judged at the end of the run. */
-export function deferredOf(step: Pick<Step, 'index' | 'label'>, o: Partial<Record<WorkloadAssertion, number>>): DeferredAssertion[] {
-  return WORKLOAD_ASSERTIONS.flatMap((kind) => (o[kind] === undefined ? [] : [{ index: step.index, kind, limit: o[kind]!, ...(step.label ? { label: step.label } : {}) }]));
+export function deferredOf(step: Pick<StepLike, 'index' | 'label'>, o: Partial<Record<WorkloadAssertion, number>>): DeferredAssertion[] {
+  return WORKLOAD_ASSERTIONS.flatMap((kind) => (o[kind] === undefined ? [] : [{ index: step.index, kind, limit: o[kind], ...(step.label ? { label: step.label } : {}) }]));
 }
 
 const assertName = (d: { index: number; label?: string }, kind: string): string => d.label ?? `steps[${d.index}] assert ${kind}`;
@@ -63,14 +70,14 @@ export function roleCheck(index: number, items: { ref: string; address: string; 
 }
 
 /** "steps[1] kill-master master=0 as=victim": a step as one line, for progress and the report. */
-export function describeStep(step: Pick<Step, 'index' | 'step' | 'options'>): string {
+export function describeStep(step: Pick<StepLike, 'index' | 'step' | 'options'>): string {
   return `steps[${step.index}] ${stepTitle(step)}`;
 }
 
 /** "kill-master master=0 as=victim", "wait-for promotion". */
-export function stepTitle(step: Pick<Step, 'step' | 'options'>): string {
+export function stepTitle(step: Pick<StepLike, 'step' | 'options'>): string {
   const parts = Object.entries(step.options)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => (v === null ? k : typeof v === 'object' ? `${k}=${JSON.stringify(v).replace(/"/g, '')}` : `${k}=${String(v)}`));
+    .map(([k, v]) => (v === null ? k : typeof v === 'object' ? `${k}=${JSON.stringify(v).replace(/"/g, '')}` : `${k}=${String(v as string | number | boolean)}`));
   return `${step.step}${parts.length ? ` ${parts.join(' ')}` : ''}`;
 }

@@ -66,6 +66,6 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
     const files = await writeReport(report, dir, o.formats);
     return { report, files, dir, kept: created && !o.destroyCreated ? created : null };
   } finally {
-    if (created && o.destroyCreated) await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () => destroyCluster({ stateDir: o.stateDir, cluster: created! }));
+    if (created && o.destroyCreated) await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () => destroyCluster({ stateDir: o.stateDir, cluster: created }));
   }
 }

@@ -174,7 +174,7 @@ export class SshHost implements Host {
         const before = Date.now();
         const r = await this.run(`date '+%Y %m %d %H %M %S %N'`, { step: 'reading the clock' });
         const after = Date.now();
-        const [y, mo, d, h, mi, s, ns] = r.stdout.trim().split(' ').map(Number) as number[];
+        const [y, mo, d, h, mi, s, ns] = r.stdout.trim().split(' ').map(Number);
         const remote = new Date(y!, mo! - 1, d, h, mi, s, Math.floor(ns! / 1e6)).getTime();
         if (!Number.isFinite(remote)) return { offsetMs: 0, uncertaintyMs: Number.POSITIVE_INFINITY };
         const m = { offsetMs: Math.round(remote - (before + after) / 2), uncertaintyMs: Math.ceil((after - before) / 2) };

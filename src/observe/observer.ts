@@ -96,7 +96,7 @@ export class Observer {
 
   /** Waits until `condition` over the latest polls is met (checked every interval). */
   waitFor<T>(condition: (probes: NodeProbe[]) => Probe<T>, options: Omit<WaitOptions, 'clock' | 'intervalMs'>): Promise<T> {
-    return waitUntil(async () => condition(this.snapshot()), { ...options, clock: this.clock, intervalMs: this.interval });
+    return waitUntil(() => Promise.resolve(condition(this.snapshot())), { ...options, clock: this.clock, intervalMs: this.interval });
   }
 
   /** Stops polling, closes its connections, reads the logs' last lines and returns the events in time order. */

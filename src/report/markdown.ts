@@ -116,7 +116,7 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     ...table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)]),
     '',
-    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass).map(([k, v]) => [k, v!])) : ['No operation failed.']),
+    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass).map(([k, v]) => [k, v])) : ['No operation failed.']),
     '',
     '## Timeline',
     '',

@@ -17,7 +17,7 @@ export function renderWorkload(c: ChalkInstance, r: WorkloadResult): string {
   ];
   const classes = Object.entries(r.errorsByClass);
   if (classes.length) {
-    lines.push('', renderTable(c, ['ERROR CLASS', 'COUNT', 'LAST MESSAGE'], classes.map(([k, n]) => [k, n!, (r.lastErrors as Record<string, string>)[k]?.slice(0, 80) ?? ''])));
+    lines.push('', renderTable(c, ['ERROR CLASS', 'COUNT', 'LAST MESSAGE'], classes.map(([k, n]) => [k, n, (r.lastErrors as Record<string, string>)[k]?.slice(0, 80) ?? ''])));
   }
   lines.push('', `Longest span with no successful operation: ${r.longestGap.ms} ms (from +${r.longestGap.fromMs} ms to +${r.longestGap.toMs} ms).`);
   if (r.consistency) {

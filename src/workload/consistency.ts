@@ -40,8 +40,8 @@ export class Counters {
   private readonly run = Math.random().toString(36).slice(2, 10);
 
   constructor(private readonly count: number) {
-    this.acked = Array(count).fill(0);
-    this.failedCount = Array(count).fill(0);
+    this.acked = new Array<number>(count).fill(0);
+    this.failedCount = new Array<number>(count).fill(0);
   }
 
   keyOf(i: number): string {
@@ -67,7 +67,7 @@ export class Counters {
   /** Reads every counter back, retrying until the cluster answers (after a failover it may take a moment). */
   async verify(cluster: Cluster, o: { clock: Clock; timeoutMs: number }): Promise<ConsistencyReport> {
     const deadline = o.clock.now() + o.timeoutMs;
-    const values: (number | null)[] = Array(this.count).fill(null);
+    const values = new Array<number | null>(this.count).fill(null);
     while (values.includes(null) && o.clock.now() < deadline) {
       await Promise.all(
         values.map(async (v, i) => {

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { describe, expect, test } from 'vitest';
-import { runCli, runJson } from '../helpers/cli.js';
+import { runJson } from '../helpers/cli.js';
 import { useTestCluster } from '../helpers/cluster.js';
 import { raw, rawCall } from '../helpers/raw.js';
 

@@ -55,7 +55,7 @@ describe.concurrent('shell examples in scenarios/', () => {
     await writeFile(wrong, 'cluster: { create: }\nworkload: { warmup: 200ms, clients: 5 }\nsteps:\n  - assert: { roles: { "Master[0]": replica } }\n');
     const fail = await runScript('ci-check.sh', [wrong], env);
     expect(fail.exitCode, fail.stderr).toBe(1);
-    expect(fail.stdout).toMatch(/^FAIL wrong-roles:\n  steps\[0\] assert roles: Master\[0\] \(127\.0\.0\.1:\d+\) is master, expected replica\n0 of 1 scenarios passed/);
+    expect(fail.stdout).toMatch(/^FAIL wrong-roles:\n {2}steps\[0\] assert roles: Master\[0\] \(127\.0\.0\.1:\d+\) is master, expected replica\n0 of 1 scenarios passed/);
 
     const bad = path.join(dir, 'bad.yaml');
     await writeFile(bad, 'steps:\n  - kil-master\n');
