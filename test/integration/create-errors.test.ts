@@ -168,3 +168,57 @@ describe('create --password', () => {
     await expectNothingLeft(dir);
   });
 });
+
+const BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`)].join('\n') + '\n';
+
+describe('bad paths, addresses and files: a clear error, the documented exit code, nothing left', () => {
+  test.each([
+    ['a state dir under /proc (Node\'s own mkdir -p spins there)', ['--state-dir', '/proc/redis-drill-x'], 3, /cannot create \/proc\/redis-drill-x/],
+    ['a state dir that is a file', ['--state-dir', '/etc/hostname'], 3, /cannot create \/etc\/hostname\/default: a parent is not a directory/],
+    ['a --bind that is no IP address', ['--bind', '999.1.1.1'], 2, /--bind "999\.1\.1\.1" is not an IP address/],
+    ['a --bind host name', ['--bind', 'localhost'], 2, /--bind "localhost" is not an IP address/],
+    ['a bad address in --hosts', ['--hosts', 'root@999.1.1.1,b,c'], 2, /bad host "root@999\.1\.1\.1" in --hosts/],
+  ])('cluster create with %s', async (_name, args, code, message) => {
+    const dir = await stateDir();
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), ...args], { stateDir: dir, timeoutMs: 10_000 });
+    expect(r.exitCode, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/hint:/);
+    expect(r.durationMs).toBeLessThan(5000);
+    await expectNothingLeft(dir);
+  });
+
+  test('--seed with a malformed address: exit 2 from the option itself', async () => {
+    const r = await runCli(['--seed', '999.1.1.1:7000', 'cluster', 'status'], { stateDir: await stateDir() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/expected HOST:PORT/);
+  });
+
+  test('an inventory whose aliases would expand past any size: exit 2 naming the file, not a crash', async () => {
+    const dir = await stateDir();
+    const file = path.join(dir, 'hosts.yaml');
+    await writeFile(file, BOMB + 'hosts: [{ address: 127.0.0.2 }]\n');
+    const r = await runCli(['cluster', 'create', '--inventory', file], { stateDir: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}: the YAML uses too many aliases`);
+    await expectNothingLeft(dir);
+  });
+
+  test('an inventory with a malformed address or bind: exit 2 with the path in the file', async () => {
+    const dir = await stateDir();
+    const file = path.join(dir, 'hosts.yaml');
+    await writeFile(file, 'hosts:\n  - address: 127.0.0.2\n    bind: 999.0.0.1\n');
+    const r = await runCli(['cluster', 'create', '--inventory', file], { stateDir: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/hosts\.yaml:3: hosts\[0\]\.bind: expected an IP address/);
+  });
+
+  test('failover-report --out where no directory can be made: exit 3 before any cluster is created or broken', async () => {
+    const dir = await stateDir();
+    const r = await runCli(['failover-report', '--create', '--port', String(await freePortRange(6)), '--out', '/proc/redis-drill-report'], { stateDir: dir, timeoutMs: 10_000 });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/cannot write the report to \/proc\/redis-drill-report/);
+    expect(r.stderr).toMatch(/hint: choose a writable place with --out DIR/);
+    await expectNothingLeft(dir);
+  });
+});

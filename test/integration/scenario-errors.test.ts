@@ -46,6 +46,17 @@ describe('bad scenario files: exit 2 before anything starts', () => {
     expect((await readdir(dir)).filter((f) => f !== 'drill.yaml')).toEqual([]);
   });
 
+  test('a file whose aliases would expand past any size (a "billion laughs"): exit 2 naming the file, for run and validate', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`), 'steps: [*g]'].join('\n') + '\n';
+    const { dir, file } = await badFile(bomb);
+    for (const cmd of ['run', 'validate']) {
+      const r = await runCli(['scenario', cmd, file], { stateDir: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`${file}: the YAML uses too many aliases`);
+      expect(r.stderr).not.toMatch(/internal error|unexpected failure/);
+    }
+  });
+
   test('validate --json: every file, valid or not, with its problems; exit 2 if one is bad', async () => {
     const { dir, file } = await badFile('steps:\n  - populate: 0\n  - bogus\n');
     const { result, json } = await runJson<any>(['scenario', 'validate', path.join(SCENARIOS, 'kill-master.yaml'), file], { stateDir: dir });

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli, spawnCli, stateDir } from '../helpers/cli.js';
+import { freePortRange } from '../helpers/ports.js';
+import { raw } from '../helpers/raw.js';
+
+describe('the drill engine measures availability per master and watches on one connection per node', () => {
+  test('kill drill: the victim\'s slots are unwritable from the fault to about the promotion; the others only while cluster_state was fail', async () => {
+    const dir = await stateDir();
+    const out = path.join(dir, 'report');
+    const port = await freePortRange(6);
+    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir });
+    expect(create.exitCode, create.stderr).toBe(0);
+    try {
+      // The observer's connections, sampled on a node that is not the victim while the drill runs.
+      const watched = port + 1;
+      const drill = spawnCli(['failover-report', '--fault', 'kill', '--warmup', '1s', '--settle', '500ms', '--clients', '20', '--format', 'json', '--out', out], { stateDir: dir });
+      const observerConnections: number[] = [];
+      let sampling = true;
+      void drill.finally(() => (sampling = false));
+      while (sampling) {
+        const list = await raw(watched, (r) => r.call('CLIENT', 'LIST')).catch(() => '');
+        observerConnections.push(String(list).split('\n').filter((l) => /\bname=redis-drill:observer\b/.test(l)).length);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const r = await drill;
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(Math.max(...observerConnections)).toBe(1);
+      expect(observerConnections.filter((n) => n === 1).length).toBeGreaterThan(10);
+
+      const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+      const a = report.availability;
+      const victim = a.masters.find((m: any) => m.victim);
+      const others = a.masters.filter((m: any) => !m.victim);
+      expect(victim.id).toBe(report.fault.victim.id);
+      expect(a.victimUnavailable.value).toBe(victim.longestGap.ms);
+      // At least the promotion time (less one probe interval: the last write before the fault may have been 10 ms earlier)...
+      expect(victim.longestGap.ms).toBeGreaterThanOrEqual(report.promotion.ms.value - a.intervalMs);
+      // ...and at most the deadline of the promotion wait.
+      expect(victim.longestGap.ms).toBeLessThanOrEqual(3 * 1000 + 10_000);
+      expect(victim.failed).toBeGreaterThan(0);
+
+      // The other masters: every failed write lies in the window the cluster said it was failing
+      // (first "cluster_state fail" to last "cluster_state ok" on the timeline), give or take one
+      // probe deadline and one poll.
+      const faultMarker = report.markers.find((m: any) => m.label === 'fault');
+      const loadStart = Date.parse(report.fault.at) - faultMarker.tMs;
+      const states = report.timeline.filter((e: any) => e.kind === 'cluster-state' && e.at >= Date.parse(report.fault.at));
+      const failFrom = Math.min(...states.filter((e: any) => /fail/.test(e.detail)).map((e: any) => e.at)) - loadStart;
+      const okTo = Math.max(...states.filter((e: any) => /ok/.test(e.detail)).map((e: any) => e.at)) - loadStart;
+      expect(Number.isFinite(failFrom) && Number.isFinite(okTo)).toBe(true);
+      const margin = a.deadlineMs + 60;
+      for (const m of others) {
+        for (const o of m.outages) {
+          expect(o.fromMs, `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`).toBeGreaterThanOrEqual(failFrom - margin);
+          expect(o.toMs, `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`).toBeLessThanOrEqual(okTo + margin);
+        }
+        expect(m.longestGap.ms).toBeLessThanOrEqual(okTo - failFrom + 2 * margin);
+        expect(Object.keys(m.failedByClass).every((k) => k === 'CLUSTERDOWN' || k === 'timeout')).toBe(true);
+      }
+      // The closed-loop load's own figure is there too, and says what it is.
+      expect(report.client.unavailableVictimSlots.source).toMatch(/closed loop, client side/);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+  });
+});
+
+describe('--via debug-sleep on a stock server', () => {
+  test('DEBUG is refused (enable-debug-command no): exit 3 within the node deadline, naming the option and the alternatives; nothing is broken', async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir });
+    expect(create.exitCode, create.stderr).toBe(0);
+    try {
+      const r = await runCli(['--seed', `127.0.0.1:${port}`, '--timeout', '1000', 'cluster', 'kill-master', '--via', 'debug-sleep'], { stateDir: dir });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toMatch(/refuses DEBUG .*--via debug-sleep cannot freeze it/);
+      expect(r.stderr).toMatch(/hint: .*enable-debug-command.*--via shutdown.*redis-drill cluster failover/);
+      // Well within the per-node deadline plus the CLI's own start, not the 13 s wait for a promotion.
+      expect(r.durationMs).toBeLessThan(1000 + 2500);
+      // Nothing happened to the cluster.
+      const state = await raw(port, (c) => c.call('CLUSTER', 'INFO'));
+      expect(String(state)).toMatch(/cluster_state:ok/);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+  });
+});
