@@ -1,6 +1,6 @@
-import { type SlotMap, type SlotMapMaster, slotMap } from '../cluster/slotmap.js';
+import { type SlotMap, type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
 import { DeadlineError } from '../errors.js';
-import { type DrillContext, defaultDeadline } from '../faults/drill-context.js';
+import { type DrillContext, defaultDeadline, probesNow } from '../faults/drill-context.js';
 import { nodesWithIds } from '../faults/rejoin.js';
 import type { FaultResult } from '../faults/report.js';
 import { selectMaster, selectNode } from '../faults/target.js';
@@ -121,8 +121,9 @@ export class DrillRun {
     return own ?? this.o.deadlineMs ?? defaultDeadline(this.ctx);
   }
 
-  slotMap(): Promise<SlotMap> {
-    return slotMap(this.ctx.nodes, this.connect);
+  /** The slot map from the observer's latest polls (no new connection to any node). */
+  async slotMap(): Promise<SlotMap> {
+    return buildSlotMap(await probesNow(this.ctx, this.observer));
   }
 
   named(name: string, n: { id: string; host: string; port: number }): NamedNode {
@@ -155,7 +156,7 @@ export class DrillRun {
       const m = selectMaster(await this.slotMap(), { master: ref });
       return { name: null, id: m.id, host: m.host, port: m.port };
     }
-    const n = selectNode(await nodesWithIds(this.ctx), ref);
+    const n = selectNode(await nodesWithIds(this.ctx, this.observer), ref);
     return { name: null, id: n.id ?? '', host: n.host, port: n.port };
   }
 

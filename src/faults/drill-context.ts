@@ -5,7 +5,8 @@ import { type ClusterState, readState, writeState } from '../cluster/state.js';
 import { errorMessage } from '../errors.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import type { RedisNode } from '../nodes/redis-node.js';
-import type { ObservedNode } from '../observe/observer.js';
+import type { ObservedNode, Observer } from '../observe/observer.js';
+import { type NodeProbe, probeAll } from '../cluster/probe.js';
 
 /** One node as a drill sees it: its address and, for clusters redis-drill started, its process. */
 export interface DrillNode extends Address {
@@ -127,4 +128,15 @@ export async function withDrill<T>(o: OpenOptions, fn: (ctx: DrillContext) => Pr
   } finally {
     await ctx.hosts.dispose();
   }
+}
+
+/**
+ * What every node says now: the running observer's latest polls when there
+ * is one (at most one poll interval old, and no new connection to any node),
+ * else one probe of each node.
+ */
+export async function probesNow(ctx: DrillContext, observer?: Observer): Promise<NodeProbe[]> {
+  const seen = observer?.snapshot() ?? [];
+  if (seen.length === ctx.nodes.length) return seen;
+  return probeAll(ctx.nodes, { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password });
 }

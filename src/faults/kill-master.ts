@@ -1,11 +1,11 @@
 import { EnvironmentError, UsageError } from '../errors.js';
-import { slotMap } from '../cluster/slotmap.js';
+import { buildSlotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
 import { type Address, closeClient, connectNode, formatAddress, isConnectionClosed } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
 import type { Observer } from '../observe/observer.js';
 import { promotionDone } from './conditions.js';
-import { type DrillContext, defaultDeadline, findDrillNode, pidOf } from './drill-context.js';
+import { type DrillContext, defaultDeadline, findDrillNode, pidOf, probesNow } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
 import { type MasterSelector, selectMaster } from './target.js';
@@ -34,7 +34,7 @@ const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freez
  * detection, the replica's election, its promotion, cluster_state:ok.
  */
 export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promise<FaultResult> {
-  const map = await slotMap(ctx.nodes, { timeoutMs: ctx.timeoutMs, password: ctx.password });
+  const map = buildSlotMap(await probesNow(ctx, o.observer));
   const victim = selectMaster(map, o.target);
   const label = `Master[${victim.index}] ${formatAddress(victim)}`;
   if (victim.state !== 'ok') throw new UsageError(`${label} is already ${victim.state}`, { hint: 'check the cluster with: redis-drill slotmap' });

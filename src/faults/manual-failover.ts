@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
-import { type SlotMapMaster, slotMap } from '../cluster/slotmap.js';
+import { type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
 import { formatAddress, withNode } from '../nodes/client.js';
 import { rolesSwapped } from './conditions.js';
-import { type DrillContext, defaultDeadline } from './drill-context.js';
+import { type DrillContext, defaultDeadline, probesNow } from './drill-context.js';
 import { promotionTiming } from './kill-master.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
@@ -28,7 +28,7 @@ export interface FailoverOptions {
  * acknowledged write is lost.
  */
 export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
-  const map = await slotMap(ctx.nodes, { timeoutMs: ctx.timeoutMs, password: ctx.password });
+  const map = buildSlotMap(await probesNow(ctx, o.observer));
   const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
   let chosen: (typeof replicas)[number];
   if (o.replica) {

@@ -1,8 +1,7 @@
 import { UsageError } from '../errors.js';
-import { probeAll } from '../cluster/probe.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import { rejoinDone } from './conditions.js';
-import { type DrillContext, type DrillNode, defaultDeadline, findDrillNode, pidOf, recordPid } from './drill-context.js';
+import { type DrillContext, type DrillNode, defaultDeadline, findDrillNode, pidOf, probesNow, recordPid } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
 import type { Observer } from '../observe/observer.js';
@@ -20,8 +19,8 @@ export interface RejoinOptions {
 }
 
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
-export async function nodesWithIds(ctx: DrillContext): Promise<(DrillNode & { id: string | null })[]> {
-  const probes = await probeAll(ctx.nodes, { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password });
+export async function nodesWithIds(ctx: DrillContext, observer?: Observer): Promise<(DrillNode & { id: string | null })[]> {
+  const probes = await probesNow(ctx, observer);
   const entries = probes.flatMap((p) => p.view ?? []);
   return ctx.nodes.map((n) => ({ ...n, id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null }));
 }
@@ -33,7 +32,7 @@ export async function nodesWithIds(ctx: DrillContext): Promise<(DrillNode & { id
  */
 export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<FaultResult> {
   if (!ctx.managed) throw new UsageError(`${o.mode}-node needs a cluster redis-drill started`, { hint: 'drop --seed; on an attached cluster restart the server by hand' });
-  const node = selectNode(await nodesWithIds(ctx), o.node);
+  const node = selectNode(await nodesWithIds(ctx, o.observer), o.node);
   const pid = await pidOf(ctx, node);
   const processState = pid === null ? 'gone' : await node.redis!.processState(pid);
   if (o.mode === 'restart' && processState !== 'gone') {

@@ -6,7 +6,8 @@
 // and peak RSS (process.resourceUsage at exit, through --import
 // rusage-hook.mjs), and the connections the nodes accepted while it ran
 // (INFO stats total_connections_received, summed over every node that was
-// not restarted, before and after), per second of the drill. Medians of
+// not restarted, before and after): per second of the drill, and per node
+// over the whole drill. Medians of
 // BENCH_RUNS runs (default 3; BENCH_RUNS_BIG for 50x1, default 1).
 //
 // Env: BENCH_RUNS, BENCH_RUNS_BIG, BENCH_SIZES (default "3,50").
@@ -58,11 +59,12 @@ async function oneRun(root, ports) {
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
     rssMb: usage.maxRSS / 1024,
     connPerSec: opened / (wallMs / 1000),
+    connPerNode: opened / (ports.length - 1),
     nodesCounted: ports.length - 1,
   };
 }
 
-const rows = [['cluster', 'runs', 'wall', 'CLI CPU', 'CLI peak RSS', 'connections opened/s (all nodes but the victim)', 'per node/s']];
+const rows = [['cluster', 'runs', 'wall', 'CLI CPU', 'CLI peak RSS', 'connections opened/s (all nodes but the victim)', 'per node, whole drill']];
 for (const masters of SIZES) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-drill-'));
   const count = masters * 2;
@@ -77,7 +79,7 @@ for (const masters of SIZES) {
       console.error(`${masters}x1 run ${i + 1}/${n}: ${JSON.stringify(runs.at(-1))}`);
     }
     const m = (k) => median(runs.map((x) => x[k]));
-    rows.push([`${masters}x1 (${count} nodes)`, n, `${(m('wallMs') / 1000).toFixed(1)} s`, `${(m('cpuMs') / 1000).toFixed(2)} s`, `${m('rssMb').toFixed(0)} MB`, m('connPerSec').toFixed(1), (m('connPerSec') / (count - 1)).toFixed(2)]);
+    rows.push([`${masters}x1 (${count} nodes)`, n, `${(m('wallMs') / 1000).toFixed(1)} s`, `${(m('cpuMs') / 1000).toFixed(2)} s`, `${m('rssMb').toFixed(0)} MB`, m('connPerSec').toFixed(1), m('connPerNode').toFixed(1)]);
   } finally {
     await execa(process.execPath, [BIN, 'cluster', 'destroy', '-q'], { env: { REDIS_DRILL_HOME: root }, reject: false });
     await rm(root, { recursive: true, force: true });
