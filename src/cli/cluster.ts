@@ -32,7 +32,7 @@ export function addCreateOptions(cmd: Command): Command {
     .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, CREATE_DEFAULTS.masters)
     .option('--replicas <n>', 'replicas per master', anyIntArg, CREATE_DEFAULTS.replicas)
     .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, CREATE_DEFAULTS.port)
-    .option('--bind <address>', 'address every node binds to', CREATE_DEFAULTS.bind)
+    .option('--bind <address>', 'the nodes\' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: what network faults need), or a list of one per node', CREATE_DEFAULTS.bind)
     .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), CREATE_DEFAULTS.nodeTimeoutMs)
     .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
     .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
@@ -53,7 +53,8 @@ export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequ
     masters: flags.masters,
     replicas: flags.replicas,
     port: flags.port,
-    bind: flags.bind,
+    // Not given: the default, or one address per node when the drill cuts the network (see runDrillSession).
+    bind: ctx.given('bind') ? flags.bind : undefined,
     nodeTimeoutMs: flags.nodeTimeout,
     redisServer: flags.redisServer,
     config: flags.config,

@@ -23,13 +23,13 @@ export interface Context {
   /** Aborted on Ctrl-C: long waits stop and clean up what they started. */
   signal: AbortSignal;
   /** Whether the user gave an option (on the command line or by its environment variable), rather than its default. */
-  given(option: keyof Globals): boolean;
+  given(option: string): boolean;
 }
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
   const raw = cmd.optsWithGlobals<Globals>();
   const globals: Globals = { ...raw, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
-  const given = (option: keyof Globals): boolean => {
+  const given = (option: string): boolean => {
     const source = cmd.getOptionValueSourceWithGlobals(option);
     return source !== undefined && source !== 'default';
   };

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import type { FaultSignal } from '../faults/kill-master.js';
+import type { PartitionMode } from '../faults/partition-plan.js';
 import type { FaultResult } from '../faults/report.js';
 import type { Action } from './action.js';
 import { type Context, targetOptions } from './context.js';
@@ -41,6 +42,43 @@ export function registerFaults(cluster: Command, action: Action): void {
       action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: FaultSignal; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
         const { killMaster } = await import('../faults/kill-master.js');
         await finish(ctx, await onCluster(ctx, (d) => killMaster(d, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal })));
+      }),
+    );
+
+  cluster
+    .command('partition')
+    .description('cut a master (or a set of nodes) off the cluster network with iptables, and watch the majority replace it; clients still reach every node')
+    .option('--master <which>', 'the master to cut off: Master[INDEX] / INDEX, a node-id prefix, or HOST:PORT (default: 0)')
+    .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
+    .option('--key <key>', 'the master that owns this key')
+    .option('--sides <a|b>', 'an explicit split instead: nodes (Master[N], HOST:PORT or id prefix) on the first side | on the second; unlisted nodes join the second')
+    .addOption(new Option('--mode <mode>', 'isolate (both ways), one-way (see --direction) or flaky (random loss, see --loss)').choices(['isolate', 'one-way', 'flaky']).default('isolate'))
+    .addOption(new Option('--direction <dir>', 'one-way: out = its packets to the others are dropped, in = theirs to it').choices(['in', 'out']).default('out'))
+    .option('--loss <percent>', 'flaky: the share of packets dropped, e.g. 30%', '30%')
+    .option('--duration <time>', 'heal by itself after this long, e.g. 10s, and watch the old master rejoin (default: stay until cluster heal)')
+    .option('--no-wait', 'cut and return at once')
+    .addOption(deadlineOption())
+    .addHelpText('after', '\nNeeds root (iptables) and a cluster with one address per node (cluster create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill cluster partition --master 0 --duration 3s\n  redis-drill cluster partition --mode flaky --loss 30% --duration 20s\n  redis-drill cluster partition --sides 0,1\\|2 && redis-drill cluster heal')
+    .action(
+      action(async (ctx, f: { master?: string; slot?: number; key?: string; sides?: string; mode: PartitionMode; direction: 'in' | 'out'; loss: string; duration?: string; wait: boolean; deadline?: number }) => {
+        const { partitionCluster } = await import('../faults/partition-fault.js');
+        const { parseLoss } = await import('../faults/partition-plan.js');
+        const { parseDuration } = await import('../workload/options.js');
+        const loss = parseLoss(f.loss);
+        const durationMs = f.duration !== undefined ? parseDuration(f.duration) : undefined;
+        await finish(ctx, await onCluster(ctx, (d) => partitionCluster(d, { target: { master: f.master, slot: f.slot, key: f.key }, sides: f.sides, mode: f.mode, direction: f.direction, loss, durationMs, wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
+      }),
+    );
+
+  cluster
+    .command('heal')
+    .description("remove this cluster's network partition (its iptables rules, nothing else) and watch the cut-off master rejoin as a replica")
+    .option('--no-wait', 'remove the rules and return at once')
+    .addOption(deadlineOption())
+    .action(
+      action(async (ctx, f: { wait: boolean; deadline?: number }) => {
+        const { healCluster } = await import('../faults/partition-fault.js');
+        await finish(ctx, await onCluster(ctx, (d) => healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 

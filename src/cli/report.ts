@@ -20,25 +20,33 @@ interface ReportFlags extends CreateFlags {
   out?: string;
   format: string;
   deadline?: number;
+  partitionMode: 'isolate' | 'one-way' | 'flaky';
+  partitionDirection: 'in' | 'out';
+  partitionLoss: string;
+  partitionDuration?: string;
 }
 
 export function registerReport(program: Command, action: Action): void {
   addCreateOptions(program.command('failover-report').description('the whole drill in one command: load, fault, promotion, rejoin, checks, and a report (md, json, html)'))
     .option('--create', 'build a fresh cluster first (with the cluster create options below; replaces one of the same name)')
-    .addOption(new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed) or failover (manual)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'))
+    .addOption(new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual) or partition (iptables; needs root)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'))
+    .addOption(new Option('--partition-mode <mode>', '--fault partition: isolate (both ways), one-way or flaky').choices(['isolate', 'one-way', 'flaky']).default('isolate'))
+    .addOption(new Option('--partition-direction <dir>', 'one-way: out = its packets dropped, in = the others\' to it').choices(['in', 'out']).default('out'))
+    .option('--partition-loss <percent>', 'flaky: the share of packets dropped', '30%')
+    .option('--partition-duration <time>', '--fault partition: how long the partition lasts before it is healed (default: 3 x node timeout)')
     .option('--master <which>', 'the master to break (as kill-master: index, id prefix or HOST:PORT)')
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
     .option('--key <key>', 'the master that owns this key')
     .option('--warmup <time>', 'load before the fault', '5s')
     .option('--settle <time>', 'wait after the promotion before restarting the old master', '5s')
     .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
-    .option('--mix <ops>', 'operation weights; INCRs are the consistency counters', 'set=40,get=40,incr=20')
+    .option('--mix <ops>', 'operation weights; INCRs are the consistency counters, adds the write log of lost writes', 'set=35,get=35,incr=15,add=15')
     .option('--keyspace <n>', 'random keys', intArg(1), 100_000)
     .option('--max-lost <n>', 'acknowledged writes that may be lost (default: not judged for kill/term/freeze, 0 for failover)', intArg(0))
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
-    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill')
+    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s')
     .action(
       action(async (ctx, f: ReportFlags) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
@@ -46,7 +54,10 @@ export function registerReport(program: Command, action: Action): void {
         const { failoverReportSpec } = await import('../drill/failover-report.js');
         const { runDrillSession } = await import('../drill/session.js');
         parseMix(f.mix);
+        const { parseLoss } = await import('../faults/partition-plan.js');
+        const partition = { mode: f.partitionMode, direction: f.partitionDirection, loss: parseLoss(f.partitionLoss), durationMs: f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined };
         const spec = failoverReportSpec({
+          partition,
           fault: f.fault,
           target: { master: f.master, slot: f.slot, key: f.key },
           warmupMs: parseDuration(f.warmup, '--warmup'),

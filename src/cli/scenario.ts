@@ -19,7 +19,7 @@ Scenario file (YAML):
   name: rolling-restart            # optional, default: the file name
   cluster:                         # create (throw-away), name (managed) or seed (attach)
     create: { masters: 3, replicas: 1, port: 7000, node-timeout: 2000 }
-  workload: { clients: 20, mix: "set=40,get=40,incr=20", warmup: 1s }
+  workload: { clients: 20, mix: "set=35,get=35,incr=15,add=15", warmup: 1s }
   steps:
     - kill-master: { master: 0, as: victim }   # also term-master (SIGTERM), freeze-master (SIGSTOP)
     - wait-for: promotion                      # names the new master "promoted"

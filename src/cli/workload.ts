@@ -9,11 +9,11 @@ export function registerWorkload(program: Command, action: Action): void {
     .description('a client load on the cluster (ioredis Cluster) that keeps going through failovers and counts what failed')
     .option('--duration <time>', 'how long: 30s, 2m, 500ms', '30s')
     .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
-    .option('--mix <ops>', 'operation weights', 'set=45,get=45,del=5,incr=5')
+    .option('--mix <ops>', 'operation weights: set, get, del, incr, add (SADD)', 'set=45,get=45,del=5,incr=5')
     .option('--keyspace <n>', 'random keys drill:key:0..n-1, spread over all slots', intArg(1), 100_000)
     .option('--value-size <bytes>', 'size of SET values', intArg(0, 1 << 20), 16)
     .option('--rate <ops>', 'fixed rate (open loop): latency counts from each request\'s intended start', intArg(1))
-    .option('--check', 'consistency mode: the mix\'s INCRs go to counters; lost and unacknowledged writes are counted at the end')
+    .option('--check', 'consistency mode: the mix\'s INCRs go to counters and its adds to a write log; lost and unacknowledged writes are counted (and listed) at the end')
     .option('--auto-pipelining', 'ioredis enableAutoPipelining (batches commands issued in the same tick)')
     .addHelpText('after', '\nExamples:\n  redis-drill workload --duration 30s --clients 50 --mix set=50,get=50\n  redis-drill workload --duration 1m --rate 5000 --check')
     .action(
@@ -24,9 +24,9 @@ export function registerWorkload(program: Command, action: Action): void {
         const render = await import('../ui/render-workload.js');
         const durationMs = parseDuration(f.duration);
         const mix = parseMix(f.mix);
-        if (f.check && !mix.some((m) => m.op === 'incr')) {
+        if (f.check && !mix.some((m) => m.op === 'incr' || m.op === 'add')) {
           const { UsageError } = await import('../errors.js');
-          throw new UsageError('--check counts INCRs, but --mix has none', { hint: 'add incr to the mix, e.g. --mix set=40,get=40,incr=20 (or incr=100 for antirez\'s test)' });
+          throw new UsageError('--check counts INCRs and adds, but --mix has neither', { hint: 'add incr (counters) or add (the write log) to the mix, e.g. --mix set=35,get=35,incr=15,add=15 (or incr=100 for antirez\'s test)' });
         }
         const { targets, password } = await clusterTargets(targetOptions(ctx));
         const workload = new Workload({

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ClusterExistsError, UsageError } from '../errors.js';
-import { isIpAddress } from '../nodes/address.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
+import { type ServerBinary, versionAtLeast } from '../nodes/binary.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -9,6 +9,7 @@ import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
 import { formCluster } from './form.js';
 import { destroyCluster } from './lifecycle.js';
+import { expandBind, isLoopback } from './bind.js';
 import { checkLayout, type HostEntry, hostName, nodeOrder } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
 import { prepareHost } from './prepare-host.js';
@@ -66,10 +67,7 @@ export const MIN_MASTERS = 3;
  * (exit 2). `port` is the base of consecutive local ports; SSH hosts bring
  * their own ports, which checkLayout judges.
  */
-export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number; bind?: string }): void {
-  if (o.bind !== undefined && !isIpAddress(o.bind)) {
-    throw new UsageError(`--bind "${o.bind}" is not an IP address`, { hint: 'give an address of this machine, e.g. --bind 127.0.0.1 (nodes announce it to each other, so it must be an IP address)' });
-  }
+export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number }): void {
   if (!Number.isInteger(o.masters) || o.masters < MIN_MASTERS) {
     throw new UsageError(`--masters must be at least ${MIN_MASTERS} (got ${o.masters})`, {
       hint: 'Redis Cluster needs a majority of masters to agree that a master failed, so fewer than 3 cannot fail over',
@@ -85,6 +83,12 @@ export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replic
   if (!Number.isInteger(o.nodeTimeoutMs) || o.nodeTimeoutMs < 100) {
     throw new UsageError(`--node-timeout must be at least 100 ms (got ${o.nodeTimeoutMs})`);
   }
+}
+
+/** This machine's nodes: one entry for a shared address, or one per node when each has its own. */
+function localEntries(binds: readonly string[], port: number): HostEntry[] {
+  if (new Set(binds).size === 1) return [{ ssh: null, bind: binds[0]!, ports: binds.map((_, i) => port + i) }];
+  return binds.map((bind, i) => ({ ssh: null, bind, ports: [port + i] }));
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -105,9 +109,9 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const started = clock.now();
-  validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port, bind: o.hosts ? undefined : o.bind });
+  validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port });
   const count = o.masters * (1 + o.replicas);
-  const entries: HostEntry[] = o.hosts ?? [{ ssh: null, bind: o.bind, ports: Array.from({ length: count }, (_, i) => o.port + i) }];
+  const entries: HostEntry[] = o.hosts ?? localEntries(expandBind(o.bind, count), o.port);
   checkLayout(entries, count);
   const remote = entries.filter((e) => e.ssh !== null);
   const dir = clusterDir(o.stateDir, o.cluster);
@@ -122,7 +126,11 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
       remote.length > 0
         ? `Connecting to ${remote.length} host${remote.length === 1 ? '' : 's'} over SSH: redis-server, directories, ports`
         : `Checking ports ${ports[0]}-${ports[ports.length - 1]} and their bus ports are free`,
-      () => allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, { cluster: o.cluster, redisServer: o.redisServer, force: o.force })),
+      () => {
+        // One look for the binary per host, however many addresses its nodes bind to.
+        const binaries = new Map<string, Promise<ServerBinary>>();
+        return allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, { cluster: o.cluster, redisServer: o.redisServer, force: o.force, binaries }));
+      },
     );
     const server = prepared[0]!.server;
     for (const p of prepared.filter((x) => x.server.version !== server.version)) {
@@ -144,11 +152,30 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
         const nodeDirectory = p.remoteDir ? `${p.remoteDir}/nodes/${bind}-${port}` : nodeDir(o.stateDir, o.cluster, bind, port);
         return { host: p.name, bind, port, busPort: port + 10000, dir: nodeDirectory, pid: null };
       }),
+      partition: null,
     };
     return await startAndForm(state, hosts, o, { clock, reporter, started });
   } finally {
     await hosts.dispose();
   }
+}
+
+/**
+ * When every node has its own address (what a network fault needs): each
+ * binds its outgoing bus and replication connections to it too (Redis 7.0+
+ * `bind-source-addr`; without it they all come from 127.0.0.1 and the
+ * cluster never forms), and, on loopback without a password, protected mode
+ * is off: Redis 7.0 counts only 127.0.0.1 and ::1 as local, so nodes on
+ * 127.0.1.x would refuse each other (replicas never sync), and nothing
+ * outside this machine can reach a loopback address anyway.
+ */
+function ownAddresses(state: ClusterState, password: string | null): { sourceAddr: boolean; protectedModeOff: boolean } {
+  const binds = new Set(state.nodes.map((n) => n.bind));
+  const own = binds.size === state.nodes.length && state.nodes.length > 1;
+  return {
+    sourceAddr: own && versionAtLeast(state.server.version, '7.0.0'),
+    protectedModeOff: own && password === null && [...binds].every(isLoopback),
+  };
 }
 
 async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions, t: { clock: Clock; reporter: Reporter; started: number }): Promise<CreateResult> {
@@ -167,9 +194,10 @@ async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions,
         reporter.warn(`replica ${nodes[pair.replica]!.label} is on the same host as its master ${nodes[pair.master]!.label}: there are not enough hosts to keep them apart`);
       }
     }
+    const network = ownAddresses(state, o.password);
     await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, async () => {
       await allSettledOrThrow(nodes, (n) =>
-        n.writeConfig(renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config })),
+        n.writeConfig(renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config, ...network })),
       );
       const pids = await Promise.allSettled(nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock })));
       // Record every pid that started, even if another node failed, so cleanup finds it.

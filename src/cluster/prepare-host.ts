@@ -20,6 +20,8 @@ export interface PrepareOptions {
   redisServer?: string;
   /** Replace a leftover cluster directory on an SSH host. */
   force: boolean;
+  /** Binaries already found, by host and choice: several entries on one host (one address per node) look once. */
+  binaries?: Map<string, Promise<ServerBinary>>;
 }
 
 /** Runs a step on a host; an SSH host's name is put in front of any error that does not name it yet. */
@@ -47,7 +49,14 @@ export function prepareHost(host: Host, entry: HostEntry, o: PrepareOptions): Pr
 }
 
 async function prepareLocal(host: LocalHost, entry: HostEntry, o: PrepareOptions): Promise<PreparedHost> {
-  const server = await findServerBinary(host, entry.redisServer ?? o.redisServer);
+  const explicit = entry.redisServer ?? o.redisServer;
+  const key = `${host.name} ${explicit ?? ''}`;
+  let found = o.binaries?.get(key);
+  if (!found) {
+    found = findServerBinary(host, explicit);
+    o.binaries?.set(key, found);
+  }
+  const server = await found;
   await allSettledOrThrow(entry.ports, async (port) => {
     if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
     if (!(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');

@@ -33,6 +33,20 @@ const remoteHostSchema = z.object({
   clusterDir: z.string(),
 });
 
+/** A network partition in place (cluster partition without --duration), so heal and destroy know what to undo and whom to watch. */
+const partitionSchema = z.object({
+  /** The iptables chain, on every host that runs nodes. */
+  chain: z.string(),
+  mode: z.enum(['isolate', 'one-way', 'flaky']),
+  direction: z.enum(['in', 'out']),
+  loss: z.number().min(0).max(1),
+  /** host:port of the nodes on each side. */
+  sides: z.tuple([z.array(z.string()), z.array(z.string())]),
+  /** The masters cut off from the majority: after the heal they should come back as replicas. */
+  cutOff: z.array(z.object({ id: z.string(), host: z.string(), port: z.number() })),
+  startedAt: z.string(),
+});
+
 const stateSchema = z.object({
   schemaVersion: z.literal(1),
   name: z.string(),
@@ -45,10 +59,12 @@ const stateSchema = z.object({
   /** SSH hosts by name ("user@address"); node records name them in `host`. Empty for a local cluster. */
   hosts: z.record(z.string(), remoteHostSchema).default({}),
   nodes: z.array(nodeRecordSchema),
+  partition: partitionSchema.nullable().default(null),
 });
 
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 export type RemoteHost = z.infer<typeof remoteHostSchema>;
+export type PartitionRecord = z.infer<typeof partitionSchema>;
 export type ClusterState = z.infer<typeof stateSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

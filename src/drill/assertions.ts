@@ -47,13 +47,16 @@ export function workloadChecks(deferred: readonly DeferredAssertion[], w: Worklo
       return { name, passed: gap.ms <= d.limit, detail: `longest span with no successful operation on one master's slots: ${gap.ms} ms (from +${gap.fromMs} to +${gap.toMs} ms); limit ${d.limit} ms` };
     }
     if (d.kind === 'max-lost-writes') {
-      const lost = w.consistency?.lost ?? null;
-      // A counter that could not be read back might hide a lost write: the limit cannot be shown to hold.
-      const unreadable = w.consistency?.unreadable ?? 0;
+      // Both kinds of acknowledged write count: increments missing from the counters, ids missing from the write log.
+      const counted = w.consistency?.lost ?? null;
+      const lost = counted === null ? null : counted + (w.writeLog?.lost ?? 0);
+      // A counter or set that could not be read back might hide a lost write: the limit cannot be shown to hold.
+      const unreadable = (w.consistency?.unreadable ?? 0) + (w.writeLog?.unreadableKeys ?? 0);
+      const log = w.writeLog ? ` and ${w.writeLog.acknowledged} acknowledged adds (${w.writeLog.lost} lost)` : '';
       return {
         name,
         passed: lost !== null && lost <= d.limit && unreadable === 0,
-        detail: `${lost ?? 'unknown'} acknowledged writes lost (of ${w.consistency?.acknowledged ?? '?'} acknowledged INCRs${unreadable ? `; ${unreadable} counters could not be read back` : ''}); limit ${d.limit}`,
+        detail: `${lost ?? 'unknown'} acknowledged writes lost (of ${w.consistency?.acknowledged ?? '?'} acknowledged INCRs${log}${unreadable ? `; ${unreadable} counters or sets could not be read back` : ''}); limit ${d.limit}`,
       };
     }
     return { name, passed: w.errors <= d.limit, detail: `${w.errors} failed operations; limit ${d.limit}` };

@@ -27,7 +27,7 @@ export function isName(ref: string, defined: ReadonlySet<string>): boolean {
 export function checkSteps(steps: readonly Step[], o: { seed: boolean }): StepProblem[] {
   const problems: StepProblem[] = [];
   const defined = new Set<string>();
-  const before = { faults: 0, restores: 0 };
+  const before = { faults: 0, restores: 0, steps: [] as string[] };
   for (const step of steps) {
     const h = stepHandler(step.step);
     if (!h) throw new Error(`no handler for step "${step.step}"`);
@@ -47,6 +47,7 @@ export function checkSteps(steps: readonly Step[], o: { seed: boolean }): StepPr
     if (h.role === 'fault') before.faults++;
     if (h.role === 'restore') before.restores++;
     h.gives(step.options).forEach((n) => defined.add(n));
+    before.steps.push(h.name);
   }
   return problems;
 }

@@ -2,8 +2,8 @@ import type { MasterSelector } from '../faults/target.js';
 import type { DrillSpec } from './spec.js';
 import type { Step } from './step.js';
 
-/** kill = SIGKILL, term = SIGTERM, freeze = SIGSTOP (then SIGCONT), failover = CLUSTER FAILOVER. */
-export const DRILL_FAULTS = ['kill', 'term', 'freeze', 'failover'] as const;
+/** kill = SIGKILL, term = SIGTERM, freeze = SIGSTOP (then SIGCONT), failover = CLUSTER FAILOVER, partition = iptables. */
+export const DRILL_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition'] as const;
 export type DrillFault = (typeof DRILL_FAULTS)[number];
 
 export interface FailoverReportOptions {
@@ -17,7 +17,11 @@ export interface FailoverReportOptions {
   /** Lost acknowledged writes allowed before the verdict fails (null: reported, not judged). */
   maxLost: number | null;
   deadlineMs?: number;
+  /** --fault partition: how, and for how long (default: 3 x node timeout). */
+  partition?: { mode: 'isolate' | 'one-way' | 'flaky'; direction: 'in' | 'out'; loss: number; durationMs?: number };
 }
+
+type BuiltInStep = Omit<Step, 'index' | 'line'>;
 
 const FAULT_STEP = { kill: 'kill-master', term: 'term-master', freeze: 'freeze-master', failover: 'failover' } as const;
 
@@ -25,14 +29,31 @@ const FAULT_STEP = { kill: 'kill-master', term: 'term-master', freeze: 'freeze-m
  * failover-report is a built-in scenario: break the master (or fail it over),
  * wait for the promotion, let it settle, bring the old master back and wait
  * for it to rejoin as a replica (a manual failover instead checks that the old
- * master is a replica now), then judge the lost writes. Its checks keep the
- * names the report has always used ("promotion", "lost writes", ...).
+ * master is a replica now; a partition is healed instead), then judge the
+ * lost writes. Its checks keep the names the report has always used
+ * ("promotion", "lost writes", ...).
  */
 export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
   const target = Object.fromEntries(Object.entries({ master: o.target.master, slot: o.target.slot, key: o.target.key }).filter(([, v]) => v !== undefined));
-  const steps: Omit<Step, 'index' | 'line'>[] = [
-    { step: FAULT_STEP[o.fault], options: { ...target, as: 'victim' }, label: 'fault' },
-    { step: 'wait-for', options: { promotion: null, ...(o.deadlineMs !== undefined ? { deadline: o.deadlineMs } : {}) }, label: 'promotion' },
+  const deadline = o.deadlineMs !== undefined ? { deadline: o.deadlineMs } : {};
+  const steps = o.fault === 'partition' ? partitionSteps(o, target, deadline) : processSteps(o, target, deadline);
+  if (o.maxLost !== null) steps.push({ step: 'assert', options: { 'max-lost-writes': o.maxLost }, label: 'lost writes' });
+  const where = target.master !== undefined ? `Master[${String(target.master)}]` : target.slot !== undefined ? `the owner of slot ${String(target.slot)}` : target.key !== undefined ? `the owner of key "${String(target.key)}"` : 'Master[0]';
+  return {
+    name: 'failover-report',
+    description: `built in: ${describe(o, where)}`,
+    file: null,
+    load: { clients: o.clients, mix: o.mix, keyspace: o.keyspace, valueSize: 16, rate: undefined, warmupMs: o.warmupMs },
+    steps: steps.map((s, index) => ({ ...s, index, line: null })),
+    timelineFrom: 'fault',
+  };
+}
+
+/** kill, term, freeze, failover: fault, promotion, settle, then the old master back (or checked). */
+function processSteps(o: FailoverReportOptions, target: Record<string, unknown>, deadline: object): BuiltInStep[] {
+  const steps: BuiltInStep[] = [
+    { step: FAULT_STEP[o.fault as keyof typeof FAULT_STEP], options: { ...target, as: 'victim' }, label: 'fault' },
+    { step: 'wait-for', options: { promotion: null, ...deadline }, label: 'promotion' },
     { step: 'wait-for', options: { duration: o.settleMs } },
   ];
   if (o.fault === 'failover') {
@@ -40,17 +61,37 @@ export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
   } else {
     steps.push(
       { step: o.fault === 'freeze' ? 'resume-node' : 'restart-node', options: { node: 'victim' } },
-      { step: 'wait-for', options: { rejoin: null, role: 'replica', ...(o.deadlineMs !== undefined ? { deadline: o.deadlineMs } : {}) }, label: 'old master rejoined as a replica' },
+      { step: 'wait-for', options: { rejoin: null, role: 'replica', ...deadline }, label: 'old master rejoined as a replica' },
     );
   }
-  if (o.maxLost !== null) steps.push({ step: 'assert', options: { 'max-lost-writes': o.maxLost }, label: 'lost writes' });
-  const where = target.master !== undefined ? `Master[${target.master}]` : target.slot !== undefined ? `the owner of slot ${target.slot}` : target.key !== undefined ? `the owner of key "${target.key}"` : 'Master[0]';
-  return {
-    name: 'failover-report',
-    description: `built in: ${o.fault} ${where}, wait for the promotion, settle ${o.settleMs} ms, ${o.fault === 'failover' ? 'check the old master is a replica' : `${o.fault === 'freeze' ? 'resume' : 'restart'} the old master and wait for it to rejoin`}`,
-    file: null,
-    load: { clients: o.clients, mix: o.mix, keyspace: o.keyspace, valueSize: 16, rate: undefined, warmupMs: o.warmupMs },
-    steps: steps.map((s, index) => ({ ...s, index, line: null })),
-    timelineFrom: 'fault',
-  };
+  return steps;
+}
+
+/** partition: cut, promotion, the partition's time, heal, rejoin as a replica (flaky: cut, its time, heal, cluster_state:ok). */
+function partitionSteps(o: FailoverReportOptions, target: Record<string, unknown>, deadline: object): BuiltInStep[] {
+  const p = o.partition ?? { mode: 'isolate', direction: 'out', loss: 0.3 };
+  const how = { mode: p.mode, ...(p.mode === 'one-way' ? { direction: p.direction } : {}), ...(p.mode === 'flaky' ? { loss: p.loss } : {}) };
+  const cut: BuiltInStep = { step: 'partition', options: { ...target, ...how, as: 'victim' }, label: 'fault' };
+  const elapsed: BuiltInStep = { step: 'wait-for', options: { elapsed: p.durationMs !== undefined ? { ms: p.durationMs } : { nodeTimeouts: 3 } } };
+  const heal: BuiltInStep = { step: 'heal', options: {} };
+  if (p.mode === 'flaky') return [cut, elapsed, heal, { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: 'cluster ok after the heal' }];
+  return [
+    cut,
+    { step: 'wait-for', options: { promotion: null, ...deadline }, label: 'promotion' },
+    elapsed,
+    heal,
+    { step: 'wait-for', options: { rejoin: null, role: 'replica', ...deadline }, label: 'old master rejoined as a replica' },
+  ];
+}
+
+function describe(o: FailoverReportOptions, where: string): string {
+  if (o.fault === 'partition') {
+    const p = o.partition ?? { mode: 'isolate', loss: 0.3 };
+    const span = o.partition?.durationMs !== undefined ? `${o.partition.durationMs} ms` : '3 x node timeout';
+    return p.mode === 'flaky'
+      ? `a flaky link (${Math.round(p.loss * 100)}% loss) between ${where} and the others for ${span}, heal, wait for cluster_state:ok`
+      : `${p.mode === 'one-way' ? 'cut one way' : 'isolate'} ${where} for ${span}, wait for the promotion, heal, wait for the old master to rejoin as a replica`;
+  }
+  const back = o.fault === 'failover' ? 'check the old master is a replica' : `${o.fault === 'freeze' ? 'resume' : 'restart'} the old master and wait for it to rejoin`;
+  return `${o.fault} ${where}, wait for the promotion, settle ${o.settleMs} ms, ${back}`;
 }

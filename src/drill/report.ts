@@ -2,11 +2,12 @@ import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillContext } from '../faults/drill-context.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
-import { type AvailabilitySection, type Check, type DrillReport, type Marker, REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { type Check, type DrillReport, REPORT_SCHEMA_VERSION } from '../report/model.js';
 import { type LatencyOf, clientSection, measured, phase, setupSection } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
 import type { DrillSpec } from './spec.js';
+import { availabilitySection, markersFor, partitionSection, writeLogSection } from './report-sections.js';
 import type { DrillRun } from './run.js';
 
 export interface ReportInput {
@@ -91,39 +92,17 @@ export function buildDrillReport(b: ReportInput): DrillReport {
         : "load (closed loop, client side): longest span with no successful operation on one master's slots (no fault in this drill)",
     ),
     availability: b.availability ? availabilitySection(b.availability, fault?.victim.id ?? null) : null,
+    partition: partitionSection(run, b.events, b.ctx.nodeTimeoutMs),
     consistency: result.consistency,
+    writeLog: result.writeLog ? writeLogSection(result.writeLog, b.before) : null,
     logs: [
       ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
     ],
-    markers: markersWithFail(run.markers, b.events, run),
+    markers: markersFor(run, b.events),
     checks: b.checks,
     verdict: b.checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
     scenario: { name: spec.name, file: spec.file, builtIn: spec.file === null, description: spec.description, steps: run.records },
   };
 }
 
-/** The step markers, plus a FAIL marker where the cluster first flagged each fault's victim as failing. */
-function markersWithFail(markers: readonly Marker[], events: readonly DrillEvent[], run: DrillRun): Marker[] {
-  const fails = run.faults.flatMap((f) => {
-    const e = events.find((x) => (x.kind === 'fail-marked' || x.kind === 'fail') && x.at >= f.t0);
-    return e ? [{ label: 'FAIL', tMs: run.rel(e.at) }] : [];
-  });
-  return [...markers, ...fails].sort((a, b) => a.tMs - b.tMs);
-}
-
-function availabilitySection(a: AvailabilityResult, victimId: string | null): AvailabilitySection {
-  const masters = a.masters.map((m) => ({ ...m, victim: m.id === victimId }));
-  const victim = masters.find((m) => m.victim) ?? null;
-  const others = masters.filter((m) => !m.victim);
-  const worst = others.reduce<(typeof others)[number] | null>((x, m) => (x === null || m.longestGap.ms > x.longestGap.ms ? m : x), null);
-  const probe = `write probe, one SET every ${a.intervalMs} ms, ${a.deadlineMs} ms deadline each`;
-  return {
-    method: a.method,
-    intervalMs: a.intervalMs,
-    deadlineMs: a.deadlineMs,
-    victimUnavailable: measured(victim?.longestGap.ms ?? null, 'ms', victim ? `${probe}: longest span without a successful write to ${victim.label}'s slots` : 'no fault in this drill'),
-    othersUnavailable: measured(worst?.longestGap.ms ?? null, 'ms', worst ? `${probe}: longest span without a successful write to another master's slots (${worst.label})` : 'no other master'),
-    masters,
-  };
-}

@@ -49,6 +49,21 @@ export interface FaultRecord {
   t0: number;
 }
 
+/** A partition a step made: what the report's `partition` section says (the first one). */
+export interface PartitionRun {
+  index: number;
+  how: string;
+  mode: 'isolate' | 'one-way' | 'flaky';
+  direction: 'both' | 'in' | 'out';
+  loss: number | null;
+  sides: [string[], string[]];
+  /** host:port of the masters cut off from the majority. */
+  cutOff: string[];
+  /** Local clock, epoch ms. */
+  t0: number;
+  healedAt: number | null;
+}
+
 /** Something a fault left that must not outlive the drill (a frozen process, later a partition). */
 export interface Teardown {
   what: string;
@@ -85,6 +100,7 @@ export class DrillRun {
   readonly promotions: PromotionRecord[] = [];
   readonly rejoins: RejoinRecord[] = [];
   readonly faults: FaultRecord[] = [];
+  readonly partitions: PartitionRun[] = [];
   /** Undone when the drill ends early (failure, Ctrl-C); a later step that restores the node removes its entry. */
   readonly teardowns = new Map<string, Teardown>();
   readonly pendingPromotions = new Map<string, PendingPromotion>();

@@ -21,6 +21,13 @@ const durationText = 'a duration such as 500ms, 2s or 1m';
 /** A duration always carries its unit in a file: "5" could mean seconds or milliseconds. */
 export const duration = z.string(expected(durationText)).regex(DURATION_RE, expected(durationText)).transform((v) => parseDuration(v));
 
+/** A duration, or a multiple of the cluster's node timeout ("3x"): what a partition of "3 x node-timeout" says. */
+const spanText = 'a duration such as 4s, or a multiple of the node timeout such as 3x';
+export const span = z
+  .string(expected(spanText))
+  .regex(/^(?:\d+(?:\.\d+)?(?:ms|s|m|h)|\d+(?:\.\d+)?x)$/, expected(spanText))
+  .transform((v): { ms: number } | { nodeTimeouts: number } => (v.endsWith('x') ? { nodeTimeouts: Number(v.slice(0, -1)) } : { ms: parseDuration(v) }));
+
 /** Names that steps give nodes (`as: victim`): a letter first, so they never look like an index, an address or Master[N]. */
 export const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const nameText = 'a node name: a letter, then letters, digits, - or _';

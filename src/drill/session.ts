@@ -1,3 +1,5 @@
+import { autoBind } from '../cluster/bind.js';
+import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import { type CreateRequest, createFromRequest } from '../cluster/create-request.js';
 import { destroyCluster } from '../cluster/lifecycle.js';
 import { UsageError } from '../errors.js';
@@ -56,7 +58,9 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
   await prepareOutDir(dir);
   let created: string | null = null;
   if (o.create) {
-    await createFromRequest({ ...o.create, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter });
+    // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
+    const bind = o.create.bind ?? (o.spec.steps.some((s) => s.step === 'partition') ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
+    await createFromRequest({ ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter });
     created = o.cluster;
   }
   try {

@@ -35,6 +35,8 @@ export async function observeFault<T>(
     condition: (probes: NodeProbe[]) => Probe<T>;
     /** An observer already running (a scenario watches all its steps with one); it is left running. */
     observer?: Observer;
+    /** What the action is on the timeline: a fault (the default) or a heal. */
+    kind?: 'fault' | 'heal';
   },
 ): Promise<ObservedRun<T>> {
   const clock = o.clock ?? systemClock;
@@ -44,9 +46,9 @@ export async function observeFault<T>(
   // A shared observer keeps running: its events since this fault are this fault's.
   const events = async (): Promise<DrillEvent[]> => (o.observer ? observer.timeline().filter((e) => e.at >= t0 - 1) : observer.stop());
   try {
-    t0 = observer.markFault();
+    t0 = observer.markFault(o.kind);
     const what = await o.action();
-    observer.describeFault(what.node, what.detail);
+    observer.describeFault(what.node, what.detail, o.kind);
     if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await events(), t0, tEnd: clock.now(), observer };
     const value = await observer.waitFor(o.condition, { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
     const tEnd = clock.now();

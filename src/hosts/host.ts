@@ -25,7 +25,8 @@ export interface Host {
   readonly name: string;
   /** True when every call is a network round trip (SSH): callers poll files less often. */
   readonly remote: boolean;
-  exec(file: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Runs a program; `input` is written to its stdin (nothing secret ever goes on a command line). */
+  exec(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** The first of `names` found on PATH (or as given, if it contains a slash), or null. */
   which(names: readonly string[]): Promise<string | null>;
   /** Writes atomically (temp file + rename) with the given mode, creating missing parent directories (mode 0700). */

@@ -14,18 +14,21 @@ export class LocalHost implements Host {
   readonly name = 'local';
   readonly remote = false;
 
-  exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(file: string, args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     const timeout = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     // node:child_process rather than execa here: it costs nothing to load, and
     // every millisecond before the first redis-server starts is on the
     // critical path of `cluster create`.
     return new Promise((resolve, reject) => {
-      execFile(file, [...args], { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      const child = execFile(file, [...args], { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
         const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
         if (e?.killed) return reject(new EnvironmentError(`${file} did not finish within ${timeout} ms`));
         if (e && typeof e.code === 'string') return reject(new EnvironmentError(`could not run ${file}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
         resolve({ exitCode: e ? Number(e.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
       });
+      // A program that does not read its input closes the pipe: that is its answer, not ours to report.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input ?? '');
     });
   }
 

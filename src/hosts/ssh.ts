@@ -108,8 +108,8 @@ export class SshHost implements Host {
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
-  exec(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    return this.run(shellCommand([file, ...args]), { timeoutMs: options.timeoutMs, step: `running ${file}` });
+  exec(file: string, args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+    return this.run(shellCommand([file, ...args]), { timeoutMs: options.timeoutMs, input: options.input, step: `running ${file}` });
   }
 
   async which(names: readonly string[]): Promise<string | null> {

@@ -8,6 +8,10 @@ export interface NodeConfigInput {
   password: string | null;
   /** User overrides from --config key=value, rendered last so they win. */
   extra: readonly ConfigEntry[];
+  /** Bind outgoing connections to `bind` too (bind-source-addr, Redis 7.0+): each node has its own address. */
+  sourceAddr?: boolean;
+  /** protected-mode no: nodes on their own loopback addresses without a password (see createCluster). */
+  protectedModeOff?: boolean;
 }
 
 export interface ConfigEntry {
@@ -65,6 +69,9 @@ export function renderNodeConfig(c: NodeConfigInput): string {
     // An empty replica should sync at once, not after the default 5 s diskless delay.
     'repl-diskless-sync-delay 0',
   ];
+  // Its own address for outgoing bus and replication connections: rules between node addresses can then cut them.
+  if (c.sourceAddr) lines.push(`bind-source-addr ${c.bind}`);
+  if (c.protectedModeOff) lines.push('protected-mode no');
   if (c.password !== null) {
     lines.push(`requirepass ${confValue(c.password)}`, `masterauth ${confValue(c.password)}`);
   }

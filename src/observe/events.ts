@@ -25,6 +25,8 @@ export type EventKind =
   | 'sync-finished'
   | 'link-up'
   | 'fail-cleared'
+  /** A network partition was removed (the cut itself is the `fault`). */
+  | 'heal'
   /** A scenario step began (the runner's own mark, not something Redis did). */
   | 'step';
 

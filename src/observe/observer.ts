@@ -76,16 +76,18 @@ export class Observer {
    * Marks the moment of the fault, just before it is done: event times are
    * counted from here. describeFault() names it once it has happened.
    */
-  markFault(): number {
-    this.faultAt = this.clock.now();
+  markFault(kind: 'fault' | 'heal' = 'fault'): number {
+    const at = this.clock.now();
+    // The timeline counts from the fault; a heal is a moment on it, not a new zero.
+    if (kind === 'fault') this.faultAt = at;
     // A later fault may break a node an earlier one broke: its first flags count again.
     this.seen.clear();
-    this.push({ at: this.faultAt, node: '', source: 'poll', kind: 'fault', detail: '' });
-    return this.faultAt;
+    this.push({ at, node: '', source: 'poll', kind, detail: '' });
+    return at;
   }
 
-  describeFault(node: string, detail: string): void {
-    const e = this.events.findLast((x) => x.kind === 'fault');
+  describeFault(node: string, detail: string, kind: 'fault' | 'heal' = 'fault'): void {
+    const e = this.events.findLast((x) => x.kind === kind);
     if (e) Object.assign(e, { node, detail });
   }
 

@@ -21,7 +21,13 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
  * promotion and rejoin, and under it one band per master where its slots
  * could not be written (the write probe). Pure: the same input gives the same SVG.
  */
-export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], allLanes: readonly Lane[] = [], width = 1000, plotHeight = 320): string {
+/** Extra layers: the lost writes (each at the time it was acknowledged) and a partition's window. */
+export interface ChartExtras {
+  lostAtMs: readonly number[];
+  partition: { fromMs: number; toMs: number | null } | null;
+}
+
+export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], allLanes: readonly Lane[] = [], extras: ChartExtras = { lostAtMs: [], partition: null }, width = 1000, plotHeight = 320): string {
   const lanes = [...allLanes].sort((a, b) => Number(b.victim) - Number(a.victim) || b.outages.length - a.outages.length).slice(0, MAX_LANES).sort((a, b) => allLanes.indexOf(a) - allLanes.indexOf(b));
   const pad = { left: 60, right: 60, top: 20, bottom: 40 + (lanes.length ? lanes.length * LANE_H + 22 : 0) };
   const height = plotHeight + (pad.bottom - 40);
@@ -62,13 +68,18 @@ export function renderChart(windows: readonly WindowStats[], markers: readonly M
       return `<g class="lane" data-lane="${esc(l.label)}"><rect class="lane-bg" x="${pad.left}" y="${y + 1}" width="${w}" height="${LANE_H - 3}"/>${spans}<text class="lane-label" x="${pad.left - 4}" y="${y + LANE_H - 3}">${esc(l.label.replace(/ .*/, ''))}${l.victim ? ' *' : ''}</text></g>`;
     })
     .join('');
+  const cut = extras.partition;
+  const cutBand = cut ? `<rect class="partition" x="${x(cut.fromMs).toFixed(1)}" y="${pad.top}" width="${Math.max(1, x(cut.toMs ?? endMs) - x(cut.fromMs)).toFixed(1)}" height="${h}"><title>partition from +${cut.fromMs} ms${cut.toMs !== null ? ` to +${cut.toMs} ms` : ''}</title></rect>` : '';
+  const lostTicks = extras.lostAtMs.length
+    ? `<g class="lost-writes">${extras.lostAtMs.map((t) => `<line class="lost" x1="${x(t).toFixed(1)}" y1="${pad.top + h - 14}" x2="${x(t).toFixed(1)}" y2="${pad.top + h}"/>`).join('')}<title>${extras.lostAtMs.length} lost writes, each where it was acknowledged</title></g>`
+    : '';
   const laneCaption = lanes.length ? `<text class="axis" x="${pad.left}" y="${laneTop - 4}">slots that could not be written (write probe, red), one band per master${allLanes.length > lanes.length ? ` (${lanes.length} of ${allLanes.length} shown)` : ''}; * the victim</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="throughput, p99 latency and errors over time">
 <rect class="plot" x="${pad.left}" y="${pad.top}" width="${w}" height="${h}"/>
-${bars}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${ticks}
+${cutBand}${bars}${lostTicks}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${ticks}
 <text class="axis ops-label" x="6" y="${pad.top + 10}">${Math.round(maxOps)} ops/s</text>
 <text class="axis p99-label" x="${width - pad.right + 4}" y="${pad.top + 10}">${maxP99} ms p99</text>
-<text class="axis" x="${pad.left}" y="${pad.top + h + 28}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations</text>
+<text class="axis" x="${pad.left}" y="${pad.top + h + 28}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations${extras.partition ? '; shaded: the partition' : ''}${extras.lostAtMs.length ? '; dark red ticks: lost writes (when acknowledged)' : ''}</text>
 ${laneCaption}${bands}
 </svg>`;
 }

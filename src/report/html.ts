@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { AVAILABILITY_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, reportTitle, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
+import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -13,7 +13,8 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}t
 pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:12px}svg{width:100%;height:auto;border:1px solid #eee}
 svg .plot{fill:#fcfcfc;stroke:#ddd}svg .ops{fill:none;stroke:#1f6fd1;stroke-width:1.5}svg .p99{fill:none;stroke:#e07b00;stroke-width:1.2}
 svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}svg .tick{text-anchor:middle;fill:#777}
-svg .lane-bg{fill:#eef6ee}svg .outage{fill:#d32f2f}svg .lane-label{text-anchor:end;font-size:10px}`;
+svg .lane-bg{fill:#eef6ee}svg .outage{fill:#d32f2f}svg .lane-label{text-anchor:end;font-size:10px}
+svg .partition{fill:#7b1fa2;opacity:.08}svg .lost{stroke:#b71c1c;stroke-width:1}`;
 
 /** One self-contained HTML file (no network needed): tables and an inline SVG chart. */
 export function renderHtml(r: DrillReport): string {
@@ -31,9 +32,14 @@ ${esc(faultSentence(r))}</p>
 ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
 <h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}
 <h2>Throughput, p99 latency, errors and unwritable slots</h2>
-<figure id="chart">${renderChart(c.windows, r.markers, (r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })))}</figure>
+<figure id="chart">${renderChart(c.windows, r.markers, (r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })), {
+    lostAtMs: (r.writeLog?.lostWrites ?? []).map((x) => x.atMs),
+    partition: r.partition ? { fromMs: r.partition.cutMs, toMs: r.partition.healMs } : null,
+  })}</figure>
 <h2>Key figures</h2>
 ${table(['figure', 'value', 'source'], keyFigureRows(r))}
+${r.partition ? `<h2>Partition</h2>${partitionLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
+${r.writeLog ? `<h2>Lost writes (write log)</h2><p>${esc(r.writeLog.method)}.</p>${table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], r.writeLog.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]))}${r.writeLog.lostWrites.length ? table(LOST_HEAD, lostRows(r.writeLog.lostWrites)) : ''}` : ''}
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
 <h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>

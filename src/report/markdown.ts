@@ -48,7 +48,41 @@ export function keyFigureRows(r: DrillReport): string[][] {
     ['failed operations', fig(c.errors), c.errors.source],
     ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
     ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
+    ...(r.writeLog ? writeLogFigures(r) : []),
+    ...(r.partition ? [['cut-off master still acknowledging writes', fig(r.partition.minorityFail), r.partition.minorityFail.source]] : []),
   ];
+}
+
+function writeLogFigures(r: DrillReport): string[][] {
+  const w = r.writeLog!;
+  return [
+    ['lost writes (write log)', `${w.lost} of ${w.acknowledged} acknowledged (${w.lostPercent}%)`, w.method],
+    ...(w.lostAcknowledgedFromMs !== null ? [['lost writes acknowledged', `from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms`, 'ms from the start of the load']] : []),
+    ['unacknowledged writes present (write log)', `${w.unacknowledgedApplied} writes`, 'the client saw an error or no reply; the id is in the set'],
+  ];
+}
+
+/** The partition in words, and the lost writes against its window: what people need to see. */
+export function partitionLines(r: DrillReport): string[] {
+  const p = r.partition;
+  if (!p) return [];
+  const w = r.writeLog;
+  const lines = [
+    `${p.how} (steps[${p.step}], ${p.mode}${p.loss !== null ? `, ${Math.round(p.loss * 100)}% loss` : ''}): cut at +${p.cutMs} ms, ${p.healMs === null ? 'not healed by the drill' : `healed at +${p.healMs} ms`}.`,
+    `Sides: {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`,
+  ];
+  if (p.minorityFail.value !== null) {
+    lines.push(`${p.minorityFail.node} kept acknowledging writes for ${p.minorityFail.value} ms after the cut (node timeout ${p.nodeTimeoutMs} ms), until its own "Cluster state changed: fail" at +${p.cutMs + p.minorityFail.value} ms.`);
+  }
+  if (w && w.lost > 0) lines.push(`${w.lost} acknowledged writes (${w.lostPercent}%) were lost; they were acknowledged from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms.`);
+  else if (w) lines.push(`No acknowledged write in the write log was lost (${w.acknowledged} acknowledged).`);
+  return lines;
+}
+
+export const LOST_HEAD = ['id', 'key', 'slot', 'acknowledged at'];
+
+export function lostRows(list: readonly { id: string; key: string; slot: number; atMs: number }[], most = 20): string[][] {
+  return list.slice(0, most).map((x) => [x.id, x.key, String(x.slot), `+${x.atMs} ms`]);
 }
 
 export const AVAILABILITY_HEAD = ['master (at the start)', 'writes', 'failed', 'longest span without a successful write', 'first failure', 'last failure', 'failures by class'];
@@ -110,6 +144,8 @@ export function renderMarkdown(r: DrillReport): string {
     ...table(['figure', 'value', 'source'], keyFigureRows(r)),
     '',
     ...(r.availability ? ['## Availability per master (write probe)', '', r.availability.method + '.', '', ...table(AVAILABILITY_HEAD, availabilityRows(r)), ''] : []),
+    ...(r.partition ? ['## Partition', '', ...partitionLines(r), ''] : []),
+    ...(r.writeLog ? writeLogMarkdown(r) : []),
     '## Client impact (the load: closed loop, client side)',
     '',
     `Load: ${c.mode}.`,
@@ -138,4 +174,18 @@ export function renderMarkdown(r: DrillReport): string {
   }
   for (const l of r.logs) lines.push(`## Log: ${l.title}`, '', '```', ...l.lines, '```', '');
   return lines.join('\n');
+}
+
+function writeLogMarkdown(r: DrillReport): string[] {
+  const w = r.writeLog!;
+  return [
+    '## Lost writes (write log)',
+    '',
+    `${w.method}.`,
+    '',
+    ...table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], w.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`])),
+    '',
+    ...(w.lostWrites.length ? [`The first ${Math.min(20, w.lostWrites.length)} of ${w.lost} lost writes:`, '', ...table(LOST_HEAD, lostRows(w.lostWrites)), ''] : []),
+    ...(w.unacknowledgedPresent.length ? [`Unacknowledged but present (${w.unacknowledgedApplied}; the first ${Math.min(20, w.unacknowledgedPresent.length)}):`, '', ...table(['id', 'key', 'slot', 'failed at'], lostRows(w.unacknowledgedPresent)), ''] : []),
+  ];
 }

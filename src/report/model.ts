@@ -3,6 +3,7 @@ import type { DrillEvent } from '../observe/events.js';
 import type { FaultResult } from '../faults/report.js';
 import type { MasterAvailability } from '../workload/availability.js';
 import type { ConsistencyReport } from '../workload/consistency.js';
+import type { WriteLogReport } from '../workload/write-log.js';
 import type { ErrorClass } from '../workload/error-class.js';
 import type { LatencySummary, WindowStats } from '../workload/stats.js';
 
@@ -72,7 +73,11 @@ export interface DrillReport {
   };
   /** Per master, from the open-loop write probe (null when the drill ran none). */
   availability: AvailabilitySection | null;
+  /** The (first) network partition: what was cut, when, and the cut-off master's own window (null without one). */
+  partition: PartitionSection | null;
   consistency: ConsistencyReport | null;
+  /** Which acknowledged writes were lost, and when they were acknowledged (null when the load had no adds). */
+  writeLog: WriteLogSection | null;
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];
@@ -91,6 +96,28 @@ export interface AvailabilitySection {
   /** The longest such span on any other master's slots. */
   othersUnavailable: Measured;
   masters: (MasterAvailability & { victim: boolean })[];
+}
+
+export interface PartitionSection {
+  /** steps[i] that made it. */
+  step: number;
+  how: string;
+  mode: 'isolate' | 'one-way' | 'flaky';
+  direction: 'both' | 'in' | 'out';
+  loss: number | null;
+  sides: [string[], string[]];
+  cutOff: string[];
+  /** ms from the start of the load (the chart's axis). */
+  cutMs: number;
+  healMs: number | null;
+  /** The cut-off master's own window: cut -> its "Cluster state changed: fail" log line (when it stopped acknowledging writes). */
+  minorityFail: Measured & { node: string | null };
+  nodeTimeoutMs: number;
+}
+
+/** The write log's findings, with the lost writes grouped by the master that served their slots when the drill began. */
+export interface WriteLogSection extends WriteLogReport {
+  masters: { label: string; acknowledged: number; lost: number; lostPercent: number }[];
 }
 
 export interface ScenarioSection {

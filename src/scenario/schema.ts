@@ -51,7 +51,7 @@ export const clusterSchema = z
   )
   .refine((o) => !(o.seed && (o.create || o.name)), { error: 'expected seed alone (an attached cluster is neither created nor named)' });
 
-const mixText = 'OP=WEIGHT pairs with incr (the consistency counters), e.g. set=40,get=40,incr=20';
+const mixText = 'OP=WEIGHT pairs with incr (the consistency counters), e.g. set=35,get=35,incr=15,add=15 (add: the write log of lost writes)';
 const mix = z.string(expected(mixText)).refine((v) => {
   try {
     return parseMix(v).some((m) => m.op === 'incr');

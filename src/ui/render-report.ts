@@ -18,7 +18,9 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ['throughput before / during / after', `${fig(p.before.opsPerSec)} / ${fig(p.during.opsPerSec)} / ${fig(p.after.opsPerSec)}`],
     ['p99 before / during / after', `${p.before.latency?.p99Ms ?? '-'} / ${p.during.latency?.p99Ms ?? '-'} / ${p.after.latency?.p99Ms ?? '-'} ms`],
     ['failed operations', `${fig(r.client.errors)} ${Object.entries(r.client.errorsByClass).map(([k, v]) => `${k}=${v}`).join(' ')}`],
-    ['lost / unacknowledged-applied writes', r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied}` : 'n/a'],
+    ['lost / unacknowledged-applied writes', r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied} (counters)` : 'n/a'],
+    ...(r.writeLog ? [['lost writes (write log)', `${r.writeLog.lost} of ${r.writeLog.acknowledged} acknowledged (${r.writeLog.lostPercent}%)${r.writeLog.lostAcknowledgedFromMs !== null ? `, acknowledged +${r.writeLog.lostAcknowledgedFromMs}..+${r.writeLog.lostAcknowledgedToMs} ms` : ''}`]] : []),
+    ...(r.partition?.minorityFail.value != null ? [['cut-off master acknowledged writes for', `${r.partition.minorityFail.value} ms after the cut (node timeout ${r.partition.nodeTimeoutMs} ms)`]] : []),
   ];
   return [renderTable(c, ['', ''], rows), '', ...files.map((f) => `report: ${f}`)].join('\n');
 }

@@ -14,6 +14,8 @@ const HEADLINE: Record<FaultResult['action'], string> = {
   'restart-node': 'Restarted',
   'resume-node': 'Resumed',
   failover: 'Manual failover away from',
+  partition: 'Cut off',
+  heal: 'Healed the partition around',
 };
 
 /** The timeline a student pastes into a lab report, then the verdict and the raw log lines. */
@@ -48,9 +50,23 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
       ),
     );
   }
+  if (r.partition) lines.push(...partitionLines(c, r));
   lines.push(c.dim(r.clock));
   if (r.log && r.log.lines.length > 0) {
     lines.push('', `Log of ${r.log.node} during the drill:`, ...r.log.lines.map((l) => `  ${l}`));
   }
   return lines.join('\n');
+}
+
+/** What was cut, the cut-off master's own window, the heal; and what a one-way cut really does. */
+function partitionLines(c: ChalkInstance, r: FaultResult): string[] {
+  const p = r.partition!;
+  const out = [`Partition (${p.mode}${p.loss !== null ? `, ${Math.round(p.loss * 100)}% loss` : ''}, iptables chain ${p.chain}): {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`];
+  if (p.minorityFail?.ms !== null && p.minorityFail) {
+    out.push(`${p.minorityFail.node} said "Cluster state changed: fail" ${p.minorityFail.ms} ms after the cut (node timeout ${p.nodeTimeoutMs} ms): until then it acknowledged writes that the majority never saw.`);
+  }
+  if (p.direction !== 'both') out.push(c.dim('One-way: TCP needs packets both ways, so a connection whose acknowledgements are dropped soon behaves as if cut both ways.'));
+  if (r.action === 'partition' && p.healedAt === null) out.push(c.yellow(`The partition stays in place: remove it with redis-drill cluster heal${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`));
+  if (r.action === 'heal' && r.how === 'nothing to heal') out.push('Nothing to heal: no rule of this cluster was in place.');
+  return out;
 }

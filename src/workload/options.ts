@@ -8,7 +8,8 @@ export function parseDuration(text: string, option = '--duration'): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-export const OPERATIONS = ['set', 'get', 'del', 'incr'] as const;
+/** add = SADD of a unique id (with --check: the write log that finds which acknowledged writes were lost). */
+export const OPERATIONS = ['set', 'get', 'del', 'incr', 'add'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type Mix = { op: Operation; weight: number }[];
 

@@ -4,10 +4,11 @@ import type { Address } from '../nodes/address.js';
 import { rangesContain, type SlotRange } from '../cluster/slots.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { classifyClientError, type ErrorClass } from './error-class.js';
-import { type Mix, pickOperation } from './options.js';
+import { type Mix, type Operation, pickOperation } from './options.js';
 import { type LatencySummary, Recorder, type WindowStats } from './stats.js';
 import { type ConsistencyReport, Counters } from './consistency.js';
 import type { Gap } from './gaps.js';
+import { WriteLog, type WriteLogReport } from './write-log.js';
 
 export interface WorkloadOptions {
   seeds: Address[];
@@ -19,7 +20,7 @@ export interface WorkloadOptions {
   valueSize: number;
   /** Fixed rate (ops/s, open loop); closed loop when absent. */
   rateOps?: number;
-  /** Consistency mode: every INCR goes to a counter whose acknowledged increments are counted. */
+  /** Consistency mode: every INCR goes to a counter whose acknowledged increments are counted, every add to the write log. */
   check: boolean;
   counters?: number;
   clock?: Clock;
@@ -58,6 +59,8 @@ export interface WorkloadResult {
   longestGapWatched: Gap | null;
   windows: WindowStats[];
   consistency: ConsistencyReport | null;
+  /** With --check and adds in the mix: which acknowledged writes were lost, and when they were acknowledged. */
+  writeLog: WriteLogReport | null;
   clientOptions: Record<string, unknown>;
 }
 
@@ -88,6 +91,7 @@ export class Workload {
   private readonly clock: Clock;
   private readonly cluster: Cluster;
   private readonly counters: Counters | null;
+  private readonly writeLog: WriteLog | null;
   private readonly value: string;
   private stopped = false;
   private t0 = 0;
@@ -105,6 +109,7 @@ export class Workload {
     // Errors reach each command's promise; without a listener ioredis would print them.
     this.cluster.on('error', () => {});
     this.counters = o.check ? new Counters(o.counters ?? 1000) : null;
+    this.writeLog = o.check && o.mix.some((m) => m.op === 'add') ? new WriteLog() : null;
     this.value = 'v'.repeat(o.valueSize);
   }
 
@@ -165,7 +170,8 @@ export class Workload {
     }
     const end = this.now();
     this.closeGaps(end);
-    const consistency = this.counters ? await this.counters.verify(this.cluster, { clock: this.clock, timeoutMs: this.verifyTimeoutMs }) : null;
+    const verify = { clock: this.clock, timeoutMs: this.verifyTimeoutMs };
+    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.cluster, verify) ?? null, this.writeLog?.verify(this.cluster, verify) ?? null]);
     this.cluster.disconnect();
     const r = this.recorder;
     return {
@@ -184,6 +190,7 @@ export class Workload {
       longestGapWatched: this.longestWatchedGap(),
       windows: r.windowStats(),
       consistency,
+      writeLog,
       clientOptions: describeOptions({ ...clientOptionsFor(this.o.password ? '***' : null), ...this.o.clientOptions }),
     };
   }
@@ -221,17 +228,36 @@ export class Workload {
 
   private async operation(intendedStart: number): Promise<void> {
     const op = pickOperation(this.o.mix, Math.random());
-    const key = op === 'incr' && this.counters ? this.counters.pick() : `drill:key:${Math.floor(Math.random() * this.o.keyspace)}`;
+    const n = Math.floor(Math.random() * this.o.keyspace);
+    const logged = op === 'add' ? this.writeLog?.next() : undefined;
+    const key = op === 'incr' && this.counters ? this.counters.pick() : logged ? logged.key : op === 'add' ? `drill:set:${n % 1000}` : `drill:key:${n}`;
     try {
-      await (op === 'set' ? this.cluster.set(key, this.value) : op === 'get' ? this.cluster.get(key) : op === 'del' ? this.cluster.del(key) : this.cluster.incr(key));
+      await this.send(op, key, logged ? String(logged.id) : String(n));
       const end = this.now();
       this.recorder.success(end, (end - intendedStart) * 1000);
       if (op === 'incr') this.counters?.acknowledged(key);
+      if (logged) this.writeLog!.acknowledged(logged.id, end);
       this.noteSuccess(key, end);
     } catch (e) {
       const cls = classifyClientError(e);
       this.recorder.failure(this.now(), cls, (e as Error).message ?? String(e));
       if (op === 'incr') this.counters?.failed(key);
+      if (logged) this.writeLog!.failed(logged.id, this.now());
+    }
+  }
+
+  private send(op: Operation, key: string, member: string): Promise<unknown> {
+    switch (op) {
+      case 'set':
+        return this.cluster.set(key, this.value);
+      case 'get':
+        return this.cluster.get(key);
+      case 'del':
+        return this.cluster.del(key);
+      case 'incr':
+        return this.cluster.incr(key);
+      case 'add':
+        return this.cluster.sadd(key, member);
     }
   }
 

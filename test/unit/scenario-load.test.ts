@@ -59,7 +59,7 @@ describe('parseScenario', () => {
   test('unknown step: lists the known ones, with a guess', () => {
     const [first] = problemsOf('steps:\n  - populate: 10\n  - kil-master: { master: 0 }\n');
     expect(first).toBe(
-      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, restart-node, resume-node, failover, wait-for, populate, assert',
+      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, wait-for, populate, assert',
     );
   });
 
@@ -97,7 +97,7 @@ describe('parseScenario', () => {
 
   test('wait-for promotion / rejoin need something to wait for', () => {
     expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step/);
-    expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(/wait-for rejoin needs an earlier restart-node or resume-node step/);
+    expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(/wait-for rejoin needs an earlier restart-node, resume-node or heal step/);
     expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(/steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping .*, found "promtion"/);
   });
 

@@ -4,11 +4,11 @@ import { promotionTiming } from '../../faults/kill-master.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
 import { StepFailed } from '../run.js';
-import { DURATION_RE, duration, expected, name, refOrLatest } from '../schema-parts.js';
+import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'duration'] as const;
-const waitText = 'promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted }';
+const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'duration', 'elapsed'] as const;
+const waitText = 'promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
 
 const schema = z.preprocess(
   (v) => {
@@ -24,6 +24,8 @@ const schema = z.preprocess(
         rejoin: refOrLatest.optional(),
         'cluster-ok': z.literal(true, expected('true')).optional(),
         duration: duration.optional(),
+        /** Until this long after the latest fault step (at once if that is past): a partition of a set length. */
+        elapsed: span.optional(),
         as: name.optional(),
         /** With rejoin: the role the node must come back in (a restarted old master should be a replica). */
         role: z.enum(['master', 'replica'], expected('master or replica')).optional(),
@@ -52,13 +54,21 @@ export const waitForStep = defineStep<WaitOptions>({
   gives: (o) => (o.promotion !== undefined ? [o.as ?? 'promoted'] : []),
   check(o, before) {
     if (o.promotion === null && before.faults === 0) return { path: ['promotion'], message: 'wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step' };
-    if (o.rejoin === null && before.restores === 0) return { path: ['rejoin'], message: 'wait-for rejoin needs an earlier restart-node or resume-node step' };
+    if (o.rejoin === null && before.restores === 0) return { path: ['rejoin'], message: 'wait-for rejoin needs an earlier restart-node, resume-node or heal step' };
+    if (o.elapsed !== undefined && before.faults === 0) return { path: ['elapsed'], message: 'wait-for elapsed counts from a fault: it needs an earlier fault step' };
     return null;
   },
   async run(run, o, step) {
     if (o.duration !== undefined) {
       await run.clock.sleep(o.duration, run.signal);
       return { detail: `waited ${o.duration} ms` };
+    }
+    if (o.elapsed !== undefined) {
+      const fault = run.faults[run.faults.length - 1]!;
+      const ms = 'ms' in o.elapsed ? o.elapsed.ms : o.elapsed.nodeTimeouts * run.ctx.nodeTimeoutMs;
+      const left = Math.max(0, fault.t0 + ms - run.clock.now());
+      await run.clock.sleep(left, run.signal);
+      return { detail: `waited ${Math.round(left)} ms, until ${ms} ms after the fault of steps[${fault.index}]` };
     }
     const timeoutMs = run.deadline(o.deadline);
     if (o['cluster-ok']) {

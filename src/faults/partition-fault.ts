@@ -1,0 +1,212 @@
+import { buildSlotMap } from '../cluster/slotmap.js';
+import { formatAddress } from '../nodes/address.js';
+import type { DrillEvent } from '../observe/events.js';
+import { systemClock } from '../util/clock.js';
+import type { Probe } from '../util/wait.js';
+import { clusterOk, promotionDone, rejoinDone } from './conditions.js';
+import { type DrillContext, defaultDeadline } from './drill-context.js';
+import { promotionTiming } from './kill-master.js';
+import { observeFault, openObserver } from './observe-fault.js';
+import { type PartitionRequest, applyPartition, clusterChain, planPartition, removePartition } from './partition.js';
+import { nodesWithIds, roleOf } from './rejoin.js';
+import type { FaultResult, PartitionInfo } from './report.js';
+
+export interface PartitionOptions extends PartitionRequest {
+  /** Heal by itself this long after the cut (and watch the rejoin); otherwise it stays until `cluster heal`. */
+  durationMs?: number;
+  wait: boolean;
+  deadlineMs?: number;
+  abort?: AbortSignal;
+}
+
+/**
+ * The minority master's own window: from the cut to its own "Cluster state
+ * changed: fail" log line, the moment it stops acknowledging writes.
+ */
+export function minorityFail(events: readonly DrillEvent[], node: string | null, t0: number): PartitionInfo['minorityFail'] {
+  if (!node) return null;
+  const e = events.find((x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0);
+  return { node, ms: e ? Math.round(e.at - t0) : null, source: e ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log` : 'no "Cluster state changed: fail" line in its log' };
+}
+
+/**
+ * `cluster partition`: cut the network as asked and watch the cut-off
+ * master's replica take over; with a duration, heal when it ends and watch
+ * the old master come back as a replica. A command that does not finish
+ * (an error, Ctrl-C) removes its rules before it returns.
+ */
+export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): Promise<FaultResult> {
+  const clock = systemClock;
+  const observer = openObserver(ctx, clock);
+  await observer.start();
+  let cutInPlace = false;
+  let finished = false;
+  try {
+    const planned = planPartition(await nodesWithIds(ctx, observer), buildSlotMap(observer.snapshot()), o);
+    const victim = planned.cutOff[0] ?? null;
+    const label = victim ? formatAddress(victim) : null;
+    const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+    const cut = await observeFault(ctx, {
+      what: victim ? `a replica of ${label} master of its slots with cluster_state:ok on the majority` : 'a promotion (no master is cut off from a replica of its own)',
+      // With a duration, the promotion is watched until the heal at the latest: a short partition may end before any.
+      deadlineMs: o.durationMs !== undefined ? Math.min(deadlineMs, o.durationMs) : deadlineMs,
+      wait: o.wait || o.durationMs !== undefined,
+      signal: o.abort,
+      observer,
+      action: async () => {
+        await applyPartition(ctx, planned);
+        cutInPlace = true;
+        return { node: planned.sides[0].map(formatAddress).join(','), detail: `partition: ${planned.how}` };
+      },
+      condition: (p) => (victim ? promotionDone(p, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]) : { done: false, seen: 'no master is cut off from a replica of its own' }),
+    });
+    const replica = victim?.replicas.find((r) => r.id === cut.value) ?? null;
+    const promoted = replica ? { id: replica.id, host: replica.host, port: replica.port } : null;
+    let outcome = cut.outcome;
+    let lastSeen = cut.lastSeen;
+    let rejoined: FaultResult['rejoined'] = null;
+    let rejoinMs: number | null = null;
+    let healedAt: number | null = null;
+    if (o.durationMs !== undefined) {
+      const left = cut.t0 + o.durationMs - clock.now();
+      if (left > 0) await clock.sleep(left, o.abort);
+      const heal = await observeFault(ctx, {
+        what: label ? `${label} back as a replica with master_link_status:up (or a master, if no failover happened)` : 'cluster_state:ok on every node',
+        deadlineMs,
+        wait: true,
+        signal: o.abort,
+        observer,
+        kind: 'heal',
+        action: async () => {
+          await removePartition(ctx);
+          cutInPlace = false;
+          return { node: '', detail: "the partition's rules removed" };
+        },
+        condition: (p): Probe<unknown> => (victim ? rejoinDone(p, victim) : clusterOk(p)),
+      });
+      healedAt = heal.t0;
+      // A partition shorter than the failover needs is healed before any promotion: an outcome, not a failure.
+      outcome = heal.outcome;
+      lastSeen = heal.lastSeen;
+      rejoined = heal.outcome === 'done' && victim ? await roleOf(ctx, victim) : null;
+      const link = heal.events.find((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= heal.t0);
+      rejoinMs = link ? Math.round(link.at - heal.t0) : heal.outcome === 'done' ? Math.round(heal.tEnd - heal.t0) : null;
+    }
+    await observer.catchUpLogs();
+    const events = (await observer.stop()).filter((e) => e.at >= cut.t0 - 1).map((e) => ({ ...e, tMs: Math.round(e.at - cut.t0) }));
+    const first = planned.sides[0][0]!;
+    finished = true;
+    return {
+      action: 'partition',
+      cluster: ctx.name,
+      victim: victim ? { id: victim.id, host: victim.host, port: victim.port, index: victim.index } : { id: null, host: first.host, port: first.port },
+      how: planned.how,
+      faultAt: new Date(cut.t0).toISOString(),
+      outcome,
+      waitedFor: label ? `a replica of ${label} master of its slots, cluster_state:ok on the majority${o.durationMs !== undefined ? `; after the heal, ${label} back` : ''}` : 'the end of the partition',
+      lastSeen,
+      promoted,
+      ...promotionTiming(events, promoted, cut.t0),
+      rejoined,
+      rejoinMs,
+      elapsedMs: Math.round(clock.now() - cut.t0),
+      deadlineMs,
+      events,
+      log: victim ? { node: label!, lines: observer.logLines(victim, cut.t0 - 50, clock.now()) } : null,
+      clock: observer.clockNote(),
+      partition: {
+        chain: clusterChain(ctx),
+        mode: o.mode,
+        direction: o.mode === 'one-way' ? o.direction : 'both',
+        loss: o.mode === 'flaky' ? o.loss : null,
+        sides: [planned.sides[0].map(formatAddress), planned.sides[1].map(formatAddress)],
+        healedAt: healedAt !== null ? new Date(healedAt).toISOString() : null,
+        minorityFail: minorityFail(events, label, cut.t0),
+        nodeTimeoutMs: ctx.nodeTimeoutMs,
+      },
+    };
+  } finally {
+    await observer.stop();
+    // Unfinished (an error, Ctrl-C): no rule outlives the command. A finished one without --duration leaves the cut for `cluster heal`.
+    if (!finished && cutInPlace) await removePartition(ctx);
+  }
+}
+
+/**
+ * `cluster heal`: removes every rule of this cluster (also a chain a crashed
+ * run left) and watches the cut-off masters come back as replicas of their
+ * successors, with every node at cluster_state:ok. Nothing to heal is not
+ * an error: the result says so.
+ */
+export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlineMs?: number; abort?: AbortSignal }): Promise<FaultResult> {
+  const clock = systemClock;
+  const cutOff = ctx.state?.partition?.cutOff ?? [];
+  const observer = openObserver(ctx, clock);
+  await observer.start();
+  try {
+    const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+    let record: Awaited<ReturnType<typeof removePartition>> = { removed: false, record: null };
+    const labels = cutOff.map(formatAddress);
+    const run = await observeFault(ctx, {
+      what: labels.length ? `${labels.join(', ')} back as replicas with master_link_status:up, cluster_state:ok everywhere` : 'cluster_state:ok on every node',
+      deadlineMs,
+      wait: o.wait,
+      signal: o.abort,
+      observer,
+      kind: 'heal',
+      action: async () => {
+        record = await removePartition(ctx);
+        return { node: '', detail: record.removed ? "the partition's rules removed" : 'nothing to heal: no rule of this cluster was in place' };
+      },
+      condition: (p): Probe<unknown> => {
+        for (const m of cutOff) {
+          const r = rejoinDone(p, m);
+          if (!r.done) return r;
+        }
+        return clusterOk(p);
+      },
+    });
+    const first = cutOff[0] ?? null;
+    const role = run.outcome === 'done' && first && record.removed ? await roleOf(ctx, first) : null;
+    await observer.catchUpLogs();
+    const events = (await observer.stop()).filter((e) => e.at >= run.t0 - 1).map((e) => ({ ...e, tMs: Math.round(e.at - run.t0) }));
+    const link = first ? events.find((e) => e.node === formatAddress(first) && (e.kind === 'link-up' || e.kind === 'sync-finished')) : undefined;
+    const p = record.record;
+    return {
+      action: 'heal',
+      cluster: ctx.name,
+      victim: first ? { id: first.id, host: first.host, port: first.port } : { id: null, host: ctx.nodes[0]!.host, port: ctx.nodes[0]!.port },
+      how: record.removed ? `removed iptables chain ${clusterChain(ctx)}` : 'nothing to heal',
+      faultAt: new Date(run.t0).toISOString(),
+      outcome: run.outcome,
+      waitedFor: labels.length ? `${labels.join(', ')} back as replicas, cluster_state:ok everywhere` : 'cluster_state:ok on every node',
+      lastSeen: run.lastSeen,
+      promoted: null,
+      promotionMs: null,
+      promotionSource: null,
+      rejoined: role,
+      rejoinMs: link ? Math.round(link.at - run.t0) : null,
+      elapsedMs: Math.round(clock.now() - run.t0),
+      deadlineMs,
+      events,
+      log: first ? { node: formatAddress(first), lines: observer.logLines(first, run.t0 - 50, clock.now()) } : null,
+      clock: observer.clockNote(),
+      ...(p
+        ? {
+            partition: {
+              chain: p.chain,
+              mode: p.mode,
+              direction: p.mode === 'one-way' ? p.direction : 'both',
+              loss: p.mode === 'flaky' ? p.loss : null,
+              sides: p.sides,
+              healedAt: new Date(run.t0).toISOString(),
+              minorityFail: null,
+              nodeTimeoutMs: ctx.nodeTimeoutMs,
+            },
+          }
+        : {}),
+    };
+  } finally {
+    await observer.stop();
+  }
+}

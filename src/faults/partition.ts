@@ -1,0 +1,163 @@
+import { isLoopback } from '../cluster/bind.js';
+import type { SlotMap, SlotMapMaster } from '../cluster/slotmap.js';
+import { type PartitionRecord, writeState } from '../cluster/state.js';
+import { UsageError } from '../errors.js';
+import type { Host } from '../hosts/host.js';
+import { formatAddress } from '../nodes/address.js';
+import { applyChain, checkFirewall, mayChangeFirewall, removeChain } from './iptables.js';
+import { type DrillContext, type DrillNode } from './drill-context.js';
+import { type PartitionMode, type PartitionSpec, chainName, drops, ruleArgs } from './partition-plan.js';
+import { type MasterSelector, selectMaster, selectNode } from './target.js';
+import { clusterDir } from '../cluster/state.js';
+
+/** What a user asks to cut: a master (isolate it from everyone) or two explicit sides. */
+export interface PartitionRequest {
+  target: MasterSelector;
+  /** "A,B|C,D,E": nodes by Master[N], host:port or node-id prefix; nodes not listed join the second side. */
+  sides?: string;
+  mode: PartitionMode;
+  direction: 'in' | 'out';
+  loss: number;
+}
+
+/** A partition planned against the cluster as it is: who is on which side, and which masters are cut off. */
+export interface PlannedPartition {
+  spec: PartitionSpec;
+  sides: [DrillNode[], DrillNode[]];
+  /** Masters serving slots on the side with fewer masters, with a replica on the other side: each should be replaced. */
+  cutOff: SlotMapMaster[];
+  /** In words: "isolate Master[0] 127.0.1.1:7000 from the other 5 nodes, both ways". */
+  how: string;
+}
+
+const ONE_ADDRESS_HINT = 'create the cluster with one address per node: redis-drill cluster create --bind 127.0.1.1+ (or let failover-report --create / a scenario do it)';
+
+/**
+ * Who is on which side. Pure apart from its inputs: the nodes (with ids),
+ * the slot map, the request. Refused (exit 2) when the nodes share an
+ * address (rules between addresses could not tell them apart) or when a
+ * side would be empty.
+ */
+export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest): PlannedPartition {
+  const addresses = nodes.map((n) => n.host);
+  if (new Set(addresses).size !== nodes.length) {
+    throw new UsageError(`a partition needs one address per node, but these nodes share ${[...new Set(addresses.filter((a, i) => addresses.indexOf(a) !== i))].join(', ')}`, { hint: ONE_ADDRESS_HINT });
+  }
+  const mine = nodes.find((n) => n.host === '127.0.0.1' || n.host === '::1');
+  if (mine) throw new UsageError(`${formatAddress(mine)} is on ${mine.host}, the address redis-drill's own connections come from: cutting it would cut redis-drill off too`, { hint: ONE_ADDRESS_HINT });
+  let a: DrillNode[];
+  let how: string;
+  if (r.sides !== undefined) {
+    const parts = r.sides.split('|');
+    if (parts.length !== 2) throw new UsageError(`bad --sides "${r.sides}": expected two sides, A,B|C,D`, { hint: 'e.g. --sides 0|1,2 (Master[0] on one side, Master[1] and Master[2] with everything not listed on the other)' });
+    const side = (text: string): DrillNode[] =>
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .map((ref) => {
+          if (/^(?:Master\[)?\d+\]?$/i.test(ref)) {
+            const m = selectMaster(map, { master: ref });
+            return nodes.find((n) => n.id === m.id)!;
+          }
+          return selectNode(nodes, ref);
+        });
+    a = side(parts[0]!);
+    const b = side(parts[1]!);
+    const both = a.find((n) => b.includes(n));
+    if (both) throw new UsageError(`${formatAddress(both)} is on both sides of --sides "${r.sides}"`);
+    if (a.length === 0) throw new UsageError(`--sides "${r.sides}": the first side is empty`, { hint: 'list at least one node before the |' });
+    how = `split {${a.map(formatAddress).join(', ')}} from {the other ${nodes.length - a.length} nodes}`;
+  } else {
+    const victim = selectMaster(map, r.target);
+    a = [nodes.find((n) => n.port === victim.port && n.host === victim.host)!];
+    how = `Master[${victim.index}] ${formatAddress(victim)} from the other ${nodes.length - 1} nodes`;
+  }
+  const b = nodes.filter((n) => !a.includes(n));
+  if (b.length === 0) throw new UsageError('the second side would be empty: every node is on the first', { hint: 'leave at least one node off the first side' });
+  if (!nodes.every((n) => isLoopback(n.host)) && nodes.some((n) => n.redis?.spec.host.remote !== true)) {
+    throw new UsageError('network faults on this machine need every node on a loopback address (127.x.x.x)', { hint: ONE_ADDRESS_HINT });
+  }
+  const spec: PartitionSpec = { sideA: a.map((n) => n.host), sideB: b.map((n) => n.host), mode: r.mode, direction: r.direction, loss: r.mode === 'flaky' ? r.loss : 1 };
+  const mastersOn = (side: DrillNode[]): SlotMapMaster[] => map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
+  const [small, other] = mastersOn(a).length <= mastersOn(b).length ? [a, b] : [b, a];
+  const cutOff = mastersOn(small).filter((m) => m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)));
+  const way = r.mode === 'isolate' ? 'both ways' : r.mode === 'flaky' ? `${Math.round(r.loss * 100)}% of packets lost both ways` : r.direction === 'out' ? 'its packets to the others dropped (one way)' : "the others' packets to it dropped (one way)";
+  return { spec, sides: [a, b], cutOff, how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}` };
+}
+
+/** The chain of this cluster's rules (the same name every time, so heal and destroy find it). */
+export function clusterChain(ctx: Pick<DrillContext, 'stateDir' | 'name'>): string {
+  return chainName(clusterDir(ctx.stateDir, ctx.name));
+}
+
+/** The hosts that run the cluster's nodes, with the node addresses each one holds. */
+function hostsOf(ctx: DrillContext): Map<Host, string[]> {
+  const byHost = new Map<Host, string[]>();
+  for (const n of ctx.nodes) {
+    if (!n.redis) continue;
+    const h = n.redis.spec.host;
+    byHost.set(h, [...(byHost.get(h) ?? []), n.host]);
+  }
+  return byHost;
+}
+
+/**
+ * Cuts the network as planned: on each host, the drops whose destination is
+ * one of its nodes, in this cluster's chain. Checked first on every host
+ * (iptables there, and the right to use it): nothing changes unless it can.
+ */
+export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Promise<PartitionRecord> {
+  if (!ctx.managed || !ctx.state) throw new UsageError('a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)', { hint: 'drop --seed and use --cluster NAME' });
+  const hosts = hostsOf(ctx);
+  for (const h of hosts.keys()) await checkFirewall(h);
+  const chain = clusterChain(ctx);
+  const ports = ctx.nodes.flatMap((n) => [n.port, n.port + 10000]);
+  const all = drops(p.spec);
+  const applied: Host[] = [];
+  try {
+    for (const [h, local] of hosts) {
+      await applyChain(h, chain, ruleArgs(chain, all.filter((d) => local.includes(d.to)), ports));
+      applied.push(h);
+    }
+  } catch (e) {
+    // All or nothing: a host that refused leaves no other host cut.
+    await Promise.allSettled(applied.map((h) => removeChain(h, chain)));
+    throw e;
+  }
+  const record: PartitionRecord = {
+    chain,
+    mode: p.spec.mode,
+    direction: p.spec.direction,
+    loss: p.spec.loss,
+    sides: [p.sides[0].map(formatAddress), p.sides[1].map(formatAddress)],
+    cutOff: p.cutOff.map((m) => ({ id: m.id, host: m.host, port: m.port })),
+    startedAt: new Date().toISOString(),
+  };
+  ctx.state.partition = record;
+  await writeState(ctx.stateDir, ctx.state);
+  return record;
+}
+
+/** Removes this cluster's rules on every host (also a chain a crashed run left). Returns the partition that was in place, if any. */
+export async function removePartition(ctx: DrillContext): Promise<{ removed: boolean; record: PartitionRecord | null }> {
+  if (!ctx.managed || !ctx.state) throw new UsageError('heal works on a cluster redis-drill created', { hint: 'drop --seed and use --cluster NAME' });
+  const chain = clusterChain(ctx);
+  let removed = false;
+  for (const h of hostsOf(ctx).keys()) {
+    // No iptables there, or (here) no right to use it: then no chain of ours can be there either,
+    // unless the state file says one is, and then the user must be told.
+    const usable = (await h.which(['iptables'])) !== null && (h.remote || (await mayChangeFirewall()));
+    if (!usable) {
+      if (ctx.state.partition) await checkFirewall(h);
+      continue;
+    }
+    if (await removeChain(h, chain)) removed = true;
+  }
+  const record = ctx.state.partition;
+  if (record) {
+    ctx.state.partition = null;
+    await writeState(ctx.stateDir, ctx.state);
+  }
+  return { removed: removed || record !== null, record };
+}
