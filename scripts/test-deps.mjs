@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs before `npm test`: the suite starts real redis-server processes, its
-// own sshd (remote-node tests) and headless Chromium (HTML report check).
+// own sshd (remote-node tests), headless Chromium (HTML report check) and
+// iptables (network partitions).
 import { REDIS, ensurePackages, has } from './system-deps.mjs';
 
 ensurePackages(
@@ -9,6 +10,8 @@ ensurePackages(
     { what: 'redis-cli', present: () => has('redis-cli'), packages: ['redis-tools'] },
     { what: 'sshd', present: () => has('/usr/sbin/sshd') && has('ssh'), packages: ['openssh-server', 'openssh-client'] },
     { what: 'chromium', present: () => has('chromium'), packages: ['chromium'] },
+    // Network-fault tests cut node-to-node traffic with redis-drill's own iptables chain.
+    { what: 'iptables', present: () => has('iptables') && has('iptables-restore'), packages: ['iptables'] },
   ],
   'npm test',
 );

@@ -6,6 +6,8 @@ import { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
+import { removeChainEverywhere } from '../faults/iptables.js';
+import { chainName } from '../faults/partition-plan.js';
 import { waitClusterHealthy } from './health.js';
 import { Hosts, hostsFor, nodeFor } from './runtime.js';
 import { type ClusterState, type NodeRecord, clusterDir, readState, writeState } from './state.js';
@@ -29,6 +31,8 @@ export interface StopResult {
 export interface DestroyResult extends StopResult {
   removed: boolean;
   dir: string;
+  /** Hosts where a network partition of this cluster was still in place and was removed. */
+  healed: string[];
 }
 
 /** The pid of a node's live process: the recorded one, else the pid file's; null when none is alive. */
@@ -85,7 +89,7 @@ export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
 export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean; fast?: boolean }): Promise<DestroyResult> {
   const dir = clusterDir(o.stateDir, o.cluster);
   const present = await stat(dir).then(() => true, () => false);
-  if (!present) return { cluster: o.cluster, stopped: [], notRunning: [], removed: false, dir };
+  if (!present) return { cluster: o.cluster, stopped: [], notRunning: [], removed: false, dir, healed: [] };
   let state: ClusterState | null = null;
   try {
     state = await readState(o.stateDir, o.cluster);
@@ -101,6 +105,8 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
       stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
     );
+    // A partition left in place (or by a crashed run) must not outlive its cluster.
+    const healed = await removeChainEverywhere([...new Set(nodes.map((n) => n.spec.host))], chainName(dir));
     if (!o.keepData) {
       // Each SSH host has its own directory for the cluster; the state file's is last, so a failure here can be retried.
       await allSettledOrThrow(Object.entries(state?.hosts ?? {}), ([name, h]) => hosts.get(name).remove(h.clusterDir));
@@ -109,7 +115,7 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
       state.nodes.forEach((r) => (r.pid = null));
       await writeState(o.stateDir, state);
     }
-    return { cluster: o.cluster, ...result, removed: !o.keepData, dir };
+    return { cluster: o.cluster, ...result, removed: !o.keepData, dir, healed };
   } finally {
     await hosts.dispose();
   }

@@ -81,6 +81,14 @@ export function describeStep(step: Pick<StepLike, 'index' | 'step' | 'options'>)
 export function stepTitle(step: Pick<StepLike, 'step' | 'options'>): string {
   const parts = Object.entries(step.options)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => (v === null ? k : typeof v === 'object' ? `${k}=${JSON.stringify(v).replace(/"/g, '')}` : `${k}=${String(v as string | number | boolean)}`));
+    .map(([k, v]) => (v === null ? k : `${k}=${valueText(v)}`));
   return `${step.step}${parts.length ? ` ${parts.join(' ')}` : ''}`;
+}
+
+/** An option's value in one line: a span as it was written (4000ms, 3x), a mapping compactly. */
+function valueText(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  if ('ms' in v && Object.keys(v).length === 1) return `${String(v.ms)}ms`;
+  if ('nodeTimeouts' in v && Object.keys(v).length === 1) return `${String(v.nodeTimeouts)}x`;
+  return JSON.stringify(v).replace(/"/g, '');
 }

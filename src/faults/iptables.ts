@@ -70,3 +70,17 @@ export async function removeChain(host: Host, chain: string): Promise<boolean> {
   if (!gone.ok && (await chainExists(host, chain))) throw new EnvironmentError(`could not delete iptables chain ${chain} on ${host.name}: ${gone.stderr}`, { hint: `remove it by hand: iptables -D INPUT -j ${chain}; iptables -F ${chain}; iptables -X ${chain}` });
   return true;
 }
+
+/**
+ * Removes the chain on every host where one of ours could be (destroy): a
+ * host without iptables, or where this process may not change the firewall,
+ * cannot hold one. Returns the hosts it was removed from.
+ */
+export async function removeChainEverywhere(hosts: readonly Host[], chain: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const h of hosts) {
+    if (!(await h.which(['iptables'])) || (!h.remote && !(await mayChangeFirewall()))) continue;
+    if (await removeChain(h, chain)) removed.push(h.name);
+  }
+  return removed;
+}

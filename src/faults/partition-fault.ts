@@ -50,7 +50,8 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       what: victim ? `a replica of ${label} master of its slots with cluster_state:ok on the majority` : 'a promotion (no master is cut off from a replica of its own)',
       // With a duration, the promotion is watched until the heal at the latest: a short partition may end before any.
       deadlineMs: o.durationMs !== undefined ? Math.min(deadlineMs, o.durationMs) : deadlineMs,
-      wait: o.wait || o.durationMs !== undefined,
+      // Nothing to wait for when no master lost its replicas (e.g. masters on one side, replicas on the other).
+      wait: (o.wait && victim !== null) || o.durationMs !== undefined,
       signal: o.abort,
       observer,
       action: async () => {

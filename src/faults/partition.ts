@@ -62,6 +62,9 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
           }
           return selectNode(nodes, ref);
         });
+    if (!parts[0]!.trim() || !parts[1]!.trim()) {
+      throw new UsageError(`--sides "${r.sides}": the ${!parts[0]!.trim() ? 'first' : 'second'} side is empty`, { hint: 'list at least one node on each side; nodes listed on neither join the second' });
+    }
     a = side(parts[0]!);
     const b = side(parts[1]!);
     const both = a.find((n) => b.includes(n));

@@ -76,5 +76,6 @@ export function renderStart(r: StartResult): string {
 export function renderDestroy(r: DestroyResult): string {
   if (!r.removed && r.stopped.length === 0 && r.notRunning.length === 0) return `Cluster "${r.cluster}": nothing to destroy (${r.dir} does not exist).`;
   const what = r.removed ? `removed ${r.dir}` : `kept the data in ${r.dir}`;
-  return `Cluster "${r.cluster}": stopped ${r.stopped.length} node(s)${r.notRunning.length ? ` (${r.notRunning.length} already gone)` : ''}, ${what}.`;
+  const healed = r.healed.length ? ` Removed the network partition still in place (iptables, on ${r.healed.join(', ')}).` : '';
+  return `Cluster "${r.cluster}": stopped ${r.stopped.length} node(s)${r.notRunning.length ? ` (${r.notRunning.length} already gone)` : ''}, ${what}.${healed}`;
 }

@@ -51,6 +51,7 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
     );
   }
   if (r.partition) lines.push(...partitionLines(c, r));
+  if (r.action === 'heal' && !r.partition && r.how === 'nothing to heal') lines.push('Nothing to heal: no rule of this cluster was in place.');
   lines.push(c.dim(r.clock));
   if (r.log && r.log.lines.length > 0) {
     lines.push('', `Log of ${r.log.node} during the drill:`, ...r.log.lines.map((l) => `  ${l}`));
@@ -67,6 +68,5 @@ function partitionLines(c: ChalkInstance, r: FaultResult): string[] {
   }
   if (p.direction !== 'both') out.push(c.dim('One-way: TCP needs packets both ways, so a connection whose acknowledgements are dropped soon behaves as if cut both ways.'));
   if (r.action === 'partition' && p.healedAt === null) out.push(c.yellow(`The partition stays in place: remove it with redis-drill cluster heal${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`));
-  if (r.action === 'heal' && r.how === 'nothing to heal') out.push('Nothing to heal: no rule of this cluster was in place.');
   return out;
 }

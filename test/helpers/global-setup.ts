@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { drillChains } from './firewall.js';
 import { liveServersUnder } from './processes.js';
 
 declare module 'vitest' {
@@ -17,6 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'redis-drill-test-'));
   project.provide('testRoot', root);
+  const chainsBefore = await drillChains();
   return async () => {
     const leaked = await liveServersUnder(root);
     for (const p of leaked) process.kill(p.pid, 'SIGKILL');
@@ -24,5 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (leaked.length > 0) {
       throw new Error(`redis-server processes survived the suite (now killed): ${leaked.map((p) => `${p.pid} in ${p.cwd}`).join(', ')}`);
     }
+    // Every rule of a redis-drill chain the suite made must be gone: a partition left behind would cut a later run.
+    const chains = (await drillChains()).filter((l) => !chainsBefore.includes(l));
+    if (chains.length > 0) throw new Error(`redis-drill iptables rules or chains survived the suite:\n${chains.join('\n')}`);
   };
 }

@@ -50,7 +50,8 @@ describe('--json output matches the documented shapes (real cluster)', () => {
   };
 
   beforeAll(async () => {
-    c = await createTestCluster();
+    // Own addresses: the partition commands need one address per node.
+    c = await createTestCluster({ ownAddresses: true });
     // The create output itself, as the helper parsed it.
     expect(shapeProblems(JSON.parse(c.create.stdout), SHAPES.get('cluster create')!)).toEqual([]);
     seen.add('cluster create');
@@ -70,10 +71,14 @@ describe('--json output matches the documented shapes (real cluster)', () => {
 
   test('faults, reports, scenarios, stop and start', { timeout: 90_000 }, async () => {
     const killed = await check('cluster kill-master', ['--master', '0']);
-    await check('cluster restart-node', [`127.0.0.1:${killed.victim.port}`]);
+    await check('cluster restart-node', [`${killed.victim.host}:${killed.victim.port}`]);
     await check('cluster failover', []);
     const frozen = await check('cluster kill-master', ['--master', '1', '--signal', 'freeze', '--no-wait']);
-    await check('cluster resume-node', [`127.0.0.1:${frozen.victim.port}`]);
+    await check('cluster resume-node', [`${frozen.victim.host}:${frozen.victim.port}`]);
+    // Shorter than any failover: healed before a promotion; then nothing is left to heal.
+    const cut = await check('cluster partition', ['--master', '2', '--duration', '300ms']);
+    expect(cut.partition.healedAt).not.toBeNull();
+    await check('cluster heal', []);
     await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
     const file = path.join(c.stateDir, 'swap.yaml');
     await writeFile(file, 'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n');
