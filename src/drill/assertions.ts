@@ -56,7 +56,7 @@ export function workloadChecks(deferred: readonly DeferredAssertion[], w: Worklo
       return {
         name,
         passed: lost !== null && lost <= d.limit && unreadable === 0,
-        detail: `${lost ?? 'unknown'} acknowledged writes lost (of ${w.consistency?.acknowledged ?? '?'} acknowledged INCRs${log}${unreadable ? `; ${unreadable} counters or sets could not be read back` : ''}); limit ${d.limit}`,
+        detail: `${lost ?? 'unknown'} acknowledged writes lost (of ${w.consistency?.acknowledged ?? '?'} acknowledged INCRs${log}${unreadable ? `; ${unreadable} ${w.writeLog ? 'counters or sets' : 'counters'} could not be read back` : ''}); limit ${d.limit}`,
       };
     }
     return { name, passed: w.errors <= d.limit, detail: `${w.errors} failed operations; limit ${d.limit}` };

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { renderInChromium } from '../helpers/chromium.js';
 import { createTestCluster, ownAddresses, useTestCluster } from '../helpers/cluster.js';
-import { drillChains } from '../helpers/firewall.js';
+import { chainOf } from '../helpers/firewall.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
@@ -54,7 +54,7 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
       expect(role[0]).toBe('slave');
       expect(`${role[1]}:${role[2]}`).toBe(`${r.promotion.promoted.host}:${r.promotion.promoted.port}`);
       expect(r.timeline.some((e: any) => e.kind === 'reconfigured-as-replica' && e.node === `${victim.host}:${victim.port}`)).toBe(true);
-      expect(await drillChains()).toEqual([]);
+      expect(await chainOf(dir)).toEqual([]);
 
       const page = await renderInChromium(path.join(out, 'report.html'));
       expect(page.dom).toContain('class="partition"');
@@ -66,8 +66,10 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
   });
 
   test('min-replicas-to-write: the same partition loses fewer writes, in the same run', { timeout: 120_000 }, async () => {
+    const dirs: string[] = [];
     const run = async (file: string) => {
       const dir = await stateDir();
+      dirs.push(dir);
       const port = await freePortRange(6);
       const { result, json } = await runJson<any>(['scenario', 'run', path.join(SCENARIOS, file), '--port', String(port), '--format', 'json', '--out', path.join(dir, 'r')], { stateDir: dir, timeoutMs: 110_000 });
       expect(result.exitCode, result.stderr).toBe(0);
@@ -79,7 +81,7 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
     expect(guarded.writeLog.lostPercent).toBeLessThan(plain.writeLog.lostPercent);
     // The guarded master stopped acknowledging well before its own fail line.
     expect(guarded.writeLog.lostAcknowledgedToMs - guarded.partition.cutMs).toBeLessThan(guarded.partition.minorityFail.value);
-    expect(await drillChains()).toEqual([]);
+    for (const [i, dir] of dirs.entries()) expect(await chainOf(dir, `scenario-${i === 0 ? 'partition' : 'partition-min-replicas'}`)).toEqual([]);
   });
 });
 
@@ -92,24 +94,24 @@ describe('cluster partition and cluster heal', () => {
     expect(all.json.promoted).not.toBeNull();
     expect(all.json.partition).toMatchObject({ mode: 'flaky', loss: 1, direction: 'both' });
     expect(all.json.rejoined).toMatchObject({ role: 'replica' });
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(c.stateDir)).toEqual([]);
 
     const none = await c.json<any>(['cluster', 'partition', '--master', '1', '--mode', 'flaky', '--loss', '0%', '--duration', '2500ms']);
     expect(none.result.exitCode, none.result.stderr).toBe(0);
     expect(none.json.promoted).toBeNull();
     expect(none.json.events.some((e: any) => e.kind === 'pfail' || e.kind === 'fail')).toBe(false);
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(c.stateDir)).toEqual([]);
 
     // Without --duration the partition stays: the rules are there, until heal takes them away.
     const left = await c.json<any>(['cluster', 'partition', '--master', '2', '--no-wait']);
     expect(left.result.exitCode, left.result.stderr).toBe(0);
     expect(left.json.partition.healedAt).toBeNull();
     expect(left.json.outcome).toBe('not-waited');
-    expect((await drillChains()).length).toBeGreaterThan(0);
+    expect((await chainOf(c.stateDir)).length).toBeGreaterThan(0);
     const heal = await c.json<any>(['cluster', 'heal']);
     expect(heal.result.exitCode, heal.result.stderr).toBe(0);
     expect(heal.json.how).toMatch(/^removed iptables chain RDRILL-/);
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(c.stateDir)).toEqual([]);
     const again = await c.run(['cluster', 'heal']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('Nothing to heal');
@@ -130,7 +132,7 @@ describe('cluster partition and cluster heal', () => {
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(c.stateDir)).toEqual([]);
   });
 
   test('not root (CAP_NET_ADMIN dropped) or no iptables: exit 3 before anything changes', async () => {
@@ -143,7 +145,7 @@ describe('cluster partition and cluster heal', () => {
     expect(noIptables.exitCode).toBe(3);
     expect(noIptables.stderr).toMatch(/iptables is not installed/);
     expect(noIptables.stderr).toMatch(/apt-get install iptables/);
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(c.stateDir)).toEqual([]);
   });
 });
 
@@ -166,19 +168,19 @@ describe('partitions need one address per node; Ctrl-C and destroy remove the ru
     expect((await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000', '--bind', ownAddresses(port)], { stateDir: dir })).exitCode).toBe(0);
     try {
       const child = spawnCli(['cluster', 'partition', '--master', '0', '--duration', '30s'], { stateDir: dir });
-      for (let i = 0; i < 300 && (await drillChains()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect((await drillChains()).length).toBeGreaterThan(0);
+      for (let i = 0; i < 300 && (await chainOf(dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await chainOf(dir)).length).toBeGreaterThan(0);
       child.kill('SIGINT');
       const r = await child;
       expect(r.exitCode).toBe(130);
-      expect(await drillChains()).toEqual([]);
+      expect(await chainOf(dir)).toEqual([]);
 
       expect((await runCli(['cluster', 'partition', '--master', '1', '--no-wait'], { stateDir: dir })).exitCode).toBe(0);
-      expect((await drillChains()).length).toBeGreaterThan(0);
+      expect((await chainOf(dir)).length).toBeGreaterThan(0);
     } finally {
       const d = await runJson<any>(['cluster', 'destroy'], { stateDir: dir });
       expect(d.json.healed).toEqual(['local']);
     }
-    expect(await drillChains()).toEqual([]);
+    expect(await chainOf(dir)).toEqual([]);
   });
 });
