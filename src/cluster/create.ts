@@ -1,21 +1,18 @@
-import { stat } from 'node:fs/promises';
-import { ClusterExistsError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
-import { type ServerBinary, versionAtLeast } from '../nodes/binary.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
-import { allSettledOrThrow } from '../util/wait.js';
 import { formCluster } from './form.js';
 import { destroyCluster } from './lifecycle.js';
-import { expandBind, isLoopback } from './bind.js';
-import { checkLayout, type HostEntry, hostName, nodeOrder } from './layout.js';
+import { expandBind } from './bind.js';
+import { hostsOf, localEntries, ownAddresses, prepareDeployment, recordsFor, remoteHostsOf, startProcesses } from './deploy.js';
+import { checkLayout, type HostEntry } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
-import { prepareHost } from './prepare-host.js';
-import { Hosts, nodeFor } from './runtime.js';
+import { type Hosts, nodeFor } from './runtime.js';
 import type { SlotRange } from './slots.js';
-import { type ClusterState, clusterDir, ensureDir, nodeDir, writeState } from './state.js';
+import { type ClusterState, clusterDir, ensureDir, writeState } from './state.js';
 
 export interface CreateOptions {
   cluster: string;
@@ -85,19 +82,6 @@ export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replic
   }
 }
 
-/** This machine's nodes: one entry for a shared address, or one per node when each has its own. */
-function localEntries(binds: readonly string[], port: number): HostEntry[] {
-  if (new Set(binds).size === 1) return [{ ssh: null, bind: binds[0]!, ports: binds.map((_, i) => port + i) }];
-  return binds.map((bind, i) => ({ ssh: null, bind, ports: [port + i] }));
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Creates a cluster: starts `masters x (1 + replicas)` daemonized
  * redis-server processes (on this machine, or over SSH on the given hosts)
@@ -111,33 +95,15 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const started = clock.now();
   validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port });
   const count = o.masters * (1 + o.replicas);
-  const entries: HostEntry[] = o.hosts ?? localEntries(expandBind(o.bind, count), o.port);
+  const entries: HostEntry[] = o.hosts ?? localEntries(expandBind(o.bind, count), Array.from({ length: count }, (_, i) => o.port + i));
   checkLayout(entries, count);
-  const remote = entries.filter((e) => e.ssh !== null);
-  const dir = clusterDir(o.stateDir, o.cluster);
-  const hosts = new Hosts(Object.fromEntries(remote.map((e) => [hostName(e), e.ssh!])), o.sshConnectTimeoutMs);
+  const hosts = hostsOf(entries, o);
   try {
-    if (await exists(dir)) {
-      if (!o.force) throw new ClusterExistsError(o.cluster, dir);
-      await reporter.step(`Destroying the existing cluster "${o.cluster}" (--force)`, () => destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }));
-    }
-    const ports = entries.flatMap((e) => e.ports);
-    const prepared = await reporter.step(
-      remote.length > 0
-        ? `Connecting to ${remote.length} host${remote.length === 1 ? '' : 's'} over SSH: redis-server, directories, ports`
-        : `Checking ports ${ports[0]}-${ports[ports.length - 1]} and their bus ports are free`,
-      () => {
-        // One look for the binary per host, however many addresses its nodes bind to.
-        const binaries = new Map<string, Promise<ServerBinary>>();
-        return allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, { cluster: o.cluster, redisServer: o.redisServer, force: o.force, binaries }));
-      },
-    );
-    const server = prepared[0]!.server;
-    for (const p of prepared.filter((x) => x.server.version !== server.version)) {
-      reporter.warn(`${p.name} has ${p.server.flavor}-server ${p.server.version}, ${prepared[0]!.name} has ${server.version}`);
-    }
+    const d = { ...o, reporter };
+    const { prepared, server } = await prepareDeployment(entries, hosts, d, true);
     const state: ClusterState = {
       schemaVersion: 1,
+      kind: 'cluster',
       name: o.cluster,
       createdAt: new Date().toISOString(),
       server,
@@ -145,37 +111,15 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
       masters: o.masters,
       replicas: o.replicas,
       password: o.password,
-      hosts: Object.fromEntries(prepared.filter((p) => p.remoteDir !== null).map((p) => [p.name, { ssh: p.entry.ssh!, redisServer: p.server.path, clusterDir: p.remoteDir! }])),
-      nodes: nodeOrder(entries).map(({ entry, port }) => {
-        const p = prepared[entry]!;
-        const bind = p.entry.bind;
-        const nodeDirectory = p.remoteDir ? `${p.remoteDir}/nodes/${bind}-${port}` : nodeDir(o.stateDir, o.cluster, bind, port);
-        return { host: p.name, bind, port, busPort: port + 10000, dir: nodeDirectory, pid: null };
-      }),
+      hosts: remoteHostsOf(prepared),
+      nodes: recordsFor(prepared, o, 'nodes', true),
       partition: null,
+      sentinel: null,
     };
     return await startAndForm(state, hosts, o, { clock, reporter, started });
   } finally {
     await hosts.dispose();
   }
-}
-
-/**
- * When every node has its own address (what a network fault needs): each
- * binds its outgoing bus and replication connections to it too (Redis 7.0+
- * `bind-source-addr`; without it they all come from 127.0.0.1 and the
- * cluster never forms), and, on loopback without a password, protected mode
- * is off: Redis 7.0 counts only 127.0.0.1 and ::1 as local, so nodes on
- * 127.0.1.x would refuse each other (replicas never sync), and nothing
- * outside this machine can reach a loopback address anyway.
- */
-function ownAddresses(state: ClusterState, password: string | null): { sourceAddr: boolean; protectedModeOff: boolean } {
-  const binds = new Set(state.nodes.map((n) => n.bind));
-  const own = binds.size === state.nodes.length && state.nodes.length > 1;
-  return {
-    sourceAddr: own && versionAtLeast(state.server.version, '7.0.0'),
-    protectedModeOff: own && password === null && [...binds].every(isLoopback),
-  };
 }
 
 async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions, t: { clock: Clock; reporter: Reporter; started: number }): Promise<CreateResult> {
@@ -194,18 +138,9 @@ async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions,
         reporter.warn(`replica ${nodes[pair.replica]!.label} is on the same host as its master ${nodes[pair.master]!.label}: there are not enough hosts to keep them apart`);
       }
     }
-    const network = ownAddresses(state, o.password);
-    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, async () => {
-      await allSettledOrThrow(nodes, (n) =>
-        n.writeConfig(renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config, ...network })),
-      );
-      const pids = await Promise.allSettled(nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock })));
-      // Record every pid that started, even if another node failed, so cleanup finds it.
-      pids.forEach((p, i) => (state.nodes[i]!.pid = p.status === 'fulfilled' ? p.value : null));
-      await writeState(o.stateDir, state);
-      const failed = pids.find((p): p is PromiseRejectedResult => p.status === 'rejected');
-      if (failed) throw failed.reason;
-    });
+    const network = ownAddresses(state.nodes, state.server.version, o.password);
+    const configs = nodes.map((n) => renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config, ...network }));
+    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, () => startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, signal: o.signal, clock }));
 
     const slots = planSlots(o.masters);
     const plan = {

@@ -9,8 +9,9 @@ import { allSettledOrThrow } from '../util/wait.js';
 import { removeChainEverywhere } from '../faults/iptables.js';
 import { chainName } from '../faults/partition-plan.js';
 import { waitClusterHealthy } from './health.js';
+import { waitSentinelFormed } from '../sentinel/health.js';
 import { Hosts, hostsFor, nodeFor } from './runtime.js';
-import { type ClusterState, type NodeRecord, clusterDir, readState, writeState } from './state.js';
+import { type ClusterState, type NodeRecord, allNodes, clusterDir, readState, writeState } from './state.js';
 
 export interface LifecycleOptions {
   stateDir: string;
@@ -55,13 +56,21 @@ async function stopNodes(nodes: RedisNode[], pids: (number | null)[], stepTimeou
  * When the state file is unreadable, the node directories (named
  * "<bind>-<port>") still say which processes to look for.
  */
-async function recordsFromDirs(dir: string): Promise<NodeRecord[]> {
-  const nodesDir = path.join(dir, 'nodes');
-  const names = await readdir(nodesDir).catch(() => [] as string[]);
-  return names.flatMap((name) => {
-    const m = /^(.+)-(\d+)$/.exec(name);
-    return m ? [{ host: 'local', bind: m[1]!, port: Number(m[2]), busPort: Number(m[2]) + 10000, dir: path.join(nodesDir, name), pid: null }] : [];
-  });
+async function recordsFromDirs(dir: string): Promise<(NodeRecord & { sentinel: boolean })[]> {
+  const found = await Promise.all(
+    ['nodes', 'sentinels'].map(async (sub) => {
+      const names = await readdir(path.join(dir, sub)).catch((e: NodeJS.ErrnoException) => {
+        // Only a missing directory means "none of these"; anything else is worth an error.
+        if (e.code === 'ENOENT') return [] as string[];
+        throw e;
+      });
+      return names.flatMap((name) => {
+        const m = /^(.+)-(\d+)$/.exec(name);
+        return m ? [{ host: 'local', bind: m[1]!, port: Number(m[2]), busPort: null, dir: path.join(dir, sub, name), pid: null, sentinel: sub === 'sentinels' }] : [];
+      });
+    }),
+  );
+  return found.flat();
 }
 
 /** Stops every process of the cluster (keeping its data) and records that in the state file. */
@@ -69,11 +78,12 @@ export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
   const state = await readState(o.stateDir, o.cluster);
   const hosts = hostsFor(state);
   try {
-    const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
+    const records = allNodes(state);
+    const nodes = records.map((r) => nodeFor(hosts, state, r));
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
-      stopNodes(nodes, state.nodes.map((r) => r.pid), 3000),
+      stopNodes(nodes, records.map((r) => r.pid), 3000),
     );
-    state.nodes.forEach((r) => (r.pid = null));
+    records.forEach((r) => (r.pid = null));
     await writeState(o.stateDir, state);
     return { cluster: o.cluster, ...result };
   } finally {
@@ -98,9 +108,9 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
   }
   const hosts = state ? hostsFor(state) : new Hosts();
   try {
-    const records = state?.nodes ?? (await recordsFromDirs(dir));
+    const records = state ? allNodes(state) : await recordsFromDirs(dir);
     const nodes = records.map((r) =>
-      state ? nodeFor(hosts, state, r) : new RedisNode({ host: new LocalHost(), bind: r.bind, port: r.port, dir: r.dir, serverPath: 'redis-server', password: null }),
+      state ? nodeFor(hosts, state, r) : new RedisNode({ host: new LocalHost(), bind: r.bind, port: r.port, dir: r.dir, serverPath: 'redis-server', password: null, sentinel: 'sentinel' in r && r.sentinel === true }),
     );
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
       stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
@@ -112,7 +122,7 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
       await allSettledOrThrow(Object.entries(state?.hosts ?? {}), ([name, h]) => hosts.get(name).remove(h.clusterDir));
       await hosts.get('local').remove(dir);
     } else if (state) {
-      state.nodes.forEach((r) => (r.pid = null));
+      allNodes(state).forEach((r) => (r.pid = null));
       await writeState(o.stateDir, state);
     }
     return { cluster: o.cluster, ...result, removed: !o.keepData, dir, healed };
@@ -140,10 +150,11 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
   const state = await readState(o.stateDir, o.cluster);
   const hosts = hostsFor(state);
   const pool = new NodePool({ timeoutMs: 2000, password: state.password });
-  const nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
+  const records = allNodes(state);
+  const nodes = records.map((r) => nodeFor(hosts, state, r));
   const startedHere: number[] = [];
   try {
-    const pids = await Promise.all(nodes.map((n, i) => livePid(n, state.nodes[i]!.pid)));
+    const pids = await Promise.all(nodes.map((n, i) => livePid(n, records[i]!.pid)));
     const toStart = nodes.map((_, i) => i).filter((i) => pids[i] === null);
     await reporter.step(`Starting ${toStart.length} of ${nodes.length} nodes`, async () => {
       const results = await Promise.allSettled(toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, signal: o.signal, clock })));
@@ -154,16 +165,29 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
           startedHere.push(i);
         }
       });
-      state.nodes.forEach((r, i) => (r.pid = pids[i] ?? null));
+      records.forEach((r, i) => (r.pid = pids[i] ?? null));
       await writeState(o.stateDir, state);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     });
-    await reporter.step('Waiting for cluster_state:ok and replica links', () => waitClusterHealthy(nodes.map((n) => n.address), pool, {
-      timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs,
-      clock,
-      signal: o.signal,
-    }));
+    const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, signal: o.signal };
+    const s = state.sentinel;
+    if (s) {
+      await reporter.step('Waiting until every sentinel agrees on the master and every replica link is up', () =>
+        waitSentinelFormed(
+          {
+            data: state.nodes.map((r) => ({ host: r.bind, port: r.port })),
+            sentinels: s.nodes.map((r) => ({ host: r.bind, port: r.port })),
+            masterName: s.masterName,
+            connect: { timeoutMs: 2000, password: state.password },
+            withCkquorum: async (a) => String(await (await pool.get(a)).call('SENTINEL', 'CKQUORUM', s.masterName)),
+          },
+          wait,
+        ),
+      );
+    } else {
+      await reporter.step('Waiting for cluster_state:ok and replica links', () => waitClusterHealthy(nodes.map((n) => n.address), pool, wait));
+    }
     return {
       cluster: o.cluster,
       started: startedHere.map((i) => nodes[i]!.label),
@@ -172,8 +196,8 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
     };
   } catch (e) {
     await pool.close();
-    await Promise.allSettled(startedHere.map((i) => nodes[i]!.stop(state.nodes[i]!.pid, { stepTimeoutMs: 1000 })));
-    state.nodes.forEach((r, i) => startedHere.includes(i) && (r.pid = null));
+    await Promise.allSettled(startedHere.map((i) => nodes[i]!.stop(records[i]!.pid, { stepTimeoutMs: 1000 })));
+    records.forEach((r, i) => startedHere.includes(i) && (r.pid = null));
     await writeState(o.stateDir, state).catch(() => undefined);
     throw e;
   } finally {

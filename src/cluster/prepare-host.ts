@@ -22,6 +22,8 @@ export interface PrepareOptions {
   force: boolean;
   /** Binaries already found, by host and choice: several entries on one host (one address per node) look once. */
   binaries?: Map<string, Promise<ServerBinary>>;
+  /** Check the cluster bus ports (port + 10000) too: not for a Sentinel deployment, which has none. */
+  busPorts?: boolean;
 }
 
 /** Runs a step on a host; an SSH host's name is put in front of any error that does not name it yet. */
@@ -36,10 +38,10 @@ export async function onHost<T>(host: Host, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Throws for the first port of `entry` (or its bus port) that `busy` says is taken. */
-function checkPorts(entry: HostEntry, busy: (port: number) => boolean): void {
+function checkPorts(entry: HostEntry, busy: (port: number) => boolean, busPorts: boolean): void {
   for (const port of entry.ports) {
     if (busy(port)) throw new PortInUseError(entry.bind, port, 'client');
-    if (busy(port + 10000)) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+    if (busPorts && busy(port + 10000)) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
   }
 }
 
@@ -59,7 +61,7 @@ async function prepareLocal(host: LocalHost, entry: HostEntry, o: PrepareOptions
   const server = await found;
   await allSettledOrThrow(entry.ports, async (port) => {
     if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
-    if (!(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+    if (o.busPorts !== false && !(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
   });
   return { entry, name: host.name, server, remoteDir: null };
 }
@@ -97,6 +99,6 @@ async function prepareRemote(host: Host, entry: HostEntry, o: PrepareOptions): P
   }
   // Without ss the check is skipped: a taken port still shows up when the node fails to start.
   const listening = lines.filter((l) => l.startsWith('listen=')).map((l) => l.slice('listen='.length)).join('\n');
-  checkPorts(entry, (port) => listenerBlocks(listening, entry.bind, port));
+  checkPorts(entry, (port) => listenerBlocks(listening, entry.bind, port), o.busPorts !== false);
   return { entry, name: host.name, server, remoteDir };
 }

@@ -3,9 +3,28 @@ import type { Redis } from 'ioredis';
 import { type Address, type ConnectOptions, callText, closeClient, connectClient, createNodeClient, formatAddress } from '../nodes/client.js';
 import { type ClusterNodeEntry, parseClusterNodes, parseInfo } from './nodes-parser.js';
 
+/**
+ * What a node is asked: a cluster node about the cluster; a data node of a
+ * Sentinel deployment about its replication; a sentinel about the master
+ * it watches (by name).
+ */
+export type ProbeKind = { kind: 'cluster' } | { kind: 'data' } | { kind: 'sentinel'; masterName: string };
+
+/** A sentinel's view of its master: SENTINEL GET-MASTER-ADDR-BY-NAME and SENTINEL MASTER. */
+export interface SentinelView {
+  master: Address | null;
+  flags: string[];
+  configEpoch: number;
+  numReplicas: number;
+  numOtherSentinels: number;
+  quorum: number;
+}
+
 /** What one node says about itself and the cluster, or why it said nothing. */
 export interface NodeProbe {
   address: Address;
+  /** What kind of node answered (absent: a cluster node). */
+  kind?: ProbeKind['kind'];
   up: boolean;
   error: string | null;
   /** Its CLUSTER NODES view (including its own "myself" line). */
@@ -13,6 +32,8 @@ export interface NodeProbe {
   clusterInfo: Map<string, string> | null;
   replication: Map<string, string> | null;
   dbsize: number | null;
+  /** A sentinel's view (sentinels only). */
+  sentinel?: SentinelView | null;
 }
 
 export function myselfOf(p: NodeProbe): ClusterNodeEntry | null {
@@ -24,12 +45,12 @@ export function myselfOf(p: NodeProbe): ClusterNodeEntry | null {
  * DBSIZE in one round trip. The whole probe has one deadline: a dead or
  * frozen node yields `up: false` after at most `timeoutMs`, never a hang.
  */
-export async function probeNode(address: Address, options: ConnectOptions): Promise<NodeProbe> {
+export async function probeNode(address: Address, options: ConnectOptions, what: ProbeKind = { kind: 'cluster' }): Promise<NodeProbe> {
   const client = createNodeClient(address, options);
   try {
-    return await withDeadline(address, options.timeoutMs, async () => {
+    return await withDeadline(address, options.timeoutMs, what.kind, async () => {
       await connectClient(client, address, options);
-      return ask(client, address);
+      return ask(client, address, what);
     });
   } finally {
     // Also when the deadline won: nothing may keep the command waiting.
@@ -37,21 +58,46 @@ export async function probeNode(address: Address, options: ConnectOptions): Prom
   }
 }
 
-const down = (address: Address, error: string): NodeProbe => ({ address, up: false, error, view: null, clusterInfo: null, replication: null, dbsize: null });
+const down = (address: Address, kind: ProbeKind['kind'], error: string): NodeProbe => ({ address, kind, up: false, error, view: null, clusterInfo: null, replication: null, dbsize: null, sentinel: null });
 
-/** The four questions, in one round trip. */
-async function ask(client: Redis, address: Address): Promise<NodeProbe> {
+/** The questions, in one round trip. */
+async function ask(client: Redis, address: Address, what: ProbeKind): Promise<NodeProbe> {
+  const base = { address, kind: what.kind, up: true, error: null, view: null, clusterInfo: null, sentinel: null };
+  if (what.kind === 'sentinel') {
+    const [master, addr] = await Promise.all([client.call('SENTINEL', 'MASTER', what.masterName), client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', what.masterName)]);
+    return { ...base, replication: null, dbsize: null, sentinel: sentinelView(master, addr) };
+  }
+  if (what.kind === 'data') {
+    const [repl, dbsize] = await Promise.all([callText(client, 'INFO', 'replication'), client.dbsize()]);
+    return { ...base, replication: parseInfo(repl), dbsize };
+  }
   const [nodes, info, repl, dbsize] = await Promise.all([callText(client, 'CLUSTER', 'NODES'), callText(client, 'CLUSTER', 'INFO'), callText(client, 'INFO', 'replication'), client.dbsize()]);
-  return { address, up: true, error: null, view: parseClusterNodes(nodes), clusterInfo: parseInfo(info), replication: parseInfo(repl), dbsize };
+  return { ...base, view: parseClusterNodes(nodes), clusterInfo: parseInfo(info), replication: parseInfo(repl), dbsize };
+}
+
+/** SENTINEL MASTER (a flat list of names and values) and GET-MASTER-ADDR-BY-NAME ([ip, port] or nil). */
+export function sentinelView(master: unknown, addr: unknown): SentinelView {
+  const flat = Array.isArray(master) ? master.map(String) : [];
+  const field = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) field.set(flat[i]!, flat[i + 1]!);
+  const a = Array.isArray(addr) && addr.length === 2 ? { host: String(addr[0]), port: Number(addr[1]) } : null;
+  return {
+    master: a,
+    flags: (field.get('flags') ?? '').split(',').filter(Boolean),
+    configEpoch: Number(field.get('config-epoch') ?? 0),
+    numReplicas: Number(field.get('num-slaves') ?? 0),
+    numOtherSentinels: Number(field.get('num-other-sentinels') ?? 0),
+    quorum: Number(field.get('quorum') ?? 0),
+  };
 }
 
 /** Runs a probe with one deadline; a failure or the deadline is `up: false` with the reason. */
-async function withDeadline(address: Address, timeoutMs: number, work: () => Promise<NodeProbe>): Promise<NodeProbe> {
+async function withDeadline(address: Address, timeoutMs: number, kind: ProbeKind['kind'], work: () => Promise<NodeProbe>): Promise<NodeProbe> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<NodeProbe>((resolve) => {
-    timer = setTimeout(() => resolve(down(address, `no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => resolve(down(address, kind, `no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  const attempt = work().catch((e: unknown) => down(address, errorMessage(e).replace(`${formatAddress(address)} is unreachable: `, '')));
+  const attempt = work().catch((e: unknown) => down(address, kind, errorMessage(e).replace(`${formatAddress(address)} is unreachable: `, '')));
   try {
     return await Promise.race([attempt, deadline]);
   } finally {
@@ -72,13 +118,14 @@ export class ProbeConnection {
   constructor(
     readonly address: Address,
     private readonly options: ConnectOptions & { name?: string },
+    private readonly what: ProbeKind = { kind: 'cluster' },
   ) {}
 
   probe(): Promise<NodeProbe> {
-    return withDeadline(this.address, this.options.timeoutMs, async () => {
+    return withDeadline(this.address, this.options.timeoutMs, this.what.kind, async () => {
       const client = await this.connected();
       try {
-        return await ask(client, this.address);
+        return await ask(client, this.address, this.what);
       } catch (e) {
         // A closed connection is opened again next time; a timed-out one is kept (see above).
         if (client.status === 'end' || client.status === 'close') this.drop(client);
@@ -112,6 +159,6 @@ export class ProbeConnection {
   }
 }
 
-export function probeAll(addresses: readonly Address[], options: ConnectOptions): Promise<NodeProbe[]> {
-  return Promise.all(addresses.map((a) => probeNode(a, options)));
+export function probeAll(addresses: readonly Address[], options: ConnectOptions, what: ProbeKind = { kind: 'cluster' }): Promise<NodeProbe[]> {
+  return Promise.all(addresses.map((a) => probeNode(a, options, what)));
 }

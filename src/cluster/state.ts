@@ -13,7 +13,8 @@ const nodeRecordSchema = z.object({
   host: z.string(),
   bind: z.string(),
   port: z.number().int().min(1).max(65535),
-  busPort: z.number().int().min(1).max(65535),
+  /** null for the nodes of a Sentinel deployment: no cluster bus. */
+  busPort: z.number().int().min(1).max(65535).nullable(),
   dir: z.string(),
   pid: z.number().int().positive().nullable(),
 });
@@ -47,8 +48,20 @@ const partitionSchema = z.object({
   startedAt: z.string(),
 });
 
+/** A Sentinel deployment: its sentinels and how they watch the master. */
+const sentinelSchema = z.object({
+  masterName: z.string(),
+  quorum: z.number().int().positive(),
+  downAfterMs: z.number().int().positive(),
+  failoverTimeoutMs: z.number().int().positive(),
+  /** The sentinel processes (`nodes` are the data nodes: the master and its replicas at creation). */
+  nodes: z.array(nodeRecordSchema),
+});
+
 const stateSchema = z.object({
   schemaVersion: z.literal(1),
+  /** What was created: a Redis Cluster, or one master with replicas watched by Sentinels. Older files are clusters. */
+  kind: z.enum(['cluster', 'sentinel']).default('cluster'),
   name: z.string(),
   createdAt: z.string(),
   server: z.object({ path: z.string(), flavor: z.enum(['redis', 'valkey']), version: z.string() }),
@@ -60,11 +73,18 @@ const stateSchema = z.object({
   hosts: z.record(z.string(), remoteHostSchema).default({}),
   nodes: z.array(nodeRecordSchema),
   partition: partitionSchema.nullable().default(null),
+  sentinel: sentinelSchema.nullable().default(null),
 });
 
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 export type RemoteHost = z.infer<typeof remoteHostSchema>;
 export type PartitionRecord = z.infer<typeof partitionSchema>;
+export type SentinelRecord = z.infer<typeof sentinelSchema>;
+
+/** Every process of a deployment: its data nodes, and (Sentinel) its sentinels. */
+export function allNodes(state: Pick<ClusterState, 'nodes' | 'sentinel'>): NodeRecord[] {
+  return [...state.nodes, ...(state.sentinel?.nodes ?? [])];
+}
 export type ClusterState = z.infer<typeof stateSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -12,6 +12,8 @@ export interface NodeConfigInput {
   sourceAddr?: boolean;
   /** protected-mode no: nodes on their own loopback addresses without a password (see createCluster). */
   protectedModeOff?: boolean;
+  /** A data node of a Sentinel deployment (no cluster mode); a replica names its master. */
+  replication?: { replicaOf: { host: string; port: number } | null };
 }
 
 export interface ConfigEntry {
@@ -20,7 +22,7 @@ export interface ConfigEntry {
 }
 
 /** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
-const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth', 'cluster-announce-ip', 'replica-announce-ip']);
+const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth', 'cluster-announce-ip', 'replica-announce-ip', 'replicaof', 'slaveof']);
 
 /** Parses one `--config key=value` (or `key value`) option. */
 export function parseConfigEntry(text: string): ConfigEntry {
@@ -55,15 +57,17 @@ export function renderNodeConfig(c: NodeConfigInput): string {
     `bind ${c.bind}`,
     // Peers learn a node's address from the packets it sends; without this a
     // node bound to 127.0.0.2 would be seen as 127.0.0.1, its source address.
-    `cluster-announce-ip ${c.bind}`,
+    ...(c.replication ? [] : [`cluster-announce-ip ${c.bind}`]),
     `replica-announce-ip ${c.bind}`,
     'daemonize yes',
     `dir ${confValue(c.dir)}`,
     `pidfile ${confValue(`${c.dir}/redis.pid`)}`,
     `logfile ${confValue(`${c.dir}/redis.log`)}`,
-    'cluster-enabled yes',
-    'cluster-config-file nodes.conf',
-    `cluster-node-timeout ${c.nodeTimeoutMs}`,
+    ...(c.replication
+      ? c.replication.replicaOf
+        ? [`replicaof ${c.replication.replicaOf.host} ${c.replication.replicaOf.port}`]
+        : []
+      : ['cluster-enabled yes', 'cluster-config-file nodes.conf', `cluster-node-timeout ${c.nodeTimeoutMs}`]),
     // Keys survive stop/start through the append-only file.
     'appendonly yes',
     // An empty replica should sync at once, not after the default 5 s diskless delay.

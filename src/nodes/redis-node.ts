@@ -12,6 +12,8 @@ export interface NodeSpec {
   dir: string;
   serverPath: string;
   password: string | null;
+  /** A sentinel (`redis-server sentinel.conf --sentinel`) rather than a data node. */
+  sentinel?: boolean;
 }
 
 export interface StopOptions {
@@ -41,7 +43,7 @@ export class RedisNode {
     return this.spec.port + 10000;
   }
   get confPath(): string {
-    return `${this.spec.dir}/redis.conf`;
+    return `${this.spec.dir}/${this.spec.sentinel ? 'sentinel.conf' : 'redis.conf'}`;
   }
   get logPath(): string {
     return `${this.spec.dir}/redis.log`;
@@ -87,7 +89,7 @@ export class RedisNode {
   async start(options: { timeoutMs: number; signal?: AbortSignal; clock?: Clock }): Promise<number> {
     // A stale pid file from a killed run would be taken for the new process.
     await this.spec.host.remove(this.pidPath);
-    const r = await this.spec.host.exec(this.spec.serverPath, [this.confPath], { timeoutMs: options.timeoutMs });
+    const r = await this.spec.host.exec(this.spec.serverPath, this.spec.sentinel ? [this.confPath, '--sentinel'] : [this.confPath], { timeoutMs: options.timeoutMs });
     if (r.exitCode !== 0) {
       // Config errors are reported on stderr, before the log file is opened.
       const output = (r.stderr + r.stdout).split('\n').map((l) => l.trim()).filter(Boolean);

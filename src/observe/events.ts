@@ -1,5 +1,10 @@
-/** Typed, timestamped things that happened during a drill, from a node's log or from polling. */
+import type { SentinelEventKind } from '../sentinel/events.js';
+
+/** Typed, timestamped things that happened during a drill, from a node's log, from polling, or (Sentinel) from its Pub/Sub events. */
 export type EventKind =
+  | SentinelEventKind
+  /** A data node of a Sentinel deployment was told REPLICAOF NO ONE ("MASTER MODE enabled"). */
+  | 'master-mode'
   | 'fault'
   | 'node-down'
   | 'node-up'
@@ -37,8 +42,8 @@ export interface DrillEvent {
   at: number;
   /** The node that logged or reported it ("host:port"). */
   node: string;
-  /** A node's log, polling it, or (kind "step") the scenario runner itself. */
-  source: 'log' | 'poll' | 'scenario';
+  /** A node's log, polling it, a sentinel's Pub/Sub message (its receive time), or (kind "step") the drill runner itself. */
+  source: 'log' | 'poll' | 'pubsub' | 'scenario';
   kind: EventKind;
   detail: string;
   /** The server's own timestamp of a log line (epoch ms, ms resolution). */

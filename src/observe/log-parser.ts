@@ -1,3 +1,4 @@
+import { parseSentinelMessage } from '../sentinel/events.js';
 import type { EventKind } from './events.js';
 
 /** One line of redis.log: `pid:role day month year hh:mm:ss.mmm level message`. */
@@ -50,11 +51,17 @@ const RULES: { re: RegExp; kind: EventKind; detail: (m: RegExpExecArray) => stri
   { re: /^Full resync from master: (\S+)/, kind: 'full-resync', detail: (m) => `full resync from master (${m[1]!.slice(0, 8)}...)` },
   { re: /^(?:Successful partial resynchronization with master|Partial resynchronization (?:request from \S+ )?accepted|MASTER <-> (?:REPLICA|SLAVE) sync: Master accepted a Partial Resynchronization)/, kind: 'partial-resync', detail: () => 'partial resynchronization' },
   { re: /^MASTER <-> (?:REPLICA|SLAVE) sync: Finished with success/, kind: 'sync-finished', detail: () => 'MASTER <-> REPLICA sync finished with success' },
+  { re: /^MASTER MODE enabled/, kind: 'master-mode', detail: () => 'MASTER MODE enabled (REPLICAOF NO ONE)' },
+  { re: /^REPLICAOF (\S+) enabled/, kind: 'reconfigured-as-replica', detail: (m) => `REPLICAOF ${m[1]} enabled` },
   { re: /^Clear FAIL state for node ([0-9a-f]{40})(?: \(.*?\))?:\s*(.*)$/, kind: 'fail-cleared', detail: (m) => `cleared FAIL for ${m[1]!.slice(0, 8)}: ${m[2]}` },
 ];
 
-/** The timeline event a log message stands for, or null for the many lines that are not one. */
-export function classifyLogMessage(message: string): LogEvent | null {
+/** The timeline event a log message stands for, or null for the many lines that are not one. A sentinel's lines (role X) are its events. */
+export function classifyLogMessage(message: string, role = 'M'): LogEvent | null {
+  if (role === 'X') {
+    const e = parseSentinelMessage(message);
+    return e ? { kind: e.kind, detail: e.detail } : null;
+  }
   for (const rule of RULES) {
     const m = rule.re.exec(message);
     if (m) return { kind: rule.kind, detail: rule.detail(m) };

@@ -220,7 +220,7 @@ export class Observer {
       const line = parseLogLine(raw);
       if (!line) continue;
       t.lines.push(line);
-      const ev = classifyLogMessage(line.message);
+      const ev = classifyLogMessage(line.message, line.role);
       if (ev) this.push({ at: line.time - t.clock.offsetMs, node: t.label, source: 'log', kind: ev.kind, detail: ev.detail, logTime: line.time, raw: line.raw });
     }
   }
