@@ -51,8 +51,8 @@ export function passwordFor(choice: string | undefined, remote: boolean, warn: (
 
 const SSH_ONLY = { nodesPerHost: '--nodes-per-host', sshPort: '--ssh-port', sshIdentity: '--ssh-identity', remoteDir: '--remote-dir' } as const;
 
-/** Where the nodes go: SSH hosts from --hosts or an inventory, or undefined for this machine. */
-async function hostEntries(r: CreateRequest, masters: number, replicas: number, port: number): Promise<HostEntry[] | undefined> {
+/** Where `count` nodes go: SSH hosts from --hosts or an inventory, or undefined for this machine. */
+export async function hostEntries(r: Omit<CreateRequest, 'cluster' | 'stateDir'>, count: number, port: number): Promise<HostEntry[] | undefined> {
   if (r.hosts && r.inventory) throw new UsageError('give --hosts or --inventory, not both');
   if (!r.hosts && !r.inventory) {
     const sshOnly = (Object.keys(SSH_ONLY) as (keyof typeof SSH_ONLY)[]).find((k) => r[k] !== undefined);
@@ -65,7 +65,7 @@ async function hostEntries(r: CreateRequest, masters: number, replicas: number, 
   }
   const { layoutHosts, parseHostList } = await import('./layout.js');
   const targets = parseHostList(r.hosts!, { port: r.sshPort ?? null, identity: r.sshIdentity ?? null, options: [...(r.sshOptions ?? [])] });
-  return layoutHosts(targets, { count: masters * (1 + replicas), port, nodesPerHost: r.nodesPerHost, redisServer: r.redisServer, baseDir: r.remoteDir });
+  return layoutHosts(targets, { count, port, nodesPerHost: r.nodesPerHost, redisServer: r.redisServer, baseDir: r.remoteDir });
 }
 
 /** Creates a cluster from a request: defaults, the password policy and the hosts applied in one place. */
@@ -73,7 +73,7 @@ export async function createFromRequest(r: CreateRequest): Promise<CreateResult>
   const masters = r.masters ?? CREATE_DEFAULTS.masters;
   const replicas = r.replicas ?? CREATE_DEFAULTS.replicas;
   const port = r.port ?? CREATE_DEFAULTS.port;
-  const hosts = await hostEntries(r, masters, replicas, port);
+  const hosts = await hostEntries(r, masters * (1 + replicas), port);
   const warn = (m: string): void => r.reporter?.warn(m);
   return createCluster({
     cluster: r.cluster,

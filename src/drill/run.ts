@@ -1,4 +1,4 @@
-import { type SlotMap, type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
+import type { SlotMap, SlotMapMaster } from '../cluster/slotmap.js';
 import { DeadlineError } from '../errors.js';
 import { type DrillContext, defaultDeadline, probesNow } from '../faults/drill-context.js';
 import { nodesWithIds } from '../faults/rejoin.js';
@@ -72,7 +72,9 @@ export interface Teardown {
 
 interface PendingPromotion {
   victim: SlotMapMaster;
-  /** Set for a manual failover: the replica asked to take over. */
+  /** A manual failover: done when the roles have swapped (the old master a replica of the new one). */
+  manual: boolean;
+  /** The replica asked to take over (null: any; Sentinel chooses itself). */
   chosen: string | null;
   t0: number;
 }
@@ -139,7 +141,7 @@ export class DrillRun {
 
   /** The slot map from the observer's latest polls (no new connection to any node). */
   async slotMap(): Promise<SlotMap> {
-    return buildSlotMap(await probesNow(this.ctx, this.observer));
+    return this.ctx.ops.map(await probesNow(this.ctx, this.observer));
   }
 
   named(name: string, n: { id: string; host: string; port: number }): NamedNode {

@@ -1,12 +1,14 @@
 import { discoverFromSeed } from '../cluster/discover.js';
 import { livePid } from '../cluster/lifecycle.js';
 import { Hosts, hostsFor, nodeFor } from '../cluster/runtime.js';
-import { type ClusterState, readState, writeState } from '../cluster/state.js';
-import { errorMessage } from '../errors.js';
+import type { SlotMap } from '../cluster/slotmap.js';
+import { type ClusterState, type NodeRecord, readState, writeState } from '../cluster/state.js';
+import { UsageError, errorMessage } from '../errors.js';
+import { type DeploymentOps, clusterOps, sentinelOps } from './deployment.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import type { ObservedNode, Observer } from '../observe/observer.js';
-import { type NodeProbe, probeAll } from '../cluster/probe.js';
+import { type NodeProbe, type ProbeKind, probeAll } from '../cluster/probe.js';
 
 /** One node as a drill sees it: its address and, for clusters redis-drill started, its process. */
 export interface DrillNode extends Address {
@@ -28,6 +30,11 @@ export interface DrillContext {
   stateDir: string;
   state: ClusterState | null;
   hosts: Hosts;
+  /** What differs between a cluster and a Sentinel deployment (slot map, promotion, rejoin, health). */
+  ops: DeploymentOps;
+  /** A Sentinel deployment's sentinels (none for a cluster), and the master name they watch. */
+  sentinels: DrillNode[];
+  masterName: string | null;
 }
 
 export interface OpenOptions {
@@ -38,6 +45,8 @@ export interface OpenOptions {
   timeoutMs: number;
   /** Told about what could not be read and what stands in for it. */
   warn?: (message: string) => void;
+  /** The kind of deployment the command is for (`cluster ...` or `sentinel ...`); another kind is refused (exit 2). */
+  expect?: 'cluster' | 'sentinel';
 }
 
 /** Redis's own default, used when an attached cluster does not say its node timeout. */
@@ -73,27 +82,51 @@ export async function openDrill(o: OpenOptions): Promise<DrillContext> {
       stateDir: o.stateDir,
       state: null,
       hosts: new Hosts(),
+      ops: clusterOps,
+      sentinels: [],
+      masterName: null,
     };
   }
   const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, o.expect);
   const hosts = hostsFor(state);
+  const drillNode = (r: NodeRecord): DrillNode => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(hosts, state, r) });
   return {
     name: state.name,
     managed: true,
-    nodes: state.nodes.map((r) => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(hosts, state, r) })),
+    nodes: state.nodes.map(drillNode),
     password: state.password,
     nodeTimeoutMs: state.nodeTimeoutMs,
-    nodeTimeoutSource: 'state file (cluster-node-timeout in redis.conf)',
+    nodeTimeoutSource: state.kind === 'sentinel' ? 'state file (down-after-milliseconds of the sentinels)' : 'state file (cluster-node-timeout in redis.conf)',
     timeoutMs: o.timeoutMs,
     stateDir: o.stateDir,
     state,
     hosts,
+    ops: state.kind === 'sentinel' ? sentinelOps : clusterOps,
+    sentinels: (state.sentinel?.nodes ?? []).map(drillNode),
+    masterName: state.sentinel?.masterName ?? null,
   };
 }
 
-/** The nodes to observe, with their logs when we have them. */
+/** `cluster kill-master` on a Sentinel deployment (or the other way round) is a usage error that names the right command. */
+export function checkKind(state: Pick<ClusterState, 'kind' | 'name'>, expect: 'cluster' | 'sentinel' | undefined): void {
+  if (!expect || state.kind === expect) return;
+  const what = state.kind === 'sentinel' ? 'a Sentinel deployment' : 'a Redis Cluster';
+  throw new UsageError(`"${state.name}" is ${what}, not a ${expect === 'sentinel' ? 'Sentinel deployment' : 'Redis Cluster'}`, {
+    hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
+  });
+}
+
+/** What a node is asked when it is polled. */
+function probeKindOf(ctx: DrillContext, sentinel: boolean): ProbeKind {
+  if (sentinel) return { kind: 'sentinel', masterName: ctx.masterName! };
+  return ctx.ops.kind === 'sentinel' ? { kind: 'data' } : { kind: 'cluster' };
+}
+
+/** The nodes to observe (a Sentinel deployment's sentinels too), with their logs when we have them. */
 export function observed(ctx: DrillContext): ObservedNode[] {
-  return ctx.nodes.map((n) => ({ address: n, log: n.redis ? { host: n.redis.spec.host, path: n.redis.logPath } : null }));
+  const node = (n: DrillNode, sentinel: boolean): ObservedNode => ({ address: n, log: n.redis ? { host: n.redis.spec.host, path: n.redis.logPath } : null, probe: probeKindOf(ctx, sentinel) });
+  return [...ctx.nodes.map((n) => node(n, false)), ...ctx.sentinels.map((n) => node(n, true))];
 }
 
 export function findDrillNode(ctx: DrillContext, a: Address): DrillNode | undefined {
@@ -137,6 +170,13 @@ export async function withDrill<T>(o: OpenOptions, fn: (ctx: DrillContext) => Pr
  */
 export async function probesNow(ctx: DrillContext, observer?: Observer): Promise<NodeProbe[]> {
   const seen = observer?.snapshot() ?? [];
-  if (seen.length === ctx.nodes.length) return seen;
-  return probeAll(ctx.nodes, { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password });
+  if (seen.length === ctx.nodes.length + ctx.sentinels.length) return seen;
+  const connect = { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password };
+  const [data, sentinels] = await Promise.all([probeAll(ctx.nodes, connect, probeKindOf(ctx, false)), ctx.sentinels.length ? probeAll(ctx.sentinels, connect, probeKindOf(ctx, true)) : []]);
+  return [...data, ...sentinels];
+}
+
+/** The deployment's slot map now (a Sentinel deployment: its master serving every slot). */
+export async function deploymentMap(ctx: DrillContext, observer?: Observer): Promise<SlotMap> {
+  return ctx.ops.map(await probesNow(ctx, observer));
 }

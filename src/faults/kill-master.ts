@@ -34,7 +34,7 @@ const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freez
  * detection, the replica's election, its promotion, cluster_state:ok.
  */
 export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promise<FaultResult> {
-  const map = buildSlotMap(await probesNow(ctx, o.observer));
+  const map = ctx.ops.map(await probesNow(ctx, o.observer));
   const victim = selectMaster(map, o.target);
   const label = `Master[${victim.index}] ${formatAddress(victim)}`;
   if (victim.state !== 'ok') throw new UsageError(`${label} is already ${victim.state}`, { hint: 'check the cluster with: redis-drill slotmap' });
@@ -62,11 +62,11 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
     signal: o.abort,
     observer: o.observer,
     action,
-    condition: (probes) => promotionDone(probes, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]),
+    condition: (probes) => ctx.ops.promotionDone(probes, victim),
   });
   const promotedReplica = victim.replicas.find((r) => r.id === run.value) ?? null;
   const promoted = promotedReplica ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port } : null;
-  const timing = promotionTiming(run.events, promoted, run.t0);
+  const timing = promotionTiming(run.events, promoted, run.t0, ctx.ops.kind);
   return {
     action: 'kill-master',
     cluster: ctx.name,
@@ -90,16 +90,21 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
 
 /**
  * The promotion time: from the fault to the promoted replica's own "Failover
- * election won" log line (millisecond timestamps, same clock), or to the
- * poll that first saw it master when its log is not available.
+ * election won" log line (a cluster), or to the first sentinel's
+ * "+switch-master" log line (Sentinel; the data node's own "MASTER MODE
+ * enabled" is given too), in millisecond timestamps on the same clock; or to
+ * the poll that first saw it master when no log is available.
  */
-export function promotionTiming(events: FaultResult['events'], promoted: Address | null, t0: number): Pick<FaultResult, 'promotionMs' | 'promotionSource'> {
-  if (!promoted) return { promotionMs: null, promotionSource: null };
+export function promotionTiming(events: FaultResult['events'], promoted: Address | null, t0: number, kind: 'cluster' | 'sentinel' = 'cluster'): Pick<FaultResult, 'promotionMs' | 'promotionSource' | 'masterModeMs'> {
+  if (!promoted) return { promotionMs: null, promotionSource: null, ...(kind === 'sentinel' ? { masterModeMs: null } : {}) };
   const node = formatAddress(promoted);
-  const won = events.find((e) => e.node === node && e.source === 'log' && e.kind === 'election-won' && e.at >= t0 - 1);
-  if (won) return { promotionMs: Math.round(won.at - t0), promotionSource: 'log' };
+  const after = (e: FaultResult['events'][number]): boolean => e.source === 'log' && e.at >= t0 - 1;
+  const won = kind === 'sentinel' ? events.find((e) => after(e) && e.kind === 'switch-master' && e.detail.endsWith(`-> ${node}`)) : events.find((e) => after(e) && e.node === node && e.kind === 'election-won');
+  const mode = kind === 'sentinel' ? events.find((e) => after(e) && e.node === node && e.kind === 'master-mode') : undefined;
+  const extra = kind === 'sentinel' ? { masterModeMs: mode ? Math.round(mode.at - t0) : null } : {};
+  if (won) return { promotionMs: Math.round(won.at - t0), promotionSource: 'log', ...extra };
   const seen = events.find((e) => e.node === node && e.kind === 'promoted' && e.at >= t0);
-  return seen ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll' } : { promotionMs: null, promotionSource: null };
+  return seen ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll', ...extra } : { promotionMs: null, promotionSource: null, ...extra };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { CheckFailedError, UsageError } from '../errors.js';
 import { type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
 import { formatAddress, withNode } from '../nodes/client.js';
 import { rolesSwapped } from './conditions.js';
@@ -28,6 +28,7 @@ export interface FailoverOptions {
  * acknowledged write is lost.
  */
 export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
+  if (ctx.ops.kind === 'sentinel') return sentinelFailover(ctx, o);
   const map = buildSlotMap(await probesNow(ctx, o.observer));
   const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
   let chosen: (typeof replicas)[number];
@@ -68,13 +69,71 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
     waitedFor: `${label} master of ${formatAddress(master)}'s slots, cluster_state:ok everywhere`,
     lastSeen: run.lastSeen,
     promoted,
-    ...promotionTiming(run.events, promoted, run.t0),
+    ...promotionTiming(run.events, promoted, run.t0, 'cluster'),
     rejoined: null,
     rejoinMs: null,
     elapsedMs: Math.round(run.tEnd - run.t0),
     deadlineMs,
     events: run.events,
     log: { node: label, lines: run.observer.logLines(chosen, run.t0 - 50, run.tEnd) },
+    clock: run.observer.clockNote(),
+  };
+}
+
+/**
+ * A Sentinel deployment's manual failover: SENTINEL FAILOVER on a sentinel,
+ * which picks the replica itself; done when every sentinel names a former
+ * replica, it answers as master, and the old master is its replica.
+ * -NOGOODSLAVE (no replica fit to promote) and -INPROG (a failover is under
+ * way) are the deployment's answer: a failed check (exit 1) with the reply.
+ */
+async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
+  if (o.replica) throw new UsageError('Sentinel chooses the replica to promote itself', { hint: 'leave out --replica; to steer its choice, give the other replicas a higher replica-priority (redis.conf)' });
+  if (o.mode !== 'default') throw new UsageError(`--${o.mode} is a Redis Cluster option`, { hint: 'SENTINEL FAILOVER has no such modes; leave it out' });
+  const map = ctx.ops.map(await probesNow(ctx, o.observer));
+  const master = map.masters.find((m) => m.slots.length > 0);
+  if (!master) throw new UsageError('the sentinels name no master', { hint: 'check the deployment with: redis-drill sentinel status' });
+  const sentinel = ctx.sentinels.find((s) => s.redis !== null) ?? ctx.sentinels[0]!;
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+  const run = await observeFault(ctx, {
+    what: `a replica of ${formatAddress(master)} named master by every sentinel, the old master its replica`,
+    deadlineMs,
+    wait: o.wait ?? true,
+    signal: o.abort,
+    observer: o.observer,
+    action: async () => {
+      await withNode(sentinel, { timeoutMs: ctx.timeoutMs, password: ctx.password }, async (c) => {
+        try {
+          await c.call('SENTINEL', 'FAILOVER', ctx.masterName!);
+        } catch (e) {
+          const reply = (e as Error).message;
+          if (/NOGOODSLAVE|NOGOODREPLICA|INPROG/.test(reply)) throw new CheckFailedError(`SENTINEL FAILOVER ${ctx.masterName} was refused: ${reply}`, { hint: /INPROG/.test(reply) ? 'a failover is already under way: wait for it (redis-drill sentinel status)' : 'no replica is fit to be promoted: are they up and in sync? (redis-drill sentinel status)' });
+          throw e;
+        }
+      });
+      return { node: formatAddress(sentinel), detail: `SENTINEL FAILOVER ${ctx.masterName} sent to sentinel ${formatAddress(sentinel)}` };
+    },
+    condition: (probes) => ctx.ops.rolesSwapped(probes, null, master),
+  });
+  const winner = master.replicas.find((r) => r.id === run.value) ?? null;
+  const promoted = winner ? { id: winner.id, host: winner.host, port: winner.port } : null;
+  return {
+    action: 'failover',
+    cluster: ctx.name,
+    victim: { id: master.id, host: master.host, port: master.port, index: master.index },
+    how: `SENTINEL FAILOVER ${ctx.masterName}`,
+    faultAt: new Date(run.t0).toISOString(),
+    outcome: run.outcome,
+    waitedFor: `a replica of ${formatAddress(master)} named master by every sentinel, the old master its replica`,
+    lastSeen: run.lastSeen,
+    promoted,
+    ...promotionTiming(run.events, promoted, run.t0, 'sentinel'),
+    rejoined: null,
+    rejoinMs: null,
+    elapsedMs: Math.round(run.tEnd - run.t0),
+    deadlineMs,
+    events: run.events,
+    log: promoted ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0 - 50, run.tEnd) } : null,
     clock: run.observer.clockNote(),
   };
 }

@@ -1,9 +1,7 @@
-import { buildSlotMap } from '../cluster/slotmap.js';
 import { formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import { systemClock } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
-import { clusterOk, promotionDone, rejoinDone } from './conditions.js';
 import { type DrillContext, defaultDeadline } from './drill-context.js';
 import { promotionTiming } from './kill-master.js';
 import { observeFault, openObserver } from './observe-fault.js';
@@ -42,7 +40,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
   let cutInPlace = false;
   let finished = false;
   try {
-    const planned = planPartition(await nodesWithIds(ctx, observer), buildSlotMap(observer.snapshot()), o);
+    const planned = planPartition(await nodesWithIds(ctx, observer), ctx.ops.map(observer.snapshot()), o);
     const victim = planned.cutOff[0] ?? null;
     const label = victim ? formatAddress(victim) : null;
     const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
@@ -59,7 +57,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
         cutInPlace = true;
         return { node: planned.sides[0].map(formatAddress).join(','), detail: `partition: ${planned.how}` };
       },
-      condition: (p) => (victim ? promotionDone(p, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]) : { done: false, seen: 'no master is cut off from a replica of its own' }),
+      condition: (p) => (victim ? ctx.ops.promotionDone(p, victim) : { done: false, seen: 'no master is cut off from a replica of its own' }),
     });
     const replica = victim?.replicas.find((r) => r.id === cut.value) ?? null;
     const promoted = replica ? { id: replica.id, host: replica.host, port: replica.port } : null;
@@ -83,7 +81,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
           cutInPlace = false;
           return { node: '', detail: "the partition's rules removed" };
         },
-        condition: (p): Probe<unknown> => (victim ? rejoinDone(p, victim) : clusterOk(p)),
+        condition: (p): Probe<unknown> => (victim ? ctx.ops.rejoinDone(p, victim) : ctx.ops.healthy(p)),
       });
       healedAt = heal.t0;
       // A partition shorter than the failover needs is healed before any promotion: an outcome, not a failure.
@@ -107,7 +105,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       waitedFor: label ? `a replica of ${label} master of its slots, cluster_state:ok on the majority${o.durationMs !== undefined ? `; after the heal, ${label} back` : ''}` : 'the end of the partition',
       lastSeen,
       promoted,
-      ...promotionTiming(events, promoted, cut.t0),
+      ...promotionTiming(events, promoted, cut.t0, ctx.ops.kind),
       rejoined,
       rejoinMs,
       elapsedMs: Math.round(clock.now() - cut.t0),
@@ -161,10 +159,10 @@ export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlin
       },
       condition: (p): Probe<unknown> => {
         for (const m of cutOff) {
-          const r = rejoinDone(p, m);
+          const r = ctx.ops.rejoinDone(p, m);
           if (!r.done) return r;
         }
-        return clusterOk(p);
+        return ctx.ops.healthy(p);
       },
     });
     const first = cutOff[0] ?? null;

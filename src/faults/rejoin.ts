@@ -1,6 +1,5 @@
 import { UsageError } from '../errors.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
-import { rejoinDone } from './conditions.js';
 import { type DrillContext, type DrillNode, defaultDeadline, findDrillNode, pidOf, probesNow, recordPid } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
@@ -20,6 +19,8 @@ export interface RejoinOptions {
 
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
 export async function nodesWithIds(ctx: DrillContext, observer?: Observer): Promise<(DrillNode & { id: string | null })[]> {
+  // A Sentinel deployment's nodes have no cluster ids: host:port is theirs (sentinels included, for partitions).
+  if (ctx.ops.kind === 'sentinel') return [...ctx.nodes, ...ctx.sentinels].map((n) => ({ ...n, id: formatAddress(n) }));
   const probes = await probesNow(ctx, observer);
   const entries = probes.flatMap((p) => p.view ?? []);
   return ctx.nodes.map((n) => ({ ...n, id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null }));
@@ -61,7 +62,7 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
       await recordPid(ctx, node, newPid);
       return { node: node.label, detail: `restarted as pid ${newPid} from its own redis.conf and nodes.conf` };
     },
-    condition: (probes) => rejoinDone(probes, node),
+    condition: (probes) => ctx.ops.rejoinDone(probes, node),
   });
   // The last word is ROLE, asked directly of the node.
   const role = run.outcome === 'done' ? await roleOf(ctx, node) : null;

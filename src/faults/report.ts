@@ -17,6 +17,8 @@ export interface FaultResult {
   /** Fault -> the promoted replica's own "Failover election won" log line (or, failing that, the poll that saw it master). */
   promotionMs: number | null;
   promotionSource: 'log' | 'poll' | null;
+  /** Sentinel: fault -> the promoted data node's own "MASTER MODE enabled" log line (promotionMs is to the first "+switch-master"). */
+  masterModeMs?: number | null;
   /** restart/resume: the node's role once back, and its master. */
   rejoined: { role: 'master' | 'replica'; master: string | null } | null;
   rejoinMs: number | null;

@@ -1,16 +1,19 @@
 import type { ClockOffset, Host } from '../hosts/host.js';
 import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
-import { type NodeProbe, ProbeConnection, myselfOf } from '../cluster/probe.js';
+import { type NodeProbe, type ProbeKind, ProbeConnection, myselfOf } from '../cluster/probe.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Probe, type WaitOptions, waitUntil } from '../util/wait.js';
 import type { DrillEvent, EventKind } from './events.js';
 import { classifyLogMessage, parseLogLine, type LogLine } from './log-parser.js';
+import { parseSentinelEvent } from '../sentinel/events.js';
 
 export interface ObservedNode {
   address: Address;
   /** Where its log is, when redis-drill started it (null for --seed clusters). */
   log: { host: Host; path: string } | null;
+  /** What it is asked (default: a cluster node). */
+  probe?: ProbeKind;
 }
 
 export interface ObserverOptions {
@@ -50,13 +53,15 @@ export class Observer {
   private readonly interval: number;
   private readonly seen = new Set<string>();
   private loops: Promise<void>[] = [];
+  /** One Pub/Sub connection per sentinel (PSUBSCRIBE *). */
+  private readonly subscribers: { disconnect(): void }[] = [];
   private stopped = false;
   private faultAt: number | null = null;
 
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -68,7 +73,7 @@ export class Observer {
         t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
       }),
     );
-    await Promise.all(this.tracks.map((t) => this.pollOnce(t)));
+    await Promise.all([...this.tracks.map((t) => this.pollOnce(t)), ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t))]);
     this.loops = this.tracks.map((t) => this.loop(t));
   }
 
@@ -106,6 +111,7 @@ export class Observer {
     this.stopped = true;
     await Promise.all(this.loops);
     for (const t of this.tracks) t.connection.close();
+    for (const s of this.subscribers.splice(0)) s.disconnect();
     await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
     return this.timeline();
   }
@@ -160,6 +166,7 @@ export class Observer {
     const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({ at, node: t.label, source: 'poll', kind, detail });
     if (before.up && !after.up) this.push(poll('node-down', `stopped answering (${after.error})`));
     if (!before.up && after.up) this.push(poll('node-up', 'answering again'));
+    if (after.kind === 'data' && after.up && before.up) return this.replicationDiff(before, after, poll);
     if (!after.up || !after.view) return;
 
     const state = after.clusterInfo?.get('cluster_state');
@@ -184,6 +191,39 @@ export class Observer {
           this.once(`${flag} ${peer.id}`, poll(flag === 'fail?' ? 'pfail' : 'fail', `${name} flagged ${flag}${flag === 'fail?' ? ' (PFAIL)' : ''}, first seen by ${t.label}`));
         }
       }
+    }
+  }
+
+  /** A data node of a Sentinel deployment: its role and its link, from INFO replication. */
+  private replicationDiff(before: NodeProbe, after: NodeProbe, poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>): void {
+    const was = before.replication?.get('role');
+    const is = after.replication?.get('role');
+    if (was === 'slave' && is === 'master') this.push(poll('promoted', 'now a master'));
+    if (was === 'master' && is === 'slave') this.push(poll('reconfigured-as-replica', `now a replica of ${after.replication?.get('master_host')}:${after.replication?.get('master_port')}`));
+    const link = after.replication?.get('master_link_status');
+    if (link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
+  }
+
+  /**
+   * A sentinel's Pub/Sub events: every one it publishes, including the ones
+   * its log leaves out at the default level. Only those are kept (the log
+   * has the others, with the server's own timestamps): -role-change.
+   */
+  private async subscribe(t: NodeTrack): Promise<void> {
+    const { Redis } = await import('ioredis');
+    const sub = new Redis({ host: t.node.address.host, port: t.node.address.port, password: this.o.connect.password ?? undefined, connectionName: 'redis-drill:observer-events', lazyConnect: true, connectTimeout: this.o.connect.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => 200, enableOfflineQueue: false, disconnectTimeout: 0 });
+    // Reconnects by itself; its errors are only the sentinel being away, which the polls report.
+    sub.on('error', () => undefined);
+    sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const e = parseSentinelEvent(channel, message);
+      if (e && e.kind === 'role-change') this.push({ at: this.clock.now(), node: t.label, source: 'pubsub', kind: e.kind, detail: e.detail });
+    });
+    this.subscribers.push(sub);
+    try {
+      await sub.connect();
+      await sub.psubscribe('*');
+    } catch {
+      // A sentinel that is down now: its events come from its log when it is back; the polls say it is down.
     }
   }
 

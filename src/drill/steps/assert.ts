@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { probesNow } from '../../faults/drill-context.js';
-import { clusterOk } from '../../faults/conditions.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { Check } from '../../report/model.js';
@@ -49,7 +48,7 @@ export const assertStep = defineStep<z.output<typeof schema>>({
       done.push(roleCheck(step.index, items, step.label));
     }
     if (o['cluster-ok']) {
-      const r = clusterOk(await probesNow(run.ctx, run.observer));
+      const r = run.ctx.ops.healthy(await probesNow(run.ctx, run.observer));
       done.push({ name: checkName(step, 'cluster-ok'), passed: r.done, detail: r.done ? r.value : r.seen });
     }
     if (o['max-promotion-ms'] !== undefined) {

@@ -42,7 +42,7 @@ function breakMaster(stepName: string, signal: FaultSignal, aliases: string[] = 
       const victim = run.master(await run.slotMap(), o.master, { slot: o.slot, key: o.key });
       const r = await killMaster(run.ctx, { target: { master: victim.id }, signal, wait: false, force: Boolean(o.force), abort: run.signal, observer: run.observer });
       run.noteFault(step.index, signal, r);
-      run.pendingPromotions.set(victim.id, { victim, chosen: null, t0: Date.parse(r.faultAt) });
+      run.pendingPromotions.set(victim.id, { victim, manual: false, chosen: null, t0: Date.parse(r.faultAt) });
       run.lastBroken = victim.id;
       if (signal === 'freeze') {
         run.teardowns.set(victim.id, { what: `resumed ${formatAddress(victim)} (frozen by steps[${step.index}])`, run: () => resumeIfFrozen(run.ctx, victim) });

@@ -37,8 +37,12 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
   async run(run, o, step) {
     const map = await run.slotMap();
     let master: SlotMapMaster;
-    let replica: { id: string; host: string; port: number };
-    if (o.replica !== undefined) {
+    let replica: { id: string; host: string; port: number } | null;
+    if (run.ctx.ops.kind === 'sentinel') {
+      // SENTINEL FAILOVER: Sentinel picks the replica itself.
+      master = run.master(map, o.master, { slot: o.slot, key: o.key });
+      replica = null;
+    } else if (o.replica !== undefined) {
       const n = await run.node(o.replica);
       const m = map.masters.find((x) => x.slots.length > 0 && x.replicas.some((r) => r.id === n.id));
       if (!m) throw new StepFailed(`${o.replica} (${formatAddress(n)}) is not a replica of a master serving slots now`);
@@ -51,9 +55,9 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       replica = r;
     }
     const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
-    const r = await manualFailover(run.ctx, { replica: formatAddress(replica), mode, wait: false, abort: run.signal, observer: run.observer });
+    const r = await manualFailover(run.ctx, { replica: replica ? formatAddress(replica) : undefined, mode, wait: false, abort: run.signal, observer: run.observer });
     run.noteFault(step.index, 'failover', r);
-    run.pendingPromotions.set(master.id, { victim: master, chosen: replica.id, t0: Date.parse(r.faultAt) });
+    run.pendingPromotions.set(master.id, { victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
     run.lastBroken = master.id;
     const node = run.named(o.as ?? 'victim', master);
     return { detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`, node };

@@ -63,7 +63,7 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const victimNode = first ?? planned.sides[0][0]!;
     const victim = { id: first?.id ?? null, host: victimNode.host, port: victimNode.port, ...(first ? { index: first.index } : {}) };
     run.faults.push({ index: step.index, kind: 'partition', how: planned.how, victim, t0 });
-    for (const m of planned.cutOff) run.pendingPromotions.set(m.id, { victim: m, chosen: null, t0 });
+    for (const m of planned.cutOff) run.pendingPromotions.set(m.id, { victim: m, manual: false, chosen: null, t0 });
     if (first) run.lastBroken = first.id;
     run.partitions.push({
       index: step.index,

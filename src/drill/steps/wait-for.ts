@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { clusterOk, promotionDone, rejoinDone, rolesSwapped } from '../../faults/conditions.js';
 import { promotionTiming } from '../../faults/kill-master.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
@@ -72,7 +71,7 @@ export const waitForStep = defineStep<WaitOptions>({
     }
     const timeoutMs = run.deadline(o.deadline);
     if (o['cluster-ok']) {
-      const r = await run.watch(clusterOk, 'every answering node reporting cluster_state:ok', timeoutMs);
+      const r = await run.watch((probes) => run.ctx.ops.healthy(probes), run.ctx.ops.kind === 'sentinel' ? 'every sentinel naming one master, every replica linked to it' : 'every answering node reporting cluster_state:ok', timeoutMs);
       run.check(step, 'cluster-ok', r.ok, r.text);
       return { detail: r.text };
     }
@@ -81,9 +80,9 @@ export const waitForStep = defineStep<WaitOptions>({
       const p = run.pendingPromotions.get(id);
       if (!p) throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
-      const slot = p.victim.slots[0]![0];
+      const ops = run.ctx.ops;
       const r = await run.watch<string>(
-        (probes) => (p.chosen ? rolesSwapped(probes, { id: p.chosen }, p.victim) : promotionDone(probes, p.victim, p.victim.replicas.map((x) => x.id), slot)),
+        (probes) => (p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim)),
         `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
         timeoutMs,
       );
@@ -93,7 +92,7 @@ export const waitForStep = defineStep<WaitOptions>({
       }
       const replica = p.victim.replicas.find((x) => x.id === r.value)!;
       await run.observer.catchUpLogs();
-      const timing = promotionTiming(run.observer.events, replica, p.t0);
+      const timing = promotionTiming(run.observer.events, replica, p.t0, ops.kind);
       const promoted = run.named(o.as ?? 'promoted', replica);
       run.promotions.push({ index: step.index, victim: run.nameOf(p.victim), promoted, ms: timing.promotionMs, source: timing.promotionSource, t0: p.t0, at: run.clock.now() });
       if (timing.promotionMs !== null) run.marker('promotion', p.t0 + timing.promotionMs);
@@ -105,7 +104,7 @@ export const waitForStep = defineStep<WaitOptions>({
     const p = run.pendingRejoins.get(id);
     if (!p) throw new StepFailed(`${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`);
     const label = formatAddress(p.node);
-    const r = await run.watch((probes) => rejoinDone(probes, p.node), `${label} back as a replica with master_link_status:up (or a master)`, timeoutMs);
+    const r = await run.watch((probes) => run.ctx.ops.rejoinDone(probes, p.node), `${label} back as a replica with master_link_status:up (or a master)`, timeoutMs);
     if (!r.ok) {
       run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
       return { detail: r.text, node: p.node };
