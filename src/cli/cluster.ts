@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
-import { UsageError } from '../errors.js';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import type { CreateRequest } from '../cluster/create-request.js';
-import { type Context, targetOptions } from './context.js';
+import { type Context, requireManaged, targetOptions } from './context.js';
 import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
+import { registerLifecycle } from './lifecycle.js';
 
 export interface CreateFlags {
   masters: number;
@@ -48,7 +48,7 @@ export function addCreateOptions(cmd: Command): Command {
 
 /** The create request a command's flags make (cluster create, failover-report --create). */
 export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequest, 'cluster' | 'stateDir'> {
-  requireManaged(ctx, 'create');
+  requireManaged(ctx, 'cluster create');
   return {
     masters: flags.masters,
     replicas: flags.replicas,
@@ -72,15 +72,6 @@ export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequ
     signal: ctx.signal,
     reporter: ctx.out.reporter(),
   };
-}
-
-/** Refuses --seed where the command needs processes redis-drill started. */
-function requireManaged(ctx: Context, command: string): void {
-  if (ctx.globals.seed) {
-    throw new UsageError(`cluster ${command} works on clusters redis-drill created, not on one attached with --seed`, {
-      hint: 'drop --seed and name the cluster with --cluster NAME',
-    });
-  }
 }
 
 export function registerCluster(program: Command, action: Action): void {
@@ -124,52 +115,13 @@ export function registerCluster(program: Command, action: Action): void {
       action(async (ctx) => {
         const { clusterTargets } = await import('../cluster/targets.js');
         const { clusterStatus } = await import('../cluster/status.js');
-        const { name, targets, password } = await clusterTargets(targetOptions(ctx));
+        const { name, targets, password } = await clusterTargets({ ...targetOptions(ctx), expect: 'cluster' });
         const result = await clusterStatus(name, targets, { timeoutMs: ctx.globals.timeout, password });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderStatus(ctx.out.c, result));
       }),
     );
 
-  cluster
-    .command('stop')
-    .description('stop every node of the cluster, keeping its data')
-    .action(
-      action(async (ctx) => {
-        requireManaged(ctx, 'stop');
-        const { stopCluster } = await import('../cluster/lifecycle.js');
-        const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, reporter: ctx.out.reporter() });
-        ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result));
-      }),
-    );
-
-  cluster
-    .command('start')
-    .description('start the stopped nodes again and wait for cluster_state:ok')
-    .action(
-      action(async (ctx) => {
-        requireManaged(ctx, 'start');
-        const { startCluster } = await import('../cluster/lifecycle.js');
-        const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, signal: ctx.signal, reporter: ctx.out.reporter() });
-        ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result));
-      }),
-    );
-
-  registerFaults(cluster, action);
-
-  cluster
-    .command('destroy')
-    .description('stop every node and remove the cluster (safe to repeat)')
-    .option('--keep-data', 'keep the node directories (configs, data, logs)')
-    .action(
-      action(async (ctx, flags: { keepData?: boolean }) => {
-        requireManaged(ctx, 'destroy');
-        const { destroyCluster } = await import('../cluster/lifecycle.js');
-        const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
-        ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result));
-      }),
-    );
+  registerLifecycle(cluster, action, 'cluster');
+  registerFaults(cluster, action, 'cluster');
 }

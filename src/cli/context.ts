@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Address } from '../nodes/address.js';
 import { Output } from '../ui/output.js';
+import { UsageError } from '../errors.js';
 
 /** Options every command has (see `redis-drill --help`). */
 export interface Globals {
@@ -40,4 +41,13 @@ export function makeContext(cmd: Command, signal: AbortSignal): Context {
 export function targetOptions(ctx: Context): { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number; warn: (m: string) => void } {
   const g = ctx.globals;
   return { stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout, warn: (m) => ctx.out.warn(m) };
+}
+
+/** Refuses --seed where the command needs processes redis-drill started. */
+export function requireManaged(ctx: Context, command: string): void {
+  if (ctx.globals.seed) {
+    throw new UsageError(`${command} works on deployments redis-drill created, not on a cluster attached with --seed`, {
+      hint: 'drop --seed and name the cluster with --cluster NAME',
+    });
+  }
 }

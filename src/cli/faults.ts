@@ -9,9 +9,9 @@ import type { DrillContext } from '../faults/drill-context.js';
 import { choiceArg, intArg } from './options.js';
 
 /** Runs a fault on the cluster the globals name, and always closes what was opened (SSH connections). */
-async function onCluster(ctx: Context, fn: (d: DrillContext) => Promise<FaultResult>): Promise<FaultResult> {
+async function onCluster(ctx: Context, kind: 'cluster' | 'sentinel', fn: (d: DrillContext) => Promise<FaultResult>): Promise<FaultResult> {
   const { withDrill } = await import('../faults/drill-context.js');
-  return withDrill(targetOptions(ctx), fn);
+  return withDrill({ ...targetOptions(ctx), expect: kind }, fn);
 }
 
 /** Prints the result (JSON or timeline); a missed deadline is exit 1 after the output. */
@@ -25,7 +25,8 @@ async function finish(ctx: Context, r: FaultResult): Promise<void> {
 
 const deadlineOption = (): Option => new Option('--deadline <ms>', 'how long to wait (default: 3 x node timeout + 10 s)').argParser(intArg(1));
 
-export function registerFaults(cluster: Command, action: Action): void {
+/** The faults, for a cluster (`cluster ...`) or a Sentinel deployment (`sentinel ...`): the same core functions. */
+export function registerFaults(cluster: Command, action: Action, kind: 'cluster' | 'sentinel'): void {
   cluster
     .command('kill-master')
     .description('break a master on purpose and watch a replica take over (timeline from logs and polling)')
@@ -41,7 +42,7 @@ export function registerFaults(cluster: Command, action: Action): void {
     .action(
       action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: FaultSignal; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
         const { killMaster } = await import('../faults/kill-master.js');
-        await finish(ctx, await onCluster(ctx, (d) => killMaster(d, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal })));
+        await finish(ctx, await onCluster(ctx, kind, (d) => killMaster(d, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 
@@ -66,7 +67,7 @@ export function registerFaults(cluster: Command, action: Action): void {
         const { parseDuration } = await import('../workload/options.js');
         const loss = parseLoss(f.loss);
         const durationMs = f.duration !== undefined ? parseDuration(f.duration) : undefined;
-        await finish(ctx, await onCluster(ctx, (d) => partitionCluster(d, { target: { master: f.master, slot: f.slot, key: f.key }, sides: f.sides, mode: f.mode, direction: f.direction, loss, durationMs, wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
+        await finish(ctx, await onCluster(ctx, kind, (d) => partitionCluster(d, { target: { master: f.master, slot: f.slot, key: f.key }, sides: f.sides, mode: f.mode, direction: f.direction, loss, durationMs, wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 
@@ -78,7 +79,7 @@ export function registerFaults(cluster: Command, action: Action): void {
     .action(
       action(async (ctx, f: { wait: boolean; deadline?: number }) => {
         const { healCluster } = await import('../faults/partition-fault.js');
-        await finish(ctx, await onCluster(ctx, (d) => healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
+        await finish(ctx, await onCluster(ctx, kind, (d) => healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 
@@ -91,24 +92,29 @@ export function registerFaults(cluster: Command, action: Action): void {
       .action(
         action(async (ctx, f: { deadline?: number }, args: string[]) => {
           const { rejoinNode } = await import('../faults/rejoin.js');
-          await finish(ctx, await onCluster(ctx, (d) => rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal })));
+          await finish(ctx, await onCluster(ctx, kind, (d) => rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal })));
         }),
       );
   }
 
-  cluster
-    .command('failover')
-    .description('a manual failover (CLUSTER FAILOVER on a replica), waiting until the roles have swapped')
-    .option('--replica <node>', 'the replica to promote: HOST:PORT or node-id prefix (default: a replica of Master[0])')
-    .option('--force', 'CLUSTER FAILOVER FORCE: do not wait for the master to agree')
-    .option('--takeover', 'CLUSTER FAILOVER TAKEOVER: no election at all')
+  const failover = cluster.command('failover');
+  if (kind === 'cluster') {
+    failover
+      .description('a manual failover (CLUSTER FAILOVER on a replica), waiting until the roles have swapped')
+      .option('--replica <node>', 'the replica to promote: HOST:PORT or node-id prefix (default: a replica of Master[0])')
+      .option('--force', 'CLUSTER FAILOVER FORCE: do not wait for the master to agree')
+      .option('--takeover', 'CLUSTER FAILOVER TAKEOVER: no election at all');
+  } else {
+    failover.description('a manual failover (SENTINEL FAILOVER: Sentinel picks the replica), waiting until every sentinel names the new master and the old one is its replica');
+  }
+  failover
     .addOption(deadlineOption())
     .action(
       action(async (ctx, f: { replica?: string; force?: boolean; takeover?: boolean; deadline?: number }) => {
         const { UsageError } = await import('../errors.js');
         if (f.force && f.takeover) throw new UsageError('--force and --takeover exclude each other', { hint: 'pick one (or neither, for the safe default)' });
         const { manualFailover } = await import('../faults/manual-failover.js');
-        await finish(ctx, await onCluster(ctx, (d) => manualFailover(d, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal })));
+        await finish(ctx, await onCluster(ctx, kind, (d) => manualFailover(d, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal })));
       }),
     );
 }

@@ -15,7 +15,9 @@ export function registerKeyCommands(program: Command, action: Action): void {
         const { clusterTargets } = await import('../cluster/targets.js');
         const { slotMap } = await import('../cluster/slotmap.js');
         const { placeKey } = await import('../cluster/keys.js');
-        const { name, targets, password } = await clusterTargets(targetOptions(ctx));
+        const t = await clusterTargets(targetOptions(ctx));
+        (await import('../cluster/targets.js')).requireCluster(t, 'slotmap');
+        const { name, targets, password } = t;
         const map = await slotMap(targets, { timeoutMs: ctx.globals.timeout, password });
         const placements = flags.key.map((k) => placeKey(k, map));
         ctx.out.json({ cluster: name, ...map, ...(placements.length ? { keys: placements } : {}) });
@@ -36,8 +38,9 @@ export function registerKeyCommands(program: Command, action: Action): void {
         const { placeKey } = await import('../cluster/keys.js');
         let map = null;
         try {
-          const { targets, password } = await clusterTargets(targetOptions(ctx));
-          map = await slotMap(targets, { timeoutMs: ctx.globals.timeout, password });
+          const t = await clusterTargets(targetOptions(ctx));
+          (await import('../cluster/targets.js')).requireCluster(t, 'keyslot');
+          map = await slotMap(t.targets, { timeoutMs: ctx.globals.timeout, password: t.password });
         } catch (e) {
           // The slot needs no cluster: without one, show just the slots.
           if (!(e instanceof ClusterNotFoundError)) throw e;
@@ -60,9 +63,11 @@ export function registerKeyCommands(program: Command, action: Action): void {
       action(async (ctx, flags: { keys: number; prefix: string; valueSize: number }) => {
         const { clusterTargets } = await import('../cluster/targets.js');
         const { populate } = await import('../cluster/populate.js');
-        const { targets, password } = await clusterTargets(targetOptions(ctx));
+        const { mapProvider } = await import('../cluster/targets.js');
+        const t = await clusterTargets(targetOptions(ctx));
+        const connect = { timeoutMs: ctx.globals.timeout, password: t.password };
         const result = await ctx.out.reporter().step(`Writing ${flags.keys} keys`, () =>
-          populate(targets, { keys: flags.keys, prefix: flags.prefix, valueSize: flags.valueSize, connect: { timeoutMs: ctx.globals.timeout, password }, signal: ctx.signal }),
+          populate(mapProvider(t, connect), { keys: flags.keys, prefix: flags.prefix, valueSize: flags.valueSize, connect, signal: ctx.signal }),
         );
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-keys.js')).renderPopulate(ctx.out.c, result));

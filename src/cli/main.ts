@@ -9,6 +9,7 @@ import { registerKeyCommands } from './keys.js';
 import { registerWorkload } from './workload.js';
 import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
+import { registerSentinel } from './sentinel.js';
 import { addressArg, intArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -47,9 +48,10 @@ export function buildProgram(signal: AbortSignal): Command {
     .exitOverride();
   const action = makeAction(signal);
   registerCluster(program, action);
+  registerSentinel(program, action);
   registerKeyCommands(program, action);
   registerWorkload(program, action);
-  registerReport(program, action);
+  registerReport(program, action, 'cluster');
   registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>

@@ -3,6 +3,7 @@ import { DRILL_FAULTS, type DrillFault } from '../drill/failover-report.js';
 import { CheckFailedError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
+import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
 import { choiceArg, intArg } from './options.js';
 
 interface ReportFlags extends CreateFlags {
@@ -26,9 +27,15 @@ interface ReportFlags extends CreateFlags {
   partitionDuration?: string;
 }
 
-export function registerReport(program: Command, action: Action): void {
-  addCreateOptions(program.command('failover-report').description('the whole drill in one command: load, fault, promotion, rejoin, checks, and a report (md, json, html)'))
-    .option('--create', 'build a fresh cluster first (with the cluster create options below; replaces one of the same name)')
+/**
+ * `failover-report` (a cluster, or any deployment by --cluster) and
+ * `sentinel failover-report` (whose --create makes a Sentinel deployment):
+ * the same built-in drill.
+ */
+export function registerReport(group: Command, action: Action, kind: 'cluster' | 'sentinel'): void {
+  const cmd = group.command('failover-report').description(`the whole drill in one command: load, fault, promotion, rejoin, checks, and a report (md, json, html)${kind === 'sentinel' ? ' on a Sentinel deployment' : ''}`);
+  (kind === 'sentinel' ? addSentinelCreateOptions(cmd) : addCreateOptions(cmd))
+    .option('--create', `build a fresh ${kind === 'sentinel' ? 'Sentinel deployment' : 'cluster'} first (with the create options below; replaces one of the same name)`)
     .addOption(new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual) or partition (iptables; needs root)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'))
     .addOption(new Option('--partition-mode <mode>', '--fault partition: isolate (both ways), one-way or flaky').choices(['isolate', 'one-way', 'flaky']).default('isolate'))
     .addOption(new Option('--partition-direction <dir>', 'one-way: out = its packets dropped, in = the others\' to it').choices(['in', 'out']).default('out'))
@@ -75,7 +82,8 @@ export function registerReport(program: Command, action: Action): void {
           seed: g.seed,
           password: g.password,
           timeoutMs: g.timeout,
-          create: f.create ? createRequest(ctx, { ...f, force: true }) : undefined,
+          create: f.create ? (kind === 'sentinel' ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true }) : createRequest(ctx, { ...f, force: true })) : undefined,
+          createKind: kind,
           destroyCreated: false,
           spec,
           out: f.out,

@@ -28,10 +28,11 @@ export function registerWorkload(program: Command, action: Action): void {
           const { UsageError } = await import('../errors.js');
           throw new UsageError('--check counts INCRs and adds, but --mix has neither', { hint: 'add incr (counters) or add (the write log) to the mix, e.g. --mix set=35,get=35,incr=15,add=15 (or incr=100 for antirez\'s test)' });
         }
-        const { targets, password } = await clusterTargets(targetOptions(ctx));
+        const t = await clusterTargets(targetOptions(ctx));
         const workload = new Workload({
-          seeds: targets,
-          password,
+          seeds: t.targets,
+          sentinel: t.masterName ? { sentinels: t.sentinels, masterName: t.masterName } : undefined,
+          password: t.password,
           clients: f.clients,
           durationMs,
           mix,

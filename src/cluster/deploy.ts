@@ -81,8 +81,9 @@ export function remoteHostsOf(prepared: readonly PreparedHost[]): ClusterState['
 /**
  * When every node has its own address (what a network fault needs): each
  * binds its outgoing bus and replication connections to it too (Redis 7.0+
- * `bind-source-addr`; without it they all come from 127.0.0.1 and the
- * cluster never forms), and, on loopback without a password, protected mode
+ * `bind-source-addr`; without it they all come from 127.0.0.1, so rules
+ * between node addresses would not match node-to-node traffic and a
+ * partition would cut nothing), and, on loopback without a password, protected mode
  * is off: Redis 7.0 counts only 127.0.0.1 and ::1 as local, so nodes on
  * 127.0.1.x would refuse each other (replicas never sync), and nothing
  * outside this machine can reach a loopback address anyway.

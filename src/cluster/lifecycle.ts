@@ -6,16 +6,18 @@ import { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
-import { removeChainEverywhere } from '../faults/iptables.js';
+import { checkFirewall, removeChainEverywhere } from '../faults/iptables.js';
 import { chainName } from '../faults/partition-plan.js';
 import { waitClusterHealthy } from './health.js';
 import { waitSentinelFormed } from '../sentinel/health.js';
 import { Hosts, hostsFor, nodeFor } from './runtime.js';
-import { type ClusterState, type NodeRecord, allNodes, clusterDir, readState, writeState } from './state.js';
+import { type ClusterState, type NodeRecord, allNodes, checkKind, clusterDir, readState, writeState } from './state.js';
 
 export interface LifecycleOptions {
   stateDir: string;
   cluster: string;
+  /** The kind the command is for (`cluster stop` / `sentinel stop`): another kind is refused (exit 2). */
+  expect?: 'cluster' | 'sentinel';
   signal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
@@ -76,6 +78,7 @@ async function recordsFromDirs(dir: string): Promise<(NodeRecord & { sentinel: b
 /** Stops every process of the cluster (keeping its data) and records that in the state file. */
 export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
   const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, o.expect);
   const hosts = hostsFor(state);
   try {
     const records = allNodes(state);
@@ -104,19 +107,24 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
   try {
     state = await readState(o.stateDir, o.cluster);
   } catch {
-    state = null; // fall back to the node directories below
+    state = null; // a damaged state file: the node directories below still say what to stop
   }
+  if (state) checkKind(state, o.expect);
   const hosts = state ? hostsFor(state) : new Hosts();
   try {
     const records = state ? allNodes(state) : await recordsFromDirs(dir);
     const nodes = records.map((r) =>
       state ? nodeFor(hosts, state, r) : new RedisNode({ host: new LocalHost(), bind: r.bind, port: r.port, dir: r.dir, serverPath: 'redis-server', password: null, sentinel: 'sentinel' in r && r.sentinel === true }),
     );
+    const machines = [...new Set(nodes.map((n) => n.spec.host))];
+    // A partition still in place can only be removed with the right to change the firewall: without it,
+    // nothing is destroyed (the state file is what would let a later heal or destroy find the rules).
+    if (state?.partition) for (const h of machines) await checkFirewall(h);
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
       stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
     );
     // A partition left in place (or by a crashed run) must not outlive its cluster.
-    const healed = await removeChainEverywhere([...new Set(nodes.map((n) => n.spec.host))], chainName(dir));
+    const healed = await removeChainEverywhere(machines, chainName(dir));
     if (!o.keepData) {
       // Each SSH host has its own directory for the cluster; the state file's is last, so a failure here can be retried.
       await allSettledOrThrow(Object.entries(state?.hosts ?? {}), ([name, h]) => hosts.get(name).remove(h.clusterDir));
@@ -148,6 +156,7 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
   const reporter = o.reporter ?? silentReporter;
   const t0 = clock.now();
   const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, o.expect);
   const hosts = hostsFor(state);
   const pool = new NodePool({ timeoutMs: 2000, password: state.password });
   const records = allNodes(state);

@@ -46,9 +46,11 @@ export function groupKeysByMaster(map: SlotMap, count: number, prefix: string): 
  * pipelined, then reads DBSIZE from every master: the counts shown are what
  * the servers hold, not what we meant to write.
  */
-export async function populate(targets: readonly Address[], o: PopulateOptions): Promise<PopulateResult> {
+export async function populate(targets: readonly Address[] | (() => Promise<SlotMap>), o: PopulateOptions): Promise<PopulateResult> {
   const clock = o.clock ?? systemClock;
-  const before = await slotMap(targets, o.connect);
+  // A deployment other than a cluster (Sentinel) brings its own map: one master holding every slot.
+  const mapNow = typeof targets === 'function' ? targets : () => slotMap(targets, o.connect);
+  const before = await mapNow();
   const down = before.masters.filter((m) => m.slots.length > 0 && m.state !== 'ok');
   if (down.length > 0 || before.uncovered.length > 0) {
     const what = down.length > 0 ? `master ${formatAddress(down[0]!)} is ${down[0]!.state}` : `${SLOT_COUNT - before.slotsCovered} slots are not covered`;
@@ -67,7 +69,7 @@ export async function populate(targets: readonly Address[], o: PopulateOptions):
     }),
   );
   const elapsedMs = clock.now() - t0;
-  const after = await slotMap(targets, o.connect);
+  const after = await mapNow();
   const total = [...written.values()].reduce((a, b) => a + b, 0);
   return {
     keys: o.keys,

@@ -154,3 +154,12 @@ export async function ensureDir(dir: string): Promise<void> {
     throw new EnvironmentError(e.message, { hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)' });
   }
 }
+
+/** `cluster kill-master` on a Sentinel deployment (or the other way round) is a usage error that names the right command. */
+export function checkKind(state: Pick<ClusterState, 'kind' | 'name'>, expect: 'cluster' | 'sentinel' | undefined): void {
+  if (!expect || state.kind === expect) return;
+  const what = state.kind === 'sentinel' ? 'a Sentinel deployment' : 'a Redis Cluster';
+  throw new UsageError(`"${state.name}" is ${what}, not a ${expect === 'sentinel' ? 'Sentinel deployment' : 'Redis Cluster'}`, {
+    hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
+  });
+}

@@ -1,26 +1,37 @@
 import type { Address } from '../nodes/address.js';
+import type { ConnectOptions } from '../nodes/client.js';
+import { UsageError } from '../errors.js';
+import { probeSentinelDeployment } from '../sentinel/health.js';
+import { buildSentinelMap } from '../sentinel/topology.js';
+import { type SlotMap, slotMap } from './slotmap.js';
 import { formatAddress } from '../nodes/address.js';
 import { discoverFromSeed } from './discover.js';
 import { livePid } from './lifecycle.js';
 import { hostsFor, nodeFor } from './runtime.js';
-import { readState } from './state.js';
+import { checkKind, readState } from './state.js';
 import type { StatusTarget } from './status.js';
 
 /** The nodes a read-only command talks to: from --seed, or from the state file of --cluster. */
 export interface Targets {
   /** The cluster's name, or the seed's address for an attached cluster. */
   name: string;
+  /** The data nodes (a Sentinel deployment's master and replicas). */
   targets: StatusTarget[];
   password: string | null;
+  kind: 'cluster' | 'sentinel';
+  /** A Sentinel deployment's sentinels and the master name they watch (none for a cluster). */
+  sentinels: Address[];
+  masterName: string | null;
 }
 
-export async function clusterTargets(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number }): Promise<Targets> {
+export async function clusterTargets(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number; expect?: 'cluster' | 'sentinel' }): Promise<Targets> {
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
-    return { name: formatAddress(o.seed), targets: addresses, password };
+    return { name: formatAddress(o.seed), targets: addresses, password, kind: 'cluster', sentinels: [], masterName: null };
   }
   const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, o.expect);
   const hosts = hostsFor(state);
   try {
     const targets = await Promise.all(
@@ -30,8 +41,29 @@ export async function clusterTargets(o: { stateDir: string; cluster: string; see
         return { host: r.bind, port: r.port, machine: r.host, pid, process: await node.processState(pid) };
       }),
     );
-    return { name: state.name, targets, password: state.password };
+    return {
+      name: state.name,
+      targets,
+      password: state.password,
+      kind: state.kind,
+      sentinels: (state.sentinel?.nodes ?? []).map((r) => ({ host: r.bind, port: r.port })),
+      masterName: state.sentinel?.masterName ?? null,
+    };
   } finally {
     await hosts.dispose();
   }
+}
+
+/** A Sentinel deployment has no hash slots to show: said plainly (exit 2), with where to look instead. */
+export function requireCluster(t: Pick<Targets, 'kind' | 'name'>, command: string): void {
+  if (t.kind === 'cluster') return;
+  throw new UsageError(`${command} shows a Redis Cluster's hash slots, but "${t.name}" is a Sentinel deployment: one master holds every key`, {
+    hint: `see its master, replicas and keys with: redis-drill sentinel status --cluster ${t.name}`,
+  });
+}
+
+/** The slot map of any deployment, asked afresh (a Sentinel deployment's: its master serving every slot). */
+export function mapProvider(t: Targets, connect: ConnectOptions): () => Promise<SlotMap> {
+  if (t.kind === 'sentinel') return async () => buildSentinelMap(await probeSentinelDeployment(t.targets, t.sentinels, t.masterName!, connect));
+  return () => slotMap(t.targets, connect);
 }

@@ -1,6 +1,4 @@
-import { slotOwner } from '../cluster/owner.js';
-import { slotMap } from '../cluster/slotmap.js';
-import type { DrillContext } from '../faults/drill-context.js';
+import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
 import { openObserver } from '../faults/observe-fault.js';
 import { formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
@@ -14,6 +12,9 @@ import { parseMix } from '../workload/options.js';
 import { Workload, type WorkloadResult } from '../workload/runner.js';
 import { describeStep, stepTitle, workloadChecks } from './assertions.js';
 import { buildDrillReport } from './report.js';
+import { abortCheck, sentinelSection, unexpectedFailoverCheck } from './report-sections.js';
+import { StaleMasterWriter, type StaleWritesResult } from '../workload/stale-writes.js';
+import { sentinelOwner } from '../sentinel/topology.js';
 import { DrillRun, StepFailed, checkName } from './run.js';
 import type { DrillSpec } from './spec.js';
 import type { Step } from './step.js';
@@ -46,29 +47,33 @@ const STEADY_MAX_MS = 15_000;
 export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptions): Promise<DrillReport> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
-  const connect = { timeoutMs: ctx.timeoutMs, password: ctx.password };
-  const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => slotMap(ctx.nodes, connect));
+  // What the steps will need is checked before anything is broken or loaded.
+  for (const step of spec.steps) await stepHandler(step.step)!.preflight?.(step.options, ctx);
+  const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => deploymentMap(ctx));
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const l = spec.load;
-  const workload = new Workload({ seeds: ctx.nodes, password: ctx.password, clients: l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: l.rate, check: true, signal: o.signal, clock });
+  const sentinel = ctx.masterName ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName } : undefined;
+  const workload = new Workload({ seeds: ctx.nodes, sentinel, password: ctx.password, clients: l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: l.rate, check: true, signal: o.signal, clock });
   // Each master's slots apart: a failover makes one master's slots unavailable, not the whole cluster.
   workload.watchSlotGroups(serving.map((m) => m.slots));
   const observer = openObserver(ctx, clock);
   await observer.start();
   const probe = new AvailabilityProbe(
     serving.map((m) => ({ index: m.index, label: `Master[${m.index}] ${formatAddress(m)}`, id: m.id, ranges: m.slots })),
-    { password: ctx.password, ownerOf: (slot) => slotOwner(observer.snapshot(), slot), clock, ...o.probe },
+    { password: ctx.password, ownerOf: (slot) => ctx.ops.ownerOf(observer.snapshot(), slot), clock, ...o.probe },
   );
+  const stale = ctx.ops.kind === 'sentinel' ? staleWriter(ctx, observer, clock) : null;
   const ran: Partial<Ran> = {};
   try {
     await probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
-    await runSteps(ctx, spec, o, { workload, observer, probe, clock, reporter }, ran);
+    await runSteps(ctx, spec, o, { workload, observer, probe, stale, clock, reporter }, ran);
   } finally {
     ran.availability = await probe.stop();
+    ran.stale = (await stale?.stop()) ?? null;
     ran.events = await observer.stop();
   }
-  const { run, result, availability, events } = ran as Ran;
-  const after = await reporter.step('Snapshot after', () => slotMap(ctx.nodes, connect));
+  const { run, result, availability, events, stale: staleWrites } = ran as Ran;
+  const after = await reporter.step('Snapshot after', () => deploymentMap(ctx));
   return buildDrillReport({
     ctx,
     spec,
@@ -77,13 +82,14 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     after,
     result,
     availability,
+    stale: staleWrites,
     loadGapOf: (index) => workload.watchedGap(serving.findIndex((m) => m.index === index)),
     server: await serverInfo(ctx),
     clockNote: observer.clockNote(),
     latency: (from, to) => workload.recorder.latency(from, to),
     events: [...events, ...run.stepEvents].sort((a, b) => a.at - b.at),
     run,
-    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability)],
+    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null)],
     stepsFromMs: ran.stepsFromMs!,
     stepsToMs: ran.stepsToMs!,
     logLines: (a, from, to) => observer.logLines(a, from, to),
@@ -94,6 +100,7 @@ interface Ran {
   run: DrillRun;
   result: WorkloadResult;
   availability: AvailabilityResult;
+  stale: StaleWritesResult | null;
   events: DrillEvent[];
   stepsFromMs: number;
   stepsToMs: number;
@@ -103,6 +110,7 @@ interface Parts {
   workload: Workload;
   observer: Observer;
   probe: AvailabilityProbe;
+  stale: StaleMasterWriter | null;
   clock: Clock;
   reporter: Reporter;
 }
@@ -113,6 +121,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   const load = workload.start();
   const loadStart = clock.now();
   p.probe.start(loadStart);
+  p.stale?.start(loadStart);
   const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
   ran.run = run;
   let completed = false;
@@ -196,4 +205,18 @@ async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Pro
     const from = to - STEADY_MS;
     if (from >= 0 && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0) return;
   }
+}
+
+/** Sentinel: a client that keeps writing to any data node calling itself a master that the sentinels do not name (see StaleMasterWriter). */
+function staleWriter(ctx: DrillContext, observer: Observer, clock: Clock): StaleMasterWriter {
+  return new StaleMasterWriter({
+    password: ctx.password,
+    clock,
+    master: () => sentinelOwner(observer.snapshot()),
+    strays: () => {
+      const probes = observer.snapshot();
+      const master = sentinelOwner(probes);
+      return probes.filter((p) => p.kind === 'data' && p.up && p.replication?.get('role') === 'master' && !(master && p.address.port === master.port && p.address.host === master.host)).map((p) => p.address);
+    },
+  });
 }

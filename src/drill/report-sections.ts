@@ -1,7 +1,8 @@
 import type { SlotMap } from '../cluster/slotmap.js';
 import { rangesContain } from '../cluster/slots.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { AvailabilitySection, Marker, PartitionSection, WriteLogSection } from '../report/model.js';
+import type { AvailabilitySection, Check, Marker, PartitionSection, SentinelSection, WriteLogSection } from '../report/model.js';
+import type { StaleWritesResult } from '../workload/stale-writes.js';
 import { measured } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WriteLogReport } from '../workload/write-log.js';
@@ -78,4 +79,70 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
     othersUnavailable: measured(worst?.longestGap.ms ?? null, 'ms', worst ? `${probe}: longest span without a successful write to another master's slots (${worst.label})` : 'no other master'),
     masters,
   };
+}
+
+/**
+ * A check every drill with a fault gets: no failover it did not ask for.
+ * Each fault step expects the promotions it registered (one per broken
+ * master); a node seen promoted beyond those (e.g. Sentinel failing over the
+ * brand-new master again) is an anomaly that loses writes. Pure.
+ */
+export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEvent[]): Check | null {
+  if (run.faults.length === 0) return null;
+  const t0 = run.faults[0]!.t0;
+  const promoted = [...new Set(events.filter((e) => e.at >= t0 && e.source === 'poll' && e.kind === 'promoted').map((e) => e.node))];
+  const expected = run.pendingPromotions.size;
+  const passed = promoted.length <= expected;
+  return {
+    name: 'no unexpected failover',
+    passed,
+    detail: passed
+      ? `${promoted.length} node(s) promoted for ${expected} expected promotion(s)`
+      : `${promoted.length} nodes promoted (${promoted.join(', ')}) where the drill's faults call for ${expected}: a failover nobody asked for (see the timeline)`,
+  };
+}
+
+/** A Sentinel deployment's section: its timings from the sentinels' and the data nodes' own logs, its aborted failovers, its stale masters. Pure. */
+export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], stale: StaleWritesResult | null): SentinelSection | null {
+  const s = run.ctx.state?.sentinel;
+  if (!s) return null;
+  const t0 = run.faults[0]?.t0 ?? null;
+  const after = (e: DrillEvent): boolean => t0 !== null && e.at >= t0 && e.source === 'log';
+  const first = run.promotions[0] ?? null;
+  const switches = events.filter((e) => after(e) && e.kind === 'switch-master');
+  const to = (e: DrillEvent): string => /-> (\S+)$/.exec(e.detail)?.[1] ?? '?';
+  const firstSwitch = first ? switches.find((e) => to(e) === `${first.promoted.host}:${first.promoted.port}`) : undefined;
+  const mode = first ? events.find((e) => after(e) && e.kind === 'master-mode' && e.node === `${first.promoted.host}:${first.promoted.port}`) : undefined;
+  const staleMasters = run.rejoins
+    .filter((r) => r.how === 'restart')
+    .map((r) => {
+      const label = `${r.node.host}:${r.node.port}`;
+      const converted = events.find((e) => e.source === 'log' && e.kind === 'convert-to-replica' && e.detail.includes(`replica ${label}`) && e.at >= r.t0);
+      const writes = stale?.nodes.find((n) => n.node === label);
+      return {
+        node: label,
+        restartedMs: run.rel(r.t0),
+        convertedMs: converted ? run.rel(converted.at) : null,
+        window: measured(converted ? Math.round(converted.at - r.t0) : null, 'ms', converted ? `restart -> a sentinel's "+convert-to-slave" for ${label} (its log)` : `no "+convert-to-slave" for ${label} after its restart`),
+        acknowledged: writes?.acknowledged ?? 0,
+        lost: writes ? writes.lost : 0,
+      };
+    });
+  return {
+    masterName: s.masterName,
+    quorum: s.quorum,
+    downAfterMs: s.downAfterMs,
+    switchMaster: measured(first && firstSwitch ? Math.round(firstSwitch.at - first.t0) : null, 'ms', 'fault -> the first sentinel\'s "+switch-master" log line'),
+    masterMode: measured(first && mode ? Math.round(mode.at - first.t0) : null, 'ms', 'fault -> the promoted data node\'s own "MASTER MODE enabled" log line'),
+    switches: switches.map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, from: /: (\S+) ->/.exec(e.detail)?.[1] ?? '?', to: to(e) })),
+    aborts: events.filter((e) => after(e) && (e.kind === 'failover-abort' || e.kind === 'failover-end-for-timeout')).map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, event: e.detail })),
+    staleMasters,
+    staleMethod: stale?.method ?? 'no stale-master writer ran',
+  };
+}
+
+/** A Sentinel failover that was given up (-failover-abort-*, +failover-end-for-timeout) fails the drill, with the sentinel's reason. */
+export function abortCheck(section: SentinelSection | null): Check | null {
+  if (!section || section.aborts.length === 0) return null;
+  return { name: 'no failover aborted', passed: false, detail: section.aborts.map((a) => `${a.sentinel} at +${a.tMs} ms: ${a.event}`).join('; ') };
 }

@@ -7,7 +7,8 @@ import { type LatencyOf, clientSection, measured, phase, setupSection } from '..
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
 import type { DrillSpec } from './spec.js';
-import { availabilitySection, markersFor, partitionSection, writeLogSection } from './report-sections.js';
+import { availabilitySection, markersFor, partitionSection, sentinelSection, writeLogSection } from './report-sections.js';
+import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { DrillRun } from './run.js';
 
 export interface ReportInput {
@@ -18,6 +19,8 @@ export interface ReportInput {
   after: SlotMap;
   result: WorkloadResult;
   availability: AvailabilityResult | null;
+  /** Sentinel: what the stale-master writer saw. */
+  stale: StaleWritesResult | null;
   /** The load's gap on each master's slots (closed loop), in the order of `before`'s serving masters. */
   loadGapOf: (masterIndex: number) => WorkloadResult['longestGap'] | null;
   server: string;
@@ -70,7 +73,9 @@ export function buildDrillReport(b: ReportInput): DrillReport {
         'ms',
         first
           ? first.source === 'log'
-            ? `fault -> "Failover election won" in ${formatAddress(first.promoted)}'s redis.log${several(run.promotions.length, 'promotions')}`
+            ? b.ctx.ops.kind === 'sentinel'
+              ? `fault -> the first sentinel's "+switch-master" to ${formatAddress(first.promoted)} (its log)${several(run.promotions.length, 'promotions')}`
+              : `fault -> "Failover election won" in ${formatAddress(first.promoted)}'s redis.log${several(run.promotions.length, 'promotions')}`
             : `fault -> first CLUSTER NODES poll showing ${formatAddress(first.promoted)} master${several(run.promotions.length, 'promotions')}`
           : 'no promotion in this drill',
       ),
@@ -95,6 +100,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     partition: partitionSection(run, b.events, b.ctx.nodeTimeoutMs),
     consistency: result.consistency,
     writeLog: result.writeLog ? writeLogSection(result.writeLog, b.before) : null,
+    sentinel: sentinelSection(run, b.events, b.stale),
     logs: [
       ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),

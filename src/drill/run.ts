@@ -77,6 +77,8 @@ interface PendingPromotion {
   /** The replica asked to take over (null: any; Sentinel chooses itself). */
   chosen: string | null;
   t0: number;
+  /** Nodes that cannot see the promotion (a partition's minority side). */
+  exclude?: readonly Address[];
 }
 
 /** A step that could not do its part on the cluster as it is: the run stops there with a failed check (exit 1). */

@@ -1,6 +1,7 @@
 import { autoBind } from '../cluster/bind.js';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
-import { type CreateRequest, createFromRequest } from '../cluster/create-request.js';
+import { createFromRequest } from '../cluster/create-request.js';
+import { type SentinelCreateRequest, createSentinelFromRequest } from '../sentinel/create-request.js';
 import { destroyCluster } from '../cluster/lifecycle.js';
 import { UsageError } from '../errors.js';
 import { withDrill } from '../faults/drill-context.js';
@@ -9,6 +10,7 @@ import type { DrillReport } from '../report/model.js';
 import { type Format, defaultOutDir, prepareOutDir, writeReport } from '../report/write.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { checkSteps } from './check-steps.js';
+import { stepHandler } from './steps/index.js';
 import { runDrill } from './engine.js';
 import type { DrillSpec } from './spec.js';
 
@@ -21,7 +23,9 @@ export interface SessionOptions {
   password?: string;
   timeoutMs: number;
   /** Create the cluster first. */
-  create?: Omit<CreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'>;
+  create?: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'> & { masters?: number; nodeTimeoutMs?: number };
+  /** What to create: a Redis Cluster (default) or a Sentinel deployment. */
+  createKind?: 'cluster' | 'sentinel';
   /** Destroy the created cluster at the end (also on failure and Ctrl-C); a scenario's throw-away cluster. */
   destroyCreated: boolean;
   spec: DrillSpec;
@@ -57,10 +61,16 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
   const dir = o.out ?? defaultOutDir(o.seed ? formatAddress(o.seed) : o.cluster);
   await prepareOutDir(dir);
   let created: string | null = null;
+  if (o.create && o.create.hosts === undefined && o.create.inventory === undefined) {
+    // A local deployment is about to be created: what the steps need of this machine is checked first.
+    for (const step of o.spec.steps) await stepHandler(step.step)!.preflight?.(step.options, null);
+  }
   if (o.create) {
     // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
     const bind = o.create.bind ?? (o.spec.steps.some((s) => s.step === 'partition') ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
-    await createFromRequest({ ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter });
+    const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter };
+    if (o.createKind === 'sentinel') await createSentinelFromRequest(request);
+    else await createFromRequest(request);
     created = o.cluster;
   }
   try {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DrillContext } from '../faults/drill-context.js';
 import type { DrillRun, NamedNode } from './run.js';
 
 /** One step of a drill as the loader parsed it (a scenario file's, or a built-in drill's). */
@@ -47,6 +48,13 @@ export interface StepHandler<O = Record<string, unknown>> {
   /** A problem with this step given the steps before it (e.g. nothing to wait for), or null. */
   check?(o: O, before: { faults: number; restores: number; steps: readonly string[] }): { path: (string | number)[]; message: string } | null;
   run(run: DrillRun, o: O, step: Step): Promise<StepOutcome>;
+  /**
+   * Checks what the step will need, before anything is created or broken:
+   * with no deployment yet (a local one is about to be created), what this
+   * machine must have; with one, what the deployment must be. Throws the
+   * usage or environment error the step itself would throw later.
+   */
+  preflight?(o: O, ctx: DrillContext | null): Promise<void>;
 }
 
 /** Lets each handler keep its own option type while the registry holds them all. */

@@ -11,15 +11,16 @@ const same = (p: NodeProbe, a: Address): boolean => p.address.port === a.port &&
  * in the view of every reachable node but the victim, and all of those
  * report cluster_state:ok. Pure: it reads the latest polls only.
  */
-export function promotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], slot: number): Probe<string> {
-  const others = probes.filter((p) => !same(p, victim) && p.up && p.view);
+export function promotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], slot: number, exclude: readonly Address[] = []): Probe<string> {
+  // The victim, and any node cut off with it (a partition's minority side), cannot see the promotion.
+  const others = probes.filter((p) => !same(p, victim) && !exclude.some((x) => same(p, x)) && p.up && p.view);
   if (others.length === 0) return { done: false, seen: 'no node answering' };
   const owners = others.map((p) => p.view!.find((n) => n.role === 'master' && rangesContain(n.slots, slot))?.id ?? null);
   const winner = owners[0];
   const notOk = others.filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => formatAddress(p.address));
   if (winner && candidates.includes(winner) && owners.every((o) => o === winner) && notOk.length === 0) return { done: true, value: winner };
   const ownerText = [...new Set(owners.map((o) => o?.slice(0, 8) ?? 'nobody'))].join(' / ');
-  return { done: false, seen: `slot ${slot} owned by ${ownerText}; cluster_state not ok on ${notOk.length ? notOk.join(', ') : 'no node'}` };
+  return { done: false, seen: `slot ${slot} owned by ${ownerText}${notOk.length ? `; cluster_state not ok on ${notOk.join(', ')}` : ''}` };
 }
 
 /**

@@ -16,7 +16,7 @@ export interface DeploymentOps {
   kind: 'cluster' | 'sentinel';
   map(probes: readonly NodeProbe[]): SlotMap;
   /** A replica of `victim` serves its slots, as every answering node (cluster) or sentinel sees it. Its value: the new master's id. */
-  promotionDone(probes: readonly NodeProbe[], victim: SlotMapMaster): Probe<string>;
+  promotionDone(probes: readonly NodeProbe[], victim: SlotMapMaster, exclude?: readonly Address[]): Probe<string>;
   /** A manual failover is done: `replicaId` (any replica, when null) serves the master's slots and the old master is a replica. */
   rolesSwapped(probes: readonly NodeProbe[], replicaId: string | null, master: SlotMapMaster): Probe<string>;
   rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{ role: 'master' | 'replica'; masterId: string | null }>;
@@ -29,7 +29,7 @@ export interface DeploymentOps {
 export const clusterOps: DeploymentOps = {
   kind: 'cluster',
   map: (probes) => buildSlotMap(probes),
-  promotionDone: (probes, victim) => promotionDone(probes, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0]),
+  promotionDone: (probes, victim, exclude = []) => promotionDone(probes, victim, victim.replicas.map((r) => r.id), victim.slots[0]![0], exclude),
   rolesSwapped: (probes, replicaId, master) => (replicaId ? rolesSwapped(probes, { id: replicaId }, master) : promotionDone(probes, master, master.replicas.map((r) => r.id), master.slots[0]![0])),
   rejoinDone: (probes, node) => rejoinDone(probes, node),
   healthy: (probes) => clusterOk(probes),
@@ -39,7 +39,7 @@ export const clusterOps: DeploymentOps = {
 export const sentinelOps: DeploymentOps = {
   kind: 'sentinel',
   map: (probes) => buildSentinelMap(probes),
-  promotionDone: (probes, victim) => sentinelPromotionDone(probes, victim, victim.replicas.map((r) => r.id)),
+  promotionDone: (probes, victim, exclude = []) => sentinelPromotionDone(probes, victim, victim.replicas.map((r) => r.id), exclude),
   rolesSwapped: (probes, replicaId, master) => {
     const promoted = sentinelPromotionDone(probes, master, replicaId ? [replicaId] : master.replicas.map((r) => r.id));
     if (!promoted.done) return promoted;

@@ -2,8 +2,8 @@ import { discoverFromSeed } from '../cluster/discover.js';
 import { livePid } from '../cluster/lifecycle.js';
 import { Hosts, hostsFor, nodeFor } from '../cluster/runtime.js';
 import type { SlotMap } from '../cluster/slotmap.js';
-import { type ClusterState, type NodeRecord, readState, writeState } from '../cluster/state.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { type ClusterState, type NodeRecord, checkKind, readState, writeState } from '../cluster/state.js';
+import { errorMessage } from '../errors.js';
 import { type DeploymentOps, clusterOps, sentinelOps } from './deployment.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
 import type { RedisNode } from '../nodes/redis-node.js';
@@ -106,15 +106,6 @@ export async function openDrill(o: OpenOptions): Promise<DrillContext> {
     sentinels: (state.sentinel?.nodes ?? []).map(drillNode),
     masterName: state.sentinel?.masterName ?? null,
   };
-}
-
-/** `cluster kill-master` on a Sentinel deployment (or the other way round) is a usage error that names the right command. */
-export function checkKind(state: Pick<ClusterState, 'kind' | 'name'>, expect: 'cluster' | 'sentinel' | undefined): void {
-  if (!expect || state.kind === expect) return;
-  const what = state.kind === 'sentinel' ? 'a Sentinel deployment' : 'a Redis Cluster';
-  throw new UsageError(`"${state.name}" is ${what}, not a ${expect === 'sentinel' ? 'Sentinel deployment' : 'Redis Cluster'}`, {
-    hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
-  });
 }
 
 /** What a node is asked when it is polled. */

@@ -22,8 +22,10 @@ export async function mayChangeFirewall(): Promise<boolean> {
 
 /** Checks, before anything changes, that this host can run the rules: iptables there and the right to use it. */
 export async function checkFirewall(host: Host): Promise<void> {
-  if (!(await host.which(['iptables']))) {
-    throw new EnvironmentError(`iptables is not installed${host.remote ? ` on ${host.name}` : ''}: network faults need it`, { hint: 'install it (Debian/Ubuntu: sudo apt-get install iptables) and run again' });
+  for (const tool of ['iptables', 'iptables-restore']) {
+    if (!(await host.which([tool]))) {
+      throw new EnvironmentError(`${tool} is not installed${host.remote ? ` on ${host.name}` : ''}: network faults need it`, { hint: 'install it (Debian/Ubuntu: sudo apt-get install iptables) and run again' });
+    }
   }
   if (!host.remote && !(await mayChangeFirewall())) {
     throw new EnvironmentError('network faults change the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither', {

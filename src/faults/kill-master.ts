@@ -1,10 +1,8 @@
 import { EnvironmentError, UsageError } from '../errors.js';
-import { buildSlotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
 import { type Address, closeClient, connectNode, formatAddress, isConnectionClosed } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
 import type { Observer } from '../observe/observer.js';
-import { promotionDone } from './conditions.js';
 import { type DrillContext, defaultDeadline, findDrillNode, pidOf, probesNow } from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';

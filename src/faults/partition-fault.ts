@@ -57,7 +57,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
         cutInPlace = true;
         return { node: planned.sides[0].map(formatAddress).join(','), detail: `partition: ${planned.how}` };
       },
-      condition: (p) => (victim ? ctx.ops.promotionDone(p, victim) : { done: false, seen: 'no master is cut off from a replica of its own' }),
+      condition: (p) => (victim ? ctx.ops.promotionDone(p, victim, planned.minority) : { done: false, seen: 'no master is cut off from a replica of its own' }),
     });
     const replica = victim?.replicas.find((r) => r.id === cut.value) ?? null;
     const promoted = replica ? { id: replica.id, host: replica.host, port: replica.port } : null;

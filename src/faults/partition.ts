@@ -26,6 +26,8 @@ export interface PlannedPartition {
   sides: [DrillNode[], DrillNode[]];
   /** Masters serving slots on the side with fewer masters, with a replica on the other side: each should be replaced. */
   cutOff: SlotMapMaster[];
+  /** The side with fewer masters: its nodes cannot see the promotion (they stay cluster_state:fail until the heal). */
+  minority: DrillNode[];
   /** In words: "isolate Master[0] 127.0.1.1:7000 from the other 5 nodes, both ways". */
   how: string;
 }
@@ -38,13 +40,21 @@ const ONE_ADDRESS_HINT = 'create the cluster with one address per node: redis-dr
  * address (rules between addresses could not tell them apart) or when a
  * side would be empty.
  */
-export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest): PlannedPartition {
+/** A deployment a partition can cut: one address per node, none of them the address redis-drill's own connections come from, loopback on this machine. */
+export function checkPartitionable(nodes: readonly DrillNode[]): void {
   const addresses = nodes.map((n) => n.host);
   if (new Set(addresses).size !== nodes.length) {
     throw new UsageError(`a partition needs one address per node, but these nodes share ${[...new Set(addresses.filter((a, i) => addresses.indexOf(a) !== i))].join(', ')}`, { hint: ONE_ADDRESS_HINT });
   }
   const mine = nodes.find((n) => n.host === '127.0.0.1' || n.host === '::1');
   if (mine) throw new UsageError(`${formatAddress(mine)} is on ${mine.host}, the address redis-drill's own connections come from: cutting it would cut redis-drill off too`, { hint: ONE_ADDRESS_HINT });
+  if (!nodes.every((n) => isLoopback(n.host)) && nodes.some((n) => n.redis?.spec.host.remote !== true)) {
+    throw new UsageError('network faults on this machine need every node on a loopback address (127.x.x.x)', { hint: ONE_ADDRESS_HINT });
+  }
+}
+
+export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest): PlannedPartition {
+  checkPartitionable(nodes);
   let a: DrillNode[];
   let how: string;
   if (r.sides !== undefined) {
@@ -78,15 +88,12 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
   }
   const b = nodes.filter((n) => !a.includes(n));
   if (b.length === 0) throw new UsageError('the second side would be empty: every node is on the first', { hint: 'leave at least one node off the first side' });
-  if (!nodes.every((n) => isLoopback(n.host)) && nodes.some((n) => n.redis?.spec.host.remote !== true)) {
-    throw new UsageError('network faults on this machine need every node on a loopback address (127.x.x.x)', { hint: ONE_ADDRESS_HINT });
-  }
   const spec: PartitionSpec = { sideA: a.map((n) => n.host), sideB: b.map((n) => n.host), mode: r.mode, direction: r.direction, loss: r.mode === 'flaky' ? r.loss : 1 };
   const mastersOn = (side: DrillNode[]): SlotMapMaster[] => map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
   const [small, other] = mastersOn(a).length <= mastersOn(b).length ? [a, b] : [b, a];
   const cutOff = mastersOn(small).filter((m) => m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)));
   const way = r.mode === 'isolate' ? 'both ways' : r.mode === 'flaky' ? `${Math.round(r.loss * 100)}% of packets lost both ways` : r.direction === 'out' ? 'its packets to the others dropped (one way)' : "the others' packets to it dropped (one way)";
-  return { spec, sides: [a, b], cutOff, how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}` };
+  return { spec, sides: [a, b], cutOff, minority: small, how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}` };
 }
 
 /** The chain of this cluster's rules (the same name every time, so heal and destroy find it). */
@@ -97,7 +104,7 @@ export function clusterChain(ctx: Pick<DrillContext, 'stateDir' | 'name'>): stri
 /** The hosts that run the cluster's nodes, with the node addresses each one holds. */
 function hostsOf(ctx: DrillContext): Map<Host, string[]> {
   const byHost = new Map<Host, string[]>();
-  for (const n of ctx.nodes) {
+  for (const n of [...ctx.nodes, ...ctx.sentinels]) {
     if (!n.redis) continue;
     const h = n.redis.spec.host;
     byHost.set(h, [...(byHost.get(h) ?? []), n.host]);
@@ -115,7 +122,8 @@ export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Pr
   const hosts = hostsOf(ctx);
   for (const h of hosts.keys()) await checkFirewall(h);
   const chain = clusterChain(ctx);
-  const ports = ctx.nodes.flatMap((n) => [n.port, n.port + 10000]);
+  // Client and bus ports of the data nodes (a Sentinel deployment has no bus), and the sentinels' ports.
+  const ports = [...ctx.nodes.flatMap((n) => (ctx.ops.kind === 'cluster' ? [n.port, n.port + 10000] : [n.port])), ...ctx.sentinels.map((n) => n.port)];
   const all = drops(p.spec);
   const applied: Host[] = [];
   try {
@@ -163,4 +171,11 @@ export async function removePartition(ctx: DrillContext): Promise<{ removed: boo
     await writeState(ctx.stateDir, ctx.state);
   }
   return { removed: removed || record !== null, record };
+}
+
+/** Before a drill that partitions starts: the hosts' firewalls can be changed, and the deployment can be cut. */
+export async function checkPartitionReady(ctx: DrillContext): Promise<void> {
+  if (!ctx.managed) throw new UsageError('a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)', { hint: 'drop --seed and use --cluster NAME' });
+  checkPartitionable([...ctx.nodes, ...ctx.sentinels]);
+  for (const h of hostsOf(ctx).keys()) await checkFirewall(h);
 }

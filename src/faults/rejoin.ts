@@ -60,7 +60,7 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
       }
       const newPid = await node.redis!.start({ timeoutMs: 10_000, signal: o.abort });
       await recordPid(ctx, node, newPid);
-      return { node: node.label, detail: `restarted as pid ${newPid} from its own redis.conf and nodes.conf` };
+      return { node: node.label, detail: `restarted as pid ${newPid} from its own ${ctx.ops.kind === 'cluster' ? 'redis.conf and nodes.conf' : 'redis.conf'}` };
     },
     condition: (probes) => ctx.ops.rejoinDone(probes, node),
   });

@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
+import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -38,6 +38,7 @@ ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? '
   })}</figure>
 <h2>Key figures</h2>
 ${table(['figure', 'value', 'source'], keyFigureRows(r))}
+${r.sentinel ? `<h2>Sentinel</h2>${sentinelLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}<p><small>${esc(r.sentinel.staleMethod)}.</small></p>` : ''}
 ${r.partition ? `<h2>Partition</h2>${partitionLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
 ${r.writeLog ? `<h2>Lost writes (write log)</h2><p>${esc(r.writeLog.method)}.</p>${table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], r.writeLog.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]))}${r.writeLog.lostWrites.length ? table(LOST_HEAD, lostRows(r.writeLog.lostWrites)) : ''}` : ''}
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}

@@ -145,6 +145,7 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     ...(r.availability ? ['## Availability per master (write probe)', '', r.availability.method + '.', '', ...table(AVAILABILITY_HEAD, availabilityRows(r)), ''] : []),
     ...(r.partition ? ['## Partition', '', ...partitionLines(r), ''] : []),
+    ...(r.sentinel ? ['## Sentinel', '', ...sentinelLines(r).flatMap((l) => [l, '']), r.sentinel.staleMethod + '.', ''] : []),
     ...(r.writeLog ? writeLogMarkdown(r) : []),
     '## Client impact (the load: closed loop, client side)',
     '',
@@ -188,4 +189,23 @@ function writeLogMarkdown(r: DrillReport): string[] {
     ...(w.lostWrites.length ? [`The first ${Math.min(20, w.lostWrites.length)} of ${w.lost} lost writes:`, '', ...table(LOST_HEAD, lostRows(w.lostWrites)), ''] : []),
     ...(w.unacknowledgedPresent.length ? [`Unacknowledged but present (${w.unacknowledgedApplied}; the first ${Math.min(20, w.unacknowledgedPresent.length)}):`, '', ...table(['id', 'key', 'slot', 'failed at'], lostRows(w.unacknowledgedPresent)), ''] : []),
   ];
+}
+
+/** A Sentinel deployment: its timings, its failovers, and old masters that came back as masters before Sentinel converted them. */
+export function sentinelLines(r: DrillReport): string[] {
+  const s = r.sentinel;
+  if (!s) return [];
+  const lines = [
+    `Master "${s.masterName}", quorum ${s.quorum}, down-after ${s.downAfterMs} ms. Promotion: the first "+switch-master" after ${fig(s.switchMaster)}; the new master's own "MASTER MODE enabled" after ${fig(s.masterMode)}.`,
+    ...s.switches.map((w) => `+${w.tMs} ms: ${w.sentinel} switched the master from ${w.from} to ${w.to}.`),
+    ...s.aborts.map((a) => `+${a.tMs} ms: ${a.sentinel}: ${a.event} (the failover was given up).`),
+  ];
+  for (const m of s.staleMasters) {
+    lines.push(
+      m.window.value !== null
+        ? `${m.node} came back at +${m.restartedMs} ms as a master and stayed one for ${m.window.value} ms, until Sentinel converted it (+convert-to-slave at +${m.convertedMs} ms). A client still pointing at it had ${m.acknowledged} writes acknowledged there${m.lost !== null ? `, of which ${m.lost} are not on the real master` : ''}.`
+        : `${m.node} came back at +${m.restartedMs} ms; ${m.window.source}.`,
+    );
+  }
+  return lines;
 }

@@ -78,6 +78,8 @@ export interface DrillReport {
   consistency: ConsistencyReport | null;
   /** Which acknowledged writes were lost, and when they were acknowledged (null when the load had no adds). */
   writeLog: WriteLogSection | null;
+  /** A Sentinel deployment's own figures: the sentinels' timings, aborted failovers, and old masters that came back as masters (null for a cluster). */
+  sentinel: SentinelSection | null;
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];
@@ -118,6 +120,26 @@ export interface PartitionSection {
 /** The write log's findings, with the lost writes grouped by the master that served their slots when the drill began. */
 export interface WriteLogSection extends WriteLogReport {
   masters: { label: string; acknowledged: number; lost: number; lostPercent: number }[];
+}
+
+export interface SentinelSection {
+  masterName: string;
+  quorum: number;
+  downAfterMs: number;
+  /** The first promotion: fault -> the first "+switch-master", and -> the new master's own "MASTER MODE enabled". */
+  switchMaster: Measured;
+  masterMode: Measured;
+  /** Every "+switch-master" a sentinel logged after the first fault (ms from the start of the load). */
+  switches: { tMs: number; sentinel: string; from: string; to: string }[];
+  /** "-failover-abort-*" and "+failover-end-for-timeout" after the first fault. */
+  aborts: { tMs: number; sentinel: string; event: string }[];
+  /**
+   * Old masters restarted while another was master: they come back as
+   * masters and take writes until Sentinel converts them (+convert-to-slave);
+   * a client still pointing at one loses what it wrote there.
+   */
+  staleMasters: { node: string; restartedMs: number; convertedMs: number | null; window: Measured; acknowledged: number; lost: number | null }[];
+  staleMethod: string;
 }
 
 export interface ScenarioSection {

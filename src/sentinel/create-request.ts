@@ -3,9 +3,8 @@ import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import type { HostEntry } from '../cluster/layout.js';
 import { parseConfigEntry } from '../nodes/config.js';
 import { type SentinelCreateResult, createSentinel } from './create.js';
+import { SENTINEL_DEFAULTS } from './defaults.js';
 
-/** What `sentinel create` does when not told otherwise. */
-export const SENTINEL_DEFAULTS = { replicas: 2, sentinels: 3, quorum: 2, port: 7000, sentinelPort: 26379, downAfterMs: 1000, failoverTimeoutMs: 10_000, masterName: 'mymaster' } as const;
 
 /** A Sentinel deployment as a user asks for it: the shared create options, and Sentinel's own. */
 export interface SentinelCreateRequest extends Omit<CreateRequest, 'masters' | 'nodeTimeoutMs'> {

@@ -89,8 +89,9 @@ export function buildSentinelMap(probes: readonly NodeProbe[]): SlotMap {
 }
 
 /** Every answering sentinel names one of `candidates` (the victim's replicas, as host:port), and that node calls itself master. */
-export function sentinelPromotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[]): Probe<string> {
-  const sentinels = probes.filter((p) => p.kind === 'sentinel' && p.up && p.sentinel);
+export function sentinelPromotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], exclude: readonly Address[] = []): Probe<string> {
+  // Sentinels cut off with the old master (a partition's minority side) cannot take part: the others decide.
+  const sentinels = probes.filter((p) => p.kind === 'sentinel' && p.up && p.sentinel && !exclude.some((x) => same(p.address, x)));
   if (sentinels.length === 0) return { done: false, seen: 'no sentinel answering' };
   const named = [...new Set(sentinels.map((p) => (p.sentinel!.master ? label(p.sentinel!.master) : 'nobody')))];
   const winner = named.length === 1 ? named[0]! : null;

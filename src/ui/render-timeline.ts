@@ -14,19 +14,24 @@ const HEADLINE: Record<FaultResult['action'], string> = {
   'restart-node': 'Restarted',
   'resume-node': 'Resumed',
   failover: 'Manual failover away from',
-  partition: 'Cut off',
-  heal: 'Healed the partition around',
+  partition: 'Partition',
+  heal: 'Heal',
 };
 
 /** The timeline a student pastes into a lab report, then the verdict and the raw log lines. */
 export function renderFault(c: ChalkInstance, r: FaultResult): string {
-  const victim = `${r.victim.index !== undefined ? `Master[${r.victim.index}] ` : ''}${formatAddress(r.victim)}${r.victim.id ? ` (${r.victim.id.slice(0, 8)})` : ''}`;
-  const lines = [`${HEADLINE[r.action]} ${victim} with ${r.how} at ${clockTime(Date.parse(r.faultAt))} (local clock).`, ''];
+  // A Sentinel deployment's nodes have no cluster id: their id is their address, not repeated.
+  const id = (n: { id: string | null; host: string; port: number }): string => (n.id && n.id !== formatAddress(n) ? ` (${n.id.slice(0, 8)})` : '');
+  const victim = `${r.victim.index !== undefined ? `Master[${r.victim.index}] ` : ''}${formatAddress(r.victim)}${id(r.victim)}`;
+  const at = `at ${clockTime(Date.parse(r.faultAt))} (local clock)`;
+  // A partition's and a heal's own words say what was done to whom.
+  const headline = r.action === 'partition' || r.action === 'heal' ? `${HEADLINE[r.action]}: ${r.how}, ${at}.` : `${HEADLINE[r.action]} ${victim} with ${r.how} ${at}.`;
+  const lines = [headline, ''];
   const rows = r.events
     .filter((e) => e.tMs >= -5)
     .map((e) => [
       `${e.tMs >= 0 ? '+' : ''}${e.tMs} ms`,
-      e.source === 'log' ? `log ${e.node}` : `poll ${e.node}`,
+      `${e.source} ${e.node}`.trim(),
       e.kind,
       e.detail,
       e.logTime !== undefined ? clockTime(e.logTime) : clockTime(Date.parse(r.faultAt) + e.tMs),
@@ -35,11 +40,13 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
   if (r.outcome === 'deadline-exceeded') {
     lines.push(c.red(`Not done within the deadline of ${r.deadlineMs} ms: waited for ${r.waitedFor}.`), c.red(`Last seen: ${r.lastSeen}`));
   } else if (r.outcome === 'not-waited') {
-    lines.push('Not watching the promotion (--no-wait).');
+    lines.push(r.action === 'partition' && r.waitedFor === 'the end of the partition' ? 'No master is cut off from a replica of its own: there is no promotion to watch.' : 'Not watching (--no-wait).');
   }
   if (r.promoted) {
-    const src = r.promotionSource === 'log' ? 'its own "Failover election won" log line' : 'the first poll that saw it master';
-    lines.push(c.green(`Promoted: ${formatAddress(r.promoted)} (${r.promoted.id.slice(0, 8)}) after ${r.promotionMs} ms, measured from the fault to ${src}.`));
+    const sentinel = r.masterModeMs !== undefined;
+    const src = r.promotionSource !== 'log' ? 'the first poll that saw it master' : sentinel ? 'the first sentinel\'s "+switch-master" log line' : 'its own "Failover election won" log line';
+    const mode = sentinel && r.masterModeMs !== null ? ` Its own "MASTER MODE enabled" came after ${r.masterModeMs} ms.` : '';
+    lines.push(c.green(`Promoted: ${formatAddress(r.promoted)}${id(r.promoted)} after ${r.promotionMs} ms, measured from the fault to ${src}.${mode}`));
   }
   if (r.rejoined) {
     lines.push(

@@ -20,7 +20,8 @@ export function renderWorkload(c: ChalkInstance, r: WorkloadResult): string {
     lines.push('', renderTable(c, ['ERROR CLASS', 'COUNT', 'LAST MESSAGE'], classes.map(([k, n]) => [k, n, (r.lastErrors as Record<string, string>)[k]?.slice(0, 80) ?? ''])));
   }
   lines.push('', `Longest span with no successful operation: ${r.longestGap.ms} ms (from +${r.longestGap.fromMs} ms to +${r.longestGap.toMs} ms).`);
-  if (r.consistency) {
+  // Counters only when the mix had INCRs: "0 acknowledged INCRs, nothing lost" would say nothing true.
+  if (r.consistency && r.consistency.acknowledged + r.consistency.groups.reduce((n, g) => n + g.unacknowledgedSent, 0) > 0) {
     const k = r.consistency;
     const verdict = k.lost === 0 ? c.green('no acknowledged write lost') : c.red(`${k.lost} acknowledged writes LOST`);
     lines.push(
@@ -28,6 +29,12 @@ export function renderWorkload(c: ChalkInstance, r: WorkloadResult): string {
       `Consistency (${k.counters} counters, ${k.acknowledged} acknowledged INCRs): ${verdict}; ${k.unacknowledgedApplied} unacknowledged writes were applied${k.unreadable ? `; ${k.unreadable} counters unreadable` : ''}.`,
       renderTable(c, ['MASTER', 'COUNTERS', 'ACKED', 'VALUE', 'LOST', 'UNACKED APPLIED'], k.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied])),
     );
+  }
+  if (r.writeLog) {
+    const w = r.writeLog;
+    const verdict = w.lost === 0 ? c.green('no acknowledged write lost') : c.red(`${w.lost} acknowledged writes LOST (${w.lostPercent}%), acknowledged from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms`);
+    lines.push('', `Write log (${w.acknowledged} acknowledged adds in ${w.keys.length} sets): ${verdict}; ${w.unacknowledgedApplied} unacknowledged adds are present${w.unreadableKeys ? `; ${w.unreadableKeys} sets unreadable` : ''}.`);
+    if (w.lostWrites.length) lines.push(renderTable(c, ['LOST ID', 'KEY', 'SLOT', 'ACKNOWLEDGED AT'], w.lostWrites.slice(0, 10).map((x) => [x.id, x.key, x.slot, `+${x.atMs} ms`])));
   }
   return lines.join('\n');
 }

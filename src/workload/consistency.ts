@@ -1,4 +1,3 @@
-import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type { Clock } from '../util/clock.js';
 
@@ -65,7 +64,7 @@ export class Counters {
   }
 
   /** Reads every counter back, retrying until the cluster answers (after a failover it may take a moment). */
-  async verify(cluster: Cluster, o: { clock: Clock; timeoutMs: number }): Promise<ConsistencyReport> {
+  async verify(cluster: Pick<Cluster, 'get'>, o: { clock: Clock; timeoutMs: number; masterOf: (key: string) => string }): Promise<ConsistencyReport> {
     const deadline = o.clock.now() + o.timeoutMs;
     const values = new Array<number | null>(this.count).fill(null);
     while (values.includes(null) && o.clock.now() < deadline) {
@@ -82,10 +81,9 @@ export class Counters {
       if (values.includes(null)) await o.clock.sleep(100);
     }
     const groups = new Map<string, ConsistencyGroup>();
-    const slots = (cluster as unknown as { slots: string[][] }).slots;
     values.forEach((v, i) => {
       if (v === null) return;
-      const master = slots[calculateSlot(this.keyOf(i))]?.[0] ?? 'unknown';
+      const master = o.masterOf(this.keyOf(i));
       const g = groups.get(master) ?? { master, counters: 0, acknowledged: 0, unacknowledgedSent: 0, value: 0, lost: 0, unacknowledgedApplied: 0 };
       g.counters++;
       g.acknowledged += this.acked[i]!;

@@ -1,18 +1,15 @@
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, type ClusterOptions } from 'ioredis';
-import type { Address } from '../nodes/address.js';
 import { rangesContain, type SlotRange } from '../cluster/slots.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { classifyClientError, type ErrorClass } from './error-class.js';
 import { type Mix, type Operation, pickOperation } from './options.js';
 import { type LatencySummary, Recorder, type WindowStats } from './stats.js';
+import { type LoadClient, type LoadTarget, loadClient, masterOfKey } from './client.js';
 import { type ConsistencyReport, Counters } from './consistency.js';
 import type { Gap } from './gaps.js';
 import { WriteLog, type WriteLogReport } from './write-log.js';
 
-export interface WorkloadOptions {
-  seeds: Address[];
-  password: string | null;
+export interface WorkloadOptions extends LoadTarget {
   clients: number;
   durationMs: number;
   mix: Mix;
@@ -27,8 +24,6 @@ export interface WorkloadOptions {
   signal?: AbortSignal;
   /** Called once a second with the last second's figures (for the progress line). */
   onSecond?: (s: SecondLine) => void;
-  /** ioredis Cluster options on top of the defaults (e.g. enableAutoPipelining). */
-  clientOptions?: Partial<ClusterOptions>;
 }
 
 export interface SecondLine {
@@ -64,32 +59,12 @@ export interface WorkloadResult {
   clientOptions: Record<string, unknown>;
 }
 
-/**
- * Client options chosen to ride out a failover: wait and retry (100 ms) on
- * CLUSTERDOWN / TRYAGAIN / a failed node instead of failing at once, follow up
- * to 16 redirections, refresh the slot map often, and bound every command with
- * a timeout so a frozen master yields a counted error, not a stuck client.
- */
-export function clientOptionsFor(password: string | null): ClusterOptions {
-  return {
-    redisOptions: { password: password ?? undefined, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 3 },
-    clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
-    retryDelayOnFailover: 100,
-    retryDelayOnClusterDown: 100,
-    retryDelayOnTryAgain: 100,
-    maxRedirections: 16,
-    slotsRefreshTimeout: 1000,
-    slotsRefreshInterval: 1000,
-    scaleReads: 'master',
-    enableOfflineQueue: true,
-  };
-}
-
 /** A running workload: stop() ends it early (the failover report stops it once the cluster is steady). */
 export class Workload {
   readonly recorder = new Recorder();
   private readonly clock: Clock;
-  private readonly cluster: Cluster;
+  private readonly cluster: LoadClient;
+  private readonly clientOptions: Record<string, unknown>;
   private readonly counters: Counters | null;
   private readonly writeLog: WriteLog | null;
   private readonly value: string;
@@ -105,7 +80,7 @@ export class Workload {
 
   constructor(private readonly o: WorkloadOptions) {
     this.clock = o.clock ?? systemClock;
-    this.cluster = new Cluster(o.seeds.map((s) => ({ host: s.host, port: s.port })), { ...clientOptionsFor(o.password), ...o.clientOptions });
+    ({ client: this.cluster, options: this.clientOptions } = loadClient(o));
     // Errors reach each command's promise; without a listener ioredis would print them.
     this.cluster.on('error', () => {});
     this.counters = o.check ? new Counters(o.counters ?? 1000) : null;
@@ -171,7 +146,7 @@ export class Workload {
     const end = this.now();
     this.closeGaps(end);
     const verify = { clock: this.clock, timeoutMs: this.verifyTimeoutMs };
-    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.cluster, verify) ?? null, this.writeLog?.verify(this.cluster, verify) ?? null]);
+    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.cluster, { ...verify, masterOf: masterOfKey(this.cluster) }) ?? null, this.writeLog?.verify(this.cluster, verify) ?? null]);
     this.cluster.disconnect();
     const r = this.recorder;
     return {
@@ -191,7 +166,7 @@ export class Workload {
       windows: r.windowStats(),
       consistency,
       writeLog,
-      clientOptions: describeOptions({ ...clientOptionsFor(this.o.password ? '***' : null), ...this.o.clientOptions }),
+      clientOptions: this.clientOptions,
     };
   }
 
@@ -295,11 +270,6 @@ export class Workload {
 /** The longer of `gap` and the span from `last` (if any success yet) to `t`. */
 function longer(gap: Gap, last: number | null, t: number): Gap {
   return last !== null && t - last > gap.ms ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) } : gap;
-}
-
-/** The client options as plain data (functions described), for --verbose and the report. */
-function describeOptions(o: ClusterOptions): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'function' ? 'min(100 ms x attempt, 1000 ms)' : v]));
 }
 
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {

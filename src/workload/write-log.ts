@@ -105,7 +105,7 @@ export class WriteLog {
   }
 
   /** Reads every set back, retrying while slots are unserved; a set not read by the deadline is unreadable. */
-  async verify(cluster: Cluster, o: { clock: Clock; timeoutMs: number }): Promise<WriteLogReport> {
+  async verify(cluster: Pick<Cluster, 'smembers'>, o: { clock: Clock; timeoutMs: number }): Promise<WriteLogReport> {
     const deadline = o.clock.now() + o.timeoutMs;
     const members: (Set<number> | null)[] = new Array<Set<number> | null>(this.keyCount).fill(null);
     while (members.includes(null) && o.clock.now() < deadline) {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { formatAddress } from '../../nodes/address.js';
 import { PARTITION_MODES, parseLoss } from '../../faults/partition-plan.js';
-import { applyPartition, planPartition, removePartition } from '../../faults/partition.js';
+import { applyPartition, checkPartitionReady, planPartition, removePartition } from '../../faults/partition.js';
+import { checkFirewall } from '../../faults/iptables.js';
+import { LocalHost } from '../../hosts/local.js';
 import { nodesWithIds } from '../../faults/rejoin.js';
 import type { DrillRun } from '../run.js';
 import { atMostOne, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
@@ -50,6 +52,11 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
   needsProcess: true,
   refs: (o) => (typeof o.master === 'string' ? [{ path: ['master'], ref: o.master }] : []),
   gives: (o) => [o.as ?? 'victim'],
+  async preflight(_o, ctx) {
+    // No deployment yet: a local one is about to be created; its firewall must be ours to change.
+    if (ctx === null) return checkFirewall(new LocalHost());
+    await checkPartitionReady(ctx);
+  },
   async run(run, o, step) {
     const map = await run.slotMap();
     const target = o.sides === undefined ? { master: run.master(map, o.master, { slot: o.slot, key: o.key }).id } : {};
@@ -63,7 +70,7 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const victimNode = first ?? planned.sides[0][0]!;
     const victim = { id: first?.id ?? null, host: victimNode.host, port: victimNode.port, ...(first ? { index: first.index } : {}) };
     run.faults.push({ index: step.index, kind: 'partition', how: planned.how, victim, t0 });
-    for (const m of planned.cutOff) run.pendingPromotions.set(m.id, { victim: m, manual: false, chosen: null, t0 });
+    for (const m of planned.cutOff) run.pendingPromotions.set(m.id, { victim: m, manual: false, chosen: null, t0, exclude: planned.minority });
     if (first) run.lastBroken = first.id;
     run.partitions.push({
       index: step.index,

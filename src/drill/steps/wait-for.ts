@@ -82,7 +82,7 @@ export const waitForStep = defineStep<WaitOptions>({
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
       const ops = run.ctx.ops;
       const r = await run.watch<string>(
-        (probes) => (p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim)),
+        (probes) => (p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim, p.exclude)),
         `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
         timeoutMs,
       );
@@ -96,7 +96,8 @@ export const waitForStep = defineStep<WaitOptions>({
       const promoted = run.named(o.as ?? 'promoted', replica);
       run.promotions.push({ index: step.index, victim: run.nameOf(p.victim), promoted, ms: timing.promotionMs, source: timing.promotionSource, t0: p.t0, at: run.clock.now() });
       if (timing.promotionMs !== null) run.marker('promotion', p.t0 + timing.promotionMs);
-      const text = `${formatAddress(replica)} took over ${label}'s slots after ${timing.promotionMs ?? '?'} ms (${timing.promotionSource ?? 'not measured'}); named ${promoted.name}`;
+      const what = ops.kind === 'sentinel' ? `is the master the sentinels name, instead of ${formatAddress(p.victim)},` : `took over ${label}'s slots`;
+      const text = `${formatAddress(replica)} ${what} after ${timing.promotionMs ?? '?'} ms (${timing.promotionSource ?? 'not measured'}); named ${promoted.name}`;
       run.check(step, 'promotion', true, text);
       return { detail: text, node: promoted };
     }

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import type { Action } from './action.js';
+import { requireManaged } from './context.js';
+
+/** stop, start and destroy, for a cluster (`cluster ...`) or a Sentinel deployment (`sentinel ...`): the same core functions. */
+export function registerLifecycle(group: Command, action: Action, kind: 'cluster' | 'sentinel'): void {
+  const what = kind === 'cluster' ? 'cluster' : 'deployment';
+  group
+    .command('stop')
+    .description(`stop every node of the ${what}${kind === 'sentinel' ? ' (data nodes and sentinels)' : ''}, keeping its data`)
+    .action(
+      action(async (ctx) => {
+        requireManaged(ctx, `${kind} stop`);
+        const { stopCluster } = await import('../cluster/lifecycle.js');
+        const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result));
+      }),
+    );
+
+  group
+    .command('start')
+    .description(kind === 'cluster' ? 'start the stopped nodes again and wait for cluster_state:ok' : 'start the stopped nodes and sentinels again and wait until every sentinel agrees on the master')
+    .action(
+      action(async (ctx) => {
+        requireManaged(ctx, `${kind} start`);
+        const { startCluster } = await import('../cluster/lifecycle.js');
+        const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, signal: ctx.signal, reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result));
+      }),
+    );
+
+  group
+    .command('destroy')
+    .description(`stop every node and remove the ${what} (safe to repeat)`)
+    .option('--keep-data', 'keep the node directories (configs, data, logs)')
+    .action(
+      action(async (ctx, flags: { keepData?: boolean }) => {
+        requireManaged(ctx, `${kind} destroy`);
+        const { destroyCluster } = await import('../cluster/lifecycle.js');
+        const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
+        ctx.out.json(result);
+        ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result));
+      }),
+    );
+}

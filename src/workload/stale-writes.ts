@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis';
+import { type Address, formatAddress } from '../nodes/address.js';
+import { type Clock, systemClock } from '../util/clock.js';
+
+/** What the stale-master writer saw on one node: the writes it acknowledged while it was not the master the sentinels name. */
+export interface StaleMasterWrites {
+  node: string;
+  /** ms from the start of the load: the first and last acknowledged write. */
+  fromMs: number;
+  toMs: number;
+  acknowledged: number;
+  /** Acknowledged by it, but not on the real master at the end (they were wiped when it became a replica). */
+  lost: number | null;
+}
+
+export interface StaleWritesResult {
+  method: string;
+  nodes: StaleMasterWrites[];
+}
+
+/**
+ * A client that still points at an old master (what Sentinel's clients do
+ * until they hear of the switch): every `intervalMs`, one SADD of a unique
+ * id to every data node that says it is a master although the sentinels
+ * name another (a restarted old master, before Sentinel converts it). At
+ * the end the set is read from the real master: what the stale one
+ * acknowledged and the real one lacks was lost.
+ */
+export class StaleMasterWriter {
+  private readonly key = `drill:stale:${Math.random().toString(36).slice(2, 10)}`;
+  private readonly clients = new Map<string, Redis>();
+  private readonly acked = new Map<string, { ids: number[]; from: number; to: number }>();
+  private readonly clock: Clock;
+  private timer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  private t0 = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly o: { password: string | null; intervalMs?: number; deadlineMs?: number; clock?: Clock; strays(): Address[]; master(): Address | null }) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  start(t0: number): void {
+    this.t0 = t0;
+    this.timer = setInterval(() => this.tick(), this.o.intervalMs ?? 10);
+  }
+
+  async stop(): Promise<StaleWritesResult> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.inFlight);
+    const master = this.o.master();
+    let present: Set<number> | null = null;
+    if (master && this.acked.size) {
+      try {
+        present = new Set((await this.client(master).smembers(this.key)).map(Number));
+      } catch {
+        // The master did not answer in time: the loss is unknown (null), not 0.
+      }
+    }
+    for (const c of this.clients.values()) c.disconnect();
+    return {
+      method: `one SADD of a unique id every ${this.o.intervalMs ?? 10} ms to every data node that answers as a master while the sentinels name another (a client that still points at it); at the end the set is read from the master the sentinels name`,
+      nodes: [...this.acked].map(([node, a]) => ({
+        node,
+        fromMs: Math.round(a.from),
+        toMs: Math.round(a.to),
+        acknowledged: a.ids.length,
+        lost: present ? a.ids.filter((id) => !present.has(id)).length : null,
+      })),
+    };
+  }
+
+  private tick(): void {
+    for (const stray of this.o.strays()) {
+      const id = this.seq++;
+      const node = formatAddress(stray);
+      const p = this.client(stray)
+        .sadd(this.key, String(id))
+        .then(
+          () => {
+            const t = this.clock.now() - this.t0;
+            const a = this.acked.get(node) ?? { ids: [], from: t, to: t };
+            a.ids.push(id);
+            a.to = t;
+            this.acked.set(node, a);
+          },
+          // Refused (READONLY once it is a replica) or not answering: not acknowledged, nothing to count.
+          () => undefined,
+        );
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+    }
+  }
+
+  private client(a: Address): Redis {
+    const key = formatAddress(a);
+    let c = this.clients.get(key);
+    if (!c) {
+      c = new Redis({ host: a.host, port: a.port, password: this.o.password ?? undefined, connectionName: 'redis-drill:stale-writer', connectTimeout: 1000, commandTimeout: this.o.deadlineMs ?? 100, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100, disconnectTimeout: 0 });
+      c.on('error', () => undefined);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+}
