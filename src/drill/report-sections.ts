@@ -113,21 +113,20 @@ export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], st
   const to = (e: DrillEvent): string => /-> (\S+)$/.exec(e.detail)?.[1] ?? '?';
   const firstSwitch = first ? switches.find((e) => to(e) === `${first.promoted.host}:${first.promoted.port}`) : undefined;
   const mode = first ? events.find((e) => after(e) && e.kind === 'master-mode' && e.node === `${first.promoted.host}:${first.promoted.port}`) : undefined;
-  const staleMasters = run.rejoins
-    .filter((r) => r.how === 'restart')
-    .map((r) => {
-      const label = `${r.node.host}:${r.node.port}`;
-      const converted = events.find((e) => e.source === 'log' && e.kind === 'convert-to-replica' && e.detail.includes(`replica ${label}`) && e.at >= r.t0);
-      const writes = stale?.nodes.find((n) => n.node === label);
-      return {
-        node: label,
-        restartedMs: run.rel(r.t0),
-        convertedMs: converted ? run.rel(converted.at) : null,
-        window: measured(converted ? Math.round(converted.at - r.t0) : null, 'ms', converted ? `restart -> a sentinel's "+convert-to-slave" for ${label} (its log)` : `no "+convert-to-slave" for ${label} after its restart`),
-        acknowledged: writes?.acknowledged ?? 0,
-        lost: writes ? writes.lost : 0,
-      };
-    });
+  // Every node that acknowledged writes while the sentinels named another master: a restarted or resumed
+  // old master, or one cut off on a partition's minority side; its window ends when Sentinel converts it.
+  const staleMasters = (stale?.nodes ?? []).map((w) => {
+    const since = run.loadStart + w.fromMs;
+    const converted = events.find((e) => e.source === 'log' && e.kind === 'convert-to-replica' && e.detail.includes(`replica ${w.node}`) && e.at >= since);
+    return {
+      node: w.node,
+      sinceMs: w.fromMs,
+      convertedMs: converted ? run.rel(converted.at) : null,
+      window: measured(converted ? Math.round(converted.at - since) : Math.round(w.toMs - w.fromMs), 'ms', converted ? `its first write acknowledged as a stale master -> a sentinel's "+convert-to-slave" for ${w.node} (its log)` : `its first to its last write acknowledged as a stale master (no "+convert-to-slave" for ${w.node} seen)`),
+      acknowledged: w.acknowledged,
+      lost: w.lost,
+    };
+  });
   return {
     masterName: s.masterName,
     quorum: s.quorum,

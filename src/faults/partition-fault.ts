@@ -40,7 +40,7 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
   let cutInPlace = false;
   let finished = false;
   try {
-    const planned = planPartition(await nodesWithIds(ctx, observer), ctx.ops.map(observer.snapshot()), o);
+    const planned = planPartition(await nodesWithIds(ctx, observer), ctx.ops.map(observer.snapshot()), o, ctx.sentinels);
     const victim = planned.cutOff[0] ?? null;
     const label = victim ? formatAddress(victim) : null;
     const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);

@@ -3,7 +3,7 @@ import type { SlotMap, SlotMapMaster } from '../cluster/slotmap.js';
 import { type PartitionRecord, writeState } from '../cluster/state.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
-import { formatAddress } from '../nodes/address.js';
+import { type Address, formatAddress } from '../nodes/address.js';
 import { applyChain, checkFirewall, mayChangeFirewall, removeChain } from './iptables.js';
 import { type DrillContext, type DrillNode } from './drill-context.js';
 import { type PartitionMode, type PartitionSpec, chainName, drops, ruleArgs } from './partition-plan.js';
@@ -53,7 +53,7 @@ export function checkPartitionable(nodes: readonly DrillNode[]): void {
   }
 }
 
-export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest): PlannedPartition {
+export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest, sentinels: readonly Address[] = []): PlannedPartition {
   checkPartitionable(nodes);
   let a: DrillNode[];
   let how: string;
@@ -68,13 +68,18 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
         .map((ref) => {
           if (/^(?:Master\[)?\d+\]?$/i.test(ref)) {
             const m = selectMaster(map, { master: ref });
-            return nodes.find((n) => n.id === m.id)!;
+            return nodes.find((n) => n.port === m.port && n.host === m.host)!;
+          }
+          // A Sentinel deployment's sentinels by their place: Sentinel[0], Sentinel[1], ...
+          const si = /^Sentinel\[(\d+)\]$/i.exec(ref);
+          if (si) {
+            const s = sentinels[Number(si[1])];
+            if (!s) throw new UsageError(`no ${ref}: the deployment has ${sentinels.length} sentinel(s)`, { hint: sentinels.length ? `use Sentinel[0] to Sentinel[${sentinels.length - 1}]` : 'a Redis Cluster has no sentinels' });
+            return nodes.find((n) => n.port === s.port && n.host === s.host)!;
           }
           return selectNode(nodes, ref);
         });
-    if (!parts[0]!.trim() || !parts[1]!.trim()) {
-      throw new UsageError(`--sides "${r.sides}": the ${!parts[0]!.trim() ? 'first' : 'second'} side is empty`, { hint: 'list at least one node on each side; nodes listed on neither join the second' });
-    }
+    if (!parts[0]!.trim()) throw new UsageError(`--sides "${r.sides}": the first side is empty`, { hint: 'list at least one node before the |; nodes listed on neither side join the second (so "0|" is Master[0] against the rest)' });
     a = side(parts[0]!);
     const b = side(parts[1]!);
     const both = a.find((n) => b.includes(n));
@@ -90,7 +95,10 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
   if (b.length === 0) throw new UsageError('the second side would be empty: every node is on the first', { hint: 'leave at least one node off the first side' });
   const spec: PartitionSpec = { sideA: a.map((n) => n.host), sideB: b.map((n) => n.host), mode: r.mode, direction: r.direction, loss: r.mode === 'flaky' ? r.loss : 1 };
   const mastersOn = (side: DrillNode[]): SlotMapMaster[] => map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
-  const [small, other] = mastersOn(a).length <= mastersOn(b).length ? [a, b] : [b, a];
+  // The minority: in a cluster, the side with fewer masters (the majority of masters elects); with Sentinel,
+  // the side with fewer sentinels (the sentinels' majority fails over).
+  const weight = (side: DrillNode[]): number => (sentinels.length ? side.filter((n) => sentinels.some((s) => s.port === n.port && s.host === n.host)).length : mastersOn(side).length);
+  const [small, other] = weight(a) <= weight(b) ? [a, b] : [b, a];
   const cutOff = mastersOn(small).filter((m) => m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)));
   const way = r.mode === 'isolate' ? 'both ways' : r.mode === 'flaky' ? `${Math.round(r.loss * 100)}% of packets lost both ways` : r.direction === 'out' ? 'its packets to the others dropped (one way)' : "the others' packets to it dropped (one way)";
   return { spec, sides: [a, b], cutOff, minority: small, how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}` };

@@ -202,9 +202,7 @@ export function sentinelLines(r: DrillReport): string[] {
   ];
   for (const m of s.staleMasters) {
     lines.push(
-      m.window.value !== null
-        ? `${m.node} came back at +${m.restartedMs} ms as a master and stayed one for ${m.window.value} ms, until Sentinel converted it (+convert-to-slave at +${m.convertedMs} ms). A client still pointing at it had ${m.acknowledged} writes acknowledged there${m.lost !== null ? `, of which ${m.lost} are not on the real master` : ''}.`
-        : `${m.node} came back at +${m.restartedMs} ms; ${m.window.source}.`,
+      `${m.node} took writes as a master from +${m.sinceMs} ms while the sentinels named another, for ${m.window.value} ms${m.convertedMs !== null ? `, until Sentinel converted it (+convert-to-slave at +${m.convertedMs} ms)` : ' (no +convert-to-slave seen)'}. A client still pointing at it had ${m.acknowledged} writes acknowledged there${m.lost !== null ? `, of which ${m.lost} are not on the real master` : ''}.`,
     );
   }
   return lines;

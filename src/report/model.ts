@@ -134,11 +134,12 @@ export interface SentinelSection {
   /** "-failover-abort-*" and "+failover-end-for-timeout" after the first fault. */
   aborts: { tMs: number; sentinel: string; event: string }[];
   /**
-   * Old masters restarted while another was master: they come back as
-   * masters and take writes until Sentinel converts them (+convert-to-slave);
-   * a client still pointing at one loses what it wrote there.
+   * Data nodes that took writes as masters while the sentinels named another
+   * (an old master restarted, resumed, or cut off on a partition's minority
+   * side), until Sentinel converted them (+convert-to-slave): a client still
+   * pointing at one loses what it wrote there.
    */
-  staleMasters: { node: string; restartedMs: number; convertedMs: number | null; window: Measured; acknowledged: number; lost: number | null }[];
+  staleMasters: { node: string; sinceMs: number; convertedMs: number | null; window: Measured; acknowledged: number; lost: number | null }[];
   staleMethod: string;
 }
 

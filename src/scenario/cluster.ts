@@ -1,12 +1,14 @@
 import type { Address } from '../nodes/address.js';
 import { checkSteps } from '../drill/check-steps.js';
 import { ScenarioFileError } from './problems.js';
-import type { CreateSection, Scenario } from './schema.js';
+import type { CreateSection, Scenario, SentinelCreateSection } from './schema.js';
 
 /** Which cluster a scenario runs on. */
 export type ClusterChoice =
   /** A throw-away local cluster, destroyed at the end (also on failure and Ctrl-C). */
   | { kind: 'create'; name: string; create: CreateSection }
+  /** A throw-away Sentinel deployment, destroyed at the end. */
+  | { kind: 'create-sentinel'; name: string; sentinel: SentinelCreateSection }
   /** A cluster redis-drill created earlier: used, never destroyed. */
   | { kind: 'managed'; name: string }
   /** A running cluster attached by a seed node: no process faults. */
@@ -35,6 +37,8 @@ export function chooseCluster(s: Scenario, flags: ClusterFlags, file: string): C
     }
     return { kind: 'attach', seed };
   }
-  if (s.cluster.create) return { kind: 'create', name: flags.clusterGiven ? flags.cluster : (s.cluster.name ?? `scenario-${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`), create: s.cluster.create };
+  const throwAway = flags.clusterGiven ? flags.cluster : (s.cluster.name ?? `scenario-${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+  if (s.cluster.create) return { kind: 'create', name: throwAway, create: s.cluster.create };
+  if (s.cluster.sentinel) return { kind: 'create-sentinel', name: throwAway, sentinel: s.cluster.sentinel };
   return { kind: 'managed', name: flags.clusterGiven ? flags.cluster : (s.cluster.name ?? flags.cluster) };
 }

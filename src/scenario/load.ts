@@ -18,6 +18,22 @@ export interface Override {
   option: string;
   /** Only where the file has the parent (e.g. --port only for a file whose cluster is created). */
   requireParent?: string;
+  /** Other places it may go instead (--port: cluster.sentinel.port for a Sentinel deployment); the first whose parent the file has wins. */
+  alternatives?: (string | number)[][];
+}
+
+/** The path of an override that this document has a place for (its parent mapping exists), or the first one. */
+function pathFor(data: unknown, o: Override): (string | number)[] {
+  const has = (p: (string | number)[]): boolean => {
+    let node: unknown = data;
+    for (const seg of p.slice(0, -1)) {
+      if (node === null || typeof node !== 'object') return false;
+      node = (node as Record<string | number, unknown>)[seg];
+      if (node === undefined) return false;
+    }
+    return true;
+  };
+  return [o.path, ...(o.alternatives ?? [])].find(has) ?? o.path;
 }
 
 /** "steps[2].kill-master.signal=term" -> path and YAML-typed value. */
@@ -185,17 +201,18 @@ function offsetOf(doc: Document, p: readonly (string | number)[]): number | null
 /** Sets an override into the parsed document; returns a problem text when it cannot. */
 function applyOverride(data: unknown, o: Override): string | null {
   if (data === null || typeof data !== 'object') return 'the file is not a mapping';
+  const path = pathFor(data, o);
   let node = data as Record<string | number, unknown>;
-  for (const [i, seg] of o.path.slice(0, -1).entries()) {
+  for (const [i, seg] of path.slice(0, -1).entries()) {
     let next = node[seg];
-    if ((next === null || next === true) && o.path[i + 1] !== undefined) next = node[seg] = {};
+    if ((next === null || next === true) && path[i + 1] !== undefined) next = node[seg] = {};
     if (next === undefined) {
       if (o.requireParent) return o.requireParent;
-      next = node[seg] = typeof o.path[i + 1] === 'number' ? [] : {};
+      next = node[seg] = typeof path[i + 1] === 'number' ? [] : {};
     }
-    if (typeof next !== 'object' || next === null) return `cannot set ${o.path.slice(0, i + 2).join('.')}: ${o.path.slice(0, i + 1).join('.')} is ${describeFound(next)}`;
+    if (typeof next !== 'object' || next === null) return `cannot set ${path.slice(0, i + 2).join('.')}: ${path.slice(0, i + 1).join('.')} is ${describeFound(next)}`;
     node = next as Record<string | number, unknown>;
   }
-  node[o.path[o.path.length - 1]!] = o.value;
+  node[path[path.length - 1]!] = o.value;
   return null;
 }

@@ -37,15 +37,17 @@ export interface ScenarioRunResult extends SessionResult {
 
 /** `scenario run FILE`: load and check the file (with the command line's overrides), pick its cluster, run it as a drill. */
 export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRunResult> {
-  const noCreate = (flag: string): string => `${flag} applies only to a scenario that creates its cluster (cluster: create:)`;
+  const noCreate = (flag: string): string => `${flag} applies only to a scenario that creates its deployment (cluster: create: or cluster: sentinel:)`;
   const overrides: Override[] = [
-    ...(r.port !== undefined ? [{ path: ['cluster', 'create', 'port'], value: r.port, option: '--port', requireParent: noCreate('--port') }] : []),
-    ...(r.nodeTimeoutMs !== undefined ? [{ path: ['cluster', 'create', 'node-timeout'], value: r.nodeTimeoutMs, option: '--node-timeout', requireParent: noCreate('--node-timeout') }] : []),
+    ...(r.port !== undefined ? [{ path: ['cluster', 'create', 'port'], alternatives: [['cluster', 'sentinel', 'port']], value: r.port, option: '--port', requireParent: noCreate('--port') }] : []),
+    // A Sentinel deployment's node timeout is its down-after-milliseconds.
+    ...(r.nodeTimeoutMs !== undefined ? [{ path: ['cluster', 'create', 'node-timeout'], alternatives: [['cluster', 'sentinel', 'down-after']], value: r.nodeTimeoutMs, option: '--node-timeout', requireParent: noCreate('--node-timeout') }] : []),
     ...r.set.map(parseSetOption),
   ];
   const scenario = await loadScenario(r.file, overrides);
   const choice = chooseCluster(scenario, { cluster: r.cluster, clusterGiven: r.clusterGiven, seed: r.seed }, r.file);
   const c = choice.kind === 'create' ? choice.create : null;
+  const st = choice.kind === 'create-sentinel' ? choice.sentinel : null;
   const result = await runDrillSession({
     stateDir: r.stateDir,
     cluster: choice.kind === 'attach' ? r.cluster : choice.name,
@@ -65,7 +67,23 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
           // An inventory's path is relative to the scenario file.
           inventory: c.inventory ? path.resolve(path.dirname(r.file), c.inventory) : undefined,
         }
-      : undefined,
+      : st
+        ? {
+            replicas: st.replicas,
+            sentinels: st.sentinels,
+            quorum: st.quorum,
+            port: st.port,
+            sentinelPort: st['sentinel-port'],
+            downAfterMs: st['down-after'],
+            failoverTimeoutMs: st['failover-timeout'],
+            masterName: st['master-name'],
+            bind: st.bind,
+            redisServer: st['redis-server'] ?? r.redisServer,
+            config: Object.entries(st.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+            password: st.password,
+          }
+        : undefined,
+    createKind: st ? 'sentinel' : 'cluster',
     destroyCreated: !r.keep,
     spec: scenario,
     out: r.out,

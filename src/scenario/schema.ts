@@ -38,18 +38,43 @@ export const createSchema = z.preprocess(
   ),
 );
 
+/** A throw-away Sentinel deployment, as `sentinel create`. */
+export const sentinelCreateSchema = z.preprocess(
+  (v) => (v === null || v === true ? {} : v),
+  z.strictObject(
+    {
+      replicas: int(1, 100).optional(),
+      sentinels: int(1, 100).optional(),
+      quorum: int(1, 100).optional(),
+      port: int(1, 65535).optional(),
+      'sentinel-port': int(1, 65535).optional(),
+      'down-after': int(100).optional(),
+      'failover-timeout': int(1000).optional(),
+      'master-name': text.optional(),
+      bind: text.optional(),
+      'redis-server': text.optional(),
+      config: z.record(z.string(), configValue, expected('a mapping of redis.conf keys to values')).optional(),
+      password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
+    },
+    expected('a mapping of sentinel create options (replicas, sentinels, quorum, port, sentinel-port, down-after, failover-timeout, master-name, bind, redis-server, config, password), or true'),
+  ),
+);
+
 const clusterName = z.string(expected('a cluster name')).regex(/^[A-Za-z0-9_.-]+$/, expected('a cluster name (letters, digits, ".", "-", "_")'));
 
 export const clusterSchema = z
   .strictObject(
     {
       create: createSchema.optional(),
+      /** Create a Sentinel deployment instead of a cluster. */
+      sentinel: sentinelCreateSchema.optional(),
       name: clusterName.optional(),
       seed: address.optional(),
     },
-    expected('a mapping with create, name or seed'),
+    expected('a mapping with create (a cluster), sentinel (a Sentinel deployment), name or seed'),
   )
-  .refine((o) => !(o.seed && (o.create || o.name)), { error: 'expected seed alone (an attached cluster is neither created nor named)' });
+  .refine((o) => !(o.seed && (o.create || o.sentinel || o.name)), { error: 'expected seed alone (an attached cluster is neither created nor named)' })
+  .refine((o) => !(o.create && o.sentinel), { error: 'expected create (a cluster) or sentinel (a Sentinel deployment), not both' });
 
 const mixText = 'OP=WEIGHT pairs with incr (the consistency counters), e.g. set=35,get=35,incr=15,add=15 (add: the write log of lost writes)';
 const mix = z.string(expected(mixText)).refine((v) => {
@@ -86,6 +111,7 @@ export const scenarioSchema = z.strictObject(
 
 export type ClusterSection = z.output<typeof clusterSchema>;
 export type CreateSection = z.output<typeof createSchema>;
+export type SentinelCreateSection = z.output<typeof sentinelCreateSchema>;
 
 /** A scenario file, loaded: a drill with the cluster section that says where it runs. */
 export interface Scenario extends DrillSpec {

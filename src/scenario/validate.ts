@@ -9,7 +9,7 @@ export interface FileValidation {
   name: string | null;
   description: string | null;
   /** create, name or seed: what the file's cluster section does (none: the --cluster / --seed of the command line). */
-  cluster: 'create' | 'name' | 'seed' | 'none' | null;
+  cluster: 'create' | 'sentinel' | 'name' | 'seed' | 'none' | null;
   /** Each step as one line: "steps[0] kill-master master=0". */
   steps: string[];
   problems: (Problem & { text: string })[];
@@ -27,7 +27,7 @@ export async function validateFiles(files: readonly string[]): Promise<Validatio
     try {
       const s = await loadScenario(file);
       const c = s.cluster;
-      results.push({ file, valid: true, name: s.name, description: s.description, cluster: c.seed ? 'seed' : c.create ? 'create' : c.name ? 'name' : 'none', steps: s.steps.map(describeStep), problems: [] });
+      results.push({ file, valid: true, name: s.name, description: s.description, cluster: c.seed ? 'seed' : c.create ? 'create' : c.sentinel ? 'sentinel' : c.name ? 'name' : 'none', steps: s.steps.map(describeStep), problems: [] });
     } catch (e) {
       const problems: Problem[] = e instanceof ScenarioFileError ? e.problems : e instanceof UsageError ? [{ path: [], line: null, column: null, message: e.message }] : [];
       if (!problems.length) throw e;

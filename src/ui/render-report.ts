@@ -21,7 +21,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ['lost / unacknowledged-applied writes', r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied} (counters)` : 'n/a'],
     ...(r.writeLog ? [['lost writes (write log)', `${r.writeLog.lost} of ${r.writeLog.acknowledged} acknowledged (${r.writeLog.lostPercent}%)${r.writeLog.lostAcknowledgedFromMs !== null ? `, acknowledged +${r.writeLog.lostAcknowledgedFromMs}..+${r.writeLog.lostAcknowledgedToMs} ms` : ''}`]] : []),
     ...(r.sentinel ? [['+switch-master / MASTER MODE', `${fig(r.sentinel.switchMaster)} / ${fig(r.sentinel.masterMode)}`]] : []),
-    ...(r.sentinel?.staleMasters ?? []).map((m) => [`${m.node} a master again for`, m.window.value !== null ? `${m.window.value} ms after its restart; ${m.acknowledged} stale writes acknowledged, ${m.lost ?? '?'} lost` : m.window.source]),
+    ...(r.sentinel?.staleMasters ?? []).map((m) => [`${m.node} a stale master for`, `${m.window.value} ms; ${m.acknowledged} writes acknowledged there, ${m.lost ?? '?'} lost`]),
     ...(r.partition?.minorityFail.value != null ? [['cut-off master acknowledged writes for', `${r.partition.minorityFail.value} ms after the cut (node timeout ${r.partition.nodeTimeoutMs} ms)`]] : []),
   ];
   return [renderTable(c, ['', ''], rows), '', ...files.map((f) => `report: ${f}`)].join('\n');

@@ -123,7 +123,7 @@ describe('cluster partition and cluster heal', () => {
       [['--loss', '150%', '--mode', 'flaky'], /bad --loss "150%"/],
       [['--duration', 'soon'], /bad --duration "soon"/],
       [['--sides', '0|127.9.9.9:1'], /no node matches "127\.9\.9\.9:1"/],
-      [['--sides', '0,1,2|'], /the second side is empty/],
+      [['--sides', `${c.nodes.map((n) => `${n.host}:${n.port}`).join(',')}|`], /the second side would be empty/],
       [['--sides', '|0'], /the first side is empty/],
       [['--sides', '0|0'], /is on both sides/],
       [['--mode', 'sideways'], /argument 'sideways' is invalid/],

@@ -61,7 +61,7 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const map = await run.slotMap();
     const target = o.sides === undefined ? { master: run.master(map, o.master, { slot: o.slot, key: o.key }).id } : {};
     const mode = o.mode ?? 'isolate';
-    const planned = planPartition(await nodesWithIds(run.ctx, run.observer), map, { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 });
+    const planned = planPartition(await nodesWithIds(run.ctx, run.observer), map, { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 }, run.ctx.sentinels);
     const t0 = run.observer.markFault();
     await applyPartition(run.ctx, planned);
     run.observer.describeFault(planned.sides[0].map(formatAddress).join(','), `partition: ${planned.how}`);
