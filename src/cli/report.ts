@@ -49,7 +49,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
     .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
     .option('--mix <ops>', 'operation weights; INCRs are the consistency counters, adds the write log of lost writes', 'set=35,get=35,incr=15,add=15')
     .option('--keyspace <n>', 'random keys', intArg(1), 100_000)
-    .option('--max-lost <n>', 'acknowledged writes that may be lost (default: not judged for kill/term/freeze, 0 for failover)', intArg(0))
+    .option('--max-lost <n>', `acknowledged writes that may be lost (default: not judged${kind === 'cluster' ? ', but 0 for a manual failover' : ''})`, intArg(0))
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
@@ -63,6 +63,8 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
         parseMix(f.mix);
         const { parseLoss } = await import('../faults/partition-plan.js');
         const partition = { mode: f.partitionMode, direction: f.partitionDirection, loss: parseLoss(f.partitionLoss), durationMs: f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined };
+        // What the drill runs on: what --create makes, or the named deployment's kind.
+        const target = f.create ? kind : ctx.globals.seed ? 'cluster' : await (await import('../cluster/state.js')).deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
         const spec = failoverReportSpec({
           partition,
           fault: f.fault,
@@ -72,7 +74,9 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
           clients: f.clients,
           mix: f.mix,
           keyspace: f.keyspace,
-          maxLost: f.maxLost ?? (f.fault === 'failover' ? 0 : null),
+          // A cluster's manual failover waits for the replica to catch up: nothing may be lost. SENTINEL FAILOVER
+          // does not: the old master takes writes until Sentinel converts it, so its losses are reported, not judged.
+          maxLost: f.maxLost ?? (f.fault === 'failover' && target === 'cluster' ? 0 : null),
           deadlineMs: f.deadline,
         });
         const g = ctx.globals;
@@ -84,6 +88,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
           timeoutMs: g.timeout,
           create: f.create ? (kind === 'sentinel' ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true }) : createRequest(ctx, { ...f, force: true })) : undefined,
           createKind: kind,
+          expect: kind === 'sentinel' ? 'sentinel' : undefined,
           destroyCreated: false,
           spec,
           out: f.out,

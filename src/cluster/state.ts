@@ -163,3 +163,14 @@ export function checkKind(state: Pick<ClusterState, 'kind' | 'name'>, expect: 'c
     hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
   });
 }
+
+/** What kind of deployment a name stands for (a cluster when there is none yet, or with --seed). */
+export async function deploymentKind(stateDir: string, name: string): Promise<'cluster' | 'sentinel'> {
+  try {
+    return (await readState(stateDir, name)).kind;
+  } catch (e) {
+    // No deployment of that name (yet): the command's own error says so later, with its hint.
+    if (e instanceof ClusterNotFoundError) return 'cluster';
+    throw e;
+  }
+}

@@ -115,17 +115,20 @@ export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], st
   const mode = first ? events.find((e) => after(e) && e.kind === 'master-mode' && e.node === `${first.promoted.host}:${first.promoted.port}`) : undefined;
   // Every node that acknowledged writes while the sentinels named another master: a restarted or resumed
   // old master, or one cut off on a partition's minority side; its window ends when Sentinel converts it.
-  const staleMasters = (stale?.nodes ?? []).map((w) => {
+  // A node promoted a moment before the sentinels name it looks the same to the writer; it is no stale
+  // master unless Sentinel later turns it into a replica (or what it took is missing at the end).
+  const staleMasters = (stale?.nodes ?? []).flatMap((w) => {
     const since = run.loadStart + w.fromMs;
     const converted = events.find((e) => e.source === 'log' && e.kind === 'convert-to-replica' && e.detail.includes(`replica ${w.node}`) && e.at >= since);
-    return {
+    if (!converted && !w.lost) return [];
+    return [{
       node: w.node,
       sinceMs: w.fromMs,
       convertedMs: converted ? run.rel(converted.at) : null,
       window: measured(converted ? Math.round(converted.at - since) : Math.round(w.toMs - w.fromMs), 'ms', converted ? `its first write acknowledged as a stale master -> a sentinel's "+convert-to-slave" for ${w.node} (its log)` : `its first to its last write acknowledged as a stale master (no "+convert-to-slave" for ${w.node} seen)`),
       acknowledged: w.acknowledged,
       lost: w.lost,
-    };
+    }];
   });
   return {
     masterName: s.masterName,

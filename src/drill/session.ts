@@ -26,6 +26,8 @@ export interface SessionOptions {
   create?: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'> & { masters?: number; nodeTimeoutMs?: number };
   /** What to create: a Redis Cluster (default) or a Sentinel deployment. */
   createKind?: 'cluster' | 'sentinel';
+  /** The kind of deployment the command is for (`sentinel failover-report`); another is refused (exit 2). */
+  expect?: 'cluster' | 'sentinel';
   /** Destroy the created cluster at the end (also on failure and Ctrl-C); a scenario's throw-away cluster. */
   destroyCreated: boolean;
   spec: DrillSpec;
@@ -74,7 +76,7 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
     created = o.cluster;
   }
   try {
-    const report = await withDrill({ stateDir: o.stateDir, cluster: o.cluster, seed: o.seed, password: o.password, timeoutMs: o.timeoutMs, warn: (m) => reporter.warn(m) }, (ctx) =>
+    const report = await withDrill({ stateDir: o.stateDir, cluster: o.cluster, seed: o.seed, password: o.password, timeoutMs: o.timeoutMs, warn: (m) => reporter.warn(m), expect: o.expect }, (ctx) =>
       runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, signal: o.signal, reporter }),
     );
     const files = await writeReport(report, dir, o.formats);
