@@ -57,6 +57,7 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
       return { node: label, detail: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''} sent to ${label}` };
     },
     condition: (probes) => rolesSwapped(probes, chosen, master),
+    retryOn: o.mode !== 'takeover' ? { kind: 'manual-failover-timeout', nodes: [label, formatAddress(master)] } : undefined,
   });
   const promoted = run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null;
   return {

@@ -1,6 +1,6 @@
 import { DeadlineError } from '../errors.js';
 import type { NodeProbe } from '../cluster/probe.js';
-import type { DrillEvent } from '../observe/events.js';
+import type { DrillEvent, EventKind } from '../observe/events.js';
 import { Observer } from '../observe/observer.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
@@ -37,6 +37,8 @@ export async function observeFault<T>(
     observer?: Observer;
     /** What the action is on the timeline: a fault (the default) or a heal. */
     kind?: 'fault' | 'heal';
+    /** Do the action again whenever one of `nodes` logs an event of this kind after it (a manual failover that timed out). */
+    retryOn?: { kind: EventKind; nodes: string[] };
   },
 ): Promise<ObservedRun<T>> {
   const clock = o.clock ?? systemClock;
@@ -50,7 +52,7 @@ export async function observeFault<T>(
     const what = await o.action();
     observer.describeFault(what.node, what.detail, o.kind);
     if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await events(), t0, tEnd: clock.now(), observer };
-    const value = await observer.waitFor(o.condition, { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
+    const value = await observer.waitFor(retrying(observer, t0, o), { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
     const tEnd = clock.now();
     return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };
   } catch (e) {
@@ -58,6 +60,31 @@ export async function observeFault<T>(
     if (e instanceof DeadlineError) return { outcome: 'deadline-exceeded', value: null, lastSeen: e.lastSeen, events: seen, t0, tEnd: clock.now(), observer };
     throw e;
   }
+}
+
+/**
+ * The condition, with the action done again each time `retryOn` is seen.
+ * Redis 7.0 times a manual failover out after 5 s when the replica cannot win
+ * a fresh election: a replica that won one less than 4 × node timeout ago
+ * claims that stale win and is overruled by the higher epoch, and a master
+ * refuses a second vote about a shard within 2 × node timeout. Asking again
+ * later succeeds, as an operator would; each retry is on the timeline.
+ */
+function retrying<T>(observer: Observer, t0: number, o: { action: () => Promise<unknown>; condition: (probes: NodeProbe[]) => Probe<T>; retryOn?: { kind: EventKind; nodes: string[] } }): (probes: NodeProbe[]) => Probe<T> {
+  let handled = 0;
+  return (probes) => {
+    const seen = o.condition(probes);
+    if (seen.done || !o.retryOn) return seen;
+    const { kind, nodes } = o.retryOn;
+    const due = observer.timeline().filter((e) => e.at >= t0 && e.kind === kind && nodes.includes(e.node));
+    if (due.length > handled) {
+      handled = due.length;
+      observer.note(due.at(-1)!.node, 'retried', `after "${kind}": asked again`);
+      // A failed retry shows as the deadline passing, with what was last seen.
+      o.action().catch(() => undefined);
+    }
+    return seen;
+  };
 }
 
 /** An observer of every node of the cluster; polls get a short deadline of their own, so a frozen node cannot stall a 50 ms loop for long. */

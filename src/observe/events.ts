@@ -22,6 +22,10 @@ export type EventKind =
   | 'slot-owner'
   | 'manual-failover-requested'
   | 'manual-failover-accepted'
+  /** The replica gave up a manual failover (5 s in Redis 7.0) without winning its election. */
+  | 'manual-failover-timeout'
+  /** A master refused its vote, with Redis's reason (often: it voted for this shard less than 2 × node timeout ago). */
+  | 'vote-denied'
   | 'reconfigured-as-replica'
   | 'master-link-lost'
   | 'sync-started'
@@ -32,6 +36,8 @@ export type EventKind =
   | 'fail-cleared'
   /** A network partition was removed (the cut itself is the `fault`). */
   | 'heal'
+  /** The drill did its action once more (a manual failover after Redis timed the first one out). */
+  | 'retried'
   /** A scenario step began (the runner's own mark, not something Redis did). */
   | 'step';
 

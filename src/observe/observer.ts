@@ -96,6 +96,11 @@ export class Observer {
     if (e) Object.assign(e, { node, detail });
   }
 
+  /** Something the drill itself did at this moment, on the timeline (e.g. a retried action). */
+  note(node: string, kind: EventKind, detail: string): void {
+    this.push({ at: this.clock.now(), node, source: 'poll', kind, detail });
+  }
+
   /** The latest poll of every node. */
   snapshot(): NodeProbe[] {
     return this.tracks.flatMap((t) => (t.last ? [t.last] : []));

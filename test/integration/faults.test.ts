@@ -143,6 +143,28 @@ describe('freeze and resume', () => {
     expect(notReplica.exitCode).toBe(2);
     expect(notReplica.stderr).toContain('is a master, not a replica');
   });
+
+  test('a manual failover Redis times out (the replica claims its stale win of a moment ago) is asked again and ends done', async () => {
+    // Back and forth and back: the third asks a replica that won an election
+    // less than 4 x node timeout ago; Redis 7.0 lets it claim that old win,
+    // the higher epoch overrules it, and the master times the request out.
+    const fresh = await createTestCluster({ masters: 3, replicas: 1 });
+    try {
+      const master = fresh.masters[0]!;
+      const replica = fresh.nodes.find((n) => n.masterId === master.id)!;
+      for (const to of [replica, master, replica]) {
+        const r = await fresh.json<FaultJson>(['cluster', 'failover', '--replica', `127.0.0.1:${to.port}`]);
+        expect(r.result.exitCode, r.result.stderr).toBe(0);
+        expect(r.json.promoted!.id).toBe(to.id);
+        const timedOut = r.json.events.findIndex((e) => e.kind === 'manual-failover-timeout');
+        // Each time-out is followed by the retry (seldom none: then the first request won).
+        if (timedOut >= 0) expect(r.json.events.slice(timedOut).some((e) => e.kind === 'retried')).toBe(true);
+      }
+      expect((await rawRole(replica.port))[0]).toBe('master');
+    } finally {
+      await fresh.destroy();
+    }
+  });
 });
 
 describe('refusals and deadlines', () => {

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { BIN, runCli } from '../helpers/cli.js';
-import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { BIN, runCli, runJson, stateDir } from '../helpers/cli.js';
+import { type TestCluster, createTestCluster, ownAddresses } from '../helpers/cluster.js';
 import { docShapes, shapeProblems } from '../helpers/json-shape.js';
+import { freePortRange } from '../helpers/ports.js';
 
 const JSON_DOC = readFileSync(fileURLToPath(new URL('../../docs/json.md', import.meta.url)), 'utf8');
 const SHAPES = docShapes(JSON_DOC);
@@ -18,6 +19,21 @@ function leafCommands(cmd: Command, prefix = ''): string[] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, `${prefix}${c.name()} `) : [`${prefix}${c.name()}`]));
 }
 const LEAVES = leafCommands(buildProgram(new AbortController().signal));
+
+/** Commands whose --json output a test below has checked against its documented shape. */
+const seen = new Set<string>();
+afterAll(() => {
+  expect([...SHAPES.keys()].filter((k) => !seen.has(k))).toEqual([]);
+});
+
+/** Runs one command with --json in a state directory; its exit code and its shape are checked. */
+async function checkShape(dir: string, command: string, args: string[], code = 0): Promise<any> {
+  const { result, json } = await runJson<any>([...command.split(' '), ...args], { stateDir: dir });
+  expect(result.exitCode, result.stderr).toBe(code);
+  expect(shapeProblems(json, SHAPES.get(command)!), command).toEqual([]);
+  seen.add(command);
+  return json;
+}
 
 describe('every command for scripts', () => {
   test('every command has its --json shape in docs/json.md, and --help lists the exit codes', async () => {
@@ -40,14 +56,7 @@ describe('every command for scripts', () => {
 
 describe('--json output matches the documented shapes (real cluster)', () => {
   let c: TestCluster;
-  const seen = new Set<string>();
-  const check = async (command: string, args: string[], code = 0): Promise<any> => {
-    const { result, json } = await c.json<any>([...command.split(' '), ...args]);
-    expect(result.exitCode, result.stderr).toBe(code);
-    expect(shapeProblems(json, SHAPES.get(command)!), command).toEqual([]);
-    seen.add(command);
-    return json;
-  };
+  const check = (command: string, args: string[], code = 0): Promise<any> => checkShape(c.stateDir, command, args, code);
 
   beforeAll(async () => {
     // Own addresses: the partition commands need one address per node.
@@ -58,7 +67,6 @@ describe('--json output matches the documented shapes (real cluster)', () => {
   });
   afterAll(async () => {
     if (c) await check('cluster destroy', []);
-    expect([...SHAPES.keys()].filter((k) => !seen.has(k))).toEqual([]);
   });
 
   test('read-only commands, populate, workload', async () => {
@@ -87,5 +95,36 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     await check('scenario validate', [file]);
     await check('cluster stop', []);
     await check('cluster start', []);
+  });
+});
+
+describe('--json output matches the documented shapes (real Sentinel deployment)', () => {
+  let dir = '';
+  const check = (command: string, args: string[], code = 0): Promise<any> => checkShape(dir, command, args, code);
+
+  beforeAll(async () => {
+    dir = await stateDir();
+    const port = await freePortRange(6);
+    // Own addresses: sentinel partition needs one address per node and sentinel.
+    await check('sentinel create', ['--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '1000', '--bind', ownAddresses(port)]);
+  });
+  afterAll(async () => {
+    if (dir) await check('sentinel destroy', []);
+  });
+
+  test('status, faults, report, stop and start', { timeout: 90_000 }, async () => {
+    await check('sentinel status', []);
+    const frozen = await check('sentinel kill-master', ['--signal', 'freeze', '--no-wait']);
+    await check('sentinel resume-node', [`${frozen.victim.host}:${frozen.victim.port}`]);
+    const killed = await check('sentinel kill-master', []);
+    await check('sentinel restart-node', [`${killed.victim.host}:${killed.victim.port}`]);
+    await check('sentinel failover', []);
+    // Shorter than down-after: healed before any failover; then nothing is left to heal.
+    const cut = await check('sentinel partition', ['--duration', '300ms']);
+    expect(cut.partition.healedAt).not.toBeNull();
+    await check('sentinel heal', []);
+    await check('sentinel failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '4', '--format', 'json', '--out', path.join(dir, 'report')]);
+    await check('sentinel stop', []);
+    await check('sentinel start', []);
   });
 });

@@ -113,6 +113,13 @@ describe('classifyLogMessage', () => {
     ['Full resync from master: 309c02738587656417fcbd3505f39be9ab75ba12:0', 'full-resync', 'full resync from master (309c0273...)'],
     ['Clear FAIL state for node 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: master without slots is reachable again.', 'fail-cleared', 'cleared FAIL for 7ebc7a7f: master without slots is reachable again.'],
     ['Partial resynchronization request from 127.0.0.1:23000 accepted. Sending 0 bytes of backlog starting from offset 1.', 'partial-resync', 'partial resynchronization'],
+    ['Manual failover timed out.', 'manual-failover-timeout', 'manual failover timed out'],
+    ['Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: its master is up', 'vote-denied', 'refused its vote to 7ebc7a7f: its master is up'],
+    [
+      'Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2 (node-3): can\'t vote about this master before 1204 milliseconds',
+      'vote-denied',
+      "refused its vote to 7ebc7a7f: can't vote about this master before 1204 milliseconds",
+    ],
   ])('classifies %j', (message, kind, detail) => {
     expect(classifyLogMessage(message)).toEqual({ kind, detail });
   });
