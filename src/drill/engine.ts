@@ -124,7 +124,8 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   p.stale?.start(loadStart);
   const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
   ran.run = run;
-  let completed = false;
+  // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.
+  let settled = false;
   try {
     await reporter.step(`Warming up the load (${spec.load.clients} clients, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
     ran.stepsFromMs = run.rel(clock.now());
@@ -134,12 +135,16 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     }
     ran.stepsToMs = run.rel(clock.now());
     // After a failed step the cluster may never heal: no waiting for a steady load then.
-    if (!run.stopped) await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
-    completed = true;
+    if (!run.stopped) {
+      const t = clock.now();
+      const steady = await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
+      run.checks.push(steady ? { name: 'load recovered', passed: true, detail: `a full second of operations without an error ${Math.round(clock.now() - t)} ms after the last step` } : { name: 'load recovered', passed: false, detail: `no full second without errors in the ${STEADY_MAX_MS} ms after the last step: ${lastError(workload)}` });
+      settled = steady;
+    }
   } finally {
     await undo(run, reporter);
     // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
-    workload.stop({ verifyTimeoutMs: completed && !run.stopped ? undefined : FAILED_VERIFY_MS });
+    workload.stop({ verifyTimeoutMs: settled && !run.stopped ? undefined : FAILED_VERIFY_MS });
     ran.result = await load;
   }
 }
@@ -195,16 +200,25 @@ async function undo(run: DrillRun, reporter: Reporter): Promise<void> {
   }
 }
 
-/** Waits until the last second had operations and no errors (at most 15 s). */
-async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Promise<void> {
+/** Waits until the last second had operations and no errors, and no operation has waited a second for its answer (at most 15 s); false if it never did. */
+async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Promise<boolean> {
   const until = clock.now() + STEADY_MAX_MS;
+  // The second must lie after the last step, not reach back before the fault.
+  const after = w.now();
   while (clock.now() < until) {
     await clock.sleep(200, signal);
     // The last full second (the current 100 ms window is still filling).
     const to = Math.floor(w.now() / 100) * 100;
     const from = to - STEADY_MS;
-    if (from >= 0 && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0) return;
+    if (from >= after && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS) return true;
   }
+  return false;
+}
+
+/** What the load's client last said per error class, for a check's detail. */
+function lastError(w: Workload): string {
+  const said = [...w.recorder.lastErrors].map(([cls, message]) => `${cls}: ${message}`);
+  return said.length ? `the client's last errors: ${said.join('; ')}` : 'no operation completed';
 }
 
 /** Sentinel: a client that keeps writing to any data node calling itself a master that the sentinels do not name (see StaleMasterWriter). */

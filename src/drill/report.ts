@@ -90,6 +90,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       : null,
     client: clientSection(
       result,
+      b.ctx.ops.kind === 'sentinel' ? 'ioredis in Sentinel mode' : 'ioredis Cluster',
       phases,
       victimGap,
       fault

@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
+import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -45,7 +45,8 @@ ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.ava
 <h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>
 ${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phase('before', c.phases.before), phase('during', c.phases.during), phase('after', c.phases.after)])}
-${Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass)) : '<p>No operation failed.</p>'}
+${Object.keys(c.errorsByClass).length ? table(['error class', 'count', 'last message'], errorRows(c)) : '<p>No operation failed.</p>'}
+${restartSentence(c) ? `<p>${esc(restartSentence(c)!)}</p>` : ''}
 <h2>Timeline</h2><p>${esc(r.setup.clock)}</p>
 ${table(TIMELINE_HEAD(r), timelineRows(r))}
 <h2>Slot map before</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapBefore))}

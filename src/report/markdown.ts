@@ -101,6 +101,17 @@ export function availabilityRows(r: DrillReport): string[][] {
   ]);
 }
 
+/** When the load's client ended itself and was replaced: what a real application would have had to do. */
+export function restartSentence(c: DrillReport['client']): string | null {
+  if (c.restarts.length === 0) return null;
+  return `The load's client ended itself for good ${c.restarts.length} time(s), at ${c.restarts.map((t) => `${t} ms`).join(', ')} from the start ("Connection is closed." on every later command: a +switch-master arriving while ioredis reconnects, ioredis issue #1683); the load replaced it at once. An application using the client the same way stays down until it does the same.`;
+}
+
+/** Failed operations per error class, with the client's last message of each. */
+export function errorRows(c: DrillReport['client']): (string | number)[][] {
+  return Object.entries(c.errorsByClass).map(([k, v]) => [k, v ?? 0, c.lastErrors[k as keyof typeof c.lastErrors] ?? '']);
+}
+
 export const TIMELINE_HEAD = (r: DrillReport): string[] => [r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault', 'source', 'node', 'event', 'detail'];
 
 /** The timeline rows; a failover drill's starts just before the fault. */
@@ -153,7 +164,8 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     ...table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)]),
     '',
-    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count'], Object.entries(c.errorsByClass).map(([k, v]) => [k, v])) : ['No operation failed.']),
+    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count', 'last message'], errorRows(c)) : ['No operation failed.']),
+    ...(restartSentence(c) ? ['', restartSentence(c)!] : []),
     '',
     '## Timeline',
     '',

@@ -64,6 +64,10 @@ export interface DrillReport {
     ops: Measured;
     errors: Measured;
     errorsByClass: Partial<Record<ErrorClass, number>>;
+    /** The last message the client gave for each class (what a user would grep for). */
+    lastErrors: Partial<Record<ErrorClass, string>>;
+    /** ms from the load's start when its client ended itself for good and a new one was made (ioredis #1683 in Sentinel mode). */
+    restarts: number[];
     unavailableVictimSlots: Measured;
     unavailableAll: Measured;
     phases: { before: PhaseStats; during: PhaseStats; after: PhaseStats };

@@ -52,13 +52,15 @@ export function setupSection(ctx: DrillContext, before: SlotMap, server: string,
 }
 
 /** The load's own figures: closed loop and client side, and labelled so. */
-export function clientSection(result: WorkloadResult, phases: DrillReport['client']['phases'], watched: Gap | null, watchedSource: string): DrillReport['client'] {
+export function clientSection(result: WorkloadResult, client: string, phases: DrillReport['client']['phases'], watched: Gap | null, watchedSource: string): DrillReport['client'] {
   return {
     mode: `${result.mode}, ${result.clients} clients, consistency mode on`,
     clients: result.clients,
-    ops: measured(result.ops, 'ops', 'load: successful operations (ioredis Cluster)'),
+    ops: measured(result.ops, 'ops', `load: successful operations (${client})`),
     errors: measured(result.errors, 'ops', 'load: failed operations (each class below)'),
     errorsByClass: result.errorsByClass,
+    lastErrors: result.lastErrors,
+    restarts: result.clientRestarts,
     unavailableVictimSlots: measured((watched ?? result.longestGapWatched)?.ms ?? null, 'ms', watchedSource),
     unavailableAll: measured(result.longestGap.ms, 'ms', 'load (closed loop, client side): longest span with no successful operation at all; when one master stops answering, every client soon waits on it, so this is not the healthy masters\' availability'),
     phases,

@@ -19,6 +19,7 @@ export function renderWorkload(c: ChalkInstance, r: WorkloadResult): string {
   if (classes.length) {
     lines.push('', renderTable(c, ['ERROR CLASS', 'COUNT', 'LAST MESSAGE'], classes.map(([k, n]) => [k, n, (r.lastErrors as Record<string, string>)[k]?.slice(0, 80) ?? ''])));
   }
+  if (r.clientRestarts.length) lines.push('', c.yellow(`The client ended itself for good ${r.clientRestarts.length} time(s) (at +${r.clientRestarts.join(' ms, +')} ms: ioredis issue #1683) and was replaced at once.`));
   lines.push('', `Longest span with no successful operation: ${r.longestGap.ms} ms (from +${r.longestGap.fromMs} ms to +${r.longestGap.toMs} ms).`);
   // Counters only when the mix had INCRs: "0 acknowledged INCRs, nothing lost" would say nothing true.
   if (r.consistency && r.consistency.acknowledged + r.consistency.groups.reduce((n, g) => n + g.unacknowledgedSent, 0) > 0) {

@@ -57,13 +57,19 @@ export interface WorkloadResult {
   /** With --check and adds in the mix: which acknowledged writes were lost, and when they were acknowledged. */
   writeLog: WriteLogReport | null;
   clientOptions: Record<string, unknown>;
+  /** ms from the start when the client ended itself and was replaced (see Workload.watchClient). */
+  clientRestarts: number[];
 }
 
 /** A running workload: stop() ends it early (the failover report stops it once the cluster is steady). */
 export class Workload {
   readonly recorder = new Recorder();
   private readonly clock: Clock;
-  private readonly cluster: LoadClient;
+  private client: LoadClient;
+  /** ms from the start when the client gave up for good (ioredis status "end") and a new one took its place. */
+  private readonly restarts: number[] = [];
+  /** When each operation in flight was sent (ms from the start). */
+  private readonly pending = new Set<{ sentMs: number }>();
   private readonly clientOptions: Record<string, unknown>;
   private readonly counters: Counters | null;
   private readonly writeLog: WriteLog | null;
@@ -80,12 +86,29 @@ export class Workload {
 
   constructor(private readonly o: WorkloadOptions) {
     this.clock = o.clock ?? systemClock;
-    ({ client: this.cluster, options: this.clientOptions } = loadClient(o));
-    // Errors reach each command's promise; without a listener ioredis would print them.
-    this.cluster.on('error', () => {});
+    ({ client: this.client, options: this.clientOptions } = loadClient(o));
+    this.watchClient();
     this.counters = o.check ? new Counters(o.counters ?? 1000) : null;
     this.writeLog = o.check && o.mix.some((m) => m.op === 'add') ? new WriteLog() : null;
     this.value = 'v'.repeat(o.valueSize);
+  }
+
+  /**
+   * ioredis in Sentinel mode can end itself for good: a +switch-master that
+   * arrives while it reconnects closes the connector, the pending connect
+   * fails, and every later command gets "Connection is closed." (ioredis
+   * #1683). The load then stands for an application that restarts its
+   * client: a new one at once, each time counted in the result.
+   */
+  private watchClient(): void {
+    // Errors reach each command's promise; without a listener ioredis would print them.
+    this.client.on('error', () => {});
+    this.client.once('end', () => {
+      if (this.stopped || this.o.signal?.aborted) return;
+      this.restarts.push(Math.round(this.now()));
+      this.client = loadClient(this.o).client;
+      this.watchClient();
+    });
   }
 
   /** Slots whose availability is tracked apart (the failover victim's). */
@@ -146,8 +169,8 @@ export class Workload {
     const end = this.now();
     this.closeGaps(end);
     const verify = { clock: this.clock, timeoutMs: this.verifyTimeoutMs };
-    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.cluster, { ...verify, masterOf: masterOfKey(this.cluster) }) ?? null, this.writeLog?.verify(this.cluster, verify) ?? null]);
-    this.cluster.disconnect();
+    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.client, { ...verify, masterOf: masterOfKey(this.client) }) ?? null, this.writeLog?.verify(this.client, verify) ?? null]);
+    this.client.disconnect();
     const r = this.recorder;
     return {
       startedAt,
@@ -167,6 +190,7 @@ export class Workload {
       consistency,
       writeLog,
       clientOptions: this.clientOptions,
+      clientRestarts: [...this.restarts],
     };
   }
 
@@ -177,7 +201,11 @@ export class Workload {
   private async closedLoop(): Promise<void> {
     while (!this.finished()) {
       const start = this.now();
-      await this.operation(start);
+      // A client can refuse a command at once (no connection, nothing queued):
+      // retrying at once would spin on promise callbacks and starve every
+      // timer, signal handler and socket of the process. A failure waits 1 ms,
+      // like a real client's retry; the longest gap is still measured.
+      if (!(await this.operation(start))) await this.clock.sleep(1);
     }
   }
 
@@ -187,7 +215,7 @@ export class Workload {
    * hidden by fewer requests (no coordinated omission).
    */
   private async openLoop(rate: number): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new Set<Promise<boolean>>();
     let i = 0;
     while (!this.finished()) {
       const now = this.now();
@@ -201,11 +229,14 @@ export class Workload {
     await Promise.all(inFlight);
   }
 
-  private async operation(intendedStart: number): Promise<void> {
+  /** One command; true if it succeeded. */
+  private async operation(intendedStart: number): Promise<boolean> {
     const op = pickOperation(this.o.mix, Math.random());
     const n = Math.floor(Math.random() * this.o.keyspace);
     const logged = op === 'add' ? this.writeLog?.next() : undefined;
     const key = op === 'incr' && this.counters ? this.counters.pick() : logged ? logged.key : op === 'add' ? `drill:set:${n % 1000}` : `drill:key:${n}`;
+    const sent = { sentMs: this.now() };
+    this.pending.add(sent);
     try {
       await this.send(op, key, logged ? String(logged.id) : String(n));
       const end = this.now();
@@ -213,26 +244,37 @@ export class Workload {
       if (op === 'incr') this.counters?.acknowledged(key);
       if (logged) this.writeLog!.acknowledged(logged.id, end);
       this.noteSuccess(key, end);
+      return true;
     } catch (e) {
       const cls = classifyClientError(e);
       this.recorder.failure(this.now(), cls, (e as Error).message ?? String(e));
       if (op === 'incr') this.counters?.failed(key);
       if (logged) this.writeLog!.failed(logged.id, this.now());
+      return false;
+    } finally {
+      this.pending.delete(sent);
     }
+  }
+
+  /** How long the oldest operation still waiting for its answer has waited (0 if none): a stuck client makes no errors yet. */
+  oldestPendingMs(): number {
+    let oldest = Infinity;
+    for (const p of this.pending) oldest = Math.min(oldest, p.sentMs);
+    return oldest === Infinity ? 0 : Math.round(this.now() - oldest);
   }
 
   private send(op: Operation, key: string, member: string): Promise<unknown> {
     switch (op) {
       case 'set':
-        return this.cluster.set(key, this.value);
+        return this.client.set(key, this.value);
       case 'get':
-        return this.cluster.get(key);
+        return this.client.get(key);
       case 'del':
-        return this.cluster.del(key);
+        return this.client.del(key);
       case 'incr':
-        return this.cluster.incr(key);
+        return this.client.incr(key);
       case 'add':
-        return this.cluster.sadd(key, member);
+        return this.client.sadd(key, member);
     }
   }
 

@@ -88,3 +88,20 @@ describe('--via debug-sleep on a stock server', () => {
     }
   });
 });
+
+describe('a load that never recovers is a failed check', () => {
+  test('a master killed with no replica allowed to take over and nothing waited for: "load recovered" fails with the client\'s last errors (exit 1)', { timeout: 60_000 }, async () => {
+    const dir = await stateDir();
+    const file = path.join(dir, 'unserved.yaml');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, ['cluster:', '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }', 'workload: { warmup: 300ms, clients: 5 }', 'steps:', '  - kill-master: 0', ''].join('\n'));
+    const port = await freePortRange(6);
+    const r = await runCli(['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'], { stateDir: dir });
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+    const check = report.checks.find((c: any) => c.name === 'load recovered');
+    expect(check.passed).toBe(false);
+    expect(check.detail).toMatch(/no full second without errors in the 15000 ms after the last step: the client's last errors: \w/);
+    expect(report.verdict).toBe('fail');
+  });
+});

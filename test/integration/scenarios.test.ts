@@ -29,6 +29,20 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
     expect(r.writeLog.lost).toBeGreaterThan(0);
   },
   'partition-min-replicas.yaml': async (r) => expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave'),
+  // Sentinel: the old master ends a replica of the one every sentinel names; a client left on the restarted old master lost what it wrote there.
+  'sentinel-kill.yaml': async (r) => {
+    expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave');
+    expect(r.sentinel.switchMaster.value).toBeGreaterThan(0);
+    expect(r.sentinel.switchMaster.source).toMatch(/sentinel's "\+switch-master" log line/);
+    const stale = r.sentinel.staleMasters[0];
+    expect(stale.acknowledged).toBeGreaterThan(0);
+    expect(stale.lost).toBe(stale.acknowledged);
+  },
+  'sentinel-freeze.yaml': async (r) => expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave'),
+  'sentinel-partition.yaml': async (r) => {
+    expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave');
+    expect(r.writeLog.lost).toBeGreaterThan(0);
+  },
   'rolling-restart.yaml': async (r) => {
     for (const m of r.slotMapBefore.masters) expect(await rawRole(m.port)).toBe('slave');
     expect(r.consistency.lost).toBe(0);
@@ -47,7 +61,10 @@ describe.concurrent('shipped scenarios run against real servers', () => {
       const dir = await stateDir();
       const out = path.join(dir, 'report');
       const port = await freePortRange(6);
+      // A Sentinel file: three data nodes from --port, three sentinels after them; --node-timeout is their down-after.
+      const sentinel = file.startsWith('sentinel-');
       const args = ['scenario', 'run', path.join(SCENARIOS, file), '--port', String(port), '--node-timeout', '1000', '--set', 'workload.warmup=300ms', '--out', out, '--format', 'json,md,html', '--keep'];
+      if (sentinel) args.push('--set', `cluster.sentinel.sentinel-port=${port + 3}`);
       const { result, json: r } = await runJson<any>(args, { stateDir: dir });
       const cluster = `scenario-${file.replace('.yaml', '')}`;
       try {
@@ -68,9 +85,10 @@ describe.concurrent('shipped scenarios run against real servers', () => {
         await AFTER[file]!(r);
         // At the node's own address (a partition scenario gives every node its own).
         const second = r.slotMapAfter.masters.find((m: any) => m.port !== r.fault?.victim.port) ?? r.slotMapAfter.masters[0];
-        expect(/cluster_state:ok/.test(String(await raw(second.port, (c) => c.call('CLUSTER', 'INFO'), second.host)))).toBe(true);
+        if (sentinel) expect(await rawRole(second.port, second.host)).toBe('master');
+        else expect(/cluster_state:ok/.test(String(await raw(second.port, (c) => c.call('CLUSTER', 'INFO'), second.host)))).toBe(true);
       } finally {
-        const d = await runCli(['--cluster', cluster, 'cluster', 'destroy'], { stateDir: dir });
+        const d = await runCli(['--cluster', cluster, sentinel ? 'sentinel' : 'cluster', 'destroy'], { stateDir: dir });
         expect(d.exitCode, d.stderr).toBe(0);
       }
     }),
