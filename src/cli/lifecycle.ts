@@ -14,7 +14,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
         const { stopCluster } = await import('../cluster/lifecycle.js');
         const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result, kind));
       }),
     );
 
@@ -27,7 +27,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
         const { startCluster } = await import('../cluster/lifecycle.js');
         const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, signal: ctx.signal, reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result, kind));
       }),
     );
 
@@ -41,7 +41,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
         const { destroyCluster } = await import('../cluster/lifecycle.js');
         const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
         ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result));
+        ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result, kind));
       }),
     );
 }

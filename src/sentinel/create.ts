@@ -144,9 +144,13 @@ async function start(state: ClusterState, hosts: ReturnType<typeof hostsOf>, o: 
       renderSentinelConfig({ me: seats[i]!, dir: n.spec.dir, masterName: o.masterName, master, replicas, sentinels: seats, quorum: o.quorum, downAfterMs: o.downAfterMs, failoverTimeoutMs: o.failoverTimeoutMs, password: o.password, extra: network.sourceAddr ? [{ key: 'bind-source-addr', value: n.spec.bind }] : [] }),
     );
     const version = `${state.server.flavor}-server ${state.server.version}`;
-    await t.reporter.step(`Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`, () =>
-      startProcesses(state, [...data, ...sentinels], records, [...dataConfigs, ...sentinelConfigs], { stateDir: o.stateDir, signal: o.signal, clock: t.clock }),
-    );
+    const starting = { stateDir: o.stateDir, signal: o.signal, clock: t.clock };
+    await t.reporter.step(`Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`, async () => {
+      // The master first: a replica that finds no master listening retries only
+      // once a second (replicationCron), which would add a second to the wait.
+      await startProcesses(state, data.slice(0, 1), records.slice(0, 1), dataConfigs.slice(0, 1), starting);
+      await startProcesses(state, [...data.slice(1), ...sentinels], records.slice(1), [...dataConfigs.slice(1), ...sentinelConfigs], starting);
+    });
     await t.reporter.step('Waiting until every sentinel knows the master, every replica and every other sentinel (CKQUORUM) and every replica is in sync', () =>
       waitSentinelFormed(
         {

@@ -65,17 +65,20 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
   return lines.join('\n');
 }
 
-export function renderStop(r: StopResult): string {
-  return `Cluster "${r.cluster}": stopped ${r.stopped.length} node(s)${r.notRunning.length ? `, ${r.notRunning.length} were not running` : ''}. Data kept; start it again with: redis-drill cluster start${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`;
+type Kind = 'cluster' | 'sentinel';
+const title = (kind: Kind, name: string): string => `${kind === 'cluster' ? 'Cluster' : 'Deployment'} "${name}"`;
+
+export function renderStop(r: StopResult, kind: Kind = 'cluster'): string {
+  return `${title(kind, r.cluster)}: stopped ${r.stopped.length} node(s)${r.notRunning.length ? `, ${r.notRunning.length} were not running` : ''}. Data kept; start it again with: redis-drill ${kind} start${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`;
 }
 
-export function renderStart(r: StartResult): string {
-  return `Cluster "${r.cluster}": started ${r.started.length} node(s)${r.alreadyRunning.length ? ` (${r.alreadyRunning.length} already running)` : ''}; cluster_state ok in ${r.elapsedMs} ms.`;
+export function renderStart(r: StartResult, kind: Kind = 'cluster'): string {
+  return `${title(kind, r.cluster)}: started ${r.started.length} node(s)${r.alreadyRunning.length ? ` (${r.alreadyRunning.length} already running)` : ''}; ${kind === 'cluster' ? 'cluster_state ok' : 'every sentinel agrees on the master'} in ${r.elapsedMs} ms.`;
 }
 
-export function renderDestroy(r: DestroyResult): string {
-  if (!r.removed && r.stopped.length === 0 && r.notRunning.length === 0) return `Cluster "${r.cluster}": nothing to destroy (${r.dir} does not exist).`;
+export function renderDestroy(r: DestroyResult, kind: Kind = 'cluster'): string {
+  if (!r.removed && r.stopped.length === 0 && r.notRunning.length === 0) return `${title(kind, r.cluster)}: nothing to destroy (${r.dir} does not exist).`;
   const what = r.removed ? `removed ${r.dir}` : `kept the data in ${r.dir}`;
   const healed = r.healed.length ? ` Removed the network partition still in place (iptables, on ${r.healed.join(', ')}).` : '';
-  return `Cluster "${r.cluster}": stopped ${r.stopped.length} node(s)${r.notRunning.length ? ` (${r.notRunning.length} already gone)` : ''}, ${what}.${healed}`;
+  return `${title(kind, r.cluster)}: stopped ${r.stopped.length} node(s)${r.notRunning.length ? ` (${r.notRunning.length} already gone)` : ''}, ${what}.${healed}`;
 }
