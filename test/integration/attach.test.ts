@@ -48,7 +48,7 @@ describe('--seed: a cluster redis-drill did not create', () => {
   test('lifecycle commands refuse --seed (exit 2)', async () => {
     const r = await runCli(['cluster', 'destroy', '--seed', `127.0.0.1:${rc.ports[0]}`], { stateDir: dir });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('not on one attached with --seed');
+    expect(r.stderr).toContain('not on a cluster attached with --seed');
   });
 });
 

@@ -83,7 +83,7 @@ describe('bad scenario files: exit 2 before anything starts', () => {
     const { dir, file } = await badFile('steps: [populate: 10]\n');
     const port = await runCli(['scenario', 'run', file, '--port', '7100'], { stateDir: dir });
     expect(port.exitCode).toBe(2);
-    expect(port.stderr).toMatch(/^error: --port: --port applies only to a scenario that creates its cluster \(cluster: create:\)/);
+    expect(port.stderr).toMatch(/^error: --port: --port applies only to a scenario that creates its deployment \(cluster: create: or cluster: sentinel:\)/);
     const set = await runCli(['scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml'), '--set', 'cluster.create.masters=2'], { stateDir: dir });
     expect(set.exitCode).toBe(2);
     expect(set.stderr).toMatch(/^error: --set cluster\.create\.masters=2: cluster\.create\.masters: expected a whole number from 3 to 1000, found 2/);

@@ -48,7 +48,7 @@ describe.concurrent('shell examples in scenarios/', () => {
     const env = { REDIS_DRILL_HOME: dir, DRILL_PORT: String(await freePortRange(6)), DRILL_NODE_TIMEOUT: '1000', DRILL_OUT: path.join(dir, 'reports') };
     const pass = await runScript('ci-check.sh', [path.join(SCENARIOS, 'manual-failover.yaml')], env);
     expect(pass.exitCode, pass.stderr).toBe(0);
-    expect(pass.stdout).toMatch(/^PASS manual-failover: 5 checks, promotion \d+ ms, lost writes 0\n1 of 1 scenarios passed; reports in /);
+    expect(pass.stdout).toMatch(/^PASS manual-failover: 7 checks, promotion \d+ ms, lost writes 0\n1 of 1 scenarios passed; reports in /);
     expect(JSON.parse(readFileSync(path.join(dir, 'reports', 'manual-failover', 'report.json'), 'utf8')).verdict).toBe('pass');
 
     const wrong = path.join(dir, 'wrong-roles.yaml');
