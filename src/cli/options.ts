@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
 import { z } from 'zod';
 import { type Address, parseAddress } from '../nodes/address.js';
 
@@ -41,3 +42,17 @@ export const choiceArg =
     if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
     return v as T;
   };
+
+/** --load and the settings of its lock and pub/sub kinds (workload, failover-report). */
+export function loadKindOptions(cmd: Command): Command {
+  const d = LOAD_KIND_DEFAULTS;
+  return cmd
+    .option('--load <kinds>', 'what the load does, comma-separated: kv (the --mix), set (SADDs of unique ids: which acknowledged writes were lost), lock (SET NX PX locks: double grants), pubsub (numbered messages: lost, duplicated, out of order)', d.load)
+    .option('--lock-clients <n>', 'lock: clients competing for the locks', intArg(0, 10_000), d.lockClients)
+    .option('--locks <n>', 'lock: lock keys, spread over all masters', intArg(0, 100_000), d.locks)
+    .option('--lock-hold <time>', 'lock: how long a holder keeps a lock', d.lockHold)
+    .option('--lock-ttl <time>', 'lock: its expiry (PX); longer than --lock-hold', d.lockTtl)
+    .option('--channels <n>', 'pubsub: channels, spread over all masters', intArg(0, 10_000), d.channels)
+    .option('--pubsub-mode <mode>', 'pubsub: classic (PUBLISH/SUBSCRIBE) or sharded (SPUBLISH/SSUBSCRIBE)', d.pubsubMode)
+    .option('--publish-interval <time>', 'pubsub: one message per channel this often', d.publishInterval);
+}

@@ -4,7 +4,7 @@
  * is down, a slot moved and redirects did not settle, the node is a replica,
  * the connection went away, or nothing answered in time.
  */
-export const ERROR_CLASSES = ['CLUSTERDOWN', 'MOVED/ASK', 'TRYAGAIN', 'READONLY', 'LOADING', 'connection refused', 'connection reset/closed', 'timeout', 'other'] as const;
+export const ERROR_CLASSES = ['CLUSTERDOWN', 'MOVED/ASK', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'LOADING', 'connection refused', 'connection reset/closed', 'timeout', 'other'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 export function classifyClientError(e: unknown): ErrorClass {
@@ -17,6 +17,8 @@ export function classifyClientError(e: unknown): ErrorClass {
   if (/MOVED|ASK|Too many Cluster redirections/i.test(msg)) return 'MOVED/ASK';
   if (/TRYAGAIN/.test(msg)) return 'TRYAGAIN';
   if (/READONLY/.test(msg)) return 'READONLY';
+  // min-replicas-to-write: the master refuses writes while too few replicas are linked.
+  if (/NOREPLICAS/.test(msg)) return 'NOREPLICAS';
   if (/LOADING/.test(msg)) return 'LOADING';
   if (/ECONNREFUSED/.test(msg)) return 'connection refused';
   if (/timed? ?out|ETIMEDOUT/i.test(msg)) return 'timeout';

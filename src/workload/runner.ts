@@ -162,6 +162,8 @@ export class Workload {
     const ticker = this.startTicker();
     try {
       if (this.o.rateOps) await this.openLoop(this.o.rateOps);
+      // No key-value clients (a drill of locks or pub/sub only): the load just lasts as long as the drill.
+      else if (this.o.clients === 0) while (!this.finished()) await this.clock.sleep(50);
       else await Promise.all(Array.from({ length: this.o.clients }, () => this.closedLoop()));
     } finally {
       clearInterval(ticker);
@@ -234,7 +236,7 @@ export class Workload {
     const op = pickOperation(this.o.mix, Math.random());
     const n = Math.floor(Math.random() * this.o.keyspace);
     const logged = op === 'add' ? this.writeLog?.next() : undefined;
-    const key = op === 'incr' && this.counters ? this.counters.pick() : logged ? logged.key : op === 'add' ? `drill:set:${n % 1000}` : `drill:key:${n}`;
+    const key = keyFor(op, n, this.counters, logged);
     const sent = { sentMs: this.now() };
     this.pending.add(sent);
     try {
@@ -307,6 +309,17 @@ export class Workload {
       this.o.onSecond?.({ second, ops, p50Ms: l?.p50Ms ?? null, p99Ms: l?.p99Ms ?? null, maxMs: l?.maxMs ?? null, errors });
     }, 1000);
   }
+}
+
+/**
+ * The key of one operation: INCRs on counters (consistency mode) or on keys
+ * of their own (never a SET's string value: that would be an error of the
+ * load, not of the cluster), adds on the write log's sets or plain sets.
+ */
+function keyFor(op: Operation, n: number, counters: Counters | null, logged: { key: string } | undefined): string {
+  if (op === 'incr') return counters ? counters.pick() : `drill:count:${n}`;
+  if (op === 'add') return logged ? logged.key : `drill:set:${n % 1000}`;
+  return `drill:key:${n}`;
 }
 
 /** The longer of `gap` and the span from `last` (if any success yet) to `t`. */

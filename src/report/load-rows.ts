@@ -1,0 +1,41 @@
+import type { LockResult } from '../workload/lock-load.js';
+import type { PubSubResult } from '../workload/pubsub-load.js';
+
+/** Rows shared by the terminal, Markdown and HTML views of the lock and pub/sub loads. Pure. */
+
+export const LOCK_SUMMARY_HEAD = ['grants', 'contended', 'failed acquisitions', 'lost while held', 'release errors', 'double grants'];
+
+export function lockSummaryRow(l: LockResult): number[] {
+  return [l.grants, l.contended, l.failed, l.lostWhileHeld, l.releaseErrors, l.doubleGrants.length];
+}
+
+export const DOUBLE_GRANT_HEAD = ['lock (slot)', 'first holder: held ms', 'second holder: held ms', 'overlap ms', 'across the fault'];
+
+/** `faultMs`: the first fault in ms from the start of the load (null: no fault); a double grant straddles it when the first hold began before it and the second after. */
+export function doubleGrantRows(l: LockResult, faultMs: number | null, most = 20): string[][] {
+  return l.doubleGrants.slice(0, most).map((d) => [
+    `${d.lock} (${d.slot})`,
+    `client ${d.first.holder}: ${Math.round(d.first.fromMs)}-${Math.round(d.first.toMs)}`,
+    `client ${d.second.holder}: ${Math.round(d.second.fromMs)}-${Math.round(d.second.toMs)}`,
+    String(d.overlapMs),
+    faultMs === null ? '-' : straddles(d, faultMs) ? 'yes' : 'no',
+  ]);
+}
+
+export const straddles = (d: LockResult['doubleGrants'][number], faultMs: number): boolean => d.first.fromMs < faultMs && d.second.fromMs >= faultMs;
+
+export function lockSentence(l: LockResult): string {
+  if (l.doubleGrants.length === 0) return `No double grant: no two of the ${l.grants} holds of one lock overlapped.`;
+  return `${l.doubleGrants.length} double grant(s): two clients held the same lock at once.`;
+}
+
+export const PUBSUB_HEAD = ['channel (slot)', 'published', 'received', 'lost', 'duplicated', 'out of order', 'failed publishes', 'longest gap ms (from-to)'];
+
+export function pubsubRows(p: PubSubResult): (string | number)[][] {
+  return p.channels.map((c) => [`${c.channel} (${c.slot})`, c.published, c.received, c.lost, c.duplicated, c.outOfOrder, c.publishFailed, `${c.longestGap.ms} (${c.longestGap.fromMs}-${c.longestGap.toMs})`]);
+}
+
+export function pubsubSentence(p: PubSubResult): string {
+  const loss = p.lost === 0 ? 'none lost' : `${p.lost} LOST`;
+  return `${p.published} messages acknowledged, ${p.received} delivered, ${loss}, ${p.duplicated} duplicated, ${p.outOfOrder} out of order (${p.mode}).`;
+}
