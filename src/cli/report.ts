@@ -4,9 +4,13 @@ import { CheckFailedError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
 import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
-import { choiceArg, intArg } from './options.js';
+import type { LoadKindInput } from '../workload/load-defaults.js';
+import { choiceArg, collect, intArg, loadKindOptions } from './options.js';
 
-interface ReportFlags extends CreateFlags {
+interface ReportFlags extends CreateFlags, LoadKindInput {
+  clientCmd: string[];
+  maxDoubleGrants?: number;
+  maxLostMessages?: number;
   create?: boolean;
   fault: DrillFault;
   master?: string;
@@ -50,17 +54,22 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
     .option('--mix <ops>', 'operation weights; INCRs are the consistency counters, adds the write log of lost writes', 'set=35,get=35,incr=15,add=15')
     .option('--keyspace <n>', 'random keys', intArg(1), 100_000)
     .option('--max-lost <n>', `acknowledged writes that may be lost (default: not judged${kind === 'cluster' ? ', but 0 for a manual failover' : ''})`, intArg(0))
+    .option('--max-double-grants <n>', 'lock load: double grants allowed (default: reported, not judged)', intArg(0))
+    .option('--max-lost-messages <n>', 'pubsub load: acknowledged messages that may be lost (default: reported, not judged)', intArg(0))
+    .option('--client-cmd <cmd>', 'your own client program, run (sh -c) beside the load with REDIS_DRILL_NODES etc. in its environment; judged by whether it survived (repeatable)', collect, [])
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
-    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s')
-    .action(
+    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  redis-drill failover-report --create --node-timeout 1000 --load kv,lock,pubsub\n  redis-drill failover-report --create --node-timeout 1000 --client-cmd "node my-client.mjs"\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s');
+  loadKindOptions(cmd).action(
       action(async (ctx, f: ReportFlags) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
         const { parseFormats } = await import('../report/write.js');
         const { failoverReportSpec } = await import('../drill/failover-report.js');
         const { runDrillSession } = await import('../drill/session.js');
+        const { loadKinds } = await import('../workload/loads.js');
         parseMix(f.mix);
+        const kinds = loadKinds(f);
         const { parseLoss } = await import('../faults/partition-plan.js');
         const partition = { mode: f.partitionMode, direction: f.partitionDirection, loss: parseLoss(f.partitionLoss), durationMs: f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined };
         // What the drill runs on: what --create makes, or the named deployment's kind.
@@ -78,6 +87,10 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
           // does not: the old master takes writes until Sentinel converts it, so its losses are reported, not judged.
           maxLost: f.maxLost ?? (f.fault === 'failover' && target === 'cluster' ? 0 : null),
           deadlineMs: f.deadline,
+          kinds,
+          maxDoubleGrants: f.maxDoubleGrants ?? null,
+          maxLostMessages: f.maxLostMessages ?? null,
+          programs: f.clientCmd.map((cmd) => ({ cmd, cwd: process.cwd() })),
         });
         const g = ctx.globals;
         const { report, files, dir } = await runDrillSession({

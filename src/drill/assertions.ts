@@ -1,6 +1,7 @@
 import type { Check } from '../report/model.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
+import type { SideLoadResults } from '../workload/side-loads.js';
 
 /** What these helpers need of a step (the Step type itself lives with the handlers, which depend on this file). */
 interface StepLike {
@@ -11,7 +12,7 @@ interface StepLike {
 }
 
 /** Assertions about the load: only known once it has stopped and the counters are read back. */
-export const WORKLOAD_ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors'] as const;
+export const WORKLOAD_ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-double-grants', 'max-lost-messages'] as const;
 export type WorkloadAssertion = (typeof WORKLOAD_ASSERTIONS)[number];
 
 export interface DeferredAssertion {
@@ -34,9 +35,19 @@ const assertName = (d: { index: number; label?: string }, kind: string): string 
  * comes from the write probe when the drill ran one (every master's slots,
  * open loop), else from the load's own gaps. Pure.
  */
-export function workloadChecks(deferred: readonly DeferredAssertion[], w: WorkloadResult, availability: AvailabilityResult | null = null): Check[] {
+export function workloadChecks(deferred: readonly DeferredAssertion[], w: WorkloadResult, availability: AvailabilityResult | null = null, side: SideLoadResults = { lock: null, pubsub: null }): Check[] {
   return deferred.map((d) => {
     const name = assertName(d, d.kind);
+    if (d.kind === 'max-double-grants') {
+      if (!side.lock) return { name, passed: false, detail: 'no lock load ran in this drill (add lock to the load)' };
+      const n = side.lock.doubleGrants.length;
+      return { name, passed: n <= d.limit, detail: `${n} double grant(s) in ${side.lock.grants} grants; limit ${d.limit}` };
+    }
+    if (d.kind === 'max-lost-messages') {
+      if (!side.pubsub) return { name, passed: false, detail: 'no pubsub load ran in this drill (add pubsub to the load)' };
+      const p = side.pubsub;
+      return { name, passed: p.lost <= d.limit, detail: `${p.lost} of ${p.published} acknowledged messages never delivered (${p.mode}); limit ${d.limit}` };
+    }
     if (d.kind === 'max-unavailable-ms') {
       if (availability) {
         const worst = availability.masters.reduce<AvailabilityResult['masters'][number] | null>((a, m) => (a === null || m.longestGap.ms > a.longestGap.ms ? m : a), null);

@@ -10,6 +10,8 @@ import { type Reporter, silentReporter } from '../util/reporter.js';
 import { AvailabilityProbe, type AvailabilityResult } from '../workload/availability.js';
 import { parseMix } from '../workload/options.js';
 import { Workload, type WorkloadResult } from '../workload/runner.js';
+import { kvMixFor } from '../workload/loads.js';
+import { SideLoads, type SideLoadResults } from '../workload/side-loads.js';
 import { describeStep, stepTitle, workloadChecks } from './assertions.js';
 import { buildDrillReport } from './report.js';
 import { abortCheck, sentinelSection, unexpectedFailoverCheck } from './report-sections.js';
@@ -53,7 +55,11 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const l = spec.load;
   const sentinel = ctx.masterName ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName } : undefined;
-  const workload = new Workload({ seeds: ctx.nodes, sentinel, password: ctx.password, clients: l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: l.rate, check: true, signal: o.signal, clock });
+  const target = { seeds: ctx.nodes, sentinel, password: ctx.password };
+  // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
+  const kvMix = kvMixFor(l.kinds, l.mix);
+  const workload = new Workload({ ...target, clients: kvMix === null ? 0 : l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(kvMix ?? l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: kvMix === null ? undefined : l.rate, check: true, signal: o.signal, clock });
+  const side = new SideLoads(l.kinds, target, { lock: l.lock, pubsub: l.pubsub, clock });
   // Each master's slots apart: a failover makes one master's slots unavailable, not the whole cluster.
   workload.watchSlotGroups(serving.map((m) => m.slots));
   const observer = openObserver(ctx, clock);
@@ -66,13 +72,13 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   const ran: Partial<Ran> = {};
   try {
     await probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
-    await runSteps(ctx, spec, o, { workload, observer, probe, stale, clock, reporter }, ran);
+    await runSteps(ctx, spec, o, { workload, side, observer, probe, stale, clock, reporter }, ran);
   } finally {
     ran.availability = await probe.stop();
     ran.stale = (await stale?.stop()) ?? null;
     ran.events = await observer.stop();
   }
-  const { run, result, availability, events, stale: staleWrites } = ran as Ran;
+  const { run, result, availability, events, stale: staleWrites, sideResults } = ran as Ran;
   const after = await reporter.step('Snapshot after', () => deploymentMap(ctx));
   return buildDrillReport({
     ctx,
@@ -81,6 +87,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     before,
     after,
     result,
+    side: sideResults,
     availability,
     stale: staleWrites,
     loadGapOf: (index) => workload.watchedGap(serving.findIndex((m) => m.index === index)),
@@ -89,7 +96,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     latency: (from, to) => workload.recorder.latency(from, to),
     events: [...events, ...run.stepEvents].sort((a, b) => a.at - b.at),
     run,
-    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null)],
+    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability, sideResults), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null)],
     stepsFromMs: ran.stepsFromMs!,
     stepsToMs: ran.stepsToMs!,
     logLines: (a, from, to) => observer.logLines(a, from, to),
@@ -99,6 +106,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
 interface Ran {
   run: DrillRun;
   result: WorkloadResult;
+  sideResults: SideLoadResults;
   availability: AvailabilityResult;
   stale: StaleWritesResult | null;
   events: DrillEvent[];
@@ -108,6 +116,7 @@ interface Ran {
 
 interface Parts {
   workload: Workload;
+  side: SideLoads;
   observer: Observer;
   probe: AvailabilityProbe;
   stale: StaleMasterWriter | null;
@@ -120,6 +129,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   const { workload, clock, reporter } = p;
   const load = workload.start();
   const loadStart = clock.now();
+  let sideStarted: Promise<void> = Promise.resolve();
   p.probe.start(loadStart);
   p.stale?.start(loadStart);
   const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
@@ -127,7 +137,9 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.
   let settled = false;
   try {
-    await reporter.step(`Warming up the load (${spec.load.clients} clients, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
+    sideStarted = p.side.start(loadStart);
+    await sideStarted;
+    await reporter.step(`Warming up the load (${describeLoad(spec.load)}, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
     ran.stepsFromMs = run.rel(clock.now());
     for (const step of spec.steps) {
       if (run.stopped) skip(run, step);
@@ -137,7 +149,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     // After a failed step the cluster may never heal: no waiting for a steady load then.
     if (!run.stopped) {
       const t = clock.now();
-      const steady = await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, clock, o.signal));
+      const steady = await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, p.side, clock, o.signal));
       run.checks.push(steady ? { name: 'load recovered', passed: true, detail: `a full second of operations without an error ${Math.round(clock.now() - t)} ms after the last step` } : { name: 'load recovered', passed: false, detail: `no full second without errors in the ${STEADY_MAX_MS} ms after the last step: ${lastError(workload)}` });
       settled = steady;
     }
@@ -145,7 +157,10 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     await undo(run, reporter);
     // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
     workload.stop({ verifyTimeoutMs: settled && !run.stopped ? undefined : FAILED_VERIFY_MS });
-    ran.result = await load;
+    await sideStarted.catch(() => undefined);
+    const [result, sideResults] = await Promise.all([load, p.side.stop()]);
+    ran.result = result;
+    ran.sideResults = sideResults;
   }
 }
 
@@ -201,7 +216,7 @@ async function undo(run: DrillRun, reporter: Reporter): Promise<void> {
 }
 
 /** Waits until the last second had operations and no errors, and no operation has waited a second for its answer (at most 15 s); false if it never did. */
-async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Promise<boolean> {
+async function untilSteady(w: Workload, side: SideLoads, clock: Clock, signal?: AbortSignal): Promise<boolean> {
   const until = clock.now() + STEADY_MAX_MS;
   // The second must lie after the last step, not reach back before the fault.
   const after = w.now();
@@ -210,9 +225,16 @@ async function untilSteady(w: Workload, clock: Clock, signal?: AbortSignal): Pro
     // The last full second (the current 100 ms window is still filling).
     const to = Math.floor(w.now() / 100) * 100;
     const from = to - STEADY_MS;
-    if (from >= after && w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS) return true;
+    const kv = w.clients === 0 || (w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS);
+    if (from >= after && kv && side.steadyBetween(from, to)) return true;
   }
   return false;
+}
+
+/** "20 clients" or "20 clients + lock + pubsub": what the warm-up line names. */
+function describeLoad(l: DrillSpec['load']): string {
+  const kv = kvMixFor(l.kinds, l.mix) === null ? [] : [`${l.clients} clients`];
+  return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub')].join(' + ');
 }
 
 /** What the load's client last said per error class, for a check's detail. */

@@ -1,5 +1,6 @@
 import type { MasterSelector } from '../faults/target.js';
-import type { DrillSpec } from './spec.js';
+import type { LoadKinds } from '../workload/loads.js';
+import type { DrillSpec, ProgramSpec } from './spec.js';
 import type { Step } from './step.js';
 
 /** kill = SIGKILL, term = SIGTERM, freeze = SIGSTOP (then SIGCONT), failover = CLUSTER FAILOVER, partition = iptables. */
@@ -16,6 +17,13 @@ export interface FailoverReportOptions {
   keyspace: number;
   /** Lost acknowledged writes allowed before the verdict fails (null: reported, not judged). */
   maxLost: number | null;
+  /** The load's kinds (kv, set, lock, pubsub) and their settings. */
+  kinds: LoadKinds;
+  /** Double grants and lost pub/sub messages allowed (null: reported, not judged). */
+  maxDoubleGrants: number | null;
+  maxLostMessages: number | null;
+  /** The user's own clients (--client-cmd). */
+  programs: ProgramSpec[];
   deadlineMs?: number;
   /** --fault partition: how, and for how long (default: 3 x node timeout). */
   partition?: { mode: 'isolate' | 'one-way' | 'flaky'; direction: 'in' | 'out'; loss: number; durationMs?: number };
@@ -38,12 +46,15 @@ export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
   const deadline = o.deadlineMs !== undefined ? { deadline: o.deadlineMs } : {};
   const steps = o.fault === 'partition' ? partitionSteps(o, target, deadline) : processSteps(o, target, deadline);
   if (o.maxLost !== null) steps.push({ step: 'assert', options: { 'max-lost-writes': o.maxLost }, label: 'lost writes' });
+  if (o.maxDoubleGrants !== null) steps.push({ step: 'assert', options: { 'max-double-grants': o.maxDoubleGrants }, label: 'double grants' });
+  if (o.maxLostMessages !== null) steps.push({ step: 'assert', options: { 'max-lost-messages': o.maxLostMessages }, label: 'lost messages' });
   const where = target.master !== undefined ? `Master[${String(target.master)}]` : target.slot !== undefined ? `the owner of slot ${String(target.slot)}` : target.key !== undefined ? `the owner of key "${String(target.key)}"` : 'Master[0]';
   return {
     name: 'failover-report',
     description: `built in: ${describe(o, where)}`,
     file: null,
-    load: { clients: o.clients, mix: o.mix, keyspace: o.keyspace, valueSize: 16, rate: undefined, warmupMs: o.warmupMs },
+    load: { clients: o.clients, mix: o.mix, keyspace: o.keyspace, valueSize: 16, rate: undefined, warmupMs: o.warmupMs, ...o.kinds },
+    programs: o.programs,
     steps: steps.map((s, index) => ({ ...s, index, line: null })),
     timelineFrom: 'fault',
   };

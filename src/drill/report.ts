@@ -7,6 +7,8 @@ import { type LatencyOf, clientSection, measured, phase, setupSection } from '..
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
 import type { DrillSpec } from './spec.js';
+import { straddles } from '../report/load-rows.js';
+import type { SideLoadResults } from '../workload/side-loads.js';
 import { availabilitySection, markersFor, partitionSection, sentinelSection, writeLogSection } from './report-sections.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { DrillRun } from './run.js';
@@ -18,6 +20,8 @@ export interface ReportInput {
   before: SlotMap;
   after: SlotMap;
   result: WorkloadResult;
+  /** The lock and pub/sub loads' results (null when they did not run). */
+  side: SideLoadResults;
   availability: AvailabilityResult | null;
   /** Sentinel: what the stale-master writer saw. */
   stale: StaleWritesResult | null;
@@ -102,6 +106,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     consistency: result.consistency,
     writeLog: result.writeLog ? writeLogSection(result.writeLog, b.before) : null,
     sentinel: sentinelSection(run, b.events, b.stale),
+    ...sideSections(b.side, fault ? fault.t0 - run.loadStart : null),
     logs: [
       ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
@@ -113,3 +118,12 @@ export function buildDrillReport(b: ReportInput): DrillReport {
   };
 }
 
+
+/** The lock and pub/sub sections, with the first fault's time so a reader can place them (and each double grant) around it. Pure. */
+export function sideSections(side: SideLoadResults, faultMs: number | null): Pick<DrillReport, 'lock' | 'pubsub'> {
+  const at = faultMs === null ? null : Math.round(faultMs);
+  return {
+    lock: side.lock ? { ...side.lock, faultMs: at, doubleGrants: side.lock.doubleGrants.map((d) => ({ ...d, acrossFault: at === null ? null : straddles(d, at) })) } : null,
+    pubsub: side.pubsub ? { ...side.pubsub, faultMs: at } : null,
+  };
+}

@@ -1,7 +1,8 @@
+import type { LoadKinds } from '../workload/loads.js';
 import type { Step } from './step.js';
 
-/** The load a drill runs across all its steps (consistency counters always on). */
-export interface LoadSpec {
+/** The load a drill runs across all its steps (consistency counters always on), with its kinds (kv, set, lock, pubsub). */
+export interface LoadSpec extends LoadKinds {
   clients: number;
   mix: string;
   keyspace: number;
@@ -10,7 +11,15 @@ export interface LoadSpec {
   warmupMs: number;
 }
 
-export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate'> = { clients: 20, mix: 'set=35,get=35,incr=15,add=15', keyspace: 100_000, valueSize: 16, warmupMs: 1000 };
+export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate' | keyof LoadKinds> = { clients: 20, mix: 'set=35,get=35,incr=15,add=15', keyspace: 100_000, valueSize: 16, warmupMs: 1000 };
+
+/** A program of the user's that runs beside the load and is judged by whether it survived. */
+export interface ProgramSpec {
+  /** A shell command line (sh -c). */
+  cmd: string;
+  /** Where it runs: the scenario file's directory, or the current one. */
+  cwd: string;
+}
 
 /**
  * A drill: a load and ordered steps on one timeline. A scenario file is
@@ -22,6 +31,8 @@ export interface DrillSpec {
   /** The scenario file; null for a built-in drill. */
   file: string | null;
   load: LoadSpec;
+  /** The user's own clients (--client-cmd, a scenario's clients:). */
+  programs: ProgramSpec[];
   steps: Step[];
   /** What the report's timeline counts from: the first fault (one-fault drills) or the start of the load. */
   timelineFrom: 'fault' | 'start';

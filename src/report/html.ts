@@ -1,4 +1,5 @@
 import { renderChart } from './chart.js';
+import { sideBlocks } from './load-rows.js';
 import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
@@ -41,6 +42,7 @@ ${table(['figure', 'value', 'source'], keyFigureRows(r))}
 ${r.sentinel ? `<h2>Sentinel</h2>${sentinelLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}<p><small>${esc(r.sentinel.staleMethod)}.</small></p>` : ''}
 ${r.partition ? `<h2>Partition</h2>${partitionLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
 ${r.writeLog ? `<h2>Lost writes (write log)</h2><p>${esc(r.writeLog.method)}.</p>${table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], r.writeLog.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]))}${r.writeLog.lostWrites.length ? table(LOST_HEAD, lostRows(r.writeLog.lostWrites)) : ''}` : ''}
+${sideBlocks(r).map((b) => `<h2>${esc(b.title)}</h2>${b.lines.map((l) => `<p>${esc(l)}</p>`).join('')}${b.tables.map((t) => table(t.head, t.rows)).join('')}`).join('\n')}
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
 <h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>

@@ -1,3 +1,4 @@
+import type { DrillReport } from './model.js';
 import type { LockResult } from '../workload/lock-load.js';
 import type { PubSubResult } from '../workload/pubsub-load.js';
 
@@ -5,14 +6,14 @@ import type { PubSubResult } from '../workload/pubsub-load.js';
 
 export const LOCK_SUMMARY_HEAD = ['grants', 'contended', 'failed acquisitions', 'lost while held', 'release errors', 'double grants'];
 
-export function lockSummaryRow(l: LockResult): number[] {
+export function lockSummaryRow(l: Pick<LockResult, 'grants' | 'contended' | 'failed' | 'lostWhileHeld' | 'releaseErrors' | 'doubleGrants'>): number[] {
   return [l.grants, l.contended, l.failed, l.lostWhileHeld, l.releaseErrors, l.doubleGrants.length];
 }
 
 export const DOUBLE_GRANT_HEAD = ['lock (slot)', 'first holder: held ms', 'second holder: held ms', 'overlap ms', 'across the fault'];
 
 /** `faultMs`: the first fault in ms from the start of the load (null: no fault); a double grant straddles it when the first hold began before it and the second after. */
-export function doubleGrantRows(l: LockResult, faultMs: number | null, most = 20): string[][] {
+export function doubleGrantRows(l: Pick<LockResult, 'doubleGrants'>, faultMs: number | null, most = 20): string[][] {
   return l.doubleGrants.slice(0, most).map((d) => [
     `${d.lock} (${d.slot})`,
     `client ${d.first.holder}: ${Math.round(d.first.fromMs)}-${Math.round(d.first.toMs)}`,
@@ -24,7 +25,7 @@ export function doubleGrantRows(l: LockResult, faultMs: number | null, most = 20
 
 export const straddles = (d: LockResult['doubleGrants'][number], faultMs: number): boolean => d.first.fromMs < faultMs && d.second.fromMs >= faultMs;
 
-export function lockSentence(l: LockResult): string {
+export function lockSentence(l: Pick<LockResult, 'doubleGrants' | 'grants'>): string {
   if (l.doubleGrants.length === 0) return `No double grant: no two of the ${l.grants} holds of one lock overlapped.`;
   return `${l.doubleGrants.length} double grant(s): two clients held the same lock at once.`;
 }
@@ -39,3 +40,31 @@ export function pubsubSentence(p: PubSubResult): string {
   const loss = p.lost === 0 ? 'none lost' : `${p.lost} LOST`;
   return `${p.published} messages acknowledged, ${p.received} delivered, ${loss}, ${p.duplicated} duplicated, ${p.outOfOrder} out of order (${p.mode}).`;
 }
+
+/** A report section as text and tables, rendered alike by the Markdown and HTML writers. */
+export interface Block {
+  title: string;
+  lines: string[];
+  tables: { head: string[]; rows: (string | number)[][] }[];
+}
+
+/** The lock and pub/sub sections of a drill's report (none when those loads did not run). */
+export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub'>): Block[] {
+  const blocks: Block[] = [];
+  if (r.lock) {
+    const l = r.lock;
+    const across = l.faultMs === null ? 0 : l.doubleGrants.filter((d) => d.acrossFault).length;
+    blocks.push({
+      title: 'Locks',
+      lines: [`${lockSentence(l)}${l.doubleGrants.length && l.faultMs !== null ? ` ${across} of them straddle the first fault (at ${l.faultMs} ms from the start of the load).` : ''}`, `${l.method}.`],
+      tables: [{ head: LOCK_SUMMARY_HEAD, rows: [lockSummaryRow(l)] }, ...(l.doubleGrants.length ? [{ head: DOUBLE_GRANT_HEAD, rows: doubleGrantRows(l, l.faultMs) }] : [])],
+    });
+  }
+  if (r.pubsub) {
+    const p = r.pubsub;
+    const events = p.subscriberEvents.length ? [`The subscriber's connection: ${p.subscriberEvents.map((e) => `${e.event} at ${e.tMs} ms`).join(', ')} (ms from the start of the load${p.faultMs !== null ? `; the fault at ${p.faultMs} ms` : ''}).`] : ['The subscriber kept its connection throughout.'];
+    blocks.push({ title: 'Pub/sub', lines: [pubsubSentence(p), ...events, `${p.method}.`], tables: [{ head: PUBSUB_HEAD, rows: pubsubRows(p) }] });
+  }
+  return blocks;
+}
+

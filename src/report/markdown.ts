@@ -1,6 +1,7 @@
 import { formatRanges } from '../cluster/slots.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import { formatAddress } from '../nodes/address.js';
+import { sideBlocks } from './load-rows.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
 
 const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
@@ -158,6 +159,7 @@ export function renderMarkdown(r: DrillReport): string {
     ...(r.partition ? ['## Partition', '', ...partitionLines(r), ''] : []),
     ...(r.sentinel ? ['## Sentinel', '', ...sentinelLines(r).flatMap((l) => [l, '']), r.sentinel.staleMethod + '.', ''] : []),
     ...(r.writeLog ? writeLogMarkdown(r) : []),
+    ...sideBlocks(r).flatMap((b) => [`## ${b.title}`, '', ...b.lines.flatMap((l) => [l, '']), ...b.tables.flatMap((t) => [...table(t.head, t.rows), ''])]),
     '## Client impact (the load: closed loop, client side)',
     '',
     `Load: ${c.mode}.`,

@@ -1,3 +1,5 @@
+import type { LockResult } from '../workload/lock-load.js';
+import type { PubSubResult } from '../workload/pubsub-load.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { FaultResult } from '../faults/report.js';
@@ -84,6 +86,10 @@ export interface DrillReport {
   writeLog: WriteLogSection | null;
   /** A Sentinel deployment's own figures: the sentinels' timings, aborted failovers, and old masters that came back as masters (null for a cluster). */
   sentinel: SentinelSection | null;
+  /** The lock load (null without one). Its times are ms from the start of the load. */
+  lock: LockSection | null;
+  /** The pub/sub load (null without one). Its times are ms from the start of the load. */
+  pubsub: PubSubSection | null;
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];
@@ -171,4 +177,16 @@ export interface StepRecord {
   outcome: 'done' | 'failed' | 'skipped';
   /** The node it acted on or named, if any. */
   node: { name: string | null; id: string | null; host: string; port: number } | null;
+}
+
+/** The lock load's figures; each double grant says whether it straddles the first fault (its first hold began before it, its second after). */
+export interface LockSection extends Omit<LockResult, 'doubleGrants'> {
+  /** The first fault, ms from the start of the load (null: no fault). */
+  faultMs: number | null;
+  doubleGrants: (LockResult['doubleGrants'][number] & { acrossFault: boolean | null })[];
+}
+
+export interface PubSubSection extends PubSubResult {
+  /** The first fault, ms from the start of the load (null: no fault). */
+  faultMs: number | null;
 }

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { checkSteps } from '../drill/check-steps.js';
 import { LOAD_DEFAULTS } from '../drill/spec.js';
+import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
+import { type LoadKinds, loadKinds } from '../workload/loads.js';
 import type { Step } from '../drill/step.js';
 import { STEP_NAMES, stepHandler } from '../drill/steps/index.js';
 import { readTextFile, yamlData } from '../util/yaml-file.js';
@@ -103,6 +105,13 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
   problems.push(...checkSteps(steps, { seed: Boolean(s.cluster?.seed) }).map(locate));
   if (problems.length) throw new ScenarioFileError(file, problems);
   const w = s.workload ?? {};
+  let kinds: LoadKinds;
+  try {
+    kinds = loadKindsOf(w);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new ScenarioFileError(file, [locate({ path: ['workload', w.lock ? 'lock' : 'pubsub'], message: e.message.replace(/--[a-z-]+ /g, '') })]);
+  }
   return {
     name: s.name ?? path.basename(file).replace(/\.ya?ml$/i, ''),
     description: s.description ?? null,
@@ -115,10 +124,28 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
       valueSize: w['value-size'] ?? LOAD_DEFAULTS.valueSize,
       rate: w.rate,
       warmupMs: w.warmup ?? LOAD_DEFAULTS.warmupMs,
+      ...kinds,
     },
+    programs: (s.clients ?? []).map((cmd) => ({ cmd, cwd: path.dirname(path.resolve(file)) })),
     steps,
     timelineFrom: 'start',
   };
+}
+
+/** The workload's kinds and their settings, with the defaults (a bad combination, e.g. a TTL shorter than the hold, is exit 2). */
+function loadKindsOf(w: NonNullable<z.output<typeof scenarioSchema>['workload']>): LoadKinds {
+  const d = LOAD_KIND_DEFAULTS;
+  const ms = (v: number | undefined, dflt: string): string => (v === undefined ? dflt : `${v}ms`);
+  return loadKinds({
+    load: w.load ?? d.load,
+    lockClients: w.lock?.clients ?? d.lockClients,
+    locks: w.lock?.locks ?? d.locks,
+    lockHold: ms(w.lock?.hold, d.lockHold),
+    lockTtl: ms(w.lock?.ttl, d.lockTtl),
+    channels: w.pubsub?.channels ?? d.channels,
+    pubsubMode: w.pubsub?.mode ?? d.pubsubMode,
+    publishInterval: ms(w.pubsub?.interval, d.publishInterval),
+  });
 }
 
 const startsWith = (a: readonly (string | number)[], prefix: readonly (string | number)[]): boolean => prefix.every((p, i) => a[i] === p);

@@ -3,6 +3,8 @@ import type { DrillSpec } from '../drill/spec.js';
 import { duration, expected, int, text } from '../drill/schema-parts.js';
 import { type Address, parseAddress } from '../nodes/address.js';
 import { parseMix } from '../workload/options.js';
+import { LOAD_KINDS } from '../workload/load-defaults.js';
+import { parseLoadKinds } from '../workload/loads.js';
 
 /**
  * The scenario file format around its steps: the cluster it runs on and its
@@ -85,17 +87,32 @@ const mix = z.string(expected(mixText)).refine((v) => {
   }
 }, expected(mixText));
 
+const loadKindsText = `one or more of ${LOAD_KINDS.join(', ')} (a list, or comma-separated)`;
+const loadKinds = z.union([z.string(), z.array(z.string())], expected(loadKindsText)).transform((v) => (Array.isArray(v) ? v.join(',') : v)).refine((v) => {
+  try {
+    return parseLoadKinds(v).length > 0;
+  } catch {
+    return false;
+  }
+}, expected(loadKindsText));
+
 export const workloadSchema = z.strictObject(
   {
-    clients: int(1, 10_000).optional(),
+    clients: int(0, 10_000).optional(),
     mix: mix.optional(),
     keyspace: int(1).optional(),
     'value-size': int(0, 1 << 20).optional(),
     rate: int(1).optional(),
     warmup: duration.optional(),
+    load: loadKinds.optional(),
+    lock: z.strictObject({ clients: int(1, 10_000).optional(), locks: int(1, 100_000).optional(), hold: duration.optional(), ttl: duration.optional() }, expected('a mapping of lock options (clients, locks, hold, ttl)')).optional(),
+    pubsub: z.strictObject({ channels: int(1, 10_000).optional(), mode: z.enum(['classic', 'sharded'], expected('classic or sharded')).optional(), interval: duration.optional() }, expected('a mapping of pubsub options (channels, mode, interval)')).optional(),
   },
-  expected('a mapping of workload options (clients, mix, keyspace, value-size, rate, warmup)'),
+  expected('a mapping of workload options (clients, mix, keyspace, value-size, rate, warmup, load, lock, pubsub)'),
 );
+
+/** The user's own clients: shell command lines, run from the scenario file's directory. */
+const programs = z.array(z.string(expected('a command line')).min(1, expected('a command line')), expected('a list of command lines, e.g. ["node clients/my-client.mjs"]'));
 
 /** The file without its steps: those are checked one by one (load.ts), so an unknown step name can list the known ones. */
 export const scenarioSchema = z.strictObject(
@@ -104,9 +121,10 @@ export const scenarioSchema = z.strictObject(
     description: text.optional(),
     cluster: clusterSchema.optional(),
     workload: workloadSchema.optional(),
+    clients: programs.optional(),
     steps: z.array(z.unknown(), expected('a list of steps')).min(1, expected('at least one step')),
   },
-  expected('a mapping with name, description, cluster, workload and steps'),
+  expected('a mapping with name, description, cluster, workload, clients and steps'),
 );
 
 export type ClusterSection = z.output<typeof clusterSchema>;

@@ -95,7 +95,8 @@ export class PubSubLoad {
       this.subscriber.on('message', onMessage);
       await this.subscriber.subscribe(...this.channels.map((c) => c.key));
     }
-    for (const event of ['close', 'reconnecting', 'ready'] as const) this.subscriber.on(event, () => this.events.push({ tMs: Math.round(this.now()), event }));
+    // Until stop(): its own disconnect is not an event of the drill.
+    for (const event of ['close', 'reconnecting', 'ready'] as const) this.subscriber.on(event, () => !this.stopped && this.events.push({ tMs: Math.round(this.now()), event }));
     this.loops = this.channels.map((c) => this.loop(c.key));
   }
 

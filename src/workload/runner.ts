@@ -135,6 +135,11 @@ export class Workload {
     return this.watched.reduce((best, w) => (w.gap.ms > best.ms ? w.gap : best), this.watched[0]!.gap);
   }
 
+  /** Its key-value clients (0: none, the drill runs other kinds only). */
+  get clients(): number {
+    return this.o.clients;
+  }
+
   /** ms since the workload started. */
   now(): number {
     return this.clock.now() - this.t0;

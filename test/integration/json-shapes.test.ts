@@ -74,7 +74,7 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     await check('slotmap', ['--key', 'foo']);
     await check('keyslot', ['foo', '{user:1}:cart']);
     await check('populate', ['--keys', '200']);
-    await check('workload', ['--duration', '1s', '--clients', '4', '--check', '--mix', 'set=50,incr=50']);
+    await check('workload', ['--duration', '1s', '--clients', '4', '--check', '--mix', 'set=50,incr=50', '--load', 'kv,set,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s']);
   });
 
   test('faults, reports, scenarios, stop and start', { timeout: 90_000 }, async () => {
@@ -87,7 +87,7 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     const cut = await check('cluster partition', ['--master', '2', '--duration', '300ms']);
     expect(cut.partition.healedAt).not.toBeNull();
     await check('cluster heal', []);
-    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
+    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--load', 'kv,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
     const file = path.join(c.stateDir, 'swap.yaml');
     await writeFile(file, 'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n');
     const report = await check('scenario run', [file, '--format', 'json', '--out', path.join(c.stateDir, 'scenario')]);

@@ -8,7 +8,7 @@ import { type PromotionRecord, checkName } from '../run.js';
 import { expected, int } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-export const ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-promotion-ms', 'roles', 'cluster-ok'] as const;
+export const ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-double-grants', 'max-lost-messages', 'max-promotion-ms', 'roles', 'cluster-ok'] as const;
 
 const schema = z
   .strictObject(
@@ -16,6 +16,8 @@ const schema = z
       'max-unavailable-ms': int(0).optional(),
       'max-lost-writes': int(0).optional(),
       'max-errors': int(0).optional(),
+      'max-double-grants': int(0).optional(),
+      'max-lost-messages': int(0).optional(),
       'max-promotion-ms': int(0).optional(),
       roles: z.record(z.string(), z.enum(['master', 'replica'], expected('master or replica')), expected('a mapping of nodes to master or replica, e.g. { victim: replica }')).optional(),
       'cluster-ok': z.literal(true, expected('true')).optional(),
