@@ -18,6 +18,8 @@ import { abortCheck, sentinelSection, unexpectedFailoverCheck } from './report-s
 import { StaleMasterWriter, type StaleWritesResult } from '../workload/stale-writes.js';
 import { sentinelOwner } from '../sentinel/topology.js';
 import { DrillRun, StepFailed, checkName } from './run.js';
+import { checkProgramFound, ProgramRun, type ProgramResult, programEnv } from '../workload/program-run.js';
+import { refuseEarlyExit, survivedCheck } from './programs.js';
 import type { DrillSpec } from './spec.js';
 import type { Step } from './step.js';
 import { stepHandler } from './steps/index.js';
@@ -51,6 +53,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   const reporter = o.reporter ?? silentReporter;
   // What the steps will need is checked before anything is broken or loaded.
   for (const step of spec.steps) await stepHandler(step.step)!.preflight?.(step.options, ctx);
+  for (const program of spec.programs) await checkProgramFound(program);
   const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => deploymentMap(ctx));
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const l = spec.load;
@@ -69,16 +72,21 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     { password: ctx.password, ownerOf: (slot) => ctx.ops.ownerOf(observer.snapshot(), slot), clock, ...o.probe },
   );
   const stale = ctx.ops.kind === 'sentinel' ? staleWriter(ctx, observer, clock) : null;
+  const env = programEnv({ kind: ctx.ops.kind, nodes: ctx.nodes, password: ctx.password, sentinels: ctx.sentinels, masterName: ctx.masterName });
+  const programs = spec.programs.map((p, i) => new ProgramRun(spec.programs.length > 1 ? `client ${i + 1}` : 'client', p, env, clock));
   const ran: Partial<Ran> = {};
   try {
     await probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
-    await runSteps(ctx, spec, o, { workload, side, observer, probe, stale, clock, reporter }, ran);
+    await runSteps(ctx, spec, o, { workload, side, programs, observer, probe, stale, clock, reporter }, ran);
   } finally {
+    // The user's programs never outlive the drill, whatever happened.
+    ran.programs = await Promise.all(programs.map((p) => p.stop()));
     ran.availability = await probe.stop();
     ran.stale = (await stale?.stop()) ?? null;
     ran.events = await observer.stop();
   }
-  const { run, result, availability, events, stale: staleWrites, sideResults } = ran as Ran;
+  const { run, result, availability, events, stale: staleWrites, sideResults, programs: programResults } = ran as Ran;
+  const faultMs = run.faults[0] ? run.faults[0].t0 - run.loadStart : null;
   const after = await reporter.step('Snapshot after', () => deploymentMap(ctx));
   return buildDrillReport({
     ctx,
@@ -88,15 +96,16 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     after,
     result,
     side: sideResults,
+    programs: programResults,
     availability,
     stale: staleWrites,
     loadGapOf: (index) => workload.watchedGap(serving.findIndex((m) => m.index === index)),
     server: await serverInfo(ctx),
     clockNote: observer.clockNote(),
     latency: (from, to) => workload.recorder.latency(from, to),
-    events: [...events, ...run.stepEvents].sort((a, b) => a.at - b.at),
+    events: [...events, ...run.stepEvents, ...programs.flatMap((p) => p.events())].sort((a, b) => a.at - b.at),
     run,
-    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability, sideResults), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null)],
+    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability, sideResults), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null), ...programResults.map((p) => survivedCheck(p, faultMs, programResults.length > 1))],
     stepsFromMs: ran.stepsFromMs!,
     stepsToMs: ran.stepsToMs!,
     logLines: (a, from, to) => observer.logLines(a, from, to),
@@ -107,6 +116,7 @@ interface Ran {
   run: DrillRun;
   result: WorkloadResult;
   sideResults: SideLoadResults;
+  programs: ProgramResult[];
   availability: AvailabilityResult;
   stale: StaleWritesResult | null;
   events: DrillEvent[];
@@ -117,6 +127,7 @@ interface Ran {
 interface Parts {
   workload: Workload;
   side: SideLoads;
+  programs: ProgramRun[];
   observer: Observer;
   probe: AvailabilityProbe;
   stale: StaleMasterWriter | null;
@@ -137,9 +148,12 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.
   let settled = false;
   try {
+    for (const program of p.programs) program.start(loadStart);
     sideStarted = p.side.start(loadStart);
     await sideStarted;
-    await reporter.step(`Warming up the load (${describeLoad(spec.load)}, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
+    await reporter.step(`Warming up the load (${describeLoad(spec)}, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
+    // A program of the user's that already ended gives nothing to judge: no fault is sent.
+    for (const program of p.programs) refuseEarlyExit(program);
     ran.stepsFromMs = run.rel(clock.now());
     for (const step of spec.steps) {
       if (run.stopped) skip(run, step);
@@ -232,9 +246,11 @@ async function untilSteady(w: Workload, side: SideLoads, clock: Clock, signal?: 
 }
 
 /** "20 clients" or "20 clients + lock + pubsub": what the warm-up line names. */
-function describeLoad(l: DrillSpec['load']): string {
+function describeLoad(spec: DrillSpec): string {
+  const l = spec.load;
   const kv = kvMixFor(l.kinds, l.mix) === null ? [] : [`${l.clients} clients`];
-  return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub')].join(' + ');
+  const own = spec.programs.length ? [`${spec.programs.length} program(s) of yours`] : [];
+  return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub'), ...own].join(' + ');
 }
 
 /** What the load's client last said per error class, for a check's detail. */

@@ -1,6 +1,7 @@
 import type { MasterSelector } from '../faults/target.js';
 import type { LoadKinds } from '../workload/loads.js';
-import type { DrillSpec, ProgramSpec } from './spec.js';
+import type { ProgramSpec } from '../workload/program-run.js';
+import type { DrillSpec } from './spec.js';
 import type { Step } from './step.js';
 
 /** kill = SIGKILL, term = SIGTERM, freeze = SIGSTOP (then SIGCONT), failover = CLUSTER FAILOVER, partition = iptables. */

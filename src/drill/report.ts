@@ -9,6 +9,7 @@ import type { WorkloadResult } from '../workload/runner.js';
 import type { DrillSpec } from './spec.js';
 import { straddles } from '../report/load-rows.js';
 import type { SideLoadResults } from '../workload/side-loads.js';
+import type { ProgramResult } from '../workload/program-run.js';
 import { availabilitySection, markersFor, partitionSection, sentinelSection, writeLogSection } from './report-sections.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { DrillRun } from './run.js';
@@ -22,6 +23,8 @@ export interface ReportInput {
   result: WorkloadResult;
   /** The lock and pub/sub loads' results (null when they did not run). */
   side: SideLoadResults;
+  /** The user's own clients (--client-cmd). */
+  programs: ProgramResult[];
   availability: AvailabilityResult | null;
   /** Sentinel: what the stale-master writer saw. */
   stale: StaleWritesResult | null;
@@ -107,11 +110,12 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     writeLog: result.writeLog ? writeLogSection(result.writeLog, b.before) : null,
     sentinel: sentinelSection(run, b.events, b.stale),
     ...sideSections(b.side, fault ? fault.t0 - run.loadStart : null),
+    programs: b.programs,
     logs: [
       ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
     ],
-    markers: markersFor(run, b.events),
+    markers: [...markersFor(run, b.events), ...b.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }]))].sort((x, y) => x.tMs - y.tMs),
     checks: b.checks,
     verdict: b.checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
     scenario: { name: spec.name, file: spec.file, builtIn: spec.file === null, description: spec.description, steps: run.records },

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { checkProgramFound } from '../workload/program-run.js';
 import { autoBind } from '../cluster/bind.js';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import { createFromRequest } from '../cluster/create-request.js';
@@ -60,8 +63,21 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
     const problems = checkSteps(o.spec.steps, { seed: true });
     if (problems.length) throw new UsageError(`${o.spec.name} cannot run on a cluster attached with --seed: ${problems[0]!.message}`, { hint: 'drop --seed and use a cluster redis-drill created (--cluster NAME, or --create)' });
   }
+  // A client program that cannot be found is bad input: said before any cluster is made or broken.
+  for (const program of o.spec.programs) await checkProgramFound(program);
   const dir = o.out ?? defaultOutDir(o.seed ? formatAddress(o.seed) : o.cluster);
+  const existed = existsSync(dir);
   await prepareOutDir(dir);
+  try {
+    return await createAndRun(o, dir, reporter);
+  } catch (e) {
+    // A drill that ended without a report leaves no empty report directory behind (rmdir removes only an empty one).
+    if (!existed) await rmdir(dir).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter): Promise<SessionResult> {
   let created: string | null = null;
   if (o.create && o.create.hosts === undefined && o.create.inventory === undefined) {
     // A local deployment is about to be created: what the steps need of this machine is checked first.

@@ -1,4 +1,5 @@
 import type { LoadKinds } from '../workload/loads.js';
+import type { ProgramSpec } from '../workload/program-run.js';
 import type { Step } from './step.js';
 
 /** The load a drill runs across all its steps (consistency counters always on), with its kinds (kv, set, lock, pubsub). */
@@ -13,13 +14,6 @@ export interface LoadSpec extends LoadKinds {
 
 export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate' | keyof LoadKinds> = { clients: 20, mix: 'set=35,get=35,incr=15,add=15', keyspace: 100_000, valueSize: 16, warmupMs: 1000 };
 
-/** A program of the user's that runs beside the load and is judged by whether it survived. */
-export interface ProgramSpec {
-  /** A shell command line (sh -c). */
-  cmd: string;
-  /** Where it runs: the scenario file's directory, or the current one. */
-  cwd: string;
-}
 
 /**
  * A drill: a load and ordered steps on one timeline. A scenario file is

@@ -38,6 +38,10 @@ export type EventKind =
   | 'heal'
   /** The drill did its action once more (a manual failover after Redis timed the first one out). */
   | 'retried'
+  /** The user's own client program (--client-cmd): started, printed a line, exited. */
+  | 'client-started'
+  | 'client-output'
+  | 'client-exited'
   /** A scenario step began (the runner's own mark, not something Redis did). */
   | 'step';
 
@@ -49,7 +53,7 @@ export interface DrillEvent {
   /** The node that logged or reported it ("host:port"). */
   node: string;
   /** A node's log, polling it, a sentinel's Pub/Sub message (its receive time), or (kind "step") the drill runner itself. */
-  source: 'log' | 'poll' | 'pubsub' | 'scenario';
+  source: 'log' | 'poll' | 'pubsub' | 'scenario' | 'client';
   kind: EventKind;
   detail: string;
   /** The server's own timestamp of a log line (epoch ms, ms resolution). */

@@ -49,8 +49,8 @@ export interface Block {
 }
 
 /** The lock and pub/sub sections of a drill's report (none when those loads did not run). */
-export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub'>): Block[] {
-  const blocks: Block[] = [];
+export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs'>): Block[] {
+  const blocks: Block[] = r.programs.map(programBlock);
   if (r.lock) {
     const l = r.lock;
     const across = l.faultMs === null ? 0 : l.doubleGrants.filter((d) => d.acrossFault).length;
@@ -68,3 +68,16 @@ export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub'>): Block[] {
   return blocks;
 }
 
+
+export const PROGRAM_LINES_HEAD = ['ms from start', 'stream', 'line'];
+
+/** One of the user's programs: how it ended, its JSON-line series if it printed one, its last lines. */
+function programBlock(p: DrillReport['programs'][number]): Block {
+  const ended = p.stoppedByDrill ? 'It was still running at the end; the drill stopped it (SIGTERM, then SIGKILL for its process group).' : p.signal ? `It was killed by ${p.signal} at ${p.exitedMs} ms from the start of the load.` : `It exited with code ${p.exitCode} at ${p.exitedMs} ms from the start of the load.`;
+  const series = p.series ? [`Its JSON lines: ${p.series.ok} operations succeeded, ${p.series.errors} failed${p.series.lastError ? ` (last error: ${p.series.lastError})` : ''}.`] : [];
+  const tables = [
+    ...(p.series ? [{ head: ['second (ms from start)', 'ok', 'errors'], rows: p.series.windows.map((w) => [w.tMs, w.ok, w.errors]) }] : []),
+    ...(p.lines.length ? [{ head: PROGRAM_LINES_HEAD, rows: p.lines.slice(-20).map((l) => [l.tMs, l.stream, l.text]) }] : []),
+  ];
+  return { title: `Your client: ${p.name}`, lines: [`\`${p.cmd}\` (pid ${p.pid ?? '-'}, in ${p.cwd}): ${p.survived ? 'survived' : 'did NOT survive'}. ${ended}`, ...series, `${p.linesTotal} line(s) of output${p.lines.length ? '; the last ones below' : ''}.`], tables };
+}

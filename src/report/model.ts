@@ -1,3 +1,4 @@
+import type { ProgramResult } from '../workload/program-run.js';
 import type { LockResult } from '../workload/lock-load.js';
 import type { PubSubResult } from '../workload/pubsub-load.js';
 import type { SlotMap } from '../cluster/slotmap.js';
@@ -90,6 +91,8 @@ export interface DrillReport {
   lock: LockSection | null;
   /** The pub/sub load (null without one). Its times are ms from the start of the load. */
   pubsub: PubSubSection | null;
+  /** The user's own client programs (--client-cmd, a scenario's clients:), each judged by whether it survived. Times: ms from the start of the load. */
+  programs: ProgramResult[];
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];

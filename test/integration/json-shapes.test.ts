@@ -13,6 +13,7 @@ import { freePortRange } from '../helpers/ports.js';
 
 const JSON_DOC = readFileSync(fileURLToPath(new URL('../../docs/json.md', import.meta.url)), 'utf8');
 const SHAPES = docShapes(JSON_DOC);
+const EXAMPLE_CLIENT = fileURLToPath(new URL('../../scenarios/clients/ioredis-client.mjs', import.meta.url));
 
 /** Every command that does something (not the groups), as "cluster create". */
 function leafCommands(cmd: Command, prefix = ''): string[] {
@@ -87,7 +88,7 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     const cut = await check('cluster partition', ['--master', '2', '--duration', '300ms']);
     expect(cut.partition.healedAt).not.toBeNull();
     await check('cluster heal', []);
-    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--load', 'kv,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s', '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
+    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--load', 'kv,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s', '--client-cmd', `node ${EXAMPLE_CLIENT}`, '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
     const file = path.join(c.stateDir, 'swap.yaml');
     await writeFile(file, 'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n');
     const report = await check('scenario run', [file, '--format', 'json', '--out', path.join(c.stateDir, 'scenario')]);
