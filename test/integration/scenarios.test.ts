@@ -43,6 +43,11 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
     expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave');
     expect(r.writeLog.lost).toBeGreaterThan(0);
   },
+  // Your own client: the example ran from the file's directory, survived, and printed its series.
+  'own-client.yaml': async (r) => {
+    expect(r.programs[0]).toMatchObject({ survived: true, stoppedByDrill: true, cwd: SCENARIOS.replace(/\/$/, '') });
+    expect(r.programs[0].series.ok).toBeGreaterThan(0);
+  },
   'rolling-restart.yaml': async (r) => {
     for (const m of r.slotMapBefore.masters) expect(await rawRole(m.port)).toBe('slave');
     expect(r.consistency.lost).toBe(0);
