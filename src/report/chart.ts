@@ -7,6 +7,10 @@ export interface Lane {
   label: string;
   outages: readonly Outage[];
   victim: boolean;
+  /** The band's name under the chart (default: the label's first word, "Master[0]"). */
+  short?: string;
+  /** What a red span means, for its tooltip (default: no successful write). */
+  what?: string;
 }
 
 /** At most this many lanes are drawn (a 50-master drill lists the rest in the report's table). */
@@ -29,7 +33,7 @@ export interface ChartExtras {
 
 export function renderChart(windows: readonly WindowStats[], markers: readonly Marker[], allLanes: readonly Lane[] = [], extras: ChartExtras = { lostAtMs: [], partition: null }, width = 1000, plotHeight = 320): string {
   const lanes = [...allLanes].sort((a, b) => Number(b.victim) - Number(a.victim) || b.outages.length - a.outages.length).slice(0, MAX_LANES).sort((a, b) => allLanes.indexOf(a) - allLanes.indexOf(b));
-  const pad = { left: 60, right: 60, top: 20, bottom: 40 + (lanes.length ? lanes.length * LANE_H + 22 : 0) };
+  const pad = { left: 60, right: 60, top: 20, bottom: 40 + (lanes.length ? lanes.length * LANE_H + 38 : 0) };
   const height = plotHeight + (pad.bottom - 40);
   const w = width - pad.left - pad.right;
   const h = plotHeight - pad.top - 40;
@@ -58,14 +62,15 @@ export function renderChart(windows: readonly WindowStats[], markers: readonly M
     .filter((s) => s % Math.max(1, Math.ceil(endMs / 1000 / 15)) === 0)
     .map((s) => `<text class="tick" x="${x(s * 1000).toFixed(1)}" y="${pad.top + h + 16}">${s}s</text>`)
     .join('');
-  const laneTop = pad.top + h + 30;
+  // Below the axis caption (at +28) and the lanes' own caption.
+  const laneTop = pad.top + h + 46;
   const bands = lanes
     .map((l, i) => {
       const y = laneTop + i * LANE_H;
       const spans = l.outages
-        .map((o) => `<rect class="outage" x="${x(o.fromMs).toFixed(1)}" y="${y + 1}" width="${Math.max(1, x(o.toMs) - x(o.fromMs)).toFixed(1)}" height="${LANE_H - 3}"><title>${esc(l.label)}: no successful write from +${o.fromMs} to +${o.toMs} ms</title></rect>`)
+        .map((o) => `<rect class="outage" x="${x(o.fromMs).toFixed(1)}" y="${y + 1}" width="${Math.max(1, x(o.toMs) - x(o.fromMs)).toFixed(1)}" height="${LANE_H - 3}"><title>${esc(l.label)}: ${esc(l.what ?? 'no successful write')} from +${o.fromMs} to +${o.toMs} ms</title></rect>`)
         .join('');
-      return `<g class="lane" data-lane="${esc(l.label)}"><rect class="lane-bg" x="${pad.left}" y="${y + 1}" width="${w}" height="${LANE_H - 3}"/>${spans}<text class="lane-label" x="${pad.left - 4}" y="${y + LANE_H - 3}">${esc(l.label.replace(/ .*/, ''))}${l.victim ? ' *' : ''}</text></g>`;
+      return `<g class="lane" data-lane="${esc(l.label)}"><rect class="lane-bg" x="${pad.left}" y="${y + 1}" width="${w}" height="${LANE_H - 3}"/>${spans}<text class="lane-label" x="${pad.left - 4}" y="${y + LANE_H - 3}">${esc(l.short ?? l.label.replace(/ .*/, ''))}${l.victim ? ' *' : ''}</text></g>`;
     })
     .join('');
   const cut = extras.partition;
@@ -73,7 +78,7 @@ export function renderChart(windows: readonly WindowStats[], markers: readonly M
   const lostTicks = extras.lostAtMs.length
     ? `<g class="lost-writes">${extras.lostAtMs.map((t) => `<line class="lost" x1="${x(t).toFixed(1)}" y1="${pad.top + h - 14}" x2="${x(t).toFixed(1)}" y2="${pad.top + h}"/>`).join('')}<title>${extras.lostAtMs.length} lost writes, each where it was acknowledged</title></g>`
     : '';
-  const laneCaption = lanes.length ? `<text class="axis" x="${pad.left}" y="${laneTop - 4}">slots that could not be written (write probe, red), one band per master${allLanes.length > lanes.length ? ` (${lanes.length} of ${allLanes.length} shown)` : ''}; * the victim</text>` : '';
+  const laneCaption = lanes.length ? `<text class="axis" x="${pad.left}" y="${laneTop - 4}">red: slots that could not be written (write probe), one band per master${allLanes.length > lanes.length ? ` (${lanes.length} of ${allLanes.length} shown)` : ''}${lanes.some((l) => l.short) ? '; your clients\' failures, silent channels, double grants' : ''}; * the victim or a failure</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="throughput, p99 latency and errors over time">
 <rect class="plot" x="${pad.left}" y="${pad.top}" width="${w}" height="${h}"/>
 ${cutBand}${bars}${lostTicks}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${ticks}

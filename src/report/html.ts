@@ -1,5 +1,5 @@
 import { renderChart } from './chart.js';
-import { sideBlocks } from './load-rows.js';
+import { sideBlocks, sideLanes } from './load-rows.js';
 import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
@@ -33,7 +33,7 @@ ${esc(faultSentence(r))}</p>
 ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
 <h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}
 <h2>Throughput, p99 latency, errors and unwritable slots</h2>
-<figure id="chart">${renderChart(c.windows, r.markers, (r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })), {
+<figure id="chart">${renderChart(c.windows, r.markers, [...(r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })), ...sideLanes(r, c.windows.length * 100)], {
     lostAtMs: (r.writeLog?.lostWrites ?? []).map((x) => x.atMs),
     partition: r.partition ? { fromMs: r.partition.cutMs, toMs: r.partition.healMs } : null,
   })}</figure>

@@ -1,3 +1,4 @@
+import type { Lane } from './chart.js';
 import type { DrillReport } from './model.js';
 import type { LockResult } from '../workload/lock-load.js';
 import type { PubSubResult } from '../workload/pubsub-load.js';
@@ -80,4 +81,22 @@ function programBlock(p: DrillReport['programs'][number]): Block {
     ...(p.lines.length ? [{ head: PROGRAM_LINES_HEAD, rows: p.lines.slice(-20).map((l) => [l.tMs, l.stream, l.text]) }] : []),
   ];
   return { title: `Your client: ${p.name}`, lines: [`\`${p.cmd}\` (pid ${p.pid ?? '-'}, in ${p.cwd}): ${p.survived ? 'survived' : 'did NOT survive'}. ${ended}`, ...series, `${p.linesTotal} line(s) of output${p.lines.length ? '; the last ones below' : ''}.`], tables };
+}
+
+/** Bands under the chart for the other loads and your clients: red where a client failed or had died, where a channel went silent, where two holders had one lock. */
+export function sideLanes(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs'>, endMs: number): Lane[] {
+  const lanes: Lane[] = r.programs.map((p) => ({
+    label: `your ${p.name}`,
+    short: p.name,
+    what: p.survived ? 'its operations failed' : 'its operations failed, or it had died',
+    outages: [...(p.series?.windows ?? []).filter((w) => w.errors > 0).map((w) => ({ fromMs: w.tMs, toMs: w.tMs + 1000 })), ...(p.exitedMs !== null && !p.survived ? [{ fromMs: p.exitedMs, toMs: Math.max(endMs, p.exitedMs) }] : [])],
+    victim: !p.survived,
+  }));
+  if (r.pubsub) {
+    // A silence on a channel of ten publish intervals or more.
+    const silent = r.pubsub.channels.filter((c) => c.longestGap.ms >= 10 * r.pubsub!.intervalMs);
+    lanes.push({ label: 'pub/sub delivery', short: 'pub/sub', what: 'a channel got no message', outages: silent.map((c) => ({ fromMs: c.longestGap.fromMs, toMs: c.longestGap.toMs })), victim: false });
+  }
+  if (r.lock) lanes.push({ label: 'lock double grants', short: 'locks', what: 'two clients held one lock', outages: r.lock.doubleGrants.map((d) => ({ fromMs: d.second.fromMs, toMs: d.second.fromMs + d.overlapMs })), victim: r.lock.doubleGrants.length > 0 });
+  return lanes;
 }

@@ -81,7 +81,7 @@ describe('parseScenario', () => {
     expect(problemsOf('steps:\n  - kill-master: { master: 0, signal: hup }\n')[0]).toBe(
       'drill.yaml:2:31: steps[0].kill-master.signal: unknown option "signal"; expected one of: master, slot, key, as, force',
     );
-    expect(problemsOf('stepz: []\nsteps: [kill-master]\n')[0]).toMatch(/^drill\.yaml:1:1: stepz: unknown option "stepz" \(did you mean steps\?\); expected one of: name, description, cluster, workload, steps$/);
+    expect(problemsOf('stepz: []\nsteps: [kill-master]\n')[0]).toMatch(/^drill\.yaml:1:1: stepz: unknown option "stepz" \(did you mean steps\?\); expected one of: name, description, cluster, workload, clients, steps$/);
   });
 
   test('unknown node name: names the ones defined so far', () => {
