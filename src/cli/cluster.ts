@@ -28,22 +28,31 @@ export interface CreateFlags {
 
 /** The options of `cluster create`, shared with `failover-report --create`. */
 export function addCreateOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, CREATE_DEFAULTS.masters)
     .option('--replicas <n>', 'replicas per master', anyIntArg, CREATE_DEFAULTS.replicas)
     .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, CREATE_DEFAULTS.port)
     .option('--bind <address>', 'the nodes\' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: what network faults need), or a list of one per node', CREATE_DEFAULTS.bind)
-    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), CREATE_DEFAULTS.nodeTimeoutMs)
+    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), CREATE_DEFAULTS.nodeTimeoutMs);
+  return addServerAndHostOptions(cmd, { nodes: 'node', first: 'masters go one per host first', perHost: 'nodes on each --hosts host, on consecutive ports from --port (default: as few as fit)' });
+}
+
+/**
+ * The server binary, extra config, and SSH host options every create shares
+ * (cluster create, sentinel create, their failover-report --create).
+ */
+export function addServerAndHostOptions(cmd: Command, words: { nodes: string; first: string; perHost: string }): Command {
+  return cmd
     .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
-    .option('--config <key=value>', 'extra redis.conf line for every node (repeatable)', collect, [])
-    .option('--hosts <list>', 'run the nodes on these machines over SSH: [user@]address,... (masters go one per host first)')
+    .option('--config <key=value>', `extra redis.conf line for every ${words.nodes} (repeatable)`, collect, [])
+    .option('--hosts <list>', `run the nodes on these machines over SSH: [user@]address,... (${words.first})`)
     .option('--inventory <file.yaml>', 'the hosts, with per-host SSH settings, ports and paths, from a YAML file')
-    .option('--nodes-per-host <n>', 'nodes on each --hosts host, on consecutive ports from --port (default: as few as fit)', intArg(1, 1000))
+    .option('--nodes-per-host <n>', words.perHost, intArg(1, 1000))
     .option('--ssh-port <port>', 'SSH port of the --hosts hosts', portArg)
-    .option('--ssh-identity <file>', 'private key for SSH (default: ssh\'s own choice)')
+    .option('--ssh-identity <file>', "private key for SSH (default: ssh's own choice)")
     .option('--ssh-option <key=value>', 'extra ssh -o option, e.g. StrictHostKeyChecking=yes (repeatable)', collect, [])
     .option('--ssh-timeout <ms>', 'how long an SSH host may take to accept a connection', intArg(100, 600_000), 5000)
-    .option('--remote-dir <dir>', 'base directory on SSH hosts; the cluster lives in <dir>/<cluster> (default: ~/.redis-drill)');
+    .option('--remote-dir <dir>', 'base directory on SSH hosts; a deployment lives in <dir>/<name> (default: ~/.redis-drill)');
 }
 
 /** The create request a command's flags make (cluster create, failover-report --create). */

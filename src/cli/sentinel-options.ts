@@ -1,8 +1,8 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { SENTINEL_DEFAULTS } from '../sentinel/defaults.js';
-import { type CreateFlags, createRequest } from './cluster.js';
+import { type CreateFlags, addServerAndHostOptions, createRequest } from './cluster.js';
 import type { Context } from './context.js';
-import { collect, intArg, portArg } from './options.js';
+import { intArg, portArg } from './options.js';
 
 export interface SentinelFlags extends Omit<CreateFlags, 'masters' | 'nodeTimeout'> {
   sentinels: number;
@@ -15,7 +15,7 @@ export interface SentinelFlags extends Omit<CreateFlags, 'masters' | 'nodeTimeou
 
 /** The options of `sentinel create` (shared with `sentinel failover-report --create`). */
 export function addSentinelCreateOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--replicas <n>', 'replicas of the master (at least 1)', intArg(0, 100), SENTINEL_DEFAULTS.replicas)
     .option('--sentinels <n>', 'how many sentinels watch it', intArg(0, 100), SENTINEL_DEFAULTS.sentinels)
     .option('--quorum <n>', 'sentinels that must agree the master is down (default: 2, at most --sentinels)', intArg(0, 100))
@@ -24,17 +24,8 @@ export function addSentinelCreateOptions(cmd: Command): Command {
     .option('--down-after <ms>', 'down-after-milliseconds: how long until a silent master counts as down', intArg(1), SENTINEL_DEFAULTS.downAfterMs)
     .option('--failover-timeout <ms>', 'failover-timeout of the sentinels', intArg(1), SENTINEL_DEFAULTS.failoverTimeoutMs)
     .option('--master-name <name>', 'the name the sentinels know the master by', SENTINEL_DEFAULTS.masterName)
-    .option('--bind <address>', "the nodes' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: data nodes, then sentinels), or a list", '127.0.0.1')
-    .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
-    .option('--config <key=value>', 'extra redis.conf line for every data node (repeatable)', collect, [])
-    .option('--hosts <list>', 'run the nodes on these machines over SSH: [user@]address,... (sentinels one per host first)')
-    .option('--inventory <file.yaml>', 'the hosts, with per-host SSH settings, ports and paths, from a YAML file')
-    .option('--nodes-per-host <n>', 'data nodes on each --hosts host', intArg(1, 1000))
-    .option('--ssh-port <port>', 'SSH port of the --hosts hosts', portArg)
-    .option('--ssh-identity <file>', "private key for SSH (default: ssh's own choice)")
-    .option('--ssh-option <key=value>', 'extra ssh -o option (repeatable)', collect, [])
-    .option('--ssh-timeout <ms>', 'how long an SSH host may take to accept a connection', intArg(100, 600_000), 5000)
-    .option('--remote-dir <dir>', 'base directory on SSH hosts (default: ~/.redis-drill)');
+    .option('--bind <address>', "the nodes' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: data nodes, then sentinels), or a list", '127.0.0.1');
+  return addServerAndHostOptions(cmd, { nodes: 'data node', first: 'sentinels one per host first', perHost: 'data nodes on each --hosts host' });
 }
 
 /** The create request a `sentinel ...` command's flags make. */

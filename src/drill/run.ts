@@ -7,7 +7,7 @@ import { selectMaster, selectNode } from '../faults/target.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
-import type { Check, Marker, StepRecord } from '../report/model.js';
+import type { Check, Marker, PartitionShape, StepRecord } from '../report/model.js';
 import type { Clock } from '../util/clock.js';
 import type { DeferredAssertion } from './assertions.js';
 
@@ -50,15 +50,8 @@ export interface FaultRecord {
 }
 
 /** A partition a step made: what the report's `partition` section says (the first one). */
-export interface PartitionRun {
+export interface PartitionRun extends PartitionShape {
   index: number;
-  how: string;
-  mode: 'isolate' | 'one-way' | 'flaky';
-  direction: 'both' | 'in' | 'out';
-  loss: number | null;
-  sides: [string[], string[]];
-  /** host:port of the masters cut off from the majority. */
-  cutOff: string[];
   /** Local clock, epoch ms. */
   t0: number;
   healedAt: number | null;

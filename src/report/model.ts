@@ -113,15 +113,20 @@ export interface AvailabilitySection {
   masters: (MasterAvailability & { victim: boolean })[];
 }
 
-export interface PartitionSection {
-  /** steps[i] that made it. */
-  step: number;
+/** What was cut, as the step that made the partition and the report both say it. */
+export interface PartitionShape {
   how: string;
   mode: 'isolate' | 'one-way' | 'flaky';
   direction: 'both' | 'in' | 'out';
   loss: number | null;
   sides: [string[], string[]];
+  /** host:port of the masters cut off from the majority. */
   cutOff: string[];
+}
+
+export interface PartitionSection extends PartitionShape {
+  /** steps[i] that made it. */
+  step: number;
   /** ms from the start of the load (the chart's axis). */
   cutMs: number;
   healMs: number | null;
