@@ -96,8 +96,8 @@ export class ClusterExistsError extends UsageError {
     readonly cluster: string,
     readonly dir: string,
   ) {
-    super(`a cluster named "${cluster}" already exists in ${dir}`, {
-      hint: `destroy it first (redis-drill cluster destroy --cluster ${cluster}), pass --force to replace it, or pick another --cluster NAME`,
+    super(`a deployment named "${cluster}" already exists in ${dir}`, {
+      hint: `destroy it first (redis-drill cluster destroy --cluster ${cluster}, or sentinel destroy for a Sentinel deployment), pass --force to replace it, or pick another --cluster NAME`,
     });
   }
 }

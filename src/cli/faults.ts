@@ -10,6 +10,10 @@ import { choiceArg, intArg } from './options.js';
 
 /** Runs a fault on the cluster the globals name, and always closes what was opened (SSH connections). */
 async function onCluster(ctx: Context, kind: 'cluster' | 'sentinel', fn: (d: DrillContext) => Promise<FaultResult>): Promise<FaultResult> {
+  if (kind === 'sentinel' && ctx.globals.seed) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError('sentinel commands work on deployments redis-drill created, not on a node given with --seed', { hint: 'drop --seed and name the deployment with --cluster NAME' });
+  }
   const { withDrill } = await import('../faults/drill-context.js');
   return withDrill({ ...targetOptions(ctx), expect: kind }, fn);
 }
@@ -38,7 +42,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
     .option('--no-wait', 'break it and return at once')
     .option('--force', 'also break a master that has no replica')
     .addOption(deadlineOption())
-    .addHelpText('after', '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal freeze\n  redis-drill cluster kill-master --key user:42 --json')
+    .addHelpText('after', kind === 'cluster' ? '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal freeze\n  redis-drill cluster kill-master --key user:42 --json' : '\nExamples:\n  redis-drill sentinel kill-master\n  redis-drill sentinel kill-master --signal freeze --no-wait\n  redis-drill sentinel kill-master --json')
     .action(
       action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: FaultSignal; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
         const { killMaster } = await import('../faults/kill-master.js');
@@ -59,7 +63,12 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
     .option('--duration <time>', 'heal by itself after this long, e.g. 10s, and watch the old master rejoin (default: stay until cluster heal)')
     .option('--no-wait', 'cut and return at once')
     .addOption(deadlineOption())
-    .addHelpText('after', '\nNeeds root (iptables) and a cluster with one address per node (cluster create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill cluster partition --master 0 --duration 3s\n  redis-drill cluster partition --mode flaky --loss 30% --duration 20s\n  redis-drill cluster partition --sides 0,1\\|2 && redis-drill cluster heal')
+    .addHelpText(
+      'after',
+      kind === 'cluster'
+        ? '\nNeeds root (iptables) and a cluster with one address per node (cluster create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill cluster partition --master 0 --duration 3s\n  redis-drill cluster partition --mode flaky --loss 30% --duration 20s\n  redis-drill cluster partition --sides 0,1\\|2 && redis-drill cluster heal'
+        : '\nNeeds root (iptables) and a deployment with one address per node and sentinel (sentinel create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill sentinel partition --duration 5s\n  redis-drill sentinel partition --sides "0,Sentinel[0]|" && redis-drill sentinel heal',
+    )
     .action(
       action(async (ctx, f: { master?: string; slot?: number; key?: string; sides?: string; mode: PartitionMode; direction: 'in' | 'out'; loss: string; duration?: string; wait: boolean; deadline?: number }) => {
         const { partitionCluster } = await import('../faults/partition-fault.js');

@@ -49,7 +49,7 @@ export async function prepareDeployment(entries: readonly HostEntry[], hosts: Ho
   const remote = entries.filter((e) => e.ssh !== null).length;
   const ports = entries.flatMap((e) => e.ports);
   const prepared = await o.reporter.step(
-    remote > 0 ? `Connecting to ${remote} host${remote === 1 ? '' : 's'} over SSH: redis-server, directories, ports` : `Checking ports ${Math.min(...ports)}-${Math.max(...ports)}${busPorts ? ' and their bus ports' : ''} are free`,
+    remote > 0 ? `Connecting to ${remote} host${remote === 1 ? '' : 's'} over SSH: redis-server, directories, ports` : `Checking ports ${portList(ports)}${busPorts ? ' and their bus ports' : ''} are free`,
     () => {
       // One look for the binary per host, however many addresses its nodes bind to.
       const binaries = new Map<string, Promise<ServerBinary>>();
@@ -112,3 +112,15 @@ export async function startProcesses(state: ClusterState, nodes: readonly RedisN
 }
 
 export type { HostEntry };
+
+/** "7000-7005" or, for ports in several runs (data nodes and sentinels), "7000-7002, 26379-26381". */
+function portList(ports: readonly number[]): string {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const p of sorted) {
+    const last = runs.at(-1);
+    if (last && p === last[1] + 1) last[1] = p;
+    else runs.push([p, p]);
+  }
+  return runs.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`)).join(', ');
+}

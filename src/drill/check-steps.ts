@@ -24,7 +24,7 @@ export function isName(ref: string, defined: ReadonlySet<string>): boolean {
  * (e.g. something to wait for), and, on a cluster attached by a seed (no
  * processes), that no step needs a process.
  */
-export function checkSteps(steps: readonly Step[], o: { seed: boolean }): StepProblem[] {
+export function checkSteps(steps: readonly Step[], o: { seed: boolean; sentinel?: boolean }): StepProblem[] {
   const problems: StepProblem[] = [];
   const defined = new Set<string>();
   const before = { faults: 0, restores: 0, steps: [] as string[] };
@@ -42,6 +42,9 @@ export function checkSteps(steps: readonly Step[], o: { seed: boolean }): StepPr
       const allowed = `${free.slice(0, -1).join(', ')} and ${free[free.length - 1]}`;
       problems.push({ path: ['steps', step.index, step.step], message: `${step.step} needs processes redis-drill started; a cluster attached with seed allows ${allowed}` });
     }
+    // A Sentinel deployment's failover is SENTINEL FAILOVER: it picks the replica and has no modes.
+    const clusterOnly = o.sentinel && step.step === 'failover' ? (['replica', 'force', 'takeover'] as const).find((k) => (step.options)[k] !== undefined) : undefined;
+    if (clusterOnly) problems.push({ path: at([clusterOnly]), message: `${clusterOnly} is a Redis Cluster option; on a Sentinel deployment (cluster: sentinel:) SENTINEL FAILOVER picks the replica itself and has no modes` });
     const p = h.check?.(step.options, before);
     if (p) problems.push({ path: at(p.path), message: p.message });
     if (h.role === 'fault') before.faults++;

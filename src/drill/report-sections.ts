@@ -28,6 +28,14 @@ function minorityFailEvent(events: readonly DrillEvent[], node: string | null, t
   return node === null ? undefined : events.find((x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0);
 }
 
+/** Where the cut-off master's own window comes from, or why there is none. */
+function minorityFailSource(kind: 'cluster' | 'sentinel', node: string | null, seen: boolean): string {
+  if (!node) return 'no master was cut off from a replica of its own';
+  // A Sentinel master has no cluster state: alone, it takes writes until it hears of the switch (after the heal).
+  if (kind === 'sentinel') return `${node} is a Sentinel deployment's master: nothing makes it stop taking writes while cut off (only min-replicas-to-write would); see the Sentinel section for its stale window`;
+  return seen ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log (until then it acknowledged writes the majority never saw)` : `no "Cluster state changed: fail" in ${node}'s log after the cut`;
+}
+
 export function partitionSection(run: DrillRun, events: readonly DrillEvent[], nodeTimeoutMs: number): PartitionSection | null {
   const p = run.partitions[0];
   if (!p) return null;
@@ -44,7 +52,7 @@ export function partitionSection(run: DrillRun, events: readonly DrillEvent[], n
     cutMs: run.rel(p.t0),
     healMs: p.healedAt === null ? null : run.rel(p.healedAt),
     minorityFail: {
-      ...measured(e ? Math.round(e.at - p.t0) : null, 'ms', e ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log (until then it acknowledged writes the majority never saw)` : node ? `no "Cluster state changed: fail" in ${node}'s log after the cut` : 'no master was cut off from a replica of its own'),
+      ...measured(e ? Math.round(e.at - p.t0) : null, 'ms', minorityFailSource(run.ctx.ops.kind, node, e !== undefined)),
       node,
     },
     nodeTimeoutMs,
@@ -134,7 +142,8 @@ export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], st
     masterName: s.masterName,
     quorum: s.quorum,
     downAfterMs: s.downAfterMs,
-    switchMaster: measured(first && firstSwitch ? Math.round(firstSwitch.at - first.t0) : null, 'ms', 'fault -> the first sentinel\'s "+switch-master" log line'),
+    // The promotion time is this same log line when it came from the log: one figure, not two rounded apart.
+    switchMaster: measured(first && firstSwitch ? (first.source === 'log' && first.ms !== null ? first.ms : Math.round(firstSwitch.at - first.t0)) : null, 'ms', 'fault -> the first sentinel\'s "+switch-master" log line'),
     masterMode: measured(first && mode ? Math.round(mode.at - first.t0) : null, 'ms', 'fault -> the promoted data node\'s own "MASTER MODE enabled" log line'),
     switches: switches.map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, from: /: (\S+) ->/.exec(e.detail)?.[1] ?? '?', to: to(e) })),
     aborts: events.filter((e) => after(e) && (e.kind === 'failover-abort' || e.kind === 'failover-end-for-timeout')).map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, event: e.detail })),

@@ -32,7 +32,7 @@ export interface PlannedPartition {
   how: string;
 }
 
-const ONE_ADDRESS_HINT = 'create the cluster with one address per node: redis-drill cluster create --bind 127.0.1.1+ (or let failover-report --create / a scenario do it)';
+const oneAddressHint = (kind: 'cluster' | 'sentinel'): string => `create the ${kind === 'cluster' ? 'cluster' : 'deployment'} with one address per node: redis-drill ${kind} create --bind 127.0.1.1+ (or let failover-report --create / a scenario do it)`;
 
 /**
  * Who is on which side. Pure apart from its inputs: the nodes (with ids),
@@ -41,8 +41,9 @@ const ONE_ADDRESS_HINT = 'create the cluster with one address per node: redis-dr
  * side would be empty.
  */
 /** A deployment a partition can cut: one address per node, none of them the address redis-drill's own connections come from, loopback on this machine. */
-export function checkPartitionable(nodes: readonly DrillNode[]): void {
+export function checkPartitionable(nodes: readonly DrillNode[], kind: 'cluster' | 'sentinel' = 'cluster'): void {
   const addresses = nodes.map((n) => n.host);
+  const ONE_ADDRESS_HINT = oneAddressHint(kind);
   if (new Set(addresses).size !== nodes.length) {
     throw new UsageError(`a partition needs one address per node, but these nodes share ${[...new Set(addresses.filter((a, i) => addresses.indexOf(a) !== i))].join(', ')}`, { hint: ONE_ADDRESS_HINT });
   }
@@ -184,6 +185,6 @@ export async function removePartition(ctx: DrillContext): Promise<{ removed: boo
 /** Before a drill that partitions starts: the hosts' firewalls can be changed, and the deployment can be cut. */
 export async function checkPartitionReady(ctx: DrillContext): Promise<void> {
   if (!ctx.managed) throw new UsageError('a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)', { hint: 'drop --seed and use --cluster NAME' });
-  checkPartitionable([...ctx.nodes, ...ctx.sentinels]);
+  checkPartitionable([...ctx.nodes, ...ctx.sentinels], ctx.ops.kind);
   for (const h of hostsOf(ctx).keys()) await checkFirewall(h);
 }

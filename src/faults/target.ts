@@ -14,7 +14,7 @@ export interface MasterSelector {
 function listMasters(map: SlotMap): string {
   return map.masters
     .filter((m) => m.slots.length > 0)
-    .map((m) => `Master[${m.index}] ${formatAddress(m)} ${m.id.slice(0, 8)} (slots ${formatRanges(m.slots)})`)
+    .map((m) => `Master[${m.index}] ${formatAddress(m)}${idPrefix(m.id)}${m.slots.length === 1 && m.slots[0]![0] === 0 && m.slots[0]![1] === 16383 ? '' : ` (slots ${formatRanges(m.slots)})`}`)
     .join('; ');
 }
 
@@ -49,8 +49,13 @@ export interface KnownNode extends Address {
 export function selectNode<T extends KnownNode>(nodes: readonly T[], text: string): T {
   const addr = parseAddress(text);
   const found = nodes.filter((n) => (addr ? n.port === addr.port && n.host === addr.host : text.length >= 4 && /^[0-9a-f]+$/.test(text) && Boolean(n.id?.startsWith(text))));
-  const list = nodes.map((n) => `${formatAddress(n)}${n.id ? ` (${n.id.slice(0, 8)})` : ''}`).join(', ');
+  const list = nodes.map((n) => `${formatAddress(n)}${n.id && idPrefix(n.id) ? ` (${n.id.slice(0, 8)})` : ''}`).join(', ');
   if (found.length === 0) throw new UsageError(`no node matches "${text}"`, { hint: `give host:port or a node-id prefix; the nodes are: ${list}` });
   if (found.length > 1) throw new UsageError(`"${text}" matches ${found.length} nodes`, { hint: 'give more characters of the node id, or host:port' });
   return found[0]!;
+}
+
+/** " 3f4b1c2d" for a Redis Cluster node id; nothing for a Sentinel deployment's nodes, whose id is their address. */
+function idPrefix(id: string): string {
+  return /^[0-9a-f]{40}$/.test(id) ? ` ${id.slice(0, 8)}` : '';
 }

@@ -1,6 +1,6 @@
 import { renderChart } from './chart.js';
 import { sideBlocks, sideLanes } from './load-rows.js';
-import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
+import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, setupSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -27,7 +27,7 @@ export function renderHtml(r: DrillReport): string {
 <body>
 <h1>${esc(reportTitle(r))}: <span class="${r.verdict}" id="verdict">${r.verdict === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
 <p>${esc(sourceSentence(r))}</p>
-<p>Cluster <code>${esc(r.setup.cluster)}</code>, ${esc(r.setup.server)}, ${r.setup.masters} masters and ${r.setup.replicas} replicas, node timeout ${esc(fig(r.setup.nodeTimeoutMs))}.
+<p>${esc(setupSentence(r, () => '%NAME%')).replace('%NAME%', `<code>${esc(r.setup.cluster)}</code>`)}
 ${esc(faultSentence(r))}</p>
 <h2>Verdict</h2>
 ${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}

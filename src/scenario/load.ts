@@ -102,7 +102,7 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
   if (problems.length) throw new ScenarioFileError(file, problems);
 
   const s = top.data!;
-  problems.push(...checkSteps(steps, { seed: Boolean(s.cluster?.seed) }).map(locate));
+  problems.push(...checkSteps(steps, { seed: Boolean(s.cluster?.seed), sentinel: Boolean(s.cluster?.sentinel) }).map(locate));
   if (problems.length) throw new ScenarioFileError(file, problems);
   const w = s.workload ?? {};
   let kinds: LoadKinds;

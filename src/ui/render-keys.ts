@@ -50,8 +50,9 @@ export function renderPopulate(c: ChalkInstance, r: PopulateResult): string {
   const lines = [
     renderTable(c, ['MASTER', 'ADDRESS', 'KEYS (DBSIZE)', 'WRITTEN NOW'], rows),
     '',
-    `Wrote ${r.written} of ${r.keys} keys in ${r.elapsedMs} ms (${r.opsPerSec} SET/s); the cluster now holds ${r.totalKeys} keys.`,
-    'Keys spread by hash slot (CRC16 mod 16384), so the counts per master are near-equal, not equal.',
+    `Wrote ${r.written} of ${r.keys} keys in ${r.elapsedMs} ms (${r.opsPerSec} SET/s); the ${r.masters.length === 1 ? 'master' : 'cluster'} now holds ${r.totalKeys} keys.`,
+    // One master (a Sentinel deployment) holds every key: nothing to spread.
+    ...(r.masters.length > 1 ? ['Keys spread by hash slot (CRC16 mod 16384), so the counts per master are near-equal, not equal.'] : []),
   ];
   if (r.errors > 0) lines.push(c.red(`${r.errors} writes failed, e.g.: ${r.errorSamples.join('; ')}`));
   return lines.join('\n');

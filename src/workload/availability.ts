@@ -129,7 +129,7 @@ export class AvailabilityProbe {
     for (const c of this.clients.values()) c.disconnect();
     this.clients.clear();
     return {
-      method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), sent to the node that serves the slot in the latest CLUSTER NODES poll, each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times`,
+      method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), sent to the node that serves the slot in the latest poll (CLUSTER NODES; for Sentinel, the master the sentinels name), each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times`,
       intervalMs: this.intervalMs,
       deadlineMs: this.deadlineMs,
       masters: this.lanes.map((l) => {

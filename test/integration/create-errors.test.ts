@@ -105,7 +105,7 @@ describe('an existing cluster', () => {
     try {
       const again = await runCli(args, { stateDir: dir });
       expect(again.exitCode).toBe(2);
-      expect(again.stderr).toContain('a cluster named "default" already exists');
+      expect(again.stderr).toContain('a deployment named "default" already exists');
       expect((await liveServersUnder(dir)).length).toBe(6);
       const forced = await runCli([...args, '--force'], { stateDir: dir });
       expect(forced.exitCode, forced.stderr).toBe(0);

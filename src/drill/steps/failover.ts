@@ -39,7 +39,9 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
     let master: SlotMapMaster;
     let replica: { id: string; host: string; port: number } | null;
     if (run.ctx.ops.kind === 'sentinel') {
-      // SENTINEL FAILOVER: Sentinel picks the replica itself.
+      // SENTINEL FAILOVER: Sentinel picks the replica itself, and has no FORCE or TAKEOVER.
+      const clusterOnly = (['replica', 'force', 'takeover'] as const).find((k) => o[k] !== undefined);
+      if (clusterOnly) throw new StepFailed(`${clusterOnly} is a Redis Cluster option: SENTINEL FAILOVER picks the replica itself and has no modes`);
       master = run.master(map, o.master, { slot: o.slot, key: o.key });
       replica = null;
     } else if (o.replica !== undefined) {
