@@ -6,6 +6,7 @@ import { anyIntArg, collect, intArg, portArg } from './options.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
+import { registerScale } from './scale.js';
 
 export interface CreateFlags {
   masters: number;
@@ -133,4 +134,5 @@ export function registerCluster(program: Command, action: Action): void {
 
   registerLifecycle(cluster, action, 'cluster');
   registerFaults(cluster, action, 'cluster');
+  registerScale(cluster, action);
 }
