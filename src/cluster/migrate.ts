@@ -68,7 +68,7 @@ const reply = (r: [Error | null, unknown] | undefined): unknown => {
 /** Runs one pipeline; each reply with its error. */
 async function raw(client: Redis, commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
   if (commands.length === 0) return [];
-  return ((await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? []) as [Error | null, unknown][];
+  return ((await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? []);
 }
 
 /** Runs one pipeline and throws its first error reply. */
@@ -117,7 +117,7 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
       // The target first: once it owns the slot, redirections lead there.
       await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
       await pipelined(source!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
-      await Promise.all(others.map((c) => pipelined(c!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]))));
+      await Promise.all(others.map((c) => pipelined(c, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]))));
       open = [];
       progress.slots += slots.length;
       progress.elapsedMs = Math.round(clock.now() - t0);
