@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { CheckFailedError, InterruptedError } from '../errors.js';
 import { type Address, type ConnectOptions, connectNode, closeClient, formatAddress } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { formatRanges, normalizeRanges } from './slots.js';
 
 /** A master as the migration needs it: where it is and its node id. */
 export interface MigrationNode extends Address {
@@ -55,7 +56,7 @@ export class MigrationError extends CheckFailedError {
     readonly openSlots: number[],
     readonly failedKey: string | null,
   ) {
-    super(message, { hint: `the slots left open (${openSlots.length ? openSlots.join(', ') : 'none'}) can be finished or rolled back with: redis-drill cluster fix` });
+    super(message, { hint: openSlots.length ? `the slots left open (${formatRanges(normalizeRanges(openSlots.map((s) => [s, s])))}) can be finished or rolled back with: redis-drill cluster fix` : 'no slot was left open' });
   }
 }
 
@@ -116,7 +117,11 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
       }
       // The target first: once it owns the slot, redirections lead there.
       await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
-      await pipelined(source!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
+      // A source that gave away its last slot may have turned into a replica of the target already
+      // (cluster-allow-replica-migration): it then refuses SETSLOT, and the target's claim stands.
+      const told = await raw(source!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
+      const refused = told.find(([err]) => err && !/only with masters/i.test(err.message));
+      if (refused) throw refused[0]!;
       await Promise.all(others.map((c) => pipelined(c, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]))));
       open = [];
       progress.slots += slots.length;
@@ -130,5 +135,23 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
     throw new MigrationError(`the migration from ${formatAddress(o.from)} to ${formatAddress(o.to)} stopped: ${(e as Error).message}`, { ...progress, elapsedMs: Math.round(clock.now() - t0), samples }, open, null);
   } finally {
     for (const c of [source, target, ...others]) if (c) closeClient(c);
+  }
+}
+
+/**
+ * Moves every key of one slot from the node `client` talks to over to `to`
+ * (MIGRATE works on a node whose slot is open, migrating or importing).
+ * With `replace`, a key the destination already holds is overwritten: what
+ * `cluster fix` needs when a crash left copies on both sides. Returns the
+ * number of keys moved.
+ */
+export async function moveSlotKeys(client: Redis, to: Address, slot: number, o: { pipeline: number; migrateTimeoutMs: number; password: string | null; replace: boolean }): Promise<number> {
+  const auth = o.password ? ['AUTH', o.password] : [];
+  let moved = 0;
+  for (;;) {
+    const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, o.pipeline)) as string[];
+    if (keys.length === 0) return moved;
+    await client.call('MIGRATE', to.host, to.port, '', 0, o.migrateTimeoutMs, ...(o.replace ? ['REPLACE'] : []), ...auth, 'KEYS', ...keys);
+    moved += keys.length;
   }
 }

@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
+import { NodePool } from '../nodes/pool.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type Reporter, silentReporter } from '../util/reporter.js';
+import { waitUntil } from '../util/wait.js';
+import { moveSlotKeys } from './migrate.js';
+import { type NodeProbe, myselfOf, probeAll } from './probe.js';
+import { RESHARD_DEFAULTS, unstableSlots } from './reshard.js';
+import { type SlotMap, type SlotMapMaster, buildSlotMap, ownerOf } from './slotmap.js';
+import { formatRanges } from './slots.js';
+
+/** One open slot as the masters see it. */
+export interface OpenSlot {
+  slot: number;
+  /** The master the majority view names (null: nobody serves it). */
+  owner: SlotMapMaster | null;
+  /** Masters with the slot open: migrating to, or importing from, a node id. */
+  migrating: { node: SlotMapMaster; to: string }[];
+  importing: { node: SlotMapMaster; from: string }[];
+}
+
+export interface FixAction {
+  slot: number;
+  /** finished: the migration was completed to its target; rolled back: every key went back to the owner; assigned: an unserved slot got an owner. */
+  action: 'finished' | 'rolled back' | 'assigned';
+  owner: string;
+  keysMoved: number;
+  detail: string;
+}
+
+export interface FixResult {
+  /** The slots found open, and those no master served, before the repair. */
+  openSlots: number[];
+  uncovered: string;
+  actions: FixAction[];
+  elapsedMs: number;
+}
+
+/** The open slots, from every answering master's own CLUSTER NODES line. Pure. */
+export function openSlots(probes: readonly NodeProbe[], map: SlotMap): OpenSlot[] {
+  const bySlot = new Map<number, OpenSlot>();
+  const at = (slot: number): OpenSlot => {
+    let o = bySlot.get(slot);
+    if (!o) bySlot.set(slot, (o = { slot, owner: ownerOf(map, slot) ?? null, migrating: [], importing: [] }));
+    return o;
+  };
+  for (const p of probes) {
+    const me = p.up ? myselfOf(p) : null;
+    const node = me ? map.masters.find((m) => m.id === me.id) : undefined;
+    if (!me || !node) continue;
+    for (const m of me.migrating) at(m.slot).migrating.push({ node, to: m.to });
+    for (const i of me.importing) at(i.slot).importing.push({ node, from: i.from });
+  }
+  return [...bySlot.values()].sort((a, b) => a.slot - b.slot);
+}
+
+/**
+ * `cluster fix`: every slot left importing or migrating is closed, and every
+ * slot no master serves gets one, as `redis-cli --cluster fix` does. A
+ * migration whose owner still migrates to a live importer is finished (the
+ * rest of its keys moved there); any other open slot is rolled back to its
+ * owner (keys on other masters moved to it, overwriting stale copies, since
+ * a migrated key is the newer one). Each action is reported.
+ */
+export async function fixCluster(o: { connect: ConnectOptions; targets: readonly Address[]; signal?: AbortSignal; clock?: Clock; reporter?: Reporter }): Promise<FixResult> {
+  const clock = o.clock ?? systemClock;
+  const reporter = o.reporter ?? silentReporter;
+  const t0 = clock.now();
+  const probes = await probeAll(o.targets, o.connect);
+  const map = buildSlotMap(probes);
+  const open = openSlots(probes, map);
+  const masters = map.masters.filter((m) => m.up);
+  const pool = new NodePool(o.connect);
+  const actions: FixAction[] = [];
+  const move = { pipeline: RESHARD_DEFAULTS.pipeline, migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs, password: o.connect.password ?? null, replace: true };
+  try {
+    for (const s of open) {
+      const action = await reporter.step(`Closing slot ${s.slot}`, () => fixOpenSlot(s, masters, pool, move));
+      actions.push(action);
+    }
+    for (const [a, b] of map.uncovered) {
+      for (let slot = a; slot <= b; slot++) actions.push(await reporter.step(`Assigning slot ${slot}`, () => assignSlot(slot, masters, pool)));
+    }
+  } finally {
+    await pool.close();
+  }
+  if (actions.length) {
+    await reporter.step('Waiting until every node agrees and no slot is open', () =>
+      waitUntil(
+        async () => {
+          const after = await probeAll(o.targets, o.connect);
+          const problem = unstableSlots(after, buildSlotMap(after));
+          return problem ? { done: false, seen: problem } : { done: true, value: null };
+        },
+        { what: 'every slot stable and served', timeoutMs: 30_000, intervalMs: 100, clock, signal: o.signal },
+      ),
+    );
+  }
+  return { openSlots: open.map((s) => s.slot), uncovered: map.uncovered.length ? formatRanges(map.uncovered) : '', actions, elapsedMs: Math.round(clock.now() - t0) };
+}
+
+async function fixOpenSlot(s: OpenSlot, masters: readonly SlotMapMaster[], pool: NodePool, move: Parameters<typeof moveSlotKeys>[3]): Promise<FixAction> {
+  const counts = new Map<string, number>(await Promise.all(masters.map(async (m) => [m.id, Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', s.slot))] as const)));
+  const owner = s.owner && s.owner.up ? s.owner : [...masters].sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
+  const migration = s.migrating.find((m) => m.node.id === owner.id);
+  const importer = migration ? s.importing.find((i) => i.node.id === migration.to && i.from === owner.id) : undefined;
+  let keysMoved = 0;
+  const setEverywhere = async (final: SlotMapMaster): Promise<void> => {
+    for (const m of [final, ...masters.filter((x) => x.id !== final.id)]) await (await pool.get(m)).call('CLUSTER', 'SETSLOT', s.slot, 'NODE', final.id);
+  };
+  if (importer) {
+    // Case 1 of redis-cli: the owner migrates to a live importer: finish the job.
+    keysMoved = await moveSlotKeys(await pool.get(owner), importer.node, s.slot, move);
+    await setEverywhere(importer.node);
+    return { slot: s.slot, action: 'finished', owner: formatAddress(importer.node), keysMoved, detail: `moved the last ${keysMoved} keys from ${formatAddress(owner)} to ${formatAddress(importer.node)} and gave it the slot` };
+  }
+  // Anything else goes back to the owner: stray keys on other masters are moved to it, then every master is stable.
+  const others = masters.filter((m) => m.id !== owner.id && (counts.get(m.id) ?? 0) > 0);
+  for (const m of others) {
+    const c = await pool.get(m);
+    // MIGRATE runs on a node whose slot is open: a stray copy is moved from an importing slot.
+    if (!s.importing.some((i) => i.node.id === m.id)) await c.call('CLUSTER', 'SETSLOT', s.slot, 'IMPORTING', owner.id);
+    keysMoved += await moveSlotKeys(c, owner, s.slot, move);
+  }
+  for (const m of masters) await (await pool.get(m)).call('CLUSTER', 'SETSLOT', s.slot, 'STABLE');
+  await setEverywhere(owner);
+  const from = others.length ? ` (${keysMoved} keys moved to it from ${others.map((m) => formatAddress(m)).join(', ')})` : '';
+  return { slot: s.slot, action: 'rolled back', owner: formatAddress(owner), keysMoved, detail: `left with its owner ${formatAddress(owner)}${from}; open state cleared on every master` };
+}
+
+/** A slot no master serves: to the master holding its keys, or else the one with the fewest slots; its epoch bumped so the claim wins. */
+async function assignSlot(slot: number, masters: readonly SlotMapMaster[], pool: NodePool): Promise<FixAction> {
+  const counts = await Promise.all(masters.map(async (m) => ({ m, keys: Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', slot)) })));
+  const pick = counts.sort((a, b) => b.keys - a.keys || a.m.slotCount - b.m.slotCount)[0]!;
+  const c: Redis = await pool.get(pick.m);
+  await c.call('CLUSTER', 'ADDSLOTS', slot);
+  await c.call('CLUSTER', 'BUMPEPOCH');
+  return { slot, action: 'assigned', owner: formatAddress(pick.m), keysMoved: 0, detail: `no master served it; given to ${formatAddress(pick.m)}${pick.keys ? `, which held its ${pick.keys} keys` : ''}` };
+}
