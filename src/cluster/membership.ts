@@ -12,7 +12,7 @@ import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { selectMasterNode } from './reshard.js';
 import { hostsFor, nodeFor } from './runtime.js';
 import { buildSlotMap } from './slotmap.js';
-import { type ClusterState, type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
+import { type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
 
 export interface MembershipOptions {
   stateDir: string;
