@@ -108,7 +108,9 @@ export async function addNode(o: MembershipOptions & { replicaOf?: string; port?
       return String(await c.call('CLUSTER', 'MYID'));
     });
     const everyone = [...addresses, address];
-    await reporter.step('Waiting until every node knows it (CLUSTER MEET)', () => waitFor(everyone, connect, (p) => knows(p, id) ? null : 'not yet', 'every node knowing the new node', clock, o.signal));
+    await reporter.step('Waiting until every node knows it (CLUSTER MEET)', () => waitFor(everyone, connect, (p) => (knows(p, id) ? null : 'not yet'), 'every node knowing the new node', clock, o.signal));
+    // A new master answers CLUSTERDOWN (and refuses the keys of a reshard) until its own state is ok: Redis waits up to the node timeout after a start.
+    await reporter.step('Waiting for its cluster_state:ok', () => waitFor([address], connect, (p) => (p.clusterInfo?.get('cluster_state') === 'ok' ? null : `cluster_state:${p.clusterInfo?.get('cluster_state') ?? '?'}`), 'the new node reporting cluster_state:ok', clock, o.signal));
     if (master) {
       await withNode(address, connect, (c) => c.call('CLUSTER', 'REPLICATE', master.id));
       await reporter.step(`Waiting for its link to Master[${master.index}] ${formatAddress(master)}`, () =>

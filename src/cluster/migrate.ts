@@ -72,6 +72,18 @@ async function raw(client: Redis, commands: (string | number)[][]): Promise<[Err
   return ((await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? []);
 }
 
+/**
+ * SETSLOT NODE for each slot. A node that has just turned into a replica
+ * (a master left without slots follows the one that took them, with
+ * cluster-allow-replica-migration) refuses it: the owner's claim stands, so
+ * that refusal is not an error.
+ */
+async function tellOwner(client: Redis, slots: readonly number[], owner: string): Promise<void> {
+  const told = await raw(client, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', owner]));
+  const refused = told.find(([err]) => err && !/only with masters/i.test(err.message));
+  if (refused) throw refused[0]!;
+}
+
 /** Runs one pipeline and throws its first error reply. */
 async function pipelined(client: Redis, commands: (string | number)[][]): Promise<unknown[]> {
   return (await raw(client, commands)).map((r) => reply(r));
@@ -119,10 +131,8 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
       await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
       // A source that gave away its last slot may have turned into a replica of the target already
       // (cluster-allow-replica-migration): it then refuses SETSLOT, and the target's claim stands.
-      const told = await raw(source!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
-      const refused = told.find(([err]) => err && !/only with masters/i.test(err.message));
-      if (refused) throw refused[0]!;
-      await Promise.all(others.map((c) => pipelined(c, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]))));
+      await tellOwner(source!, slots, o.to.id);
+      await Promise.all(others.map((c) => tellOwner(c, slots, o.to.id)));
       open = [];
       progress.slots += slots.length;
       progress.elapsedMs = Math.round(clock.now() - t0);

@@ -85,6 +85,11 @@ export function selectMasterNode(map: SlotMap, text: string, option: string): Sl
   throw new UsageError(`${option}: ${formatAddress(node)} is a replica (of Master[${of.index}] ${formatAddress(of)}); slots move between masters`, { hint: `the masters are: ${list}` });
 }
 
+/** The node's own CLUSTER NODES line says it is a master. */
+function saysMaster(probes: readonly NodeProbe[], id: string): boolean {
+  return probes.some((p) => p.up && myselfOf(p)?.id === id && myselfOf(p)?.role === 'master');
+}
+
 /** The first `n` slots of a master's ranges. Pure. */
 export function firstSlots(ranges: readonly SlotRange[], n: number): number[] {
   const out: number[] = [];
@@ -93,17 +98,20 @@ export function firstSlots(ranges: readonly SlotRange[], n: number): number[] {
 }
 
 /** Checks the request against the cluster as it is now (exit 2 for a bad request, 3 for an unstable cluster). */
-export async function planReshard(o: Pick<ReshardOptions, 'connect' | 'targets' | 'slots' | 'from' | 'to'>): Promise<{ map: SlotMap; from: SlotMapMaster; to: SlotMapMaster; slots: number[] }> {
+export async function planReshard(o: Pick<ReshardOptions, 'connect' | 'targets' | 'slots' | 'from' | 'to'>): Promise<{ map: SlotMap; probes: NodeProbe[]; from: SlotMapMaster; to: SlotMapMaster; slots: number[] }> {
   const probes = await probeAll(o.targets, o.connect);
   const map = buildSlotMap(probes);
   const from = selectMasterNode(map, o.from, '--from');
   const to = selectMasterNode(map, o.to, '--to');
+  for (const [m, option] of [[from, '--from'], [to, '--to']] as const) {
+    if (!saysMaster(probes, m.id)) throw new UsageError(`${option}: ${formatAddress(m)} is a replica now (a master left without slots follows the one that took them)`, { hint: 'choose a master: redis-drill slotmap lists them' });
+  }
   if (from.id === to.id) throw new UsageError(`--from and --to are the same master (${formatAddress(from)})`, { hint: 'move slots to another master' });
   if (o.slots > from.slotCount) throw new UsageError(`--slots ${o.slots} is more than ${formatAddress(from)} owns (${from.slotCount})`, { hint: `give at most ${from.slotCount}` });
   const unstable = unstableSlots(probes, map);
   if (unstable) throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, { hint: 'repair it first with: redis-drill cluster fix' });
   if (!from.up || !to.up) throw new EnvironmentError(`${formatAddress(from.up ? to : from)} does not answer`, { hint: 'check the cluster with: redis-drill cluster status' });
-  return { map, from, to, slots: firstSlots(from.slots, o.slots) };
+  return { map, probes, from, to, slots: firstSlots(from.slots, o.slots) };
 }
 
 /** `cluster reshard`: the checks, the migration, and the wait until every node agrees. */
@@ -112,7 +120,7 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
   const reporter = o.reporter ?? silentReporter;
   const plan = await planReshard(o);
   const { from, to, map } = plan;
-  const others = map.masters.filter((m) => m.id !== from.id && m.id !== to.id && m.up);
+  const others = map.masters.filter((m) => m.id !== from.id && m.id !== to.id && m.up && saysMaster(plan.probes, m.id));
   let last = 0;
   const moved: MigrationResult = await reporter.step(`Moving ${plan.slots.length} slots from Master[${from.index}] ${formatAddress(from)} to Master[${to.index}] ${formatAddress(to)}`, () =>
     migrateSlots({
@@ -222,7 +230,8 @@ export async function rebalance(o: Omit<ReshardOptions, 'slots' | 'from' | 'to'>
   const map = buildSlotMap(probes);
   const unstable = unstableSlots(probes, map);
   if (unstable) throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, { hint: 'repair it first with: redis-drill cluster fix' });
-  const masters = map.masters.filter((m) => m.up);
+  // A master's own word counts: one emptied a moment ago may already follow another as its replica.
+  const masters = map.masters.filter((m) => m.up && saysMaster(probes, m.id));
   const plan = planRebalance(masters.map((m) => m.slotCount));
   const moves: RebalanceResult['moves'] = [];
   for (const m of plan) {
