@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { EnvironmentError } from '../errors.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
 import { NodePool } from '../nodes/pool.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -70,6 +71,10 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
   const probes = await probeAll(o.targets, o.connect);
   const map = buildSlotMap(probes);
   const open = openSlots(probes, map);
+  // A master that owns slots and does not answer may be failed over any moment: its replica then claims
+  // its slots with a newer epoch, and a node that took one of them over meanwhile deletes its keys.
+  const silent = map.masters.find((m) => m.slotCount > 0 && (!m.up || m.state === 'failing'));
+  if (silent) throw new EnvironmentError(`Master[${silent.index}] ${formatAddress(silent)} owns slots and does not answer`, { hint: 'wait until a replica has taken over (redis-drill cluster status), or start it again; then run cluster fix' });
   const masters = map.masters.filter((m) => m.up);
   const pool = new NodePool(o.connect);
   const actions: FixAction[] = [];

@@ -131,6 +131,8 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
       await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
       // A source that gave away its last slot may have turned into a replica of the target already
       // (cluster-allow-replica-migration): it then refuses SETSLOT, and the target's claim stands.
+      // The target owns them now; telling the others only saves them waiting for gossip.
+      open = [];
       await tellOwner(source!, slots, o.to.id);
       await Promise.all(others.map((c) => tellOwner(c, slots, o.to.id)));
       open = [];
