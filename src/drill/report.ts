@@ -111,6 +111,8 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     sentinel: sentinelSection(run, b.events, b.stale),
     ...sideSections(b.side, fault ? fault.t0 - run.loadStart : null),
     programs: b.programs,
+    migrations: run.migrations,
+    fixes: run.fixes.map((f) => ({ step: f.index, openSlots: f.result.openSlots, uncovered: f.result.uncovered, actions: f.result.actions })),
     logs: [
       ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),

@@ -7,8 +7,9 @@ import { selectMaster, selectNode } from '../faults/target.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
-import type { Check, Marker, PartitionShape, StepRecord } from '../report/model.js';
+import type { Check, Marker, MigrationRecord, PartitionShape, StepRecord } from '../report/model.js';
 import type { Clock } from '../util/clock.js';
+import type { FixResult } from '../cluster/fix.js';
 import type { DeferredAssertion } from './assertions.js';
 
 /** A node a step acted on: named nodes keep their node id, so `victim` stays the same node after any failover. */
@@ -98,6 +99,11 @@ export class DrillRun {
   readonly rejoins: RejoinRecord[] = [];
   readonly faults: FaultRecord[] = [];
   readonly partitions: PartitionRun[] = [];
+  /** Slot migrations the steps made (reshard, rebalance), and what cluster fix did. */
+  readonly migrations: MigrationRecord[] = [];
+  readonly fixes: { index: number; result: FixResult }[] = [];
+  /** Keys populate steps wrote (key1..keyN with their prefix): an assert can count them again. */
+  readonly populated: { prefix: string; count: number }[] = [];
   /** Undone when the drill ends early (failure, Ctrl-C); a later step that restores the node removes its entry. */
   readonly teardowns = new Map<string, Teardown>();
   readonly pendingPromotions = new Map<string, PendingPromotion>();

@@ -42,6 +42,8 @@ export type EventKind =
   | 'client-started'
   | 'client-output'
   | 'client-exited'
+  /** Slots moved by a reshard step (its end, or where it stopped). */
+  | 'migration'
   /** A scenario step began (the runner's own mark, not something Redis did). */
   | 'step';
 

@@ -50,8 +50,8 @@ export interface Block {
 }
 
 /** The lock and pub/sub sections of a drill's report (none when those loads did not run). */
-export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs'>): Block[] {
-  const blocks: Block[] = r.programs.map(programBlock);
+export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs' | 'migrations' | 'fixes'>): Block[] {
+  const blocks: Block[] = [...migrationBlocks(r), ...r.programs.map(programBlock)];
   if (r.lock) {
     const l = r.lock;
     const across = l.faultMs === null ? 0 : l.doubleGrants.filter((d) => d.acrossFault).length;
@@ -99,4 +99,37 @@ export function sideLanes(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs'>, 
   }
   if (r.lock) lanes.push({ label: 'lock double grants', short: 'locks', what: 'two clients held one lock', outages: r.lock.doubleGrants.map((d) => ({ fromMs: d.second.fromMs, toMs: d.second.fromMs + d.overlapMs })), victim: r.lock.doubleGrants.length > 0 });
   return lanes;
+}
+
+/** At most `n` rows, evenly spread, the last one kept. Pure. */
+function spread<T>(rows: readonly T[], n: number): T[] {
+  if (rows.length <= n) return [...rows];
+  return Array.from({ length: n }, (_, i) => rows[Math.round((i * (rows.length - 1)) / (n - 1))]!);
+}
+
+/** The slot migrations (reshard, rebalance) and what fix did. */
+function migrationBlocks(r: Pick<DrillReport, 'migrations' | 'fixes'>): Block[] {
+  const blocks: Block[] = [];
+  if (r.migrations.length) {
+    const stopped = r.migrations.filter((m) => m.stopped);
+    blocks.push({
+      title: 'Slot migrations',
+      lines: [
+        `${r.migrations.length} migration(s): ${r.migrations.reduce((n, m) => n + m.slots, 0)} slots and ${r.migrations.reduce((n, m) => n + m.keys, 0)} keys moved (SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT, MIGRATE, SETSLOT NODE; times in ms from the start of the load).`,
+        ...stopped.map((m) => `steps[${m.index}] stopped: ${m.stopped}; ${m.openSlots.length ? `left half-migrated: slots ${m.openSlots.join(', ')}` : 'no slot was left half-migrated'}.`),
+      ],
+      tables: [
+        { head: ['step', 'from', 'to', 'slots', 'keys', 'started', 'took ms', 'stopped'], rows: r.migrations.map((m) => [m.index, m.from, m.to, m.slots, m.keys, m.startMs, m.elapsedMs, m.stopped ? 'yes' : 'no']) },
+        ...r.migrations.filter((m) => m.samples.length > 1).slice(0, 3).map((m) => ({ head: [`steps[${m.index}]: ms`, 'slots moved', 'keys moved'], rows: spread(m.samples, 12).map((x) => [x.tMs, x.slots, x.keys]) })),
+      ],
+    });
+  }
+  for (const f of r.fixes) {
+    blocks.push({
+      title: `Cluster fix (steps[${f.step}])`,
+      lines: [f.actions.length ? `Open slots found: ${f.openSlots.join(', ') || 'none'}; unserved: ${f.uncovered || 'none'}.` : 'Nothing to fix: every slot was stable and served.'],
+      tables: f.actions.length ? [{ head: ['slot', 'action', 'owner', 'keys moved', 'detail'], rows: f.actions.map((a) => [a.slot, a.action, a.owner, a.keysMoved, a.detail]) }] : [],
+    });
+  }
+  return blocks;
 }

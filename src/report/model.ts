@@ -1,4 +1,5 @@
 import type { ProgramResult } from '../workload/program-run.js';
+import type { FixAction } from '../cluster/fix.js';
 import type { LockResult } from '../workload/lock-load.js';
 import type { PubSubResult } from '../workload/pubsub-load.js';
 import type { SlotMap } from '../cluster/slotmap.js';
@@ -93,6 +94,10 @@ export interface DrillReport {
   pubsub: PubSubSection | null;
   /** The user's own client programs (--client-cmd, a scenario's clients:), each judged by whether it survived. Times: ms from the start of the load. */
   programs: ProgramResult[];
+  /** Slot migrations the steps made (reshard, each move of a rebalance): slots and keys moved over time (ms from the start of the load), and where one stopped. */
+  migrations: MigrationRecord[];
+  /** What each fix step did, slot by slot. */
+  fixes: { step: number; openSlots: number[]; uncovered: string; actions: FixAction[] }[];
   logs: { node: string; title: string; lines: string[] }[];
   markers: Marker[];
   checks: Check[];
@@ -198,3 +203,20 @@ export interface PubSubSection extends PubSubResult {
   /** The first fault, ms from the start of the load (null: no fault). */
   faultMs: number | null;
 }
+
+/** A reshard (or one move of a rebalance) as a step ran it; `stopped` says why it ended early (null: it finished). */
+export interface MigrationRecord {
+  index: number;
+  from: string;
+  to: string;
+  slots: number;
+  keys: number;
+  /** ms from the start of the load. */
+  startMs: number;
+  elapsedMs: number;
+  stopped: string | null;
+  openSlots: number[];
+  /** Slots and keys moved over time, ms from the start of the load. */
+  samples: { tMs: number; slots: number; keys: number }[];
+}
+

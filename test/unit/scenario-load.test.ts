@@ -59,7 +59,7 @@ describe('parseScenario', () => {
   test('unknown step: lists the known ones, with a guess', () => {
     const [first] = problemsOf('steps:\n  - populate: 10\n  - kil-master: { master: 0 }\n');
     expect(first).toBe(
-      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, wait-for, populate, assert',
+      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert',
     );
   });
 

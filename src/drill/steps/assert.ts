@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keysPresent } from '../../cluster/keys-present.js';
 import { probesNow } from '../../faults/drill-context.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
@@ -8,7 +9,7 @@ import { type PromotionRecord, checkName } from '../run.js';
 import { expected, int } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-export const ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-double-grants', 'max-lost-messages', 'max-promotion-ms', 'roles', 'cluster-ok'] as const;
+export const ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-double-grants', 'max-lost-messages', 'max-lost-keys', 'max-promotion-ms', 'roles', 'cluster-ok'] as const;
 
 const schema = z
   .strictObject(
@@ -19,6 +20,7 @@ const schema = z
       'max-double-grants': int(0).optional(),
       'max-lost-messages': int(0).optional(),
       'max-promotion-ms': int(0).optional(),
+      'max-lost-keys': int(0).optional(),
       roles: z.record(z.string(), z.enum(['master', 'replica'], expected('master or replica')), expected('a mapping of nodes to master or replica, e.g. { victim: replica }')).optional(),
       'cluster-ok': z.literal(true, expected('true')).optional(),
     },
@@ -61,6 +63,15 @@ export const assertStep = defineStep<z.output<typeof schema>>({
         passed: slowest !== null && run.promotions.every((p) => p.ms !== null && p.ms <= limit),
         detail: slowest ? `slowest of ${run.promotions.length} promotion(s): ${formatAddress(slowest.promoted)} after ${slowest.ms ?? '?'} ms; limit ${limit} ms` : 'no promotion measured before this step',
       });
+    }
+    if (o['max-lost-keys'] !== undefined) {
+      const limit = o['max-lost-keys'];
+      const total = run.populated.reduce((n, p) => n + p.count, 0);
+      if (total === 0) done.push({ name: checkName(step, 'max-lost-keys'), passed: false, detail: 'no populate step wrote keys before this step: nothing to count' });
+      else {
+        const present = await keysPresent(run.ctx.nodes, run.connect, run.populated);
+        done.push({ name: checkName(step, 'max-lost-keys'), passed: total - present <= limit, detail: `${total - present} of the ${total} keys populate wrote are missing (EXISTS through a cluster client); limit ${limit}` });
+      }
     }
     const later = deferredOf(step, o);
     run.deferred.push(...later);

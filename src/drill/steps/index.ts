@@ -5,10 +5,11 @@ import { restartNodeStep, resumeNodeStep } from './bring-back.js';
 import { failoverStep } from './failover.js';
 import { healStep, partitionStep } from './partition.js';
 import { populateStep } from './populate.js';
+import { addNodeStep, fixStep, rebalanceStep, removeNodeStep, reshardStep } from './scale.js';
 import { waitForStep } from './wait-for.js';
 
 /** Every step a drill can have, in the order the docs list them. A new step is one file and one entry here. */
-export const STEPS: readonly StepHandler[] = [killMasterStep, termMasterStep, freezeMasterStep, partitionStep, healStep, restartNodeStep, resumeNodeStep, failoverStep, waitForStep, populateStep, assertStep];
+export const STEPS: readonly StepHandler[] = [killMasterStep, termMasterStep, freezeMasterStep, partitionStep, healStep, restartNodeStep, resumeNodeStep, failoverStep, reshardStep, rebalanceStep, addNodeStep, removeNodeStep, fixStep, waitForStep, populateStep, assertStep];
 
 export const STEP_NAMES: readonly string[] = STEPS.map((s) => s.name);
 
