@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { DRILL_FAULTS, type DrillFault } from '../drill/failover-report.js';
-import { CheckFailedError } from '../errors.js';
+import { DRILL_FAULTS, type DrillFault, RESHARD_FAULTS } from '../drill/failover-report.js';
+import { CheckFailedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
 import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
@@ -40,7 +40,11 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
   const cmd = group.command('failover-report').description(`the whole drill in one command: load, fault, promotion, rejoin, checks, and a report (md, json, html)${kind === 'sentinel' ? ' on a Sentinel deployment' : ''}`);
   (kind === 'sentinel' ? addSentinelCreateOptions(cmd) : addCreateOptions(cmd))
     .option('--create', `build a fresh ${kind === 'sentinel' ? 'Sentinel deployment' : 'cluster'} first (with the create options below; replaces one of the same name)`)
-    .addOption(new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual) or partition (iptables; needs root)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'))
+    .addOption(
+      kind === 'sentinel'
+        ? new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual) or partition (iptables; needs root)').argParser(choiceArg(DRILL_FAULTS.filter((x) => !RESHARD_FAULTS.includes(x)), { stop: 'freeze' })).default('kill')
+        : new Option('--fault <fault>', 'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual), partition (iptables; needs root), or reshard-kill-source / reshard-kill-target (SIGKILL to a master 30% into a reshard; then fix)').argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' })).default('kill'),
+    )
     .addOption(new Option('--partition-mode <mode>', '--fault partition: isolate (both ways), one-way or flaky').choices(['isolate', 'one-way', 'flaky']).default('isolate'))
     .addOption(new Option('--partition-direction <dir>', 'one-way: out = its packets dropped, in = the others\' to it').choices(['in', 'out']).default('out'))
     .option('--partition-loss <percent>', 'flaky: the share of packets dropped', '30%')
@@ -60,7 +64,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
-    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  redis-drill failover-report --create --node-timeout 1000 --load kv,lock,pubsub\n  redis-drill failover-report --create --node-timeout 1000 --client-cmd "node my-client.mjs"\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s');
+    .addHelpText('after', '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  redis-drill failover-report --create --node-timeout 1000 --load kv,lock,pubsub\n  redis-drill failover-report --create --node-timeout 1000 --client-cmd "node my-client.mjs"\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s' + (kind === 'cluster' ? '\n  redis-drill failover-report --create --node-timeout 1000 --fault reshard-kill-source' : ''));
   loadKindOptions(cmd).action(
       action(async (ctx, f: ReportFlags) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
@@ -74,6 +78,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
         const partition = { mode: f.partitionMode, direction: f.partitionDirection, loss: parseLoss(f.partitionLoss), durationMs: f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined };
         // What the drill runs on: what --create makes, or the named deployment's kind.
         const target = f.create ? kind : ctx.globals.seed ? 'cluster' : await (await import('../cluster/state.js')).deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
+        if (target === 'sentinel' && RESHARD_FAULTS.includes(f.fault)) throw new UsageError(`--fault ${f.fault} needs Redis Cluster: "${ctx.globals.cluster}" is a Sentinel deployment, whose one master has no slots to move`);
         const spec = failoverReportSpec({
           partition,
           fault: f.fault,

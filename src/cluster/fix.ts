@@ -9,7 +9,7 @@ import { moveSlotKeys } from './migrate.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { RESHARD_DEFAULTS, unstableSlots } from './reshard.js';
 import { type SlotMap, type SlotMapMaster, buildSlotMap, ownerOf } from './slotmap.js';
-import { formatRanges } from './slots.js';
+import { formatRanges, slotsText } from './slots.js';
 
 /** One open slot as the masters see it. */
 export interface OpenSlot {
@@ -142,4 +142,18 @@ async function assignSlot(slot: number, masters: readonly SlotMapMaster[], pool:
   await c.call('CLUSTER', 'ADDSLOTS', slot);
   await c.call('CLUSTER', 'BUMPEPOCH');
   return { slot, action: 'assigned', owner: formatAddress(pick.m), keysMoved: 0, detail: `no master served it; given to ${formatAddress(pick.m)}${pick.keys ? `, which held its ${pick.keys} keys` : ''}` };
+}
+
+/** What a fix did, grouped: "512-767 rolled back to 127.0.0.1:7003 (12 keys moved)". Pure. */
+export function fixSummary(actions: readonly FixAction[]): string[] {
+  const groups = new Map<string, { action: FixAction['action']; owner: string; slots: number[]; keys: number }>();
+  for (const a of actions) {
+    const k = `${a.action} ${a.owner}`;
+    const g = groups.get(k) ?? { action: a.action, owner: a.owner, slots: [], keys: 0 };
+    g.slots.push(a.slot);
+    g.keys += a.keysMoved;
+    groups.set(k, g);
+  }
+  const how = { finished: 'finished on', 'rolled back': 'rolled back to', assigned: 'assigned to' } as const;
+  return [...groups.values()].map((g) => `slots ${slotsText(g.slots)} ${how[g.action]} ${g.owner} (${g.keys} key(s) moved)`);
 }

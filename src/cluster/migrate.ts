@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { CheckFailedError, InterruptedError } from '../errors.js';
 import { type Address, type ConnectOptions, connectNode, closeClient, formatAddress } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { formatRanges, normalizeRanges } from './slots.js';
+import { slotsText } from './slots.js';
 
 /** A master as the migration needs it: where it is and its node id. */
 export interface MigrationNode extends Address {
@@ -56,7 +56,7 @@ export class MigrationError extends CheckFailedError {
     readonly openSlots: number[],
     readonly failedKey: string | null,
   ) {
-    super(message, { hint: openSlots.length ? `the slots left open (${formatRanges(normalizeRanges(openSlots.map((s) => [s, s])))}) can be finished or rolled back with: redis-drill cluster fix` : 'no slot was left open' });
+    super(message, { hint: openSlots.length ? `the slots left open (${slotsText(openSlots)}) can be finished or rolled back with: redis-drill cluster fix` : 'no slot was left open' });
   }
 }
 

@@ -46,3 +46,16 @@ export function rangesEqual(a: readonly SlotRange[], b: readonly SlotRange[]): b
 export function rangesContain(ranges: readonly SlotRange[], slot: number): boolean {
   return ranges.some(([s, e]) => slot >= s && slot <= e);
 }
+
+/** Slot numbers as ranges (512-767,900). Pure. */
+export function slotsText(slots: readonly number[]): string {
+  return formatRanges(normalizeRanges(slots.map((x) => [x, x])));
+}
+
+/** The ranges less some slots. Pure. */
+export function withoutSlots(ranges: readonly SlotRange[], slots: readonly number[]): SlotRange[] {
+  const drop = new Set(slots);
+  const keep: number[] = [];
+  for (const [a, b] of ranges) for (let s = a; s <= b; s++) if (!drop.has(s)) keep.push(s);
+  return normalizeRanges(keep.map((s) => [s, s]));
+}

@@ -1,3 +1,4 @@
+import { slotsText } from '../cluster/slots.js';
 import type { Lane } from './chart.js';
 import type { DrillReport } from './model.js';
 import type { LockResult } from '../workload/lock-load.js';
@@ -116,7 +117,8 @@ function migrationBlocks(r: Pick<DrillReport, 'migrations' | 'fixes'>): Block[] 
       title: 'Slot migrations',
       lines: [
         `${r.migrations.length} migration(s): ${r.migrations.reduce((n, m) => n + m.slots, 0)} slots and ${r.migrations.reduce((n, m) => n + m.keys, 0)} keys moved (SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT, MIGRATE, SETSLOT NODE; times in ms from the start of the load).`,
-        ...stopped.map((m) => `steps[${m.index}] stopped: ${m.stopped}; ${m.openSlots.length ? `left half-migrated: slots ${m.openSlots.join(', ')}` : 'no slot was left half-migrated'}.`),
+        ...r.migrations.flatMap((m) => (m.redirections ? [`steps[${m.index}]: the nodes answered ${m.redirections.moved} MOVED, ${m.redirections.ask} ASK and ${m.redirections.tryagain} TRYAGAIN (${m.redirections.source}).`] : [])),
+        ...stopped.map((m) => `steps[${m.index}] stopped: ${m.stopped}; ${m.openSlots.length ? `left half-migrated: slots ${slotsText(m.openSlots)}` : 'no slot was left half-migrated'}.`),
       ],
       tables: [
         { head: ['step', 'from', 'to', 'slots', 'keys', 'started', 'took ms', 'stopped'], rows: r.migrations.map((m) => [m.index, m.from, m.to, m.slots, m.keys, m.startMs, m.elapsedMs, m.stopped ? 'yes' : 'no']) },
@@ -127,7 +129,7 @@ function migrationBlocks(r: Pick<DrillReport, 'migrations' | 'fixes'>): Block[] 
   for (const f of r.fixes) {
     blocks.push({
       title: `Cluster fix (steps[${f.step}])`,
-      lines: [f.actions.length ? `Open slots found: ${f.openSlots.join(', ') || 'none'}; unserved: ${f.uncovered || 'none'}.` : 'Nothing to fix: every slot was stable and served.'],
+      lines: [f.actions.length ? `Open slots found: ${slotsText(f.openSlots) || 'none'}; unserved: ${f.uncovered || 'none'}.` : 'Nothing to fix: every slot was stable and served.'],
       tables: f.actions.length ? [{ head: ['slot', 'action', 'owner', 'keys moved', 'detail'], rows: f.actions.map((a) => [a.slot, a.action, a.owner, a.keysMoved, a.detail]) }] : [],
     });
   }

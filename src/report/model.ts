@@ -218,5 +218,12 @@ export interface MigrationRecord {
   openSlots: number[];
   /** Slots and keys moved over time, ms from the start of the load. */
   samples: { tMs: number; slots: number; keys: number }[];
+  /**
+   * MOVED, ASK and TRYAGAIN replies every node sent over the step (INFO
+   * errorstats before and after, summed over the nodes that answered both
+   * times): what clients were redirected or told to retry. A rebalance's
+   * whole step is on its last move (null on the others).
+   */
+  redirections: { moved: number; ask: number; tryagain: number; nodes: number; source: string } | null;
 }
 

@@ -1,5 +1,6 @@
-import type { FixResult } from '../cluster/fix.js';
+import { type FixResult, fixSummary } from '../cluster/fix.js';
 import type { RebalanceResult, ReshardResult } from '../cluster/reshard.js';
+import { slotsText } from '../cluster/slots.js';
 
 const node = (n: ReshardResult['from']): string => `Master[${n.index}] ${n.host}:${n.port}`;
 
@@ -10,8 +11,10 @@ export function renderReshard(r: ReshardResult): string {
 
 export function renderFix(r: FixResult): string {
   if (r.actions.length === 0) return 'Nothing to fix: every slot is stable and served.';
-  const found = [r.openSlots.length ? `${r.openSlots.length} open slot(s) (${r.openSlots.join(', ')})` : '', r.uncovered ? `unserved slots ${r.uncovered}` : ''].filter(Boolean).join(' and ');
-  return [`Found ${found}; fixed in ${r.elapsedMs} ms:`, ...r.actions.map((a) => `  slot ${a.slot}: ${a.action}: ${a.detail}`)].join('\n');
+  const found = [r.openSlots.length ? `${r.openSlots.length} open slot(s) (${slotsText(r.openSlots)})` : '', r.uncovered ? `unserved slots ${r.uncovered}` : ''].filter(Boolean).join(' and ');
+  // Slot by slot while that stays readable; grouped by what was done beyond that (the --json has every slot).
+  const lines = r.actions.length <= 20 ? r.actions.map((a) => `slot ${a.slot}: ${a.action}: ${a.detail}`) : fixSummary(r.actions);
+  return [`Found ${found}; fixed in ${r.elapsedMs} ms:`, ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 export function renderRebalance(r: RebalanceResult): string {

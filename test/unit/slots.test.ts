@@ -3,6 +3,8 @@ import {
   type SlotRange,
   countSlots,
   formatRanges,
+  slotsText,
+  withoutSlots,
   normalizeRanges,
   rangesContain,
   rangesEqual,
@@ -92,5 +94,16 @@ describe('rangesContain', () => {
 
   it('is false for no ranges', () => {
     expect(rangesContain([], 0)).toBe(false);
+  });
+});
+
+describe('slot lists', () => {
+  it('slotsText writes slot numbers as ranges', () => {
+    expect(slotsText([515, 512, 513, 514, 900])).toBe('512-515,900');
+    expect(slotsText([])).toBe('-');
+  });
+  it('withoutSlots takes slots out of ranges, splitting them', () => {
+    expect(withoutSlots([[0, 10], [20, 30]], [0, 1, 5, 30])).toEqual([[2, 4], [6, 10], [20, 29]]);
+    expect(withoutSlots([[0, 3]], [0, 1, 2, 3])).toEqual([]);
   });
 });

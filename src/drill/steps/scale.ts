@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { fixCluster } from '../../cluster/fix.js';
+import { fixCluster, fixSummary } from '../../cluster/fix.js';
 import { addNode, removeNode } from '../../cluster/membership.js';
 import { MigrationError, type MigrationProgress } from '../../cluster/migrate.js';
-import { RESHARD_DEFAULTS, type ReshardResult, rebalance, reshard } from '../../cluster/reshard.js';
+import { readRedirections, redirectionsBetween } from '../../cluster/redirections.js';
+import { RESHARD_DEFAULTS, type ReshardResult, firstSlots, rebalance, reshard } from '../../cluster/reshard.js';
 import { nodeFor } from '../../cluster/runtime.js';
+import { countSlots, slotsText, withoutSlots } from '../../cluster/slots.js';
 import { readState } from '../../cluster/state.js';
 import { InterruptedError } from '../../errors.js';
 import { killMaster } from '../../faults/kill-master.js';
 import { formatAddress } from '../../nodes/address.js';
+import type { MigrationRecord } from '../../report/model.js';
 import { type DrillRun, StepFailed } from '../run.js';
 import { expected, int, name, ref, shortForm } from '../schema-parts.js';
 import { defineStep } from '../step.js';
@@ -55,22 +58,25 @@ export const removeNodeStep = defineStep<{ node: string }>({
   },
 });
 
+/** "30%" as 0.3. Pure. */
+const share = (v: string): number => Number(v.slice(0, -1)) / 100;
+
+// Kept as written ("30%"), so a step's title reads as the file does; share() turns it into a number.
 const percent = z
   .string(expected('a share of the slots, e.g. 30%'))
   .regex(/^\d+(\.\d+)?%$/, expected('a share of the slots, e.g. 30%'))
-  .transform((v) => Number(v.slice(0, -1)) / 100)
-  .refine((v) => v > 0 && v < 1, expected('a share between 0% and 100%'));
+  .refine((v) => share(v) > 0 && share(v) < 1, expected('a share between 0% and 100%'));
 
 const reshardSchema = z.strictObject(
   {
-    slots: int(1, 16384),
+    slots: z.union([int(1, 16384), percent], expected('a number of slots, or a share of the source\'s slots such as 20%')),
     from: ref,
-    to: ref,
+    to: ref.optional(),
     pipeline: int(1, 100_000).optional(),
     batch: int(1, 16384).optional(),
     during: z.strictObject({ after: percent, kill: z.enum(['source', 'target'], expected('source or target')), as: name.optional() }, expected('a mapping { after: 30%, kill: source }')).optional(),
   },
-  expected('a mapping { slots: N, from: NODE, to: NODE } (optional: pipeline, batch, during)'),
+  expected('a mapping { slots: N, from: NODE, to: NODE } (optional: to (default: the next master), pipeline, batch, during)'),
 );
 
 /**
@@ -85,40 +91,49 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
   schema: reshardSchema,
   role: 'fault',
   needsProcess: false,
-  refs: (o) => [
-    { path: ['from'], ref: o.from },
-    { path: ['to'], ref: o.to },
-  ],
+  refs: (o) => [{ path: ['from'], ref: o.from }, ...(o.to !== undefined ? [{ path: ['to'], ref: o.to }] : [])],
   gives: (o) => (o.during ? [o.during.as ?? 'victim'] : []),
   async run(run, o, step) {
     const from = await run.node(o.from);
-    const to = await run.node(o.to);
+    const map = await run.slotMap();
+    const at = map.masters.findIndex((m) => m.id === from.id);
+    if (at < 0) throw new StepFailed(`${formatAddress(from)} is not a master: there are no slots to move from it`);
+    // Without a target, the next master in slot order takes them (the first one after the last).
+    const to = o.to !== undefined ? await run.node(o.to) : run.nameOf(map.masters[(at + 1) % map.masters.length]!);
+    const slots = typeof o.slots === 'number' ? o.slots : Math.max(1, Math.floor(share(o.slots) * countSlots(map.masters[at]!.slots)));
     const t0 = run.clock.now();
+    const counted = await countRedirections(run);
     // Set inside beforeBatch; the cast keeps TypeScript from narrowing it to null here.
     let killed = null as string | null;
     const beforeBatch = o.during
       ? async (p: MigrationProgress): Promise<void> => {
-          if (killed || p.slots < o.during!.after * o.slots) return;
+          if (killed || p.slots < share(o.during!.after) * slots) return;
           const victim = o.during!.kill === 'source' ? from : to;
-          const map = await run.slotMap();
-          const master = map.masters.find((m) => m.id === victim.id);
-          if (!master) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
+          if (!(await run.slotMap()).masters.some((m) => m.id === victim.id)) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
+          // The promotion is judged on slots the victim still owns: the observer's map may lag behind the
+          // migration, so the source's entry is the one from before it, less every slot planned to move.
+          const start = map.masters.find((m) => m.id === victim.id)!;
+          const master = o.during!.kill === 'source' ? { ...start, slots: withoutSlots(start.slots, firstSlots(start.slots, slots)) } : start;
           const r = await killMaster(run.ctx, { target: { master: victim.id }, signal: 'kill', wait: false, force: true, abort: run.signal, observer: run.observer });
           run.noteFault(step.index, 'kill', r);
-          run.pendingPromotions.set(master.id, { victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt) });
+          // A target importing the source's slots ignores any other node's claim on them (Redis skips
+          // importing slots in clusterUpdateSlotsConfigWith): it keeps naming the dead source, and stays
+          // cluster_state:fail, until a fix closes them; the promotion is judged by the other nodes.
+          const exclude = o.during!.kill === 'source' ? [to] : [];
+          run.pendingPromotions.set(master.id, { victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt), exclude });
           run.lastBroken = master.id;
           run.named(o.during!.as ?? 'victim', master);
-          killed = `${o.during!.kill} ${formatAddress(victim)} killed (SIGKILL) after ${p.slots} of ${o.slots} slots and ${p.keys} keys`;
+          killed = `${o.during!.kill} ${formatAddress(victim)} killed (SIGKILL) after ${p.slots} of ${slots} slots and ${p.keys} keys`;
         }
       : undefined;
     try {
-      const r = await reshard({ connect: run.connect, targets: run.ctx.nodes, slots: o.slots, from: formatAddress(from), to: formatAddress(to), pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline, batch: o.batch, signal: run.signal, beforeBatch, clock: run.clock });
-      record(run, step.index, t0, r, null, []);
+      const r = await reshard({ connect: run.connect, targets: run.ctx.nodes, slots, from: formatAddress(from), to: formatAddress(to), pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline, batch: o.batch, signal: run.signal, beforeBatch, clock: run.clock });
+      record(run, step.index, t0, r, null, [], await counted());
       return { detail: `moved ${r.slots} slots (${r.slotRanges}) and ${r.keys} keys from ${formatAddress(r.from)} to ${formatAddress(r.to)} in ${r.elapsedMs} ms (${r.keysPerSec} keys/s)${killed ? `; ${killed}` : ''}` };
     } catch (e) {
       if (!(e instanceof MigrationError) || e instanceof InterruptedError) throw e;
-      record(run, step.index, t0, { from: { host: from.host, port: from.port }, to: { host: to.host, port: to.port }, slots: e.moved.slots, keys: e.moved.keys, elapsedMs: e.moved.elapsedMs, samples: e.moved.samples }, e.message, e.openSlots);
-      const open = e.openSlots.length ? `; left open: slots ${e.openSlots.join(', ')}` : '; no slot left open';
+      record(run, step.index, t0, { from: { host: from.host, port: from.port }, to: { host: to.host, port: to.port }, slots: e.moved.slots, keys: e.moved.keys, elapsedMs: e.moved.elapsedMs, samples: e.moved.samples }, e.message, e.openSlots, await counted());
+      const open = e.openSlots.length ? `; left half-migrated: slots ${slotsText(e.openSlots)}` : '; no slot left half-migrated';
       // A kill that stopped the migration is what the step asked for; any other stop fails it.
       if (!killed) throw new StepFailed(`${e.message}${open}`);
       return { detail: `${killed}; the migration stopped after ${e.moved.slots} slots and ${e.moved.keys} keys (${e.message})${open}` };
@@ -126,9 +141,20 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
   },
 });
 
-function record(run: DrillRun, index: number, t0: number, r: Pick<ReshardResult, 'slots' | 'keys' | 'elapsedMs' | 'samples'> & { from: { host: string; port: number }; to: { host: string; port: number } }, stopped: string | null, openSlots: number[]): void {
+type Counted = MigrationRecord['redirections'];
+
+/** Reads every node's MOVED/ASK/TRYAGAIN counters now; the function it returns gives what they counted since. */
+async function countRedirections(run: DrillRun): Promise<() => Promise<Counted>> {
+  const before = await readRedirections(run.ctx.nodes, run.connect);
+  return async () => {
+    const d = redirectionsBetween(before, await readRedirections(run.ctx.nodes, run.connect));
+    return { ...d, source: `INFO errorstats of ${d.nodes} node(s), before and after the step: replies sent to every client (the load, the probe, redis-drill)` };
+  };
+}
+
+function record(run: DrillRun, index: number, t0: number, r: Pick<ReshardResult, 'slots' | 'keys' | 'elapsedMs' | 'samples'> & { from: { host: string; port: number }; to: { host: string; port: number } }, stopped: string | null, openSlots: number[], redirections: Counted): void {
   const startMs = run.rel(t0);
-  run.migrations.push({ index, from: formatAddress(r.from), to: formatAddress(r.to), slots: r.slots, keys: r.keys, startMs, elapsedMs: r.elapsedMs, stopped, openSlots, samples: r.samples.map((s) => ({ tMs: startMs + s.elapsedMs, slots: s.slots, keys: s.keys })) });
+  run.migrations.push({ index, from: formatAddress(r.from), to: formatAddress(r.to), slots: r.slots, keys: r.keys, startMs, elapsedMs: r.elapsedMs, stopped, openSlots, samples: r.samples.map((s) => ({ tMs: startMs + s.elapsedMs, slots: s.slots, keys: s.keys })), redirections });
   run.stepEvents.push({ tMs: 0, at: t0 + r.elapsedMs, node: formatAddress(r.to), source: 'scenario', kind: 'migration', detail: `${r.slots} slots and ${r.keys} keys moved from ${formatAddress(r.from)}${stopped ? `; stopped: ${stopped}` : ''}` });
 }
 
@@ -141,12 +167,14 @@ export const rebalanceStep = defineStep<Record<string, never>>({
   gives: () => [],
   async run(run, _o, step) {
     const t0 = run.clock.now();
+    const counted = await countRedirections(run);
     const r = await rebalance({ connect: run.connect, targets: run.ctx.nodes, pipeline: RESHARD_DEFAULTS.pipeline, signal: run.signal, clock: run.clock });
+    const total = await counted();
     let at = t0;
-    for (const m of r.moves) {
-      record(run, step.index, at, m, null, []);
+    r.moves.forEach((m, i) => {
+      record(run, step.index, at, m, null, [], i === r.moves.length - 1 ? total : null);
       at += m.elapsedMs;
-    }
+    });
     return { detail: r.moves.length ? `moved ${r.slots} slots and ${r.keys} keys in ${r.moves.length} move(s); slots per master now ${r.after.map((m) => m.slots).join(' / ')}` : 'nothing to move: the slots were even' };
   },
 });
@@ -161,6 +189,6 @@ export const fixStep = defineStep<Record<string, never>>({
   async run(run, _o, step) {
     const r = await fixCluster({ connect: run.connect, targets: run.ctx.nodes, signal: run.signal, clock: run.clock });
     run.fixes.push({ index: step.index, result: r });
-    return { detail: r.actions.length ? `${r.actions.length} slot(s) fixed: ${r.actions.slice(0, 5).map((a) => `${a.slot} ${a.action}`).join(', ')}${r.actions.length > 5 ? ', ...' : ''}` : 'nothing to fix: every slot was stable and served' };
+    return { detail: r.actions.length ? `${r.actions.length} slot(s) fixed in ${r.elapsedMs} ms: ${fixSummary(r.actions).join('; ')}` : 'nothing to fix: every slot was stable and served' };
   },
 });
