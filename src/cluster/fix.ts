@@ -80,6 +80,17 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
   const actions: FixAction[] = [];
   const move = { pipeline: RESHARD_DEFAULTS.pipeline, migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs, password: o.connect.password ?? null, replace: true };
   try {
+    if (await pointImportersAtOwners(open, pool)) {
+      await reporter.step('Waiting for cluster_state:ok on the masters that imported from a node that no longer owns the slot', () =>
+        waitUntil(
+          async () => {
+            const notOk = (await probeAll(masters, o.connect)).filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => formatAddress(p.address));
+            return notOk.length ? { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}` } : { done: true, value: null };
+          },
+          { what: 'cluster_state:ok on every master', timeoutMs: 10_000, intervalMs: 50, clock, signal: o.signal },
+        ),
+      );
+    }
     for (const s of open) {
       const action = await reporter.step(`Closing slot ${s.slot}`, () => fixOpenSlot(s, masters, pool, move));
       actions.push(action);
@@ -103,6 +114,33 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
     );
   }
   return { openSlots: open.map((s) => s.slot), uncovered: map.uncovered.length ? formatRanges(map.uncovered) : '', actions, elapsedMs: Math.round(clock.now() - t0) };
+}
+
+/**
+ * A master importing a slot from a node that no longer owns it (the source
+ * died mid-migration and its replica took over) ignores every other claim
+ * on that slot, so it keeps naming the dead node, stays cluster_state:fail
+ * and answers CLUSTERDOWN even to the MIGRATE that would move its stray keys
+ * home. SETSLOT NODE <owner> corrects its view and leaves its importing
+ * state, which MIGRATE still needs. Returns whether any node was told.
+ */
+async function pointImportersAtOwners(open: readonly OpenSlot[], pool: NodePool): Promise<boolean> {
+  const byNode = new Map<string, { node: SlotMapMaster; commands: string[][] }>();
+  for (const s of open) {
+    if (!s.owner?.up) continue;
+    for (const i of s.importing) {
+      if (i.from === s.owner.id || i.node.id === s.owner.id) continue;
+      const e = byNode.get(i.node.id) ?? { node: i.node, commands: [] };
+      e.commands.push(['CLUSTER', 'SETSLOT', String(s.slot), 'NODE', s.owner.id]);
+      byNode.set(i.node.id, e);
+    }
+  }
+  for (const { node, commands } of byNode.values()) {
+    const replies = (await (await pool.get(node)).pipeline(commands.map((c) => ['call', ...c] as [string, ...string[]])).exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0]!;
+  }
+  return byNode.size > 0;
 }
 
 async function fixOpenSlot(s: OpenSlot, masters: readonly SlotMapMaster[], pool: NodePool, move: Parameters<typeof moveSlotKeys>[3]): Promise<FixAction> {

@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import '../nodes/ioredis-asking.js';
 import type { Address, ConnectOptions } from '../nodes/client.js';
 
 /**

@@ -118,7 +118,7 @@ function migrationBlocks(r: Pick<DrillReport, 'migrations' | 'fixes'>): Block[] 
       lines: [
         `${r.migrations.length} migration(s): ${r.migrations.reduce((n, m) => n + m.slots, 0)} slots and ${r.migrations.reduce((n, m) => n + m.keys, 0)} keys moved (SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT, MIGRATE, SETSLOT NODE; times in ms from the start of the load).`,
         ...r.migrations.flatMap((m) => (m.redirections ? [`steps[${m.index}]: the nodes answered ${m.redirections.moved} MOVED, ${m.redirections.ask} ASK and ${m.redirections.tryagain} TRYAGAIN (${m.redirections.source}).`] : [])),
-        ...stopped.map((m) => `steps[${m.index}] stopped: ${m.stopped}; ${m.openSlots.length ? `left half-migrated: slots ${slotsText(m.openSlots)}` : 'no slot was left half-migrated'}.`),
+        ...stopped.map((m) => `steps[${m.index}] stopped: ${m.stopped}; ${m.openSlots.length ? `in flight (importing/migrating) when it stopped: slots ${slotsText(m.openSlots)}; what was still open is in the fix below` : 'no slot was in flight'}.`),
       ],
       tables: [
         { head: ['step', 'from', 'to', 'slots', 'keys', 'started', 'took ms', 'stopped'], rows: r.migrations.map((m) => [m.index, m.from, m.to, m.slots, m.keys, m.startMs, m.elapsedMs, m.stopped ? 'yes' : 'no']) },

@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Address } from '../nodes/address.js';
+import '../nodes/ioredis-asking.js';
 
 /** The load's client: an ioredis Cluster, or (a Sentinel deployment) an ioredis client in Sentinel mode. Both answer the same commands. */
 export type LoadClient = Cluster | Redis;

@@ -101,42 +101,59 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
     // Without a target, the next master in slot order takes them (the first one after the last).
     const to = o.to !== undefined ? await run.node(o.to) : run.nameOf(map.masters[(at + 1) % map.masters.length]!);
     const slots = typeof o.slots === 'number' ? o.slots : Math.max(1, Math.floor(share(o.slots) * countSlots(map.masters[at]!.slots)));
-    const t0 = run.clock.now();
     const counted = await countRedirections(run);
-    // Set inside beforeBatch; the cast keeps TypeScript from narrowing it to null here.
-    let killed = null as string | null;
+    const t0 = run.clock.now();
+    // What the kill did (set by it, read after the migration), and its own failure if it had one.
+    const k: { killing: Promise<void> | null; killed: string | null; error: Error | null } = { killing: null, killed: null, error: null };
+    const kill = async (p: MigrationProgress): Promise<void> => {
+      const victim = o.during!.kill === 'source' ? from : to;
+      if (!(await run.slotMap()).masters.some((m) => m.id === victim.id)) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
+      const r = await killMaster(run.ctx, { target: { master: victim.id }, signal: 'kill', wait: false, force: true, abort: run.signal, observer: run.observer });
+      run.noteFault(step.index, 'kill', r);
+      // The promotion is judged on slots the victim still owns: the observer's map may lag behind the
+      // migration, so the source's entry is the one from before it, less every slot planned to move.
+      const start = map.masters.find((m) => m.id === victim.id)!;
+      const master = o.during!.kill === 'source' ? { ...start, slots: withoutSlots(start.slots, firstSlots(start.slots, slots)) } : start;
+      // A target importing the source's slots ignores any other node's claim on them (Redis skips
+      // importing slots in clusterUpdateSlotsConfigWith): it keeps naming the dead source, and stays
+      // cluster_state:fail, until a fix closes them; the promotion is judged by the other nodes.
+      const exclude = o.during!.kill === 'source' ? [to] : [];
+      run.pendingPromotions.set(master.id, { victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt), exclude });
+      run.lastBroken = master.id;
+      run.named(o.during!.as ?? 'victim', master);
+      // The signal goes out while the migration runs on: say when, not how far it had got.
+      k.killed = `${o.during!.kill} ${formatAddress(victim)} killed (SIGKILL) ${Math.round(Date.parse(r.faultAt) - t0)} ms into the migration, once ${p.slots} of ${slots} slots and ${p.keys} keys had moved`;
+    };
     const beforeBatch = o.during
-      ? async (p: MigrationProgress): Promise<void> => {
-          if (killed || p.slots < share(o.during!.after) * slots) return;
-          const victim = o.during!.kill === 'source' ? from : to;
-          if (!(await run.slotMap()).masters.some((m) => m.id === victim.id)) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
-          // The promotion is judged on slots the victim still owns: the observer's map may lag behind the
-          // migration, so the source's entry is the one from before it, less every slot planned to move.
-          const start = map.masters.find((m) => m.id === victim.id)!;
-          const master = o.during!.kill === 'source' ? { ...start, slots: withoutSlots(start.slots, firstSlots(start.slots, slots)) } : start;
-          const r = await killMaster(run.ctx, { target: { master: victim.id }, signal: 'kill', wait: false, force: true, abort: run.signal, observer: run.observer });
-          run.noteFault(step.index, 'kill', r);
-          // A target importing the source's slots ignores any other node's claim on them (Redis skips
-          // importing slots in clusterUpdateSlotsConfigWith): it keeps naming the dead source, and stays
-          // cluster_state:fail, until a fix closes them; the promotion is judged by the other nodes.
-          const exclude = o.during!.kill === 'source' ? [to] : [];
-          run.pendingPromotions.set(master.id, { victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt), exclude });
-          run.lastBroken = master.id;
-          run.named(o.during!.as ?? 'victim', master);
-          killed = `${o.during!.kill} ${formatAddress(victim)} killed (SIGKILL) after ${p.slots} of ${slots} slots and ${p.keys} keys`;
+      ? (p: MigrationProgress): Promise<void> => {
+          if (k.killing === null && p.slots >= share(o.during!.after) * slots) {
+            // Not awaited: the kill lands while the next batch is in flight (its slots importing and
+            // migrating, keys on their way), as a crash would, not neatly between two batches.
+            k.killing = kill(p).catch((e: unknown) => {
+              k.error = e instanceof Error ? e : new Error(String(e));
+            });
+          }
+          return Promise.resolve();
         }
       : undefined;
+    const killDone = async (): Promise<void> => {
+      await k.killing;
+      if (k.error) throw k.error;
+    };
     try {
       const r = await reshard({ connect: run.connect, targets: run.ctx.nodes, slots, from: formatAddress(from), to: formatAddress(to), pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline, batch: o.batch, signal: run.signal, beforeBatch, clock: run.clock });
+      await killDone();
       record(run, step.index, t0, r, null, [], await counted());
-      return { detail: `moved ${r.slots} slots (${r.slotRanges}) and ${r.keys} keys from ${formatAddress(r.from)} to ${formatAddress(r.to)} in ${r.elapsedMs} ms (${r.keysPerSec} keys/s)${killed ? `; ${killed}` : ''}` };
+      return { detail: `moved ${r.slots} slots (${r.slotRanges}) and ${r.keys} keys from ${formatAddress(r.from)} to ${formatAddress(r.to)} in ${r.elapsedMs} ms (${r.keysPerSec} keys/s)${k.killed ? `; ${k.killed}` : ''}` };
     } catch (e) {
+      await killDone();
       if (!(e instanceof MigrationError) || e instanceof InterruptedError) throw e;
       record(run, step.index, t0, { from: { host: from.host, port: from.port }, to: { host: to.host, port: to.port }, slots: e.moved.slots, keys: e.moved.keys, elapsedMs: e.moved.elapsedMs, samples: e.moved.samples }, e.message, e.openSlots, await counted());
-      const open = e.openSlots.length ? `; left half-migrated: slots ${slotsText(e.openSlots)}` : '; no slot left half-migrated';
+      // The slots redis-drill had opened and not closed; Redis may close some itself (the fix step says what it found).
+      const open = e.openSlots.length ? `; in flight (importing/migrating) when it stopped: slots ${slotsText(e.openSlots)}` : '; no slot was in flight';
       // A kill that stopped the migration is what the step asked for; any other stop fails it.
-      if (!killed) throw new StepFailed(`${e.message}${open}`);
-      return { detail: `${killed}; the migration stopped after ${e.moved.slots} slots and ${e.moved.keys} keys (${e.message})${open}` };
+      if (!k.killed) throw new StepFailed(`${e.message}${open}`);
+      return { detail: `${k.killed}; the migration stopped after ${e.moved.slots} slots and ${e.moved.keys} keys (${e.message})${open}` };
     }
   },
 });
