@@ -160,6 +160,9 @@ async function fixOpenSlot(s: OpenSlot, masters: readonly SlotMapMaster[], pool:
   }
   // Anything else goes back to the owner: stray keys on other masters are moved to it, then every master is stable.
   const others = masters.filter((m) => m.id !== owner.id && (counts.get(m.id) ?? 0) > 0);
+  // An owner still migrating the slot answers ASK (to its old target, maybe dead) for every key it lacks,
+  // the RESTORE of a key moved home included: it is made stable first.
+  if (others.length && s.migrating.some((m) => m.node.id === owner.id)) await (await pool.get(owner)).call('CLUSTER', 'SETSLOT', s.slot, 'STABLE');
   for (const m of others) {
     const c = await pool.get(m);
     // MIGRATE runs on a node whose slot is open: a stray copy is moved from an importing slot.

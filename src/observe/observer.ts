@@ -30,6 +30,12 @@ interface NodeTrack {
   /** One connection per node for the whole watch. */
   connection: ProbeConnection;
   last: NodeProbe | null;
+  /**
+   * The latest poll that got an answer. A role change that happens while a poll fails (Sentinel's
+   * SLAVEOF NO ONE comes with CLIENT KILL, which closes our connection at that very moment) is
+   * found by comparing with it, instead of being lost between a node-down and a node-up.
+   */
+  answered: NodeProbe | null;
   logOffset: number;
   logCarry: string;
   /** The log's host clock minus ours; subtracted from log times. */
@@ -61,7 +67,7 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -151,8 +157,9 @@ export class Observer {
 
   private async pollOnce(t: NodeTrack): Promise<void> {
     const [probe] = await Promise.all([t.connection.probe(), this.readLog(t)]);
-    this.diff(t, t.last, probe, this.clock.now());
+    this.diff(t, t.last, probe, this.clock.now(), t.answered);
     t.last = probe;
+    if (probe.up) t.answered = probe;
   }
 
   private push(e: Omit<DrillEvent, 'tMs'>): void {
@@ -166,19 +173,22 @@ export class Observer {
     this.push(e);
   }
 
-  private diff(t: NodeTrack, before: NodeProbe | null, after: NodeProbe, at: number): void {
+  private diff(t: NodeTrack, before: NodeProbe | null, after: NodeProbe, at: number, answered: NodeProbe | null = null): void {
     if (!before) return;
     const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({ at, node: t.label, source: 'poll', kind, detail });
     if (before.up && !after.up) this.push(poll('node-down', `stopped answering (${after.error})`));
     if (!before.up && after.up) this.push(poll('node-up', 'answering again'));
+    // The role it had when it last answered: a change across polls that failed counts too.
+    const seen = before.up ? before : answered;
     if (after.kind === 'data' && after.up && before.up) return this.replicationDiff(before, after, poll);
+    if (after.kind === 'data' && after.up && seen?.up) return this.roleDiff(seen, after, poll);
     if (!after.up || !after.view) return;
 
     const state = after.clusterInfo?.get('cluster_state');
     if (before.up && state && state !== before.clusterInfo?.get('cluster_state')) this.push(poll('cluster-state', `cluster_state ${state}`));
     const me = myselfOf(after);
-    const meBefore = myselfOf(before);
-    if (me && meBefore && before.up) {
+    const meBefore = seen?.up ? myselfOf(seen) : null;
+    if (me && meBefore) {
       if (meBefore.role === 'replica' && me.role === 'master') this.push(poll('promoted', `now a master${me.slots.length ? ` of ${me.slots.map((r) => r.join('-')).join(',')}` : ''}`));
       if (meBefore.role === 'master' && me.role === 'replica') this.push(poll('reconfigured-as-replica', `now a replica of ${me.masterId?.slice(0, 8)}`));
     }
@@ -201,12 +211,17 @@ export class Observer {
 
   /** A data node of a Sentinel deployment: its role and its link, from INFO replication. */
   private replicationDiff(before: NodeProbe, after: NodeProbe, poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>): void {
+    this.roleDiff(before, after, poll);
+    const link = after.replication?.get('master_link_status');
+    if (link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
+  }
+
+  /** A data node's role change (INFO replication) between two answered polls. */
+  private roleDiff(before: NodeProbe, after: NodeProbe, poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>): void {
     const was = before.replication?.get('role');
     const is = after.replication?.get('role');
     if (was === 'slave' && is === 'master') this.push(poll('promoted', 'now a master'));
     if (was === 'master' && is === 'slave') this.push(poll('reconfigured-as-replica', `now a replica of ${after.replication?.get('master_host')}:${after.replication?.get('master_port')}`));
-    const link = after.replication?.get('master_link_status');
-    if (link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
   }
 
   /**

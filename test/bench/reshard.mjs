@@ -4,7 +4,7 @@
 // 1,000,000). For each size (BENCH_SLOTS, default "1000,4096") the three
 // ways take turns, BENCH_RUNS times each (default 3), moving the slots back
 // and forth between Master[0] and Master[1]:
-//   redis-drill cluster reshard --slots N --from A --to B      (pipeline 100, 32 slots at a time)
+//   redis-drill cluster reshard --slots N --from A --to B      (pipeline 100, 256 slots at a time)
 //   redis-cli --cluster reshard ... --cluster-slots N --cluster-yes              (its default pipeline, 10 keys)
 //   redis-cli --cluster reshard ... --cluster-slots N --cluster-yes --cluster-pipeline 1000
 // Each is timed from its start to its exit. redis-cli refuses to start while

@@ -13,7 +13,7 @@ const call = (port: number, ...args: (string | number)[]): Promise<unknown> => r
 async function deployment(extra: string[] = []) {
   const dir = await stateDir();
   const port = await freePortRange(6);
-  const created = await runJson<any>(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '1000', ...extra], { stateDir: dir });
+  const created = await runJson<any>(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '2000', ...extra], { stateDir: dir });
   return { dir, port, sentinelPorts: [port + 3, port + 4, port + 5], created };
 }
 
@@ -29,7 +29,7 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
   test('create: every sentinel knows the master, both replicas and the other sentinels; CKQUORUM OK; replicas in sync (raw commands)', async () => {
     expect(d.created.result.exitCode, d.created.result.stderr).toBe(0);
     const j = d.created.json;
-    expect(j).toMatchObject({ kind: 'sentinel', masterName: 'mymaster', quorum: 2, downAfterMs: 1000 });
+    expect(j).toMatchObject({ kind: 'sentinel', masterName: 'mymaster', quorum: 2, downAfterMs: 2000 });
     expect(new Set(j.sentinels.map((s: any) => s.id)).size).toBe(3);
     for (const s of d.sentinelPorts) {
       expect(String(await call(s, 'SENTINEL', 'CKQUORUM', 'mymaster'))).toMatch(/^OK 3 usable Sentinels/);
