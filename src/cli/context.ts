@@ -8,6 +8,8 @@ export interface Globals {
   cluster: string;
   stateDir: string;
   seed?: Address;
+  /** soak --seed N: the schedule's seed (the global --seed given a number). */
+  soakSeed?: number;
   password?: string;
   /** The password came from REDISCLI_AUTH, not the command line (create ignores it). */
   passwordFromEnv: boolean;
@@ -28,8 +30,11 @@ export interface Context {
 }
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
-  const raw = cmd.optsWithGlobals<Globals>();
-  const globals: Globals = { ...raw, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
+  const raw = cmd.optsWithGlobals<Omit<Globals, 'seed'> & { seed?: Address | number }>();
+  if (typeof raw.seed === 'number' && cmd.name() !== 'soak') throw new UsageError(`--seed: expected HOST:PORT, e.g. 127.0.0.1:7000 (got ${raw.seed})`, { hint: 'a number seeds the schedule of redis-drill soak only' });
+  const numeric = typeof raw.seed === 'number' ? raw.seed : undefined;
+  const seed = typeof raw.seed === 'number' ? undefined : raw.seed;
+  const globals: Globals = { ...raw, seed, soakSeed: numeric, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
   const given = (option: string): boolean => {
     const source = cmd.getOptionValueSourceWithGlobals(option);
     return source !== undefined && source !== 'default';

@@ -10,7 +10,8 @@ import { registerWorkload } from './workload.js';
 import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
 import { registerSentinel } from './sentinel.js';
-import { addressArg, intArg } from './options.js';
+import { registerSoak } from './soak.js';
+import { intArg, seedArg } from './options.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -35,7 +36,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .version(VERSION, '-V, --version')
     .addOption(new Option('--cluster <name>', 'which cluster (several can live side by side)').default('default'))
     .addOption(new Option('--state-dir <dir>', 'where clusters are kept').env('REDIS_DRILL_HOME').default('./.redis-drill'))
-    .addOption(new Option('--seed <host:port>', 'attach to a running cluster redis-drill did not create').argParser(addressArg))
+    .addOption(new Option('--seed <host:port>', 'attach to a running cluster redis-drill did not create (soak: the number that seeds its schedule)').argParser(seedArg))
     .addOption(new Option('--password <password>', 'password of a --seed cluster; for cluster create: auto (random) or none').env('REDISCLI_AUTH'))
     .addOption(new Option('--timeout <ms>', 'deadline for every call to a node').argParser(intArg(1, 600_000)).default(2000))
     .option('--json', 'print the result as one JSON document on stdout')
@@ -52,6 +53,7 @@ export function buildProgram(signal: AbortSignal): Command {
   registerKeyCommands(program, action);
   registerWorkload(program, action);
   registerReport(program, action, 'cluster');
+  registerSoak(program, action);
   registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>

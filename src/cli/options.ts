@@ -28,6 +28,12 @@ export const addressArg = (value: string): Address => {
   return a;
 };
 
+/**
+ * The global --seed: HOST:PORT of a cluster to attach to, or, for `soak`
+ * only, the number that seeds its schedule (makeContext tells them apart).
+ */
+export const seedArg = (value: string): Address | number => (/^\d+$/.test(value) ? Number(value) : addressArg(value));
+
 /** For repeatable options: collects every value in order. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

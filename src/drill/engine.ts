@@ -145,6 +145,13 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   p.stale?.start(loadStart);
   const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
   ran.run = run;
+  const sample = (): void => {
+    const cpu = process.cpuUsage();
+    run.resources.push({ tMs: run.rel(clock.now()), rssMb: Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
+  };
+  sample();
+  const sampler = setInterval(sample, 1000);
+  sampler.unref();
   // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.
   let settled = false;
   try {
@@ -168,6 +175,8 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
       settled = steady;
     }
   } finally {
+    clearInterval(sampler);
+    sample();
     await undo(run, reporter);
     // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
     workload.stop({ verifyTimeoutMs: settled && !run.stopped ? undefined : FAILED_VERIFY_MS });

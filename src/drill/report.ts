@@ -13,6 +13,7 @@ import type { ProgramResult } from '../workload/program-run.js';
 import { availabilitySection, markersFor, partitionSection, sentinelSection, writeLogSection } from './report-sections.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { DrillRun } from './run.js';
+import { soakSection } from '../soak/section.js';
 
 export interface ReportInput {
   ctx: DrillContext;
@@ -51,6 +52,8 @@ export interface ReportInput {
  */
 export function buildDrillReport(b: ReportInput): DrillReport {
   const { result, run, spec } = b;
+  const soak = spec.soak ? soakSection({ plan: spec.soak, run, checks: b.checks, availability: b.availability, lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [], stepsToMs: b.stepsToMs }) : null;
+  const checks = [...b.checks, ...(soak?.checks ?? [])];
   const fault = run.faults[0] ?? null;
   const first = run.promotions[0] ?? null;
   const rejoin = run.rejoins[0] ?? null;
@@ -111,6 +114,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     sentinel: sentinelSection(run, b.events, b.stale),
     ...sideSections(b.side, fault ? fault.t0 - run.loadStart : null),
     programs: b.programs,
+    soak: soak?.section ?? null,
     migrations: run.migrations,
     fixes: run.fixes.map((f) => ({ step: f.index, openSlots: f.result.openSlots, uncovered: f.result.uncovered, actions: f.result.actions })),
     logs: [
@@ -118,8 +122,8 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
     ],
     markers: [...markersFor(run, b.events), ...b.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }]))].sort((x, y) => x.tMs - y.tMs),
-    checks: b.checks,
-    verdict: b.checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
+    checks,
+    verdict: checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
     scenario: { name: spec.name, file: spec.file, builtIn: spec.file === null, description: spec.description, steps: run.records },
   };
 }

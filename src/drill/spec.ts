@@ -30,4 +30,15 @@ export interface DrillSpec {
   steps: Step[];
   /** What the report's timeline counts from: the first fault (one-fault drills) or the start of the load. */
   timelineFrom: 'fault' | 'start';
+  /** A soak: its schedule, and which steps make each loop. */
+  soak?: SoakPlan;
+}
+
+export interface SoakPlan {
+  seed: number;
+  faults: string;
+  target: string;
+  intervalMs: number;
+  loops: { loop: number; fault: string; master: number; firstStep: number; lastStep: number }[];
+  reproduce: string;
 }

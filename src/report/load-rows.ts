@@ -1,3 +1,5 @@
+import type { Block } from './block.js';
+import { soakBlocks } from './soak-rows.js';
 import { slotsText } from '../cluster/slots.js';
 import type { Lane } from './chart.js';
 import type { DrillReport } from './model.js';
@@ -43,16 +45,9 @@ export function pubsubSentence(p: PubSubResult): string {
   return `${p.published} messages acknowledged, ${p.received} delivered, ${loss}, ${p.duplicated} duplicated, ${p.outOfOrder} out of order (${p.mode}).`;
 }
 
-/** A report section as text and tables, rendered alike by the Markdown and HTML writers. */
-export interface Block {
-  title: string;
-  lines: string[];
-  tables: { head: string[]; rows: (string | number)[][] }[];
-}
-
 /** The lock and pub/sub sections of a drill's report (none when those loads did not run). */
-export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs' | 'migrations' | 'fixes'>): Block[] {
-  const blocks: Block[] = [...migrationBlocks(r), ...r.programs.map(programBlock)];
+export function sideBlocks(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs' | 'migrations' | 'fixes' | 'soak'>): Block[] {
+  const blocks: Block[] = [...soakBlocks(r.soak), ...migrationBlocks(r), ...r.programs.map(programBlock)];
   if (r.lock) {
     const l = r.lock;
     const across = l.faultMs === null ? 0 : l.doubleGrants.filter((d) => d.acrossFault).length;
@@ -103,7 +98,7 @@ export function sideLanes(r: Pick<DrillReport, 'lock' | 'pubsub' | 'programs'>, 
 }
 
 /** At most `n` rows, evenly spread, the last one kept. Pure. */
-function spread<T>(rows: readonly T[], n: number): T[] {
+export function spread<T>(rows: readonly T[], n: number): T[] {
   if (rows.length <= n) return [...rows];
   return Array.from({ length: n }, (_, i) => rows[Math.round((i * (rows.length - 1)) / (n - 1))]!);
 }

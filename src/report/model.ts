@@ -96,6 +96,8 @@ export interface DrillReport {
   programs: ProgramResult[];
   /** Slot migrations the steps made (reshard, each move of a rebalance): slots and keys moved over time (ms from the start of the load), and where one stopped. */
   migrations: MigrationRecord[];
+  /** A soak's loops, their distributions and redis-drill's own memory and CPU (null: not a soak). */
+  soak: SoakSection | null;
   /** What each fix step did, slot by slot. */
   fixes: { step: number; openSlots: number[]; uncovered: string; actions: FixAction[] }[];
   logs: { node: string; title: string; lines: string[] }[];
@@ -227,3 +229,54 @@ export interface MigrationRecord {
   redirections: { moved: number; ask: number; tryagain: number; nodes: number; source: string } | null;
 }
 
+
+/** Spread of one figure over a soak's loops (nearest-rank percentiles; histogram in 10 equal bins). */
+export interface Distribution {
+  count: number;
+  min: number | null;
+  p50: number | null;
+  p90: number | null;
+  max: number | null;
+  histogram: { fromMs: number; toMs: number; count: number }[];
+}
+
+export interface SoakLoopRow {
+  loop: number;
+  fault: string;
+  target: string;
+  victim: string | null;
+  promoted: string | null;
+  promotionMs: number | null;
+  promotionSource: string | null;
+  rejoinMs: number | null;
+  /** Write probe: longest span without a successful write to the victim's slots, and to any other master's, within the loop. */
+  victimUnavailableMs: number | null;
+  othersUnavailableMs: number | null;
+  /** Acknowledged writes lost that were acknowledged during the loop (write log). */
+  lostWrites: number;
+  /** ms from the start of the load. */
+  startMs: number;
+  endMs: number;
+  outcome: 'passed' | 'failed' | 'not run';
+  /** The failed checks of the loop. */
+  anomalies: string[];
+  /** redis-drill's resident memory at the end of the loop. */
+  rssMb: number | null;
+}
+
+export interface SoakSection {
+  seed: number;
+  loops: number;
+  loopsRun: number;
+  faults: string;
+  target: string;
+  intervalMs: number;
+  rows: SoakLoopRow[];
+  /** Per fault kind, then "all". */
+  distributions: { fault: string; promotionMs: Distribution; rejoinMs: Distribution; victimUnavailableMs: Distribution }[];
+  resources: { method: string; peakRssMb: number | null; firstLoopRssMb: number | null; lastLoopRssMb: number | null; cpuMs: number | null; samples: { tMs: number; rssMb: number; cpuMs: number }[] };
+  firstFailedLoop: number | null;
+  /** The command line that runs the same schedule again. */
+  reproduce: string;
+  sources: { promotionMs: string; rejoinMs: string; unavailableMs: string; lostWrites: string };
+}

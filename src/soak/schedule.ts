@@ -1,0 +1,85 @@
+import { UsageError } from '../errors.js';
+
+/** Every fault a soak can send; each loop restores what it broke. */
+export const SOAK_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'reshard-kill'] as const;
+export type SoakFault = (typeof SOAK_FAULTS)[number];
+
+export interface SoakLoop {
+  /** 1-based, as people count loops. */
+  loop: number;
+  fault: SoakFault;
+  /** The master broken, by its index in slot order (stable across failovers: the promoted replica takes the same slots). */
+  master: number;
+  /** Pause after the loop: the interval, jittered by up to ±20%. */
+  pauseMs: number;
+}
+
+export interface ScheduleOptions {
+  seed: number;
+  loops: number;
+  faults: readonly { fault: SoakFault; weight: number }[];
+  /** A master index, or every master at random. */
+  target: number | 'any-master';
+  masters: number;
+  intervalMs: number;
+}
+
+/**
+ * "kill=3,failover=1" or "kill,freeze": each fault with its weight (1 when
+ * not given). Unknown faults are named with the list; pure.
+ */
+export function parseFaults(text: string): { fault: SoakFault; weight: number }[] {
+  const out = text.split(',').map((part) => {
+    const [name = '', w] = part.trim().split('=');
+    if (!(SOAK_FAULTS as readonly string[]).includes(name)) throw new UsageError(`--faults: unknown fault "${name}"`, { hint: `the faults are: ${SOAK_FAULTS.join(', ')} (weights as kill=3,failover=1)` });
+    const weight = w === undefined ? 1 : Number(w);
+    if (!Number.isInteger(weight) || weight < 1) throw new UsageError(`--faults: the weight of ${name} must be a whole number from 1 (got "${w}")`, { hint: 'e.g. --faults kill=3,failover=1' });
+    return { fault: name as SoakFault, weight };
+  });
+  const names = out.map((f) => f.fault);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new UsageError(`--faults: ${twice} is listed twice`, { hint: 'give each fault once, with its weight: kill=3,failover=1' });
+  return out;
+}
+
+/** "any-master", "Master[2]" or "2". Pure. */
+export function parseTarget(text: string): number | 'any-master' {
+  if (text === 'any-master') return 'any-master';
+  const m = /^(?:Master\[)?(\d+)\]?$/i.exec(text);
+  if (m) return Number(m[1]);
+  throw new UsageError(`--targets: expected any-master or Master[N] (got "${text}")`, { hint: 'e.g. --targets any-master, or --targets Master[0] to break the same slots every loop' });
+}
+
+/**
+ * mulberry32: a small, fast generator whose whole state is one 32-bit
+ * number, so a seed alone gives the same sequence on every machine.
+ */
+export function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The loops, every choice drawn from the one seeded generator, in a fixed order (fault, target, pause). Pure. */
+export function buildSchedule(o: ScheduleOptions): SoakLoop[] {
+  if (o.target !== 'any-master' && o.target >= o.masters) throw new UsageError(`--targets: Master[${o.target}] does not exist (the cluster has ${o.masters} masters)`, { hint: `choose Master[0] to Master[${o.masters - 1}], or any-master` });
+  const next = generator(o.seed);
+  const total = o.faults.reduce((n, f) => n + f.weight, 0);
+  return Array.from({ length: o.loops }, (_, i) => {
+    let r = next() * total;
+    const fault = o.faults.find((f) => (r -= f.weight) < 0)?.fault ?? o.faults[o.faults.length - 1]!.fault;
+    const pick = Math.floor(next() * o.masters);
+    const jitter = (next() * 2 - 1) * 0.2;
+    return { loop: i + 1, fault, master: o.target === 'any-master' ? pick : o.target, pauseMs: Math.round(o.intervalMs * (1 + jitter)) };
+  });
+}
+
+/** A random seed for a soak that was given none (printed, so the run can be repeated). */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
