@@ -119,7 +119,7 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     dir = await stateDir();
     const port = await freePortRange(6);
     // Own addresses: sentinel partition needs one address per node and sentinel.
-    await check('sentinel create', ['--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '1000', '--bind', ownAddresses(port)]);
+    await check('sentinel create', ['--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '2000', '--bind', ownAddresses(port)]);
   });
   afterAll(async () => {
     if (dir) await check('sentinel destroy', []);
@@ -139,5 +139,18 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     await check('sentinel failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '4', '--format', 'json', '--out', path.join(dir, 'report')]);
     await check('sentinel stop', []);
     await check('sentinel start', []);
+  });
+});
+
+describe('--json output matches the documented shapes (soak, its own cluster)', () => {
+  test('soak: the drill report with its soak section', { timeout: 90_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    try {
+      const r = await checkShape(dir, 'soak', ['--create', '--port', String(port), '--node-timeout', '1000', '--loops', '2', '--faults', 'kill,failover', '--seed', '3', '--interval', '100ms', '--warmup', '300ms', '--format', 'json', '--out', path.join(dir, 'report')]);
+      expect(r.soak.rows).toHaveLength(2);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
   });
 });

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli, runJson, stateDir } from '../helpers/cli.js';
+import { freePortRange } from '../helpers/ports.js';
+import { rawCall } from '../helpers/raw.js';
+import { distribution } from '../../src/soak/section.js';
+
+const SOAK = ['--loops', '5', '--faults', 'kill,failover', '--seed', '7', '--interval', '300ms'];
+
+describe('soak (real servers)', () => {
+  test('5 loops of kill and failover from seed 7: the schedule --plan printed, every loop passed, distributions from the rows; the same plan twice', { timeout: 180_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const plan = await runJson<any>(['soak', ...SOAK, '--plan'], { stateDir: dir });
+    expect(plan.result.exitCode, plan.result.stderr).toBe(0);
+    expect((await runJson<any>(['soak', ...SOAK, '--plan'], { stateDir: dir })).json).toEqual(plan.json);
+    expect(plan.json.schedule).toHaveLength(5);
+    const out = path.join(dir, 'report');
+    try {
+      const { result, json: r } = await runJson<any>(['soak', '--create', '--port', String(port), '--node-timeout', '1000', ...SOAK, '--warmup', '500ms', '--out', out, '--format', 'json,md,html'], { stateDir: dir });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/soak seed 7/);
+      expect(r.verdict).toBe('pass');
+      const s = r.soak;
+      expect(s.rows.map((x: any) => [x.fault, x.target])).toEqual(plan.json.schedule.map((l: any) => [l.fault, `Master[${l.master}]`]));
+      for (const row of s.rows) {
+        expect(row.outcome).toBe('passed');
+        expect(row.promotionMs).toBeGreaterThan(0);
+        expect(row.lostWrites).toBe(0);
+        if (row.fault === 'kill') expect(row.rejoinMs).toBeGreaterThan(0);
+        expect(row.endMs).toBeGreaterThan(row.startMs);
+      }
+      // The distributions are the rows' own figures, recomputed.
+      for (const d of s.distributions) {
+        const rows = s.rows.filter((x: any) => d.fault === 'all' || x.fault === d.fault);
+        expect(d.promotionMs).toEqual(distribution(rows.map((x: any) => x.promotionMs)));
+        expect(d.rejoinMs).toEqual(distribution(rows.map((x: any) => x.rejoinMs)));
+      }
+      expect(s.resources.peakRssMb).toBeGreaterThan(20);
+      expect(s.resources.samples.length).toBeGreaterThan(5);
+      expect(existsSync(path.join(out, 'report.md'))).toBe(true);
+      // Every master answers and the cluster is ok after the last loop.
+      for (const m of r.slotMapAfter.masters) expect(String(await rawCall(m.port, 'CLUSTER', 'INFO'))).toMatch(/cluster_state:ok/);
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
+  test('a loop that cannot succeed (cluster-replica-no-failover yes): exit 1 at loop 1, the loops after it not run, the cluster kept, the seed to repeat it', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    try {
+      const { result, json: r } = await runJson<any>(['soak', '--create', '--port', String(port), '--node-timeout', '1000', '--config', 'cluster-replica-no-failover=yes', '--loops', '3', '--faults', 'kill', '--seed', '11', '--deadline', '4000', '--warmup', '300ms', '--format', 'json', '--out', path.join(dir, 'r')], { stateDir: dir });
+      expect(result.exitCode).toBe(1);
+      expect(r.soak.firstFailedLoop).toBe(1);
+      expect(r.soak.rows.map((x: any) => x.outcome)).toEqual(['failed', 'not run', 'not run']);
+      expect(r.soak.rows[0].anomalies[0]).toMatch(/^promotion: /);
+      expect(result.stderr).toMatch(/the soak failed at loop 1/);
+      expect(result.stderr).toMatch(/repeat it with: redis-drill soak --loops 3 --faults kill --targets any-master --seed 11/);
+      expect(result.stderr).toMatch(/is kept for a look/);
+      // Kept: the other masters still answer.
+      const alive = r.slotMapBefore.masters.find((m: any) => m.port !== r.fault.victim.port);
+      expect(String(await rawCall(alive.port, 'PING'))).toBe('PONG');
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
+  test('bad input: exit 2 with a reason and a hint, nothing created', async () => {
+    const dir = await stateDir();
+    const cases: [string[], RegExp][] = [
+      [['soak', '--loops', '0', '--plan'], /--loops must be at least 1/],
+      [['soak', '--faults', 'kill,explode', '--plan'], /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, reshard-kill/],
+      [['soak', '--targets', 'Master[7]', '--plan'], /Master\[7\] does not exist/],
+      [['soak', '--loops', '3', '--duration', '1m', '--plan'], /exclude each other/],
+      [['slotmap', '--seed', '7'], /--seed: expected HOST:PORT/],
+      [['soak', '--loops', '2'], /no cluster named "default"|not found/i],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { stateDir: dir });
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr).toMatch(/hint: /);
+    }
+    expect(existsSync(path.join(dir, 'default'))).toBe(false);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { buildSchedule, generator, parseFaults, parseTarget } from '../../src/soak/schedule.js';
+import { distribution } from '../../src/soak/section.js';
+import { loopSteps, soakSpec } from '../../src/soak/spec.js';
+import { LOAD_DEFAULTS } from '../../src/drill/spec.js';
+
+const base = { loops: 50, faults: parseFaults('kill=3,failover=1'), target: 'any-master' as const, masters: 3, intervalMs: 2000 };
+
+describe('soak schedule', () => {
+  it('reads faults with weights, and names unknown or repeated ones', () => {
+    expect(parseFaults('kill=3,failover')).toEqual([
+      { fault: 'kill', weight: 3 },
+      { fault: 'failover', weight: 1 },
+    ]);
+    expect(() => parseFaults('kill,kil')).toThrow(/unknown fault "kil"/);
+    expect(() => parseFaults('kill=0')).toThrow(/whole number from 1/);
+    expect(() => parseFaults('kill,kill=2')).toThrow(/listed twice/);
+    expect(parseTarget('Master[2]')).toBe(2);
+    expect(parseTarget('any-master')).toBe('any-master');
+    expect(() => parseTarget('random')).toThrow(/any-master or Master\[N\]/);
+  });
+
+  it('the same seed gives the same schedule; another seed another one', () => {
+    expect(buildSchedule({ ...base, seed: 7 })).toEqual(buildSchedule({ ...base, seed: 7 }));
+    expect(buildSchedule({ ...base, seed: 8 })).not.toEqual(buildSchedule({ ...base, seed: 7 }));
+    const g = generator(1);
+    const xs = Array.from({ length: 1000 }, () => g());
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+  });
+
+  it('follows the weights, the target and the jitter bounds', () => {
+    const s = buildSchedule({ ...base, loops: 400, seed: 3 });
+    const kills = s.filter((l) => l.fault === 'kill').length;
+    expect(kills / 400).toBeGreaterThan(0.65);
+    expect(kills / 400).toBeLessThan(0.85);
+    expect(new Set(s.map((l) => l.master))).toEqual(new Set([0, 1, 2]));
+    expect(s.every((l) => l.pauseMs >= 1600 && l.pauseMs <= 2400)).toBe(true);
+    expect(buildSchedule({ ...base, target: 1, seed: 3 }).every((l) => l.master === 1)).toBe(true);
+    expect(() => buildSchedule({ ...base, target: 3, seed: 3 })).toThrow(/Master\[3\] does not exist/);
+  });
+});
+
+describe('soak spec and figures', () => {
+  it('each loop: fault, promotion, restore, rejoin, cluster ok, pause; its checks named after the loop', () => {
+    const steps = loopSteps({ loop: 4, fault: 'kill', master: 2, pauseMs: 100 }, undefined);
+    expect(steps.map((s) => s.step)).toEqual(['kill-master', 'wait-for', 'restart-node', 'wait-for', 'wait-for', 'wait-for']);
+    expect(steps[0]!.options).toEqual({ master: 'Master[2]', as: 'loop4' });
+    expect(steps.every((s) => s.label!.startsWith('loop 4: '))).toBe(true);
+    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '' } });
+    // Loops follow each other without gaps, after the one populate a reshard-kill needs.
+    const loops = spec.soak!.loops;
+    expect(spec.steps[0]!.step).toBe('populate');
+    expect(loops[0]!.firstStep).toBe(1);
+    for (let i = 1; i < loops.length; i++) expect(loops[i]!.firstStep).toBe(loops[i - 1]!.lastStep + 1);
+    expect(loops.at(-1)!.lastStep).toBe(spec.steps.length - 1);
+  });
+
+  it('distribution: nearest-rank percentiles and a histogram that counts every value', () => {
+    const d = distribution([100, null, 300, 200, 400, 1000, 500, 600, 700, 800, 900]);
+    expect(d).toMatchObject({ count: 10, min: 100, p50: 500, p90: 900, max: 1000 });
+    expect(d.histogram.reduce((n, b) => n + b.count, 0)).toBe(10);
+    expect(distribution([null])).toMatchObject({ count: 0, min: null, p50: null });
+    expect(distribution([5])).toMatchObject({ count: 1, min: 5, p90: 5, max: 5 });
+  });
+});
