@@ -11,6 +11,7 @@ import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
 import { registerSentinel } from './sentinel.js';
 import { registerSoak } from './soak.js';
+import { registerReportGroup } from './compare.js';
 import { intArg, seedArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -54,6 +55,7 @@ export function buildProgram(signal: AbortSignal): Command {
   registerWorkload(program, action);
   registerReport(program, action, 'cluster');
   registerSoak(program, action);
+  registerReportGroup(program, action);
   registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>

@@ -149,6 +149,8 @@ describe('--json output matches the documented shapes (soak, its own cluster)', 
     try {
       const r = await checkShape(dir, 'soak', ['--create', '--port', String(port), '--node-timeout', '1000', '--loops', '2', '--faults', 'kill,failover', '--seed', '3', '--interval', '100ms', '--warmup', '300ms', '--format', 'json', '--out', path.join(dir, 'report')]);
       expect(r.soak.rows).toHaveLength(2);
+      const file = path.join(dir, 'report', 'report.json');
+      await checkShape(dir, 'report compare', [file, file]);
     } finally {
       await runCli(['cluster', 'destroy'], { stateDir: dir });
     }

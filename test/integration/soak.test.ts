@@ -42,6 +42,26 @@ describe('soak (real servers)', () => {
       expect(existsSync(path.join(out, 'report.md'))).toBe(true);
       // Every master answers and the cluster is ok after the last loop.
       for (const m of r.slotMapAfter.masters) expect(String(await rawCall(m.port, 'CLUSTER', 'INFO'))).toMatch(/cluster_state:ok/);
+
+      // report compare: this soak against a manual-failover drill on the same cluster.
+      const drill = await runJson<any>(['failover-report', '--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--format', 'json', '--out', path.join(dir, 'drill')], { stateDir: dir });
+      expect(drill.result.exitCode, drill.result.stderr).toBe(0);
+      const files = [path.join(out, 'report.json'), path.join(dir, 'drill', 'report.json')];
+      const cmp = await runJson<any>(['report', 'compare', ...files], { stateDir: dir });
+      expect(cmp.result.exitCode, cmp.result.stderr).toBe(0);
+      expect(cmp.json.reports.map((x: any) => [x.file, x.kind])).toEqual([
+        [files[0], 'soak'],
+        [files[1], 'drill'],
+      ]);
+      const promotion = cmp.json.figures.find((x: any) => x.name === 'promotion');
+      expect(promotion.values).toEqual([r.promotion.ms.value, drill.json.promotion.ms.value]);
+      expect(promotion.diffs[1]).toBeCloseTo(drill.json.promotion.ms.value - r.promotion.ms.value, 1);
+      expect(cmp.json.figures.find((x: any) => x.name === 'soak: promotion p90').values).toEqual([s.distributions.find((d: any) => d.fault === 'all').promotionMs.p90, null]);
+      const md = await runCli(['report', 'compare', ...files, '--format', 'md'], { stateDir: dir });
+      expect(md.stdout).toMatch(/^- A: .*\n- B: .*\n\n\| figure \| A \| B \| B - A \|/);
+      const bad = await runCli(['report', 'compare', files[0]!, path.join(out, 'report.md')], { stateDir: dir });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/report\.md: not JSON/);
     } finally {
       expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
     }

@@ -64,3 +64,38 @@ describe('soak spec and figures', () => {
     expect(distribution([5])).toMatchObject({ count: 1, min: 5, p90: 5, max: 5 });
   });
 });
+
+describe('report compare', () => {
+  const report = (over: Record<string, unknown>): any => ({
+    schemaVersion: 1,
+    tool: { name: 'redis-drill', version: 'x' },
+    generatedAt: 't',
+    verdict: 'pass',
+    setup: { server: 'redis-server 7.0.15', nodeTimeoutMs: { value: 1000 }, masters: 3, replicas: 3 },
+    fault: { kind: 'kill', how: 'SIGKILL' },
+    promotion: { ms: { value: 2000 } },
+    rejoin: null,
+    availability: null,
+    client: { unavailableVictimSlots: { value: 900 }, ops: { value: 1000 }, errors: { value: 10 }, phases: { during: { opsPerSec: { value: 500 }, latency: null } } },
+    writeLog: null,
+    consistency: null,
+    soak: null,
+    ...over,
+  });
+
+  it('figures side by side, each later one against the first; figures nobody has are left out', async () => {
+    const { compareReports, notAReport } = await import('../../src/report/compare.js');
+    const c = compareReports([
+      { file: 'a.json', report: report({}) },
+      { file: 'b.json', report: report({ setup: { server: 'redis-server 7.0.15', nodeTimeoutMs: { value: 5000 }, masters: 3, replicas: 3 }, promotion: { ms: { value: 6000 } } }) },
+    ]);
+    expect(c.reports.map((r) => r.label)).toEqual(['A', 'B']);
+    expect(c.figures.find((f) => f.name === 'promotion')).toMatchObject({ values: [2000, 6000], diffs: [null, 4000], diffPercents: [null, 200] });
+    expect(c.figures.find((f) => f.name === 'node timeout')).toMatchObject({ values: [1000, 5000], diffs: [null, 4000] });
+    expect(c.figures.some((f) => f.name === 'rejoin' || f.name.startsWith('soak'))).toBe(false);
+    expect(notAReport({ tool: { name: 'other' } })).toMatch(/not a redis-drill report/);
+    expect(notAReport([1])).toMatch(/not a redis-drill report/);
+    expect(notAReport(report({ schemaVersion: 2 }))).toMatch(/schemaVersion 2/);
+    expect(notAReport(report({}))).toBeNull();
+  });
+});
