@@ -23,7 +23,7 @@ async function runScript(name: string, args: string[], env: Record<string, strin
 describe.concurrent('shell examples in scenarios/', () => {
   test('every example is a bash script with set -euo pipefail, documented at its top', async () => {
     const scripts = (await readdir(SCENARIOS)).filter((f) => f.endsWith('.sh'));
-    expect(scripts.sort()).toEqual(['ci-check.sh', 'failover-lab.sh']);
+    expect(scripts.sort()).toEqual(['ci-check.sh', 'failover-lab.sh', 'soak-ci.sh']);
     for (const s of scripts) {
       const text = readFileSync(path.join(SCENARIOS, s), 'utf8');
       expect(text).toMatch(/^#!\/usr\/bin\/env bash\n# [a-z-]+\.sh: .+\n/);
@@ -63,5 +63,20 @@ describe.concurrent('shell examples in scenarios/', () => {
     expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(/error: \S+bad\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master"/);
     expect((await readdir(dir)).sort()).toEqual(['bad.yaml', 'reports', 'wrong-roles.yaml']);
+  });
+
+  test('soak-ci.sh: a 2-loop soak passes (exit 0, a line per loop, the seed); a bad fault is exit 2; no cluster left', { timeout: 90_000 }, async () => {
+    const dir = await stateDir();
+    const env = { REDIS_DRILL_HOME: dir, DRILL_PORT: String(await freePortRange(6)), SOAK_LOOPS: '2', SOAK_SEED: '5', SOAK_OUT: path.join(dir, 'soak') };
+    const pass = await runScript('soak-ci.sh', [], env);
+    expect(pass.exitCode, pass.stderr).toBe(0);
+    expect(pass.stdout).toMatch(/^loop 1 (kill|failover) Master\[\d\]: passed, promotion \d+ ms, lost writes 0\nloop 2 /);
+    expect(pass.stdout).toMatch(/\n2 of 2 loops passed \(seed 5\); repeat: redis-drill soak --loops 2 .*--seed 5/);
+    expect(JSON.parse(readFileSync(path.join(dir, 'soak', 'report.json'), 'utf8')).soak.seed).toBe(5);
+    const bad = await runScript('soak-ci.sh', [], { ...env, SOAK_FAULTS: 'explode' });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/unknown fault "explode"/);
+    // The trap destroyed the throw-away cluster.
+    expect((await readdir(dir)).filter((f) => !['soak'].includes(f))).toEqual([]);
   });
 });
