@@ -64,6 +64,8 @@ export function registerSoak(program: Command, action: Action): void {
       const kind = state?.kind ?? 'cluster';
       const masters = state ? (kind === 'sentinel' ? 1 : state.masters) : f.masters;
       if (kind === 'sentinel' && faults.some((x) => x.fault === 'reshard-kill')) throw new UsageError('--faults reshard-kill needs Redis Cluster: a Sentinel deployment has no slots to move', { hint: 'drop reshard-kill from --faults' });
+      // Every loop waits for a replica to take over: without one, loop 1 could only fail (and leave slots unserved).
+      if ((state ? state.replicas : f.replicas) === 0) throw new UsageError(`soak needs replicas: ${state ? `"${g.cluster}" has none` : '--replicas 0 gives none'}, so no loop's promotion could happen`, { hint: 'create the cluster with --replicas 1 or more' });
       const nodeTimeoutMs = state?.nodeTimeoutMs ?? f.nodeTimeout;
       // --duration: loops planned from what a loop takes at least (3 node timeouts to detect, elect and rejoin, plus the pause).
       const loops = f.loops ?? (f.duration !== undefined ? Math.max(1, Math.floor(parseDuration(f.duration, '--duration') / (3 * nodeTimeoutMs + intervalMs))) : 20);

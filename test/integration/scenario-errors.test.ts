@@ -21,7 +21,7 @@ const BAD: [string, string, RegExp][] = [
   [
     'unknown step',
     'steps:\n  - kil-master: { master: 0 }\n',
-    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, wait-for, populate, assert\n/,
+    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
   ],
   ['wrong type', 'steps:\n  - kill-master:\n      slot: lots\n', /^error: \S+drill\.yaml:3:7: steps\[0\]\.kill-master\.slot: expected a whole number from 0 to 16383, found "lots"\n/],
   [

@@ -66,7 +66,6 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
     expect(await rawRole(r.fault.victim.port)).toBe('slave');
     const m = r.migrations[0];
     expect(m.stopped).toBeTruthy();
-    expect(m.openSlots.length).toBeGreaterThan(0);
     // The kill lands at a random point of a batch: mostly with slots importing on the target (which then ignores the
     // promoted replica's claim on them), sometimes just after the target took the batch over. Whatever was open, the fix closed.
     const found = r.fixes[0].openSlots;

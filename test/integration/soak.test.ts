@@ -95,6 +95,7 @@ describe('soak (real servers)', () => {
       [['soak', '--targets', 'Master[7]', '--plan'], /Master\[7\] does not exist/],
       [['soak', '--loops', '3', '--duration', '1m', '--plan'], /exclude each other/],
       [['slotmap', '--seed', '7'], /--seed: expected HOST:PORT/],
+      [['soak', '--create', '--replicas', '0', '--loops', '2'], /soak needs replicas: --replicas 0 gives none/],
       [['soak', '--loops', '2'], /no cluster named "default"|not found/i],
     ];
     for (const [args, message] of cases) {

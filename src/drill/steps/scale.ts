@@ -125,15 +125,19 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       k.killed = `${o.during!.kill} ${formatAddress(victim)} killed (SIGKILL) ${Math.round(Date.parse(r.faultAt) - t0)} ms into the migration, once ${p.slots} of ${slots} slots and ${p.keys} keys had moved`;
     };
     const beforeBatch = o.during
-      ? (p: MigrationProgress): Promise<void> => {
-          if (k.killing === null && p.slots >= share(o.during!.after) * slots) {
+      ? async (p: MigrationProgress): Promise<void> => {
+          // A batch at most runs while the kill is on its way; the one after starts on a dead node and stops the migration.
+          if (k.killing !== null) {
+            await k.killing;
+            return;
+          }
+          if (p.slots >= share(o.during!.after) * slots) {
             // Not awaited: the kill lands while the next batch is in flight (its slots importing and
             // migrating, keys on their way), as a crash would, not neatly between two batches.
             k.killing = kill(p).catch((e: unknown) => {
               k.error = e instanceof Error ? e : new Error(String(e));
             });
           }
-          return Promise.resolve();
         }
       : undefined;
     const killDone = async (): Promise<void> => {
