@@ -85,7 +85,7 @@ export function registerSoak(program: Command, action: Action): void {
       const spec = soakSpec({
         schedule,
         load: { ...LOAD_DEFAULTS, clients: f.clients, warmupMs: parseDuration(f.warmup, '--warmup'), rate: undefined, ...loadKinds(LOAD_KIND_DEFAULTS) },
-        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce },
+        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster' },
         deadlineMs: f.deadline,
       });
       const { report, files, dir } = await runDrillSession({

@@ -39,6 +39,8 @@ export interface SoakPlan {
   faults: string;
   target: string;
   intervalMs: number;
+  /** A manual failover loses nothing on Redis Cluster (the replica catches up first); SENTINEL FAILOVER does not wait, so there it is reported, not judged. */
+  judgeFailoverLoss: boolean;
   loops: { loop: number; fault: string; master: number; firstStep: number; lastStep: number }[];
   reproduce: string;
 }

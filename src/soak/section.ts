@@ -63,7 +63,7 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     const victim = probe.find((m) => m.index === l.master);
     const lostWrites = b.lostAtMs.filter((t) => t >= startMs && t < endMs).length;
     const prefix = `loop ${l.loop}: `;
-    if (ran && l.fault === 'failover' && lostWrites > 0) extra.push({ name: `${prefix}no lost write (manual failover)`, passed: false, detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up` });
+    if (ran && plan.judgeFailoverLoss && l.fault === 'failover' && lostWrites > 0) extra.push({ name: `${prefix}no lost write (manual failover)`, passed: false, detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up` });
     const anomalies = [...b.checks, ...extra].filter((c) => !c.passed && c.name.startsWith(prefix)).map((c) => `${c.name.slice(prefix.length)}: ${c.detail}`);
     const rss = run.resources.filter((s) => s.tMs <= endMs).at(-1)?.rssMb ?? null;
     return {
