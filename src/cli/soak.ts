@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CheckFailedError, ClusterNotFoundError, UsageError } from '../errors.js';
+import { CheckFailedError, ClusterNotFoundError, InterruptedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
 import { anyIntArg, intArg } from './options.js';
@@ -107,6 +107,8 @@ export function registerSoak(program: Command, action: Action): void {
       });
       ctx.out.json(report);
       ctx.out.result((await import('../ui/render-soak.js')).renderSoak(report, files));
+      // Ctrl-C: what the loops broke was restored (restart, resume, heal) and their report written; exit 130.
+      if (report.checks.some((k) => k.name === 'interrupted')) throw new InterruptedError();
       if (report.verdict === 'fail') {
         const failed = report.soak?.firstFailedLoop;
         if (f.create && f.destroyOnFailure) await (await import('../cluster/lifecycle.js')).destroyCluster({ stateDir: g.stateDir, cluster: g.cluster });

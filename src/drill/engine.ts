@@ -1,3 +1,4 @@
+import { InterruptedError } from '../errors.js';
 import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
 import { openObserver } from '../faults/observe-fault.js';
 import { formatAddress } from '../nodes/address.js';
@@ -164,7 +165,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     ran.stepsFromMs = run.rel(clock.now());
     for (const step of spec.steps) {
       if (run.stopped) skip(run, step);
-      else await reporter.step(describeStep(step), () => runStep(run, step));
+      else await reporter.step(describeStep(step), () => runStep(run, step)).catch((e: unknown) => interruptSoak(run, spec, step, e));
     }
     ran.stepsToMs = run.rel(clock.now());
     // After a failed step the cluster may never heal: no waiting for a steady load then.
@@ -177,7 +178,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   } finally {
     clearInterval(sampler);
     sample();
-    await undo(run, reporter);
+    await undo(run, reporter, run.interrupted !== null || Boolean(o.signal?.aborted));
     // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
     workload.stop({ verifyTimeoutMs: settled && !run.stopped ? undefined : FAILED_VERIFY_MS });
     await sideStarted.catch(() => undefined);
@@ -213,6 +214,19 @@ async function runStep(run: DrillRun, step: Step): Promise<void> {
   run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail, startMs: run.rel(at), endMs: run.rel(run.clock.now()), outcome, node: node ? { ...node } : null });
 }
 
+/**
+ * Ctrl-C in a soak: the steps end there and the loops that ran are still
+ * reported (the CLI then exits 130); anywhere else the interrupt propagates.
+ */
+function interruptSoak(run: DrillRun, spec: DrillSpec, step: Step, e: unknown): void {
+  if (!(e instanceof InterruptedError) || !spec.soak) throw e;
+  run.stopped = true;
+  run.interrupted = `interrupted (Ctrl-C) during ${describeStep(step)}`;
+  run.checks.push({ name: 'interrupted', passed: false, detail: run.interrupted });
+  const t = run.rel(run.clock.now());
+  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail: run.interrupted, startMs: t, endMs: t, outcome: 'failed', node: null });
+}
+
 function skip(run: DrillRun, step: Step): void {
   const t = run.rel(run.clock.now());
   run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail: 'skipped: an earlier step failed', startMs: t, endMs: t, outcome: 'skipped', node: null });
@@ -223,9 +237,10 @@ function skip(run: DrillRun, step: Step): void {
  * did not resume): undone, each on the timeline. A failure to undo one is
  * reported there and does not stop the others.
  */
-async function undo(run: DrillRun, reporter: Reporter): Promise<void> {
+async function undo(run: DrillRun, reporter: Reporter, interrupted: boolean): Promise<void> {
   for (const [id, t] of [...run.teardowns]) {
     run.teardowns.delete(id);
+    if (t.onInterruptOnly && !interrupted) continue;
     const at = run.clock.now();
     try {
       await t.run();

@@ -62,6 +62,8 @@ export interface PartitionRun extends PartitionShape {
 export interface Teardown {
   what: string;
   run(): Promise<unknown>;
+  /** Only when the drill was interrupted (a killed node is started again); a failed drill keeps it as it is, for a look. */
+  onInterruptOnly?: boolean;
 }
 
 interface PendingPromotion {
@@ -114,6 +116,8 @@ export class DrillRun {
   lastRestored: string | null = null;
   /** A step failed: the remaining ones are skipped. */
   stopped = false;
+  /** Set when Ctrl-C ended a soak's steps: its report is still written, for the loops it ran. */
+  interrupted: string | null = null;
 
   constructor(
     readonly ctx: DrillContext,

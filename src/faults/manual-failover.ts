@@ -1,4 +1,5 @@
 import { CheckFailedError, UsageError } from '../errors.js';
+import { myselfOf } from '../cluster/probe.js';
 import { type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
 import { formatAddress, withNode } from '../nodes/client.js';
 import { rolesSwapped } from './conditions.js';
@@ -29,13 +30,19 @@ export interface FailoverOptions {
  */
 export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
   if (ctx.ops.kind === 'sentinel') return sentinelFailover(ctx, o);
-  const map = buildSlotMap(await probesNow(ctx, o.observer));
+  const probes = await probesNow(ctx, o.observer);
+  const map = buildSlotMap(probes);
   const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
   let chosen: (typeof replicas)[number];
   if (o.replica) {
     const known = [...map.masters.map((m) => ({ id: m.id, host: m.host, port: m.port, master: null as SlotMapMaster | null })), ...replicas];
     const node = selectNode(known, o.replica);
-    if (!node.master) throw new UsageError(`${formatAddress(node)} is a master, not a replica`, { hint: `choose one of the replicas: ${replicas.map((r) => formatAddress(r)).join(', ')}` });
+    // Just after a failover the others' gossip may still call the old master a master (with no slots):
+    // its own word, that it replicates a master, is the one that counts.
+    const own = probes.map(myselfOf).find((me) => me?.id === node.id);
+    const ownMaster = !node.master && own?.role === 'replica' ? map.masters.find((m) => m.id === own.masterId) : undefined;
+    if (ownMaster) replicas.push({ id: node.id, host: node.host, port: node.port, up: true, dbsize: null, linkUp: null, lagBytes: null, master: ownMaster });
+    if (!node.master && !ownMaster) throw new UsageError(`${formatAddress(node)} is a master, not a replica`, { hint: `choose one of the replicas: ${replicas.map((r) => formatAddress(r)).join(', ')}` });
     chosen = replicas.find((r) => r.id === node.id)!;
   } else {
     const first = map.masters.find((m) => m.slots.length > 0 && m.replicas.length > 0);

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli, runJson, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { rawCall } from '../helpers/raw.js';
 import { distribution } from '../../src/soak/section.js';
@@ -82,6 +82,31 @@ describe('soak (real servers)', () => {
       // Kept: the other masters still answer.
       const alive = r.slotMapBefore.masters.find((m: any) => m.port !== r.fault.victim.port);
       expect(String(await rawCall(alive.port, 'PING'))).toBe('PONG');
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
+  test('Ctrl-C mid-loop: the killed master is started again, the report has the loops so far, exit 130', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    const out = path.join(dir, 'report');
+    try {
+      const child = spawnCli(['soak', '--create', '--port', String(port), '--node-timeout', '1000', '--loops', '5', '--faults', 'kill', '--seed', '2', '--interval', '300ms', '--warmup', '300ms', '--format', 'json', '--out', out], { stateDir: dir });
+      // Once loop 1's kill has gone out, while its promotion is awaited.
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      for (let i = 0; i < 300 && !/steps\[0\] kill-master .*\d+ ms/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode, err).toBe(130);
+      const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+      expect(report.checks.find((k: any) => k.name === 'interrupted').detail).toMatch(/Ctrl-C/);
+      expect(report.soak.rows[0].outcome).toBe('failed');
+      expect(report.soak.rows.slice(1).every((x: any) => x.outcome === 'not run')).toBe(true);
+      // Every node answers again: the killed master was restarted on the way out.
+      for (let p = port; p < port + 6; p++) expect(String(await rawCall(p, 'PING'))).toBe('PONG');
     } finally {
       expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
     }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { type FaultSignal, killMaster } from '../../faults/kill-master.js';
-import { resumeIfFrozen } from '../../faults/rejoin.js';
+import { rejoinNode, resumeIfFrozen } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
 import { atMostOne, bool, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
 import { type StepHandler, defineStep } from '../step.js';
+import type { DrillRun } from '../run.js';
 import { faultDetail } from './fault-detail.js';
 
 export const targetSchema = shortForm(
@@ -46,11 +47,16 @@ function breakMaster(stepName: string, signal: FaultSignal, aliases: string[] = 
       run.lastBroken = victim.id;
       if (signal === 'freeze') {
         run.teardowns.set(victim.id, { what: `resumed ${formatAddress(victim)} (frozen by steps[${step.index}])`, run: () => resumeIfFrozen(run.ctx, victim) });
-      }
+      } else restartOnInterrupt(run, victim, step.index);
       const node = run.named(o.as ?? 'victim', victim);
       return { detail: `${faultDetail(r)}; named ${node.name}`, node };
     },
   });
+}
+
+/** A killed master is started again if Ctrl-C ends the drill before a restart-node step does it (a failed drill keeps it down, for a look). */
+export function restartOnInterrupt(run: DrillRun, victim: { id: string; host: string; port: number }, index: number): void {
+  run.teardowns.set(victim.id, { what: `restarted ${formatAddress(victim)} (killed by steps[${index}])`, run: () => rejoinNode(run.ctx, { node: formatAddress(victim), mode: 'restart', wait: false }), onInterruptOnly: true });
 }
 
 export const killMasterStep = breakMaster('kill-master', 'kill');

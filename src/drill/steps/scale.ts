@@ -14,6 +14,7 @@ import type { MigrationRecord } from '../../report/model.js';
 import { type DrillRun, StepFailed } from '../run.js';
 import { expected, int, name, ref, shortForm } from '../schema-parts.js';
 import { defineStep } from '../step.js';
+import { restartOnInterrupt } from './break-master.js';
 
 /** The nodes changed: the drill's view of them follows (the observer keeps watching the ones it started with). */
 async function refreshNodes(run: DrillRun): Promise<void> {
@@ -110,6 +111,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       if (!(await run.slotMap()).masters.some((m) => m.id === victim.id)) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
       const r = await killMaster(run.ctx, { target: { master: victim.id }, signal: 'kill', wait: false, force: true, abort: run.signal, observer: run.observer });
       run.noteFault(step.index, 'kill', r);
+      restartOnInterrupt(run, victim, step.index);
       // The promotion is judged on slots the victim still owns: the observer's map may lag behind the
       // migration, so the source's entry is the one from before it, less every slot planned to move.
       const start = map.masters.find((m) => m.id === victim.id)!;
