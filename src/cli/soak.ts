@@ -18,6 +18,7 @@ interface SoakFlags extends CreateFlags {
   format: string;
   deadline?: number;
   destroyOnFailure?: boolean;
+  skipUnavailable?: boolean;
 }
 
 /**
@@ -41,18 +42,22 @@ export function registerSoak(program: Command, action: Action): void {
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'report formats: md, json, html', 'md,json,html')
     .option('--deadline <ms>', 'for each promotion, rejoin and cluster_state:ok (default: 3 x node timeout + 10 s)', intArg(1))
+    .option('--skip-unavailable', 'leave faults this machine cannot send (partition without root) out of the mix instead of refusing')
     .option('--destroy-on-failure', 'with --create: destroy the cluster when a loop fails (default: keep it for a look)')
     .addHelpText('after', '\nExamples:\n  redis-drill soak --create --node-timeout 1000 --loops 20 --faults kill=3,failover=1 --seed 7\n  redis-drill soak --loops 3 --faults kill,failover --seed 7 --plan\n  sudo redis-drill soak --create --node-timeout 1000 --loops 10 --faults kill,freeze,failover,partition');
   cmd.action(
     action(async (ctx, f: SoakFlags) => {
       const { parseDuration } = await import('../workload/options.js');
-      const { buildSchedule, parseFaults, parseTarget, randomSeed } = await import('../soak/schedule.js');
+      const { availableFaults, buildSchedule, parseFaults, parseTarget, randomSeed } = await import('../soak/schedule.js');
       const { planText, soakSpec } = await import('../soak/spec.js');
       const g = ctx.globals;
       if (g.seed) throw new UsageError('soak breaks and restarts processes: not on a cluster attached with --seed', { hint: 'run it on a cluster redis-drill created (--cluster NAME, or --create)' });
       if (f.loops !== undefined && f.duration !== undefined) throw new UsageError('--loops and --duration exclude each other', { hint: 'give one of them' });
       if (f.loops !== undefined && f.loops < 1) throw new UsageError(`--loops must be at least 1 (got ${f.loops})`, { hint: 'e.g. --loops 20' });
-      const faults = parseFaults(f.faults);
+      const { mayChangeFirewall } = await import('../faults/iptables.js');
+      const usable = availableFaults(parseFaults(f.faults), { mayChangeFirewall: await mayChangeFirewall(), skipUnavailable: Boolean(f.skipUnavailable) });
+      if (usable.dropped.length) ctx.out.reporter().warn(`--skip-unavailable: ${usable.dropped.join(', ')} left out of the mix (it needs root)`);
+      const faults = usable.faults;
       const target = parseTarget(f.targets);
       const intervalMs = parseDuration(f.interval, '--interval');
       // The global --seed, given a number, seeds the schedule here (HOST:PORT attaches elsewhere; soak refuses it).
@@ -70,7 +75,7 @@ export function registerSoak(program: Command, action: Action): void {
       // --duration: loops planned from what a loop takes at least (3 node timeouts to detect, elect and rejoin, plus the pause).
       const loops = f.loops ?? (f.duration !== undefined ? Math.max(1, Math.floor(parseDuration(f.duration, '--duration') / (3 * nodeTimeoutMs + intervalMs))) : 20);
       const schedule = buildSchedule({ seed, loops, faults, target, masters, intervalMs });
-      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}`;
+      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}`;
       if (f.plan) {
         ctx.out.json({ seed, loops, faults: f.faults, target: f.targets, intervalMs, schedule });
         ctx.out.result(planText(seed, schedule));

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 
 /** Every fault a soak can send; each loop restores what it broke. */
 export const SOAK_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'reshard-kill'] as const;
@@ -82,4 +82,17 @@ export function buildSchedule(o: ScheduleOptions): SoakLoop[] {
 /** A random seed for a soak that was given none (printed, so the run can be repeated). */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
+}
+
+/**
+ * The faults this machine can send: partition needs root (iptables). Without
+ * it, the soak is refused before it starts, or, with --skip-unavailable,
+ * runs without partitions (said in `dropped`). Pure.
+ */
+export function availableFaults(faults: readonly { fault: SoakFault; weight: number }[], o: { mayChangeFirewall: boolean; skipUnavailable: boolean }): { faults: { fault: SoakFault; weight: number }[]; dropped: SoakFault[] } {
+  if (o.mayChangeFirewall || !faults.some((f) => f.fault === 'partition')) return { faults: [...faults], dropped: [] };
+  if (!o.skipUnavailable) throw new EnvironmentError('--faults partition changes the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither', { hint: 'run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without partitions; nothing was started' });
+  const rest = faults.filter((f) => f.fault !== 'partition');
+  if (rest.length === 0) throw new UsageError('--skip-unavailable leaves no fault: partition was the only one, and it needs root', { hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill' });
+  return { faults: rest, dropped: ['partition'] };
 }

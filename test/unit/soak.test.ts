@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchedule, generator, parseFaults, parseTarget } from '../../src/soak/schedule.js';
+import { availableFaults, buildSchedule, generator, parseFaults, parseTarget } from '../../src/soak/schedule.js';
 import { distribution } from '../../src/soak/section.js';
 import { loopSteps, soakSpec } from '../../src/soak/spec.js';
 import { LOAD_DEFAULTS } from '../../src/drill/spec.js';
@@ -18,6 +18,15 @@ describe('soak schedule', () => {
     expect(parseTarget('Master[2]')).toBe(2);
     expect(parseTarget('any-master')).toBe('any-master');
     expect(() => parseTarget('random')).toThrow(/any-master or Master\[N\]/);
+  });
+
+  it('partition without root: refused (exit 3) before anything starts, or left out with --skip-unavailable', () => {
+    const mix = parseFaults('kill,partition=2');
+    expect(availableFaults(mix, { mayChangeFirewall: true, skipUnavailable: false }).faults).toEqual(mix);
+    expect(() => availableFaults(mix, { mayChangeFirewall: false, skipUnavailable: false })).toThrow(/needs root/);
+    expect(availableFaults(mix, { mayChangeFirewall: false, skipUnavailable: true })).toEqual({ faults: [{ fault: 'kill', weight: 1 }], dropped: ['partition'] });
+    expect(() => availableFaults(parseFaults('partition'), { mayChangeFirewall: false, skipUnavailable: true })).toThrow(/leaves no fault/);
+    expect(availableFaults(parseFaults('kill'), { mayChangeFirewall: false, skipUnavailable: false }).dropped).toEqual([]);
   });
 
   it('the same seed gives the same schedule; another seed another one', () => {
