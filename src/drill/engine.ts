@@ -3,7 +3,7 @@ import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
 import { openObserver } from '../faults/observe-fault.js';
 import { formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { Observer } from '../observe/observer.js';
+import type { Observer, PollCadence } from '../observe/observer.js';
 import type { DrillReport } from '../report/model.js';
 import { serverInfo } from '../report/sections.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -85,8 +85,9 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     ran.availability = await probe.stop();
     ran.stale = (await stale?.stop()) ?? null;
     ran.events = await observer.stop();
+    ran.cadence = observer.cadence();
   }
-  const { run, result, availability, events, stale: staleWrites, sideResults, programs: programResults } = ran as Ran;
+  const { run, result, availability, events, cadence, stale: staleWrites, sideResults, programs: programResults } = ran as Ran;
   const faultMs = run.faults[0] ? run.faults[0].t0 - run.loadStart : null;
   const after = await reporter.step('Snapshot after', () => deploymentMap(ctx));
   return buildDrillReport({
@@ -105,6 +106,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     clockNote: observer.clockNote(),
     latency: (from, to) => workload.recorder.latency(from, to),
     events: [...events, ...run.stepEvents, ...programs.flatMap((p) => p.events())].sort((a, b) => a.at - b.at),
+    cadence,
     run,
     checks: [...run.checks, ...workloadChecks(run.deferred, result, availability, sideResults), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null), ...programResults.map((p) => survivedCheck(p, faultMs, programResults.length > 1))],
     stepsFromMs: ran.stepsFromMs!,
@@ -121,6 +123,7 @@ interface Ran {
   availability: AvailabilityResult;
   stale: StaleWritesResult | null;
   events: DrillEvent[];
+  cadence: PollCadence;
   stepsFromMs: number;
   stepsToMs: number;
 }

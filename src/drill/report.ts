@@ -2,6 +2,7 @@ import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillContext } from '../faults/drill-context.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
+import type { PollCadence } from '../observe/observer.js';
 import { type Check, type DrillReport, REPORT_SCHEMA_VERSION } from '../report/model.js';
 import { type LatencyOf, clientSection, measured, phase, setupSection } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
@@ -36,6 +37,8 @@ export interface ReportInput {
   latency: LatencyOf;
   /** Every event (observer and steps), with absolute times. */
   events: DrillEvent[];
+  /** How closely the observer kept its poll interval. */
+  cadence: PollCadence;
   run: DrillRun;
   checks: Check[];
   /** The steps' span, ms from the start of the load: the "during" phase. */
@@ -52,7 +55,7 @@ export interface ReportInput {
  */
 export function buildDrillReport(b: ReportInput): DrillReport {
   const { result, run, spec } = b;
-  const soak = spec.soak ? soakSection({ plan: spec.soak, run, checks: b.checks, availability: b.availability, lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [], stepsToMs: b.stepsToMs }) : null;
+  const soak = spec.soak ? soakSection({ plan: spec.soak, run, checks: b.checks, availability: b.availability, lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [], stepsToMs: b.stepsToMs, cadence: b.cadence }) : null;
   const checks = [...b.checks, ...(soak?.checks ?? [])];
   const fault = run.faults[0] ?? null;
   const first = run.promotions[0] ?? null;

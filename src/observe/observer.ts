@@ -36,6 +36,8 @@ interface NodeTrack {
    * found by comparing with it, instead of being lost between a node-down and a node-up.
    */
   answered: NodeProbe | null;
+  /** When each poll finished (local clock): how closely the observer kept its interval. */
+  polledAt: number[];
   logOffset: number;
   logCarry: string;
   /** The log's host clock minus ours; subtracted from log times. */
@@ -52,6 +54,17 @@ interface NodeTrack {
  * node's log from its current end, turning both into typed, timestamped
  * events. Each node has its own loop, so a frozen node slows nobody else.
  */
+/** How closely the observer kept its poll interval (see Observer.cadence). */
+export interface PollCadence {
+  intervalMs: number;
+  nodes: number;
+  polls: number;
+  medianGapMs: number | null;
+  p99GapMs: number | null;
+  maxGapMs: number | null;
+  maxGapNode: string | null;
+}
+
 export class Observer {
   readonly events: DrillEvent[] = [];
   private readonly tracks: NodeTrack[];
@@ -67,7 +80,7 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, polledAt: [], logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -127,6 +140,20 @@ export class Observer {
     return this.timeline();
   }
 
+  /**
+   * How well polling kept up: the time between two polls of the same node,
+   * over every node (median, p99, max) against the configured interval. A
+   * poll of a node that does not answer waits out its deadline, so gaps
+   * around a fault are long by design; the median and p99 show the rest.
+   */
+  cadence(): PollCadence {
+    const gaps = this.tracks.flatMap((t) => t.polledAt.slice(1).map((at, i) => ({ gap: at - t.polledAt[i]!, node: t.label })));
+    const sorted = gaps.map((g) => g.gap).sort((a, b) => a - b);
+    const at = (p: number): number | null => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!) : null);
+    const worst = gaps.reduce<(typeof gaps)[number] | null>((w, g) => (w === null || g.gap > w.gap ? g : w), null);
+    return { intervalMs: this.interval, nodes: this.tracks.length, polls: sorted.length + this.tracks.length, medianGapMs: at(0.5), p99GapMs: at(0.99), maxGapMs: worst ? Math.round(worst.gap) : null, maxGapNode: worst?.node ?? null };
+  }
+
   timeline(): DrillEvent[] {
     const t0 = this.faultAt ?? this.events[0]?.at ?? 0;
     return [...this.events].sort((a, b) => a.at - b.at).map((e) => ({ ...e, tMs: Math.round(e.at - t0) }));
@@ -157,7 +184,9 @@ export class Observer {
 
   private async pollOnce(t: NodeTrack): Promise<void> {
     const [probe] = await Promise.all([t.connection.probe(), this.readLog(t)]);
-    this.diff(t, t.last, probe, this.clock.now(), t.answered);
+    const at = this.clock.now();
+    t.polledAt.push(at);
+    this.diff(t, t.last, probe, at, t.answered);
     t.last = probe;
     if (probe.up) t.answered = probe;
   }

@@ -274,7 +274,16 @@ export interface SoakSection {
   rows: SoakLoopRow[];
   /** Per fault kind, then "all". */
   distributions: { fault: string; promotionMs: Distribution; rejoinMs: Distribution; victimUnavailableMs: Distribution }[];
-  resources: { method: string; peakRssMb: number | null; firstLoopRssMb: number | null; lastLoopRssMb: number | null; cpuMs: number | null; samples: { tMs: number; rssMb: number; cpuMs: number }[] };
+  resources: {
+    method: string;
+    peakRssMb: number | null;
+    firstLoopRssMb: number | null;
+    lastLoopRssMb: number | null;
+    cpuMs: number | null;
+    samples: { tMs: number; rssMb: number; cpuMs: number }[];
+    /** Whether the observer kept up: the gap between two polls of a node against the interval. */
+    observer: { intervalMs: number; nodes: number; polls: number; medianGapMs: number | null; p99GapMs: number | null; maxGapMs: number | null; maxGapNode: string | null; method: string };
+  };
   firstFailedLoop: number | null;
   /** The command line that runs the same schedule again. */
   reproduce: string;

@@ -42,7 +42,10 @@ export function soakBlocks(s: SoakSection | null): Block[] {
     },
     {
       title: 'Soak: redis-drill itself',
-      lines: [`Peak RSS ${fig(mem.peakRssMb)} MB; at the end of the first loop ${fig(mem.firstLoopRssMb)} MB, of the last ${fig(mem.lastLoopRssMb)} MB; CPU ${fig(mem.cpuMs)} ms over the run. Measured with ${mem.method}.`],
+      lines: [
+        `Peak RSS ${fig(mem.peakRssMb)} MB; at the end of the first loop ${fig(mem.firstLoopRssMb)} MB, of the last ${fig(mem.lastLoopRssMb)} MB; CPU ${fig(mem.cpuMs)} ms over the run. Measured with ${mem.method}.`,
+        `The observer polled ${mem.observer.nodes} node(s) every ${mem.observer.intervalMs} ms: ${mem.observer.polls} polls, median gap ${fig(mem.observer.medianGapMs)} ms, p99 ${fig(mem.observer.p99GapMs)} ms, longest ${fig(mem.observer.maxGapMs)} ms (${fig(mem.observer.maxGapNode)}); ${mem.observer.method}.`,
+      ],
       tables: [],
     },
   ];

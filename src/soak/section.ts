@@ -4,6 +4,7 @@ import type { Check, Distribution, SoakLoopRow, SoakSection } from '../report/mo
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { DrillRun } from '../drill/run.js';
 import type { SoakPlan } from '../drill/spec.js';
+import type { PollCadence } from '../observe/observer.js';
 
 /** Nearest-rank percentile of sorted values. Pure. */
 function rank(sorted: readonly number[], p: number): number | null {
@@ -36,6 +37,7 @@ export interface SoakInput {
   /** When each lost acknowledged write was acknowledged (ms from the start of the load). */
   lostAtMs: readonly number[];
   stepsToMs: number;
+  cadence: PollCadence;
 }
 
 /**
@@ -106,6 +108,7 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
       lastLoopRssMb: done.at(-1)?.rssMb ?? null,
       cpuMs: cpu,
       samples: spread(samples, 120),
+      observer: { ...b.cadence, method: 'time between two finished polls of the same node, over every node (a node that does not answer waits out its deadline)' },
     },
     firstFailedLoop: rows.find((r) => r.outcome === 'failed')?.loop ?? null,
     reproduce: plan.reproduce,

@@ -35,8 +35,9 @@ describe('the drill engine measures availability per master and watches on one c
       const others = a.masters.filter((m: any) => !m.victim);
       expect(victim.id).toBe(report.fault.victim.id);
       expect(a.victimUnavailable.value).toBe(victim.longestGap.ms);
-      // At least the promotion time (less one probe interval: the last write before the fault may have been 10 ms earlier)...
-      expect(victim.longestGap.ms).toBeGreaterThanOrEqual(report.promotion.ms.value - a.intervalMs);
+      // At least the promotion time, less one probe deadline: the fault's time is taken as SIGKILL goes out, and on a busy
+      // machine the dying process may still acknowledge a write or two (43 ms after it was seen in CI)...
+      expect(victim.longestGap.ms).toBeGreaterThanOrEqual(report.promotion.ms.value - a.deadlineMs);
       // ...and at most the deadline of the promotion wait.
       expect(victim.longestGap.ms).toBeLessThanOrEqual(3 * 1000 + 10_000);
       expect(victim.failed).toBeGreaterThan(0);

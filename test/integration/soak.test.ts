@@ -112,7 +112,7 @@ describe('soak (real servers)', () => {
     }
   });
 
-  test('bad input: exit 2 with a reason and a hint, nothing created', async () => {
+  test('bad input (exit 2) and partition without root (exit 3, or left out with --skip-unavailable): a reason and a hint, nothing created', async () => {
     const dir = await stateDir();
     const cases: [string[], RegExp][] = [
       [['soak', '--loops', '0', '--plan'], /--loops must be at least 1/],
@@ -130,5 +130,17 @@ describe('soak (real servers)', () => {
       expect(r.stderr).toMatch(/hint: /);
     }
     expect(existsSync(path.join(dir, 'default'))).toBe(false);
+
+    // Without CAP_NET_ADMIN: partition is refused before anything starts (exit 3), or left out with --skip-unavailable.
+    const { execa } = await import('execa');
+    const { BIN } = await import('../helpers/cli.js');
+    const asUser = (args: string[]) => execa('setpriv', ['--bounding-set', '-net_admin', '--', process.execPath, BIN, ...args], { env: { REDIS_DRILL_HOME: dir, NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
+    const refused = await asUser(['soak', '--faults', 'kill,partition', '--seed', '3', '--loops', '4', '--plan']);
+    expect(refused.exitCode).toBe(3);
+    expect(String(refused.stderr)).toMatch(/needs root \(CAP_NET_ADMIN\)[^\n]*\nhint: .*--skip-unavailable/);
+    const skipped = await asUser(['--json', 'soak', '--faults', 'kill,partition', '--seed', '3', '--loops', '4', '--plan', '--skip-unavailable']);
+    expect(skipped.exitCode, String(skipped.stderr)).toBe(0);
+    expect(String(skipped.stderr)).toMatch(/partition left out of the mix/);
+    expect(JSON.parse(String(skipped.stdout)).schedule.every((l: any) => l.fault === 'kill')).toBe(true);
   });
 });
