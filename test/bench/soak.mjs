@@ -10,7 +10,8 @@
 // redis-drill's RSS at the end of each loop (flat is the target; < 200 MB).
 // There is no other tool that runs such a loop, so the reference is Redis's
 // own time. BENCH_BIG=1 adds one 10-loop soak on 50 x 1 (100 nodes): that it
-// completes, its wall time and peak RSS.
+// completes, its wall time and peak RSS. Both rows give the observer's poll
+// gap (median / p99 between two polls of a node; the interval is 50 ms).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,7 @@ async function soak(masters, loops) {
 
 const { stdout: version } = await execa('redis-server', ['--version']);
 console.log(`bench:soak — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, ${LOOPS} loops of kill, node timeout 1000 ms, ${RUNS} run(s)\n`);
-const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'peak RSS']];
+const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'peak RSS', 'poll gap median / p99 (interval 50 ms)']];
 try {
   for (let i = 0; i < RUNS; i++) {
     const { wall, report, plan } = await soak(3, LOOPS);
@@ -48,12 +49,12 @@ try {
     const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)];
     process.stderr.write(`  run ${i + 1}: ${loops.length} loops, wall ${fmtMs(wall)}, overhead per loop ${overhead.map((x) => Math.round(x)).join(' ')} ms\n`);
     const mem = report.soak.resources;
-    rows.push(['3x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`, fmtMs(wall), fmtMs(median(redis)), `${fmtMs(median(overhead))} / ${fmtMs(p90)}`, `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`, `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`]);
+    rows.push(['3x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`, fmtMs(wall), fmtMs(median(redis)), `${fmtMs(median(overhead))} / ${fmtMs(p90)}`, `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`, `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`, `${mem.observer.medianGapMs} / ${mem.observer.p99GapMs} ms`]);
   }
   if (process.env.BENCH_BIG === '1') {
     const { wall, report } = await soak(50, 10);
     const mem = report.soak.resources;
-    rows.push(['50x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`, fmtMs(wall), fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))), '-', '-', `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`]);
+    rows.push(['50x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`, fmtMs(wall), fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))), '-', '-', `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`, `${mem.observer.medianGapMs} / ${mem.observer.p99GapMs} ms`]);
   }
 } finally {
   await rm(root, { recursive: true, force: true });
