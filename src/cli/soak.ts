@@ -19,6 +19,7 @@ interface SoakFlags extends CreateFlags {
   deadline?: number;
   destroyOnFailure?: boolean;
   skipUnavailable?: boolean;
+  keepGoing?: boolean;
 }
 
 /**
@@ -43,6 +44,7 @@ export function registerSoak(program: Command, action: Action): void {
     .option('--format <list>', 'report formats: md, json, html', 'md,json,html')
     .option('--deadline <ms>', 'for each promotion, rejoin and cluster_state:ok (default: 3 x node timeout + 10 s)', intArg(1))
     .option('--skip-unavailable', 'leave faults this machine cannot send (partition without root) out of the mix instead of refusing')
+    .option('--keep-going', 'after a failed loop, restore what it broke and go on once the deployment is healthy (every failed loop is in the report; exit 1 at the end)')
     .option('--destroy-on-failure', 'with --create: destroy the cluster when a loop fails (default: keep it for a look)')
     .addHelpText('after', '\nExamples:\n  redis-drill soak --create --node-timeout 1000 --loops 20 --faults kill=3,failover=1 --seed 7\n  redis-drill soak --loops 3 --faults kill,failover --seed 7 --plan\n  sudo redis-drill soak --create --node-timeout 1000 --loops 10 --faults kill,freeze,failover,partition');
   cmd.action(
@@ -75,7 +77,7 @@ export function registerSoak(program: Command, action: Action): void {
       // --duration: loops planned from what a loop takes at least (3 node timeouts to detect, elect and rejoin, plus the pause).
       const loops = f.loops ?? (f.duration !== undefined ? Math.max(1, Math.floor(parseDuration(f.duration, '--duration') / (3 * nodeTimeoutMs + intervalMs))) : 20);
       const schedule = buildSchedule({ seed, loops, faults, target, masters, intervalMs });
-      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}`;
+      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}${f.keepGoing ? " --keep-going" : ""}`;
       if (f.plan) {
         ctx.out.json({ seed, loops, faults: f.faults, target: f.targets, intervalMs, schedule });
         ctx.out.result(planText(seed, schedule));
@@ -90,7 +92,7 @@ export function registerSoak(program: Command, action: Action): void {
       const spec = soakSpec({
         schedule,
         load: { ...LOAD_DEFAULTS, clients: f.clients, warmupMs: parseDuration(f.warmup, '--warmup'), rate: undefined, ...loadKinds(LOAD_KIND_DEFAULTS) },
-        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster' },
+        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster', keepGoing: Boolean(f.keepGoing) },
         deadlineMs: f.deadline,
       });
       const { report, files, dir } = await runDrillSession({

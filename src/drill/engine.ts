@@ -166,9 +166,19 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     // A program of the user's that already ended gives nothing to judge: no fault is sent.
     for (const program of p.programs) refuseEarlyExit(program);
     ran.stepsFromMs = run.rel(clock.now());
+    // With --keep-going, the first step of the loop after a failed one: the steps before it are skipped.
+    let resumeAt = -1;
     for (const step of spec.steps) {
-      if (run.stopped) skip(run, step);
-      else await reporter.step(describeStep(step), () => runStep(run, step)).catch((e: unknown) => interruptSoak(run, spec, step, e));
+      if (run.stopped || step.index < resumeAt) {
+        skip(run, step);
+        continue;
+      }
+      await reporter.step(describeStep(step), () => runStep(run, step)).catch((e: unknown) => interruptSoak(run, spec, step, e));
+      const next = run.stopped && !run.interrupted && spec.soak?.keepGoing ? nextLoop(spec.soak, step.index) : null;
+      if (next && (await reporter.step(`--keep-going: restoring what ${next.failed} broke, then waiting until the deployment is healthy`, () => recoverLoop(run, next.failed, reporter)))) {
+        run.stopped = false;
+        resumeAt = next.firstStep;
+      }
     }
     ran.stepsToMs = run.rel(clock.now());
     // After a failed step the cluster may never heal: no waiting for a steady load then.
@@ -215,6 +225,26 @@ async function runStep(run: DrillRun, step: Step): Promise<void> {
     run.stopped = true;
   }
   run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail, startMs: run.rel(at), endMs: run.rel(run.clock.now()), outcome, node: node ? { ...node } : null });
+}
+
+/** The loop a failed step belongs to, and where the next loop starts (null after the last loop). Pure. */
+function nextLoop(plan: NonNullable<DrillSpec['soak']>, index: number): { failed: string; firstStep: number } | null {
+  const i = plan.loops.findIndex((l) => index >= l.firstStep && index <= l.lastStep);
+  const next = plan.loops[i + 1];
+  return i >= 0 && next ? { failed: `loop ${plan.loops[i]!.loop}`, firstStep: next.firstStep } : null;
+}
+
+/**
+ * After a failed soak loop (--keep-going): what it broke is restored (a
+ * killed master started, a frozen one resumed, a partition healed) and the
+ * deployment must be healthy again within the deadline; if it is not, the
+ * soak stops there with that as a failed check.
+ */
+async function recoverLoop(run: DrillRun, loop: string, reporter: Reporter): Promise<boolean> {
+  await undo(run, reporter, true);
+  const r = await run.watch((probes) => run.ctx.ops.healthy(probes), 'a healthy deployment again after a failed loop', run.deadline(undefined));
+  run.checks.push({ name: `${loop}: recovered for the next loop`, passed: r.ok, detail: r.ok ? `${r.text}; the soak goes on (--keep-going)` : `not healthy again within the deadline (${r.text}): the soak stops here` });
+  return r.ok;
 }
 
 /**

@@ -41,6 +41,8 @@ export interface SoakPlan {
   intervalMs: number;
   /** A manual failover loses nothing on Redis Cluster (the replica catches up first); SENTINEL FAILOVER does not wait, so there it is reported, not judged. */
   judgeFailoverLoss: boolean;
+  /** --keep-going: a failed loop is recorded, what it broke restored, and the next loop runs once the deployment is healthy again. */
+  keepGoing: boolean;
   loops: { loop: number; fault: string; master: number; firstStep: number; lastStep: number }[];
   reproduce: string;
 }

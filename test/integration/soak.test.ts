@@ -87,6 +87,27 @@ describe('soak (real servers)', () => {
     }
   });
 
+  test('--keep-going: a failed loop is restored (its master started again) and the next loop runs; every failed loop is reported, exit 1', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    try {
+      // Seed 7: kill Master[0], failover Master[1], kill Master[0]. No replica may take over by itself; a manual failover still works.
+      const { result, json: r } = await runJson<any>(['soak', '--create', '--port', String(port), '--node-timeout', '1000', '--config', 'cluster-replica-no-failover=yes', '--loops', '3', '--faults', 'kill,failover', '--seed', '7', '--deadline', '4000', '--interval', '300ms', '--warmup', '300ms', '--keep-going', '--format', 'json', '--out', path.join(dir, 'r')], { stateDir: dir });
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(r.soak.rows.map((x: any) => [x.fault, x.outcome])).toEqual([
+        ['kill', 'failed'],
+        ['failover', 'passed'],
+        ['kill', 'failed'],
+      ]);
+      expect(r.checks.find((k: any) => k.name === 'loop 1: recovered for the next loop')).toMatchObject({ passed: true });
+      expect(r.soak.firstFailedLoop).toBe(1);
+      expect(result.stderr).toMatch(/loop 1: promotion .*; loop 3: promotion/);
+      expect(result.stderr).toMatch(/--seed 7 --interval 300ms --keep-going/);
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
   test('Ctrl-C mid-loop: the killed master is started again, the report has the loops so far, exit 130', { timeout: 120_000 }, async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);

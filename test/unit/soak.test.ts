@@ -56,7 +56,7 @@ describe('soak spec and figures', () => {
     expect(steps.map((s) => s.step)).toEqual(['kill-master', 'wait-for', 'restart-node', 'wait-for', 'wait-for', 'wait-for']);
     expect(steps[0]!.options).toEqual({ master: 'Master[2]', as: 'loop4' });
     expect(steps.every((s) => s.label!.startsWith('loop 4: '))).toBe(true);
-    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true } });
+    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true, keepGoing: false } });
     // Loops follow each other without gaps, after the one populate a reshard-kill needs.
     const loops = spec.soak!.loops;
     expect(spec.steps[0]!.step).toBe('populate');
