@@ -68,7 +68,6 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
   loadKindOptions(cmd).action(
       action(async (ctx, f: ReportFlags) => {
         const { parseDuration, parseMix } = await import('../workload/options.js');
-        const { parseFormats } = await import('../report/write.js');
         const { failoverReportSpec } = await import('../drill/failover-report.js');
         const { runDrillSession } = await import('../drill/session.js');
         const { loadKinds } = await import('../workload/loads.js');
@@ -97,29 +96,19 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
           maxLostMessages: f.maxLostMessages ?? null,
           programs: f.clientCmd.map((cmd) => ({ cmd, cwd: process.cwd() })),
         });
-        const g = ctx.globals;
+        const { failedChecks, sessionBase } = await import('./drill-session.js');
         const { report, files, dir } = await runDrillSession({
-          stateDir: g.stateDir,
-          cluster: g.cluster,
-          seed: g.seed,
-          password: g.password,
-          timeoutMs: g.timeout,
+          ...sessionBase(ctx, f),
           create: f.create ? (kind === 'sentinel' ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true }) : createRequest(ctx, { ...f, force: true })) : undefined,
           createKind: kind,
           expect: kind === 'sentinel' ? 'sentinel' : undefined,
           destroyCreated: false,
           spec,
-          out: f.out,
-          formats: parseFormats(f.format),
-          deadlineMs: f.deadline,
-          version: (await import('../version.js')).VERSION,
-          signal: ctx.signal,
-          reporter: ctx.out.reporter(),
         });
         ctx.out.json(report);
         ctx.out.result((await import('../ui/render-report.js')).renderReportSummary(ctx.out.c, report, files));
         if (report.verdict === 'fail') {
-          throw new CheckFailedError(`the drill failed: ${report.checks.filter((k) => !k.passed).map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
+          throw new CheckFailedError(`the drill failed: ${failedChecks(report)}`, { hint: `see ${files[0] ?? dir}` });
         }
       }),
     );

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import type { Action } from './action.js';
-import { targetOptions } from './context.js';
+import { type Context, targetOptions } from './context.js';
 import { intArg } from './options.js';
+
+/** The cluster a slot-moving command works on, and what every one of them passes down. */
+async function slotCommand(ctx: Context, command: string) {
+  const { clusterTargets, requireCluster } = await import('../cluster/targets.js');
+  const t = await clusterTargets(targetOptions(ctx));
+  requireCluster(t, command);
+  return { name: t.name, common: { connect: { timeoutMs: ctx.globals.timeout, password: t.password }, targets: t.targets, signal: ctx.signal, reporter: ctx.out.reporter() } };
+}
 
 /** Changing a cluster under load: slots moved between masters. */
 export function registerScale(cluster: Command, action: Action): void {
@@ -17,11 +25,9 @@ export function registerScale(cluster: Command, action: Action): void {
     .addHelpText('after', '\nExamples:\n  redis-drill cluster reshard --slots 1000 --from Master[0] --to Master[1]\n  redis-drill cluster reshard --slots 100 --from 127.0.0.1:7000 --to 127.0.0.1:7002 --json')
     .action(
       action(async (ctx, f: { slots: number; from: string; to: string; pipeline: number; batch: number; wait: boolean }) => {
-        const { clusterTargets, requireCluster } = await import('../cluster/targets.js');
+        const t = await slotCommand(ctx, 'cluster reshard');
         const { reshard } = await import('../cluster/reshard.js');
-        const t = await clusterTargets(targetOptions(ctx));
-        requireCluster(t, 'cluster reshard');
-        const result = await reshard({ connect: { timeoutMs: ctx.globals.timeout, password: t.password }, targets: t.targets, slots: f.slots, from: f.from, to: f.to, pipeline: f.pipeline, batch: f.batch, wait: f.wait, signal: ctx.signal, reporter: ctx.out.reporter() });
+        const result = await reshard({ ...t.common, slots: f.slots, from: f.from, to: f.to, pipeline: f.pipeline, batch: f.batch, wait: f.wait });
         ctx.out.json({ cluster: t.name, ...result });
         ctx.out.result((await import('../ui/render-scale.js')).renderReshard(result));
       }),
@@ -33,11 +39,9 @@ export function registerScale(cluster: Command, action: Action): void {
     .addHelpText('after', '\nExample:\n  redis-drill cluster fix      # after a reshard stopped midway')
     .action(
       action(async (ctx) => {
-        const { clusterTargets, requireCluster } = await import('../cluster/targets.js');
+        const t = await slotCommand(ctx, 'cluster fix');
         const { fixCluster } = await import('../cluster/fix.js');
-        const t = await clusterTargets(targetOptions(ctx));
-        requireCluster(t, 'cluster fix');
-        const result = await fixCluster({ connect: { timeoutMs: ctx.globals.timeout, password: t.password }, targets: t.targets, signal: ctx.signal, reporter: ctx.out.reporter() });
+        const result = await fixCluster(t.common);
         ctx.out.json({ cluster: t.name, ...result });
         ctx.out.result((await import('../ui/render-scale.js')).renderFix(result));
       }),
@@ -51,11 +55,9 @@ export function registerScale(cluster: Command, action: Action): void {
     .addHelpText('after', '\nExample:\n  redis-drill cluster add-node && redis-drill cluster rebalance')
     .action(
       action(async (ctx, f: { pipeline: number; batch: number }) => {
-        const { clusterTargets, requireCluster } = await import('../cluster/targets.js');
+        const t = await slotCommand(ctx, 'cluster rebalance');
         const { rebalance } = await import('../cluster/reshard.js');
-        const t = await clusterTargets(targetOptions(ctx));
-        requireCluster(t, 'cluster rebalance');
-        const result = await rebalance({ connect: { timeoutMs: ctx.globals.timeout, password: t.password }, targets: t.targets, pipeline: f.pipeline, batch: f.batch, signal: ctx.signal, reporter: ctx.out.reporter() });
+        const result = await rebalance({ ...t.common, pipeline: f.pipeline, batch: f.batch });
         ctx.out.json({ cluster: t.name, ...result });
         ctx.out.result((await import('../ui/render-scale.js')).renderRebalance(result));
       }),

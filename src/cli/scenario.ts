@@ -76,33 +76,21 @@ export function registerScenario(program: Command, action: Action): void {
 
 async function runCommand(ctx: Context, file: string, f: RunFlags): Promise<void> {
   const { runScenarioFile } = await import('../scenario/run-file.js');
-  const { parseFormats } = await import('../report/write.js');
-  const g = ctx.globals;
+  const { failedChecks, sessionBase } = await import('./drill-session.js');
   const { report, files, dir, kept, scenario } = await runScenarioFile({
+    ...sessionBase(ctx, f),
     file,
-    stateDir: g.stateDir,
-    cluster: g.cluster,
     clusterGiven: ctx.given('cluster'),
-    seed: g.seed,
-    password: g.password,
-    timeoutMs: g.timeout,
     port: f.port,
     nodeTimeoutMs: f.nodeTimeout,
     set: f.set,
-    out: f.out,
-    formats: parseFormats(f.format),
-    deadlineMs: f.deadline,
     keep: Boolean(f.keep),
     redisServer: process.env.REDIS_SERVER,
-    version: (await import('../version.js')).VERSION,
-    signal: ctx.signal,
-    reporter: ctx.out.reporter(),
   });
   if (kept) ctx.out.info(`Kept cluster "${kept}"; remove it with: redis-drill cluster destroy --cluster ${kept}`);
   ctx.out.json(report);
   ctx.out.result((await import('../ui/render-scenario.js')).renderScenarioSummary(ctx.out.c, report, files));
   if (report.verdict === 'fail') {
-    const failed = report.checks.filter((k) => !k.passed);
-    throw new CheckFailedError(`scenario ${scenario.name} failed: ${failed.map((k) => `${k.name} (${k.detail})`).join('; ')}`, { hint: `see ${files[0] ?? dir}` });
+    throw new CheckFailedError(`scenario ${scenario.name} failed: ${failedChecks(report)}`, { hint: `see ${files[0] ?? dir}` });
   }
 }

@@ -85,7 +85,6 @@ export function registerSoak(program: Command, action: Action): void {
       }
       ctx.out.reporter().warn(`soak seed ${seed}: the same seed and options give the same schedule (${reproduce} --plan)`);
       const { runDrillSession } = await import('../drill/session.js');
-      const { parseFormats } = await import('../report/write.js');
       const { LOAD_DEFAULTS } = await import('../drill/spec.js');
       const { LOAD_KIND_DEFAULTS } = await import('../workload/load-defaults.js');
       const { loadKinds } = await import('../workload/loads.js');
@@ -95,23 +94,8 @@ export function registerSoak(program: Command, action: Action): void {
         plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster', keepGoing: Boolean(f.keepGoing) },
         deadlineMs: f.deadline,
       });
-      const { report, files, dir } = await runDrillSession({
-        stateDir: g.stateDir,
-        cluster: g.cluster,
-        seed: g.seed,
-        password: g.password,
-        timeoutMs: g.timeout,
-        create: f.create ? createRequest(ctx, { ...f, force: true }) : undefined,
-        createKind: 'cluster',
-        destroyCreated: false,
-        spec,
-        out: f.out,
-        formats: parseFormats(f.format),
-        deadlineMs: f.deadline,
-        version: (await import('../version.js')).VERSION,
-        signal: ctx.signal,
-        reporter: ctx.out.reporter(),
-      });
+      const { failedChecks, sessionBase } = await import('./drill-session.js');
+      const { report, files, dir } = await runDrillSession({ ...sessionBase(ctx, f), create: f.create ? createRequest(ctx, { ...f, force: true }) : undefined, createKind: 'cluster', destroyCreated: false, spec });
       ctx.out.json(report);
       ctx.out.result((await import('../ui/render-soak.js')).renderSoak(report, files));
       // Ctrl-C: what the loops broke was restored (restart, resume, heal) and their report written; exit 130.
@@ -119,8 +103,7 @@ export function registerSoak(program: Command, action: Action): void {
       if (report.verdict === 'fail') {
         const failed = report.soak?.firstFailedLoop;
         if (f.create && f.destroyOnFailure) await (await import('../cluster/lifecycle.js')).destroyCluster({ stateDir: g.stateDir, cluster: g.cluster });
-        const what = report.checks.filter((k) => !k.passed).map((k) => `${k.name} (${k.detail})`).join('; ');
-        throw new CheckFailedError(`the soak failed${failed ? ` at loop ${failed}` : ''}: ${what}`, {
+        throw new CheckFailedError(`the soak failed${failed ? ` at loop ${failed}` : ''}: ${failedChecks(report)}`, {
           hint: `repeat it with: ${reproduce}${f.create && !f.destroyOnFailure ? `; the cluster "${g.cluster}" is kept for a look (redis-drill cluster status)` : ''}; see ${files[0] ?? dir}`,
         });
       }

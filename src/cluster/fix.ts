@@ -5,7 +5,7 @@ import { NodePool } from '../nodes/pool.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { waitUntil } from '../util/wait.js';
-import { moveSlotKeys } from './migrate.js';
+import { moveSlotKeys, pipelined } from './migrate.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { RESHARD_DEFAULTS, unstableSlots } from './reshard.js';
 import { type SlotMap, type SlotMapMaster, buildSlotMap, ownerOf } from './slotmap.js';
@@ -125,20 +125,18 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
  * state, which MIGRATE still needs. Returns whether any node was told.
  */
 async function pointImportersAtOwners(open: readonly OpenSlot[], pool: NodePool): Promise<boolean> {
-  const byNode = new Map<string, { node: SlotMapMaster; commands: string[][] }>();
+  const byNode = new Map<string, { node: SlotMapMaster; commands: (string | number)[][] }>();
   for (const s of open) {
     if (!s.owner?.up) continue;
     for (const i of s.importing) {
       if (i.from === s.owner.id || i.node.id === s.owner.id) continue;
       const e = byNode.get(i.node.id) ?? { node: i.node, commands: [] };
-      e.commands.push(['CLUSTER', 'SETSLOT', String(s.slot), 'NODE', s.owner.id]);
+      e.commands.push(['CLUSTER', 'SETSLOT', s.slot, 'NODE', s.owner.id]);
       byNode.set(i.node.id, e);
     }
   }
   for (const { node, commands } of byNode.values()) {
-    const replies = (await (await pool.get(node)).pipeline(commands.map((c) => ['call', ...c] as [string, ...string[]])).exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0]!;
+    await pipelined(await pool.get(node), commands);
   }
   return byNode.size > 0;
 }

@@ -10,9 +10,9 @@ import { ownAddresses, startProcesses } from './deploy.js';
 import { livePid } from './lifecycle.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { selectMasterNode } from './reshard.js';
-import { hostsFor, nodeFor } from './runtime.js';
+import { type Hosts, hostsFor, nodeFor } from './runtime.js';
 import { buildSlotMap } from './slotmap.js';
-import { type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
+import { type ClusterState, type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
 
 export interface MembershipOptions {
   stateDir: string;
@@ -72,16 +72,8 @@ const ipValue = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 +
  * state file before it starts, so `cluster destroy` always finds it.
  */
 export async function addNode(o: MembershipOptions & { replicaOf?: string; port?: number; bind?: string }): Promise<AddNodeResult> {
-  const clock = o.clock ?? systemClock;
-  const reporter = o.reporter ?? silentReporter;
-  const t0 = clock.now();
-  const state = await readState(o.stateDir, o.cluster);
-  checkKind(state, 'cluster');
-  const connect: ConnectOptions = { timeoutMs: o.timeoutMs, password: state.password };
-  const hosts = hostsFor(state);
-  try {
-    const addresses = state.nodes.map((r) => ({ host: r.bind, port: r.port }));
-    const map = buildSlotMap(await probeAll(addresses, connect));
+  return withMembership(o, async ({ clock, reporter, t0, state, connect, hosts, addresses, probes }) => {
+    const map = buildSlotMap(probes);
     const master = o.replicaOf !== undefined ? selectMasterNode(map, o.replicaOf, '--replica-of') : null;
     const first = state.nodes[0]!;
     const bind = o.bind ?? nextBind(state.nodes);
@@ -124,9 +116,7 @@ export async function addNode(o: MembershipOptions & { replicaOf?: string; port?
       node: { id, host: bind, port, role: master ? 'replica' : 'master', master: master ? formatAddress(master) : null, pid: record.pid, dir: record.dir },
       elapsedMs: Math.round(clock.now() - t0),
     };
-  } finally {
-    await hosts.dispose();
-  }
+  });
 }
 
 /**
@@ -136,18 +126,10 @@ export async function addNode(o: MembershipOptions & { replicaOf?: string; port?
  * by gossip), then the node is stopped and its directory removed.
  */
 export async function removeNode(o: MembershipOptions & { node: string }): Promise<RemoveNodeResult> {
-  const clock = o.clock ?? systemClock;
-  const reporter = o.reporter ?? silentReporter;
-  const t0 = clock.now();
-  const state = await readState(o.stateDir, o.cluster);
-  checkKind(state, 'cluster');
-  const connect: ConnectOptions = { timeoutMs: o.timeoutMs, password: state.password };
-  const hosts = hostsFor(state);
-  try {
-    const addresses = state.nodes.map((r) => ({ host: r.bind, port: r.port }));
-    const probes = await probeAll(addresses, connect);
+  return withMembership(o, async ({ clock, reporter, t0, state, connect, hosts, probes }) => {
     const map = buildSlotMap(probes);
-    const known = state.nodes.map((r) => ({ host: r.bind, port: r.port, id: probes.find((p) => p.address.port === r.port && p.address.host === r.bind && p.up) ? myselfOf(probes.find((p) => p.address.port === r.port && p.address.host === r.bind)!)?.id ?? null : null, record: r }));
+    // A node's id is its own word (myself), when it answers.
+    const known = state.nodes.map((r, i) => ({ host: r.bind, port: r.port, id: probes[i]!.up ? (myselfOf(probes[i]!)?.id ?? null) : null, record: r }));
     const target = selectNode(known, o.node);
     const master = map.masters.find((m) => m.id === target.id);
     if (master && master.slotCount > 0) {
@@ -169,6 +151,24 @@ export async function removeNode(o: MembershipOptions & { node: string }): Promi
     await writeState(o.stateDir, state);
     await reporter.step('Waiting until no node lists it', () => waitFor(others, connect, (p) => (p.view?.some((n) => n.id === target.id) ? 'still listed' : null), 'no node listing the removed node', clock, o.signal));
     return { cluster: state.name, node: { id: target.id, host: target.host, port: target.port, role: master ? 'master' : 'replica' }, forgottenBy: forgot.reduce((n, x) => n + x, 0), elapsedMs: Math.round(clock.now() - t0) };
+  });
+}
+
+/** What add-node and remove-node both start from: the cluster's state, its hosts (disposed after), and every node probed once. */
+async function withMembership<T>(
+  o: MembershipOptions,
+  fn: (m: { clock: Clock; reporter: Reporter; t0: number; state: ClusterState; connect: ConnectOptions; hosts: Hosts; addresses: Address[]; probes: NodeProbe[] }) => Promise<T>,
+): Promise<T> {
+  const clock = o.clock ?? systemClock;
+  const reporter = o.reporter ?? silentReporter;
+  const t0 = clock.now();
+  const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, 'cluster');
+  const connect: ConnectOptions = { timeoutMs: o.timeoutMs, password: state.password };
+  const hosts = hostsFor(state);
+  try {
+    const addresses = state.nodes.map((r) => ({ host: r.bind, port: r.port }));
+    return await fn({ clock, reporter, t0, state, connect, hosts, addresses, probes: await probeAll(addresses, connect) });
   } finally {
     await hosts.dispose();
   }

@@ -85,7 +85,7 @@ async function tellOwner(client: Redis, slots: readonly number[], owner: string)
 }
 
 /** Runs one pipeline and throws its first error reply. */
-async function pipelined(client: Redis, commands: (string | number)[][]): Promise<unknown[]> {
+export async function pipelined(client: Redis, commands: (string | number)[][]): Promise<unknown[]> {
   return (await raw(client, commands)).map((r) => reply(r));
 }
 

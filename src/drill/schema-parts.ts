@@ -46,3 +46,6 @@ export const atMostOne = (keys: string[]) => (o: Record<string, unknown>) => key
 
 /** `promotion: true` (or the bare word) means: of the node the latest step of that kind acted on. */
 export const refOrLatest = z.preprocess((v) => (v === true || v === null ? null : v), ref.nullable());
+
+/** A step without options, written `- heal` (or `heal:` / `heal: true`). */
+export const noOptions = (step: string) => z.preprocess((v) => (v === null || v === undefined || v === true ? {} : v), z.strictObject({}, expected(`no options: - ${step}`)));

@@ -36,8 +36,8 @@ interface NodeTrack {
    * found by comparing with it, instead of being lost between a node-down and a node-up.
    */
   answered: NodeProbe | null;
-  /** When each poll finished (local clock): how closely the observer kept its interval. */
-  polledAt: number[];
+  /** When its latest poll finished (local clock), for the gap to the next one. */
+  polledAt: number | null;
   logOffset: number;
   logCarry: string;
   /** The log's host clock minus ours; subtracted from log times. */
@@ -54,6 +54,32 @@ interface NodeTrack {
  * node's log from its current end, turning both into typed, timestamped
  * events. Each node has its own loop, so a frozen node slows nobody else.
  */
+/**
+ * Gaps between polls in 1 ms buckets (the last one: 60 s and more): a soak
+ * polls millions of times, and this stays the same size however long it runs.
+ */
+export class GapCounts {
+  private readonly buckets = new Uint32Array(60_001);
+  count = 0;
+  max: number | null = null;
+  maxNode: string | null = null;
+
+  add(gapMs: number, node: string): void {
+    this.buckets[Math.min(this.buckets.length - 1, Math.max(0, Math.round(gapMs)))]!++;
+    this.count++;
+    if (this.max === null || gapMs > this.max) [this.max, this.maxNode] = [gapMs, node];
+  }
+
+  /** Nearest rank, to the millisecond. */
+  percentile(p: number): number | null {
+    if (this.count === 0) return null;
+    const rank = Math.max(1, Math.ceil(p * this.count));
+    let seen = 0;
+    for (let ms = 0; ms < this.buckets.length; ms++) if ((seen += this.buckets[ms]!) >= rank) return ms;
+    return this.buckets.length - 1;
+  }
+}
+
 /** How closely the observer kept its poll interval (see Observer.cadence). */
 export interface PollCadence {
   intervalMs: number;
@@ -70,6 +96,7 @@ export class Observer {
   private readonly tracks: NodeTrack[];
   private readonly clock: Clock;
   private readonly interval: number;
+  private readonly gaps = new GapCounts();
   private readonly seen = new Set<string>();
   private loops: Promise<void>[] = [];
   /** One Pub/Sub connection per sentinel (PSUBSCRIBE *). */
@@ -80,7 +107,7 @@ export class Observer {
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? 50;
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, polledAt: [], logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, polledAt: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -147,11 +174,7 @@ export class Observer {
    * around a fault are long by design; the median and p99 show the rest.
    */
   cadence(): PollCadence {
-    const gaps = this.tracks.flatMap((t) => t.polledAt.slice(1).map((at, i) => ({ gap: at - t.polledAt[i]!, node: t.label })));
-    const sorted = gaps.map((g) => g.gap).sort((a, b) => a - b);
-    const at = (p: number): number | null => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!) : null);
-    const worst = gaps.reduce<(typeof gaps)[number] | null>((w, g) => (w === null || g.gap > w.gap ? g : w), null);
-    return { intervalMs: this.interval, nodes: this.tracks.length, polls: sorted.length + this.tracks.length, medianGapMs: at(0.5), p99GapMs: at(0.99), maxGapMs: worst ? Math.round(worst.gap) : null, maxGapNode: worst?.node ?? null };
+    return { intervalMs: this.interval, nodes: this.tracks.length, polls: this.gaps.count + this.tracks.filter((t) => t.polledAt !== null).length, medianGapMs: this.gaps.percentile(0.5), p99GapMs: this.gaps.percentile(0.99), maxGapMs: this.gaps.max === null ? null : Math.round(this.gaps.max), maxGapNode: this.gaps.maxNode };
   }
 
   timeline(): DrillEvent[] {
@@ -185,7 +208,8 @@ export class Observer {
   private async pollOnce(t: NodeTrack): Promise<void> {
     const [probe] = await Promise.all([t.connection.probe(), this.readLog(t)]);
     const at = this.clock.now();
-    t.polledAt.push(at);
+    if (t.polledAt !== null) this.gaps.add(at - t.polledAt, t.label);
+    t.polledAt = at;
     this.diff(t, t.last, probe, at, t.answered);
     t.last = probe;
     if (probe.up) t.answered = probe;

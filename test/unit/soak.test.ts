@@ -108,3 +108,20 @@ describe('report compare', () => {
     expect(notAReport(report({}))).toBeNull();
   });
 });
+
+describe('observer poll gaps', () => {
+  it('bounded 1 ms buckets give the nearest-rank percentiles of the gaps, and the longest with its node', async () => {
+    const { GapCounts } = await import('../../src/observe/observer.js');
+    const g = new GapCounts();
+    const gaps = [50, 52, 51, 49, 400, 50, 53, 55, 50, 48];
+    gaps.forEach((x, i) => g.add(x, `n${i}`));
+    const sorted = [...gaps].sort((a, b) => a - b);
+    expect(g.percentile(0.5)).toBe(sorted[Math.ceil(0.5 * gaps.length) - 1]);
+    expect(g.percentile(0.99)).toBe(400);
+    expect([g.count, g.max, g.maxNode]).toEqual([10, 400, 'n4']);
+    g.add(120_000, 'slow');
+    expect(g.percentile(1)).toBe(60_000);
+    expect(g.max).toBe(120_000);
+    expect(new GapCounts().percentile(0.5)).toBeNull();
+  });
+});

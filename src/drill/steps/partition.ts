@@ -6,7 +6,7 @@ import { checkFirewall } from '../../faults/iptables.js';
 import { LocalHost } from '../../hosts/local.js';
 import { nodesWithIds } from '../../faults/rejoin.js';
 import type { DrillRun } from '../run.js';
-import { atMostOne, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
+import { atMostOne, expected, int, name, noOptions, ref, shortForm, text } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
 const loss = z.union([z.number(expected('a share such as 30% or 0.3')).min(0).max(1), z.string(expected('a share such as 30% or 0.3'))]).transform((v, c) => {
@@ -91,7 +91,7 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
 /** heal: removes the partition's rules; the cut-off masters' rejoin is then what `wait-for: rejoin` waits for. */
 export const healStep = defineStep<Record<string, never>>({
   name: 'heal',
-  schema: z.preprocess((v) => (v === null || v === true ? {} : v), z.strictObject({}, expected('no options: - heal'))),
+  schema: noOptions('heal'),
   role: 'restore',
   needsProcess: true,
   refs: () => [],

@@ -12,7 +12,7 @@ import { killMaster } from '../../faults/kill-master.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { MigrationRecord } from '../../report/model.js';
 import { type DrillRun, StepFailed } from '../run.js';
-import { expected, int, name, ref, shortForm } from '../schema-parts.js';
+import { expected, int, name, noOptions, ref, shortForm } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 import { restartOnInterrupt } from './break-master.js';
 
@@ -184,7 +184,7 @@ function record(run: DrillRun, index: number, t0: number, r: Pick<ReshardResult,
 /** Evens out the slots over every master (empty ones included), one reshard per move. */
 export const rebalanceStep = defineStep<Record<string, never>>({
   name: 'rebalance',
-  schema: z.preprocess((v) => (v === null || v === undefined ? {} : v), z.strictObject({}, expected('no options'))),
+  schema: noOptions('rebalance'),
   needsProcess: false,
   refs: () => [],
   gives: () => [],
@@ -205,7 +205,7 @@ export const rebalanceStep = defineStep<Record<string, never>>({
 /** cluster fix as a step: open slots closed, unserved slots assigned; what it did is in the report. */
 export const fixStep = defineStep<Record<string, never>>({
   name: 'fix',
-  schema: z.preprocess((v) => (v === null || v === undefined ? {} : v), z.strictObject({}, expected('no options'))),
+  schema: noOptions('fix'),
   needsProcess: false,
   refs: () => [],
   gives: () => [],
