@@ -34,7 +34,7 @@ export function registerSoak(program: Command, action: Action): void {
     .option('--loops <n>', 'how many loops (default 20)', anyIntArg)
     .option('--duration <time>', 'instead of --loops: as many loops as fit, planned from the fault mix (e.g. 10m)')
     .option('--faults <list>', 'kill, term, freeze, failover, partition (needs root), reshard-kill; weights as kill=3,failover=1', 'kill,failover')
-    .option('--targets <target>', 'any-master (a random master each loop) or Master[N]', 'any-master')
+    .option('--targets <target>', 'any-master (a random master each loop), random-node (any node, replicas too) or Master[N]', 'any-master')
     .option('--interval <time>', 'pause after each loop (jittered by up to ±20%)', '2s')
     .option('--seed <n>', 'the seed of every random choice: fault, target, pause (default: a random one, printed)')
     .option('--plan', 'print the schedule and stop: nothing is created or broken')
@@ -76,7 +76,8 @@ export function registerSoak(program: Command, action: Action): void {
       const nodeTimeoutMs = state?.nodeTimeoutMs ?? f.nodeTimeout;
       // --duration: loops planned from what a loop takes at least (3 node timeouts to detect, elect and rejoin, plus the pause).
       const loops = f.loops ?? (f.duration !== undefined ? Math.max(1, Math.floor(parseDuration(f.duration, '--duration') / (3 * nodeTimeoutMs + intervalMs))) : 20);
-      const schedule = buildSchedule({ seed, loops, faults, target, masters, intervalMs });
+      const nodes = state ? state.nodes.length : f.masters * (1 + f.replicas);
+      const schedule = buildSchedule({ seed, loops, faults, target, masters, nodes, intervalMs });
       const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}${f.keepGoing ? " --keep-going" : ""}`;
       if (f.plan) {
         ctx.out.json({ seed, loops, faults: f.faults, target: f.targets, intervalMs, schedule });

@@ -71,10 +71,17 @@ export function buildSlotMap(probes: readonly NodeProbe[]): SlotMap {
   const maxEpoch = (ps: NodeProbe[]): number => Math.max(...ps.map((p) => Number(p.clusterInfo?.get('cluster_current_epoch') ?? 0)));
   const best = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || maxEpoch(b[1]) - maxEpoch(a[1]))[0];
   const reference = best?.[1][0];
-  const view = reference?.view ?? [];
   const fallbackHost = reference?.address.host ?? '';
   const probeOf = (e: ClusterNodeEntry): NodeProbe | undefined =>
     probes.find((p) => p.address.port === e.port && (p.address.host === hostOf(e, fallbackHost) || myselfOf(p)?.id === e.id));
+  // A replica's own word on whom it replicates wins over the reference view:
+  // a restarted old master says "myself,slave" at once, while other nodes'
+  // gossip can still list it as a slotless master for a few hundred ms.
+  const view = (reference?.view ?? []).map((e): ClusterNodeEntry => {
+    const own = probeOf(e);
+    const self = own ? myselfOf(own) : null;
+    return self?.id === e.id && self.role === 'replica' && e.slots.length === 0 ? { ...e, role: 'replica', masterId: self.masterId } : e;
+  });
   const flaggedFailing = (id: string): boolean => up.some((p) => p.view!.some((n) => n.id === id && !n.myself && (n.flags.includes('fail') || n.flags.includes('fail?'))));
 
   const masters = view

@@ -10,7 +10,7 @@ export interface StepProblem {
 
 /** Master[N] / N, host:port, or a node-id prefix: a node given without a name. */
 export function isSelector(ref: string): boolean {
-  return /^(?:Master\[)?\d+\]?$/i.test(ref) || parseAddress(ref) !== null || /^[0-9a-f]{4,40}$/i.test(ref);
+  return /^(?:Master\[)?\d+\]?$/i.test(ref) || /^Node\[\d+\]$/i.test(ref) || parseAddress(ref) !== null || /^[0-9a-f]{4,40}$/i.test(ref);
 }
 
 /** A reference is a name when an earlier step defined it (a name that looks like an id prefix shadows it). */
@@ -35,7 +35,7 @@ export function checkSteps(steps: readonly Step[], o: { seed: boolean; sentinel?
     for (const r of h.refs(step.options)) {
       if (!isName(r.ref, defined) || defined.has(r.ref)) continue;
       const known = defined.size ? `one of the names earlier steps gave (${[...defined].join(', ')})` : 'a name an earlier step gave (none is given before this step)';
-      problems.push({ path: at(r.path), message: `unknown node name "${r.ref}"; expected ${known}, Master[N], a node-id prefix or HOST:PORT` });
+      problems.push({ path: at(r.path), message: `unknown node name "${r.ref}"; expected ${known}, Master[N], Node[N], a node-id prefix or HOST:PORT` });
     }
     if (o.seed && h.needsProcess) {
       const free = STEPS.filter((s) => !s.needsProcess).map((s) => s.name);

@@ -99,7 +99,7 @@ export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEve
   if (run.faults.length === 0) return null;
   const t0 = run.faults[0]!.t0;
   const promoted = [...new Set(events.filter((e) => e.at >= t0 && e.source === 'poll' && e.kind === 'promoted').map((e) => e.node))];
-  const expected = run.pendingPromotions.size;
+  const expected = run.brokenMasters.size;
   const passed = promoted.length <= expected;
   return {
     name: 'no unexpected failover',

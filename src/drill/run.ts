@@ -66,7 +66,7 @@ export interface Teardown {
   onInterruptOnly?: boolean;
 }
 
-interface PendingPromotion {
+export interface PendingPromotion {
   victim: SlotMapMaster;
   /** A manual failover: done when the roles have swapped (the old master a replica of the new one). */
   manual: boolean;
@@ -112,6 +112,10 @@ export class DrillRun {
   readonly teardowns = new Map<string, Teardown>();
   readonly pendingPromotions = new Map<string, PendingPromotion>();
   readonly pendingRejoins = new Map<string, { node: NamedNode; t0: number; how: string }>();
+  /** Every master a fault broke (by node id), what `no unexpected failover` counts promotions against. */
+  readonly brokenMasters = new Set<string>();
+  /** Replicas a role-agnostic fault (kill-node, failover node, partition sides) broke: no promotion follows, only a rejoin. */
+  readonly replicaFaults = new Map<string, { node: NamedNode; kind: string; t0: number }>();
   lastBroken: string | null = null;
   lastRestored: string | null = null;
   /** A step failed: the remaining ones are skipped. */
@@ -188,6 +192,19 @@ export class DrillRun {
   /** A named node, or the node behind a master slot map entry with the name it has, if any. */
   nameOf(n: { id: string; host: string; port: number }): NamedNode {
     return [...this.names.values()].find((x) => x.id === n.id) ?? { name: null, id: n.id, host: n.host, port: n.port };
+  }
+
+  /** A master was broken: a `wait-for: promotion` on it waits for one of its replicas (whatever this node was broken as before). */
+  expectPromotion(p: PendingPromotion): void {
+    this.brokenMasters.add(p.victim.id);
+    this.replicaFaults.delete(p.victim.id);
+    this.pendingPromotions.set(p.victim.id, p);
+  }
+
+  /** A replica was broken: nothing is promoted, only its rejoin follows. */
+  brokeReplica(node: NamedNode, kind: string, t0: number): void {
+    this.pendingPromotions.delete(node.id);
+    this.replicaFaults.set(node.id, { node, kind, t0 });
   }
 
   noteFault(index: number, kind: string, r: FaultResult): void {

@@ -43,6 +43,6 @@ export interface SoakPlan {
   judgeFailoverLoss: boolean;
   /** --keep-going: a failed loop is recorded, what it broke restored, and the next loop runs once the deployment is healthy again. */
   keepGoing: boolean;
-  loops: { loop: number; fault: string; master: number; firstStep: number; lastStep: number }[];
+  loops: { loop: number; fault: string; target: string; master: number | null; firstStep: number; lastStep: number }[];
   reproduce: string;
 }

@@ -25,7 +25,7 @@ export interface KillMasterOptions {
   observer?: Observer;
 }
 
-const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freeze: 'STOP' };
+export const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freeze: 'STOP' };
 
 /**
  * Breaks a master on purpose and watches the cluster heal: failure

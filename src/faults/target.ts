@@ -45,8 +45,18 @@ export interface KnownNode extends Address {
   id: string | null;
 }
 
-/** A node by host:port or node-id prefix (at least 4 hex characters), among the known ones. */
+/**
+ * A node by host:port, node-id prefix (at least 4 hex characters) or its
+ * place among the deployment's nodes (Node[N], the order they were created
+ * in, whatever their role now), among the known ones.
+ */
 export function selectNode<T extends KnownNode>(nodes: readonly T[], text: string): T {
+  const place = /^Node\[(\d+)\]$/i.exec(text);
+  if (place) {
+    const n = nodes[Number(place[1])];
+    if (!n) throw new UsageError(`no ${text}: the deployment has ${nodes.length} node(s)`, { hint: `use Node[0] to Node[${nodes.length - 1}]` });
+    return n;
+  }
   const addr = parseAddress(text);
   const found = nodes.filter((n) => (addr ? n.port === addr.port && n.host === addr.host : text.length >= 4 && /^[0-9a-f]+$/.test(text) && Boolean(n.id?.startsWith(text))));
   const list = nodes.map((n) => `${formatAddress(n)}${n.id && idPrefix(n.id) ? ` (${n.id.slice(0, 8)})` : ''}`).join(', ');

@@ -245,6 +245,8 @@ export interface SoakLoopRow {
   fault: string;
   target: string;
   victim: string | null;
+  /** What the victim was when the fault hit it: a replica's loop has no promotion. */
+  victimRole: 'master' | 'replica' | null;
   promoted: string | null;
   promotionMs: number | null;
   promotionSource: string | null;

@@ -28,7 +28,7 @@ export function soakBlocks(s: SoakSection | null): Block[] {
       tables: [
         {
           head: ['loop', 'fault', 'target', 'victim', 'promoted', 'promotion ms', 'rejoin ms', 'victim unavailable ms', 'others unavailable ms', 'lost writes', 'start', 'RSS MB', 'outcome'],
-          rows: s.rows.map((r) => [r.loop, r.fault, r.target, fig(r.victim), fig(r.promoted), fig(r.promotionMs), fig(r.rejoinMs), fig(r.victimUnavailableMs), fig(r.othersUnavailableMs), r.lostWrites, r.startMs, fig(r.rssMb), r.anomalies.length ? `${r.outcome}: ${r.anomalies.join('; ')}` : r.outcome]),
+          rows: s.rows.map((r) => [r.loop, r.fault, r.target, r.victim && r.victimRole === 'replica' ? `${r.victim} (replica)` : fig(r.victim), fig(r.promoted), fig(r.promotionMs), fig(r.rejoinMs), fig(r.victimUnavailableMs), fig(r.othersUnavailableMs), r.lostWrites, r.startMs, fig(r.rssMb), r.anomalies.length ? `${r.outcome}: ${r.anomalies.join('; ')}` : r.outcome]),
         },
       ],
     },

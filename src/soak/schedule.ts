@@ -8,8 +8,12 @@ export interface SoakLoop {
   /** 1-based, as people count loops. */
   loop: number;
   fault: SoakFault;
-  /** The master broken, by its index in slot order (stable across failovers: the promoted replica takes the same slots). */
-  master: number;
+  /** What the loop breaks: Master[N] or Node[N]. */
+  target: string;
+  /** The master broken, by its index in slot order (stable across failovers: the promoted replica takes the same slots); null for a Node[N] target. */
+  master: number | null;
+  /** The node broken, by its place in the deployment (whatever its role when its turn comes); null for a master target. */
+  node: number | null;
   /** Pause after the loop: the interval, jittered by up to ±20%. */
   pauseMs: number;
 }
@@ -18,9 +22,11 @@ export interface ScheduleOptions {
   seed: number;
   loops: number;
   faults: readonly { fault: SoakFault; weight: number }[];
-  /** A master index, or every master at random. */
-  target: number | 'any-master';
+  /** A master index, every master at random, or every data node at random. */
+  target: SoakTarget;
   masters: number;
+  /** Data nodes (masters and replicas) in the deployment: what random-node picks from. */
+  nodes: number;
   intervalMs: number;
 }
 
@@ -42,12 +48,14 @@ export function parseFaults(text: string): { fault: SoakFault; weight: number }[
   return out;
 }
 
-/** "any-master", "Master[2]" or "2". Pure. */
-export function parseTarget(text: string): number | 'any-master' {
-  if (text === 'any-master') return 'any-master';
+export type SoakTarget = number | 'any-master' | 'random-node';
+
+/** "any-master", "random-node", "Master[2]" or "2". Pure. */
+export function parseTarget(text: string): SoakTarget {
+  if (text === 'any-master' || text === 'random-node') return text;
   const m = /^(?:Master\[)?(\d+)\]?$/i.exec(text);
   if (m) return Number(m[1]);
-  throw new UsageError(`--targets: expected any-master or Master[N] (got "${text}")`, { hint: 'e.g. --targets any-master, or --targets Master[0] to break the same slots every loop' });
+  throw new UsageError(`--targets: expected any-master, random-node or Master[N] (got "${text}")`, { hint: 'e.g. --targets any-master, --targets random-node (replicas too), or --targets Master[0] to break the same slots every loop' });
 }
 
 /**
@@ -67,15 +75,22 @@ export function generator(seed: number): () => number {
 
 /** The loops, every choice drawn from the one seeded generator, in a fixed order (fault, target, pause). Pure. */
 export function buildSchedule(o: ScheduleOptions): SoakLoop[] {
-  if (o.target !== 'any-master' && o.target >= o.masters) throw new UsageError(`--targets: Master[${o.target}] does not exist (the cluster has ${o.masters} masters)`, { hint: `choose Master[0] to Master[${o.masters - 1}], or any-master` });
+  if (typeof o.target === 'number' && o.target >= o.masters) throw new UsageError(`--targets: Master[${o.target}] does not exist (the cluster has ${o.masters} masters)`, { hint: `choose Master[0] to Master[${o.masters - 1}], or any-master` });
   const next = generator(o.seed);
   const total = o.faults.reduce((n, f) => n + f.weight, 0);
   return Array.from({ length: o.loops }, (_, i) => {
     let r = next() * total;
     const fault = o.faults.find((f) => (r -= f.weight) < 0)?.fault ?? o.faults[o.faults.length - 1]!.fault;
-    const pick = Math.floor(next() * o.masters);
+    const pick = next();
     const jitter = (next() * 2 - 1) * 0.2;
-    return { loop: i + 1, fault, master: o.target === 'any-master' ? pick : o.target, pauseMs: Math.round(o.intervalMs * (1 + jitter)) };
+    const pauseMs = Math.round(o.intervalMs * (1 + jitter));
+    // random-node: any data node, except for reshard-kill, whose victim is the source of a migration (a master).
+    if (o.target === 'random-node' && fault !== 'reshard-kill') {
+      const node = Math.floor(pick * o.nodes);
+      return { loop: i + 1, fault, target: `Node[${node}]`, master: null, node, pauseMs };
+    }
+    const master = typeof o.target === 'number' ? o.target : Math.floor(pick * o.masters);
+    return { loop: i + 1, fault, target: `Master[${master}]`, master, node: null, pauseMs };
   });
 }
 

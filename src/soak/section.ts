@@ -62,7 +62,9 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     const rejoin = run.rejoins.find((r) => inLoop(r.index)) ?? null;
     const fault = run.faults.find((f) => inLoop(f.index)) ?? null;
     const probe = b.availability?.masters ?? [];
-    const victim = probe.find((m) => m.index === l.master);
+    // The master whose slots the fault hit: the loop's Master[N], or the one a Node[N] target was (none for a replica).
+    const victimIndex = l.master ?? fault?.victim.index ?? null;
+    const victim = probe.find((m) => m.index === victimIndex);
     const lostWrites = b.lostAtMs.filter((t) => t >= startMs && t < endMs).length;
     const prefix = `loop ${l.loop}: `;
     if (ran && plan.judgeFailoverLoss && l.fault === 'failover' && lostWrites > 0) extra.push({ name: `${prefix}no lost write (manual failover)`, passed: false, detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up` });
@@ -71,14 +73,15 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     return {
       loop: l.loop,
       fault: l.fault,
-      target: `Master[${l.master}]`,
+      target: l.target,
       victim: fault ? formatAddress(fault.victim) : null,
+      victimRole: fault ? (fault.victim.index !== undefined ? 'master' : 'replica') : null,
       promoted: promotion ? formatAddress(promotion.promoted) : null,
       promotionMs: promotion?.ms ?? null,
       promotionSource: promotion?.source ?? null,
       rejoinMs: rejoin?.ms ?? null,
       victimUnavailableMs: ran && victim ? longestIn(victim.outages, startMs, endMs) : null,
-      othersUnavailableMs: ran && probe.length > 1 ? Math.max(...probe.filter((m) => m.index !== l.master).map((m) => longestIn(m.outages, startMs, endMs))) : null,
+      othersUnavailableMs: ran && probe.length > 1 ? Math.max(...probe.filter((m) => m.index !== victimIndex).map((m) => longestIn(m.outages, startMs, endMs))) : null,
       lostWrites,
       startMs,
       endMs,

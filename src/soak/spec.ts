@@ -15,7 +15,9 @@ const RESHARD_KEYS = 20_000;
  */
 export function loopSteps(l: SoakLoop, deadlineMs: number | undefined): LoopStep[] {
   const v = `loop${l.loop}`;
-  const master = `Master[${l.master}]`;
+  // Master[N] breaks whichever node serves those slots now; Node[N] the same node every time, master or replica.
+  const t = l.target;
+  const byNode = l.node !== null;
   const label = (what: string): string => `loop ${l.loop}: ${what}`;
   const deadline = deadlineMs !== undefined ? { deadline: deadlineMs } : {};
   const promotion: LoopStep = { step: 'wait-for', options: { promotion: v, ...deadline }, label: label('promotion') };
@@ -23,19 +25,19 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined): LoopStep
   const ok: LoopStep = { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: label('cluster ok') };
   const pause: LoopStep = { step: 'wait-for', options: { duration: l.pauseMs }, label: label('pause') };
   const byFault: Record<SoakFault, () => LoopStep[]> = {
-    kill: () => [{ step: 'kill-master', options: { master, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    term: () => [{ step: 'term-master', options: { master, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    freeze: () => [{ step: 'freeze-master', options: { master, as: v }, label: label('fault') }, promotion, { step: 'resume-node', options: { node: v }, label: label('resume') }, rejoin],
-    failover: () => [{ step: 'failover', options: { master, as: v }, label: label('fault') }, promotion, { step: 'assert', options: { roles: { [v]: 'replica' } }, label: label('old master is a replica') }],
+    kill: () => [{ step: byNode ? 'kill-node' : 'kill-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
+    term: () => [{ step: byNode ? 'term-node' : 'term-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
+    freeze: () => [{ step: byNode ? 'freeze-node' : 'freeze-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'resume-node', options: { node: v }, label: label('resume') }, rejoin],
+    failover: () => [{ step: 'failover', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'assert', options: { roles: { [v]: 'replica' } }, label: label('old master is a replica') }],
     partition: () => [
-      { step: 'partition', options: { master, as: v }, label: label('fault') },
+      { step: 'partition', options: byNode ? { sides: `${t}|`, as: v } : { master: t, as: v }, label: label('fault') },
       promotion,
       { step: 'wait-for', options: { elapsed: { nodeTimeouts: 3 } }, label: label('partition time') },
       { step: 'heal', options: {}, label: label('heal') },
       rejoin,
     ],
     'reshard-kill': () => [
-      { step: 'reshard', options: { slots: '20%', from: master, during: { after: '30%', kill: 'source', as: v } }, label: label('fault') },
+      { step: 'reshard', options: { slots: '20%', from: t, during: { after: '30%', kill: 'source', as: v } }, label: label('fault') },
       promotion,
       { step: 'fix', options: {}, label: label('fix') },
       { step: 'restart-node', options: { node: v }, label: label('restart') },
@@ -54,7 +56,7 @@ export function soakSpec(o: { schedule: SoakLoop[]; load: LoadSpec; plan: Omit<S
   for (const l of o.schedule) {
     const first = steps.length;
     steps.push(...loopSteps(l, o.deadlineMs));
-    loops.push({ loop: l.loop, fault: l.fault, master: l.master, firstStep: first, lastStep: steps.length - 1 });
+    loops.push({ loop: l.loop, fault: l.fault, target: l.target, master: l.master, firstStep: first, lastStep: steps.length - 1 });
   }
   return {
     name: 'soak',
@@ -70,5 +72,5 @@ export function soakSpec(o: { schedule: SoakLoop[]; load: LoadSpec; plan: Omit<S
 
 /** The schedule as people read it: one line per loop. Pure. */
 export function planText(seed: number, schedule: readonly SoakLoop[]): string {
-  return [`seed ${seed}: ${schedule.length} loop(s)`, ...schedule.map((l) => `loop ${l.loop}: ${l.fault} Master[${l.master}], then a ${l.pauseMs} ms pause`)].join('\n');
+  return [`seed ${seed}: ${schedule.length} loop(s)`, ...schedule.map((l) => `loop ${l.loop}: ${l.fault} ${l.target}, then a ${l.pauseMs} ms pause`)].join('\n');
 }

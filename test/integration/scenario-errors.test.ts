@@ -21,13 +21,13 @@ const BAD: [string, string, RegExp][] = [
   [
     'unknown step',
     'steps:\n  - kil-master: { master: 0 }\n',
-    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
+    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
   ],
   ['wrong type', 'steps:\n  - kill-master:\n      slot: lots\n', /^error: \S+drill\.yaml:3:7: steps\[0\]\.kill-master\.slot: expected a whole number from 0 to 16383, found "lots"\n/],
   [
     'unknown node name',
     'steps:\n  - kill-master: { as: victim }\n  - wait-for: promotion\n  - restart-node: victm\n',
-    /^error: \S+drill\.yaml:4:5: steps\[2\]\.restart-node\.node: unknown node name "victm"; expected one of the names earlier steps gave \(victim, promoted\), Master\[N\], a node-id prefix or HOST:PORT\n/,
+    /^error: \S+drill\.yaml:4:5: steps\[2\]\.restart-node\.node: unknown node name "victm"; expected one of the names earlier steps gave \(victim, promoted\), Master\[N\], Node\[N\], a node-id prefix or HOST:PORT\n/,
   ],
   ['unknown option', 'steps:\n  - kill-master: { signal: hup }\n', /^error: \S+drill\.yaml:2:20: steps\[0\]\.kill-master\.signal: unknown option "signal"; expected one of: master, slot, key, as, force\n/],
 ];

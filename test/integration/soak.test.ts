@@ -67,6 +67,36 @@ describe('soak (real servers)', () => {
     }
   });
 
+  test('--targets random-node: a replica killed has no promotion but must rejoin, a replica asked to fail over takes over from its master', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    // Seed 9: kill Node[5], failover Node[4], kill Node[5]. Node[0..2] are the masters of a fresh 3x1 cluster, Node[3..5] their replicas.
+    const args = ['soak', '--loops', '3', '--faults', 'kill,failover', '--targets', 'random-node', '--seed', '9', '--interval', '200ms'];
+    const plan = await runJson<any>([...args, '--plan'], { stateDir: dir });
+    expect(plan.json.schedule.map((l: any) => [l.fault, l.target, l.node, l.master])).toEqual([
+      ['kill', 'Node[5]', 5, null],
+      ['failover', 'Node[4]', 4, null],
+      ['kill', 'Node[5]', 5, null],
+    ]);
+    try {
+      const { result, json: r } = await runJson<any>([...args, '--create', '--port', String(port), '--node-timeout', '1000', '--warmup', '300ms', '--format', 'json', '--out', path.join(dir, 'r')], { stateDir: dir });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const [kill1, failover, kill3] = r.soak.rows;
+      for (const row of [kill1, kill3]) {
+        expect(row).toMatchObject({ target: 'Node[5]', victim: `127.0.0.1:${port + 5}`, victimRole: 'replica', promoted: null, promotionMs: null, outcome: 'passed' });
+        expect(row.rejoinMs).toBeGreaterThan(0);
+      }
+      expect(failover).toMatchObject({ target: 'Node[4]', victimRole: 'master', promoted: `127.0.0.1:${port + 4}`, outcome: 'passed' });
+      // The replica's fault was held (2 x node timeout) and seen by the others; no failover followed it.
+      const held = r.scenario.steps.find((x: any) => x.step === 'wait-for' && /no promotion/.test(x.detail));
+      expect(held.detail).toMatch(/held 2000 ms \(2 x node timeout\); 5 of 5 other node\(s\) flag it fail/);
+      expect(r.checks.find((k: any) => k.name === 'no unexpected failover')).toMatchObject({ passed: true });
+      expect(r.slotMapAfter.masters.some((m: any) => m.port === port + 4)).toBe(true);
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
   test('a loop that cannot succeed (cluster-replica-no-failover yes): exit 1 at loop 1, the loops after it not run, the cluster kept, the seed to repeat it', { timeout: 120_000 }, async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);
@@ -139,6 +169,7 @@ describe('soak (real servers)', () => {
       [['soak', '--loops', '0', '--plan'], /--loops must be at least 1/],
       [['soak', '--faults', 'kill,explode', '--plan'], /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, reshard-kill/],
       [['soak', '--targets', 'Master[7]', '--plan'], /Master\[7\] does not exist/],
+      [['soak', '--targets', 'replicas', '--plan'], /--targets: expected any-master, random-node or Master\[N\]/],
       [['soak', '--loops', '3', '--duration', '1m', '--plan'], /exclude each other/],
       [['slotmap', '--seed', '7'], /--seed: expected HOST:PORT/],
       [['soak', '--create', '--replicas', '0', '--loops', '2'], /soak needs replicas: --replicas 0 gives none/],

@@ -59,7 +59,7 @@ describe('parseScenario', () => {
   test('unknown step: lists the known ones, with a guess', () => {
     const [first] = problemsOf('steps:\n  - populate: 10\n  - kil-master: { master: 0 }\n');
     expect(first).toBe(
-      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert',
+      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert',
     );
   });
 
@@ -86,7 +86,7 @@ describe('parseScenario', () => {
 
   test('unknown node name: names the ones defined so far', () => {
     expect(problemsOf('steps:\n  - kill-master\n  - restart-node: victm\n')[0]).toBe(
-      'drill.yaml:3:5: steps[1].restart-node.node: unknown node name "victm"; expected one of the names earlier steps gave (victim), Master[N], a node-id prefix or HOST:PORT',
+      'drill.yaml:3:5: steps[1].restart-node.node: unknown node name "victm"; expected one of the names earlier steps gave (victim), Master[N], Node[N], a node-id prefix or HOST:PORT',
     );
     // A name used before the step that gives it.
     expect(problemsOf('steps:\n  - restart-node: promoted\n  - kill-master\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.restart-node\.node: unknown node name "promoted"; expected a name an earlier step gave \(none is given before this step\)/);

@@ -4,7 +4,7 @@ import { distribution } from '../../src/soak/section.js';
 import { loopSteps, soakSpec } from '../../src/soak/spec.js';
 import { LOAD_DEFAULTS } from '../../src/drill/spec.js';
 
-const base = { loops: 50, faults: parseFaults('kill=3,failover=1'), target: 'any-master' as const, masters: 3, intervalMs: 2000 };
+const base = { loops: 50, faults: parseFaults('kill=3,failover=1'), target: 'any-master' as const, masters: 3, nodes: 6, intervalMs: 2000 };
 
 describe('soak schedule', () => {
   it('reads faults with weights, and names unknown or repeated ones', () => {
@@ -17,7 +17,8 @@ describe('soak schedule', () => {
     expect(() => parseFaults('kill,kill=2')).toThrow(/listed twice/);
     expect(parseTarget('Master[2]')).toBe(2);
     expect(parseTarget('any-master')).toBe('any-master');
-    expect(() => parseTarget('random')).toThrow(/any-master or Master\[N\]/);
+    expect(parseTarget('random-node')).toBe('random-node');
+    expect(() => parseTarget('random')).toThrow(/any-master, random-node or Master\[N\]/);
   });
 
   it('partition without root: refused (exit 3) before anything starts, or left out with --skip-unavailable', () => {
@@ -48,14 +49,33 @@ describe('soak schedule', () => {
     expect(buildSchedule({ ...base, target: 1, seed: 3 }).every((l) => l.master === 1)).toBe(true);
     expect(() => buildSchedule({ ...base, target: 3, seed: 3 })).toThrow(/Master\[3\] does not exist/);
   });
+
+  it('random-node: every data node, replicas too, except reshard-kill, whose victim must be a master; any-master schedules unchanged', () => {
+    const s = buildSchedule({ ...base, loops: 400, seed: 3, target: 'random-node', faults: parseFaults('kill=3,reshard-kill') });
+    const byNode = s.filter((l) => l.fault === 'kill');
+    expect(new Set(byNode.map((l) => l.node))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(byNode.every((l) => l.master === null && l.target === `Node[${l.node}]`)).toBe(true);
+    const reshard = s.filter((l) => l.fault === 'reshard-kill');
+    expect(reshard.length).toBeGreaterThan(50);
+    expect(reshard.every((l) => l.node === null && l.master! < 3 && l.target === `Master[${l.master}]`)).toBe(true);
+    // The same draws as any-master: the fault and pause of each loop do not depend on the target.
+    const any = buildSchedule({ ...base, loops: 400, seed: 3, faults: parseFaults('kill=3,reshard-kill') });
+    expect(s.map((l) => [l.fault, l.pauseMs])).toEqual(any.map((l) => [l.fault, l.pauseMs]));
+  });
 });
 
 describe('soak spec and figures', () => {
   it('each loop: fault, promotion, restore, rejoin, cluster ok, pause; its checks named after the loop', () => {
-    const steps = loopSteps({ loop: 4, fault: 'kill', master: 2, pauseMs: 100 }, undefined);
+    const steps = loopSteps({ loop: 4, fault: 'kill', target: 'Master[2]', master: 2, node: null, pauseMs: 100 }, undefined);
     expect(steps.map((s) => s.step)).toEqual(['kill-master', 'wait-for', 'restart-node', 'wait-for', 'wait-for', 'wait-for']);
     expect(steps[0]!.options).toEqual({ master: 'Master[2]', as: 'loop4' });
     expect(steps.every((s) => s.label!.startsWith('loop 4: '))).toBe(true);
+    // A Node[N] loop: the node's own steps, whatever its role when its turn comes.
+    const node = (fault: 'kill' | 'freeze' | 'failover' | 'partition') => loopSteps({ loop: 1, fault, target: 'Node[4]', master: null, node: 4, pauseMs: 100 }, undefined)[0]!;
+    expect(node('kill')).toMatchObject({ step: 'kill-node', options: { node: 'Node[4]', as: 'loop1' } });
+    expect(node('freeze')).toMatchObject({ step: 'freeze-node', options: { node: 'Node[4]' } });
+    expect(node('failover')).toMatchObject({ step: 'failover', options: { node: 'Node[4]' } });
+    expect(node('partition')).toMatchObject({ step: 'partition', options: { sides: 'Node[4]|' } });
     const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true, keepGoing: false } });
     // Loops follow each other without gaps, after the one populate a reshard-kill needs.
     const loops = spec.soak!.loops;

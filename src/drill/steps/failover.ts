@@ -16,13 +16,15 @@ const schema = shortForm(
         slot: int(0, 16383).optional(),
         key: text.optional(),
         replica: ref.optional(),
+        /** A node of either role: a master is failed over to one of its replicas, a replica takes over from its master. */
+        node: ref.optional(),
         force: bool.optional(),
         takeover: bool.optional(),
         as: name.optional(),
       },
-      expected('a mapping of options (master, slot, key, replica, force, takeover, as) or a master'),
+      expected('a mapping of options (master, slot, key, replica, node, force, takeover, as) or a master'),
     )
-    .refine(atMostOne(['master', 'slot', 'key', 'replica']), { error: 'expected at most one of master, slot, key and replica' })
+    .refine(atMostOne(['master', 'slot', 'key', 'replica', 'node']), { error: 'expected at most one of master, slot, key, replica and node' })
     .refine(atMostOne(['force', 'takeover']), { error: 'expected at most one of force and takeover' }),
 );
 
@@ -32,10 +34,16 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
   schema,
   role: 'fault',
   needsProcess: false,
-  refs: (o) => (['master', 'replica'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
+  refs: (o) => (['master', 'replica', 'node'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
   gives: (o) => [o.as ?? 'victim'],
   async run(run, o, step) {
     const map = await run.slotMap();
+    if (o.node !== undefined) {
+      const n = await run.node(o.node);
+      // Sentinel has one master, and SENTINEL FAILOVER picks the replica: any node means that master.
+      const isMaster = map.masters.some((m) => m.id === n.id && m.slots.length > 0);
+      o = { ...o, node: undefined, ...(run.ctx.ops.kind === 'sentinel' ? {} : isMaster ? { master: n.id } : { replica: n.id }) };
+    }
     let master: SlotMapMaster;
     let replica: { id: string; host: string; port: number } | null;
     if (run.ctx.ops.kind === 'sentinel') {
@@ -59,7 +67,7 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
     const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
     const r = await manualFailover(run.ctx, { replica: replica ? formatAddress(replica) : undefined, mode, wait: false, abort: run.signal, observer: run.observer });
     run.noteFault(step.index, 'failover', r);
-    run.pendingPromotions.set(master.id, { victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
+    run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
     run.lastBroken = master.id;
     const node = run.named(o.as ?? 'victim', master);
     return { detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`, node };

@@ -61,7 +61,8 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const map = await run.slotMap();
     const target = o.sides === undefined ? { master: run.master(map, o.master, { slot: o.slot, key: o.key }).id } : {};
     const mode = o.mode ?? 'isolate';
-    const planned = planPartition(await nodesWithIds(run.ctx, run.observer), map, { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 }, run.ctx.sentinels);
+    const known = await nodesWithIds(run.ctx, run.observer);
+    const planned = planPartition(known, map, { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 }, run.ctx.sentinels);
     const t0 = run.observer.markFault();
     await applyPartition(run.ctx, planned);
     run.observer.describeFault(planned.sides[0].map(formatAddress).join(','), `partition: ${planned.how}`);
@@ -70,7 +71,7 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const victimNode = first ?? planned.sides[0][0]!;
     const victim = { id: first?.id ?? null, host: victimNode.host, port: victimNode.port, ...(first ? { index: first.index } : {}) };
     run.faults.push({ index: step.index, kind: 'partition', how: planned.how, victim, t0 });
-    for (const m of planned.cutOff) run.pendingPromotions.set(m.id, { victim: m, manual: false, chosen: null, t0, exclude: planned.minority });
+    for (const m of planned.cutOff) run.expectPromotion({ victim: m, manual: false, chosen: null, t0, exclude: planned.minority });
     if (first) run.lastBroken = first.id;
     run.partitions.push({
       index: step.index,
@@ -83,8 +84,17 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
       t0,
       healedAt: null,
     });
-    const node = first ? run.named(o.as ?? 'victim', first) : null;
-    return { detail: `${planned.how}${node ? `; named ${node.name}` : '; no master is cut off from a replica of its own'}`, node };
+    if (first) {
+      const node = run.named(o.as ?? 'victim', first);
+      return { detail: `${planned.how}; named ${node.name}`, node };
+    }
+    // A replica cut off alone (sides: "Node[4]|"): nothing to promote; after the heal it must link up again.
+    const alone = planned.sides[0].length === 1 ? known.find((n) => n.host === victimNode.host && n.port === victimNode.port && n.id !== null) : undefined;
+    if (!alone) return { detail: `${planned.how}; no master is cut off from a replica of its own`, node: null };
+    const node = run.named(o.as ?? 'victim', { id: alone.id!, host: alone.host, port: alone.port });
+    run.brokeReplica(node, 'partition', t0);
+    run.lastBroken = node.id;
+    return { detail: `${planned.how}; a replica: no promotion follows; named ${node.name}`, node };
   },
 });
 
@@ -109,8 +119,14 @@ export const healStep = defineStep<Record<string, never>>({
   },
 });
 
-/** After a heal, each master that was cut off is expected back (as a replica of its successor). */
+/** After a heal, each master that was cut off is expected back (as a replica of its successor), and a replica cut off alone with its link up. */
 function healedRejoins(run: DrillRun, t0: number): void {
+  for (const [id, r] of run.replicaFaults) {
+    if (r.kind !== 'partition' || !run.partitions.some((x) => x.sides[0].includes(formatAddress(r.node)))) continue;
+    run.replicaFaults.delete(id);
+    run.pendingRejoins.set(id, { node: r.node, t0, how: 'heal' });
+    run.lastRestored = id;
+  }
   for (const [id, p] of run.pendingPromotions) {
     if (!run.partitions.some((x) => x.cutOff.includes(formatAddress(p.victim)))) continue;
     const node = run.nameOf(p.victim);

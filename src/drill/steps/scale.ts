@@ -120,7 +120,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       // importing slots in clusterUpdateSlotsConfigWith): it keeps naming the dead source, and stays
       // cluster_state:fail, until a fix closes them; the promotion is judged by the other nodes.
       const exclude = o.during!.kill === 'source' ? [to] : [];
-      run.pendingPromotions.set(master.id, { victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt), exclude });
+      run.expectPromotion({ victim: master, manual: false, chosen: null, t0: Date.parse(r.faultAt), exclude });
       run.lastBroken = master.id;
       run.named(o.during!.as ?? 'victim', master);
       // The signal goes out while the migration runs on: say when, not how far it had got.

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { promotionTiming } from '../../faults/kill-master.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
-import { StepFailed } from '../run.js';
+import { probesNow } from '../../faults/drill-context.js';
+import { type DrillRun, type NamedNode, StepFailed } from '../run.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
@@ -78,6 +79,9 @@ export const waitForStep = defineStep<WaitOptions>({
     if (o.promotion !== undefined) {
       const id = o.promotion === null ? run.lastBroken! : (await run.node(o.promotion)).id;
       const p = run.pendingPromotions.get(id);
+      // A replica's fault (kill-node on a replica) has nothing to promote: a soak's loop goes on to its restore.
+      const brokenReplica = run.replicaFaults.get(id);
+      if (!p && brokenReplica) return { detail: await holdReplicaFault(run, brokenReplica), node: brokenReplica.node };
       if (!p) throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
       const ops = run.ctx.ops;
@@ -122,3 +126,19 @@ export const waitForStep = defineStep<WaitOptions>({
     return { detail: text, node: p.node };
   },
 });
+
+/**
+ * A replica's fault has no promotion: the fault is held for 2 x node timeout
+ * from when it was sent (long enough for every node to flag it fail), so the
+ * restore after it is a real rejoin, not an instant one. Says whether the
+ * other nodes flagged it (cluster only: Sentinel's views are not polled here).
+ */
+async function holdReplicaFault(run: DrillRun, r: { node: NamedNode; kind: string; t0: number }): Promise<string> {
+  const holdMs = 2 * run.ctx.nodeTimeoutMs;
+  await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.signal);
+  const label = formatAddress(r.node);
+  const views = (await probesNow(run.ctx, run.observer)).filter((x) => x.view && formatAddress(x.address) !== label);
+  const flagged = views.filter((x) => x.view!.some((e) => e.id === r.node.id && e.flags.includes('fail'))).length;
+  const seen = views.length ? `; ${flagged} of ${views.length} other node(s) flag it fail` : '';
+  return `no promotion: ${label} was a replica when it was broken (${r.kind}), so its master keeps its slots; the fault held ${holdMs} ms (2 x node timeout)${seen}`;
+}
