@@ -15,8 +15,6 @@ export interface ClusterNodeEntry {
   myself: boolean;
   role: Role;
   masterId: string | null;
-  pingSentMs: number;
-  pongRecvMs: number;
   configEpoch: number;
   linkState: 'connected' | 'disconnected';
   slots: SlotRange[];
@@ -45,7 +43,8 @@ export function parseNodeAddress(field: string): { host: string; port: number; b
 export function parseClusterNodesLine(line: string): ClusterNodeEntry {
   const f = line.trim().split(/\s+/);
   if (f.length < 8) throw new ClusterNodesParseError(`too few fields in CLUSTER NODES line "${line}"`);
-  const [id, address, flagField, master, pingSent, pongRecv, epoch, link, ...slotFields] = f as [
+  // Fields 5 and 6 (ping sent, pong received) change on every call and nothing here uses them: not kept, so a line can be cached.
+  const [id, address, flagField, master, , , epoch, link, ...slotFields] = f as [
     string, string, string, string, string, string, string, string, ...string[]
   ];
   const flags = flagField.split(',');
@@ -72,8 +71,6 @@ export function parseClusterNodesLine(line: string): ClusterNodeEntry {
     // Redis < 5 (and still the wire format in 7.0) says "slave".
     role: flags.includes('slave') ? 'replica' : 'master',
     masterId: master === '-' ? null : master,
-    pingSentMs: Number(pingSent),
-    pongRecvMs: Number(pongRecv),
     configEpoch: Number(epoch),
     linkState: link === 'connected' ? 'connected' : 'disconnected',
     slots: normalizeRanges(slots),
@@ -88,6 +85,46 @@ export function parseClusterNodes(text: string): ClusterNodeEntry[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map(parseClusterNodesLine);
+}
+
+/**
+ * Parses CLUSTER NODES replies of one node, reusing the entries of lines
+ * that did not change since its last reply but for their ping and pong
+ * times (almost all of them, poll after poll): a hundred-node observer parses
+ * a few lines a poll instead of a hundred. Holds the last reply's lines only.
+ */
+export class ClusterNodesCache {
+  private last = new Map<string, ClusterNodeEntry>();
+
+  private lastView: ClusterNodeEntry[] = [];
+
+  /** The entries; the very same array as last time when no line changed (callers can tell "nothing new" by identity). */
+  parse(text: string): ClusterNodeEntry[] {
+    const next = new Map<string, ClusterNodeEntry>();
+    const out: ClusterNodeEntry[] = [];
+    let same = true;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const key = withoutPingPong(line);
+      const entry = this.last.get(key) ?? parseClusterNodesLine(line);
+      next.set(key, entry);
+      if (entry !== this.lastView[out.length]) same = false;
+      out.push(entry);
+    }
+    this.last = next;
+    if (same && out.length === this.lastView.length) return this.lastView;
+    this.lastView = out;
+    return out;
+  }
+}
+
+/** The line without its 5th and 6th fields (ping sent, pong received); the line itself if it has fewer. */
+function withoutPingPong(line: string): string {
+  let at = -1;
+  for (let i = 0; i < 4; i++) if ((at = line.indexOf(' ', at + 1)) < 0) return line;
+  let end = at;
+  for (let i = 0; i < 2; i++) if ((end = line.indexOf(' ', end + 1)) < 0) return line;
+  return line.slice(0, at) + line.slice(end);
 }
 
 export function nodeKey(n: { host: string; port: number }): string {

@@ -151,7 +151,9 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   ran.run = run;
   const sample = (): void => {
     const cpu = process.cpuUsage();
-    run.resources.push({ tMs: run.rel(clock.now()), rssMb: Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
+    const mem = process.memoryUsage();
+    const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+    run.resources.push({ tMs: run.rel(clock.now()), rssMb: mb(mem.rss), heapMb: mb(mem.heapUsed + mem.arrayBuffers), cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
   };
   sample();
   const sampler = setInterval(sample, 1000);

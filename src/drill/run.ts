@@ -107,7 +107,7 @@ export class DrillRun {
   /** Keys populate steps wrote (key1..keyN with their prefix): an assert can count them again. */
   readonly populated: { prefix: string; count: number }[] = [];
   /** redis-drill's own resident memory and CPU time, sampled every second while the steps run. */
-  readonly resources: { tMs: number; rssMb: number; cpuMs: number }[] = [];
+  readonly resources: { tMs: number; rssMb: number; heapMb: number; cpuMs: number }[] = [];
   /** Undone when the drill ends early (failure, Ctrl-C); a later step that restores the node removes its entry. */
   readonly teardowns = new Map<string, Teardown>();
   readonly pendingPromotions = new Map<string, PendingPromotion>();

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ClockOffset, Host } from '../hosts/host.js';
 import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
@@ -22,7 +23,13 @@ export interface ObserverOptions {
   clock?: Clock;
 }
 
-const REMOTE_LOG_INTERVAL_MS = 250;
+/**
+ * How often a log is read between catch-ups. Log lines carry their own
+ * times, so reading less often loses no precision: over SSH each read is a
+ * round trip; locally each is a stat at least, which a hundred-node
+ * observer polling every 50 ms would make 2,000 times a second.
+ */
+const LOG_INTERVAL_MS = 250;
 
 interface NodeTrack {
   node: ObservedNode;
@@ -89,6 +96,21 @@ export interface PollCadence {
   p99GapMs: number | null;
   maxGapMs: number | null;
   maxGapNode: string | null;
+  /** How long the answered polls took, send to answer: the nodes' share of the gap. */
+  medianAnswerMs: number | null;
+  p99AnswerMs: number | null;
+  /** redis-drill's own share: how late its event loop ran timers (p99, perf_hooks.monitorEventLoopDelay). */
+  eventLoopDelayP99Ms: number | null;
+}
+
+/**
+ * 50 ms per node, but no more than about 1,000 polls a second in all: each
+ * poll is four commands the node must answer, so a hundred nodes polled
+ * every 50 ms (2,000 polls a second) load the cluster being measured and
+ * the machine, and then no poll keeps its interval. 100 nodes: every 100 ms.
+ */
+export function defaultPollInterval(nodes: number): number {
+  return Math.max(50, nodes);
 }
 
 export class Observer {
@@ -98,6 +120,10 @@ export class Observer {
   private readonly interval: number;
   private readonly gaps = new GapCounts();
   private readonly seen = new Set<string>();
+  private latest: NodeProbe[] | null = null;
+  private polls = 0;
+  private readonly answers = new GapCounts();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private loops: Promise<void>[] = [];
   /** One Pub/Sub connection per sentinel (PSUBSCRIBE *). */
   private readonly subscribers: { disconnect(): void }[] = [];
@@ -106,7 +132,7 @@ export class Observer {
 
   constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
     this.clock = o.clock ?? systemClock;
-    this.interval = o.intervalMs ?? 50;
+    this.interval = o.intervalMs ?? defaultPollInterval(nodes.length);
     this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, polledAt: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
   }
 
@@ -121,6 +147,7 @@ export class Observer {
     );
     await Promise.all([...this.tracks.map((t) => this.pollOnce(t)), ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t))]);
     this.loops = this.tracks.map((t) => this.loop(t));
+    this.loopDelay.enable();
   }
 
   /**
@@ -147,9 +174,9 @@ export class Observer {
     this.push({ at: this.clock.now(), node, source: 'poll', kind, detail });
   }
 
-  /** The latest poll of every node. */
+  /** The latest poll of every node (the same array until the next poll ends: callers must not change it). */
   snapshot(): NodeProbe[] {
-    return this.tracks.flatMap((t) => (t.last ? [t.last] : []));
+    return (this.latest ??= this.tracks.flatMap((t) => (t.last ? [t.last] : [])));
   }
 
   /** Waits until `condition` over the latest polls is met (checked every interval). */
@@ -160,6 +187,7 @@ export class Observer {
   /** Stops polling, closes its connections, reads the logs' last lines and returns the events in time order. */
   async stop(): Promise<DrillEvent[]> {
     this.stopped = true;
+    this.loopDelay.disable();
     await Promise.all(this.loops);
     for (const t of this.tracks) t.connection.close();
     for (const s of this.subscribers.splice(0)) s.disconnect();
@@ -170,11 +198,11 @@ export class Observer {
   /**
    * How well polling kept up: the time between two polls of the same node,
    * over every node (median, p99, max) against the configured interval. A
-   * poll of a node that does not answer waits out its deadline, so gaps
-   * around a fault are long by design; the median and p99 show the rest.
+   * poll of a node that does not answer waits out its deadline, so only
+   * gaps between two answered polls count.
    */
   cadence(): PollCadence {
-    return { intervalMs: this.interval, nodes: this.tracks.length, polls: this.gaps.count + this.tracks.filter((t) => t.polledAt !== null).length, medianGapMs: this.gaps.percentile(0.5), p99GapMs: this.gaps.percentile(0.99), maxGapMs: this.gaps.max === null ? null : Math.round(this.gaps.max), maxGapNode: this.gaps.maxNode };
+    return { intervalMs: this.interval, nodes: this.tracks.length, polls: this.polls, medianGapMs: this.gaps.percentile(0.5), p99GapMs: this.gaps.percentile(0.99), maxGapMs: this.gaps.max === null ? null : Math.round(this.gaps.max), maxGapNode: this.gaps.maxNode, medianAnswerMs: this.answers.percentile(0.5), p99AnswerMs: this.answers.percentile(0.99), eventLoopDelayP99Ms: this.loopDelay.count ? Math.round(this.loopDelay.percentile(99) / 1e6) : null };
   }
 
   timeline(): DrillEvent[] {
@@ -197,21 +225,37 @@ export class Observer {
     return `Times are milliseconds from the fault on this machine's clock. Log times are each server's own millisecond timestamps, moved onto this machine's clock by the host's offset measured over SSH when the watch began: ${offsets.join(', ')}.`;
   }
 
+  /**
+   * Polls start every interval (fixed rate): a slow answer shortens the
+   * wait before the next poll instead of adding to it. A fifth of the
+   * interval is always left between polls, so a busy machine is not
+   * polled back to back.
+   */
   private async loop(t: NodeTrack): Promise<void> {
+    let started = this.clock.now();
     while (!this.stopped) {
-      await this.clock.sleep(this.interval);
+      await this.clock.sleep(Math.max(this.interval / 5, this.interval - (this.clock.now() - started)));
       if (this.stopped) break;
+      started = this.clock.now();
       await this.pollOnce(t);
     }
   }
 
   private async pollOnce(t: NodeTrack): Promise<void> {
-    const [probe] = await Promise.all([t.connection.probe(), this.readLog(t)]);
+    // The log is read beside the poll, not waited for: its lines carry their own times, and a slow
+    // read (the thread pool is shared) must not delay the poll. stop() and catchUpLogs() wait for it.
+    void this.readLog(t).catch(() => undefined);
+    const sent = this.clock.now();
+    const probe = await t.connection.probe();
     const at = this.clock.now();
-    if (t.polledAt !== null) this.gaps.add(at - t.polledAt, t.label);
+    this.polls++;
+    if (probe.up) this.answers.add(at - sent, t.label);
+    // Cadence is the observer's own pace: a node that did not answer (dead, frozen) waits out its deadline, which says nothing of it.
+    if (t.polledAt !== null && probe.up && t.last?.up) this.gaps.add(at - t.polledAt, t.label);
     t.polledAt = at;
     this.diff(t, t.last, probe, at, t.answered);
     t.last = probe;
+    this.latest = null;
     if (probe.up) t.answered = probe;
   }
 
@@ -248,6 +292,8 @@ export class Observer {
     const link = after.replication?.get('master_link_status');
     if (before.up && link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
 
+    // The same view as last time (ClusterNodesCache gives back the very array): no flag changed.
+    if (after.view === before.view) return;
     // By id, once: with a hundred nodes a search per peer would cost 10,000 comparisons a poll.
     const previous = new Map((before.view ?? []).map((n) => [n.id, n]));
     for (const peer of after.view) {
@@ -318,8 +364,7 @@ export class Observer {
 
   private async readLogNow(t: NodeTrack, final: boolean): Promise<void> {
     if (!t.node.log) return;
-    // Over SSH every read is a round trip; log lines carry their own times, so reading them less often loses nothing.
-    if (t.node.log.host.remote && !final && this.clock.now() - t.lastLogRead < REMOTE_LOG_INTERVAL_MS) return;
+    if (!final && this.clock.now() - t.lastLogRead < LOG_INTERVAL_MS) return;
     t.lastLogRead = this.clock.now();
     const { text, size } = await t.node.log.host.readFrom(t.node.log.path, t.logOffset);
     // A restarted node may have rotated or truncated nothing, but be safe.

@@ -281,10 +281,13 @@ export interface SoakSection {
     peakRssMb: number | null;
     firstLoopRssMb: number | null;
     lastLoopRssMb: number | null;
+    /** What the JavaScript heap and buffers held at the end of the first and the last loop (RSS also counts heap V8 keeps reserved). */
+    firstLoopHeapMb: number | null;
+    lastLoopHeapMb: number | null;
     cpuMs: number | null;
-    samples: { tMs: number; rssMb: number; cpuMs: number }[];
+    samples: { tMs: number; rssMb: number; heapMb: number; cpuMs: number }[];
     /** Whether the observer kept up: the gap between two polls of a node against the interval. */
-    observer: { intervalMs: number; nodes: number; polls: number; medianGapMs: number | null; p99GapMs: number | null; maxGapMs: number | null; maxGapNode: string | null; method: string };
+    observer: { intervalMs: number; nodes: number; polls: number; medianGapMs: number | null; p99GapMs: number | null; maxGapMs: number | null; maxGapNode: string | null; medianAnswerMs: number | null; p99AnswerMs: number | null; eventLoopDelayP99Ms: number | null; method: string };
   };
   firstFailedLoop: number | null;
   /** The command line that runs the same schedule again. */

@@ -51,6 +51,7 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
   const { plan, run } = b;
   const records = new Map(run.records.map((r) => [r.index, r]));
   const extra: Check[] = [];
+  const heapAtEnd = new Map<number, number | null>();
   const rows: SoakLoopRow[] = plan.loops.map((l, i) => {
     const inLoop = (index: number): boolean => index >= l.firstStep && index <= l.lastStep;
     const steps = run.records.filter((r) => inLoop(r.index));
@@ -69,7 +70,9 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     const prefix = `loop ${l.loop}: `;
     if (ran && plan.judgeFailoverLoss && l.fault === 'failover' && lostWrites > 0) extra.push({ name: `${prefix}no lost write (manual failover)`, passed: false, detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up` });
     const anomalies = [...b.checks, ...extra].filter((c) => !c.passed && c.name.startsWith(prefix)).map((c) => `${c.name.slice(prefix.length)}: ${c.detail}`);
-    const rss = run.resources.filter((s) => s.tMs <= endMs).at(-1)?.rssMb ?? null;
+    const sampleAtEnd = run.resources.filter((s) => s.tMs <= endMs).at(-1);
+    const rss = sampleAtEnd?.rssMb ?? null;
+    heapAtEnd.set(l.loop, sampleAtEnd?.heapMb ?? null);
     return {
       loop: l.loop,
       fault: l.fault,
@@ -105,13 +108,15 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     rows,
     distributions: [...kinds.map((k) => distOf(done.filter((r) => r.fault === k), k)), ...(kinds.length > 1 ? [distOf(done, 'all')] : [])],
     resources: {
-      method: 'process.memoryUsage().rss and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process)',
+      method: 'process.memoryUsage() (rss; heapUsed + arrayBuffers as the heap) and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process)',
       peakRssMb: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null,
       firstLoopRssMb: done[0]?.rssMb ?? null,
       lastLoopRssMb: done.at(-1)?.rssMb ?? null,
+      firstLoopHeapMb: done[0] ? (heapAtEnd.get(done[0].loop) ?? null) : null,
+      lastLoopHeapMb: done.length ? (heapAtEnd.get(done.at(-1)!.loop) ?? null) : null,
       cpuMs: cpu,
       samples: spread(samples, 120),
-      observer: { ...b.cadence, method: 'time between two finished polls of the same node, over every node (a node that does not answer waits out its deadline)' },
+      observer: { ...b.cadence, method: 'time between two answered polls of the same node, over every node (a poll a dead or frozen node does not answer waits out its deadline, so its gaps are left out)' },
     },
     firstFailedLoop: rows.find((r) => r.outcome === 'failed')?.loop ?? null,
     reproduce: plan.reproduce,

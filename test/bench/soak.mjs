@@ -11,7 +11,9 @@
 // There is no other tool that runs such a loop, so the reference is Redis's
 // own time. BENCH_BIG=1 adds one 10-loop soak on 50 x 1 (100 nodes): that it
 // completes, its wall time and peak RSS. Both rows give the observer's poll
-// gap (median / p99 between two polls of a node; the interval is 50 ms).
+// interval (50 ms, 1 ms per node past 50 nodes), its gap between two answered
+// polls of a node (median / p99), how long the nodes took to answer, and how
+// late redis-drill's own event loop ran (p99): the gap is the sum of those.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,9 +38,11 @@ async function soak(masters, loops) {
   return { wall, report, plan, exitCode: r.exitCode };
 }
 
+const observerCells = (o) => [`${o.intervalMs} ms`, `${o.medianGapMs} / ${o.p99GapMs} ms`, `${o.medianAnswerMs} / ${o.p99AnswerMs} ms`, `${o.eventLoopDelayP99Ms} ms`];
+
 const { stdout: version } = await execa('redis-server', ['--version']);
 console.log(`bench:soak — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, ${LOOPS} loops of kill, node timeout 1000 ms, ${RUNS} run(s)\n`);
-const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'peak RSS', 'poll gap median / p99 (interval 50 ms)']];
+const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'heap first -> last loop', 'peak RSS', 'poll interval', 'poll gap median / p99', 'node answer median / p99', 'event loop delay p99']];
 try {
   for (let i = 0; i < RUNS; i++) {
     const { wall, report, plan } = await soak(3, LOOPS);
@@ -49,12 +53,12 @@ try {
     const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)];
     process.stderr.write(`  run ${i + 1}: ${loops.length} loops, wall ${fmtMs(wall)}, overhead per loop ${overhead.map((x) => Math.round(x)).join(' ')} ms\n`);
     const mem = report.soak.resources;
-    rows.push(['3x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`, fmtMs(wall), fmtMs(median(redis)), `${fmtMs(median(overhead))} / ${fmtMs(p90)}`, `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`, `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`, `${mem.observer.medianGapMs} / ${mem.observer.p99GapMs} ms`]);
+    rows.push(['3x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`, fmtMs(wall), fmtMs(median(redis)), `${fmtMs(median(overhead))} / ${fmtMs(p90)}`, `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`, `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`, `${mem.peakRssMb} MB`, ...observerCells(mem.observer)]);
   }
   if (process.env.BENCH_BIG === '1') {
     const { wall, report } = await soak(50, 10);
     const mem = report.soak.resources;
-    rows.push(['50x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`, fmtMs(wall), fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))), '-', '-', `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.peakRssMb} MB`, `${mem.observer.medianGapMs} / ${mem.observer.p99GapMs} ms`]);
+    rows.push(['50x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`, fmtMs(wall), fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))), '-', '-', `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`, `${mem.peakRssMb} MB`, ...observerCells(mem.observer)]);
   }
 } finally {
   await rm(root, { recursive: true, force: true });

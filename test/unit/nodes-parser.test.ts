@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClusterNodesCache,
   ClusterNodesParseError,
   isFailing,
   parseClusterNodes,
@@ -31,8 +32,6 @@ describe('parseClusterNodes', () => {
       myself: true,
       role: 'master',
       masterId: null,
-      pingSentMs: 0,
-      pongRecvMs: 1795253887000,
       configEpoch: 1,
       linkState: 'connected',
       slots: [[0, 5460]],
@@ -78,12 +77,25 @@ describe('parseClusterNodesLine', () => {
     expect(n.importing).toEqual([{ slot: 77, from: 'b302277c50e6db000a9d9a8292b22fe9f54eb0c2' }]);
   });
 
+  it('ClusterNodesCache: a line that changed only its ping and pong times is the same entry; any other change is parsed anew', () => {
+    const cache = new ClusterNodesCache();
+    const first = cache.parse(REPLY);
+    const later = REPLY.replace('0 1795253888628 1', '1795253889000 1795253889100 1').replace('- 0 1795253887597 3', '- 0 1795253889597 3');
+    expect(later).not.toBe(REPLY);
+    const second = cache.parse(later);
+    expect(second).toEqual(parseClusterNodes(later));
+    second.forEach((e, i) => expect(e).toBe(first[i]));
+    const failed = cache.parse(later.replace('127.0.0.1:23002@33002 master', '127.0.0.1:23002@33002 master,fail'));
+    expect(failed[3]!.flags).toEqual(['master', 'fail']);
+    expect(failed[3]).not.toBe(second[3]);
+    expect(failed[0]).toBe(second[0]);
+  });
+
   it('reads the failure flags fail? and fail, and a disconnected link', () => {
     const pfail = parseClusterNodesLine('292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail? - 1795253880000 1795253879000 3 disconnected 10923-16383');
     const fail = parseClusterNodesLine('292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail - 1795253880000 1795253879000 3 disconnected 10923-16383');
     expect(pfail.flags).toEqual(['master', 'fail?']);
     expect(pfail.linkState).toBe('disconnected');
-    expect(pfail.pingSentMs).toBe(1795253880000);
     expect(fail.flags).toEqual(['master', 'fail']);
     expect(isFailing(pfail)).toBe(true);
     expect(isFailing(fail)).toBe(true);

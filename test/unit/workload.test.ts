@@ -60,6 +60,15 @@ describe('Recorder', () => {
     expect(r.latency(200, 300)).toBeNull();
     expect(r.opsBetween(0, 100)).toBe(2);
     expect(r.errorClasses()).toEqual({ timeout: 1 });
+    // Window 0 was compressed when window 1 opened: its figures and its merged latency are the same as before.
+    expect(w[0]!.maxMs).toBeCloseTo(3, 1);
+    expect(w[0]!.p50Ms).toBeCloseTo(1, 1);
+    expect(r.latency(0, 100)!.p50Ms).toBeCloseTo(1, 1);
+    // A result that finishes after its window closed: counted in its window, its latency in the open one.
+    r.success(20, 9000);
+    expect(r.opsBetween(0, 100)).toBe(3);
+    expect(r.latency(100, 200)!.maxMs).toBeCloseTo(9, 1);
+    expect(r.latency()!.maxMs).toBeCloseTo(9, 1);
   });
 });
 
