@@ -20,6 +20,7 @@ interface SoakFlags extends CreateFlags {
   destroyOnFailure?: boolean;
   skipUnavailable?: boolean;
   keepGoing?: boolean;
+  force?: boolean;
 }
 
 /**
@@ -45,6 +46,7 @@ export function registerSoak(program: Command, action: Action): void {
     .option('--deadline <ms>', 'for each promotion, rejoin and cluster_state:ok (default: 3 x node timeout + 10 s)', intArg(1))
     .option('--skip-unavailable', 'leave faults this machine cannot send (partition without root) out of the mix instead of refusing')
     .option('--keep-going', 'after a failed loop, restore what it broke and go on once the deployment is healthy (every failed loop is in the report; exit 1 at the end)')
+    .option('--force', 'also break masters that have no replica (their loops fail: nothing can take over); without it such a soak is refused before it starts')
     .option('--destroy-on-failure', 'with --create: destroy the cluster when a loop fails (default: keep it for a look)')
     .addHelpText('after', '\nExamples:\n  redis-drill soak --create --node-timeout 1000 --loops 20 --faults kill=3,failover=1 --seed 7\n  redis-drill soak --loops 3 --faults kill,failover --seed 7 --plan\n  sudo redis-drill soak --create --node-timeout 1000 --loops 10 --faults kill,freeze,failover,partition');
   cmd.action(
@@ -72,13 +74,13 @@ export function registerSoak(program: Command, action: Action): void {
       const masters = state ? (kind === 'sentinel' ? 1 : state.masters) : f.masters;
       if (kind === 'sentinel' && faults.some((x) => x.fault === 'reshard-kill')) throw new UsageError('--faults reshard-kill needs Redis Cluster: a Sentinel deployment has no slots to move', { hint: 'drop reshard-kill from --faults' });
       // Every loop waits for a replica to take over: without one, loop 1 could only fail (and leave slots unserved).
-      if ((state ? state.replicas : f.replicas) === 0) throw new UsageError(`soak needs replicas: ${state ? `"${g.cluster}" has none` : '--replicas 0 gives none'}, so no loop's promotion could happen`, { hint: 'create the cluster with --replicas 1 or more' });
+      if (!f.force && (state ? state.replicas : f.replicas) === 0) throw new UsageError(`soak needs replicas: ${state ? `"${g.cluster}" has none` : '--replicas 0 gives none'}, so no loop's promotion could happen`, { hint: 'create the cluster with --replicas 1 or more, or pass --force to break masters anyway (every loop fails)' });
       const nodeTimeoutMs = state?.nodeTimeoutMs ?? f.nodeTimeout;
       // --duration: loops planned from what a loop takes at least (3 node timeouts to detect, elect and rejoin, plus the pause).
       const loops = f.loops ?? (f.duration !== undefined ? Math.max(1, Math.floor(parseDuration(f.duration, '--duration') / (3 * nodeTimeoutMs + intervalMs))) : 20);
       const nodes = state ? state.nodes.length : f.masters * (1 + f.replicas);
       const schedule = buildSchedule({ seed, loops, faults, target, masters, nodes, intervalMs });
-      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}${f.keepGoing ? " --keep-going" : ""}`;
+      const reproduce = `redis-drill soak --loops ${loops} --faults ${f.faults} --targets ${f.targets} --seed ${seed} --interval ${f.interval}${f.skipUnavailable ? " --skip-unavailable" : ""}${f.keepGoing ? " --keep-going" : ""}${f.force ? ' --force' : ''}`;
       if (f.plan) {
         ctx.out.json({ seed, loops, faults: f.faults, target: f.targets, intervalMs, schedule });
         ctx.out.result(planText(seed, schedule));
@@ -92,7 +94,7 @@ export function registerSoak(program: Command, action: Action): void {
       const spec = soakSpec({
         schedule,
         load: { ...LOAD_DEFAULTS, clients: f.clients, warmupMs: parseDuration(f.warmup, '--warmup'), rate: undefined, ...loadKinds(LOAD_KIND_DEFAULTS) },
-        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster', keepGoing: Boolean(f.keepGoing) },
+        plan: { seed, faults: f.faults, target: f.targets, intervalMs, reproduce, judgeFailoverLoss: kind === 'cluster', keepGoing: Boolean(f.keepGoing), force: Boolean(f.force) },
         deadlineMs: f.deadline,
       });
       const { failedChecks, sessionBase } = await import('./drill-session.js');

@@ -1,3 +1,4 @@
+import { refuseUnreplicatedTargets } from './soak-preflight.js';
 import { InterruptedError } from '../errors.js';
 import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
 import { openObserver } from '../faults/observe-fault.js';
@@ -56,6 +57,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   for (const step of spec.steps) await stepHandler(step.step)!.preflight?.(step.options, ctx);
   for (const program of spec.programs) await checkProgramFound(program);
   const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => deploymentMap(ctx));
+  if (spec.soak) refuseUnreplicatedTargets(before, spec.soak);
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const l = spec.load;
   const sentinel = ctx.masterName ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName } : undefined;

@@ -43,6 +43,8 @@ export interface SoakPlan {
   judgeFailoverLoss: boolean;
   /** --keep-going: a failed loop is recorded, what it broke restored, and the next loop runs once the deployment is healthy again. */
   keepGoing: boolean;
+  /** --force: masters without a replica are broken too (their loops fail: nothing can take over); without it such a soak is refused before it starts. */
+  force: boolean;
   loops: { loop: number; fault: string; target: string; master: number | null; firstStep: number; lastStep: number }[];
   reproduce: string;
 }

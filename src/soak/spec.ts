@@ -13,11 +13,12 @@ const RESHARD_KEYS = 20_000;
  * cluster_state:ok everywhere, and the pause. Every check is named
  * "loop N: ..." so the report can tell which loop failed. Pure.
  */
-export function loopSteps(l: SoakLoop, deadlineMs: number | undefined): LoopStep[] {
+export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = false): LoopStep[] {
   const v = `loop${l.loop}`;
   // Master[N] breaks whichever node serves those slots now; Node[N] the same node every time, master or replica.
   const t = l.target;
   const byNode = l.node !== null;
+  const signalled = { ...(byNode ? { node: t } : { master: t }), as: v, ...(force ? { force: true } : {}) };
   const label = (what: string): string => `loop ${l.loop}: ${what}`;
   const deadline = deadlineMs !== undefined ? { deadline: deadlineMs } : {};
   const promotion: LoopStep = { step: 'wait-for', options: { promotion: v, ...deadline }, label: label('promotion') };
@@ -25,9 +26,9 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined): LoopStep
   const ok: LoopStep = { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: label('cluster ok') };
   const pause: LoopStep = { step: 'wait-for', options: { duration: l.pauseMs }, label: label('pause') };
   const byFault: Record<SoakFault, () => LoopStep[]> = {
-    kill: () => [{ step: byNode ? 'kill-node' : 'kill-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    term: () => [{ step: byNode ? 'term-node' : 'term-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    freeze: () => [{ step: byNode ? 'freeze-node' : 'freeze-master', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'resume-node', options: { node: v }, label: label('resume') }, rejoin],
+    kill: () => [{ step: byNode ? 'kill-node' : 'kill-master', options: signalled, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
+    term: () => [{ step: byNode ? 'term-node' : 'term-master', options: signalled, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
+    freeze: () => [{ step: byNode ? 'freeze-node' : 'freeze-master', options: signalled, label: label('fault') }, promotion, { step: 'resume-node', options: { node: v }, label: label('resume') }, rejoin],
     failover: () => [{ step: 'failover', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'assert', options: { roles: { [v]: 'replica' } }, label: label('old master is a replica') }],
     partition: () => [
       { step: 'partition', options: byNode ? { sides: `${t}|`, as: v } : { master: t, as: v }, label: label('fault') },
@@ -55,7 +56,7 @@ export function soakSpec(o: { schedule: SoakLoop[]; load: LoadSpec; plan: Omit<S
   const loops: SoakPlan['loops'] = [];
   for (const l of o.schedule) {
     const first = steps.length;
-    steps.push(...loopSteps(l, o.deadlineMs));
+    steps.push(...loopSteps(l, o.deadlineMs, o.plan.force));
     loops.push({ loop: l.loop, fault: l.fault, target: l.target, master: l.master, firstStep: first, lastStep: steps.length - 1 });
   }
   return {

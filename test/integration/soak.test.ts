@@ -97,6 +97,35 @@ describe('soak (real servers)', () => {
     }
   });
 
+  test('a master without a replica: refused before anything starts (exit 2, no report), run with --force (its loop fails, exit 1)', { timeout: 120_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    try {
+      expect((await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir })).exitCode).toBe(0);
+      const { json: map } = await runJson<any>(['slotmap'], { stateDir: dir });
+      const m2 = map.masters[2];
+      const removed = await runCli(['cluster', 'remove-node', `${m2.replicas[0].host}:${m2.replicas[0].port}`], { stateDir: dir });
+      expect(removed.exitCode, removed.stderr).toBe(0);
+      const out = path.join(dir, 'r');
+      // Master[2] itself, or any node (Node[N] may be Master[2] by its turn); any-master only when the schedule picks it.
+      for (const targets of ['Master[2]', 'random-node']) {
+        const r = await runCli(['soak', '--loops', '1', '--faults', 'kill', '--targets', targets, '--seed', '1', '--format', 'json', '--out', out], { stateDir: dir });
+        expect(r.exitCode, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`the soak would break a master that has no replica, so nothing could take over: Master\\[2\\] 127\\.0\\.0\\.1:${m2.port}`));
+        expect(r.stderr).toMatch(/hint: .*--force/);
+      }
+      expect(existsSync(out)).toBe(false);
+      for (let p = port; p < port + 6; p++) if (p !== m2.replicas[0].port) expect(String(await rawCall(p, 'PING'))).toBe('PONG');
+      // Another master with its replica is fine; with --force the bare one is broken and its loop fails.
+      const forced = await runJson<any>(['soak', '--loops', '1', '--faults', 'kill', '--targets', 'Master[2]', '--seed', '1', '--force', '--deadline', '3000', '--warmup', '300ms', '--format', 'json', '--out', out], { stateDir: dir });
+      expect(forced.result.exitCode, forced.result.stderr).toBe(1);
+      expect(forced.json.soak.rows[0]).toMatchObject({ target: 'Master[2]', outcome: 'failed' });
+      expect(forced.result.stderr).toMatch(/--targets Master\[2\] --seed 1 --interval 2s --force/);
+    } finally {
+      expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
+    }
+  });
+
   test('a loop that cannot succeed (cluster-replica-no-failover yes): exit 1 at loop 1, the loops after it not run, the cluster kept, the seed to repeat it', { timeout: 120_000 }, async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);

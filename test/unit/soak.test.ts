@@ -76,7 +76,7 @@ describe('soak spec and figures', () => {
     expect(node('freeze')).toMatchObject({ step: 'freeze-node', options: { node: 'Node[4]' } });
     expect(node('failover')).toMatchObject({ step: 'failover', options: { node: 'Node[4]' } });
     expect(node('partition')).toMatchObject({ step: 'partition', options: { sides: 'Node[4]|' } });
-    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true, keepGoing: false } });
+    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true, keepGoing: false, force: false } });
     // Loops follow each other without gaps, after the one populate a reshard-kill needs.
     const loops = spec.soak!.loops;
     expect(spec.steps[0]!.step).toBe('populate');
@@ -143,5 +143,18 @@ describe('observer poll gaps', () => {
     expect(g.percentile(1)).toBe(60_000);
     expect(g.max).toBe(120_000);
     expect(new GapCounts().percentile(0.5)).toBeNull();
+  });
+});
+
+describe('soak preflight', () => {
+  const master = (index: number, replicas: number): any => ({ index, id: `m${index}`, host: '127.0.0.1', port: 7000 + index, slots: [[index * 100, index * 100 + 99]], slotCount: 100, up: true, state: 'ok', dbsize: 0, replicas: Array.from({ length: replicas }, (_, i) => ({ id: `r${index}${i}` })) });
+  const map: any = { masters: [master(0, 1), master(1, 1), master(2, 0)] };
+  const plan = (loops: { master: number | null }[], force = false): any => ({ force, loops: loops.map((l, i) => ({ loop: i + 1, fault: 'kill', target: l.master === null ? 'Node[0]' : `Master[${l.master}]`, master: l.master, firstStep: 0, lastStep: 0 })) });
+  it('refuses a schedule that would break a master without a replica, unless --force', async () => {
+    const { refuseUnreplicatedTargets } = await import('../../src/drill/soak-preflight.js');
+    expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 1 }]))).not.toThrow();
+    expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 2 }]))).toThrow(/no replica, so nothing could take over: Master\[2\] 127\.0\.0\.1:7002 \(slots 200-299\)/);
+    expect(() => refuseUnreplicatedTargets(map, plan([{ master: null }]))).toThrow(/Master\[2\]/);
+    expect(() => refuseUnreplicatedTargets(map, plan([{ master: 2 }], true))).not.toThrow();
   });
 });
