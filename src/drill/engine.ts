@@ -1,3 +1,4 @@
+import { sampleResources } from './resources.js';
 import { refuseUnreplicatedTargets } from './soak-preflight.js';
 import { InterruptedError } from '../errors.js';
 import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
@@ -151,15 +152,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
   p.stale?.start(loadStart);
   const run = new DrillRun(ctx, p.observer, loadStart, clock, { signal: o.signal, deadlineMs: o.deadlineMs });
   ran.run = run;
-  const sample = (): void => {
-    const cpu = process.cpuUsage();
-    const mem = process.memoryUsage();
-    const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
-    run.resources.push({ tMs: run.rel(clock.now()), rssMb: mb(mem.rss), heapMb: mb(mem.heapUsed + mem.arrayBuffers), cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
-  };
-  sample();
-  const sampler = setInterval(sample, 1000);
-  sampler.unref();
+  const stopSampling = sampleResources((x) => run.resources.push({ tMs: run.rel(clock.now()), ...x }));
   // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.
   let settled = false;
   try {
@@ -193,8 +186,7 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
       settled = steady;
     }
   } finally {
-    clearInterval(sampler);
-    sample();
+    stopSampling();
     await undo(run, reporter, run.interrupted !== null || Boolean(o.signal?.aborted));
     // The counters are read back; a failed or interrupted run does not wait long for unserved slots.
     workload.stop({ verifyTimeoutMs: settled && !run.stopped ? undefined : FAILED_VERIFY_MS });

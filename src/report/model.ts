@@ -281,7 +281,7 @@ export interface SoakSection {
     peakRssMb: number | null;
     firstLoopRssMb: number | null;
     lastLoopRssMb: number | null;
-    /** What the JavaScript heap and buffers held at the end of the first and the last loop (RSS also counts heap V8 keeps reserved). */
+    /** What the heap kept after the latest full garbage collection, plus buffers, at the end of the first and the last loop (RSS also counts heap V8 keeps reserved). */
     firstLoopHeapMb: number | null;
     lastLoopHeapMb: number | null;
     cpuMs: number | null;

@@ -108,7 +108,7 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     rows,
     distributions: [...kinds.map((k) => distOf(done.filter((r) => r.fault === k), k)), ...(kinds.length > 1 ? [distOf(done, 'all')] : [])],
     resources: {
-      method: 'process.memoryUsage() (rss; heapUsed + arrayBuffers as the heap) and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process)',
+      method: 'process.memoryUsage() and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process); the heap is what survived the latest full garbage collection, plus buffers',
       peakRssMb: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null,
       firstLoopRssMb: done[0]?.rssMb ?? null,
       lastLoopRssMb: done.at(-1)?.rssMb ?? null,

@@ -13,7 +13,7 @@ export function renderSoak(r: DrillReport, files: readonly string[]): string {
     `Soak: seed ${s.seed}, ${s.loopsRun} of ${s.loops} loop(s) run, faults ${s.faults}, target ${s.target}.`,
     ...rows,
     ...spread,
-    `  redis-drill itself: peak RSS ${mem.peakRssMb ?? '-'} MB (first loop ${mem.firstLoopRssMb ?? '-'} MB, last ${mem.lastLoopRssMb ?? '-'} MB; heap in use ${mem.firstLoopHeapMb ?? '-'} -> ${mem.lastLoopHeapMb ?? '-'} MB), CPU ${mem.cpuMs ?? '-'} ms.`,
+    `  redis-drill itself: peak RSS ${mem.peakRssMb ?? '-'} MB (first loop ${mem.firstLoopRssMb ?? '-'} MB, last ${mem.lastLoopRssMb ?? '-'} MB; heap kept ${mem.firstLoopHeapMb ?? '-'} -> ${mem.lastLoopHeapMb ?? '-'} MB), CPU ${mem.cpuMs ?? '-'} ms.`,
     `verdict: ${r.verdict.toUpperCase()}${s.firstFailedLoop ? ` (loop ${s.firstFailedLoop} failed; repeat it with: ${s.reproduce})` : ''}`,
     ...files.map((f) => `report: ${f}`),
   ].join('\n');

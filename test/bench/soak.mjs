@@ -42,7 +42,7 @@ const observerCells = (o) => [`${o.intervalMs} ms`, `${o.medianGapMs} / ${o.p99G
 
 const { stdout: version } = await execa('redis-server', ['--version']);
 console.log(`bench:soak — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, ${LOOPS} loops of kill, node timeout 1000 ms, ${RUNS} run(s)\n`);
-const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'heap first -> last loop', 'peak RSS', 'poll interval', 'poll gap median / p99', 'node answer median / p99', 'event loop delay p99']];
+const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'heap kept first -> last loop', 'peak RSS', 'poll interval', 'poll gap median / p99', 'node answer median / p99', 'event loop delay p99']];
 try {
   for (let i = 0; i < RUNS; i++) {
     const { wall, report, plan } = await soak(3, LOOPS);
