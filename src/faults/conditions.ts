@@ -1,5 +1,6 @@
 import type { NodeProbe } from '../cluster/probe.js';
 import { myselfOf } from '../cluster/probe.js';
+import { buildSlotMap } from '../cluster/slotmap.js';
 import { type SlotRange, rangesContain } from '../cluster/slots.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { Probe } from '../util/wait.js';
@@ -68,4 +69,22 @@ export function clusterOk(probes: readonly NodeProbe[]): Probe<string> {
   if (up.length === 0) return { done: false, seen: 'no node answering' };
   if (notOk.length) return { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}${downText}` };
   return { done: true, value: `cluster_state:ok on all ${up.length} answering nodes${downText}` };
+}
+
+/**
+ * Settled: every node answers, every one reports cluster_state:ok, they
+ * all hold the same slot map, and every replica's link to its master is up.
+ * What a soak waits for before its next loop: a replica that never links up
+ * or nodes that keep disagreeing are a stuck cluster, not a pause. Pure.
+ */
+export function clusterSettled(probes: readonly NodeProbe[]): Probe<string> {
+  const ok = clusterOk(probes);
+  if (!ok.done) return ok;
+  const down = probes.filter((p) => !p.up).map((p) => formatAddress(p.address));
+  if (down.length) return { done: false, seen: `not answering: ${down.join(', ')}` };
+  const map = buildSlotMap(probes);
+  if (!map.agreed) return { done: false, seen: `the nodes hold different slot maps: ${map.disagreeing.join(', ')} differ from the others` };
+  const unlinked = probes.filter((p) => p.replication?.get('role') === 'slave' && p.replication.get('master_link_status') !== 'up').map((p) => formatAddress(p.address));
+  if (unlinked.length) return { done: false, seen: `replica link not up on ${unlinked.join(', ')}` };
+  return { done: true, value: `all ${probes.length} nodes answer with cluster_state:ok and one slot map; every replica's link is up` };
 }

@@ -4,7 +4,7 @@ import { type SlotMap, type SlotMapMaster, buildSlotMap } from '../cluster/slotm
 import type { Address } from '../nodes/address.js';
 import { buildSentinelMap, sentinelHealthy, sentinelOwner, sentinelPromotionDone, sentinelRejoinDone } from '../sentinel/topology.js';
 import type { Probe } from '../util/wait.js';
-import { clusterOk, promotionDone, rejoinDone, rolesSwapped } from './conditions.js';
+import { clusterOk, clusterSettled, promotionDone, rejoinDone, rolesSwapped } from './conditions.js';
 
 /**
  * What differs between a Redis Cluster and a Sentinel deployment, for the
@@ -22,6 +22,8 @@ export interface DeploymentOps {
   rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{ role: 'master' | 'replica'; masterId: string | null }>;
   /** cluster_state:ok everywhere (cluster); one agreed master with its replicas linked (Sentinel). */
   healthy(probes: readonly NodeProbe[]): Probe<string>;
+  /** Healthy, every node answering, one slot map, every replica linked (Sentinel: healthy says all that already). */
+  settled(probes: readonly NodeProbe[]): Probe<string>;
   /** Who serves a slot now (for the write probe). */
   ownerOf(probes: readonly NodeProbe[], slot: number): Address | null;
 }
@@ -33,6 +35,7 @@ export const clusterOps: DeploymentOps = {
   rolesSwapped: (probes, replicaId, master) => (replicaId ? rolesSwapped(probes, { id: replicaId }, master) : promotionDone(probes, master, master.replicas.map((r) => r.id), master.slots[0]![0])),
   rejoinDone: (probes, node) => rejoinDone(probes, node),
   healthy: (probes) => clusterOk(probes),
+  settled: (probes) => clusterSettled(probes),
   ownerOf: (probes, slot) => slotOwner(probes, slot),
 };
 
@@ -48,5 +51,6 @@ export const sentinelOps: DeploymentOps = {
   },
   rejoinDone: (probes, node) => sentinelRejoinDone(probes, node),
   healthy: (probes) => sentinelHealthy(probes),
+  settled: (probes) => sentinelHealthy(probes),
   ownerOf: (probes) => sentinelOwner(probes),
 };

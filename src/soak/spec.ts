@@ -10,7 +10,8 @@ const RESHARD_KEYS = 20_000;
 /**
  * The steps of one loop: the fault, the promotion, the restore (restart,
  * resume, heal; nothing for a manual failover), the rejoin as a replica,
- * cluster_state:ok everywhere, and the pause. Every check is named
+ * settled (every node answering with cluster_state:ok and one slot map,
+ * every replica linked), and the pause. Every check is named
  * "loop N: ..." so the report can tell which loop failed. Pure.
  */
 export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = false): LoopStep[] {
@@ -23,7 +24,7 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = f
   const deadline = deadlineMs !== undefined ? { deadline: deadlineMs } : {};
   const promotion: LoopStep = { step: 'wait-for', options: { promotion: v, ...deadline }, label: label('promotion') };
   const rejoin: LoopStep = { step: 'wait-for', options: { rejoin: v, role: 'replica', ...deadline }, label: label('rejoin') };
-  const ok: LoopStep = { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: label('cluster ok') };
+  const ok: LoopStep = { step: 'wait-for', options: { settled: true, ...deadline }, label: label('settled') };
   const pause: LoopStep = { step: 'wait-for', options: { duration: l.pauseMs }, label: label('pause') };
   const byFault: Record<SoakFault, () => LoopStep[]> = {
     kill: () => [{ step: byNode ? 'kill-node' : 'kill-master', options: signalled, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],

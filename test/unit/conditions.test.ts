@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeProbe } from '../../src/cluster/probe.js';
 import { parseClusterNodes, parseInfo } from '../../src/cluster/nodes-parser.js';
-import { promotionDone, rejoinDone } from '../../src/faults/conditions.js';
+import { clusterSettled, promotionDone, rejoinDone } from '../../src/faults/conditions.js';
 import { promotionTiming } from '../../src/faults/kill-master.js';
 import type { DrillEvent } from '../../src/observe/events.js';
 
@@ -194,5 +194,17 @@ describe('promotionTiming', () => {
 
   it('is null without a promoted node', () => {
     expect(promotionTiming([ev('127.0.0.1:7003', 'log', 'election-won', T0 + 10)], null, T0)).toEqual({ promotionMs: null, promotionSource: null });
+  });
+});
+
+describe('clusterSettled', () => {
+  const all = (o: (port: number) => ProbeOptions): NodeProbe[] => [7000, 7001, 7002, 7003, 7004, 7005].map((p) => probe(p, { lines: BEFORE, ...o(p) }));
+  const linked = (port: number): ProbeOptions => ({ replication: port >= 7003 ? 'role:slave\r\nmaster_link_status:up\r\n' : 'role:master\r\n' });
+  it('needs every node answering with cluster_state:ok, one slot map and every replica linked; says what is missing', () => {
+    expect(clusterSettled(all(linked))).toMatchObject({ done: true, value: "all 6 nodes answer with cluster_state:ok and one slot map; every replica's link is up" });
+    expect(clusterSettled(all((p) => (p === 7000 ? { up: false } : linked(p))))).toEqual({ done: false, seen: 'not answering: 127.0.0.1:7000' });
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7002 ? { lines: STOLEN } : {}) })))).toEqual({ done: false, seen: 'the nodes hold different slot maps: 127.0.0.1:7002 differ from the others' });
+    expect(clusterSettled(all((p) => (p === 7004 ? { replication: 'role:slave\r\nmaster_link_status:down\r\n' } : linked(p))))).toEqual({ done: false, seen: 'replica link not up on 127.0.0.1:7004' });
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { state: 'fail' as const } : {}) }))).done).toBe(false);
   });
 });

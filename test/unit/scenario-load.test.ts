@@ -98,7 +98,7 @@ describe('parseScenario', () => {
   test('wait-for promotion / rejoin need something to wait for', () => {
     expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step/);
     expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(/wait-for rejoin needs an earlier restart-node, resume-node or heal step/);
-    expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(/steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping .*, found "promtion"/);
+    expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(/steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping .*, found "promtion"/);
   });
 
   test('exclusive options and seed clusters', () => {

@@ -7,13 +7,13 @@ import { type DrillRun, type NamedNode, StepFailed } from '../run.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'duration', 'elapsed'] as const;
-const waitText = 'promotion, rejoin, cluster-ok, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
+const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'settled', 'duration', 'elapsed'] as const;
+const waitText = 'promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
 
 const schema = z.preprocess(
   (v) => {
     if (v === 'promotion' || v === 'rejoin') return { [v]: null };
-    if (v === 'cluster-ok') return { 'cluster-ok': true };
+    if (v === 'cluster-ok' || v === 'settled') return { [v]: true };
     if (typeof v === 'string' && DURATION_RE.test(v)) return { duration: v };
     return v;
   },
@@ -23,6 +23,8 @@ const schema = z.preprocess(
         promotion: refOrLatest.optional(),
         rejoin: refOrLatest.optional(),
         'cluster-ok': z.literal(true, expected('true')).optional(),
+        /** cluster-ok, and every node answering, one slot map, every replica linked. */
+        settled: z.literal(true, expected('true')).optional(),
         duration: duration.optional(),
         /** Until this long after the latest fault step (at once if that is past): a partition of a set length. */
         elapsed: span.optional(),
@@ -71,6 +73,11 @@ export const waitForStep = defineStep<WaitOptions>({
       return { detail: `waited ${Math.round(left)} ms, until ${ms} ms after the fault of steps[${fault.index}]` };
     }
     const timeoutMs = run.deadline(o.deadline);
+    if (o.settled) {
+      const r = await run.watch((probes) => run.ctx.ops.settled(probes), 'every node answering with cluster_state:ok and one slot map, every replica linked', timeoutMs);
+      run.check(step, 'settled', r.ok, r.text);
+      return { detail: r.text };
+    }
     if (o['cluster-ok']) {
       const r = await run.watch((probes) => run.ctx.ops.healthy(probes), run.ctx.ops.kind === 'sentinel' ? 'every sentinel naming one master, every replica linked to it' : 'every answering node reporting cluster_state:ok', timeoutMs);
       run.check(step, 'cluster-ok', r.ok, r.text);
