@@ -34,7 +34,7 @@ export function registerSoak(program: Command, action: Action): void {
     .option('--create', 'build a fresh cluster first (with the create options below; replaces one of the same name; kept afterwards)')
     .option('--loops <n>', 'how many loops (default 20)', anyIntArg)
     .option('--duration <time>', 'instead of --loops: as many loops as fit, planned from the fault mix (e.g. 10m)')
-    .option('--faults <list>', 'kill, term, freeze, failover, partition (needs root), reshard-kill; weights as kill=3,failover=1', 'kill,failover')
+    .option('--faults <list>', 'kill, term, freeze, failover, partition and flaky (need root), reshard-kill; weights as kill=3,failover=1', 'kill,failover')
     .option('--targets <target>', 'any-master (a random master each loop), random-node (any node, replicas too) or Master[N]', 'any-master')
     .option('--interval <time>', 'pause after each loop (jittered by up to ±20%)', '2s')
     .option('--seed <n>', 'the seed of every random choice: fault, target, pause (default: a random one, printed)')

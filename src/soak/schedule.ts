@@ -1,7 +1,10 @@
 import { EnvironmentError, UsageError } from '../errors.js';
 
 /** Every fault a soak can send; each loop restores what it broke. */
-export const SOAK_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'reshard-kill'] as const;
+export const SOAK_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'flaky', 'reshard-kill'] as const;
+
+/** The faults that change the firewall (iptables): root only. */
+const NETWORK_FAULTS: readonly SoakFault[] = ['partition', 'flaky'];
 export type SoakFault = (typeof SOAK_FAULTS)[number];
 
 export interface SoakLoop {
@@ -100,14 +103,16 @@ export function randomSeed(): number {
 }
 
 /**
- * The faults this machine can send: partition needs root (iptables). Without
- * it, the soak is refused before it starts, or, with --skip-unavailable,
- * runs without partitions (said in `dropped`). Pure.
+ * The faults this machine can send: partition and flaky need root
+ * (iptables). Without it, the soak is refused before it starts, or, with
+ * --skip-unavailable, runs without them (said in `dropped`). Pure.
  */
 export function availableFaults(faults: readonly { fault: SoakFault; weight: number }[], o: { mayChangeFirewall: boolean; skipUnavailable: boolean }): { faults: { fault: SoakFault; weight: number }[]; dropped: SoakFault[] } {
-  if (o.mayChangeFirewall || !faults.some((f) => f.fault === 'partition')) return { faults: [...faults], dropped: [] };
-  if (!o.skipUnavailable) throw new EnvironmentError('--faults partition changes the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither', { hint: 'run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without partitions; nothing was started' });
-  const rest = faults.filter((f) => f.fault !== 'partition');
-  if (rest.length === 0) throw new UsageError('--skip-unavailable leaves no fault: partition was the only one, and it needs root', { hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill' });
-  return { faults: rest, dropped: ['partition'] };
+  const network = faults.filter((f) => NETWORK_FAULTS.includes(f.fault)).map((f) => f.fault);
+  if (o.mayChangeFirewall || network.length === 0) return { faults: [...faults], dropped: [] };
+  const names = network.join(' and ');
+  if (!o.skipUnavailable) throw new EnvironmentError(`--faults ${names} changes the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither`, { hint: `run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without ${names}; nothing was started` });
+  const rest = faults.filter((f) => !NETWORK_FAULTS.includes(f.fault));
+  if (rest.length === 0) throw new UsageError(`--skip-unavailable leaves no fault: ${names} needs root`, { hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill' });
+  return { faults: rest, dropped: network };
 }

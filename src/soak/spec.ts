@@ -38,6 +38,12 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = f
       { step: 'heal', options: {}, label: label('heal') },
       rejoin,
     ],
+    // A lossy link (30% of packets dropped both ways) for 3 node timeouts: a failover may or may not follow; the loop ends settled either way.
+    flaky: () => [
+      { step: 'partition', options: { ...(byNode ? { sides: `${t}|` } : { master: t }), mode: 'flaky', as: v }, label: label('fault') },
+      { step: 'wait-for', options: { elapsed: { nodeTimeouts: 3 } }, label: label('flaky time') },
+      { step: 'heal', options: {}, label: label('heal') },
+    ],
     'reshard-kill': () => [
       { step: 'reshard', options: { slots: '20%', from: t, during: { after: '30%', kill: 'source', as: v } }, label: label('fault') },
       promotion,

@@ -202,7 +202,7 @@ describe('soak (real servers)', () => {
     const dir = await stateDir();
     const cases: [string[], RegExp][] = [
       [['soak', '--loops', '0', '--plan'], /--loops must be at least 1/],
-      [['soak', '--faults', 'kill,explode', '--plan'], /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, reshard-kill/],
+      [['soak', '--faults', 'kill,explode', '--plan'], /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, flaky, reshard-kill/],
       [['soak', '--targets', 'Master[7]', '--plan'], /Master\[7\] does not exist/],
       [['soak', '--targets', 'replicas', '--plan'], /--targets: expected any-master, random-node or Master\[N\]/],
       [['soak', '--loops', '3', '--duration', '1m', '--plan'], /exclude each other/],

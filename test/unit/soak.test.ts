@@ -158,3 +158,18 @@ describe('soak preflight', () => {
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: 2 }], true))).not.toThrow();
   });
 });
+
+describe('soak: flaky', () => {
+  it('a lossy link for 3 node timeouts, healed, then settled; needs root like partition', () => {
+    const steps = loopSteps({ loop: 2, fault: 'flaky', target: 'Master[1]', master: 1, node: null, pauseMs: 100 }, undefined);
+    expect(steps.map((s) => [s.step, s.options])).toEqual([
+      ['partition', { master: 'Master[1]', mode: 'flaky', as: 'loop2' }],
+      ['wait-for', { elapsed: { nodeTimeouts: 3 } }],
+      ['heal', {}],
+      ['wait-for', { settled: true }],
+      ['wait-for', { duration: 100 }],
+    ]);
+    expect(() => availableFaults(parseFaults('kill,flaky'), { mayChangeFirewall: false, skipUnavailable: false })).toThrow(/--faults flaky changes the firewall/);
+    expect(availableFaults(parseFaults('kill,flaky,partition'), { mayChangeFirewall: false, skipUnavailable: true }).dropped).toEqual(['flaky', 'partition']);
+  });
+});
