@@ -86,5 +86,32 @@ export function clusterSettled(probes: readonly NodeProbe[]): Probe<string> {
   if (!map.agreed) return { done: false, seen: `the nodes hold different slot maps: ${map.disagreeing.join(', ')} differ from the others` };
   const unlinked = probes.filter((p) => p.replication?.get('role') === 'slave' && p.replication.get('master_link_status') !== 'up').map((p) => formatAddress(p.address));
   if (unlinked.length) return { done: false, seen: `replica link not up on ${unlinked.join(', ')}` };
-  return { done: true, value: `all ${probes.length} nodes answer with cluster_state:ok and one slot map; every replica's link is up` };
+  const lagging = roleDisagreement(probes);
+  if (lagging) return { done: false, seen: lagging };
+  return { done: true, value: `all ${probes.length} nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up` };
+}
+
+/**
+ * The first node whose view still gives another node a role (or a master)
+ * other than the one that node gives itself, or null. Gossip carries a
+ * restarted old master's new role to the others a few hundred ms after it
+ * links up, and until its master hears it, that master ignores the
+ * replica's manual-failover request (cluster.c: MFSTART from a node it
+ * does not know as its replica). Pure.
+ */
+export function roleDisagreement(probes: readonly NodeProbe[]): string | null {
+  const own = new Map<string, { role: string; masterId: string | null; address: Address }>();
+  for (const p of probes) {
+    const me = p.up ? myselfOf(p) : null;
+    if (me) own.set(me.id, { role: me.role, masterId: me.masterId, address: p.address });
+  }
+  const roleText = (role: string, masterId: string | null): string => (role === 'replica' ? `a replica of ${masterId?.slice(0, 8)}` : 'a master');
+  for (const p of probes) {
+    for (const e of p.view ?? []) {
+      const self = own.get(e.id);
+      if (e.myself || !self || (e.role === self.role && e.masterId === self.masterId)) continue;
+      return `${formatAddress(p.address)} still sees ${formatAddress(self.address)} as ${roleText(e.role, e.masterId)}; it says it is ${roleText(self.role, self.masterId)}`;
+    }
+  }
+  return null;
 }

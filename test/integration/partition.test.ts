@@ -65,7 +65,7 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
     }
   });
 
-  test('min-replicas-to-write: the same partition loses fewer writes, in the same run', { timeout: 120_000 }, async () => {
+  test('min-replicas-to-write: the cut-off master stops acknowledging writes it will lose sooner, in the same run', { timeout: 120_000 }, async () => {
     const dirs: string[] = [];
     const run = async (file: string) => {
       const dir = await stateDir();
@@ -78,7 +78,11 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
     // Side by side, node timeout 3 s as the files say: the cut-off master notices after about 3 s; min-replicas stops it after 1-2 s.
     const [plain, guarded] = await Promise.all([run('partition.yaml'), run('partition-min-replicas.yaml')]);
     expect(plain.writeLog.lost).toBeGreaterThan(0);
-    expect(guarded.writeLog.lostPercent).toBeLessThan(plain.writeLog.lostPercent);
+    // How long after the cut the cut-off master still acknowledged writes that were then lost. (The lost share of
+    // all writes is in the reports too, but two runs side by side on two cores differ in load by more than the
+    // second or so min-replicas saves, so the share is not compared here.)
+    const lossWindow = (r: any): number => r.writeLog.lostAcknowledgedToMs - r.partition.cutMs;
+    expect(lossWindow(guarded)).toBeLessThan(lossWindow(plain));
     // The guarded master stopped acknowledging well before its own fail line.
     expect(guarded.writeLog.lostAcknowledgedToMs - guarded.partition.cutMs).toBeLessThan(guarded.partition.minorityFail.value);
     for (const [i, dir] of dirs.entries()) expect(await chainOf(dir, `scenario-${i === 0 ? 'partition' : 'partition-min-replicas'}`)).toEqual([]);

@@ -40,7 +40,7 @@ describe('soak (real servers)', () => {
       // Each loop ended settled: every node answering, one slot map, every replica linked.
       const settled = r.checks.filter((k: any) => /^loop \d: settled$/.test(k.name));
       expect(settled.map((k: any) => k.passed)).toEqual([true, true, true, true, true]);
-      expect(settled[0].detail).toMatch(/all 6 nodes answer with cluster_state:ok and one slot map; every replica's link is up/);
+      expect(settled[0].detail).toMatch(/all 6 nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up/);
       expect(s.resources.lastLoopHeapMb).toBeGreaterThan(0);
       expect(s.resources.observer.medianAnswerMs).not.toBeNull();
       expect(s.resources.peakRssMb).toBeGreaterThan(20);

@@ -201,7 +201,10 @@ describe('clusterSettled', () => {
   const all = (o: (port: number) => ProbeOptions): NodeProbe[] => [7000, 7001, 7002, 7003, 7004, 7005].map((p) => probe(p, { lines: BEFORE, ...o(p) }));
   const linked = (port: number): ProbeOptions => ({ replication: port >= 7003 ? 'role:slave\r\nmaster_link_status:up\r\n' : 'role:master\r\n' });
   it('needs every node answering with cluster_state:ok, one slot map and every replica linked; says what is missing', () => {
-    expect(clusterSettled(all(linked))).toMatchObject({ done: true, value: "all 6 nodes answer with cluster_state:ok and one slot map; every replica's link is up" });
+    expect(clusterSettled(all(linked))).toMatchObject({ done: true, value: "all 6 nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up" });
+    // 7001 has not heard yet that R0 (7003, restarted) is M0's replica: M0 ignores a manual failover from a replica it does not know.
+    const lagging = BEFORE.map((l) => (l.startsWith(R0) ? line(R0, 7003, 'master', '-') : l));
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { lines: lagging } : {}) })))).toEqual({ done: false, seen: '127.0.0.1:7001 still sees 127.0.0.1:7003 as a master; it says it is a replica of 5c94ee85' });
     expect(clusterSettled(all((p) => (p === 7000 ? { up: false } : linked(p))))).toEqual({ done: false, seen: 'not answering: 127.0.0.1:7000' });
     expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7002 ? { lines: STOLEN } : {}) })))).toEqual({ done: false, seen: 'the nodes hold different slot maps: 127.0.0.1:7002 differ from the others' });
     expect(clusterSettled(all((p) => (p === 7004 ? { replication: 'role:slave\r\nmaster_link_status:down\r\n' } : linked(p))))).toEqual({ done: false, seen: 'replica link not up on 127.0.0.1:7004' });

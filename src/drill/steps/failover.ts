@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { SlotMapMaster } from '../../cluster/slotmap.js';
 import { manualFailover } from '../../faults/manual-failover.js';
 import { formatAddress } from '../../nodes/address.js';
-import { StepFailed } from '../run.js';
+import { type DrillRun, StepFailed } from '../run.js';
+import { type NodeProbe, myselfOf } from '../../cluster/probe.js';
+import type { Probe } from '../../util/wait.js';
 import { atMostOne, bool, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 import { faultDetail } from './fault-detail.js';
@@ -65,6 +67,7 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       replica = r;
     }
     const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
+    if (replica && mode === 'default') await masterKnowsReplica(run, master, replica);
     const r = await manualFailover(run.ctx, { replica: replica ? formatAddress(replica) : undefined, mode, wait: false, abort: run.signal, observer: run.observer });
     run.noteFault(step.index, 'failover', r);
     run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
@@ -73,3 +76,20 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
     return { detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`, node };
   },
 });
+
+/**
+ * A default CLUSTER FAILOVER needs the master's help (it pauses its clients
+ * until the replica has caught up), and a master ignores that request from
+ * a node it does not know as its replica (cluster.c, MFSTART). A restarted
+ * old master's new role reaches its master by gossip a few hundred ms after
+ * it links up: until then, wait, or the failover times out unnoticed.
+ */
+async function masterKnowsReplica(run: DrillRun, master: SlotMapMaster, replica: { id: string; host: string; port: number }): Promise<void> {
+  const knows = (probes: readonly NodeProbe[]): Probe<true> => {
+    const own = probes.find((p) => p.up && myselfOf(p)?.id === master.id);
+    const entry = own?.view?.find((e) => e.id === replica.id);
+    return entry?.role === 'replica' && entry.masterId === master.id ? { done: true, value: true } : { done: false, seen: `${formatAddress(master)} sees ${formatAddress(replica)} as ${entry ? (entry.role === 'replica' ? `a replica of ${entry.masterId?.slice(0, 8)}` : 'a master') : 'nothing'}` };
+  };
+  const r = await run.watch(knows, `Master[${master.index}] ${formatAddress(master)} knowing ${formatAddress(replica)} as its replica`, run.deadline(undefined));
+  if (!r.ok) throw new StepFailed(`Master[${master.index}] ${formatAddress(master)} does not know ${formatAddress(replica)} as its replica, so it would ignore the failover request; ${r.text}`);
+}
