@@ -13,6 +13,9 @@ function free(port: number): Promise<boolean> {
  * ports (+10000) are free. Each vitest worker draws from its own band so
  * files running side by side do not pick the same ports.
  */
+/** Ports this process handed out: tests that start clusters side by side (a limit of several at once) must not get overlapping ranges before either has bound them. */
+const handedOut = new Set<number>();
+
 export async function freePortRange(count: number): Promise<number> {
   const worker = Number(process.env.VITEST_POOL_ID ?? 1);
   // Client ports 10000-21999 put every bus port (+10000) below 32768, where
@@ -25,6 +28,8 @@ export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = bandStart + Math.floor(Math.random() * (1500 - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    for (const p of ports) handedOut.add(p);
     const checks = await Promise.all(ports.flatMap((p) => [free(p), free(p + 10000)]));
     if (checks.every(Boolean)) return base;
   }
