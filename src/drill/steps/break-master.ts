@@ -55,16 +55,15 @@ async function masterFault(run: DrillRun, victim: SlotMapMaster, signal: FaultSi
   run.noteFault(step.index, signal, r);
   run.expectPromotion({ victim, manual: false, chosen: null, t0: Date.parse(r.faultAt) });
   run.lastBroken = victim.id;
-  if (signal === 'freeze') {
-    run.teardowns.set(victim.id, { what: `resumed ${formatAddress(victim)} (frozen by steps[${step.index}])`, run: () => resumeIfFrozen(run.ctx, victim) });
-  } else restartOnInterrupt(run, victim, step.index);
+  undoIfEndedEarly(run, victim, signal, step.index);
   const node = run.named(o.as ?? 'victim', victim);
   return { detail: `${faultDetail(r)}; named ${node.name}`, node };
 }
 
 /**
- * Signals a replica: nothing takes over (a `wait-for: promotion` on it
- * passes over it), and a restart or resume is waited out by `wait-for: rejoin`.
+ * Signals a replica: nothing takes over (a `wait-for: promotion` on it holds
+ * the fault for 2 x node timeout instead), and a restart or resume is waited
+ * out by `wait-for: rejoin`.
  */
 async function replicaFault(run: DrillRun, n: NamedNode, signal: FaultSignal, step: Pick<Step, 'index'>, as: string) {
   const dn = findDrillNode(run.ctx, n);
@@ -76,8 +75,7 @@ async function replicaFault(run: DrillRun, n: NamedNode, signal: FaultSignal, st
   run.observer.describeFault(formatAddress(n), `${how} sent to pid ${pid} (a replica)`);
   run.faults.push({ index: step.index, kind: signal, how, victim: { id: n.id, host: n.host, port: n.port }, t0 });
   run.lastBroken = n.id;
-  if (signal === 'freeze') run.teardowns.set(n.id, { what: `resumed ${formatAddress(n)} (frozen by steps[${step.index}])`, run: () => resumeIfFrozen(run.ctx, n) });
-  else restartOnInterrupt(run, n, step.index);
+  undoIfEndedEarly(run, n, signal, step.index);
   const node = run.named(as, n);
   run.brokeReplica(node, signal, t0);
   return { detail: `${how} sent to pid ${pid} (${formatAddress(n)}, a replica: no promotion follows); named ${node.name}`, node };
@@ -105,6 +103,12 @@ function breakNode(stepName: string, signal: FaultSignal): StepHandler {
       return master ? masterFault(run, master, signal, step, o) : replicaFault(run, n, signal, step, o.as ?? 'victim');
     },
   });
+}
+
+/** A frozen node is resumed whenever the drill ends before a resume-node step; a killed one is started again on Ctrl-C. */
+function undoIfEndedEarly(run: DrillRun, node: { id: string; host: string; port: number }, signal: FaultSignal, index: number): void {
+  if (signal === 'freeze') run.teardowns.set(node.id, { what: `resumed ${formatAddress(node)} (frozen by steps[${index}])`, run: () => resumeIfFrozen(run.ctx, node) });
+  else restartOnInterrupt(run, node, index);
 }
 
 /** A killed node is started again if Ctrl-C ends the drill before a restart-node step does it (a failed drill keeps it down, for a look). */
