@@ -115,3 +115,11 @@ export function roleDisagreement(probes: readonly NodeProbe[]): string | null {
   }
   return null;
 }
+
+/** Every answering node but `node` itself flags it `fail` (the cluster's verdict on a dead or cut-off node). Its value: how many did. Pure. */
+export function flaggedFailEverywhere(probes: readonly NodeProbe[], node: { id: string }): Probe<number> {
+  const others = probes.filter((p) => p.up && p.view && myselfOf(p)?.id !== node.id);
+  const not = others.filter((p) => !p.view!.some((e) => e.id === node.id && e.flags.includes('fail'))).map((p) => formatAddress(p.address));
+  if (others.length === 0) return { done: false, seen: 'no other node answering' };
+  return not.length ? { done: false, seen: `not (yet) flagged fail by ${not.join(', ')}` } : { done: true, value: others.length };
+}

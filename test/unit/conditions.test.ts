@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeProbe } from '../../src/cluster/probe.js';
 import { parseClusterNodes, parseInfo } from '../../src/cluster/nodes-parser.js';
-import { clusterSettled, promotionDone, rejoinDone } from '../../src/faults/conditions.js';
+import { clusterSettled, flaggedFailEverywhere, promotionDone, rejoinDone } from '../../src/faults/conditions.js';
 import { promotionTiming } from '../../src/faults/kill-master.js';
 import type { DrillEvent } from '../../src/observe/events.js';
 
@@ -209,5 +209,17 @@ describe('clusterSettled', () => {
     expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7002 ? { lines: STOLEN } : {}) })))).toEqual({ done: false, seen: 'the nodes hold different slot maps: 127.0.0.1:7002 differ from the others' });
     expect(clusterSettled(all((p) => (p === 7004 ? { replication: 'role:slave\r\nmaster_link_status:down\r\n' } : linked(p))))).toEqual({ done: false, seen: 'replica link not up on 127.0.0.1:7004' });
     expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { state: 'fail' as const } : {}) }))).done).toBe(false);
+  });
+});
+
+describe('flaggedFailEverywhere', () => {
+  it('is done when every other answering node flags the node fail, and names the ones that do not yet', () => {
+    const flagged = AFTER.map((l) => (l.startsWith(R1) ? l.replace(' slave ', ' slave,fail ') : l));
+    const probes = [7000, 7001, 7002, 7003, 7005].map((p) => probe(p, { lines: flagged }));
+    expect(flaggedFailEverywhere([...probes, probe(7004, { up: false })], { id: R1 })).toEqual({ done: true, value: 5 });
+    const one = [...probes.slice(0, 4), probe(7005, { lines: AFTER })];
+    expect(flaggedFailEverywhere(one, { id: R1 })).toEqual({ done: false, seen: 'not (yet) flagged fail by 127.0.0.1:7005' });
+    // The node itself (a cut-off replica still answers) is not asked about itself.
+    expect(flaggedFailEverywhere([...probes, probe(7004, { lines: AFTER })], { id: R1 }).done).toBe(true);
   });
 });

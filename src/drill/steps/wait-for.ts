@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { promotionTiming } from '../../faults/kill-master.js';
 import { roleOf } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
-import { probesNow } from '../../faults/drill-context.js';
+import { flaggedFailEverywhere } from '../../faults/conditions.js';
 import { type DrillRun, type NamedNode, StepFailed } from '../run.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
-import { defineStep } from '../step.js';
+import { type Step, defineStep } from '../step.js';
 
 const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'settled', 'duration', 'elapsed'] as const;
 const waitText = 'promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
@@ -88,7 +88,7 @@ export const waitForStep = defineStep<WaitOptions>({
       const p = run.pendingPromotions.get(id);
       // A replica's fault (kill-node on a replica) has nothing to promote: a soak's loop goes on to its restore.
       const brokenReplica = run.replicaFaults.get(id);
-      if (!p && brokenReplica) return { detail: await holdReplicaFault(run, brokenReplica), node: brokenReplica.node };
+      if (!p && brokenReplica) return { detail: await holdReplicaFault(run, brokenReplica, step, timeoutMs), node: brokenReplica.node };
       if (!p) throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
       const ops = run.ctx.ops;
@@ -135,17 +135,22 @@ export const waitForStep = defineStep<WaitOptions>({
 });
 
 /**
- * A replica's fault has no promotion: the fault is held for 2 x node timeout
- * from when it was sent (long enough for every node to flag it fail), so the
- * restore after it is a real rejoin, not an instant one. Says whether the
- * other nodes flagged it (cluster only: Sentinel's views are not polled here).
+ * A replica's fault has no promotion: instead the fault stays until every
+ * other answering node flags the replica `fail` (the cluster's own verdict,
+ * so the restore after it is a real rejoin), a check of the step like a
+ * promotion's. Sentinel's data nodes have no cluster view: there the fault
+ * is held for 2 x down-after.
  */
-async function holdReplicaFault(run: DrillRun, r: { node: NamedNode; kind: string; t0: number }): Promise<string> {
-  const holdMs = 2 * run.ctx.nodeTimeoutMs;
-  await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.signal);
+async function holdReplicaFault(run: DrillRun, r: { node: NamedNode; kind: string; t0: number }, step: Step, timeoutMs: number): Promise<string> {
   const label = formatAddress(r.node);
-  const views = (await probesNow(run.ctx, run.observer)).filter((x) => x.view && formatAddress(x.address) !== label);
-  const flagged = views.filter((x) => x.view!.some((e) => e.id === r.node.id && e.flags.includes('fail'))).length;
-  const seen = views.length ? `; ${flagged} of ${views.length} other node(s) flag it fail` : '';
-  return `no promotion: ${label} was a replica when it was broken (${r.kind}), so its master keeps its slots; the fault held ${holdMs} ms (2 x node timeout)${seen}`;
+  const what = `no promotion: ${label} was a replica when it was broken (${r.kind}), so its master keeps its slots`;
+  if (run.ctx.ops.kind === 'sentinel') {
+    const holdMs = 2 * run.ctx.nodeTimeoutMs;
+    await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.signal);
+    return `${what}; the fault held ${holdMs} ms (2 x down-after)`;
+  }
+  const seen = await run.watch<number>((probes) => flaggedFailEverywhere(probes, r.node), `every other node flagging ${label} fail`, timeoutMs);
+  const text = seen.ok ? `${what}; all ${seen.value} other node(s) flagged it fail ${Math.round(run.clock.now() - r.t0)} ms after the fault (poll)` : `${label} was not flagged fail by every other node within ${timeoutMs} ms; ${seen.text}`;
+  run.check(step, 'promotion', seen.ok, text);
+  return text;
 }
