@@ -114,7 +114,7 @@ export class DrillRun {
   readonly pendingRejoins = new Map<string, { node: NamedNode; t0: number; how: string }>();
   /** Every master a fault broke (by node id), what `no unexpected failover` counts promotions against. */
   readonly brokenMasters = new Set<string>();
-  /** Replicas a role-agnostic fault (kill-node, failover node, partition sides) broke: no promotion follows, only a rejoin. */
+  /** Replicas a role-agnostic fault (kill-node, term-node, freeze-node, a partition of one node) broke: no promotion follows, only a rejoin. */
   readonly replicaFaults = new Map<string, { node: NamedNode; kind: string; t0: number }>();
   lastBroken: string | null = null;
   lastRestored: string | null = null;
