@@ -19,7 +19,14 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Core code never prints and never exits: only src/cli and src/ui talk to the terminal.
       'no-console': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'only src/cli/main.ts ends the process (DESIGN.md: core code never calls process.exit)' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'only src/cli/main.ts ends the process (DESIGN.md: core code never calls process.exit)',
+        },
+      ],
     },
   },
   {
@@ -36,6 +43,18 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'bin/*.js', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
   },
 );

@@ -26,7 +26,9 @@ function free(port) {
 }
 let port = 17000;
 for (;;) {
-  const ok = await Promise.all(Array.from({ length: 6 }, (_, i) => Promise.all([free(port + i), free(port + i + 10000)])));
+  const ok = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => Promise.all([free(port + i), free(port + i + 10000)])),
+  );
   if (ok.every(([a, b]) => a && b)) break;
   port += 10;
 }
@@ -34,10 +36,19 @@ for (;;) {
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'redis-drill-demo-'));
 const run = (...args) => {
   console.log(`\n$ redis-drill ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, REDIS_DRILL_HOME: stateDir } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, REDIS_DRILL_HOME: stateDir },
+  });
   if (r.status !== 0) throw new Error(`redis-drill ${args.slice(0, 2).join(' ')} exited with ${r.status}`);
 };
-const out = path.resolve('reports', `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+const out = path.resolve(
+  'reports',
+  `demo-${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`,
+);
 let code = 0;
 try {
   run('cluster', 'create', '--port', String(port), '--node-timeout', '1000');

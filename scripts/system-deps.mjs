@@ -5,7 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export function has(cmd) {
-  return cmd.startsWith('/') ? existsSync(cmd) : spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  return cmd.startsWith('/')
+    ? existsSync(cmd)
+    : spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** needs: [{ what, present: () => boolean, packages: [...] }]; `then` is what to run again. */
@@ -26,4 +28,8 @@ export function ensurePackages(needs, then) {
   process.exit(3);
 }
 
-export const REDIS = { what: 'redis-server', present: () => has('redis-server') || has('valkey-server'), packages: ['redis-server', 'redis-tools'] };
+export const REDIS = {
+  what: 'redis-server',
+  present: () => has('redis-server') || has('valkey-server'),
+  packages: ['redis-server', 'redis-tools'],
+};

@@ -8,7 +8,11 @@ ensurePackages(
   [
     REDIS,
     { what: 'redis-cli', present: () => has('redis-cli'), packages: ['redis-tools'] },
-    { what: 'sshd', present: () => has('/usr/sbin/sshd') && has('ssh'), packages: ['openssh-server', 'openssh-client'] },
+    {
+      what: 'sshd',
+      present: () => has('/usr/sbin/sshd') && has('ssh'),
+      packages: ['openssh-server', 'openssh-client'],
+    },
     { what: 'chromium', present: () => has('chromium'), packages: ['chromium'] },
     // Network-fault tests cut node-to-node traffic with redis-drill's own iptables chain.
     { what: 'iptables', present: () => has('iptables') && has('iptables-restore'), packages: ['iptables'] },

@@ -85,7 +85,10 @@ export class NodeStartError extends EnvironmentError {
     // The node's directory is removed with the failed cluster, so the log's
     // last lines are shown here rather than its path.
     super(`redis-server ${address} failed to start: ${reason}`, {
-      hint: logTail.length > 0 ? 'fix the cause below (from its output and redis.log) and run the command again:' : `see its log: ${logPath}`,
+      hint:
+        logTail.length > 0
+          ? 'fix the cause below (from its output and redis.log) and run the command again:'
+          : `see its log: ${logPath}`,
       details: logTail,
     });
   }
@@ -128,7 +131,10 @@ export class NodeUnreachableError extends EnvironmentError {
 }
 
 export class AuthError extends EnvironmentError {
-  constructor(readonly address: string, reason: string) {
+  constructor(
+    readonly address: string,
+    reason: string,
+  ) {
     super(`${address}: authentication failed (${reason})`, {
       hint: 'pass the right password with --password or the REDISCLI_AUTH environment variable',
     });

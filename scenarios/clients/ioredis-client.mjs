@@ -32,8 +32,21 @@ const exitOnError = process.argv.includes('--exit-on-error');
 // Options that ride out a failover: retry instead of failing at once.
 const client =
   process.env.REDIS_DRILL_KIND === 'sentinel'
-    ? new Redis({ sentinels: addresses(process.env.REDIS_DRILL_SENTINELS), name: process.env.REDIS_DRILL_MASTER_NAME, password, sentinelPassword: password, failoverDetector: true, retryStrategy: () => 100, commandTimeout: 1000 })
-    : new Cluster(nodes, { redisOptions: { password, commandTimeout: 1000 }, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, slotsRefreshInterval: 1000 });
+    ? new Redis({
+        sentinels: addresses(process.env.REDIS_DRILL_SENTINELS),
+        name: process.env.REDIS_DRILL_MASTER_NAME,
+        password,
+        sentinelPassword: password,
+        failoverDetector: true,
+        retryStrategy: () => 100,
+        commandTimeout: 1000,
+      })
+    : new Cluster(nodes, {
+        redisOptions: { password, commandTimeout: 1000 },
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        slotsRefreshInterval: 1000,
+      });
 client.on('error', () => {});
 
 let running = true;

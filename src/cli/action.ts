@@ -6,7 +6,9 @@ import { type Context, makeContext } from './context.js';
  * Ctrl-C signal) and passes the command's own options. Errors propagate to
  * main(), the one place that prints them and picks the exit code.
  */
-export type Action = <F>(body: (ctx: Context, flags: F, args: string[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+export type Action = <F>(
+  body: (ctx: Context, flags: F, args: string[]) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
 
 export function makeAction(signal: AbortSignal): Action {
   return (body) =>

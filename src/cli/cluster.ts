@@ -32,19 +32,44 @@ export function addCreateOptions(cmd: Command): Command {
   cmd
     .option('--masters <n>', 'number of masters (at least 3)', anyIntArg, CREATE_DEFAULTS.masters)
     .option('--replicas <n>', 'replicas per master', anyIntArg, CREATE_DEFAULTS.replicas)
-    .option('--port <port>', 'first client port; nodes take consecutive ports, cluster bus = port + 10000', portArg, CREATE_DEFAULTS.port)
-    .option('--bind <address>', 'the nodes\' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: what network faults need), or a list of one per node', CREATE_DEFAULTS.bind)
-    .option('--node-timeout <ms>', 'cluster-node-timeout: how long until a silent node counts as failing', intArg(100), CREATE_DEFAULTS.nodeTimeoutMs);
-  return addServerAndHostOptions(cmd, { nodes: 'node', first: 'masters go one per host first', perHost: 'nodes on each --hosts host, on consecutive ports from --port (default: as few as fit)' });
+    .option(
+      '--port <port>',
+      'first client port; nodes take consecutive ports, cluster bus = port + 10000',
+      portArg,
+      CREATE_DEFAULTS.port,
+    )
+    .option(
+      '--bind <address>',
+      "the nodes' address: one for all (127.0.0.1), one per node counting up (127.0.1.1+: what network faults need), or a list of one per node",
+      CREATE_DEFAULTS.bind,
+    )
+    .option(
+      '--node-timeout <ms>',
+      'cluster-node-timeout: how long until a silent node counts as failing',
+      intArg(100),
+      CREATE_DEFAULTS.nodeTimeoutMs,
+    );
+  return addServerAndHostOptions(cmd, {
+    nodes: 'node',
+    first: 'masters go one per host first',
+    perHost: 'nodes on each --hosts host, on consecutive ports from --port (default: as few as fit)',
+  });
 }
 
 /**
  * The server binary, extra config, and SSH host options every create shares
  * (cluster create, sentinel create, their failover-report --create).
  */
-export function addServerAndHostOptions(cmd: Command, words: { nodes: string; first: string; perHost: string }): Command {
+export function addServerAndHostOptions(
+  cmd: Command,
+  words: { nodes: string; first: string; perHost: string },
+): Command {
   return cmd
-    .addOption(new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env('REDIS_SERVER'))
+    .addOption(
+      new Option('--redis-server <path>', 'server binary (default: redis-server, then valkey-server, on PATH)').env(
+        'REDIS_SERVER',
+      ),
+    )
     .option('--config <key=value>', `extra redis.conf line for every ${words.nodes} (repeatable)`, collect, [])
     .option('--hosts <list>', `run the nodes on these machines over SSH: [user@]address,... (${words.first})`)
     .option('--inventory <file.yaml>', 'the hosts, with per-host SSH settings, ports and paths, from a YAML file')
@@ -53,7 +78,10 @@ export function addServerAndHostOptions(cmd: Command, words: { nodes: string; fi
     .option('--ssh-identity <file>', "private key for SSH (default: ssh's own choice)")
     .option('--ssh-option <key=value>', 'extra ssh -o option, e.g. StrictHostKeyChecking=yes (repeatable)', collect, [])
     .option('--ssh-timeout <ms>', 'how long an SSH host may take to accept a connection', intArg(100, 600_000), 5000)
-    .option('--remote-dir <dir>', 'base directory on SSH hosts; a deployment lives in <dir>/<name> (default: ~/.redis-drill)');
+    .option(
+      '--remote-dir <dir>',
+      'base directory on SSH hosts; a deployment lives in <dir>/<name> (default: ~/.redis-drill)',
+    );
 }
 
 /** The create request a command's flags make (cluster create, failover-report --create). */
@@ -85,16 +113,22 @@ export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequ
 }
 
 export function registerCluster(program: Command, action: Action): void {
-  const cluster = program.command('cluster').description('create (here or over SSH), inspect, break, stop, start and destroy a Redis Cluster');
+  const cluster = program
+    .command('cluster')
+    .description('create (here or over SSH), inspect, break, stop, start and destroy a Redis Cluster');
 
-  addCreateOptions(cluster.command('create').description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'))
+  addCreateOptions(
+    cluster
+      .command('create')
+      .description('start redis-server processes and form them into a cluster (3 masters + 3 replicas by default)'),
+  )
     .option('--force', 'destroy an existing cluster of the same name first')
     .addHelpText(
       'after',
       [
         '',
         'Password: --password auto makes a random one (the default with --hosts/--inventory), kept only in the',
-        'state file (mode 0600) and the nodes\' redis.conf; --password none has none (the default locally).',
+        "state file (mode 0600) and the nodes' redis.conf; --password none has none (the default locally).",
         '',
         'Examples:',
         '  redis-drill cluster create --masters 3 --replicas 1 --port 7000 --config cluster-require-full-coverage=no',
@@ -105,7 +139,11 @@ export function registerCluster(program: Command, action: Action): void {
     .action(
       action(async (ctx, flags: CreateFlags) => {
         const { createFromRequest } = await import('../cluster/create-request.js');
-        const result = await createFromRequest({ ...createRequest(ctx, flags), cluster: ctx.globals.cluster, stateDir: ctx.globals.stateDir });
+        const result = await createFromRequest({
+          ...createRequest(ctx, flags),
+          cluster: ctx.globals.cluster,
+          stateDir: ctx.globals.stateDir,
+        });
         ctx.out.json({
           cluster: result.cluster,
           server: result.server,

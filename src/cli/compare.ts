@@ -9,15 +9,29 @@ export function registerReportGroup(program: Command, action: Action): void {
   const group = program.command('report').description('work with reports redis-drill wrote');
   group
     .command('compare')
-    .description('key figures of two or more report.json files (drills, scenarios, soaks) side by side, with each one\'s difference from the first')
+    .description(
+      "key figures of two or more report.json files (drills, scenarios, soaks) side by side, with each one's difference from the first",
+    )
     .argument('<files...>', 'report.json files; the first is the baseline')
-    .addOption(new Option('--format <format>', 'text (an aligned table) or md (a Markdown table)').choices(['text', 'md']).default('text'))
-    .addHelpText('after', '\nExamples:\n  redis-drill report compare reports/timeout-1000/report.json reports/timeout-5000/report.json\n  redis-drill report compare a.json b.json c.json --format md > comparison.md\n  redis-drill report compare a.json b.json --json')
+    .addOption(
+      new Option('--format <format>', 'text (an aligned table) or md (a Markdown table)')
+        .choices(['text', 'md'])
+        .default('text'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  redis-drill report compare reports/timeout-1000/report.json reports/timeout-5000/report.json\n  redis-drill report compare a.json b.json c.json --format md > comparison.md\n  redis-drill report compare a.json b.json --json',
+    )
     .action(
       action(async (ctx, f: { format: 'text' | 'md' }, files: string[]) => {
-        if (files.length < 2) throw new UsageError(`report compare needs at least two reports (got ${files.length})`, { hint: 'e.g. redis-drill report compare a/report.json b/report.json' });
+        if (files.length < 2)
+          throw new UsageError(`report compare needs at least two reports (got ${files.length})`, {
+            hint: 'e.g. redis-drill report compare a/report.json b/report.json',
+          });
         const { compareReports, notAReport } = await import('../report/compare.js');
-        const items = await Promise.all(files.map(async (file) => ({ file, report: await readReport(file, notAReport) })));
+        const items = await Promise.all(
+          files.map(async (file) => ({ file, report: await readReport(file, notAReport) })),
+        );
         const c = compareReports(items);
         ctx.out.json(c);
         const ui = await import('../ui/render-compare.js');
@@ -32,15 +46,21 @@ async function readReport(file: string, notAReport: (v: unknown) => string | nul
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (e as Error).message}`, { hint: 'give the report.json a drill wrote (--out DIR, or ./reports/...)' });
+    throw new UsageError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (e as Error).message}`,
+      { hint: 'give the report.json a drill wrote (--out DIR, or ./reports/...)' },
+    );
   }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message})`, { hint: 'give the report.json, not the .md or .html report' });
+    throw new UsageError(`${file}: not JSON (${(e as Error).message})`, {
+      hint: 'give the report.json, not the .md or .html report',
+    });
   }
   const problem = notAReport(v);
-  if (problem) throw new UsageError(`${file}: ${problem}`, { hint: 'give the report.json a drill, scenario run or soak wrote' });
+  if (problem)
+    throw new UsageError(`${file}: ${problem}`, { hint: 'give the report.json a drill, scenario run or soak wrote' });
   return v as DrillReport;
 }

@@ -31,21 +31,51 @@ export interface Context {
 
 export function makeContext(cmd: Command, signal: AbortSignal): Context {
   const raw = cmd.optsWithGlobals<Omit<Globals, 'seed'> & { seed?: Address | number }>();
-  if (typeof raw.seed === 'number' && cmd.name() !== 'soak') throw new UsageError(`--seed: expected HOST:PORT, e.g. 127.0.0.1:7000 (got ${raw.seed})`, { hint: 'a number seeds the schedule of redis-drill soak only' });
+  if (typeof raw.seed === 'number' && cmd.name() !== 'soak')
+    throw new UsageError(`--seed: expected HOST:PORT, e.g. 127.0.0.1:7000 (got ${raw.seed})`, {
+      hint: 'a number seeds the schedule of redis-drill soak only',
+    });
   const numeric = typeof raw.seed === 'number' ? raw.seed : undefined;
   const seed = typeof raw.seed === 'number' ? undefined : raw.seed;
-  const globals: Globals = { ...raw, seed, soakSeed: numeric, passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env', json: Boolean(raw.json), quiet: Boolean(raw.quiet), verbose: Boolean(raw.verbose) };
+  const globals: Globals = {
+    ...raw,
+    seed,
+    soakSeed: numeric,
+    passwordFromEnv: cmd.getOptionValueSourceWithGlobals('password') === 'env',
+    json: Boolean(raw.json),
+    quiet: Boolean(raw.quiet),
+    verbose: Boolean(raw.verbose),
+  };
   const given = (option: string): boolean => {
     const source = cmd.getOptionValueSourceWithGlobals(option);
     return source !== undefined && source !== 'default';
   };
-  return { globals, signal, given, out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }) };
+  return {
+    globals,
+    signal,
+    given,
+    out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }),
+  };
 }
 
 /** Which cluster a command works on, as core functions take it (--cluster or --seed, and the node deadline). */
-export function targetOptions(ctx: Context): { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number; warn: (m: string) => void } {
+export function targetOptions(ctx: Context): {
+  stateDir: string;
+  cluster: string;
+  seed?: Address;
+  password?: string;
+  timeoutMs: number;
+  warn: (m: string) => void;
+} {
   const g = ctx.globals;
-  return { stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout, warn: (m) => ctx.out.warn(m) };
+  return {
+    stateDir: g.stateDir,
+    cluster: g.cluster,
+    seed: g.seed,
+    password: g.password,
+    timeoutMs: g.timeout,
+    warn: (m) => ctx.out.warn(m),
+  };
 }
 
 /** Refuses --seed where the command needs processes redis-drill started. */

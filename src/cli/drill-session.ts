@@ -6,7 +6,19 @@ import type { Context } from './context.js';
 /** What every drill command (failover-report, scenario run, soak) passes to its session: the globals and the report flags. */
 export function sessionBase(ctx: Context, f: { out?: string; format: string; deadline?: number }) {
   const g = ctx.globals;
-  return { stateDir: g.stateDir, cluster: g.cluster, seed: g.seed, password: g.password, timeoutMs: g.timeout, out: f.out, formats: parseFormats(f.format), deadlineMs: f.deadline, version: VERSION, signal: ctx.signal, reporter: ctx.out.reporter() };
+  return {
+    stateDir: g.stateDir,
+    cluster: g.cluster,
+    seed: g.seed,
+    password: g.password,
+    timeoutMs: g.timeout,
+    out: f.out,
+    formats: parseFormats(f.format),
+    deadlineMs: f.deadline,
+    version: VERSION,
+    signal: ctx.signal,
+    reporter: ctx.out.reporter(),
+  };
 }
 
 /** The failed checks as one line: "name (detail); ...". */

@@ -9,10 +9,16 @@ import type { DrillContext } from '../faults/drill-context.js';
 import { choiceArg, intArg } from './options.js';
 
 /** Runs a fault on the cluster the globals name, and always closes what was opened (SSH connections). */
-async function onCluster(ctx: Context, kind: 'cluster' | 'sentinel', fn: (d: DrillContext) => Promise<FaultResult>): Promise<FaultResult> {
+async function onCluster(
+  ctx: Context,
+  kind: 'cluster' | 'sentinel',
+  fn: (d: DrillContext) => Promise<FaultResult>,
+): Promise<FaultResult> {
   if (kind === 'sentinel' && ctx.globals.seed) {
     const { UsageError } = await import('../errors.js');
-    throw new UsageError('sentinel commands work on deployments redis-drill created, not on a node given with --seed', { hint: 'drop --seed and name the deployment with --cluster NAME' });
+    throw new UsageError('sentinel commands work on deployments redis-drill created, not on a node given with --seed', {
+      hint: 'drop --seed and name the deployment with --cluster NAME',
+    });
   }
   const { withDrill } = await import('../faults/drill-context.js');
   return withDrill({ ...targetOptions(ctx), expect: kind }, fn);
@@ -23,44 +29,113 @@ async function finish(ctx: Context, r: FaultResult): Promise<void> {
   ctx.out.json(r);
   ctx.out.result((await import('../ui/render-timeline.js')).renderFault(ctx.out.c, r));
   if (r.outcome === 'deadline-exceeded') {
-    throw new CheckFailedError(`${r.action}: not done within ${r.deadlineMs} ms`, { details: [`waited for: ${r.waitedFor}`, `last seen: ${r.lastSeen}`] });
+    throw new CheckFailedError(`${r.action}: not done within ${r.deadlineMs} ms`, {
+      details: [`waited for: ${r.waitedFor}`, `last seen: ${r.lastSeen}`],
+    });
   }
 }
 
-const deadlineOption = (): Option => new Option('--deadline <ms>', 'how long to wait (default: 3 x node timeout + 10 s)').argParser(intArg(1));
+const deadlineOption = (): Option =>
+  new Option('--deadline <ms>', 'how long to wait (default: 3 x node timeout + 10 s)').argParser(intArg(1));
 
 /** The faults, for a cluster (`cluster ...`) or a Sentinel deployment (`sentinel ...`): the same core functions. */
 export function registerFaults(cluster: Command, action: Action, kind: 'cluster' | 'sentinel'): void {
   cluster
     .command('kill-master')
     .description('break a master on purpose and watch a replica take over (timeline from logs and polling)')
-    .option('--master <which>', 'Master[INDEX] / INDEX as slotmap shows it, a node-id prefix, or HOST:PORT (default: 0)')
+    .option(
+      '--master <which>',
+      'Master[INDEX] / INDEX as slotmap shows it, a node-id prefix, or HOST:PORT (default: 0)',
+    )
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
     .option('--key <key>', 'the master that owns this key')
-    .addOption(new Option('--signal <signal>', 'kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine; resume-node ends it)').argParser(choiceArg(['kill', 'term', 'freeze'] as const, { stop: 'freeze' })).default('kill'))
-    .addOption(new Option('--via <command>', 'break it with a Redis command instead of a signal (for --seed clusters): DEBUG SLEEP (needs enable-debug-command) or SHUTDOWN NOSAVE').choices(['debug-sleep', 'shutdown']))
+    .addOption(
+      new Option(
+        '--signal <signal>',
+        'kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine; resume-node ends it)',
+      )
+        .argParser(choiceArg(['kill', 'term', 'freeze'] as const, { stop: 'freeze' }))
+        .default('kill'),
+    )
+    .addOption(
+      new Option(
+        '--via <command>',
+        'break it with a Redis command instead of a signal (for --seed clusters): DEBUG SLEEP (needs enable-debug-command) or SHUTDOWN NOSAVE',
+      ).choices(['debug-sleep', 'shutdown']),
+    )
     .option('--no-wait', 'break it and return at once')
     .option('--force', 'also break a master that has no replica')
     .addOption(deadlineOption())
-    .addHelpText('after', kind === 'cluster' ? '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal freeze\n  redis-drill cluster kill-master --key user:42 --json' : '\nExamples:\n  redis-drill sentinel kill-master\n  redis-drill sentinel kill-master --signal freeze --no-wait\n  redis-drill sentinel kill-master --json')
+    .addHelpText(
+      'after',
+      kind === 'cluster'
+        ? '\nExamples:\n  redis-drill cluster kill-master\n  redis-drill cluster kill-master --master 1 --signal freeze\n  redis-drill cluster kill-master --key user:42 --json'
+        : '\nExamples:\n  redis-drill sentinel kill-master\n  redis-drill sentinel kill-master --signal freeze --no-wait\n  redis-drill sentinel kill-master --json',
+    )
     .action(
-      action(async (ctx, f: { master?: string; slot?: number; key?: string; signal: FaultSignal; via?: 'debug-sleep' | 'shutdown'; wait: boolean; force?: boolean; deadline?: number }) => {
-        const { killMaster } = await import('../faults/kill-master.js');
-        await finish(ctx, await onCluster(ctx, kind, (d) => killMaster(d, { target: { master: f.master, slot: f.slot, key: f.key }, signal: f.signal, via: f.via, wait: f.wait, force: Boolean(f.force), deadlineMs: f.deadline, abort: ctx.signal })));
-      }),
+      action(
+        async (
+          ctx,
+          f: {
+            master?: string;
+            slot?: number;
+            key?: string;
+            signal: FaultSignal;
+            via?: 'debug-sleep' | 'shutdown';
+            wait: boolean;
+            force?: boolean;
+            deadline?: number;
+          },
+        ) => {
+          const { killMaster } = await import('../faults/kill-master.js');
+          await finish(
+            ctx,
+            await onCluster(ctx, kind, (d) =>
+              killMaster(d, {
+                target: { master: f.master, slot: f.slot, key: f.key },
+                signal: f.signal,
+                via: f.via,
+                wait: f.wait,
+                force: Boolean(f.force),
+                deadlineMs: f.deadline,
+                abort: ctx.signal,
+              }),
+            ),
+          );
+        },
+      ),
     );
 
   cluster
     .command('partition')
-    .description('cut a master (or a set of nodes) off the cluster network with iptables, and watch the majority replace it; clients still reach every node')
-    .option('--master <which>', 'the master to cut off: Master[INDEX] / INDEX, a node-id prefix, or HOST:PORT (default: 0)')
+    .description(
+      'cut a master (or a set of nodes) off the cluster network with iptables, and watch the majority replace it; clients still reach every node',
+    )
+    .option(
+      '--master <which>',
+      'the master to cut off: Master[INDEX] / INDEX, a node-id prefix, or HOST:PORT (default: 0)',
+    )
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
     .option('--key <key>', 'the master that owns this key')
-    .option('--sides <a|b>', 'an explicit split instead: nodes (Master[N], HOST:PORT or id prefix) on the first side | on the second; unlisted nodes join the second')
-    .addOption(new Option('--mode <mode>', 'isolate (both ways), one-way (see --direction) or flaky (random loss, see --loss)').choices(['isolate', 'one-way', 'flaky']).default('isolate'))
-    .addOption(new Option('--direction <dir>', 'one-way: out = its packets to the others are dropped, in = theirs to it').choices(['in', 'out']).default('out'))
+    .option(
+      '--sides <a|b>',
+      'an explicit split instead: nodes (Master[N], HOST:PORT or id prefix) on the first side | on the second; unlisted nodes join the second',
+    )
+    .addOption(
+      new Option('--mode <mode>', 'isolate (both ways), one-way (see --direction) or flaky (random loss, see --loss)')
+        .choices(['isolate', 'one-way', 'flaky'])
+        .default('isolate'),
+    )
+    .addOption(
+      new Option('--direction <dir>', 'one-way: out = its packets to the others are dropped, in = theirs to it')
+        .choices(['in', 'out'])
+        .default('out'),
+    )
     .option('--loss <percent>', 'flaky: the share of packets dropped, e.g. 30%', '30%')
-    .option('--duration <time>', 'heal by itself after this long, e.g. 10s, and watch the old master rejoin (default: stay until cluster heal)')
+    .option(
+      '--duration <time>',
+      'heal by itself after this long, e.g. 10s, and watch the old master rejoin (default: stay until cluster heal)',
+    )
     .option('--no-wait', 'cut and return at once')
     .addOption(deadlineOption())
     .addHelpText(
@@ -70,38 +145,85 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
         : '\nNeeds root (iptables) and a deployment with one address per node and sentinel (sentinel create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill sentinel partition --duration 5s\n  redis-drill sentinel partition --sides "0,Sentinel[0]|" && redis-drill sentinel heal',
     )
     .action(
-      action(async (ctx, f: { master?: string; slot?: number; key?: string; sides?: string; mode: PartitionMode; direction: 'in' | 'out'; loss: string; duration?: string; wait: boolean; deadline?: number }) => {
-        const { partitionCluster } = await import('../faults/partition-fault.js');
-        const { parseLoss } = await import('../faults/partition-plan.js');
-        const { parseDuration } = await import('../workload/options.js');
-        const loss = parseLoss(f.loss);
-        const durationMs = f.duration !== undefined ? parseDuration(f.duration) : undefined;
-        await finish(ctx, await onCluster(ctx, kind, (d) => partitionCluster(d, { target: { master: f.master, slot: f.slot, key: f.key }, sides: f.sides, mode: f.mode, direction: f.direction, loss, durationMs, wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
-      }),
+      action(
+        async (
+          ctx,
+          f: {
+            master?: string;
+            slot?: number;
+            key?: string;
+            sides?: string;
+            mode: PartitionMode;
+            direction: 'in' | 'out';
+            loss: string;
+            duration?: string;
+            wait: boolean;
+            deadline?: number;
+          },
+        ) => {
+          const { partitionCluster } = await import('../faults/partition-fault.js');
+          const { parseLoss } = await import('../faults/partition-plan.js');
+          const { parseDuration } = await import('../workload/options.js');
+          const loss = parseLoss(f.loss);
+          const durationMs = f.duration !== undefined ? parseDuration(f.duration) : undefined;
+          await finish(
+            ctx,
+            await onCluster(ctx, kind, (d) =>
+              partitionCluster(d, {
+                target: { master: f.master, slot: f.slot, key: f.key },
+                sides: f.sides,
+                mode: f.mode,
+                direction: f.direction,
+                loss,
+                durationMs,
+                wait: f.wait,
+                deadlineMs: f.deadline,
+                abort: ctx.signal,
+              }),
+            ),
+          );
+        },
+      ),
     );
 
   cluster
     .command('heal')
-    .description("remove this cluster's network partition (its iptables rules, nothing else) and watch the cut-off master rejoin as a replica")
+    .description(
+      "remove this cluster's network partition (its iptables rules, nothing else) and watch the cut-off master rejoin as a replica",
+    )
     .option('--no-wait', 'remove the rules and return at once')
     .addOption(deadlineOption())
     .action(
       action(async (ctx, f: { wait: boolean; deadline?: number }) => {
         const { healCluster } = await import('../faults/partition-fault.js');
-        await finish(ctx, await onCluster(ctx, kind, (d) => healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal })));
+        await finish(
+          ctx,
+          await onCluster(ctx, kind, (d) =>
+            healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal }),
+          ),
+        );
       }),
     );
 
   for (const mode of ['restart', 'resume'] as const) {
     cluster
       .command(`${mode}-node`)
-      .description(mode === 'restart' ? 'start a killed node again and watch it rejoin as a replica of the new master' : 'SIGCONT a frozen node and watch it rejoin as a replica')
+      .description(
+        mode === 'restart'
+          ? 'start a killed node again and watch it rejoin as a replica of the new master'
+          : 'SIGCONT a frozen node and watch it rejoin as a replica',
+      )
       .argument('<node>', 'HOST:PORT or a node-id prefix')
       .addOption(deadlineOption())
       .action(
         action(async (ctx, f: { deadline?: number }, args: string[]) => {
           const { rejoinNode } = await import('../faults/rejoin.js');
-          await finish(ctx, await onCluster(ctx, kind, (d) => rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal })));
+          await finish(
+            ctx,
+            await onCluster(ctx, kind, (d) =>
+              rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal }),
+            ),
+          );
         }),
       );
   }
@@ -110,21 +232,36 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
   if (kind === 'cluster') {
     failover
       .description('a manual failover (CLUSTER FAILOVER on a replica), waiting until the roles have swapped')
-      .option('--replica <node>', 'the replica to promote: HOST:PORT or node-id prefix (default: a replica of Master[0])')
+      .option(
+        '--replica <node>',
+        'the replica to promote: HOST:PORT or node-id prefix (default: a replica of Master[0])',
+      )
       .option('--force', 'CLUSTER FAILOVER FORCE: do not wait for the master to agree')
       .option('--takeover', 'CLUSTER FAILOVER TAKEOVER: no election at all');
   } else {
-    failover.description('a manual failover (SENTINEL FAILOVER: Sentinel picks the replica), waiting until every sentinel names the new master and the old one is its replica');
-  }
-  failover
-    .addOption(deadlineOption())
-    .action(
-      action(async (ctx, f: { replica?: string; force?: boolean; takeover?: boolean; deadline?: number }) => {
-        const { UsageError } = await import('../errors.js');
-        if (f.force && f.takeover) throw new UsageError('--force and --takeover exclude each other', { hint: 'pick one (or neither, for the safe default)' });
-        const { manualFailover } = await import('../faults/manual-failover.js');
-        await finish(ctx, await onCluster(ctx, kind, (d) => manualFailover(d, { replica: f.replica, mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default', deadlineMs: f.deadline, abort: ctx.signal })));
-      }),
+    failover.description(
+      'a manual failover (SENTINEL FAILOVER: Sentinel picks the replica), waiting until every sentinel names the new master and the old one is its replica',
     );
+  }
+  failover.addOption(deadlineOption()).action(
+    action(async (ctx, f: { replica?: string; force?: boolean; takeover?: boolean; deadline?: number }) => {
+      const { UsageError } = await import('../errors.js');
+      if (f.force && f.takeover)
+        throw new UsageError('--force and --takeover exclude each other', {
+          hint: 'pick one (or neither, for the safe default)',
+        });
+      const { manualFailover } = await import('../faults/manual-failover.js');
+      await finish(
+        ctx,
+        await onCluster(ctx, kind, (d) =>
+          manualFailover(d, {
+            replica: f.replica,
+            mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default',
+            deadlineMs: f.deadline,
+            abort: ctx.signal,
+          }),
+        ),
+      );
+    }),
+  );
 }
-

@@ -7,12 +7,19 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
   const what = kind === 'cluster' ? 'cluster' : 'deployment';
   group
     .command('stop')
-    .description(`stop every node of the ${what}${kind === 'sentinel' ? ' (data nodes and sentinels)' : ''}, keeping its data`)
+    .description(
+      `stop every node of the ${what}${kind === 'sentinel' ? ' (data nodes and sentinels)' : ''}, keeping its data`,
+    )
     .action(
       action(async (ctx) => {
         requireManaged(ctx, `${kind} stop`);
         const { stopCluster } = await import('../cluster/lifecycle.js');
-        const result = await stopCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, reporter: ctx.out.reporter() });
+        const result = await stopCluster({
+          stateDir: ctx.globals.stateDir,
+          cluster: ctx.globals.cluster,
+          expect: kind,
+          reporter: ctx.out.reporter(),
+        });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderStop(result, kind));
       }),
@@ -20,12 +27,22 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
 
   group
     .command('start')
-    .description(kind === 'cluster' ? 'start the stopped nodes again and wait for cluster_state:ok' : 'start the stopped nodes and sentinels again and wait until every sentinel agrees on the master')
+    .description(
+      kind === 'cluster'
+        ? 'start the stopped nodes again and wait for cluster_state:ok'
+        : 'start the stopped nodes and sentinels again and wait until every sentinel agrees on the master',
+    )
     .action(
       action(async (ctx) => {
         requireManaged(ctx, `${kind} start`);
         const { startCluster } = await import('../cluster/lifecycle.js');
-        const result = await startCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, signal: ctx.signal, reporter: ctx.out.reporter() });
+        const result = await startCluster({
+          stateDir: ctx.globals.stateDir,
+          cluster: ctx.globals.cluster,
+          expect: kind,
+          signal: ctx.signal,
+          reporter: ctx.out.reporter(),
+        });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result, kind));
       }),
@@ -39,7 +56,13 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
       action(async (ctx, flags: { keepData?: boolean }) => {
         requireManaged(ctx, `${kind} destroy`);
         const { destroyCluster } = await import('../cluster/lifecycle.js');
-        const result = await destroyCluster({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, expect: kind, keepData: Boolean(flags.keepData), reporter: ctx.out.reporter() });
+        const result = await destroyCluster({
+          stateDir: ctx.globals.stateDir,
+          cluster: ctx.globals.cluster,
+          expect: kind,
+          keepData: Boolean(flags.keepData),
+          reporter: ctx.out.reporter(),
+        });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderDestroy(result, kind));
       }),

@@ -29,17 +29,32 @@ Environment:
   REDISCLI_AUTH     password for --seed clusters (safer than --password: not visible in ps)
   NO_COLOR          no colour in the output`;
 
-const EXIT_CODES_SHORT = '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted (see redis-drill --help).';
+const EXIT_CODES_SHORT =
+  '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted (see redis-drill --help).';
 
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('redis-drill')
     .description('Build Redis Cluster deployments, break masters on purpose, and measure the failover.')
     .version(VERSION, '-V, --version')
     .addOption(new Option('--cluster <name>', 'which cluster (several can live side by side)').default('default'))
-    .addOption(new Option('--state-dir <dir>', 'where clusters are kept').env('REDIS_DRILL_HOME').default('./.redis-drill'))
-    .addOption(new Option('--seed <host:port>', 'attach to a running cluster redis-drill did not create (soak: the number that seeds its schedule)').argParser(seedArg))
-    .addOption(new Option('--password <password>', 'password of a --seed cluster; for cluster create: auto (random) or none').env('REDISCLI_AUTH'))
-    .addOption(new Option('--timeout <ms>', 'deadline for every call to a node').argParser(intArg(1, 600_000)).default(2000))
+    .addOption(
+      new Option('--state-dir <dir>', 'where clusters are kept').env('REDIS_DRILL_HOME').default('./.redis-drill'),
+    )
+    .addOption(
+      new Option(
+        '--seed <host:port>',
+        'attach to a running cluster redis-drill did not create (soak: the number that seeds its schedule)',
+      ).argParser(seedArg),
+    )
+    .addOption(
+      new Option(
+        '--password <password>',
+        'password of a --seed cluster; for cluster create: auto (random) or none',
+      ).env('REDISCLI_AUTH'),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'deadline for every call to a node').argParser(intArg(1, 600_000)).default(2000),
+    )
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'no progress output on stderr')
@@ -60,7 +75,11 @@ export function buildProgram(signal: AbortSignal): Command {
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.
   const inherit = (cmd: Command): void =>
     cmd.commands.forEach((sub) => {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureHelp({ showGlobalOptions: true }).addHelpText('after', EXIT_CODES_SHORT);
+      sub
+        .exitOverride()
+        .showHelpAfterError('(run with --help for usage)')
+        .configureHelp({ showGlobalOptions: true })
+        .addHelpText('after', EXIT_CODES_SHORT);
       inherit(sub);
     });
   inherit(program);

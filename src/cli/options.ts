@@ -12,7 +12,11 @@ function parser<T>(schema: z.ZodType<T>, expected: string): (value: string) => T
   };
 }
 
-const integer = z.string().trim().regex(/^-?\d+$/).transform(Number);
+const integer = z
+  .string()
+  .trim()
+  .regex(/^-?\d+$/)
+  .transform(Number);
 
 export const intArg = (min: number, max = Number.MAX_SAFE_INTEGER, expected = `an integer from ${min} to ${max}`) =>
   parser(integer.pipe(z.number().int().min(min).max(max)), expected);
@@ -45,7 +49,8 @@ export const choiceArg =
   <T extends string>(choices: readonly T[], aliases: Readonly<Record<string, T>> = {}) =>
   (value: string): T => {
     const v = aliases[value] ?? value;
-    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
+    if (!(choices as readonly string[]).includes(v))
+      throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
     return v as T;
   };
 
@@ -53,12 +58,20 @@ export const choiceArg =
 export function loadKindOptions(cmd: Command): Command {
   const d = LOAD_KIND_DEFAULTS;
   return cmd
-    .option('--load <kinds>', 'what the load does, comma-separated: kv (the --mix), set (SADDs of unique ids: which acknowledged writes were lost), lock (SET NX PX locks: double grants), pubsub (numbered messages: lost, duplicated, out of order)', d.load)
+    .option(
+      '--load <kinds>',
+      'what the load does, comma-separated: kv (the --mix), set (SADDs of unique ids: which acknowledged writes were lost), lock (SET NX PX locks: double grants), pubsub (numbered messages: lost, duplicated, out of order)',
+      d.load,
+    )
     .option('--lock-clients <n>', 'lock: clients competing for the locks', intArg(0, 10_000), d.lockClients)
     .option('--locks <n>', 'lock: lock keys, spread over all masters', intArg(0, 100_000), d.locks)
     .option('--lock-hold <time>', 'lock: how long a holder keeps a lock', d.lockHold)
     .option('--lock-ttl <time>', 'lock: its expiry (PX); longer than --lock-hold', d.lockTtl)
     .option('--channels <n>', 'pubsub: channels, spread over all masters', intArg(0, 10_000), d.channels)
-    .option('--pubsub-mode <mode>', 'pubsub: classic (PUBLISH/SUBSCRIBE) or sharded (SPUBLISH/SSUBSCRIBE)', d.pubsubMode)
+    .option(
+      '--pubsub-mode <mode>',
+      'pubsub: classic (PUBLISH/SUBSCRIBE) or sharded (SPUBLISH/SSUBSCRIBE)',
+      d.pubsubMode,
+    )
     .option('--publish-interval <time>', 'pubsub: one message per channel this often', d.publishInterval);
 }

@@ -33,25 +33,53 @@ Every step and option is in docs/scenarios.md. A bad file is exit 2 and names
 the file, the line, the path (steps[2].kill-master.signal), what was expected and what was found.`;
 
 export function registerScenario(program: Command, action: Action): void {
-  const scenario = program.command('scenario').description('declarative drills: run or check a YAML scenario file (see scenarios/)').addHelpText('after', FORMAT_HELP);
+  const scenario = program
+    .command('scenario')
+    .description('declarative drills: run or check a YAML scenario file (see scenarios/)')
+    .addHelpText('after', FORMAT_HELP);
 
   scenario
     .command('run')
-    .description('run a scenario: its cluster, one load across all steps, the steps in order, a report (md, json, html) and the exit code of its checks')
+    .description(
+      'run a scenario: its cluster, one load across all steps, the steps in order, a report (md, json, html) and the exit code of its checks',
+    )
     .argument('<file>', 'the scenario file (.yaml)')
-    .option('--port <port>', "first client port of the cluster the scenario creates (overrides the file's cluster.create.port)", portArg)
-    .option('--node-timeout <ms>', 'cluster-node-timeout of the cluster the scenario creates (overrides cluster.create.node-timeout)', intArg(100))
-    .option('--set <path=value>', 'override any value of the file, e.g. --set workload.clients=5 or --set steps[0].kill-master.master=1 (repeatable)', collect, [])
+    .option(
+      '--port <port>',
+      "first client port of the cluster the scenario creates (overrides the file's cluster.create.port)",
+      portArg,
+    )
+    .option(
+      '--node-timeout <ms>',
+      'cluster-node-timeout of the cluster the scenario creates (overrides cluster.create.node-timeout)',
+      intArg(100),
+    )
+    .option(
+      '--set <path=value>',
+      'override any value of the file, e.g. --set workload.clients=5 or --set steps[0].kill-master.master=1 (repeatable)',
+      collect,
+      [],
+    )
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
-    .addOption(new Option('--deadline <ms>', 'for every wait-for without its own deadline (default: 3 x node timeout + 10 s)').argParser(intArg(1)))
+    .addOption(
+      new Option(
+        '--deadline <ms>',
+        'for every wait-for without its own deadline (default: 3 x node timeout + 10 s)',
+      ).argParser(intArg(1)),
+    )
     .option('--keep', 'keep the cluster the scenario created (default: destroyed at the end)')
-    .addHelpText('after', '\nExamples:\n  redis-drill scenario run scenarios/kill-master.yaml\n  redis-drill scenario run scenarios/rolling-restart.yaml --port 7100 --node-timeout 1000 --json > report.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  redis-drill scenario run scenarios/kill-master.yaml\n  redis-drill scenario run scenarios/rolling-restart.yaml --port 7100 --node-timeout 1000 --json > report.json',
+    )
     .action(action(async (ctx, f: RunFlags, args: string[]) => runCommand(ctx, args[0]!, f)));
 
   scenario
     .command('validate')
-    .description('check scenario files without running them (YAML, every step and option, node names); exit 2 if one is bad')
+    .description(
+      'check scenario files without running them (YAML, every step and option, node names); exit 2 if one is bad',
+    )
     .argument('<file...>', 'one or more scenario files')
     .action(
       action(async (ctx, _f: object, files: string[]) => {
@@ -65,10 +93,13 @@ export function registerScenario(program: Command, action: Action): void {
         if (bad.length && files.length === 1) await (await import('../scenario/load.js')).loadScenario(files[0]!);
         if (bad.length) {
           const lines = bad.flatMap((x) => x.problems.map((p) => p.text));
-          throw new UsageError(`${bad.length} of ${result.files.length} scenario files have problems; the first: ${lines[0]}`, {
-            hint: 'the format is in docs/scenarios.md',
-            details: lines.slice(1),
-          });
+          throw new UsageError(
+            `${bad.length} of ${result.files.length} scenario files have problems; the first: ${lines[0]}`,
+            {
+              hint: 'the format is in docs/scenarios.md',
+              details: lines.slice(1),
+            },
+          );
         }
       }),
     );
@@ -91,6 +122,8 @@ async function runCommand(ctx: Context, file: string, f: RunFlags): Promise<void
   ctx.out.json(report);
   ctx.out.result((await import('../ui/render-scenario.js')).renderScenarioSummary(ctx.out.c, report, files));
   if (report.verdict === 'fail') {
-    throw new CheckFailedError(`scenario ${scenario.name} failed: ${failedChecks(report)}`, { hint: `see ${files[0] ?? dir}` });
+    throw new CheckFailedError(`scenario ${scenario.name} failed: ${failedChecks(report)}`, {
+      hint: `see ${files[0] ?? dir}`,
+    });
   }
 }

@@ -7,16 +7,33 @@ import { registerReport } from './report.js';
 import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
 
 export function registerSentinel(program: Command, action: Action): void {
-  const group = program.command('sentinel').description('one master, its replicas and the Sentinels that watch them: create, inspect, break, stop, start, destroy');
+  const group = program
+    .command('sentinel')
+    .description(
+      'one master, its replicas and the Sentinels that watch them: create, inspect, break, stop, start, destroy',
+    );
 
-  addSentinelCreateOptions(group.command('create').description('start a master, its replicas and the sentinels (their config seeded: fully formed without waiting for hello messages)'))
+  addSentinelCreateOptions(
+    group
+      .command('create')
+      .description(
+        'start a master, its replicas and the sentinels (their config seeded: fully formed without waiting for hello messages)',
+      ),
+  )
     .option('--force', 'destroy an existing deployment of the same name first')
-    .addHelpText('after', '\nExamples:\n  redis-drill sentinel create\n  redis-drill sentinel create --replicas 2 --sentinels 3 --quorum 2 --down-after 1000 --json\n  redis-drill sentinel create --bind 127.0.2.1+      # one address per node: what a partition needs')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  redis-drill sentinel create\n  redis-drill sentinel create --replicas 2 --sentinels 3 --quorum 2 --down-after 1000 --json\n  redis-drill sentinel create --bind 127.0.2.1+      # one address per node: what a partition needs',
+    )
     .action(
       action(async (ctx, f: SentinelFlags & { force?: boolean }) => {
         requireManaged(ctx, 'sentinel create');
         const { createSentinelFromRequest } = await import('../sentinel/create-request.js');
-        const result = await createSentinelFromRequest({ ...sentinelRequest(ctx, f), cluster: ctx.globals.cluster, stateDir: ctx.globals.stateDir });
+        const result = await createSentinelFromRequest({
+          ...sentinelRequest(ctx, f),
+          cluster: ctx.globals.cluster,
+          stateDir: ctx.globals.stateDir,
+        });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-sentinel.js')).renderSentinelCreate(ctx.out.c, result));
       }),
@@ -24,7 +41,9 @@ export function registerSentinel(program: Command, action: Action): void {
 
   group
     .command('status')
-    .description("a live view: each data node's role, master, link and lag; each sentinel's master, flags (s_down, o_down), epoch, replicas and sentinels known")
+    .description(
+      "a live view: each data node's role, master, link and lag; each sentinel's master, flags (s_down, o_down), epoch, replicas and sentinels known",
+    )
     .action(
       action(async (ctx) => {
         requireManaged(ctx, 'sentinel status');
@@ -32,7 +51,12 @@ export function registerSentinel(program: Command, action: Action): void {
         const state = await readState(ctx.globals.stateDir, ctx.globals.cluster);
         checkKind(state, 'sentinel');
         const { sentinelStatus } = await import('../sentinel/status.js');
-        const result = await sentinelStatus({ stateDir: ctx.globals.stateDir, cluster: ctx.globals.cluster, timeoutMs: ctx.globals.timeout, state });
+        const result = await sentinelStatus({
+          stateDir: ctx.globals.stateDir,
+          cluster: ctx.globals.cluster,
+          timeoutMs: ctx.globals.timeout,
+          state,
+        });
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-sentinel.js')).renderSentinelStatus(ctx.out.c, result));
       }),

@@ -7,7 +7,6 @@ import { CREATE_DEFAULTS } from './create-defaults.js';
 import { type CreateResult, createCluster } from './create.js';
 import type { HostEntry } from './layout.js';
 
-
 /** A cluster to create, as a user asks for it: flags of `cluster create`, or a scenario's `cluster.create`. */
 export interface CreateRequest {
   cluster: string;
@@ -49,14 +48,26 @@ export function passwordFor(choice: string | undefined, remote: boolean, warn: (
   return null;
 }
 
-const SSH_ONLY = { nodesPerHost: '--nodes-per-host', sshPort: '--ssh-port', sshIdentity: '--ssh-identity', remoteDir: '--remote-dir' } as const;
+const SSH_ONLY = {
+  nodesPerHost: '--nodes-per-host',
+  sshPort: '--ssh-port',
+  sshIdentity: '--ssh-identity',
+  remoteDir: '--remote-dir',
+} as const;
 
 /** Where `count` nodes go: SSH hosts from --hosts or an inventory, or undefined for this machine. */
-export async function hostEntries(r: Omit<CreateRequest, 'cluster' | 'stateDir'>, count: number, port: number): Promise<HostEntry[] | undefined> {
+export async function hostEntries(
+  r: Omit<CreateRequest, 'cluster' | 'stateDir'>,
+  count: number,
+  port: number,
+): Promise<HostEntry[] | undefined> {
   if (r.hosts && r.inventory) throw new UsageError('give --hosts or --inventory, not both');
   if (!r.hosts && !r.inventory) {
     const sshOnly = (Object.keys(SSH_ONLY) as (keyof typeof SSH_ONLY)[]).find((k) => r[k] !== undefined);
-    if (sshOnly) throw new UsageError(`${SSH_ONLY[sshOnly]} needs --hosts`, { hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3' });
+    if (sshOnly)
+      throw new UsageError(`${SSH_ONLY[sshOnly]} needs --hosts`, {
+        hint: 'for example --hosts root@10.0.0.1,root@10.0.0.2,root@10.0.0.3',
+      });
     return undefined;
   }
   if (r.inventory) {
@@ -64,8 +75,18 @@ export async function hostEntries(r: Omit<CreateRequest, 'cluster' | 'stateDir'>
     return loadInventory(r.inventory, { port, nodesPerHost: r.nodesPerHost });
   }
   const { layoutHosts, parseHostList } = await import('./layout.js');
-  const targets = parseHostList(r.hosts!, { port: r.sshPort ?? null, identity: r.sshIdentity ?? null, options: [...(r.sshOptions ?? [])] });
-  return layoutHosts(targets, { count, port, nodesPerHost: r.nodesPerHost, redisServer: r.redisServer, baseDir: r.remoteDir });
+  const targets = parseHostList(r.hosts!, {
+    port: r.sshPort ?? null,
+    identity: r.sshIdentity ?? null,
+    options: [...(r.sshOptions ?? [])],
+  });
+  return layoutHosts(targets, {
+    count,
+    port,
+    nodesPerHost: r.nodesPerHost,
+    redisServer: r.redisServer,
+    baseDir: r.remoteDir,
+  });
 }
 
 /** Creates a cluster from a request: defaults, the password policy and the hosts applied in one place. */

@@ -7,7 +7,15 @@ import { type Reporter, silentReporter } from '../util/reporter.js';
 import { formCluster } from './form.js';
 import { destroyCluster } from './lifecycle.js';
 import { expandBind } from './bind.js';
-import { hostsOf, localEntries, ownAddresses, prepareDeployment, recordsFor, remoteHostsOf, startProcesses } from './deploy.js';
+import {
+  hostsOf,
+  localEntries,
+  ownAddresses,
+  prepareDeployment,
+  recordsFor,
+  remoteHostsOf,
+  startProcesses,
+} from './deploy.js';
 import { checkLayout, type HostEntry } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
 import { type Hosts, nodeFor } from './runtime.js';
@@ -64,18 +72,24 @@ export const MIN_MASTERS = 3;
  * (exit 2). `port` is the base of consecutive local ports; SSH hosts bring
  * their own ports, which checkLayout judges.
  */
-export function validateCreateOptions(o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number }): void {
+export function validateCreateOptions(
+  o: Pick<CreateOptions, 'masters' | 'replicas' | 'nodeTimeoutMs'> & { port?: number },
+): void {
   if (!Number.isInteger(o.masters) || o.masters < MIN_MASTERS) {
     throw new UsageError(`--masters must be at least ${MIN_MASTERS} (got ${o.masters})`, {
       hint: 'Redis Cluster needs a majority of masters to agree that a master failed, so fewer than 3 cannot fail over',
     });
   }
-  if (!Number.isInteger(o.replicas) || o.replicas < 0) throw new UsageError(`--replicas must be 0 or more (got ${o.replicas})`);
+  if (!Number.isInteger(o.replicas) || o.replicas < 0)
+    throw new UsageError(`--replicas must be 0 or more (got ${o.replicas})`);
   const count = o.masters * (1 + o.replicas);
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port + count - 1 + 10000 > 65535)) {
-    throw new UsageError(`--port ${o.port} does not fit ${count} nodes: ports ${o.port}-${o.port + count - 1} and their cluster bus ports (+10000) must lie in 1-65535`, {
-      hint: `choose a base port between 1 and ${65535 - 10000 - count + 1}`,
-    });
+    throw new UsageError(
+      `--port ${o.port} does not fit ${count} nodes: ports ${o.port}-${o.port + count - 1} and their cluster bus ports (+10000) must lie in 1-65535`,
+      {
+        hint: `choose a base port between 1 and ${65535 - 10000 - count + 1}`,
+      },
+    );
   }
   if (!Number.isInteger(o.nodeTimeoutMs) || o.nodeTimeoutMs < 100) {
     throw new UsageError(`--node-timeout must be at least 100 ms (got ${o.nodeTimeoutMs})`);
@@ -95,7 +109,12 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   const started = clock.now();
   validateCreateOptions({ ...o, port: o.hosts ? undefined : o.port });
   const count = o.masters * (1 + o.replicas);
-  const entries: HostEntry[] = o.hosts ?? localEntries(expandBind(o.bind, count), Array.from({ length: count }, (_, i) => o.port + i));
+  const entries: HostEntry[] =
+    o.hosts ??
+    localEntries(
+      expandBind(o.bind, count),
+      Array.from({ length: count }, (_, i) => o.port + i),
+    );
   checkLayout(entries, count);
   const hosts = hostsOf(entries, o);
   try {
@@ -122,7 +141,12 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   }
 }
 
-async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions, t: { clock: Clock; reporter: Reporter; started: number }): Promise<CreateResult> {
+async function startAndForm(
+  state: ClusterState,
+  hosts: Hosts,
+  o: CreateOptions,
+  t: { clock: Clock; reporter: Reporter; started: number },
+): Promise<CreateResult> {
   const { clock, reporter } = t;
   const count = state.nodes.length;
   const pool = new NodePool({ timeoutMs: 5000, password: o.password });
@@ -132,15 +156,33 @@ async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions,
     // Written before any process starts, so `cluster destroy` can always clean up.
     await writeState(o.stateDir, state);
     nodes = state.nodes.map((r) => nodeFor(hosts, state, r));
-    const placement = planPlacement(state.nodes.map((n) => ({ host: n.host })), o.masters, o.replicas);
+    const placement = planPlacement(
+      state.nodes.map((n) => ({ host: n.host })),
+      o.masters,
+      o.replicas,
+    );
     if (Object.keys(state.hosts).length > 0) {
       for (const pair of placement.sameHostPairs) {
-        reporter.warn(`replica ${nodes[pair.replica]!.label} is on the same host as its master ${nodes[pair.master]!.label}: there are not enough hosts to keep them apart`);
+        reporter.warn(
+          `replica ${nodes[pair.replica]!.label} is on the same host as its master ${nodes[pair.master]!.label}: there are not enough hosts to keep them apart`,
+        );
       }
     }
     const network = ownAddresses(state.nodes, state.server.version, o.password);
-    const configs = nodes.map((n) => renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.nodeTimeoutMs, password: o.password, extra: o.config, ...network }));
-    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, () => startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, signal: o.signal, clock }));
+    const configs = nodes.map((n) =>
+      renderNodeConfig({
+        bind: n.spec.bind,
+        port: n.spec.port,
+        dir: n.spec.dir,
+        nodeTimeoutMs: o.nodeTimeoutMs,
+        password: o.password,
+        extra: o.config,
+        ...network,
+      }),
+    );
+    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, () =>
+      startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, signal: o.signal, clock }),
+    );
 
     const slots = planSlots(o.masters);
     const plan = {
@@ -174,7 +216,14 @@ async function startAndForm(state: ClusterState, hosts: Hosts, o: CreateOptions,
         dir: r.dir,
       };
     });
-    return { cluster: o.cluster, server: state.server, nodeTimeoutMs: o.nodeTimeoutMs, passwordProtected: o.password !== null, nodes: summaries, elapsedMs: Math.round(clock.now() - t.started) };
+    return {
+      cluster: o.cluster,
+      server: state.server,
+      nodeTimeoutMs: o.nodeTimeoutMs,
+      passwordProtected: o.password !== null,
+      nodes: summaries,
+      elapsedMs: Math.round(clock.now() - t.started),
+    };
   } catch (e) {
     await pool.close();
     await destroyCluster({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);

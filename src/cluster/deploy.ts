@@ -40,42 +40,79 @@ export function hostsOf(entries: readonly HostEntry[], o: Pick<DeployOptions, 's
 }
 
 /** Replaces an existing deployment of the same name (--force) or refuses; then checks every host. */
-export async function prepareDeployment(entries: readonly HostEntry[], hosts: Hosts, o: DeployOptions, busPorts: boolean): Promise<{ prepared: PreparedHost[]; server: ServerBinary }> {
+export async function prepareDeployment(
+  entries: readonly HostEntry[],
+  hosts: Hosts,
+  o: DeployOptions,
+  busPorts: boolean,
+): Promise<{ prepared: PreparedHost[]; server: ServerBinary }> {
   const dir = clusterDir(o.stateDir, o.cluster);
-  if (await stat(dir).then(() => true, () => false)) {
+  if (
+    await stat(dir).then(
+      () => true,
+      () => false,
+    )
+  ) {
     if (!o.force) throw new ClusterExistsError(o.cluster, dir);
-    await o.reporter.step(`Destroying the existing deployment "${o.cluster}" (--force)`, () => destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }));
+    await o.reporter.step(`Destroying the existing deployment "${o.cluster}" (--force)`, () =>
+      destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }),
+    );
   }
   const remote = entries.filter((e) => e.ssh !== null).length;
   const ports = entries.flatMap((e) => e.ports);
   const prepared = await o.reporter.step(
-    remote > 0 ? `Connecting to ${remote} host${remote === 1 ? '' : 's'} over SSH: redis-server, directories, ports` : `Checking ports ${portList(ports)}${busPorts ? ' and their bus ports' : ''} are free`,
+    remote > 0
+      ? `Connecting to ${remote} host${remote === 1 ? '' : 's'} over SSH: redis-server, directories, ports`
+      : `Checking ports ${portList(ports)}${busPorts ? ' and their bus ports' : ''} are free`,
     () => {
       // One look for the binary per host, however many addresses its nodes bind to.
       const binaries = new Map<string, Promise<ServerBinary>>();
-      return allSettledOrThrow(entries, (e) => prepareHost(hosts.get(hostName(e)), e, { cluster: o.cluster, redisServer: o.redisServer, force: o.force, binaries, busPorts }));
+      return allSettledOrThrow(entries, (e) =>
+        prepareHost(hosts.get(hostName(e)), e, {
+          cluster: o.cluster,
+          redisServer: o.redisServer,
+          force: o.force,
+          binaries,
+          busPorts,
+        }),
+      );
     },
   );
   const server = prepared[0]!.server;
   for (const p of prepared.filter((x) => x.server.version !== server.version)) {
-    o.reporter.warn(`${p.name} has ${p.server.flavor}-server ${p.server.version}, ${prepared[0]!.name} has ${server.version}`);
+    o.reporter.warn(
+      `${p.name} has ${p.server.flavor}-server ${p.server.version}, ${prepared[0]!.name} has ${server.version}`,
+    );
   }
   return { prepared, server };
 }
 
 /** The records of the nodes of prepared entries (in the order that spreads them over hosts), their directories under `sub`. */
-export function recordsFor(prepared: readonly PreparedHost[], o: Pick<DeployOptions, 'stateDir' | 'cluster'>, sub: 'nodes' | 'sentinels', busPorts: boolean): NodeRecord[] {
+export function recordsFor(
+  prepared: readonly PreparedHost[],
+  o: Pick<DeployOptions, 'stateDir' | 'cluster'>,
+  sub: 'nodes' | 'sentinels',
+  busPorts: boolean,
+): NodeRecord[] {
   return nodeOrder(prepared.map((p) => p.entry)).map(({ entry, port }) => {
     const p = prepared[entry]!;
     const bind = p.entry.bind;
-    const dir = p.remoteDir ? `${p.remoteDir}/${sub}/${bind}-${port}` : sub === 'nodes' ? nodeDir(o.stateDir, o.cluster, bind, port) : `${clusterDir(o.stateDir, o.cluster)}/sentinels/${bind}-${port}`;
+    const dir = p.remoteDir
+      ? `${p.remoteDir}/${sub}/${bind}-${port}`
+      : sub === 'nodes'
+        ? nodeDir(o.stateDir, o.cluster, bind, port)
+        : `${clusterDir(o.stateDir, o.cluster)}/sentinels/${bind}-${port}`;
     return { host: p.name, bind, port, busPort: busPorts ? port + 10000 : null, dir, pid: null };
   });
 }
 
 /** The SSH hosts of a deployment, for its state file. */
 export function remoteHostsOf(prepared: readonly PreparedHost[]): ClusterState['hosts'] {
-  return Object.fromEntries(prepared.filter((p) => p.remoteDir !== null).map((p) => [p.name, { ssh: p.entry.ssh!, redisServer: p.server.path, clusterDir: p.remoteDir! }]));
+  return Object.fromEntries(
+    prepared
+      .filter((p) => p.remoteDir !== null)
+      .map((p) => [p.name, { ssh: p.entry.ssh!, redisServer: p.server.path, clusterDir: p.remoteDir! }]),
+  );
 }
 
 /**
@@ -88,7 +125,11 @@ export function remoteHostsOf(prepared: readonly PreparedHost[]): ClusterState['
  * 127.0.1.x would refuse each other (replicas never sync), and nothing
  * outside this machine can reach a loopback address anyway.
  */
-export function ownAddresses(records: readonly NodeRecord[], version: string, password: string | null): { sourceAddr: boolean; protectedModeOff: boolean } {
+export function ownAddresses(
+  records: readonly NodeRecord[],
+  version: string,
+  password: string | null,
+): { sourceAddr: boolean; protectedModeOff: boolean } {
   const binds = new Set(records.map((n) => n.bind));
   const own = binds.size === records.length && records.length > 1;
   return {
@@ -102,9 +143,17 @@ export function ownAddresses(records: readonly NodeRecord[], version: string, pa
  * recorded in the state file at once, even when another node failed, so the
  * cleanup finds it.
  */
-export async function startProcesses(state: ClusterState, nodes: readonly RedisNode[], records: readonly NodeRecord[], configs: readonly string[], o: { stateDir: string; signal?: AbortSignal; clock: Clock }): Promise<void> {
+export async function startProcesses(
+  state: ClusterState,
+  nodes: readonly RedisNode[],
+  records: readonly NodeRecord[],
+  configs: readonly string[],
+  o: { stateDir: string; signal?: AbortSignal; clock: Clock },
+): Promise<void> {
   await allSettledOrThrow(nodes, (n, i) => n.writeConfig(configs[i]!));
-  const pids = await Promise.allSettled(nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock: o.clock })));
+  const pids = await Promise.allSettled(
+    nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock: o.clock })),
+  );
   pids.forEach((p, i) => (records[i]!.pid = p.status === 'fulfilled' ? p.value : null));
   await writeState(o.stateDir, state);
   const failed = pids.find((p): p is PromiseRejectedResult => p.status === 'rejected');

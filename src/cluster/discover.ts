@@ -11,9 +11,12 @@ export async function discoverFromSeed(seed: Address, options: ConnectOptions): 
   return withNode(seed, options, async (client) => {
     const info = parseInfo(await callText(client, 'INFO', 'cluster'));
     if (info.get('cluster_enabled') !== '1') {
-      throw new EnvironmentError(`${formatAddress(seed)} is not a cluster node: cluster_enabled:${info.get('cluster_enabled') ?? '?'}`, {
-        hint: 'point --seed at a node started with cluster-enabled yes',
-      });
+      throw new EnvironmentError(
+        `${formatAddress(seed)} is not a cluster node: cluster_enabled:${info.get('cluster_enabled') ?? '?'}`,
+        {
+          hint: 'point --seed at a node started with cluster-enabled yes',
+        },
+      );
     }
     const view = parseClusterNodes(await callText(client, 'CLUSTER', 'NODES'));
     return view

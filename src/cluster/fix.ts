@@ -64,7 +64,13 @@ export function openSlots(probes: readonly NodeProbe[], map: SlotMap): OpenSlot[
  * owner (keys on other masters moved to it, overwriting stale copies, since
  * a migrated key is the newer one). Each action is reported.
  */
-export async function fixCluster(o: { connect: ConnectOptions; targets: readonly Address[]; signal?: AbortSignal; clock?: Clock; reporter?: Reporter }): Promise<FixResult> {
+export async function fixCluster(o: {
+  connect: ConnectOptions;
+  targets: readonly Address[];
+  signal?: AbortSignal;
+  clock?: Clock;
+  reporter?: Reporter;
+}): Promise<FixResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const t0 = clock.now();
@@ -74,21 +80,35 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
   // A master that owns slots and does not answer may be failed over any moment: its replica then claims
   // its slots with a newer epoch, and a node that took one of them over meanwhile deletes its keys.
   const silent = map.masters.find((m) => m.slotCount > 0 && (!m.up || m.state === 'failing'));
-  if (silent) throw new EnvironmentError(`Master[${silent.index}] ${formatAddress(silent)} owns slots and does not answer`, { hint: 'wait until a replica has taken over (redis-drill cluster status), or start it again; then run cluster fix' });
+  if (silent)
+    throw new EnvironmentError(`Master[${silent.index}] ${formatAddress(silent)} owns slots and does not answer`, {
+      hint: 'wait until a replica has taken over (redis-drill cluster status), or start it again; then run cluster fix',
+    });
   const masters = map.masters.filter((m) => m.up);
   const pool = new NodePool(o.connect);
   const actions: FixAction[] = [];
-  const move = { pipeline: RESHARD_DEFAULTS.pipeline, migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs, password: o.connect.password ?? null, replace: true };
+  const move = {
+    pipeline: RESHARD_DEFAULTS.pipeline,
+    migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs,
+    password: o.connect.password ?? null,
+    replace: true,
+  };
   try {
     if (await pointImportersAtOwners(open, pool)) {
-      await reporter.step('Waiting for cluster_state:ok on the masters that imported from a node that no longer owns the slot', () =>
-        waitUntil(
-          async () => {
-            const notOk = (await probeAll(masters, o.connect)).filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => formatAddress(p.address));
-            return notOk.length ? { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}` } : { done: true, value: null };
-          },
-          { what: 'cluster_state:ok on every master', timeoutMs: 10_000, intervalMs: 50, clock, signal: o.signal },
-        ),
+      await reporter.step(
+        'Waiting for cluster_state:ok on the masters that imported from a node that no longer owns the slot',
+        () =>
+          waitUntil(
+            async () => {
+              const notOk = (await probeAll(masters, o.connect))
+                .filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok')
+                .map((p) => formatAddress(p.address));
+              return notOk.length
+                ? { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}` }
+                : { done: true, value: null };
+            },
+            { what: 'cluster_state:ok on every master', timeoutMs: 10_000, intervalMs: 50, clock, signal: o.signal },
+          ),
       );
     }
     for (const s of open) {
@@ -96,7 +116,8 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
       actions.push(action);
     }
     for (const [a, b] of map.uncovered) {
-      for (let slot = a; slot <= b; slot++) actions.push(await reporter.step(`Assigning slot ${slot}`, () => assignSlot(slot, masters, pool)));
+      for (let slot = a; slot <= b; slot++)
+        actions.push(await reporter.step(`Assigning slot ${slot}`, () => assignSlot(slot, masters, pool)));
     }
   } finally {
     await pool.close();
@@ -113,7 +134,12 @@ export async function fixCluster(o: { connect: ConnectOptions; targets: readonly
       ),
     );
   }
-  return { openSlots: open.map((s) => s.slot), uncovered: map.uncovered.length ? formatRanges(map.uncovered) : '', actions, elapsedMs: Math.round(clock.now() - t0) };
+  return {
+    openSlots: open.map((s) => s.slot),
+    uncovered: map.uncovered.length ? formatRanges(map.uncovered) : '',
+    actions,
+    elapsedMs: Math.round(clock.now() - t0),
+  };
 }
 
 /**
@@ -141,26 +167,48 @@ async function pointImportersAtOwners(open: readonly OpenSlot[], pool: NodePool)
   return byNode.size > 0;
 }
 
-async function fixOpenSlot(s: OpenSlot, masters: readonly SlotMapMaster[], pool: NodePool, move: Parameters<typeof moveSlotKeys>[3]): Promise<FixAction> {
-  const counts = new Map<string, number>(await Promise.all(masters.map(async (m) => [m.id, Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', s.slot))] as const)));
-  const owner = s.owner && s.owner.up ? s.owner : [...masters].sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
+async function fixOpenSlot(
+  s: OpenSlot,
+  masters: readonly SlotMapMaster[],
+  pool: NodePool,
+  move: Parameters<typeof moveSlotKeys>[3],
+): Promise<FixAction> {
+  const counts = new Map<string, number>(
+    await Promise.all(
+      masters.map(
+        async (m) => [m.id, Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', s.slot))] as const,
+      ),
+    ),
+  );
+  const owner =
+    s.owner && s.owner.up
+      ? s.owner
+      : [...masters].sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
   const migration = s.migrating.find((m) => m.node.id === owner.id);
   const importer = migration ? s.importing.find((i) => i.node.id === migration.to && i.from === owner.id) : undefined;
   let keysMoved = 0;
   const setEverywhere = async (final: SlotMapMaster): Promise<void> => {
-    for (const m of [final, ...masters.filter((x) => x.id !== final.id)]) await (await pool.get(m)).call('CLUSTER', 'SETSLOT', s.slot, 'NODE', final.id);
+    for (const m of [final, ...masters.filter((x) => x.id !== final.id)])
+      await (await pool.get(m)).call('CLUSTER', 'SETSLOT', s.slot, 'NODE', final.id);
   };
   if (importer) {
     // Case 1 of redis-cli: the owner migrates to a live importer: finish the job.
     keysMoved = await moveSlotKeys(await pool.get(owner), importer.node, s.slot, move);
     await setEverywhere(importer.node);
-    return { slot: s.slot, action: 'finished', owner: formatAddress(importer.node), keysMoved, detail: `moved the last ${keysMoved} keys from ${formatAddress(owner)} to ${formatAddress(importer.node)} and gave it the slot` };
+    return {
+      slot: s.slot,
+      action: 'finished',
+      owner: formatAddress(importer.node),
+      keysMoved,
+      detail: `moved the last ${keysMoved} keys from ${formatAddress(owner)} to ${formatAddress(importer.node)} and gave it the slot`,
+    };
   }
   // Anything else goes back to the owner: stray keys on other masters are moved to it, then every master is stable.
   const others = masters.filter((m) => m.id !== owner.id && (counts.get(m.id) ?? 0) > 0);
   // An owner still migrating the slot answers ASK (to its old target, maybe dead) for every key it lacks,
   // the RESTORE of a key moved home included: it is made stable first.
-  if (others.length && s.migrating.some((m) => m.node.id === owner.id)) await (await pool.get(owner)).call('CLUSTER', 'SETSLOT', s.slot, 'STABLE');
+  if (others.length && s.migrating.some((m) => m.node.id === owner.id))
+    await (await pool.get(owner)).call('CLUSTER', 'SETSLOT', s.slot, 'STABLE');
   for (const m of others) {
     const c = await pool.get(m);
     // MIGRATE runs on a node whose slot is open: a stray copy is moved from an importing slot.
@@ -169,18 +217,34 @@ async function fixOpenSlot(s: OpenSlot, masters: readonly SlotMapMaster[], pool:
   }
   for (const m of masters) await (await pool.get(m)).call('CLUSTER', 'SETSLOT', s.slot, 'STABLE');
   await setEverywhere(owner);
-  const from = others.length ? ` (${keysMoved} keys moved to it from ${others.map((m) => formatAddress(m)).join(', ')})` : '';
-  return { slot: s.slot, action: 'rolled back', owner: formatAddress(owner), keysMoved, detail: `left with its owner ${formatAddress(owner)}${from}; open state cleared on every master` };
+  const from = others.length
+    ? ` (${keysMoved} keys moved to it from ${others.map((m) => formatAddress(m)).join(', ')})`
+    : '';
+  return {
+    slot: s.slot,
+    action: 'rolled back',
+    owner: formatAddress(owner),
+    keysMoved,
+    detail: `left with its owner ${formatAddress(owner)}${from}; open state cleared on every master`,
+  };
 }
 
 /** A slot no master serves: to the master holding its keys, or else the one with the fewest slots; its epoch bumped so the claim wins. */
 async function assignSlot(slot: number, masters: readonly SlotMapMaster[], pool: NodePool): Promise<FixAction> {
-  const counts = await Promise.all(masters.map(async (m) => ({ m, keys: Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', slot)) })));
+  const counts = await Promise.all(
+    masters.map(async (m) => ({ m, keys: Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', slot)) })),
+  );
   const pick = counts.sort((a, b) => b.keys - a.keys || a.m.slotCount - b.m.slotCount)[0]!;
   const c: Redis = await pool.get(pick.m);
   await c.call('CLUSTER', 'ADDSLOTS', slot);
   await c.call('CLUSTER', 'BUMPEPOCH');
-  return { slot, action: 'assigned', owner: formatAddress(pick.m), keysMoved: 0, detail: `no master served it; given to ${formatAddress(pick.m)}${pick.keys ? `, which held its ${pick.keys} keys` : ''}` };
+  return {
+    slot,
+    action: 'assigned',
+    owner: formatAddress(pick.m),
+    keysMoved: 0,
+    detail: `no master served it; given to ${formatAddress(pick.m)}${pick.keys ? `, which held its ${pick.keys} keys` : ''}`,
+  };
 }
 
 /** What a fix did, grouped: "512-767 rolled back to 127.0.0.1:7003 (12 keys moved)". Pure. */
@@ -194,5 +258,7 @@ export function fixSummary(actions: readonly FixAction[]): string[] {
     groups.set(k, g);
   }
   const how = { finished: 'finished on', 'rolled back': 'rolled back to', assigned: 'assigned to' } as const;
-  return [...groups.values()].map((g) => `slots ${slotsText(g.slots)} ${how[g.action]} ${g.owner} (${g.keys} key(s) moved)`);
+  return [...groups.values()].map(
+    (g) => `slots ${slotsText(g.slots)} ${how[g.action]} ${g.owner} (${g.keys} key(s) moved)`,
+  );
 }

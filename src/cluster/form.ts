@@ -31,7 +31,11 @@ export interface FormOptions {
  * when it matches: every node known (none still in handshake) and every
  * master owning exactly its planned slots.
  */
-export function viewMismatch(view: readonly ClusterNodeEntry[], ids: readonly string[], slotsById: ReadonlyMap<string, SlotRange[]>): string | null {
+export function viewMismatch(
+  view: readonly ClusterNodeEntry[],
+  ids: readonly string[],
+  slotsById: ReadonlyMap<string, SlotRange[]>,
+): string | null {
   const pending = view.filter((n) => n.flags.includes('handshake') || n.flags.includes('noaddr'));
   if (pending.length > 0) return `${pending.length} node(s) still in handshake`;
   const known = new Set(view.map((n) => n.id));
@@ -50,14 +54,19 @@ export function viewMismatch(view: readonly ClusterNodeEntry[], ids: readonly st
  * replica whose link to its master is down.
  */
 export function formationProblem(
-  node: { view: readonly ClusterNodeEntry[]; clusterInfo: ReadonlyMap<string, string>; replication: ReadonlyMap<string, string> },
+  node: {
+    view: readonly ClusterNodeEntry[];
+    clusterInfo: ReadonlyMap<string, string>;
+    replication: ReadonlyMap<string, string>;
+  },
   ids: readonly string[],
   slotsById: ReadonlyMap<string, SlotRange[]>,
   myId: string,
 ): string | null {
   const mismatch = viewMismatch(node.view, ids, slotsById);
   if (mismatch) return mismatch;
-  if (node.clusterInfo.get('cluster_state') !== 'ok') return `cluster_state:${node.clusterInfo.get('cluster_state') ?? '?'}`;
+  if (node.clusterInfo.get('cluster_state') !== 'ok')
+    return `cluster_state:${node.clusterInfo.get('cluster_state') ?? '?'}`;
   const isReplica = !slotsById.has(myId);
   if (isReplica && node.replication.get('master_link_status') !== 'up') return 'replica link to its master not up yet';
   return null;
@@ -81,17 +90,30 @@ async function addSlots(client: Redis, slots: readonly SlotRange[], serverVersio
  */
 export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<string[]> {
   const clients = await Promise.all(plan.nodes.map((a) => o.pool.get(a)));
-  const waitOpts = (what: string) => ({ what, timeoutMs: o.timeoutMs, intervalMs: 20, clock: o.clock, signal: o.signal });
+  const waitOpts = (what: string) => ({
+    what,
+    timeoutMs: o.timeoutMs,
+    intervalMs: 20,
+    clock: o.clock,
+    signal: o.signal,
+  });
 
   const ids = await o.step('Checking nodes are empty', () =>
     Promise.all(
       clients.map(async (c, i) => {
-        const [info, dbsize, id] = await Promise.all([callText(c, 'CLUSTER', 'INFO'), c.dbsize(), callText(c, 'CLUSTER', 'MYID')]);
+        const [info, dbsize, id] = await Promise.all([
+          callText(c, 'CLUSTER', 'INFO'),
+          c.dbsize(),
+          callText(c, 'CLUSTER', 'MYID'),
+        ]);
         const known = Number(parseInfo(info).get('cluster_known_nodes'));
         if (known !== 1 || dbsize !== 0) {
-          throw new EnvironmentError(`${formatAddress(plan.nodes[i]!)} is not empty (knows ${known} nodes, holds ${dbsize} keys)`, {
-            hint: 'a cluster is formed only from empty nodes; remove old nodes.conf and data files, or use another --port',
-          });
+          throw new EnvironmentError(
+            `${formatAddress(plan.nodes[i]!)} is not empty (knows ${known} nodes, holds ${dbsize} keys)`,
+            {
+              hint: 'a cluster is formed only from empty nodes; remove old nodes.conf and data files, or use another --port',
+            },
+          );
         }
         return id;
       }),
@@ -112,7 +134,8 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
   // nodes ping each other every cron tick; the configured one is restored
   // at the end (and is what redis.conf says for any restart).
   const formingTimeout = Math.min(o.nodeTimeoutMs, Math.max(500, 20 * plan.nodes.length));
-  const setNodeTimeout = (ms: number) => Promise.all(clients.map((c) => c.call('CONFIG', 'SET', 'cluster-node-timeout', String(ms))));
+  const setNodeTimeout = (ms: number) =>
+    Promise.all(clients.map((c) => c.call('CONFIG', 'SET', 'cluster-node-timeout', String(ms))));
   await setNodeTimeout(formingTimeout);
 
   const slotsById = new Map(plan.masters.map((m) => [ids[m.node]!, m.slots]));
@@ -124,7 +147,11 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
     const first = plan.nodes[0]!;
     await Promise.all([
       ...clients.slice(1).map((c) => c.call('CLUSTER', 'MEET', first.host, first.port)),
-      ...plan.masters.flatMap((m) => m.replicas.map((r) => m.node === 0 ? null : clients[r]!.call('CLUSTER', 'MEET', plan.nodes[m.node]!.host, plan.nodes[m.node]!.port))),
+      ...plan.masters.flatMap((m) =>
+        m.replicas.map((r) =>
+          m.node === 0 ? null : clients[r]!.call('CLUSTER', 'MEET', plan.nodes[m.node]!.host, plan.nodes[m.node]!.port),
+        ),
+      ),
     ]);
     // Each replica is attached as soon as it knows its master, while the
     // slot map is still spreading: the two overlap instead of adding up.
@@ -132,11 +159,16 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
       plan.masters.flatMap((m) =>
         m.replicas.map(async (r) => {
           const masterId = ids[m.node]!;
-          await waitUntil(async () => {
-            const view = parseClusterNodes(await callText(clients[r]!, 'CLUSTER', 'NODES'));
-            const master = view.find((n) => n.id === masterId);
-            return master && !master.flags.includes('handshake') ? { done: true, value: undefined } : { done: false, seen: 'master not known yet' };
-          }, waitOpts(`${formatAddress(plan.nodes[r]!)} learning its master ${masterId.slice(0, 8)}`));
+          await waitUntil(
+            async () => {
+              const view = parseClusterNodes(await callText(clients[r]!, 'CLUSTER', 'NODES'));
+              const master = view.find((n) => n.id === masterId);
+              return master && !master.flags.includes('handshake')
+                ? { done: true, value: undefined }
+                : { done: false, seen: 'master not known yet' };
+            },
+            waitOpts(`${formatAddress(plan.nodes[r]!)} learning its master ${masterId.slice(0, 8)}`),
+          );
           await clients[r]!.call('CLUSTER', 'REPLICATE', masterId);
         }),
       ),
@@ -145,13 +177,27 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
 
   await o.step('Waiting until every node agrees and reports cluster_state:ok', () =>
     waitUntil(async () => {
-      const problems = await Promise.all(clients.map(async (c, i) => {
-        const [nodes, info, repl] = await Promise.all([callText(c, 'CLUSTER', 'NODES'), callText(c, 'CLUSTER', 'INFO'), callText(c, 'INFO', 'replication')]);
-        return formationProblem({ view: parseClusterNodes(nodes), clusterInfo: parseInfo(info), replication: parseInfo(repl) }, ids, slotsById, ids[i]!);
-      }));
+      const problems = await Promise.all(
+        clients.map(async (c, i) => {
+          const [nodes, info, repl] = await Promise.all([
+            callText(c, 'CLUSTER', 'NODES'),
+            callText(c, 'CLUSTER', 'INFO'),
+            callText(c, 'INFO', 'replication'),
+          ]);
+          return formationProblem(
+            { view: parseClusterNodes(nodes), clusterInfo: parseInfo(info), replication: parseInfo(repl) },
+            ids,
+            slotsById,
+            ids[i]!,
+          );
+        }),
+      );
       const bad = problems.map((p, i) => ({ p, i })).filter((x) => x.p !== null);
       if (bad.length === 0) return { done: true, value: undefined };
-      return { done: false, seen: `${bad.length} node(s) not ready, e.g. ${formatAddress(plan.nodes[bad[0]!.i]!)}: ${bad[0]!.p}` };
+      return {
+        done: false,
+        seen: `${bad.length} node(s) not ready, e.g. ${formatAddress(plan.nodes[bad[0]!.i]!)}: ${bad[0]!.p}`,
+      };
     }, waitOpts('every node agreeing on the slot map, replicas linked and cluster_state:ok')),
   );
   await setNodeTimeout(o.nodeTimeoutMs);

@@ -16,9 +16,15 @@ export async function waitClusterHealthy(
         addresses.map(async (a) => {
           try {
             const c = await pool.get(a);
-            const [info, repl] = await Promise.all([callText(c, 'CLUSTER', 'INFO'), callText(c, 'INFO', 'replication')]);
+            const [info, repl] = await Promise.all([
+              callText(c, 'CLUSTER', 'INFO'),
+              callText(c, 'INFO', 'replication'),
+            ]);
             const r = parseInfo(repl);
-            return { ok: parseInfo(info).get('cluster_state') === 'ok', linkUp: r.get('role') !== 'slave' || r.get('master_link_status') === 'up' };
+            return {
+              ok: parseInfo(info).get('cluster_state') === 'ok',
+              linkUp: r.get('role') !== 'slave' || r.get('master_link_status') === 'up',
+            };
           } catch {
             return { ok: false, linkUp: false };
           }
@@ -29,6 +35,12 @@ export async function waitClusterHealthy(
       if (notOk === 0 && down === 0) return { done: true, value: undefined };
       return { done: false, seen: `${notOk} node(s) without cluster_state:ok, ${down} replica link(s) down` };
     },
-    { what: 'every node reporting cluster_state:ok with replica links up', timeoutMs: o.timeoutMs, intervalMs: 25, clock: o.clock, signal: o.signal },
+    {
+      what: 'every node reporting cluster_state:ok with replica links up',
+      timeoutMs: o.timeoutMs,
+      intervalMs: 25,
+      clock: o.clock,
+      signal: o.signal,
+    },
   );
 }

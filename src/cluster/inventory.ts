@@ -68,7 +68,10 @@ export function hostsFromInventory(inv: Inventory, fallback: { port: number; nod
 }
 
 /** Reads and validates an inventory file (exit 2 naming the file, line and path when it is wrong). */
-export async function loadInventory(file: string, fallback: { port: number; nodesPerHost?: number }): Promise<HostEntry[]> {
+export async function loadInventory(
+  file: string,
+  fallback: { port: number; nodesPerHost?: number },
+): Promise<HostEntry[]> {
   const inv = await loadYamlFile(file, inventorySchema, 'see docs/ssh.md ("Inventory file") for the format');
   return hostsFromInventory(inv, fallback);
 }

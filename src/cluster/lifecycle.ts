@@ -46,8 +46,14 @@ export async function livePid(node: RedisNode, recorded: number | null): Promise
   return null;
 }
 
-async function stopNodes(nodes: RedisNode[], pids: (number | null)[], stepTimeoutMs: number): Promise<Omit<StopResult, 'cluster'>> {
-  const outcomes = await allSettledOrThrow(nodes, async (n, i) => n.stop(await livePid(n, pids[i] ?? null), { stepTimeoutMs }));
+async function stopNodes(
+  nodes: RedisNode[],
+  pids: (number | null)[],
+  stepTimeoutMs: number,
+): Promise<Omit<StopResult, 'cluster'>> {
+  const outcomes = await allSettledOrThrow(nodes, async (n, i) =>
+    n.stop(await livePid(n, pids[i] ?? null), { stepTimeoutMs }),
+  );
   return {
     stopped: nodes.filter((_, i) => outcomes[i] === 'stopped').map((n) => n.label),
     notRunning: nodes.filter((_, i) => outcomes[i] === 'not running').map((n) => n.label),
@@ -68,7 +74,19 @@ async function recordsFromDirs(dir: string): Promise<(NodeRecord & { sentinel: b
       });
       return names.flatMap((name) => {
         const m = /^(.+)-(\d+)$/.exec(name);
-        return m ? [{ host: 'local', bind: m[1]!, port: Number(m[2]), busPort: null, dir: path.join(dir, sub, name), pid: null, sentinel: sub === 'sentinels' }] : [];
+        return m
+          ? [
+              {
+                host: 'local',
+                bind: m[1]!,
+                port: Number(m[2]),
+                busPort: null,
+                dir: path.join(dir, sub, name),
+                pid: null,
+                sentinel: sub === 'sentinels',
+              },
+            ]
+          : [];
       });
     }),
   );
@@ -84,7 +102,11 @@ export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
     const records = allNodes(state);
     const nodes = records.map((r) => nodeFor(hosts, state, r));
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
-      stopNodes(nodes, records.map((r) => r.pid), 3000),
+      stopNodes(
+        nodes,
+        records.map((r) => r.pid),
+        3000,
+      ),
     );
     records.forEach((r) => (r.pid = null));
     await writeState(o.stateDir, state);
@@ -99,9 +121,14 @@ export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
  * Idempotent: a missing cluster, an unreadable state file or processes that
  * are already gone are not errors.
  */
-export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean; fast?: boolean }): Promise<DestroyResult> {
+export async function destroyCluster(
+  o: LifecycleOptions & { keepData?: boolean; fast?: boolean },
+): Promise<DestroyResult> {
   const dir = clusterDir(o.stateDir, o.cluster);
-  const present = await stat(dir).then(() => true, () => false);
+  const present = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   if (!present) return { cluster: o.cluster, stopped: [], notRunning: [], removed: false, dir, healed: [] };
   let state: ClusterState | null = null;
   try {
@@ -114,14 +141,28 @@ export async function destroyCluster(o: LifecycleOptions & { keepData?: boolean;
   try {
     const records = state ? allNodes(state) : await recordsFromDirs(dir);
     const nodes = records.map((r) =>
-      state ? nodeFor(hosts, state, r) : new RedisNode({ host: new LocalHost(), bind: r.bind, port: r.port, dir: r.dir, serverPath: 'redis-server', password: null, sentinel: 'sentinel' in r && r.sentinel === true }),
+      state
+        ? nodeFor(hosts, state, r)
+        : new RedisNode({
+            host: new LocalHost(),
+            bind: r.bind,
+            port: r.port,
+            dir: r.dir,
+            serverPath: 'redis-server',
+            password: null,
+            sentinel: 'sentinel' in r && r.sentinel === true,
+          }),
     );
     const machines = [...new Set(nodes.map((n) => n.spec.host))];
     // A partition still in place can only be removed with the right to change the firewall: without it,
     // nothing is destroyed (the state file is what would let a later heal or destroy find the rules).
     if (state?.partition) for (const h of machines) await checkFirewall(h);
     const result = await (o.reporter ?? silentReporter).step(`Stopping ${nodes.length} nodes`, () =>
-      stopNodes(nodes, records.map((r) => r.pid), o.fast ? 1000 : 3000),
+      stopNodes(
+        nodes,
+        records.map((r) => r.pid),
+        o.fast ? 1000 : 3000,
+      ),
     );
     // A partition left in place (or by a crashed run) must not outlive its cluster.
     const healed = await removeChainEverywhere(machines, chainName(dir));
@@ -166,7 +207,9 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
     const pids = await Promise.all(nodes.map((n, i) => livePid(n, records[i]!.pid)));
     const toStart = nodes.map((_, i) => i).filter((i) => pids[i] === null);
     await reporter.step(`Starting ${toStart.length} of ${nodes.length} nodes`, async () => {
-      const results = await Promise.allSettled(toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, signal: o.signal, clock })));
+      const results = await Promise.allSettled(
+        toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, signal: o.signal, clock })),
+      );
       results.forEach((r, k) => {
         const i = toStart[k]!;
         if (r.status === 'fulfilled') {
@@ -195,7 +238,13 @@ export async function startCluster(o: LifecycleOptions & { timeoutMs?: number })
         ),
       );
     } else {
-      await reporter.step('Waiting for cluster_state:ok and replica links', () => waitClusterHealthy(nodes.map((n) => n.address), pool, wait));
+      await reporter.step('Waiting for cluster_state:ok and replica links', () =>
+        waitClusterHealthy(
+          nodes.map((n) => n.address),
+          pool,
+          wait,
+        ),
+      );
     }
     return {
       cluster: o.cluster,

@@ -56,7 +56,11 @@ export class MigrationError extends CheckFailedError {
     readonly openSlots: number[],
     readonly failedKey: string | null,
   ) {
-    super(message, { hint: openSlots.length ? `the slots left open (${slotsText(openSlots)}) can be finished or rolled back with: redis-drill cluster fix` : 'no slot was left open' });
+    super(message, {
+      hint: openSlots.length
+        ? `the slots left open (${slotsText(openSlots)}) can be finished or rolled back with: redis-drill cluster fix`
+        : 'no slot was left open',
+    });
   }
 }
 
@@ -69,7 +73,7 @@ const reply = (r: [Error | null, unknown] | undefined): unknown => {
 /** Runs one pipeline; each reply with its error. */
 async function raw(client: Redis, commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
   if (commands.length === 0) return [];
-  return ((await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? []);
+  return (await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? [];
 }
 
 /**
@@ -79,7 +83,10 @@ async function raw(client: Redis, commands: (string | number)[][]): Promise<[Err
  * that refusal is not an error.
  */
 async function tellOwner(client: Redis, slots: readonly number[], owner: string): Promise<void> {
-  const told = await raw(client, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', owner]));
+  const told = await raw(
+    client,
+    slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', owner]),
+  );
   const refused = told.find(([err]) => err && !/only with masters/i.test(err.message));
   if (refused) throw refused[0]!;
 }
@@ -102,7 +109,11 @@ export async function pipelined(client: Redis, commands: (string | number)[][]):
 export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> {
   const clock = o.clock ?? systemClock;
   const t0 = clock.now();
-  const [source, target, ...others] = await Promise.all([o.from, o.to, ...o.others].map((n) => connectNode(n, { ...o.connect, timeoutMs: Math.max(o.connect.timeoutMs, o.migrateTimeoutMs + 1000) })));
+  const [source, target, ...others] = await Promise.all(
+    [o.from, o.to, ...o.others].map((n) =>
+      connectNode(n, { ...o.connect, timeoutMs: Math.max(o.connect.timeoutMs, o.migrateTimeoutMs + 1000) }),
+    ),
+  );
   const progress: MigrationProgress = { slots: 0, keys: 0, elapsedMs: 0 };
   const samples: MigrationProgress[] = [];
   const auth = o.connect.password ? ['AUTH', o.connect.password] : [];
@@ -113,22 +124,58 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
       await o.beforeBatch?.({ ...progress, elapsedMs: Math.round(clock.now() - t0) });
       const slots = o.slots.slice(i, i + o.batch);
       open = slots;
-      await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'IMPORTING', o.from.id]));
-      await pipelined(source!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'MIGRATING', o.to.id]));
+      await pipelined(
+        target!,
+        slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'IMPORTING', o.from.id]),
+      );
+      await pipelined(
+        source!,
+        slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'MIGRATING', o.to.id]),
+      );
       // GETKEYSINSLOT, then MIGRATE with the next GETKEYSINSLOT in the same pipeline, until every slot is empty.
-      let left = ((await pipelined(source!, slots.map((s) => ['CLUSTER', 'GETKEYSINSLOT', s, o.pipeline]))) as string[][]).map((keys, j) => ({ slot: slots[j]!, keys }));
-      for (let withKeys = left.filter((x) => x.keys.length > 0); withKeys.length > 0; withKeys = left.filter((x) => x.keys.length > 0)) {
-        const replies = await raw(source!, [...withKeys.map((x) => ['MIGRATE', o.to.host, o.to.port, '', 0, o.migrateTimeoutMs, ...auth, 'KEYS', ...x.keys]), ...withKeys.map((x) => ['CLUSTER', 'GETKEYSINSLOT', x.slot, o.pipeline])]);
+      let left = (
+        (await pipelined(
+          source!,
+          slots.map((s) => ['CLUSTER', 'GETKEYSINSLOT', s, o.pipeline]),
+        )) as string[][]
+      ).map((keys, j) => ({ slot: slots[j]!, keys }));
+      for (
+        let withKeys = left.filter((x) => x.keys.length > 0);
+        withKeys.length > 0;
+        withKeys = left.filter((x) => x.keys.length > 0)
+      ) {
+        const replies = await raw(source!, [
+          ...withKeys.map((x) => [
+            'MIGRATE',
+            o.to.host,
+            o.to.port,
+            '',
+            0,
+            o.migrateTimeoutMs,
+            ...auth,
+            'KEYS',
+            ...x.keys,
+          ]),
+          ...withKeys.map((x) => ['CLUSTER', 'GETKEYSINSLOT', x.slot, o.pipeline]),
+        ]);
         const failed = replies.slice(0, withKeys.length).findIndex(([err]) => err !== null);
         if (failed >= 0) {
           const x = withKeys[failed]!;
-          throw new MigrationError(`MIGRATE of slot ${x.slot} from ${formatAddress(o.from)} to ${formatAddress(o.to)} failed at key "${x.keys[0]}": ${replies[failed]![0]!.message}`, { ...progress, elapsedMs: Math.round(clock.now() - t0), samples }, slots, x.keys[0] ?? null);
+          throw new MigrationError(
+            `MIGRATE of slot ${x.slot} from ${formatAddress(o.from)} to ${formatAddress(o.to)} failed at key "${x.keys[0]}": ${replies[failed]![0]!.message}`,
+            { ...progress, elapsedMs: Math.round(clock.now() - t0), samples },
+            slots,
+            x.keys[0] ?? null,
+          );
         }
         progress.keys += withKeys.reduce((n, x) => n + x.keys.length, 0);
         left = withKeys.map((x, j) => ({ slot: x.slot, keys: reply(replies[withKeys.length + j]) as string[] }));
       }
       // The target first: once it owns the slot, redirections lead there.
-      await pipelined(target!, slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]));
+      await pipelined(
+        target!,
+        slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', o.to.id]),
+      );
       // A source that gave away its last slot may have turned into a replica of the target already
       // (cluster-allow-replica-migration): it then refuses SETSLOT, and the target's claim stands.
       // The target owns them now; telling the others only saves them waiting for gossip.
@@ -144,7 +191,12 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
     return { ...progress, elapsedMs: Math.round(clock.now() - t0), samples };
   } catch (e) {
     if (e instanceof MigrationError || e instanceof InterruptedError) throw e;
-    throw new MigrationError(`the migration from ${formatAddress(o.from)} to ${formatAddress(o.to)} stopped: ${(e as Error).message}`, { ...progress, elapsedMs: Math.round(clock.now() - t0), samples }, open, null);
+    throw new MigrationError(
+      `the migration from ${formatAddress(o.from)} to ${formatAddress(o.to)} stopped: ${(e as Error).message}`,
+      { ...progress, elapsedMs: Math.round(clock.now() - t0), samples },
+      open,
+      null,
+    );
   } finally {
     for (const c of [source, target, ...others]) if (c) closeClient(c);
   }
@@ -157,13 +209,29 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
  * `cluster fix` needs when a crash left copies on both sides. Returns the
  * number of keys moved.
  */
-export async function moveSlotKeys(client: Redis, to: Address, slot: number, o: { pipeline: number; migrateTimeoutMs: number; password: string | null; replace: boolean }): Promise<number> {
+export async function moveSlotKeys(
+  client: Redis,
+  to: Address,
+  slot: number,
+  o: { pipeline: number; migrateTimeoutMs: number; password: string | null; replace: boolean },
+): Promise<number> {
   const auth = o.password ? ['AUTH', o.password] : [];
   let moved = 0;
   for (;;) {
     const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slot, o.pipeline)) as string[];
     if (keys.length === 0) return moved;
-    await client.call('MIGRATE', to.host, to.port, '', 0, o.migrateTimeoutMs, ...(o.replace ? ['REPLACE'] : []), ...auth, 'KEYS', ...keys);
+    await client.call(
+      'MIGRATE',
+      to.host,
+      to.port,
+      '',
+      0,
+      o.migrateTimeoutMs,
+      ...(o.replace ? ['REPLACE'] : []),
+      ...auth,
+      'KEYS',
+      ...keys,
+    );
     moved += keys.length;
   }
 }

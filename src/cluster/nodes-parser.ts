@@ -26,7 +26,12 @@ export interface ClusterNodeEntry {
 export class ClusterNodesParseError extends Error {}
 
 /** Parses `host:port@cport[,hostname]`; the host may be empty (not yet known) or IPv6. */
-export function parseNodeAddress(field: string): { host: string; port: number; busPort: number; hostname: string | null } {
+export function parseNodeAddress(field: string): {
+  host: string;
+  port: number;
+  busPort: number;
+  hostname: string | null;
+} {
   const [addr = '', hostname = null] = field.split(',', 2);
   const at = addr.indexOf('@');
   const hostPort = at >= 0 ? addr.slice(0, at) : addr;
@@ -45,7 +50,15 @@ export function parseClusterNodesLine(line: string): ClusterNodeEntry {
   if (f.length < 8) throw new ClusterNodesParseError(`too few fields in CLUSTER NODES line "${line}"`);
   // Fields 5 and 6 (ping sent, pong received) change on every call and nothing here uses them: not kept, so a line can be cached.
   const [id, address, flagField, master, , , epoch, link, ...slotFields] = f as [
-    string, string, string, string, string, string, string, string, ...string[]
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    ...string[],
   ];
   const flags = flagField.split(',');
   const slots: SlotRange[] = [];
@@ -107,13 +120,14 @@ export class ClusterNodesCache {
     const next = new Map<number, ClusterNodeEntry>();
     const out: ClusterNodeEntry[] = [];
     let same = true;
-    for (let start = 0; start < buf.length; ) {
+    for (let start = 0; start < buf.length;) {
       let end = buf.indexOf(0x0a, start);
       if (end < 0) end = buf.length;
       if (end > start && !isBlank(buf, start, end)) {
         const key = lineKey(buf, start, end);
         const known = this.last.get(key);
-        const entry = known && sameId(known, buf, start) ? known : parseClusterNodesLine(buf.toString('utf8', start, end));
+        const entry =
+          known && sameId(known, buf, start) ? known : parseClusterNodesLine(buf.toString('utf8', start, end));
         next.set(key, entry);
         if (entry !== this.lastView[out.length]) same = false;
         out.push(entry);

@@ -41,11 +41,20 @@ function computeOwner(probes: readonly NodeProbe[], slot: number): Address | nul
     const owner = claimAt(claimsOf(p.view), slot);
     if (!owner) continue;
     let c = claims.get(owner.id);
-    if (!c) claims.set(owner.id, (c = { address: { host: owner.host === '' ? p.address.host : owner.host, port: owner.port }, epoch: owner.configEpoch, votes: 0 }));
+    if (!c)
+      claims.set(
+        owner.id,
+        (c = {
+          address: { host: owner.host === '' ? p.address.host : owner.host, port: owner.port },
+          epoch: owner.configEpoch,
+          votes: 0,
+        }),
+      );
     c.epoch = Math.max(c.epoch, owner.configEpoch);
     c.votes++;
   }
-  for (const c of claims.values()) if (!best || c.epoch > best.epoch || (c.epoch === best.epoch && c.votes > best.votes)) best = c;
+  for (const c of claims.values())
+    if (!best || c.epoch > best.epoch || (c.epoch === best.epoch && c.votes > best.votes)) best = c;
   return best?.address ?? null;
 }
 
@@ -66,7 +75,9 @@ const claimIndex = new WeakMap<readonly ClusterNodeEntry[], Claim[]>();
 function claimsOf(view: readonly ClusterNodeEntry[]): Claim[] {
   let claims = claimIndex.get(view);
   if (!claims) {
-    claims = view.filter((n) => n.role === 'master').flatMap((owner) => owner.slots.map(([start, end]) => ({ start, end, owner })));
+    claims = view
+      .filter((n) => n.role === 'master')
+      .flatMap((owner) => owner.slots.map(([start, end]) => ({ start, end, owner })));
     claims.sort((a, b) => a.start - b.start);
     claimIndex.set(view, claims);
   }

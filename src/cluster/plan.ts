@@ -49,7 +49,9 @@ export interface Placement {
  */
 export function planPlacement(nodes: readonly PlacementInput[], masters: number, replicas: number): Placement {
   if (nodes.length !== masters * (1 + replicas)) {
-    throw new RangeError(`need ${masters * (1 + replicas)} nodes for ${masters} masters x ${replicas} replicas, got ${nodes.length}`);
+    throw new RangeError(
+      `need ${masters * (1 + replicas)} nodes for ${masters} masters x ${replicas} replicas, got ${nodes.length}`,
+    );
   }
   const byHost = new Map<string, number[]>();
   nodes.forEach((n, i) => byHost.set(n.host, [...(byHost.get(n.host) ?? []), i]));
@@ -76,7 +78,9 @@ export function planPlacement(nodes: readonly PlacementInput[], masters: number,
     });
   }
   repairSameHost(masterIdx, replicasOf, host);
-  const sameHostPairs = masterIdx.flatMap((m, mi) => replicasOf[mi]!.filter((x) => host(x) === host(m)).map((replica) => ({ master: m, replica })));
+  const sameHostPairs = masterIdx.flatMap((m, mi) =>
+    replicasOf[mi]!.filter((x) => host(x) === host(m)).map((replica) => ({ master: m, replica })),
+  );
   return { masters: masterIdx, replicasOf, sameHostPairs };
 }
 

@@ -35,7 +35,10 @@ export function groupKeysByMaster(map: SlotMap, count: number, prefix: string): 
   for (let i = 1; i <= count; i++) {
     const key = `${prefix}${i}`;
     const owner = ownerBySlot[keySlot(key)];
-    if (!owner) throw new EnvironmentError(`slot ${keySlot(key)} (key "${key}") is not served by any master`, { hint: 'check the cluster with: redis-drill slotmap' });
+    if (!owner)
+      throw new EnvironmentError(`slot ${keySlot(key)} (key "${key}") is not served by any master`, {
+        hint: 'check the cluster with: redis-drill slotmap',
+      });
     groups.get(owner)!.push(key);
   }
   return groups;
@@ -46,15 +49,23 @@ export function groupKeysByMaster(map: SlotMap, count: number, prefix: string): 
  * pipelined, then reads DBSIZE from every master: the counts shown are what
  * the servers hold, not what we meant to write.
  */
-export async function populate(targets: readonly Address[] | (() => Promise<SlotMap>), o: PopulateOptions): Promise<PopulateResult> {
+export async function populate(
+  targets: readonly Address[] | (() => Promise<SlotMap>),
+  o: PopulateOptions,
+): Promise<PopulateResult> {
   const clock = o.clock ?? systemClock;
   // A deployment other than a cluster (Sentinel) brings its own map: one master holding every slot.
   const mapNow = typeof targets === 'function' ? targets : () => slotMap(targets, o.connect);
   const before = await mapNow();
   const down = before.masters.filter((m) => m.slots.length > 0 && m.state !== 'ok');
   if (down.length > 0 || before.uncovered.length > 0) {
-    const what = down.length > 0 ? `master ${formatAddress(down[0]!)} is ${down[0]!.state}` : `${SLOT_COUNT - before.slotsCovered} slots are not covered`;
-    throw new EnvironmentError(`the cluster cannot take all writes: ${what}`, { hint: 'check it with: redis-drill cluster status (or slotmap)' });
+    const what =
+      down.length > 0
+        ? `master ${formatAddress(down[0]!)} is ${down[0]!.state}`
+        : `${SLOT_COUNT - before.slotsCovered} slots are not covered`;
+    throw new EnvironmentError(`the cluster cannot take all writes: ${what}`, {
+      hint: 'check it with: redis-drill cluster status (or slotmap)',
+    });
   }
   const groups = groupKeysByMaster(before, o.keys, o.prefix);
   const value = 'x'.repeat(o.valueSize);
@@ -63,7 +74,11 @@ export async function populate(targets: readonly Address[] | (() => Promise<Slot
   const written = new Map<SlotMapMaster, number>();
   await Promise.all(
     [...groups].map(async ([m, keys]) => {
-      const r = await bulkSet(m, keys, value, { password: o.connect.password ?? null, timeoutMs: Math.max(o.connect.timeoutMs, 10_000), signal: o.signal });
+      const r = await bulkSet(m, keys, value, {
+        password: o.connect.password ?? null,
+        timeoutMs: Math.max(o.connect.timeoutMs, 10_000),
+        signal: o.signal,
+      });
       written.set(m, r.ok);
       errorSamples.push(...r.errorSamples.slice(0, 5 - errorSamples.length));
     }),
@@ -80,7 +95,14 @@ export async function populate(targets: readonly Address[] | (() => Promise<Slot
     opsPerSec: Math.round(o.keys / (elapsedMs / 1000)),
     masters: after.masters
       .filter((m) => m.slots.length > 0)
-      .map((m) => ({ index: m.index, id: m.id, host: m.host, port: m.port, dbsize: m.dbsize, written: [...written].find(([w]) => w.id === m.id)?.[1] ?? 0 })),
+      .map((m) => ({
+        index: m.index,
+        id: m.id,
+        host: m.host,
+        port: m.port,
+        dbsize: m.dbsize,
+        written: [...written].find(([w]) => w.id === m.id)?.[1] ?? 0,
+      })),
     totalKeys: after.totalKeys,
   };
 }

@@ -61,7 +61,8 @@ async function prepareLocal(host: LocalHost, entry: HostEntry, o: PrepareOptions
   const server = await found;
   await allSettledOrThrow(entry.ports, async (port) => {
     if (!(await host.portFree(entry.bind, port))) throw new PortInUseError(entry.bind, port, 'client');
-    if (o.busPorts !== false && !(await host.portFree(entry.bind, port + 10000))) throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
+    if (o.busPorts !== false && !(await host.portFree(entry.bind, port + 10000)))
+      throw new PortInUseError(entry.bind, port + 10000, 'cluster bus');
   });
   return { entry, name: host.name, server, remoteDir: null };
 }
@@ -91,14 +92,25 @@ async function prepareRemote(host: Host, entry: HostEntry, o: PrepareOptions): P
   const r = await host.exec('sh', ['-c', script], { timeoutMs: 15_000 });
   const lines = r.stdout.split('\n');
   const value = (key: string): string | undefined => lines.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
-  const server = checkServerBinary(value('found') || null, value('version') ?? '', Number(value('status') ?? 1), explicit);
+  const server = checkServerBinary(
+    value('found') || null,
+    value('version') ?? '',
+    Number(value('status') ?? 1),
+    explicit,
+  );
   const remoteDir = value('dir')!;
   if (value('exists')) {
-    if (!o.force) throw new UsageError(`a cluster directory ${remoteDir} already exists there`, { hint: 'destroy that cluster first, or use --force to replace it' });
+    if (!o.force)
+      throw new UsageError(`a cluster directory ${remoteDir} already exists there`, {
+        hint: 'destroy that cluster first, or use --force to replace it',
+      });
     await host.remove(remoteDir);
   }
   // Without ss the check is skipped: a taken port still shows up when the node fails to start.
-  const listening = lines.filter((l) => l.startsWith('listen=')).map((l) => l.slice('listen='.length)).join('\n');
+  const listening = lines
+    .filter((l) => l.startsWith('listen='))
+    .map((l) => l.slice('listen='.length))
+    .join('\n');
   checkPorts(entry, (port) => listenerBlocks(listening, entry.bind, port), o.busPorts !== false);
   return { entry, name: host.name, server, remoteDir };
 }

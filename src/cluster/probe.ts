@@ -1,6 +1,13 @@
 import { errorMessage } from '../errors.js';
 import type { Redis } from 'ioredis';
-import { type Address, type ConnectOptions, closeClient, connectClient, createNodeClient, formatAddress } from '../nodes/client.js';
+import {
+  type Address,
+  type ConnectOptions,
+  closeClient,
+  connectClient,
+  createNodeClient,
+  formatAddress,
+} from '../nodes/client.js';
 import { type ClusterNodeEntry, ClusterNodesCache, parseClusterNodes, parseInfo } from './nodes-parser.js';
 
 /**
@@ -45,7 +52,11 @@ export function myselfOf(p: NodeProbe): ClusterNodeEntry | null {
  * DBSIZE in one round trip. The whole probe has one deadline: a dead or
  * frozen node yields `up: false` after at most `timeoutMs`, never a hang.
  */
-export async function probeNode(address: Address, options: ConnectOptions, what: ProbeKind = { kind: 'cluster' }): Promise<NodeProbe> {
+export async function probeNode(
+  address: Address,
+  options: ConnectOptions,
+  what: ProbeKind = { kind: 'cluster' },
+): Promise<NodeProbe> {
   const client = createNodeClient(address, options);
   try {
     return await withDeadline(address, options.timeoutMs, what.kind, async () => {
@@ -58,13 +69,26 @@ export async function probeNode(address: Address, options: ConnectOptions, what:
   }
 }
 
-const down = (address: Address, kind: ProbeKind['kind'], error: string): NodeProbe => ({ address, kind, up: false, error, view: null, clusterInfo: null, replication: null, dbsize: null, sentinel: null });
+const down = (address: Address, kind: ProbeKind['kind'], error: string): NodeProbe => ({
+  address,
+  kind,
+  up: false,
+  error,
+  view: null,
+  clusterInfo: null,
+  replication: null,
+  dbsize: null,
+  sentinel: null,
+});
 
 /** The questions, in one round trip. */
 async function ask(client: Redis, address: Address, what: ProbeKind, views?: ClusterNodesCache): Promise<NodeProbe> {
   const base = { address, kind: what.kind, up: true, error: null, view: null, clusterInfo: null, sentinel: null };
   if (what.kind === 'sentinel') {
-    const [master, addr] = await Promise.all([client.call('SENTINEL', 'MASTER', what.masterName), client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', what.masterName)]);
+    const [master, addr] = await Promise.all([
+      client.call('SENTINEL', 'MASTER', what.masterName),
+      client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', what.masterName),
+    ]);
     return { ...base, replication: null, dbsize: null, sentinel: sentinelView(master, addr) };
   }
   if (what.kind === 'data') {
@@ -72,8 +96,18 @@ async function ask(client: Redis, address: Address, what: ProbeKind, views?: Clu
     return { ...base, replication: parseInfo(text(repl)), dbsize: Number(dbsize) };
   }
   // CLUSTER NODES as bytes: a cache of this node's lines reads them without making a string of the reply.
-  const [nodes, info, repl, dbsize] = await inOneWrite(client, [['CLUSTER', 'NODES'], ['CLUSTER', 'INFO'], ['INFO', 'replication'], ['DBSIZE']], views ? 0 : -1);
-  return { ...base, view: views ? views.parse(nodes as Buffer) : parseClusterNodes(text(nodes)), clusterInfo: parseInfo(text(info)), replication: parseInfo(text(repl)), dbsize: Number(dbsize) };
+  const [nodes, info, repl, dbsize] = await inOneWrite(
+    client,
+    [['CLUSTER', 'NODES'], ['CLUSTER', 'INFO'], ['INFO', 'replication'], ['DBSIZE']],
+    views ? 0 : -1,
+  );
+  return {
+    ...base,
+    view: views ? views.parse(nodes as Buffer) : parseClusterNodes(text(nodes)),
+    clusterInfo: parseInfo(text(info)),
+    replication: parseInfo(text(repl)),
+    dbsize: Number(dbsize),
+  };
 }
 
 const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply));
@@ -110,12 +144,19 @@ export function sentinelView(master: unknown, addr: unknown): SentinelView {
 }
 
 /** Runs a probe with one deadline; a failure or the deadline is `up: false` with the reason. */
-async function withDeadline(address: Address, timeoutMs: number, kind: ProbeKind['kind'], work: () => Promise<NodeProbe>): Promise<NodeProbe> {
+async function withDeadline(
+  address: Address,
+  timeoutMs: number,
+  kind: ProbeKind['kind'],
+  work: () => Promise<NodeProbe>,
+): Promise<NodeProbe> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<NodeProbe>((resolve) => {
     timer = setTimeout(() => resolve(down(address, kind, `no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  const attempt = work().catch((e: unknown) => down(address, kind, errorMessage(e).replace(`${formatAddress(address)} is unreachable: `, '')));
+  const attempt = work().catch((e: unknown) =>
+    down(address, kind, errorMessage(e).replace(`${formatAddress(address)} is unreachable: `, '')),
+  );
   try {
     return await Promise.race([attempt, deadline]);
   } finally {
@@ -179,6 +220,10 @@ export class ProbeConnection {
   }
 }
 
-export function probeAll(addresses: readonly Address[], options: ConnectOptions, what: ProbeKind = { kind: 'cluster' }): Promise<NodeProbe[]> {
+export function probeAll(
+  addresses: readonly Address[],
+  options: ConnectOptions,
+  what: ProbeKind = { kind: 'cluster' },
+): Promise<NodeProbe[]> {
   return Promise.all(addresses.map((a) => probeNode(a, options, what)));
 }

@@ -14,15 +14,27 @@ const KINDS = { MOVED: 'moved', ASK: 'ask', TRYAGAIN: 'tryagain' } as const;
 /** The MOVED/ASK/TRYAGAIN counts in one node's INFO errorstats ("errorstat_ASK:count=12"). Pure. */
 export function parseErrorStats(text: string): Omit<Redirections, 'nodes'> {
   const out = { moved: 0, ask: 0, tryagain: 0 };
-  for (const m of text.matchAll(/^errorstat_(MOVED|ASK|TRYAGAIN):count=(\d+)/gm)) out[KINDS[m[1] as keyof typeof KINDS]] += Number(m[2]);
+  for (const m of text.matchAll(/^errorstat_(MOVED|ASK|TRYAGAIN):count=(\d+)/gm))
+    out[KINDS[m[1] as keyof typeof KINDS]] += Number(m[2]);
   return out;
 }
 
 /** Every answering node's counters, by address (a node that does not answer is left out). */
 export type RedirectionReading = Map<string, Omit<Redirections, 'nodes'>>;
 
-export async function readRedirections(targets: readonly Address[], connect: ConnectOptions): Promise<RedirectionReading> {
-  const each = await Promise.all(targets.map(async (t) => [formatAddress(t), await withNode(t, connect, (c) => callText(c, 'INFO', 'errorstats')).then(parseErrorStats, () => null)] as const));
+export async function readRedirections(
+  targets: readonly Address[],
+  connect: ConnectOptions,
+): Promise<RedirectionReading> {
+  const each = await Promise.all(
+    targets.map(
+      async (t) =>
+        [
+          formatAddress(t),
+          await withNode(t, connect, (c) => callText(c, 'INFO', 'errorstats')).then(parseErrorStats, () => null),
+        ] as const,
+    ),
+  );
   return new Map(each.filter((e): e is readonly [string, Omit<Redirections, 'nodes'>] => e[1] !== null));
 }
 

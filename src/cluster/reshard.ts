@@ -60,8 +60,12 @@ export function unstableSlots(probes: readonly NodeProbe[], map: SlotMap): strin
   for (const p of probes) {
     const me = p.up ? myselfOf(p) : null;
     if (!me) continue;
-    const open = [...me.migrating.map((m) => `${m.slot} migrating to ${m.to.slice(0, 8)}`), ...me.importing.map((m) => `${m.slot} importing from ${m.from.slice(0, 8)}`)];
-    if (open.length) return `${formatAddress(p.address)} has slot ${open.slice(0, 3).join(', ')}${open.length > 3 ? ` and ${open.length - 3} more` : ''}`;
+    const open = [
+      ...me.migrating.map((m) => `${m.slot} migrating to ${m.to.slice(0, 8)}`),
+      ...me.importing.map((m) => `${m.slot} importing from ${m.from.slice(0, 8)}`),
+    ];
+    if (open.length)
+      return `${formatAddress(p.address)} has slot ${open.slice(0, 3).join(', ')}${open.length > 3 ? ` and ${open.length - 3} more` : ''}`;
   }
   if (map.uncovered.length) return `no master serves slots ${formatRanges(map.uncovered)}`;
   if (!map.agreed) return `nodes disagree on the slot map (${map.disagreeing.join(', ')})`;
@@ -82,7 +86,10 @@ export function selectMasterNode(map: SlotMap, text: string, option: string): Sl
   const master = map.masters.find((m) => m.id === node.id);
   if (master) return master;
   const of = replicas.find((r) => r.id === node.id)!.master;
-  throw new UsageError(`${option}: ${formatAddress(node)} is a replica (of Master[${of.index}] ${formatAddress(of)}); slots move between masters`, { hint: `the masters are: ${list}` });
+  throw new UsageError(
+    `${option}: ${formatAddress(node)} is a replica (of Master[${of.index}] ${formatAddress(of)}); slots move between masters`,
+    { hint: `the masters are: ${list}` },
+  );
 }
 
 /** The node's own CLUSTER NODES line says it is a master. */
@@ -98,19 +105,40 @@ export function firstSlots(ranges: readonly SlotRange[], n: number): number[] {
 }
 
 /** Checks the request against the cluster as it is now (exit 2 for a bad request, 3 for an unstable cluster). */
-export async function planReshard(o: Pick<ReshardOptions, 'connect' | 'targets' | 'slots' | 'from' | 'to'>): Promise<{ map: SlotMap; probes: NodeProbe[]; from: SlotMapMaster; to: SlotMapMaster; slots: number[] }> {
+export async function planReshard(
+  o: Pick<ReshardOptions, 'connect' | 'targets' | 'slots' | 'from' | 'to'>,
+): Promise<{ map: SlotMap; probes: NodeProbe[]; from: SlotMapMaster; to: SlotMapMaster; slots: number[] }> {
   const probes = await probeAll(o.targets, o.connect);
   const map = buildSlotMap(probes);
   const from = selectMasterNode(map, o.from, '--from');
   const to = selectMasterNode(map, o.to, '--to');
-  for (const [m, option] of [[from, '--from'], [to, '--to']] as const) {
-    if (!saysMaster(probes, m.id)) throw new UsageError(`${option}: ${formatAddress(m)} is a replica now (a master left without slots follows the one that took them)`, { hint: 'choose a master: redis-drill slotmap lists them' });
+  for (const [m, option] of [
+    [from, '--from'],
+    [to, '--to'],
+  ] as const) {
+    if (!saysMaster(probes, m.id))
+      throw new UsageError(
+        `${option}: ${formatAddress(m)} is a replica now (a master left without slots follows the one that took them)`,
+        { hint: 'choose a master: redis-drill slotmap lists them' },
+      );
   }
-  if (from.id === to.id) throw new UsageError(`--from and --to are the same master (${formatAddress(from)})`, { hint: 'move slots to another master' });
-  if (o.slots > from.slotCount) throw new UsageError(`--slots ${o.slots} is more than ${formatAddress(from)} owns (${from.slotCount})`, { hint: `give at most ${from.slotCount}` });
+  if (from.id === to.id)
+    throw new UsageError(`--from and --to are the same master (${formatAddress(from)})`, {
+      hint: 'move slots to another master',
+    });
+  if (o.slots > from.slotCount)
+    throw new UsageError(`--slots ${o.slots} is more than ${formatAddress(from)} owns (${from.slotCount})`, {
+      hint: `give at most ${from.slotCount}`,
+    });
   const unstable = unstableSlots(probes, map);
-  if (unstable) throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, { hint: 'repair it first with: redis-drill cluster fix' });
-  if (!from.up || !to.up) throw new EnvironmentError(`${formatAddress(from.up ? to : from)} does not answer`, { hint: 'check the cluster with: redis-drill cluster status' });
+  if (unstable)
+    throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, {
+      hint: 'repair it first with: redis-drill cluster fix',
+    });
+  if (!from.up || !to.up)
+    throw new EnvironmentError(`${formatAddress(from.up ? to : from)} does not answer`, {
+      hint: 'check the cluster with: redis-drill cluster status',
+    });
   return { map, probes, from, to, slots: firstSlots(from.slots, o.slots) };
 }
 
@@ -122,26 +150,30 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
   const { from, to, map } = plan;
   const others = map.masters.filter((m) => m.id !== from.id && m.id !== to.id && m.up && saysMaster(plan.probes, m.id));
   let last = 0;
-  const moved: MigrationResult = await reporter.step(`Moving ${plan.slots.length} slots from Master[${from.index}] ${formatAddress(from)} to Master[${to.index}] ${formatAddress(to)}`, () =>
-    migrateSlots({
-      connect: o.connect,
-      from,
-      to,
-      slots: plan.slots,
-      others,
-      pipeline: o.pipeline,
-      batch: o.batch ?? RESHARD_DEFAULTS.batch,
-      migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs,
-      signal: o.signal,
-      clock,
-      beforeBatch: o.beforeBatch,
-      onProgress: (p) => {
-        // A line a second at most: slots and keys so far, and the pace.
-        if (p.elapsedMs - last < 1000) return;
-        last = p.elapsedMs;
-        reporter.info(`  ${p.slots}/${plan.slots.length} slots, ${p.keys} keys (${Math.round((p.keys * 1000) / Math.max(1, p.elapsedMs))} keys/s)`);
-      },
-    }),
+  const moved: MigrationResult = await reporter.step(
+    `Moving ${plan.slots.length} slots from Master[${from.index}] ${formatAddress(from)} to Master[${to.index}] ${formatAddress(to)}`,
+    () =>
+      migrateSlots({
+        connect: o.connect,
+        from,
+        to,
+        slots: plan.slots,
+        others,
+        pipeline: o.pipeline,
+        batch: o.batch ?? RESHARD_DEFAULTS.batch,
+        migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs,
+        signal: o.signal,
+        clock,
+        beforeBatch: o.beforeBatch,
+        onProgress: (p) => {
+          // A line a second at most: slots and keys so far, and the pace.
+          if (p.elapsedMs - last < 1000) return;
+          last = p.elapsedMs;
+          reporter.info(
+            `  ${p.slots}/${plan.slots.length} slots, ${p.keys} keys (${Math.round((p.keys * 1000) / Math.max(1, p.elapsedMs))} keys/s)`,
+          );
+        },
+      }),
   );
   let agreedMs: number | null = null;
   if (o.wait ?? true) {
@@ -151,8 +183,12 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
       waitUntil(
         async () => {
           const probes = await probeAll(o.targets, o.connect);
-          const disagree = probes.filter((p) => p.up && p.view && !ownsAll(p, to.id, moving)).map((p) => formatAddress(p.address));
-          return disagree.length ? { done: false, seen: `not yet on ${disagree.join(', ')}` } : { done: true, value: null };
+          const disagree = probes
+            .filter((p) => p.up && p.view && !ownsAll(p, to.id, moving))
+            .map((p) => formatAddress(p.address));
+          return disagree.length
+            ? { done: false, seen: `not yet on ${disagree.join(', ')}` }
+            : { done: true, value: null };
         },
         { what: 'every node agreeing on the new owner', timeoutMs: 30_000, intervalMs: 50, clock, signal: o.signal },
       ),
@@ -229,16 +265,29 @@ export async function rebalance(o: Omit<ReshardOptions, 'slots' | 'from' | 'to'>
   const probes = await probeAll(o.targets, o.connect);
   const map = buildSlotMap(probes);
   const unstable = unstableSlots(probes, map);
-  if (unstable) throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, { hint: 'repair it first with: redis-drill cluster fix' });
+  if (unstable)
+    throw new EnvironmentError(`the cluster's slots are not all stable: ${unstable}`, {
+      hint: 'repair it first with: redis-drill cluster fix',
+    });
   // A master's own word counts: one emptied a moment ago may already follow another as its replica.
   const masters = map.masters.filter((m) => m.up && saysMaster(probes, m.id));
   const plan = planRebalance(masters.map((m) => m.slotCount));
   const moves: RebalanceResult['moves'] = [];
   for (const m of plan) {
     if (o.signal?.aborted) break;
-    const r = await reshard({ ...o, slots: m.slots, from: formatAddress(masters[m.from]!), to: formatAddress(masters[m.to]!) });
+    const r = await reshard({
+      ...o,
+      slots: m.slots,
+      from: formatAddress(masters[m.from]!),
+      to: formatAddress(masters[m.to]!),
+    });
     // Named as the masters were numbered before the rebalance: each move renumbers them by their first slot.
-    moves.push({ ...r, from: { ...r.from, index: masters[m.from]!.index }, to: { ...r.to, index: masters[m.to]!.index }, planned: m.slots });
+    moves.push({
+      ...r,
+      from: { ...r.from, index: masters[m.from]!.index },
+      to: { ...r.to, index: masters[m.to]!.index },
+      planned: m.slots,
+    });
   }
   const after = buildSlotMap(await probeAll(o.targets, o.connect));
   return {

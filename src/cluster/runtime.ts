@@ -58,7 +58,11 @@ export function hostsFor(state: Pick<ClusterState, 'hosts'>): Hosts {
   return new Hosts(Object.fromEntries(Object.entries(state.hosts).map(([name, h]) => [name, h.ssh])));
 }
 
-export function nodeFor(hosts: Hosts, state: Pick<ClusterState, 'server' | 'password' | 'hosts' | 'sentinel'>, record: NodeRecord): RedisNode {
+export function nodeFor(
+  hosts: Hosts,
+  state: Pick<ClusterState, 'server' | 'password' | 'hosts' | 'sentinel'>,
+  record: NodeRecord,
+): RedisNode {
   return new RedisNode({
     sentinel: state.sentinel?.nodes.some((s) => s.port === record.port && s.bind === record.bind) ?? false,
     host: hosts.get(record.host),

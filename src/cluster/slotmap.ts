@@ -68,21 +68,29 @@ export function buildSlotMap(probes: readonly NodeProbe[]): SlotMap {
     const sig = signature(p.view!);
     groups.set(sig, [...(groups.get(sig) ?? []), p]);
   }
-  const maxEpoch = (ps: NodeProbe[]): number => Math.max(...ps.map((p) => Number(p.clusterInfo?.get('cluster_current_epoch') ?? 0)));
+  const maxEpoch = (ps: NodeProbe[]): number =>
+    Math.max(...ps.map((p) => Number(p.clusterInfo?.get('cluster_current_epoch') ?? 0)));
   const best = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || maxEpoch(b[1]) - maxEpoch(a[1]))[0];
   const reference = best?.[1][0];
   const fallbackHost = reference?.address.host ?? '';
   const probeOf = (e: ClusterNodeEntry): NodeProbe | undefined =>
-    probes.find((p) => p.address.port === e.port && (p.address.host === hostOf(e, fallbackHost) || myselfOf(p)?.id === e.id));
+    probes.find(
+      (p) => p.address.port === e.port && (p.address.host === hostOf(e, fallbackHost) || myselfOf(p)?.id === e.id),
+    );
   // A replica's own word on whom it replicates wins over the reference view:
   // a restarted old master says "myself,slave" at once, while other nodes'
   // gossip can still list it as a slotless master for a few hundred ms.
   const view = (reference?.view ?? []).map((e): ClusterNodeEntry => {
     const own = probeOf(e);
     const self = own ? myselfOf(own) : null;
-    return self?.id === e.id && self.role === 'replica' && e.slots.length === 0 ? { ...e, role: 'replica', masterId: self.masterId } : e;
+    return self?.id === e.id && self.role === 'replica' && e.slots.length === 0
+      ? { ...e, role: 'replica', masterId: self.masterId }
+      : e;
   });
-  const flaggedFailing = (id: string): boolean => up.some((p) => p.view!.some((n) => n.id === id && !n.myself && (n.flags.includes('fail') || n.flags.includes('fail?'))));
+  const flaggedFailing = (id: string): boolean =>
+    up.some((p) =>
+      p.view!.some((n) => n.id === id && !n.myself && (n.flags.includes('fail') || n.flags.includes('fail?'))),
+    );
 
   const masters = view
     .filter((n) => n.role === 'master' && !n.flags.includes('noaddr'))
@@ -103,7 +111,10 @@ export function buildSlotMap(probes: readonly NodeProbe[]): SlotMap {
             up: Boolean(rp?.up),
             dbsize: rp?.dbsize ?? null,
             linkUp: rp?.up ? rp.replication?.get('master_link_status') === 'up' : null,
-            lagBytes: rp?.up && mp?.up && Number.isFinite(masterOffset) && Number.isFinite(replicaOffset) ? Math.max(0, masterOffset - replicaOffset) : null,
+            lagBytes:
+              rp?.up && mp?.up && Number.isFinite(masterOffset) && Number.isFinite(replicaOffset)
+                ? Math.max(0, masterOffset - replicaOffset)
+                : null,
           };
         });
       const failing = flaggedFailing(m.id);
@@ -143,4 +154,3 @@ export async function slotMap(targets: readonly Address[], options: ConnectOptio
 export function ownerOf(map: SlotMap, slot: number): SlotMapMaster | undefined {
   return map.masters.find((m) => m.slots.some(([s, e]) => slot >= s && slot <= e));
 }
-

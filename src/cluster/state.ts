@@ -91,7 +91,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function validateClusterName(name: string): string {
   if (!NAME.test(name)) {
-    throw new UsageError(`bad cluster name "${name}"`, { hint: 'use letters, digits, "-", "_" or "." (at most 64), e.g. --cluster lab1' });
+    throw new UsageError(`bad cluster name "${name}"`, {
+      hint: 'use letters, digits, "-", "_" or "." (at most 64), e.g. --cluster lab1',
+    });
   }
   return name;
 }
@@ -151,17 +153,25 @@ export async function ensureDir(dir: string): Promise<void> {
     await makeDirs(dir);
   } catch (e) {
     if (!(e instanceof MakeDirError)) throw e;
-    throw new EnvironmentError(e.message, { hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)' });
+    throw new EnvironmentError(e.message, {
+      hint: 'choose a writable place with --state-dir DIR (or REDIS_DRILL_HOME)',
+    });
   }
 }
 
 /** `cluster kill-master` on a Sentinel deployment (or the other way round) is a usage error that names the right command. */
-export function checkKind(state: Pick<ClusterState, 'kind' | 'name'>, expect: 'cluster' | 'sentinel' | undefined): void {
+export function checkKind(
+  state: Pick<ClusterState, 'kind' | 'name'>,
+  expect: 'cluster' | 'sentinel' | undefined,
+): void {
   if (!expect || state.kind === expect) return;
   const what = state.kind === 'sentinel' ? 'a Sentinel deployment' : 'a Redis Cluster';
-  throw new UsageError(`"${state.name}" is ${what}, not a ${expect === 'sentinel' ? 'Sentinel deployment' : 'Redis Cluster'}`, {
-    hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
-  });
+  throw new UsageError(
+    `"${state.name}" is ${what}, not a ${expect === 'sentinel' ? 'Sentinel deployment' : 'Redis Cluster'}`,
+    {
+      hint: `use the ${state.kind} commands for it: redis-drill ${state.kind} ... --cluster ${state.name}`,
+    },
+  );
 }
 
 /** What kind of deployment a name stands for (a cluster when there is none yet, or with --seed). */

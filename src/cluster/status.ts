@@ -45,7 +45,9 @@ export interface StatusTarget extends Address {
 
 /** The entries other nodes hold for `addr` (not its own "myself" line). */
 function othersViewOf(probes: readonly NodeProbe[], addr: Address): ClusterNodeEntry[] {
-  return probes.flatMap((p) => (p.view ?? []).filter((n) => !n.myself && n.port === addr.port && (n.host === addr.host || n.host === '')));
+  return probes.flatMap((p) =>
+    (p.view ?? []).filter((n) => !n.myself && n.port === addr.port && (n.host === addr.host || n.host === '')),
+  );
 }
 
 /**
@@ -92,7 +94,11 @@ export function overallState(probes: readonly NodeProbe[]): string {
   return states.every((s) => s === 'ok') ? 'ok' : states.includes('fail') ? 'fail' : 'unknown';
 }
 
-export async function clusterStatus(cluster: string, targets: readonly StatusTarget[], options: ConnectOptions): Promise<StatusResult> {
+export async function clusterStatus(
+  cluster: string,
+  targets: readonly StatusTarget[],
+  options: ConnectOptions,
+): Promise<StatusResult> {
   const probes = await probeAll(targets, options);
   return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes) };
 }

@@ -24,11 +24,25 @@ export interface Targets {
   masterName: string | null;
 }
 
-export async function clusterTargets(o: { stateDir: string; cluster: string; seed?: Address; password?: string; timeoutMs: number; expect?: 'cluster' | 'sentinel' }): Promise<Targets> {
+export async function clusterTargets(o: {
+  stateDir: string;
+  cluster: string;
+  seed?: Address;
+  password?: string;
+  timeoutMs: number;
+  expect?: 'cluster' | 'sentinel';
+}): Promise<Targets> {
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
-    return { name: formatAddress(o.seed), targets: addresses, password, kind: 'cluster', sentinels: [], masterName: null };
+    return {
+      name: formatAddress(o.seed),
+      targets: addresses,
+      password,
+      kind: 'cluster',
+      sentinels: [],
+      masterName: null,
+    };
   }
   const state = await readState(o.stateDir, o.cluster);
   checkKind(state, o.expect);
@@ -57,13 +71,17 @@ export async function clusterTargets(o: { stateDir: string; cluster: string; see
 /** A Sentinel deployment has no hash slots to show: said plainly (exit 2), with where to look instead. */
 export function requireCluster(t: Pick<Targets, 'kind' | 'name'>, command: string): void {
   if (t.kind === 'cluster') return;
-  throw new UsageError(`${command} shows a Redis Cluster's hash slots, but "${t.name}" is a Sentinel deployment: one master holds every key`, {
-    hint: `see its master, replicas and keys with: redis-drill sentinel status --cluster ${t.name}`,
-  });
+  throw new UsageError(
+    `${command} shows a Redis Cluster's hash slots, but "${t.name}" is a Sentinel deployment: one master holds every key`,
+    {
+      hint: `see its master, replicas and keys with: redis-drill sentinel status --cluster ${t.name}`,
+    },
+  );
 }
 
 /** The slot map of any deployment, asked afresh (a Sentinel deployment's: its master serving every slot). */
 export function mapProvider(t: Targets, connect: ConnectOptions): () => Promise<SlotMap> {
-  if (t.kind === 'sentinel') return async () => buildSentinelMap(await probeSentinelDeployment(t.targets, t.sentinels, t.masterName!, connect));
+  if (t.kind === 'sentinel')
+    return async () => buildSentinelMap(await probeSentinelDeployment(t.targets, t.sentinels, t.masterName!, connect));
   return () => slotMap(t.targets, connect);
 }

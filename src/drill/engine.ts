@@ -61,23 +61,49 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   if (spec.soak) refuseUnreplicatedTargets(before, spec.soak);
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const l = spec.load;
-  const sentinel = ctx.masterName ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName } : undefined;
+  const sentinel = ctx.masterName
+    ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName }
+    : undefined;
   const target = { seeds: ctx.nodes, sentinel, password: ctx.password };
   // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
   const kvMix = kvMixFor(l.kinds, l.mix);
-  const workload = new Workload({ ...target, clients: kvMix === null ? 0 : l.clients, durationMs: Number.MAX_SAFE_INTEGER, mix: parseMix(kvMix ?? l.mix), keyspace: l.keyspace, valueSize: l.valueSize, rateOps: kvMix === null ? undefined : l.rate, check: true, signal: o.signal, clock });
+  const workload = new Workload({
+    ...target,
+    clients: kvMix === null ? 0 : l.clients,
+    durationMs: Number.MAX_SAFE_INTEGER,
+    mix: parseMix(kvMix ?? l.mix),
+    keyspace: l.keyspace,
+    valueSize: l.valueSize,
+    rateOps: kvMix === null ? undefined : l.rate,
+    check: true,
+    signal: o.signal,
+    clock,
+  });
   const side = new SideLoads(l.kinds, target, { lock: l.lock, pubsub: l.pubsub, clock });
   // Each master's slots apart: a failover makes one master's slots unavailable, not the whole cluster.
   workload.watchSlotGroups(serving.map((m) => m.slots));
   const observer = openObserver(ctx, clock);
   await observer.start();
   const probe = new AvailabilityProbe(
-    serving.map((m) => ({ index: m.index, label: `Master[${m.index}] ${formatAddress(m)}`, id: m.id, ranges: m.slots })),
+    serving.map((m) => ({
+      index: m.index,
+      label: `Master[${m.index}] ${formatAddress(m)}`,
+      id: m.id,
+      ranges: m.slots,
+    })),
     { password: ctx.password, ownerOf: (slot) => ctx.ops.ownerOf(observer.snapshot(), slot), clock, ...o.probe },
   );
   const stale = ctx.ops.kind === 'sentinel' ? staleWriter(ctx, observer, clock) : null;
-  const env = programEnv({ kind: ctx.ops.kind, nodes: ctx.nodes, password: ctx.password, sentinels: ctx.sentinels, masterName: ctx.masterName });
-  const programs = spec.programs.map((p, i) => new ProgramRun(spec.programs.length > 1 ? `client ${i + 1}` : 'client', p, env, clock));
+  const env = programEnv({
+    kind: ctx.ops.kind,
+    nodes: ctx.nodes,
+    password: ctx.password,
+    sentinels: ctx.sentinels,
+    masterName: ctx.masterName,
+  });
+  const programs = spec.programs.map(
+    (p, i) => new ProgramRun(spec.programs.length > 1 ? `client ${i + 1}` : 'client', p, env, clock),
+  );
   const ran: Partial<Ran> = {};
   try {
     await probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
@@ -90,7 +116,16 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     ran.events = await observer.stop();
     ran.cadence = observer.cadence();
   }
-  const { run, result, availability, events, cadence, stale: staleWrites, sideResults, programs: programResults } = ran as Ran;
+  const {
+    run,
+    result,
+    availability,
+    events,
+    cadence,
+    stale: staleWrites,
+    sideResults,
+    programs: programResults,
+  } = ran as Ran;
   const faultMs = run.faults[0] ? run.faults[0].t0 - run.loadStart : null;
   const after = await reporter.step('Snapshot after', () => deploymentMap(ctx));
   return buildDrillReport({
@@ -111,7 +146,14 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
     events: [...events, ...run.stepEvents, ...programs.flatMap((p) => p.events())].sort((a, b) => a.at - b.at),
     cadence,
     run,
-    checks: [...run.checks, ...workloadChecks(run.deferred, result, availability, sideResults), ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter((c) => c !== null), ...programResults.map((p) => survivedCheck(p, faultMs, programResults.length > 1))],
+    checks: [
+      ...run.checks,
+      ...workloadChecks(run.deferred, result, availability, sideResults),
+      ...[unexpectedFailoverCheck(run, events), abortCheck(sentinelSection(run, events, staleWrites))].filter(
+        (c) => c !== null,
+      ),
+      ...programResults.map((p) => survivedCheck(p, faultMs, programResults.length > 1)),
+    ],
     stepsFromMs: ran.stepsFromMs!,
     stepsToMs: ran.stepsToMs!,
     logLines: (a, from, to) => observer.logLines(a, from, to),
@@ -143,7 +185,13 @@ interface Parts {
 }
 
 /** The load, the warm-up and the steps; fills `ran` as it goes, so the caller can stop what runs whatever happens. */
-async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: Parts, ran: Partial<Ran>): Promise<void> {
+async function runSteps(
+  ctx: DrillContext,
+  spec: DrillSpec,
+  o: DrillOptions,
+  p: Parts,
+  ran: Partial<Ran>,
+): Promise<void> {
   const { workload, clock, reporter } = p;
   const load = workload.start();
   const loadStart = clock.now();
@@ -159,7 +207,9 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     for (const program of p.programs) program.start(loadStart);
     sideStarted = p.side.start(loadStart);
     await sideStarted;
-    await reporter.step(`Warming up the load (${describeLoad(spec)}, ${spec.load.warmupMs} ms)`, () => clock.sleep(spec.load.warmupMs, o.signal));
+    await reporter.step(`Warming up the load (${describeLoad(spec)}, ${spec.load.warmupMs} ms)`, () =>
+      clock.sleep(spec.load.warmupMs, o.signal),
+    );
     // A program of the user's that already ended gives nothing to judge: no fault is sent.
     for (const program of p.programs) refuseEarlyExit(program);
     ran.stepsFromMs = run.rel(clock.now());
@@ -170,9 +220,17 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
         skip(run, step);
         continue;
       }
-      await reporter.step(describeStep(step), () => runStep(run, step)).catch((e: unknown) => interruptSoak(run, spec, step, e));
+      await reporter
+        .step(describeStep(step), () => runStep(run, step))
+        .catch((e: unknown) => interruptSoak(run, spec, step, e));
       const next = run.stopped && !run.interrupted && spec.soak?.keepGoing ? nextLoop(spec.soak, step.index) : null;
-      if (next && (await reporter.step(`--keep-going: restoring what ${next.failed} broke, then waiting until the deployment is healthy`, () => recoverLoop(run, next.failed, reporter)))) {
+      if (
+        next &&
+        (await reporter.step(
+          `--keep-going: restoring what ${next.failed} broke, then waiting until the deployment is healthy`,
+          () => recoverLoop(run, next.failed, reporter),
+        ))
+      ) {
         run.stopped = false;
         resumeAt = next.firstStep;
       }
@@ -181,8 +239,22 @@ async function runSteps(ctx: DrillContext, spec: DrillSpec, o: DrillOptions, p: 
     // After a failed step the cluster may never heal: no waiting for a steady load then.
     if (!run.stopped) {
       const t = clock.now();
-      const steady = await reporter.step('Keeping the load until it runs without errors', () => untilSteady(workload, p.side, clock, o.signal));
-      run.checks.push(steady ? { name: 'load recovered', passed: true, detail: `a full second of operations without an error ${Math.round(clock.now() - t)} ms after the last step` } : { name: 'load recovered', passed: false, detail: `no full second without errors in the ${STEADY_MAX_MS} ms after the last step: ${lastError(workload)}` });
+      const steady = await reporter.step('Keeping the load until it runs without errors', () =>
+        untilSteady(workload, p.side, clock, o.signal),
+      );
+      run.checks.push(
+        steady
+          ? {
+              name: 'load recovered',
+              passed: true,
+              detail: `a full second of operations without an error ${Math.round(clock.now() - t)} ms after the last step`,
+            }
+          : {
+              name: 'load recovered',
+              passed: false,
+              detail: `no full second without errors in the ${STEADY_MAX_MS} ms after the last step: ${lastError(workload)}`,
+            },
+      );
       settled = steady;
     }
   } finally {
@@ -220,7 +292,16 @@ async function runStep(run: DrillRun, step: Step): Promise<void> {
     outcome = 'failed';
     run.stopped = true;
   }
-  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail, startMs: run.rel(at), endMs: run.rel(run.clock.now()), outcome, node: node ? { ...node } : null });
+  run.records.push({
+    index: step.index,
+    step: step.step,
+    title: stepTitle(step),
+    detail,
+    startMs: run.rel(at),
+    endMs: run.rel(run.clock.now()),
+    outcome,
+    node: node ? { ...node } : null,
+  });
 }
 
 /** The loop a failed step belongs to, and where the next loop starts (null after the last loop). Pure. */
@@ -238,8 +319,18 @@ function nextLoop(plan: NonNullable<DrillSpec['soak']>, index: number): { failed
  */
 async function recoverLoop(run: DrillRun, loop: string, reporter: Reporter): Promise<boolean> {
   await undo(run, reporter, true);
-  const r = await run.watch((probes) => run.ctx.ops.healthy(probes), 'a healthy deployment again after a failed loop', run.deadline(undefined));
-  run.checks.push({ name: `${loop}: recovered for the next loop`, passed: r.ok, detail: r.ok ? `${r.text}; the soak goes on (--keep-going)` : `not healthy again within the deadline (${r.text}): the soak stops here` });
+  const r = await run.watch(
+    (probes) => run.ctx.ops.healthy(probes),
+    'a healthy deployment again after a failed loop',
+    run.deadline(undefined),
+  );
+  run.checks.push({
+    name: `${loop}: recovered for the next loop`,
+    passed: r.ok,
+    detail: r.ok
+      ? `${r.text}; the soak goes on (--keep-going)`
+      : `not healthy again within the deadline (${r.text}): the soak stops here`,
+  });
   return r.ok;
 }
 
@@ -253,12 +344,30 @@ function interruptSoak(run: DrillRun, spec: DrillSpec, step: Step, e: unknown): 
   run.interrupted = `interrupted (Ctrl-C) during ${describeStep(step)}`;
   run.checks.push({ name: 'interrupted', passed: false, detail: run.interrupted });
   const t = run.rel(run.clock.now());
-  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail: run.interrupted, startMs: t, endMs: t, outcome: 'failed', node: null });
+  run.records.push({
+    index: step.index,
+    step: step.step,
+    title: stepTitle(step),
+    detail: run.interrupted,
+    startMs: t,
+    endMs: t,
+    outcome: 'failed',
+    node: null,
+  });
 }
 
 function skip(run: DrillRun, step: Step): void {
   const t = run.rel(run.clock.now());
-  run.records.push({ index: step.index, step: step.step, title: stepTitle(step), detail: 'skipped: an earlier step failed', startMs: t, endMs: t, outcome: 'skipped', node: null });
+  run.records.push({
+    index: step.index,
+    step: step.step,
+    title: stepTitle(step),
+    detail: 'skipped: an earlier step failed',
+    startMs: t,
+    endMs: t,
+    outcome: 'skipped',
+    node: null,
+  });
 }
 
 /**
@@ -292,7 +401,11 @@ async function untilSteady(w: Workload, side: SideLoads, clock: Clock, signal?: 
     // The last full second (the current 100 ms window is still filling).
     const to = Math.floor(w.now() / 100) * 100;
     const from = to - STEADY_MS;
-    const kv = w.clients === 0 || (w.recorder.errorsBetween(from, to) === 0 && w.recorder.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS);
+    const kv =
+      w.clients === 0 ||
+      (w.recorder.errorsBetween(from, to) === 0 &&
+        w.recorder.opsBetween(from, to) > 0 &&
+        w.oldestPendingMs() < STEADY_MS);
     if (from >= after && kv && side.steadyBetween(from, to)) return true;
   }
   return false;
@@ -321,7 +434,15 @@ function staleWriter(ctx: DrillContext, observer: Observer, clock: Clock): Stale
     strays: () => {
       const probes = observer.snapshot();
       const master = sentinelOwner(probes);
-      return probes.filter((p) => p.kind === 'data' && p.up && p.replication?.get('role') === 'master' && !(master && p.address.port === master.port && p.address.host === master.host)).map((p) => p.address);
+      return probes
+        .filter(
+          (p) =>
+            p.kind === 'data' &&
+            p.up &&
+            p.replication?.get('role') === 'master' &&
+            !(master && p.address.port === master.port && p.address.host === master.host),
+        )
+        .map((p) => p.address);
     },
   });
 }

@@ -9,7 +9,15 @@ import type { Step } from './step.js';
  * kill = SIGKILL, term = SIGTERM, freeze = SIGSTOP (then SIGCONT), failover = CLUSTER FAILOVER, partition = iptables;
  * reshard-kill-source/-target = SIGKILL to a master of a running slot migration (Redis Cluster only).
  */
-export const DRILL_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'reshard-kill-source', 'reshard-kill-target'] as const;
+export const DRILL_FAULTS = [
+  'kill',
+  'term',
+  'freeze',
+  'failover',
+  'partition',
+  'reshard-kill-source',
+  'reshard-kill-target',
+] as const;
 export type DrillFault = (typeof DRILL_FAULTS)[number];
 export const RESHARD_FAULTS: readonly DrillFault[] = ['reshard-kill-source', 'reshard-kill-target'];
 
@@ -51,18 +59,45 @@ const FAULT_STEP = { kill: 'kill-master', term: 'term-master', freeze: 'freeze-m
  * ("promotion", "lost writes", ...).
  */
 export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
-  const target = Object.fromEntries(Object.entries({ master: o.target.master, slot: o.target.slot, key: o.target.key }).filter(([, v]) => v !== undefined));
+  const target = Object.fromEntries(
+    Object.entries({ master: o.target.master, slot: o.target.slot, key: o.target.key }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   const deadline = o.deadlineMs !== undefined ? { deadline: o.deadlineMs } : {};
-  const steps = o.fault === 'partition' ? partitionSteps(o, target, deadline) : RESHARD_FAULTS.includes(o.fault) ? reshardSteps(o, target, deadline) : processSteps(o, target, deadline);
-  if (o.maxLost !== null) steps.push({ step: 'assert', options: { 'max-lost-writes': o.maxLost }, label: 'lost writes' });
-  if (o.maxDoubleGrants !== null) steps.push({ step: 'assert', options: { 'max-double-grants': o.maxDoubleGrants }, label: 'double grants' });
-  if (o.maxLostMessages !== null) steps.push({ step: 'assert', options: { 'max-lost-messages': o.maxLostMessages }, label: 'lost messages' });
-  const where = target.master !== undefined ? `Master[${String(target.master)}]` : target.slot !== undefined ? `the owner of slot ${String(target.slot)}` : target.key !== undefined ? `the owner of key "${String(target.key)}"` : 'Master[0]';
+  const steps =
+    o.fault === 'partition'
+      ? partitionSteps(o, target, deadline)
+      : RESHARD_FAULTS.includes(o.fault)
+        ? reshardSteps(o, target, deadline)
+        : processSteps(o, target, deadline);
+  if (o.maxLost !== null)
+    steps.push({ step: 'assert', options: { 'max-lost-writes': o.maxLost }, label: 'lost writes' });
+  if (o.maxDoubleGrants !== null)
+    steps.push({ step: 'assert', options: { 'max-double-grants': o.maxDoubleGrants }, label: 'double grants' });
+  if (o.maxLostMessages !== null)
+    steps.push({ step: 'assert', options: { 'max-lost-messages': o.maxLostMessages }, label: 'lost messages' });
+  const where =
+    target.master !== undefined
+      ? `Master[${String(target.master)}]`
+      : target.slot !== undefined
+        ? `the owner of slot ${String(target.slot)}`
+        : target.key !== undefined
+          ? `the owner of key "${String(target.key)}"`
+          : 'Master[0]';
   return {
     name: 'failover-report',
     description: `built in: ${describe(o, where)}`,
     file: null,
-    load: { clients: o.clients, mix: o.mix, keyspace: o.keyspace, valueSize: 16, rate: undefined, warmupMs: o.warmupMs, ...o.kinds },
+    load: {
+      clients: o.clients,
+      mix: o.mix,
+      keyspace: o.keyspace,
+      valueSize: 16,
+      rate: undefined,
+      warmupMs: o.warmupMs,
+      ...o.kinds,
+    },
     programs: o.programs,
     steps: steps.map((s, index) => ({ ...s, index, line: null })),
     timelineFrom: 'fault',
@@ -81,7 +116,11 @@ function processSteps(o: FailoverReportOptions, target: Record<string, unknown>,
   } else {
     steps.push(
       { step: o.fault === 'freeze' ? 'resume-node' : 'restart-node', options: { node: 'victim' } },
-      { step: 'wait-for', options: { rejoin: null, role: 'replica', ...deadline }, label: 'old master rejoined as a replica' },
+      {
+        step: 'wait-for',
+        options: { rejoin: null, role: 'replica', ...deadline },
+        label: 'old master rejoined as a replica',
+      },
     );
   }
   return steps;
@@ -95,16 +134,31 @@ function processSteps(o: FailoverReportOptions, target: Record<string, unknown>,
  * back, and every populated key counted.
  */
 function reshardSteps(o: FailoverReportOptions, target: Record<string, unknown>, deadline: object): BuiltInStep[] {
-  if (target.slot !== undefined || target.key !== undefined) throw new UsageError(`--fault ${o.fault} moves slots away from a master: name it with --master (Master[i], HOST:PORT or a node id prefix), not --slot or --key`);
+  if (target.slot !== undefined || target.key !== undefined)
+    throw new UsageError(
+      `--fault ${o.fault} moves slots away from a master: name it with --master (Master[i], HOST:PORT or a node id prefix), not --slot or --key`,
+    );
   const kill = o.fault === 'reshard-kill-source' ? 'source' : 'target';
   return [
     { step: 'populate', options: { keys: RESHARD_DRILL.keys, prefix: 'reshard-drill:' } },
-    { step: 'reshard', options: { slots: RESHARD_DRILL.slots, from: target.master ?? 'Master[0]', during: { after: RESHARD_DRILL.after, kill, as: 'victim' } }, label: 'fault' },
+    {
+      step: 'reshard',
+      options: {
+        slots: RESHARD_DRILL.slots,
+        from: target.master ?? 'Master[0]',
+        during: { after: RESHARD_DRILL.after, kill, as: 'victim' },
+      },
+      label: 'fault',
+    },
     { step: 'wait-for', options: { promotion: null, ...deadline }, label: 'promotion' },
     { step: 'wait-for', options: { duration: o.settleMs } },
     { step: 'fix', options: {}, label: 'fix' },
     { step: 'restart-node', options: { node: 'victim' } },
-    { step: 'wait-for', options: { rejoin: null, role: 'replica', ...deadline }, label: 'old master rejoined as a replica' },
+    {
+      step: 'wait-for',
+      options: { rejoin: null, role: 'replica', ...deadline },
+      label: 'old master rejoined as a replica',
+    },
     { step: 'assert', options: { 'max-lost-keys': 0 }, label: 'keys lost' },
   ];
 }
@@ -112,17 +166,34 @@ function reshardSteps(o: FailoverReportOptions, target: Record<string, unknown>,
 /** partition: cut, promotion, the partition's time, heal, rejoin as a replica (flaky: cut, its time, heal, cluster_state:ok). */
 function partitionSteps(o: FailoverReportOptions, target: Record<string, unknown>, deadline: object): BuiltInStep[] {
   const p = o.partition ?? { mode: 'isolate', direction: 'out', loss: 0.3 };
-  const how = { mode: p.mode, ...(p.mode === 'one-way' ? { direction: p.direction } : {}), ...(p.mode === 'flaky' ? { loss: p.loss } : {}) };
+  const how = {
+    mode: p.mode,
+    ...(p.mode === 'one-way' ? { direction: p.direction } : {}),
+    ...(p.mode === 'flaky' ? { loss: p.loss } : {}),
+  };
   const cut: BuiltInStep = { step: 'partition', options: { ...target, ...how, as: 'victim' }, label: 'fault' };
-  const elapsed: BuiltInStep = { step: 'wait-for', options: { elapsed: p.durationMs !== undefined ? { ms: p.durationMs } : { nodeTimeouts: 3 } } };
+  const elapsed: BuiltInStep = {
+    step: 'wait-for',
+    options: { elapsed: p.durationMs !== undefined ? { ms: p.durationMs } : { nodeTimeouts: 3 } },
+  };
   const heal: BuiltInStep = { step: 'heal', options: {} };
-  if (p.mode === 'flaky') return [cut, elapsed, heal, { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: 'cluster ok after the heal' }];
+  if (p.mode === 'flaky')
+    return [
+      cut,
+      elapsed,
+      heal,
+      { step: 'wait-for', options: { 'cluster-ok': true, ...deadline }, label: 'cluster ok after the heal' },
+    ];
   return [
     cut,
     { step: 'wait-for', options: { promotion: null, ...deadline }, label: 'promotion' },
     elapsed,
     heal,
-    { step: 'wait-for', options: { rejoin: null, role: 'replica', ...deadline }, label: 'old master rejoined as a replica' },
+    {
+      step: 'wait-for',
+      options: { rejoin: null, role: 'replica', ...deadline },
+      label: 'old master rejoined as a replica',
+    },
   ];
 }
 
@@ -135,9 +206,15 @@ function describe(o: FailoverReportOptions, where: string): string {
       : `${p.mode === 'one-way' ? 'cut one way' : 'isolate'} ${where} for ${span}, wait for the promotion, heal, wait for the old master to rejoin as a replica`;
   }
   if (RESHARD_FAULTS.includes(o.fault)) {
-    const side = o.fault === 'reshard-kill-source' ? 'its source (the master giving the slots)' : 'its target (the master taking them)';
+    const side =
+      o.fault === 'reshard-kill-source'
+        ? 'its source (the master giving the slots)'
+        : 'its target (the master taking them)';
     return `write ${RESHARD_DRILL.keys} keys, reshard ${RESHARD_DRILL.slots} of ${where}'s slots to the next master, SIGKILL ${side} after ${RESHARD_DRILL.after} of them moved, wait for the promotion, settle ${o.settleMs} ms, fix the half-migrated slots, restart the old master and wait for it to rejoin, count the keys`;
   }
-  const back = o.fault === 'failover' ? 'check the old master is a replica' : `${o.fault === 'freeze' ? 'resume' : 'restart'} the old master and wait for it to rejoin`;
+  const back =
+    o.fault === 'failover'
+      ? 'check the old master is a replica'
+      : `${o.fault === 'freeze' ? 'resume' : 'restart'} the old master and wait for it to rejoin`;
   return `${o.fault} ${where}, wait for the promotion, settle ${o.settleMs} ms, ${back}`;
 }

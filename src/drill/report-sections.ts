@@ -1,7 +1,14 @@
 import type { SlotMap } from '../cluster/slotmap.js';
 import { rangesContain } from '../cluster/slots.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { AvailabilitySection, Check, Marker, PartitionSection, SentinelSection, WriteLogSection } from '../report/model.js';
+import type {
+  AvailabilitySection,
+  Check,
+  Marker,
+  PartitionSection,
+  SentinelSection,
+  WriteLogSection,
+} from '../report/model.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import { measured } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
@@ -25,18 +32,30 @@ export function markersFor(run: DrillRun, events: readonly DrillEvent[]): Marker
 
 /** The cut-off master's own "Cluster state changed: fail" after the cut (its log, its timestamp). */
 function minorityFailEvent(events: readonly DrillEvent[], node: string | null, t0: number): DrillEvent | undefined {
-  return node === null ? undefined : events.find((x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0);
+  return node === null
+    ? undefined
+    : events.find(
+        (x) =>
+          x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0,
+      );
 }
 
 /** Where the cut-off master's own window comes from, or why there is none. */
 function minorityFailSource(kind: 'cluster' | 'sentinel', node: string | null, seen: boolean): string {
   if (!node) return 'no master was cut off from a replica of its own';
   // A Sentinel master has no cluster state: alone, it takes writes until it hears of the switch (after the heal).
-  if (kind === 'sentinel') return `${node} is a Sentinel deployment's master: nothing makes it stop taking writes while cut off (only min-replicas-to-write would); see the Sentinel section for its stale window`;
-  return seen ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log (until then it acknowledged writes the majority never saw)` : `no "Cluster state changed: fail" in ${node}'s log after the cut`;
+  if (kind === 'sentinel')
+    return `${node} is a Sentinel deployment's master: nothing makes it stop taking writes while cut off (only min-replicas-to-write would); see the Sentinel section for its stale window`;
+  return seen
+    ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log (until then it acknowledged writes the majority never saw)`
+    : `no "Cluster state changed: fail" in ${node}'s log after the cut`;
 }
 
-export function partitionSection(run: DrillRun, events: readonly DrillEvent[], nodeTimeoutMs: number): PartitionSection | null {
+export function partitionSection(
+  run: DrillRun,
+  events: readonly DrillEvent[],
+  nodeTimeoutMs: number,
+): PartitionSection | null {
   const p = run.partitions[0];
   if (!p) return null;
   const node = p.cutOff[0] ?? null;
@@ -52,7 +71,11 @@ export function partitionSection(run: DrillRun, events: readonly DrillEvent[], n
     cutMs: run.rel(p.t0),
     healMs: p.healedAt === null ? null : run.rel(p.healedAt),
     minorityFail: {
-      ...measured(e ? Math.round(e.at - p.t0) : null, 'ms', minorityFailSource(run.ctx.ops.kind, node, e !== undefined)),
+      ...measured(
+        e ? Math.round(e.at - p.t0) : null,
+        'ms',
+        minorityFailSource(run.ctx.ops.kind, node, e !== undefined),
+      ),
       node,
     },
     nodeTimeoutMs,
@@ -61,7 +84,12 @@ export function partitionSection(run: DrillRun, events: readonly DrillEvent[], n
 
 export function writeLogSection(w: WriteLogReport, before: SlotMap): WriteLogSection {
   const masters = before.masters.filter((m) => m.slots.length > 0);
-  const groups = masters.map((m) => ({ label: `Master[${m.index}] ${m.host}:${m.port}`, acknowledged: 0, lost: 0, lostPercent: 0 }));
+  const groups = masters.map((m) => ({
+    label: `Master[${m.index}] ${m.host}:${m.port}`,
+    acknowledged: 0,
+    lost: 0,
+    lostPercent: 0,
+  }));
   for (const k of w.keys) {
     const i = masters.findIndex((m) => rangesContain(m.slots, k.slot));
     const g = groups[i];
@@ -77,14 +105,29 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
   const masters = a.masters.map((m) => ({ ...m, victim: m.id === victimId }));
   const victim = masters.find((m) => m.victim) ?? null;
   const others = masters.filter((m) => !m.victim);
-  const worst = others.reduce<(typeof others)[number] | null>((x, m) => (x === null || m.longestGap.ms > x.longestGap.ms ? m : x), null);
+  const worst = others.reduce<(typeof others)[number] | null>(
+    (x, m) => (x === null || m.longestGap.ms > x.longestGap.ms ? m : x),
+    null,
+  );
   const probe = `write probe, one SET every ${a.intervalMs} ms, ${a.deadlineMs} ms deadline each`;
   return {
     method: a.method,
     intervalMs: a.intervalMs,
     deadlineMs: a.deadlineMs,
-    victimUnavailable: measured(victim?.longestGap.ms ?? null, 'ms', victim ? `${probe}: longest span without a successful write to ${victim.label}'s slots` : 'no fault in this drill'),
-    othersUnavailable: measured(worst?.longestGap.ms ?? null, 'ms', worst ? `${probe}: longest span without a successful write to another master's slots (${worst.label})` : 'no other master'),
+    victimUnavailable: measured(
+      victim?.longestGap.ms ?? null,
+      'ms',
+      victim
+        ? `${probe}: longest span without a successful write to ${victim.label}'s slots`
+        : 'no fault in this drill',
+    ),
+    othersUnavailable: measured(
+      worst?.longestGap.ms ?? null,
+      'ms',
+      worst
+        ? `${probe}: longest span without a successful write to another master's slots (${worst.label})`
+        : 'no other master',
+    ),
     masters,
   };
 }
@@ -98,7 +141,9 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
 export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEvent[]): Check | null {
   if (run.faults.length === 0) return null;
   const t0 = run.faults[0]!.t0;
-  const promoted = [...new Set(events.filter((e) => e.at >= t0 && e.source === 'poll' && e.kind === 'promoted').map((e) => e.node))];
+  const promoted = [
+    ...new Set(events.filter((e) => e.at >= t0 && e.source === 'poll' && e.kind === 'promoted').map((e) => e.node)),
+  ];
   const expected = run.brokenMasters.size;
   const passed = promoted.length <= expected;
   return {
@@ -111,7 +156,11 @@ export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEve
 }
 
 /** A Sentinel deployment's section: its timings from the sentinels' and the data nodes' own logs, its aborted failovers, its stale masters. Pure. */
-export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], stale: StaleWritesResult | null): SentinelSection | null {
+export function sentinelSection(
+  run: DrillRun,
+  events: readonly DrillEvent[],
+  stale: StaleWritesResult | null,
+): SentinelSection | null {
   const s = run.ctx.state?.sentinel;
   if (!s) return null;
   const t0 = run.faults[0]?.t0 ?? null;
@@ -119,34 +168,73 @@ export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], st
   const first = run.promotions[0] ?? null;
   const switches = events.filter((e) => after(e) && e.kind === 'switch-master');
   const to = (e: DrillEvent): string => /-> (\S+)$/.exec(e.detail)?.[1] ?? '?';
-  const firstSwitch = first ? switches.find((e) => to(e) === `${first.promoted.host}:${first.promoted.port}`) : undefined;
-  const mode = first ? events.find((e) => after(e) && e.kind === 'master-mode' && e.node === `${first.promoted.host}:${first.promoted.port}`) : undefined;
+  const firstSwitch = first
+    ? switches.find((e) => to(e) === `${first.promoted.host}:${first.promoted.port}`)
+    : undefined;
+  const mode = first
+    ? events.find(
+        (e) => after(e) && e.kind === 'master-mode' && e.node === `${first.promoted.host}:${first.promoted.port}`,
+      )
+    : undefined;
   // Every node that acknowledged writes while the sentinels named another master: a restarted or resumed
   // old master, or one cut off on a partition's minority side; its window ends when Sentinel converts it.
   // A node promoted a moment before the sentinels name it looks the same to the writer; it is no stale
   // master unless Sentinel later turns it into a replica (or what it took is missing at the end).
   const staleMasters = (stale?.nodes ?? []).flatMap((w) => {
     const since = run.loadStart + w.fromMs;
-    const converted = events.find((e) => e.source === 'log' && e.kind === 'convert-to-replica' && e.detail.includes(`replica ${w.node}`) && e.at >= since);
+    const converted = events.find(
+      (e) =>
+        e.source === 'log' &&
+        e.kind === 'convert-to-replica' &&
+        e.detail.includes(`replica ${w.node}`) &&
+        e.at >= since,
+    );
     if (!converted && !w.lost) return [];
-    return [{
-      node: w.node,
-      sinceMs: w.fromMs,
-      convertedMs: converted ? run.rel(converted.at) : null,
-      window: measured(converted ? Math.round(converted.at - since) : Math.round(w.toMs - w.fromMs), 'ms', converted ? `its first write acknowledged as a stale master -> a sentinel's "+convert-to-slave" for ${w.node} (its log)` : `its first to its last write acknowledged as a stale master (no "+convert-to-slave" for ${w.node} seen)`),
-      acknowledged: w.acknowledged,
-      lost: w.lost,
-    }];
+    return [
+      {
+        node: w.node,
+        sinceMs: w.fromMs,
+        convertedMs: converted ? run.rel(converted.at) : null,
+        window: measured(
+          converted ? Math.round(converted.at - since) : Math.round(w.toMs - w.fromMs),
+          'ms',
+          converted
+            ? `its first write acknowledged as a stale master -> a sentinel's "+convert-to-slave" for ${w.node} (its log)`
+            : `its first to its last write acknowledged as a stale master (no "+convert-to-slave" for ${w.node} seen)`,
+        ),
+        acknowledged: w.acknowledged,
+        lost: w.lost,
+      },
+    ];
   });
   return {
     masterName: s.masterName,
     quorum: s.quorum,
     downAfterMs: s.downAfterMs,
     // The promotion time is this same log line when it came from the log: one figure, not two rounded apart.
-    switchMaster: measured(first && firstSwitch ? (first.source === 'log' && first.ms !== null ? first.ms : Math.round(firstSwitch.at - first.t0)) : null, 'ms', 'fault -> the first sentinel\'s "+switch-master" log line'),
-    masterMode: measured(first && mode ? Math.round(mode.at - first.t0) : null, 'ms', 'fault -> the promoted data node\'s own "MASTER MODE enabled" log line'),
-    switches: switches.map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, from: /: (\S+) ->/.exec(e.detail)?.[1] ?? '?', to: to(e) })),
-    aborts: events.filter((e) => after(e) && (e.kind === 'failover-abort' || e.kind === 'failover-end-for-timeout')).map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, event: e.detail })),
+    switchMaster: measured(
+      first && firstSwitch
+        ? first.source === 'log' && first.ms !== null
+          ? first.ms
+          : Math.round(firstSwitch.at - first.t0)
+        : null,
+      'ms',
+      'fault -> the first sentinel\'s "+switch-master" log line',
+    ),
+    masterMode: measured(
+      first && mode ? Math.round(mode.at - first.t0) : null,
+      'ms',
+      'fault -> the promoted data node\'s own "MASTER MODE enabled" log line',
+    ),
+    switches: switches.map((e) => ({
+      tMs: run.rel(e.at),
+      sentinel: e.node,
+      from: /: (\S+) ->/.exec(e.detail)?.[1] ?? '?',
+      to: to(e),
+    })),
+    aborts: events
+      .filter((e) => after(e) && (e.kind === 'failover-abort' || e.kind === 'failover-end-for-timeout'))
+      .map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, event: e.detail })),
     staleMasters,
     staleMethod: stale?.method ?? 'no stale-master writer ran',
   };
@@ -155,5 +243,9 @@ export function sentinelSection(run: DrillRun, events: readonly DrillEvent[], st
 /** A Sentinel failover that was given up (-failover-abort-*, +failover-end-for-timeout) fails the drill, with the sentinel's reason. */
 export function abortCheck(section: SentinelSection | null): Check | null {
   if (!section || section.aborts.length === 0) return null;
-  return { name: 'no failover aborted', passed: false, detail: section.aborts.map((a) => `${a.sentinel} at +${a.tMs} ms: ${a.event}`).join('; ') };
+  return {
+    name: 'no failover aborted',
+    passed: false,
+    detail: section.aborts.map((a) => `${a.sentinel} at +${a.tMs} ms: ${a.event}`).join('; '),
+  };
 }

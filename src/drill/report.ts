@@ -11,7 +11,13 @@ import type { DrillSpec } from './spec.js';
 import { straddles } from '../report/load-rows.js';
 import type { SideLoadResults } from '../workload/side-loads.js';
 import type { ProgramResult } from '../workload/program-run.js';
-import { availabilitySection, markersFor, partitionSection, sentinelSection, writeLogSection } from './report-sections.js';
+import {
+  availabilitySection,
+  markersFor,
+  partitionSection,
+  sentinelSection,
+  writeLogSection,
+} from './report-sections.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { DrillRun } from './run.js';
 import { soakSection } from '../soak/section.js';
@@ -55,7 +61,17 @@ export interface ReportInput {
  */
 export function buildDrillReport(b: ReportInput): DrillReport {
   const { result, run, spec } = b;
-  const soak = spec.soak ? soakSection({ plan: spec.soak, run, checks: b.checks, availability: b.availability, lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [], stepsToMs: b.stepsToMs, cadence: b.cadence }) : null;
+  const soak = spec.soak
+    ? soakSection({
+        plan: spec.soak,
+        run,
+        checks: b.checks,
+        availability: b.availability,
+        lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [],
+        stepsToMs: b.stepsToMs,
+        cadence: b.cadence,
+      })
+    : null;
   const checks = [...b.checks, ...(soak?.checks ?? [])];
   const fault = run.faults[0] ?? null;
   const first = run.promotions[0] ?? null;
@@ -67,14 +83,16 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     after: phase(result, b.latency, b.stepsToMs, result.durationMs),
   };
   const several = (n: number, what: string): string => (n > 1 ? ` (the first of ${n} ${what})` : '');
-  const victimIndex = fault ? b.before.masters.find((m) => m.id === fault.victim.id)?.index ?? null : null;
+  const victimIndex = fault ? (b.before.masters.find((m) => m.id === fault.victim.id)?.index ?? null) : null;
   const victimGap = victimIndex === null ? null : b.loadGapOf(victimIndex);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
     tool: { name: 'redis-drill', version: b.version },
     setup: setupSection(b.ctx, b.before, b.server, b.clockNote),
-    fault: fault ? { kind: fault.kind, how: fault.how, victim: fault.victim, at: new Date(fault.t0).toISOString() } : null,
+    fault: fault
+      ? { kind: fault.kind, how: fault.how, victim: fault.victim, at: new Date(fault.t0).toISOString() }
+      : null,
     slotMapBefore: b.before,
     slotMapAfter: b.after,
     timelineFrom: spec.timelineFrom,
@@ -98,7 +116,11 @@ export function buildDrillReport(b: ReportInput): DrillReport {
           node: formatAddress(rejoin.node),
           role: rejoin.role.role,
           master: rejoin.role.master,
-          ms: measured(rejoin.ms, 'ms', `restart/resume -> master_link_status:up (log "sync: Finished with success" or INFO replication poll)${several(run.rejoins.length, 'rejoins')}`),
+          ms: measured(
+            rejoin.ms,
+            'ms',
+            `restart/resume -> master_link_status:up (log "sync: Finished with success" or INFO replication poll)${several(run.rejoins.length, 'rejoins')}`,
+          ),
         }
       : null,
     client: clientSection(
@@ -119,24 +141,54 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     programs: b.programs,
     soak: soak?.section ?? null,
     migrations: run.migrations,
-    fixes: run.fixes.map((f) => ({ step: f.index, openSlots: f.result.openSlots, uncovered: f.result.uncovered, actions: f.result.actions })),
+    fixes: run.fixes.map((f) => ({
+      step: f.index,
+      openSlots: f.result.openSlots,
+      uncovered: f.result.uncovered,
+      actions: f.result.actions,
+    })),
     logs: [
-      ...run.promotions.map((p) => ({ node: formatAddress(p.promoted), title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`, lines: b.logLines(p.promoted, p.t0, p.at) })),
-      ...run.rejoins.map((r) => ({ node: formatAddress(r.node), title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`, lines: b.logLines(r.node, r.t0 - 50, r.at) })),
+      ...run.promotions.map((p) => ({
+        node: formatAddress(p.promoted),
+        title: `Promoted replica ${formatAddress(p.promoted)} (steps[${p.index}])`,
+        lines: b.logLines(p.promoted, p.t0, p.at),
+      })),
+      ...run.rejoins.map((r) => ({
+        node: formatAddress(r.node),
+        title: `${formatAddress(r.node)} after its ${r.how} (steps[${r.index}])`,
+        lines: b.logLines(r.node, r.t0 - 50, r.at),
+      })),
     ],
-    markers: [...markersFor(run, b.events), ...b.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }]))].sort((x, y) => x.tMs - y.tMs),
+    markers: [
+      ...markersFor(run, b.events),
+      ...b.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }])),
+    ].sort((x, y) => x.tMs - y.tMs),
     checks,
     verdict: checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
-    scenario: { name: spec.name, file: spec.file, builtIn: spec.file === null, description: spec.description, steps: run.records },
+    scenario: {
+      name: spec.name,
+      file: spec.file,
+      builtIn: spec.file === null,
+      description: spec.description,
+      steps: run.records,
+    },
   };
 }
-
 
 /** The lock and pub/sub sections, with the first fault's time so a reader can place them (and each double grant) around it. Pure. */
 export function sideSections(side: SideLoadResults, faultMs: number | null): Pick<DrillReport, 'lock' | 'pubsub'> {
   const at = faultMs === null ? null : Math.round(faultMs);
   return {
-    lock: side.lock ? { ...side.lock, faultMs: at, doubleGrants: side.lock.doubleGrants.map((d) => ({ ...d, acrossFault: at === null ? null : straddles(d, at) })) } : null,
+    lock: side.lock
+      ? {
+          ...side.lock,
+          faultMs: at,
+          doubleGrants: side.lock.doubleGrants.map((d) => ({
+            ...d,
+            acrossFault: at === null ? null : straddles(d, at),
+          })),
+        }
+      : null,
     pubsub: side.pubsub ? { ...side.pubsub, faultMs: at } : null,
   };
 }

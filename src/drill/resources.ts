@@ -20,13 +20,19 @@ const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 export function sampleResources(push: (s: ResourceSample) => void): () => void {
   let retained: number | null = null;
   const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) retained = process.memoryUsage().heapUsed;
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        retained = process.memoryUsage().heapUsed;
   });
   gc.observe({ entryTypes: ['gc'] });
   const sample = (): void => {
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
-    push({ rssMb: mb(mem.rss), heapMb: mb((retained ?? mem.heapUsed) + mem.arrayBuffers), cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
+    push({
+      rssMb: mb(mem.rss),
+      heapMb: mb((retained ?? mem.heapUsed) + mem.arrayBuffers),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    });
   };
   sample();
   const timer = setInterval(sample, 1000);

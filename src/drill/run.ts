@@ -221,7 +221,11 @@ export class DrillRun {
   }
 
   /** Waits with the shared observer; a passed deadline is an outcome here, not an exception. */
-  async watch<T>(condition: Parameters<Observer['waitFor']>[0], what: string, timeoutMs: number): Promise<{ ok: true; value: T; text: string } | { ok: false; text: string }> {
+  async watch<T>(
+    condition: Parameters<Observer['waitFor']>[0],
+    what: string,
+    timeoutMs: number,
+  ): Promise<{ ok: true; value: T; text: string } | { ok: false; text: string }> {
     try {
       const value = (await this.observer.waitFor(condition, { what, timeoutMs, signal: this.o.signal })) as T;
       return { ok: true, value, text: typeof value === 'string' ? value : what };

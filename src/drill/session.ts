@@ -26,7 +26,10 @@ export interface SessionOptions {
   password?: string;
   timeoutMs: number;
   /** Create the cluster first. */
-  create?: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'> & { masters?: number; nodeTimeoutMs?: number };
+  create?: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'> & {
+    masters?: number;
+    nodeTimeoutMs?: number;
+  };
   /** What to create: a Redis Cluster (default) or a Sentinel deployment. */
   createKind?: 'cluster' | 'sentinel';
   /** The kind of deployment the command is for (`sentinel failover-report`); another is refused (exit 2). */
@@ -61,7 +64,10 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
   if (o.seed) {
     // Found before anything is broken: a drill that cannot do its steps on an attached cluster does not start.
     const problems = checkSteps(o.spec.steps, { seed: true });
-    if (problems.length) throw new UsageError(`${o.spec.name} cannot run on a cluster attached with --seed: ${problems[0]!.message}`, { hint: 'drop --seed and use a cluster redis-drill created (--cluster NAME, or --create)' });
+    if (problems.length)
+      throw new UsageError(`${o.spec.name} cannot run on a cluster attached with --seed: ${problems[0]!.message}`, {
+        hint: 'drop --seed and use a cluster redis-drill created (--cluster NAME, or --create)',
+      });
   }
   // A client program that cannot be found is bad input: said before any cluster is made or broken.
   for (const program of o.spec.programs) await checkProgramFound(program);
@@ -85,19 +91,33 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
   }
   if (o.create) {
     // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
-    const bind = o.create.bind ?? (o.spec.steps.some((s) => s.step === 'partition') ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
+    const bind =
+      o.create.bind ??
+      (o.spec.steps.some((s) => s.step === 'partition') ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
     const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter };
     if (o.createKind === 'sentinel') await createSentinelFromRequest(request);
     else await createFromRequest(request);
     created = o.cluster;
   }
   try {
-    const report = await withDrill({ stateDir: o.stateDir, cluster: o.cluster, seed: o.seed, password: o.password, timeoutMs: o.timeoutMs, warn: (m) => reporter.warn(m), expect: o.expect }, (ctx) =>
-      runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, signal: o.signal, reporter }),
+    const report = await withDrill(
+      {
+        stateDir: o.stateDir,
+        cluster: o.cluster,
+        seed: o.seed,
+        password: o.password,
+        timeoutMs: o.timeoutMs,
+        warn: (m) => reporter.warn(m),
+        expect: o.expect,
+      },
+      (ctx) => runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, signal: o.signal, reporter }),
     );
     const files = await writeReport(report, dir, o.formats);
     return { report, files, dir, kept: created && !o.destroyCreated ? created : null };
   } finally {
-    if (created && o.destroyCreated) await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () => destroyCluster({ stateDir: o.stateDir, cluster: created }));
+    if (created && o.destroyCreated)
+      await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () =>
+        destroyCluster({ stateDir: o.stateDir, cluster: created }),
+      );
   }
 }

@@ -12,8 +12,13 @@ export interface LoadSpec extends LoadKinds {
   warmupMs: number;
 }
 
-export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate' | keyof LoadKinds> = { clients: 20, mix: 'set=35,get=35,incr=15,add=15', keyspace: 100_000, valueSize: 16, warmupMs: 1000 };
-
+export const LOAD_DEFAULTS: Omit<LoadSpec, 'rate' | keyof LoadKinds> = {
+  clients: 20,
+  mix: 'set=35,get=35,incr=15,add=15',
+  keyspace: 100_000,
+  valueSize: 16,
+  warmupMs: 1000,
+};
 
 /**
  * A drill: a load and ordered steps on one timeline. A scenario file is

@@ -46,7 +46,10 @@ export interface StepHandler<O = Record<string, unknown>> {
   /** Names this step gives nodes once it has run (e.g. "victim"). */
   gives(o: O): string[];
   /** A problem with this step given the steps before it (e.g. nothing to wait for), or null. */
-  check?(o: O, before: { faults: number; restores: number; steps: readonly string[] }): { path: (string | number)[]; message: string } | null;
+  check?(
+    o: O,
+    before: { faults: number; restores: number; steps: readonly string[] },
+  ): { path: (string | number)[]; message: string } | null;
   run(run: DrillRun, o: O, step: Step): Promise<StepOutcome>;
   /**
    * Checks what the step will need, before anything is created or broken:

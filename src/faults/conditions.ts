@@ -12,16 +12,28 @@ const same = (p: NodeProbe, a: Address): boolean => p.address.port === a.port &&
  * in the view of every reachable node but the victim, and all of those
  * report cluster_state:ok. Pure: it reads the latest polls only.
  */
-export function promotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], slot: number, exclude: readonly Address[] = []): Probe<string> {
+export function promotionDone(
+  probes: readonly NodeProbe[],
+  victim: Address,
+  candidates: readonly string[],
+  slot: number,
+  exclude: readonly Address[] = [],
+): Probe<string> {
   // The victim, and any node cut off with it (a partition's minority side), cannot see the promotion.
   const others = probes.filter((p) => !same(p, victim) && !exclude.some((x) => same(p, x)) && p.up && p.view);
   if (others.length === 0) return { done: false, seen: 'no node answering' };
-  const owners = others.map((p) => p.view!.find((n) => n.role === 'master' && rangesContain(n.slots, slot))?.id ?? null);
+  const owners = others.map(
+    (p) => p.view!.find((n) => n.role === 'master' && rangesContain(n.slots, slot))?.id ?? null,
+  );
   const winner = owners[0];
   const notOk = others.filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => formatAddress(p.address));
-  if (winner && candidates.includes(winner) && owners.every((o) => o === winner) && notOk.length === 0) return { done: true, value: winner };
+  if (winner && candidates.includes(winner) && owners.every((o) => o === winner) && notOk.length === 0)
+    return { done: true, value: winner };
   const ownerText = [...new Set(owners.map((o) => o?.slice(0, 8) ?? 'nobody'))].join(' / ');
-  return { done: false, seen: `slot ${slot} owned by ${ownerText}${notOk.length ? `; cluster_state not ok on ${notOk.join(', ')}` : ''}` };
+  return {
+    done: false,
+    seen: `slot ${slot} owned by ${ownerText}${notOk.length ? `; cluster_state not ok on ${notOk.join(', ')}` : ''}`,
+  };
 }
 
 /**
@@ -29,11 +41,16 @@ export function promotionDone(probes: readonly NodeProbe[], victim: Address, can
  * `master`'s slots in every reachable node's view with cluster_state:ok, and
  * the old master (if it answers) calls itself a replica.
  */
-export function rolesSwapped(probes: readonly NodeProbe[], replica: { id: string }, master: Address & { slots: readonly SlotRange[] }): Probe<string> {
+export function rolesSwapped(
+  probes: readonly NodeProbe[],
+  replica: { id: string },
+  master: Address & { slots: readonly SlotRange[] },
+): Probe<string> {
   const promotion = promotionDone(probes, { host: '', port: -1 }, [replica.id], master.slots[0]![0]);
   if (!promotion.done) return promotion;
   const old = probes.find((p) => same(p, master));
-  if (old?.up && myselfOf(old)?.role !== 'replica') return { done: false, seen: `${formatAddress(master)} not yet a replica` };
+  if (old?.up && myselfOf(old)?.role !== 'replica')
+    return { done: false, seen: `${formatAddress(master)} not yet a replica` };
   return promotion;
 }
 
@@ -42,7 +59,10 @@ export function rolesSwapped(probes: readonly NodeProbe[], replica: { id: string
  * usual rejoin after a failover) or, if no failover happened, a master
  * again with every reachable node reporting cluster_state:ok.
  */
-export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{ role: 'master' | 'replica'; masterId: string | null }> {
+export function rejoinDone(
+  probes: readonly NodeProbe[],
+  node: Address,
+): Probe<{ role: 'master' | 'replica'; masterId: string | null }> {
   const p = probes.find((x) => same(x, node));
   if (!p?.up) return { done: false, seen: `${formatAddress(node)} not answering${p?.error ? ` (${p.error})` : ''}` };
   const me = myselfOf(p);
@@ -53,10 +73,13 @@ export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{
     // A restarted master keeps cluster_state:fail for a while after it
     // became a replica; until it says ok it answers CLUSTERDOWN.
     const state = p.clusterInfo?.get('cluster_state');
-    return state === 'ok' ? { done: true, value: { role: 'replica', masterId: me?.masterId ?? null } } : { done: false, seen: `a replica with its link up, but cluster_state:${state ?? '?'}` };
+    return state === 'ok'
+      ? { done: true, value: { role: 'replica', masterId: me?.masterId ?? null } }
+      : { done: false, seen: `a replica with its link up, but cluster_state:${state ?? '?'}` };
   }
   const notOk = probes.filter((x) => x.up && x.clusterInfo?.get('cluster_state') !== 'ok');
-  if (role === 'master' && me && me.slots.length > 0 && notOk.length === 0) return { done: true, value: { role: 'master', masterId: null } };
+  if (role === 'master' && me && me.slots.length > 0 && notOk.length === 0)
+    return { done: true, value: { role: 'master', masterId: null } };
   return { done: false, seen: `role ${role ?? '?'}, cluster_state not ok on ${notOk.length} node(s)` };
 }
 
@@ -64,7 +87,9 @@ export function rejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{
 export function clusterOk(probes: readonly NodeProbe[]): Probe<string> {
   const up = probes.filter((p) => p.up);
   const down = probes.filter((p) => !p.up).map((p) => formatAddress(p.address));
-  const notOk = up.filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok').map((p) => `${formatAddress(p.address)} (${p.clusterInfo?.get('cluster_state') ?? '?'})`);
+  const notOk = up
+    .filter((p) => p.clusterInfo?.get('cluster_state') !== 'ok')
+    .map((p) => `${formatAddress(p.address)} (${p.clusterInfo?.get('cluster_state') ?? '?'})`);
   const downText = down.length ? `; not answering: ${down.join(', ')}` : '';
   if (up.length === 0) return { done: false, seen: 'no node answering' };
   if (notOk.length) return { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}${downText}` };
@@ -83,12 +108,21 @@ export function clusterSettled(probes: readonly NodeProbe[]): Probe<string> {
   const down = probes.filter((p) => !p.up).map((p) => formatAddress(p.address));
   if (down.length) return { done: false, seen: `not answering: ${down.join(', ')}` };
   const map = buildSlotMap(probes);
-  if (!map.agreed) return { done: false, seen: `the nodes hold different slot maps: ${map.disagreeing.join(', ')} differ from the others` };
-  const unlinked = probes.filter((p) => p.replication?.get('role') === 'slave' && p.replication.get('master_link_status') !== 'up').map((p) => formatAddress(p.address));
+  if (!map.agreed)
+    return {
+      done: false,
+      seen: `the nodes hold different slot maps: ${map.disagreeing.join(', ')} differ from the others`,
+    };
+  const unlinked = probes
+    .filter((p) => p.replication?.get('role') === 'slave' && p.replication.get('master_link_status') !== 'up')
+    .map((p) => formatAddress(p.address));
   if (unlinked.length) return { done: false, seen: `replica link not up on ${unlinked.join(', ')}` };
   const lagging = roleDisagreement(probes);
   if (lagging) return { done: false, seen: lagging };
-  return { done: true, value: `all ${probes.length} nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up` };
+  return {
+    done: true,
+    value: `all ${probes.length} nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up`,
+  };
 }
 
 /**
@@ -105,7 +139,8 @@ export function roleDisagreement(probes: readonly NodeProbe[]): string | null {
     const me = p.up ? myselfOf(p) : null;
     if (me) own.set(me.id, { role: me.role, masterId: me.masterId, address: p.address });
   }
-  const roleText = (role: string, masterId: string | null): string => (role === 'replica' ? `a replica of ${masterId?.slice(0, 8)}` : 'a master');
+  const roleText = (role: string, masterId: string | null): string =>
+    role === 'replica' ? `a replica of ${masterId?.slice(0, 8)}` : 'a master';
   for (const p of probes) {
     for (const e of p.view ?? []) {
       const self = own.get(e.id);
@@ -119,7 +154,11 @@ export function roleDisagreement(probes: readonly NodeProbe[]): string | null {
 /** Every answering node but `node` itself flags it `fail` (the cluster's verdict on a dead or cut-off node). Its value: how many did. Pure. */
 export function flaggedFailEverywhere(probes: readonly NodeProbe[], node: { id: string }): Probe<number> {
   const others = probes.filter((p) => p.up && p.view && myselfOf(p)?.id !== node.id);
-  const not = others.filter((p) => !p.view!.some((e) => e.id === node.id && e.flags.includes('fail'))).map((p) => formatAddress(p.address));
+  const not = others
+    .filter((p) => !p.view!.some((e) => e.id === node.id && e.flags.includes('fail')))
+    .map((p) => formatAddress(p.address));
   if (others.length === 0) return { done: false, seen: 'no other node answering' };
-  return not.length ? { done: false, seen: `not (yet) flagged fail by ${not.join(', ')}` } : { done: true, value: others.length };
+  return not.length
+    ? { done: false, seen: `not (yet) flagged fail by ${not.join(', ')}` }
+    : { done: true, value: others.length };
 }

@@ -53,16 +53,26 @@ export interface OpenOptions {
 const REDIS_DEFAULT_NODE_TIMEOUT_MS = 15_000;
 
 /** An attached cluster's node timeout: CONFIG GET on the seed, or, if that is refused (e.g. renamed CONFIG), Redis's default, saying so. */
-async function seedNodeTimeout(seed: Address, options: { timeoutMs: number; password: string | null }, warn: (m: string) => void): Promise<{ ms: number; source: string }> {
+async function seedNodeTimeout(
+  seed: Address,
+  options: { timeoutMs: number; password: string | null },
+  warn: (m: string) => void,
+): Promise<{ ms: number; source: string }> {
   try {
     const reply = await withNode(seed, options, (c) => c.call('CONFIG', 'GET', 'cluster-node-timeout'));
     const value = Number(Array.isArray(reply) ? reply[1] : NaN);
-    if (Number.isInteger(value) && value > 0) return { ms: value, source: `CONFIG GET cluster-node-timeout on ${formatAddress(seed)}` };
+    if (Number.isInteger(value) && value > 0)
+      return { ms: value, source: `CONFIG GET cluster-node-timeout on ${formatAddress(seed)}` };
     throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
   } catch (e) {
     const why = errorMessage(e);
-    warn(`CONFIG GET cluster-node-timeout on ${formatAddress(seed)} failed (${why}); deadlines assume Redis's default of ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms`);
-    return { ms: REDIS_DEFAULT_NODE_TIMEOUT_MS, source: `assumed: Redis's default ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms, because CONFIG GET cluster-node-timeout failed (${why})` };
+    warn(
+      `CONFIG GET cluster-node-timeout on ${formatAddress(seed)} failed (${why}); deadlines assume Redis's default of ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms`,
+    );
+    return {
+      ms: REDIS_DEFAULT_NODE_TIMEOUT_MS,
+      source: `assumed: Redis's default ${REDIS_DEFAULT_NODE_TIMEOUT_MS} ms, because CONFIG GET cluster-node-timeout failed (${why})`,
+    };
   }
 }
 
@@ -90,14 +100,22 @@ export async function openDrill(o: OpenOptions): Promise<DrillContext> {
   const state = await readState(o.stateDir, o.cluster);
   checkKind(state, o.expect);
   const hosts = hostsFor(state);
-  const drillNode = (r: NodeRecord): DrillNode => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(hosts, state, r) });
+  const drillNode = (r: NodeRecord): DrillNode => ({
+    host: r.bind,
+    port: r.port,
+    label: formatAddress({ host: r.bind, port: r.port }),
+    redis: nodeFor(hosts, state, r),
+  });
   return {
     name: state.name,
     managed: true,
     nodes: state.nodes.map(drillNode),
     password: state.password,
     nodeTimeoutMs: state.nodeTimeoutMs,
-    nodeTimeoutSource: state.kind === 'sentinel' ? 'state file (down-after-milliseconds of the sentinels)' : 'state file (cluster-node-timeout in redis.conf)',
+    nodeTimeoutSource:
+      state.kind === 'sentinel'
+        ? 'state file (down-after-milliseconds of the sentinels)'
+        : 'state file (cluster-node-timeout in redis.conf)',
     timeoutMs: o.timeoutMs,
     stateDir: o.stateDir,
     state,
@@ -116,7 +134,11 @@ function probeKindOf(ctx: DrillContext, sentinel: boolean): ProbeKind {
 
 /** The nodes to observe (a Sentinel deployment's sentinels too), with their logs when we have them. */
 export function observed(ctx: DrillContext): ObservedNode[] {
-  const node = (n: DrillNode, sentinel: boolean): ObservedNode => ({ address: n, log: n.redis ? { host: n.redis.spec.host, path: n.redis.logPath } : null, probe: probeKindOf(ctx, sentinel) });
+  const node = (n: DrillNode, sentinel: boolean): ObservedNode => ({
+    address: n,
+    log: n.redis ? { host: n.redis.spec.host, path: n.redis.logPath } : null,
+    probe: probeKindOf(ctx, sentinel),
+  });
   return [...ctx.nodes.map((n) => node(n, false)), ...ctx.sentinels.map((n) => node(n, true))];
 }
 
@@ -163,7 +185,10 @@ export async function probesNow(ctx: DrillContext, observer?: Observer): Promise
   const seen = observer?.snapshot() ?? [];
   if (seen.length === ctx.nodes.length + ctx.sentinels.length) return seen;
   const connect = { timeoutMs: Math.min(ctx.timeoutMs, 1000), password: ctx.password };
-  const [data, sentinels] = await Promise.all([probeAll(ctx.nodes, connect, probeKindOf(ctx, false)), ctx.sentinels.length ? probeAll(ctx.sentinels, connect, probeKindOf(ctx, true)) : []]);
+  const [data, sentinels] = await Promise.all([
+    probeAll(ctx.nodes, connect, probeKindOf(ctx, false)),
+    ctx.sentinels.length ? probeAll(ctx.sentinels, connect, probeKindOf(ctx, true)) : [],
+  ]);
   return [...data, ...sentinels];
 }
 

@@ -24,13 +24,19 @@ export async function mayChangeFirewall(): Promise<boolean> {
 export async function checkFirewall(host: Host): Promise<void> {
   for (const tool of ['iptables', 'iptables-restore']) {
     if (!(await host.which([tool]))) {
-      throw new EnvironmentError(`${tool} is not installed${host.remote ? ` on ${host.name}` : ''}: network faults need it`, { hint: 'install it (Debian/Ubuntu: sudo apt-get install iptables) and run again' });
+      throw new EnvironmentError(
+        `${tool} is not installed${host.remote ? ` on ${host.name}` : ''}: network faults need it`,
+        { hint: 'install it (Debian/Ubuntu: sudo apt-get install iptables) and run again' },
+      );
     }
   }
   if (!host.remote && !(await mayChangeFirewall())) {
-    throw new EnvironmentError('network faults change the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither', {
-      hint: 'run it as root (sudo redis-drill ...); nothing was changed',
-    });
+    throw new EnvironmentError(
+      'network faults change the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither',
+      {
+        hint: 'run it as root (sudo redis-drill ...); nothing was changed',
+      },
+    );
   }
 }
 
@@ -38,7 +44,9 @@ async function iptables(host: Host, args: string[], what: string): Promise<{ ok:
   // -w: wait for the xtables lock rather than fail when another iptables runs at the same moment.
   const r = await host.exec('iptables', ['-w', '5', ...args], { timeoutMs: 10_000 });
   if (r.exitCode !== 0 && /Permission denied|must be root|Operation not permitted/i.test(r.stderr)) {
-    throw new EnvironmentError(`iptables on ${host.name} refused to ${what}: ${r.stderr.trim().split('\n')[0]}`, { hint: 'network faults need root (CAP_NET_ADMIN)' });
+    throw new EnvironmentError(`iptables on ${host.name} refused to ${what}: ${r.stderr.trim().split('\n')[0]}`, {
+      hint: 'network faults need root (CAP_NET_ADMIN)',
+    });
   }
   return { ok: r.exitCode === 0, stderr: r.stderr.trim() };
 }
@@ -54,11 +62,21 @@ export async function chainExists(host: Host, chain: string): Promise<boolean> {
  */
 export async function applyChain(host: Host, chain: string, rules: readonly string[][]): Promise<void> {
   await removeChain(host, chain);
-  const text = ['*filter', `:${chain} - [0:0]`, ...rules.map((r) => r.join(' ')), `-I INPUT 1 -j ${chain}`, 'COMMIT', ''].join('\n');
+  const text = [
+    '*filter',
+    `:${chain} - [0:0]`,
+    ...rules.map((r) => r.join(' ')),
+    `-I INPUT 1 -j ${chain}`,
+    'COMMIT',
+    '',
+  ].join('\n');
   const r = await host.exec('iptables-restore', ['-w', '5', '--noflush'], { timeoutMs: 10_000, input: text });
   if (r.exitCode !== 0) {
     await removeChain(host, chain);
-    throw new EnvironmentError(`iptables-restore on ${host.name} refused the partition's rules: ${r.stderr.trim().split('\n')[0] || `exit code ${r.exitCode}`}`, { hint: 'is the iptables kernel support (nf_tables or x_tables) there? Nothing was left in place' });
+    throw new EnvironmentError(
+      `iptables-restore on ${host.name} refused the partition's rules: ${r.stderr.trim().split('\n')[0] || `exit code ${r.exitCode}`}`,
+      { hint: 'is the iptables kernel support (nf_tables or x_tables) there? Nothing was left in place' },
+    );
   }
 }
 
@@ -69,7 +87,10 @@ export async function removeChain(host: Host, chain: string): Promise<boolean> {
   for (let i = 0; i < 100 && (await iptables(host, ['-D', 'INPUT', '-j', chain], 'remove its jump')).ok; i++);
   await iptables(host, ['-F', chain], 'flush its chain');
   const gone = await iptables(host, ['-X', chain], 'delete its chain');
-  if (!gone.ok && (await chainExists(host, chain))) throw new EnvironmentError(`could not delete iptables chain ${chain} on ${host.name}: ${gone.stderr}`, { hint: `remove it by hand: iptables -D INPUT -j ${chain}; iptables -F ${chain}; iptables -X ${chain}` });
+  if (!gone.ok && (await chainExists(host, chain)))
+    throw new EnvironmentError(`could not delete iptables chain ${chain} on ${host.name}: ${gone.stderr}`, {
+      hint: `remove it by hand: iptables -D INPUT -j ${chain}; iptables -F ${chain}; iptables -X ${chain}`,
+    });
   return true;
 }
 

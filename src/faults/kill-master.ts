@@ -35,21 +35,29 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
   const map = ctx.ops.map(await probesNow(ctx, o.observer));
   const victim = selectMaster(map, o.target);
   const label = `Master[${victim.index}] ${formatAddress(victim)}`;
-  if (victim.state !== 'ok') throw new UsageError(`${label} is already ${victim.state}`, { hint: 'check the cluster with: redis-drill slotmap' });
+  if (victim.state !== 'ok')
+    throw new UsageError(`${label} is already ${victim.state}`, {
+      hint: 'check the cluster with: redis-drill slotmap',
+    });
   if (victim.replicas.length === 0 && !o.force) {
     throw new UsageError(`${label} has no replica: its slots ${formatRanges(victim.slots)} would stay unserved`, {
       hint: 'pass --force to break it anyway, or create the cluster with --replicas 1 or more',
     });
   }
   if (!ctx.managed && !o.via) {
-    throw new UsageError('a --seed cluster has no process redis-drill can signal', { hint: 'choose --via debug-sleep (freeze it with DEBUG SLEEP) or --via shutdown (SHUTDOWN NOSAVE)' });
+    throw new UsageError('a --seed cluster has no process redis-drill can signal', {
+      hint: 'choose --via debug-sleep (freeze it with DEBUG SLEEP) or --via shutdown (SHUTDOWN NOSAVE)',
+    });
   }
   const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
   const action = async (): Promise<{ node: string; detail: string }> => {
     if (o.via) return { node: formatAddress(victim), detail: await viaCommand(ctx, victim, o.via, deadlineMs) };
     const node = findDrillNode(ctx, victim);
     const pid = node ? await pidOf(ctx, node) : null;
-    if (!node?.redis || pid === null) throw new EnvironmentError(`${label} has no running process redis-drill started`, { hint: 'is the cluster running? see: redis-drill cluster status' });
+    if (!node?.redis || pid === null)
+      throw new EnvironmentError(`${label} has no running process redis-drill started`, {
+        hint: 'is the cluster running? see: redis-drill cluster status',
+      });
     await node.redis.signal(pid, SIGNALS[o.signal]);
     return { node: node.label, detail: `SIG${SIGNALS[o.signal]} sent to pid ${pid} (${label})` };
   };
@@ -63,7 +71,9 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
     condition: (probes) => ctx.ops.promotionDone(probes, victim),
   });
   const promotedReplica = victim.replicas.find((r) => r.id === run.value) ?? null;
-  const promoted = promotedReplica ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port } : null;
+  const promoted = promotedReplica
+    ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port }
+    : null;
   const timing = promotionTiming(run.events, promoted, run.t0, ctx.ops.kind);
   return {
     action: 'kill-master',
@@ -93,16 +103,28 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
  * enabled" is given too), in millisecond timestamps on the same clock; or to
  * the poll that first saw it master when no log is available.
  */
-export function promotionTiming(events: FaultResult['events'], promoted: Address | null, t0: number, kind: 'cluster' | 'sentinel' = 'cluster'): Pick<FaultResult, 'promotionMs' | 'promotionSource' | 'masterModeMs'> {
-  if (!promoted) return { promotionMs: null, promotionSource: null, ...(kind === 'sentinel' ? { masterModeMs: null } : {}) };
+export function promotionTiming(
+  events: FaultResult['events'],
+  promoted: Address | null,
+  t0: number,
+  kind: 'cluster' | 'sentinel' = 'cluster',
+): Pick<FaultResult, 'promotionMs' | 'promotionSource' | 'masterModeMs'> {
+  if (!promoted)
+    return { promotionMs: null, promotionSource: null, ...(kind === 'sentinel' ? { masterModeMs: null } : {}) };
   const node = formatAddress(promoted);
   const after = (e: FaultResult['events'][number]): boolean => e.source === 'log' && e.at >= t0 - 1;
-  const won = kind === 'sentinel' ? events.find((e) => after(e) && e.kind === 'switch-master' && e.detail.endsWith(`-> ${node}`)) : events.find((e) => after(e) && e.node === node && e.kind === 'election-won');
-  const mode = kind === 'sentinel' ? events.find((e) => after(e) && e.node === node && e.kind === 'master-mode') : undefined;
+  const won =
+    kind === 'sentinel'
+      ? events.find((e) => after(e) && e.kind === 'switch-master' && e.detail.endsWith(`-> ${node}`))
+      : events.find((e) => after(e) && e.node === node && e.kind === 'election-won');
+  const mode =
+    kind === 'sentinel' ? events.find((e) => after(e) && e.node === node && e.kind === 'master-mode') : undefined;
   const extra = kind === 'sentinel' ? { masterModeMs: mode ? Math.round(mode.at - t0) : null } : {};
   if (won) return { promotionMs: Math.round(won.at - t0), promotionSource: 'log', ...extra };
   const seen = events.find((e) => e.node === node && e.kind === 'promoted' && e.at >= t0);
-  return seen ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll', ...extra } : { promotionMs: null, promotionSource: null, ...extra };
+  return seen
+    ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll', ...extra }
+    : { promotionMs: null, promotionSource: null, ...extra };
 }
 
 /**
@@ -117,10 +139,17 @@ async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, dea
     const client = await connectNode(victim, options);
     try {
       await client.call('SHUTDOWN', 'NOSAVE');
-      throw new EnvironmentError(`${label} answered SHUTDOWN NOSAVE but did not shut down`, { hint: 'check its log; or break it another way (--via debug-sleep, or redis-drill cluster failover)' });
+      throw new EnvironmentError(`${label} answered SHUTDOWN NOSAVE but did not shut down`, {
+        hint: 'check its log; or break it another way (--via debug-sleep, or redis-drill cluster failover)',
+      });
     } catch (e) {
       // The connection closing under us is how a successful SHUTDOWN answers; anything else is its refusal.
-      if (!isConnectionClosed(e)) throw e instanceof EnvironmentError ? e : new EnvironmentError(`${label} refused SHUTDOWN NOSAVE: ${(e as Error).message}`, { hint: 'if the command is renamed or forbidden by ACL, break it another way (--via debug-sleep, or redis-drill cluster failover)' });
+      if (!isConnectionClosed(e))
+        throw e instanceof EnvironmentError
+          ? e
+          : new EnvironmentError(`${label} refused SHUTDOWN NOSAVE: ${(e as Error).message}`, {
+              hint: 'if the command is renamed or forbidden by ACL, break it another way (--via debug-sleep, or redis-drill cluster failover)',
+            });
     } finally {
       closeClient(client);
     }
@@ -134,9 +163,12 @@ async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, dea
     closeClient(client);
     const msg = (e as Error).message ?? String(e);
     if (/not allowed|enable-debug-command|unknown command|NOPERM/i.test(msg)) {
-      throw new EnvironmentError(`${label} refuses DEBUG (${msg.split('.')[0]}), so --via debug-sleep cannot freeze it`, {
-        hint: 'start the nodes with enable-debug-command yes (or local, and run redis-drill on the same machine), or break the master with --via shutdown, or fail it over with: redis-drill cluster failover',
-      });
+      throw new EnvironmentError(
+        `${label} refuses DEBUG (${msg.split('.')[0]}), so --via debug-sleep cannot freeze it`,
+        {
+          hint: 'start the nodes with enable-debug-command yes (or local, and run redis-drill on the same machine), or break the master with --via shutdown, or fail it over with: redis-drill cluster failover',
+        },
+      );
     }
     throw e;
   }
@@ -150,7 +182,10 @@ async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, dea
   const early = await Promise.race([reply, new Promise<'asleep'>((r) => setTimeout(() => r('asleep'), 100))]);
   if (early !== 'asleep') {
     closeClient(client);
-    throw new EnvironmentError(`${label} did not go to sleep on DEBUG SLEEP ${seconds}${early ? `: ${(early as Error).message}` : ' (it answered at once)'}`, { hint: 'break it with --via shutdown instead' });
+    throw new EnvironmentError(
+      `${label} did not go to sleep on DEBUG SLEEP ${seconds}${early ? `: ${(early as Error).message}` : ' (it answered at once)'}`,
+      { hint: 'break it with --via shutdown instead' },
+    );
   }
   // Its reply (or our command timeout while it sleeps) ends the connection later; either is expected.
   void reply.finally(() => closeClient(client));

@@ -35,18 +35,38 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
   const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
   let chosen: (typeof replicas)[number];
   if (o.replica) {
-    const known = [...map.masters.map((m) => ({ id: m.id, host: m.host, port: m.port, master: null as SlotMapMaster | null })), ...replicas];
+    const known = [
+      ...map.masters.map((m) => ({ id: m.id, host: m.host, port: m.port, master: null as SlotMapMaster | null })),
+      ...replicas,
+    ];
     const node = selectNode(known, o.replica);
     // Just after a failover the others' gossip may still call the old master a master (with no slots):
     // its own word, that it replicates a master, is the one that counts.
     const own = probes.map(myselfOf).find((me) => me?.id === node.id);
-    const ownMaster = !node.master && own?.role === 'replica' ? map.masters.find((m) => m.id === own.masterId) : undefined;
-    if (ownMaster) replicas.push({ id: node.id, host: node.host, port: node.port, up: true, dbsize: null, linkUp: null, lagBytes: null, master: ownMaster });
-    if (!node.master && !ownMaster) throw new UsageError(`${formatAddress(node)} is a master, not a replica`, { hint: `choose one of the replicas: ${replicas.map((r) => formatAddress(r)).join(', ')}` });
+    const ownMaster =
+      !node.master && own?.role === 'replica' ? map.masters.find((m) => m.id === own.masterId) : undefined;
+    if (ownMaster)
+      replicas.push({
+        id: node.id,
+        host: node.host,
+        port: node.port,
+        up: true,
+        dbsize: null,
+        linkUp: null,
+        lagBytes: null,
+        master: ownMaster,
+      });
+    if (!node.master && !ownMaster)
+      throw new UsageError(`${formatAddress(node)} is a master, not a replica`, {
+        hint: `choose one of the replicas: ${replicas.map((r) => formatAddress(r)).join(', ')}`,
+      });
     chosen = replicas.find((r) => r.id === node.id)!;
   } else {
     const first = map.masters.find((m) => m.slots.length > 0 && m.replicas.length > 0);
-    if (!first) throw new UsageError('no master has a replica to fail over to', { hint: 'create the cluster with --replicas 1 or more' });
+    if (!first)
+      throw new UsageError('no master has a replica to fail over to', {
+        hint: 'create the cluster with --replicas 1 or more',
+      });
     chosen = replicas.find((r) => r.master.id === first.id)!;
   }
   const master = chosen.master;
@@ -60,11 +80,14 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
     signal: o.abort,
     observer: o.observer,
     action: async () => {
-      await withNode(chosen, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('CLUSTER', 'FAILOVER', ...args));
+      await withNode(chosen, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) =>
+        c.call('CLUSTER', 'FAILOVER', ...args),
+      );
       return { node: label, detail: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''} sent to ${label}` };
     },
     condition: (probes) => rolesSwapped(probes, chosen, master),
-    retryOn: o.mode !== 'takeover' ? { kind: 'manual-failover-timeout', nodes: [label, formatAddress(master)] } : undefined,
+    retryOn:
+      o.mode !== 'takeover' ? { kind: 'manual-failover-timeout', nodes: [label, formatAddress(master)] } : undefined,
   });
   const promoted = run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null;
   return {
@@ -96,11 +119,20 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
  * way) are the deployment's answer: a failed check (exit 1) with the reply.
  */
 async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
-  if (o.replica) throw new UsageError('Sentinel chooses the replica to promote itself', { hint: 'leave out --replica; to steer its choice, give the other replicas a higher replica-priority (redis.conf)' });
-  if (o.mode !== 'default') throw new UsageError(`--${o.mode} is a Redis Cluster option`, { hint: 'SENTINEL FAILOVER has no such modes; leave it out' });
+  if (o.replica)
+    throw new UsageError('Sentinel chooses the replica to promote itself', {
+      hint: 'leave out --replica; to steer its choice, give the other replicas a higher replica-priority (redis.conf)',
+    });
+  if (o.mode !== 'default')
+    throw new UsageError(`--${o.mode} is a Redis Cluster option`, {
+      hint: 'SENTINEL FAILOVER has no such modes; leave it out',
+    });
   const map = ctx.ops.map(await probesNow(ctx, o.observer));
   const master = map.masters.find((m) => m.slots.length > 0);
-  if (!master) throw new UsageError('the sentinels name no master', { hint: 'check the deployment with: redis-drill sentinel status' });
+  if (!master)
+    throw new UsageError('the sentinels name no master', {
+      hint: 'check the deployment with: redis-drill sentinel status',
+    });
   const sentinel = ctx.sentinels.find((s) => s.redis !== null) ?? ctx.sentinels[0]!;
   const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
   const run = await observeFault(ctx, {
@@ -115,11 +147,19 @@ async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<
           await c.call('SENTINEL', 'FAILOVER', ctx.masterName!);
         } catch (e) {
           const reply = (e as Error).message;
-          if (/NOGOODSLAVE|NOGOODREPLICA|INPROG/.test(reply)) throw new CheckFailedError(`SENTINEL FAILOVER ${ctx.masterName} was refused: ${reply}`, { hint: /INPROG/.test(reply) ? 'a failover is already under way: wait for it (redis-drill sentinel status)' : 'no replica is fit to be promoted: are they up and in sync? (redis-drill sentinel status)' });
+          if (/NOGOODSLAVE|NOGOODREPLICA|INPROG/.test(reply))
+            throw new CheckFailedError(`SENTINEL FAILOVER ${ctx.masterName} was refused: ${reply}`, {
+              hint: /INPROG/.test(reply)
+                ? 'a failover is already under way: wait for it (redis-drill sentinel status)'
+                : 'no replica is fit to be promoted: are they up and in sync? (redis-drill sentinel status)',
+            });
           throw e;
         }
       });
-      return { node: formatAddress(sentinel), detail: `SENTINEL FAILOVER ${ctx.masterName} sent to sentinel ${formatAddress(sentinel)}` };
+      return {
+        node: formatAddress(sentinel),
+        detail: `SENTINEL FAILOVER ${ctx.masterName} sent to sentinel ${formatAddress(sentinel)}`,
+      };
     },
     condition: (probes) => ctx.ops.rolesSwapped(probes, null, master),
   });
@@ -141,7 +181,9 @@ async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<
     elapsedMs: Math.round(run.tEnd - run.t0),
     deadlineMs,
     events: run.events,
-    log: promoted ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0 - 50, run.tEnd) } : null,
+    log: promoted
+      ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0 - 50, run.tEnd) }
+      : null,
     clock: run.observer.clockNote(),
   };
 }

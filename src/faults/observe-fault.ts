@@ -46,18 +46,41 @@ export async function observeFault<T>(
   if (!o.observer) await observer.start();
   let t0 = clock.now();
   // A shared observer keeps running: its events since this fault are this fault's.
-  const events = async (): Promise<DrillEvent[]> => (o.observer ? observer.timeline().filter((e) => e.at >= t0 - 1) : observer.stop());
+  const events = async (): Promise<DrillEvent[]> =>
+    o.observer ? observer.timeline().filter((e) => e.at >= t0 - 1) : observer.stop();
   try {
     t0 = observer.markFault(o.kind);
     const what = await o.action();
     observer.describeFault(what.node, what.detail, o.kind);
-    if (!o.wait) return { outcome: 'not-waited', value: null, lastSeen: null, events: await events(), t0, tEnd: clock.now(), observer };
-    const value = await observer.waitFor(retrying(observer, t0, o), { what: o.what, timeoutMs: o.deadlineMs, signal: o.signal });
+    if (!o.wait)
+      return {
+        outcome: 'not-waited',
+        value: null,
+        lastSeen: null,
+        events: await events(),
+        t0,
+        tEnd: clock.now(),
+        observer,
+      };
+    const value = await observer.waitFor(retrying(observer, t0, o), {
+      what: o.what,
+      timeoutMs: o.deadlineMs,
+      signal: o.signal,
+    });
     const tEnd = clock.now();
     return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };
   } catch (e) {
     const seen = await events();
-    if (e instanceof DeadlineError) return { outcome: 'deadline-exceeded', value: null, lastSeen: e.lastSeen, events: seen, t0, tEnd: clock.now(), observer };
+    if (e instanceof DeadlineError)
+      return {
+        outcome: 'deadline-exceeded',
+        value: null,
+        lastSeen: e.lastSeen,
+        events: seen,
+        t0,
+        tEnd: clock.now(),
+        observer,
+      };
     throw e;
   }
 }
@@ -70,7 +93,15 @@ export async function observeFault<T>(
  * refuses a second vote about a shard within 2 × node timeout. Asking again
  * later succeeds, as an operator would; each retry is on the timeline.
  */
-function retrying<T>(observer: Observer, t0: number, o: { action: () => Promise<unknown>; condition: (probes: NodeProbe[]) => Probe<T>; retryOn?: { kind: EventKind; nodes: string[] } }): (probes: NodeProbe[]) => Probe<T> {
+function retrying<T>(
+  observer: Observer,
+  t0: number,
+  o: {
+    action: () => Promise<unknown>;
+    condition: (probes: NodeProbe[]) => Probe<T>;
+    retryOn?: { kind: EventKind; nodes: string[] };
+  },
+): (probes: NodeProbe[]) => Probe<T> {
   let handled = 0;
   return (probes) => {
     const seen = o.condition(probes);
@@ -89,5 +120,8 @@ function retrying<T>(observer: Observer, t0: number, o: { action: () => Promise<
 
 /** An observer of every node of the cluster; polls get a short deadline of their own, so a frozen node cannot stall a 50 ms loop for long. */
 export function openObserver(ctx: DrillContext, clock: Clock = systemClock): Observer {
-  return new Observer(observed(ctx), { connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password }, clock });
+  return new Observer(observed(ctx), {
+    connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password },
+    clock,
+  });
 }

@@ -21,10 +21,22 @@ export interface PartitionOptions extends PartitionRequest {
  * The minority master's own window: from the cut to its own "Cluster state
  * changed: fail" log line, the moment it stops acknowledging writes.
  */
-export function minorityFail(events: readonly DrillEvent[], node: string | null, t0: number): PartitionInfo['minorityFail'] {
+export function minorityFail(
+  events: readonly DrillEvent[],
+  node: string | null,
+  t0: number,
+): PartitionInfo['minorityFail'] {
   if (!node) return null;
-  const e = events.find((x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0);
-  return { node, ms: e ? Math.round(e.at - t0) : null, source: e ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log` : 'no "Cluster state changed: fail" line in its log' };
+  const e = events.find(
+    (x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0,
+  );
+  return {
+    node,
+    ms: e ? Math.round(e.at - t0) : null,
+    source: e
+      ? `cut -> "Cluster state changed: fail" in ${node}'s redis.log`
+      : 'no "Cluster state changed: fail" line in its log',
+  };
 }
 
 /**
@@ -40,12 +52,19 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
   let cutInPlace = false;
   let finished = false;
   try {
-    const planned = planPartition(await nodesWithIds(ctx, observer), ctx.ops.map(observer.snapshot()), o, ctx.sentinels);
+    const planned = planPartition(
+      await nodesWithIds(ctx, observer),
+      ctx.ops.map(observer.snapshot()),
+      o,
+      ctx.sentinels,
+    );
     const victim = planned.cutOff[0] ?? null;
     const label = victim ? formatAddress(victim) : null;
     const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
     const cut = await observeFault(ctx, {
-      what: victim ? `a replica of ${label} master of its slots with cluster_state:ok on the majority` : 'a promotion (no master is cut off from a replica of its own)',
+      what: victim
+        ? `a replica of ${label} master of its slots with cluster_state:ok on the majority`
+        : 'a promotion (no master is cut off from a replica of its own)',
       // With a duration, the promotion is watched until the heal at the latest: a short partition may end before any.
       deadlineMs: o.durationMs !== undefined ? Math.min(deadlineMs, o.durationMs) : deadlineMs,
       // Nothing to wait for when no master lost its replicas (e.g. masters on one side, replicas on the other).
@@ -57,7 +76,10 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
         cutInPlace = true;
         return { node: planned.sides[0].map(formatAddress).join(','), detail: `partition: ${planned.how}` };
       },
-      condition: (p) => (victim ? ctx.ops.promotionDone(p, victim, planned.minority) : { done: false, seen: 'no master is cut off from a replica of its own' }),
+      condition: (p) =>
+        victim
+          ? ctx.ops.promotionDone(p, victim, planned.minority)
+          : { done: false, seen: 'no master is cut off from a replica of its own' },
     });
     const replica = victim?.replicas.find((r) => r.id === cut.value) ?? null;
     const promoted = replica ? { id: replica.id, host: replica.host, port: replica.port } : null;
@@ -70,7 +92,9 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       const left = cut.t0 + o.durationMs - clock.now();
       if (left > 0) await clock.sleep(left, o.abort);
       const heal = await observeFault(ctx, {
-        what: label ? `${label} back as a replica with master_link_status:up (or a master, if no failover happened)` : 'cluster_state:ok on every node',
+        what: label
+          ? `${label} back as a replica with master_link_status:up (or a master, if no failover happened)`
+          : 'cluster_state:ok on every node',
         deadlineMs,
         wait: true,
         signal: o.abort,
@@ -88,21 +112,33 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       outcome = heal.outcome;
       lastSeen = heal.lastSeen;
       rejoined = heal.outcome === 'done' && victim ? await roleOf(ctx, victim) : null;
-      const link = heal.events.find((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= heal.t0);
-      rejoinMs = link ? Math.round(link.at - heal.t0) : heal.outcome === 'done' ? Math.round(heal.tEnd - heal.t0) : null;
+      const link = heal.events.find(
+        (e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= heal.t0,
+      );
+      rejoinMs = link
+        ? Math.round(link.at - heal.t0)
+        : heal.outcome === 'done'
+          ? Math.round(heal.tEnd - heal.t0)
+          : null;
     }
     await observer.catchUpLogs();
-    const events = (await observer.stop()).filter((e) => e.at >= cut.t0 - 1).map((e) => ({ ...e, tMs: Math.round(e.at - cut.t0) }));
+    const events = (await observer.stop())
+      .filter((e) => e.at >= cut.t0 - 1)
+      .map((e) => ({ ...e, tMs: Math.round(e.at - cut.t0) }));
     const first = planned.sides[0][0]!;
     finished = true;
     return {
       action: 'partition',
       cluster: ctx.name,
-      victim: victim ? { id: victim.id, host: victim.host, port: victim.port, index: victim.index } : { id: null, host: first.host, port: first.port },
+      victim: victim
+        ? { id: victim.id, host: victim.host, port: victim.port, index: victim.index }
+        : { id: null, host: first.host, port: first.port },
       how: planned.how,
       faultAt: new Date(cut.t0).toISOString(),
       outcome,
-      waitedFor: label ? `a replica of ${label} master of its slots, cluster_state:ok on the majority${o.durationMs !== undefined ? `; after the heal, ${label} back` : ''}` : 'the end of the partition',
+      waitedFor: label
+        ? `a replica of ${label} master of its slots, cluster_state:ok on the majority${o.durationMs !== undefined ? `; after the heal, ${label} back` : ''}`
+        : 'the end of the partition',
       lastSeen,
       promoted,
       ...promotionTiming(events, promoted, cut.t0, ctx.ops.kind),
@@ -137,7 +173,10 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
  * successors, with every node at cluster_state:ok. Nothing to heal is not
  * an error: the result says so.
  */
-export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlineMs?: number; abort?: AbortSignal }): Promise<FaultResult> {
+export async function healCluster(
+  ctx: DrillContext,
+  o: { wait: boolean; deadlineMs?: number; abort?: AbortSignal },
+): Promise<FaultResult> {
   const clock = systemClock;
   const cutOff = ctx.state?.partition?.cutOff ?? [];
   const observer = openObserver(ctx, clock);
@@ -147,7 +186,9 @@ export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlin
     let record: Awaited<ReturnType<typeof removePartition>> = { removed: false, record: null };
     const labels = cutOff.map(formatAddress);
     const run = await observeFault(ctx, {
-      what: labels.length ? `${labels.join(', ')} back as replicas with master_link_status:up, cluster_state:ok everywhere` : 'cluster_state:ok on every node',
+      what: labels.length
+        ? `${labels.join(', ')} back as replicas with master_link_status:up, cluster_state:ok everywhere`
+        : 'cluster_state:ok on every node',
       deadlineMs,
       wait: o.wait,
       signal: o.abort,
@@ -155,7 +196,12 @@ export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlin
       kind: 'heal',
       action: async () => {
         record = await removePartition(ctx);
-        return { node: '', detail: record.removed ? "the partition's rules removed" : 'nothing to heal: no rule of this cluster was in place' };
+        return {
+          node: '',
+          detail: record.removed
+            ? "the partition's rules removed"
+            : 'nothing to heal: no rule of this cluster was in place',
+        };
       },
       condition: (p): Probe<unknown> => {
         for (const m of cutOff) {
@@ -168,17 +214,25 @@ export async function healCluster(ctx: DrillContext, o: { wait: boolean; deadlin
     const first = cutOff[0] ?? null;
     const role = run.outcome === 'done' && first && record.removed ? await roleOf(ctx, first) : null;
     await observer.catchUpLogs();
-    const events = (await observer.stop()).filter((e) => e.at >= run.t0 - 1).map((e) => ({ ...e, tMs: Math.round(e.at - run.t0) }));
-    const link = first ? events.find((e) => e.node === formatAddress(first) && (e.kind === 'link-up' || e.kind === 'sync-finished')) : undefined;
+    const events = (await observer.stop())
+      .filter((e) => e.at >= run.t0 - 1)
+      .map((e) => ({ ...e, tMs: Math.round(e.at - run.t0) }));
+    const link = first
+      ? events.find((e) => e.node === formatAddress(first) && (e.kind === 'link-up' || e.kind === 'sync-finished'))
+      : undefined;
     const p = record.record;
     return {
       action: 'heal',
       cluster: ctx.name,
-      victim: first ? { id: first.id, host: first.host, port: first.port } : { id: null, host: ctx.nodes[0]!.host, port: ctx.nodes[0]!.port },
+      victim: first
+        ? { id: first.id, host: first.host, port: first.port }
+        : { id: null, host: ctx.nodes[0]!.host, port: ctx.nodes[0]!.port },
       how: record.removed ? `removed iptables chain ${clusterChain(ctx)}` : 'nothing to heal',
       faultAt: new Date(run.t0).toISOString(),
       outcome: run.outcome,
-      waitedFor: labels.length ? `${labels.join(', ')} back as replicas, cluster_state:ok everywhere` : 'cluster_state:ok on every node',
+      waitedFor: labels.length
+        ? `${labels.join(', ')} back as replicas, cluster_state:ok everywhere`
+        : 'cluster_state:ok on every node',
       lastSeen: run.lastSeen,
       promoted: null,
       promotionMs: null,

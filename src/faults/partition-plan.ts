@@ -31,7 +31,8 @@ export interface Drop {
 
 /** The drops a partition is made of. Pure. */
 export function drops(p: PartitionSpec): Drop[] {
-  const pairs = (from: string[], to: string[]): Drop[] => from.flatMap((f) => to.map((t) => ({ from: f, to: t, probability: p.mode === 'flaky' ? p.loss : null })));
+  const pairs = (from: string[], to: string[]): Drop[] =>
+    from.flatMap((f) => to.map((t) => ({ from: f, to: t, probability: p.mode === 'flaky' ? p.loss : null })));
   if (p.mode === 'one-way') return p.direction === 'out' ? pairs(p.sideA, p.sideB) : pairs(p.sideB, p.sideA);
   return [...pairs(p.sideA, p.sideB), ...pairs(p.sideB, p.sideA)];
 }
@@ -40,7 +41,10 @@ export function drops(p: PartitionSpec): Drop[] {
 export function parseLoss(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!m || !(v >= 0 && v <= 1) || (!m[2] && Number(m[1]) > 1)) throw new UsageError(`bad --loss "${text}": expected a percentage from 0% to 100%`, { hint: 'e.g. --loss 30% (or 0.3)' });
+  if (!m || !(v >= 0 && v <= 1) || (!m[2] && Number(m[1]) > 1))
+    throw new UsageError(`bad --loss "${text}": expected a percentage from 0% to 100%`, {
+      hint: 'e.g. --loss 30% (or 0.3)',
+    });
   return v;
 }
 
@@ -78,7 +82,9 @@ export function ruleArgs(chain: string, list: readonly Drop[], ports: readonly n
     'multiport',
     '--ports',
     portSpec,
-    ...(d.probability !== null ? ['-m', 'statistic', '--mode', 'random', '--probability', d.probability.toFixed(4)] : []),
+    ...(d.probability !== null
+      ? ['-m', 'statistic', '--mode', 'random', '--probability', d.probability.toFixed(4)]
+      : []),
     '-j',
     'DROP',
   ]);

@@ -32,7 +32,8 @@ export interface PlannedPartition {
   how: string;
 }
 
-const oneAddressHint = (kind: 'cluster' | 'sentinel'): string => `create the ${kind === 'cluster' ? 'cluster' : 'deployment'} with one address per node: redis-drill ${kind} create --bind 127.0.1.1+ (or let failover-report --create / a scenario do it)`;
+const oneAddressHint = (kind: 'cluster' | 'sentinel'): string =>
+  `create the ${kind === 'cluster' ? 'cluster' : 'deployment'} with one address per node: redis-drill ${kind} create --bind 127.0.1.1+ (or let failover-report --create / a scenario do it)`;
 
 /**
  * Who is on which side. Pure apart from its inputs: the nodes (with ids),
@@ -45,22 +46,39 @@ export function checkPartitionable(nodes: readonly DrillNode[], kind: 'cluster' 
   const addresses = nodes.map((n) => n.host);
   const ONE_ADDRESS_HINT = oneAddressHint(kind);
   if (new Set(addresses).size !== nodes.length) {
-    throw new UsageError(`a partition needs one address per node, but these nodes share ${[...new Set(addresses.filter((a, i) => addresses.indexOf(a) !== i))].join(', ')}`, { hint: ONE_ADDRESS_HINT });
+    throw new UsageError(
+      `a partition needs one address per node, but these nodes share ${[...new Set(addresses.filter((a, i) => addresses.indexOf(a) !== i))].join(', ')}`,
+      { hint: ONE_ADDRESS_HINT },
+    );
   }
   const mine = nodes.find((n) => n.host === '127.0.0.1' || n.host === '::1');
-  if (mine) throw new UsageError(`${formatAddress(mine)} is on ${mine.host}, the address redis-drill's own connections come from: cutting it would cut redis-drill off too`, { hint: ONE_ADDRESS_HINT });
+  if (mine)
+    throw new UsageError(
+      `${formatAddress(mine)} is on ${mine.host}, the address redis-drill's own connections come from: cutting it would cut redis-drill off too`,
+      { hint: ONE_ADDRESS_HINT },
+    );
   if (!nodes.every((n) => isLoopback(n.host)) && nodes.some((n) => n.redis?.spec.host.remote !== true)) {
-    throw new UsageError('network faults on this machine need every node on a loopback address (127.x.x.x)', { hint: ONE_ADDRESS_HINT });
+    throw new UsageError('network faults on this machine need every node on a loopback address (127.x.x.x)', {
+      hint: ONE_ADDRESS_HINT,
+    });
   }
 }
 
-export function planPartition(nodes: readonly (DrillNode & { id: string | null })[], map: SlotMap, r: PartitionRequest, sentinels: readonly Address[] = []): PlannedPartition {
+export function planPartition(
+  nodes: readonly (DrillNode & { id: string | null })[],
+  map: SlotMap,
+  r: PartitionRequest,
+  sentinels: readonly Address[] = [],
+): PlannedPartition {
   checkPartitionable(nodes);
   let a: DrillNode[];
   let how: string;
   if (r.sides !== undefined) {
     const parts = r.sides.split('|');
-    if (parts.length !== 2) throw new UsageError(`bad --sides "${r.sides}": expected two sides, A,B|C,D`, { hint: 'e.g. --sides 0|1,2 (Master[0] on one side, Master[1] and Master[2] with everything not listed on the other)' });
+    if (parts.length !== 2)
+      throw new UsageError(`bad --sides "${r.sides}": expected two sides, A,B|C,D`, {
+        hint: 'e.g. --sides 0|1,2 (Master[0] on one side, Master[1] and Master[2] with everything not listed on the other)',
+      });
     const side = (text: string): DrillNode[] =>
       text
         .split(',')
@@ -75,17 +93,28 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
           const si = /^Sentinel\[(\d+)\]$/i.exec(ref);
           if (si) {
             const s = sentinels[Number(si[1])];
-            if (!s) throw new UsageError(`no ${ref}: the deployment has ${sentinels.length} sentinel(s)`, { hint: sentinels.length ? `use Sentinel[0] to Sentinel[${sentinels.length - 1}]` : 'a Redis Cluster has no sentinels' });
+            if (!s)
+              throw new UsageError(`no ${ref}: the deployment has ${sentinels.length} sentinel(s)`, {
+                hint: sentinels.length
+                  ? `use Sentinel[0] to Sentinel[${sentinels.length - 1}]`
+                  : 'a Redis Cluster has no sentinels',
+              });
             return nodes.find((n) => n.port === s.port && n.host === s.host)!;
           }
           return selectNode(nodes, ref);
         });
-    if (!parts[0]!.trim()) throw new UsageError(`--sides "${r.sides}": the first side is empty`, { hint: 'list at least one node before the |; nodes listed on neither side join the second (so "0|" is Master[0] against the rest)' });
+    if (!parts[0]!.trim())
+      throw new UsageError(`--sides "${r.sides}": the first side is empty`, {
+        hint: 'list at least one node before the |; nodes listed on neither side join the second (so "0|" is Master[0] against the rest)',
+      });
     a = side(parts[0]!);
     const b = side(parts[1]!);
     const both = a.find((n) => b.includes(n));
     if (both) throw new UsageError(`${formatAddress(both)} is on both sides of --sides "${r.sides}"`);
-    if (a.length === 0) throw new UsageError(`--sides "${r.sides}": the first side is empty`, { hint: 'list at least one node before the |' });
+    if (a.length === 0)
+      throw new UsageError(`--sides "${r.sides}": the first side is empty`, {
+        hint: 'list at least one node before the |',
+      });
     how = `split {${a.map(formatAddress).join(', ')}} from {the other ${nodes.length - a.length} nodes}`;
   } else {
     const victim = selectMaster(map, r.target);
@@ -93,16 +122,44 @@ export function planPartition(nodes: readonly (DrillNode & { id: string | null }
     how = `Master[${victim.index}] ${formatAddress(victim)} from the other ${nodes.length - 1} nodes`;
   }
   const b = nodes.filter((n) => !a.includes(n));
-  if (b.length === 0) throw new UsageError('the second side would be empty: every node is on the first', { hint: 'leave at least one node off the first side' });
-  const spec: PartitionSpec = { sideA: a.map((n) => n.host), sideB: b.map((n) => n.host), mode: r.mode, direction: r.direction, loss: r.mode === 'flaky' ? r.loss : 1 };
-  const mastersOn = (side: DrillNode[]): SlotMapMaster[] => map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
+  if (b.length === 0)
+    throw new UsageError('the second side would be empty: every node is on the first', {
+      hint: 'leave at least one node off the first side',
+    });
+  const spec: PartitionSpec = {
+    sideA: a.map((n) => n.host),
+    sideB: b.map((n) => n.host),
+    mode: r.mode,
+    direction: r.direction,
+    loss: r.mode === 'flaky' ? r.loss : 1,
+  };
+  const mastersOn = (side: DrillNode[]): SlotMapMaster[] =>
+    map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
   // The minority: in a cluster, the side with fewer masters (the majority of masters elects); with Sentinel,
   // the side with fewer sentinels (the sentinels' majority fails over).
-  const weight = (side: DrillNode[]): number => (sentinels.length ? side.filter((n) => sentinels.some((s) => s.port === n.port && s.host === n.host)).length : mastersOn(side).length);
+  const weight = (side: DrillNode[]): number =>
+    sentinels.length
+      ? side.filter((n) => sentinels.some((s) => s.port === n.port && s.host === n.host)).length
+      : mastersOn(side).length;
   const [small, other] = weight(a) <= weight(b) ? [a, b] : [b, a];
-  const cutOff = mastersOn(small).filter((m) => m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)));
-  const way = r.mode === 'isolate' ? 'both ways' : r.mode === 'flaky' ? `${Math.round(r.loss * 100)}% of packets lost both ways` : r.direction === 'out' ? 'its packets to the others dropped (one way)' : "the others' packets to it dropped (one way)";
-  return { spec, sides: [a, b], cutOff, minority: small, how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}` };
+  const cutOff = mastersOn(small).filter((m) =>
+    m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)),
+  );
+  const way =
+    r.mode === 'isolate'
+      ? 'both ways'
+      : r.mode === 'flaky'
+        ? `${Math.round(r.loss * 100)}% of packets lost both ways`
+        : r.direction === 'out'
+          ? 'its packets to the others dropped (one way)'
+          : "the others' packets to it dropped (one way)";
+  return {
+    spec,
+    sides: [a, b],
+    cutOff,
+    minority: small,
+    how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}`,
+  };
 }
 
 /** The chain of this cluster's rules (the same name every time, so heal and destroy find it). */
@@ -127,17 +184,32 @@ function hostsOf(ctx: DrillContext): Map<Host, string[]> {
  * (iptables there, and the right to use it): nothing changes unless it can.
  */
 export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Promise<PartitionRecord> {
-  if (!ctx.managed || !ctx.state) throw new UsageError('a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)', { hint: 'drop --seed and use --cluster NAME' });
+  if (!ctx.managed || !ctx.state)
+    throw new UsageError(
+      'a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)',
+      { hint: 'drop --seed and use --cluster NAME' },
+    );
   const hosts = hostsOf(ctx);
   for (const h of hosts.keys()) await checkFirewall(h);
   const chain = clusterChain(ctx);
   // Client and bus ports of the data nodes (a Sentinel deployment has no bus), and the sentinels' ports.
-  const ports = [...ctx.nodes.flatMap((n) => (ctx.ops.kind === 'cluster' ? [n.port, n.port + 10000] : [n.port])), ...ctx.sentinels.map((n) => n.port)];
+  const ports = [
+    ...ctx.nodes.flatMap((n) => (ctx.ops.kind === 'cluster' ? [n.port, n.port + 10000] : [n.port])),
+    ...ctx.sentinels.map((n) => n.port),
+  ];
   const all = drops(p.spec);
   const applied: Host[] = [];
   try {
     for (const [h, local] of hosts) {
-      await applyChain(h, chain, ruleArgs(chain, all.filter((d) => local.includes(d.to)), ports));
+      await applyChain(
+        h,
+        chain,
+        ruleArgs(
+          chain,
+          all.filter((d) => local.includes(d.to)),
+          ports,
+        ),
+      );
       applied.push(h);
     }
   } catch (e) {
@@ -160,8 +232,11 @@ export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Pr
 }
 
 /** Removes this cluster's rules on every host (also a chain a crashed run left). Returns the partition that was in place, if any. */
-export async function removePartition(ctx: DrillContext): Promise<{ removed: boolean; record: PartitionRecord | null }> {
-  if (!ctx.managed || !ctx.state) throw new UsageError('heal works on a cluster redis-drill created', { hint: 'drop --seed and use --cluster NAME' });
+export async function removePartition(
+  ctx: DrillContext,
+): Promise<{ removed: boolean; record: PartitionRecord | null }> {
+  if (!ctx.managed || !ctx.state)
+    throw new UsageError('heal works on a cluster redis-drill created', { hint: 'drop --seed and use --cluster NAME' });
   const chain = clusterChain(ctx);
   let removed = false;
   for (const h of hostsOf(ctx).keys()) {
@@ -184,7 +259,11 @@ export async function removePartition(ctx: DrillContext): Promise<{ removed: boo
 
 /** Before a drill that partitions starts: the hosts' firewalls can be changed, and the deployment can be cut. */
 export async function checkPartitionReady(ctx: DrillContext): Promise<void> {
-  if (!ctx.managed) throw new UsageError('a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)', { hint: 'drop --seed and use --cluster NAME' });
+  if (!ctx.managed)
+    throw new UsageError(
+      'a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)',
+      { hint: 'drop --seed and use --cluster NAME' },
+    );
   checkPartitionable([...ctx.nodes, ...ctx.sentinels], ctx.ops.kind);
   for (const h of hostsOf(ctx).keys()) await checkFirewall(h);
 }

@@ -1,6 +1,14 @@
 import { UsageError } from '../errors.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
-import { type DrillContext, type DrillNode, defaultDeadline, findDrillNode, pidOf, probesNow, recordPid } from './drill-context.js';
+import {
+  type DrillContext,
+  type DrillNode,
+  defaultDeadline,
+  findDrillNode,
+  pidOf,
+  probesNow,
+  recordPid,
+} from './drill-context.js';
 import { observeFault } from './observe-fault.js';
 import type { FaultResult } from './report.js';
 import type { Observer } from '../observe/observer.js';
@@ -18,12 +26,18 @@ export interface RejoinOptions {
 }
 
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
-export async function nodesWithIds(ctx: DrillContext, observer?: Observer): Promise<(DrillNode & { id: string | null })[]> {
+export async function nodesWithIds(
+  ctx: DrillContext,
+  observer?: Observer,
+): Promise<(DrillNode & { id: string | null })[]> {
   // A Sentinel deployment's nodes have no cluster ids: host:port is theirs (sentinels included, for partitions).
   if (ctx.ops.kind === 'sentinel') return [...ctx.nodes, ...ctx.sentinels].map((n) => ({ ...n, id: formatAddress(n) }));
   const probes = await probesNow(ctx, observer);
   const entries = probes.flatMap((p) => p.view ?? []);
-  return ctx.nodes.map((n) => ({ ...n, id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null }));
+  return ctx.nodes.map((n) => ({
+    ...n,
+    id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null,
+  }));
 }
 
 /**
@@ -32,18 +46,30 @@ export async function nodesWithIds(ctx: DrillContext, observer?: Observer): Prom
  * rejoin: reconfigured as a replica of the new master, sync, link up.
  */
 export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<FaultResult> {
-  if (!ctx.managed) throw new UsageError(`${o.mode}-node needs a cluster redis-drill started`, { hint: 'drop --seed; on an attached cluster restart the server by hand' });
+  if (!ctx.managed)
+    throw new UsageError(`${o.mode}-node needs a cluster redis-drill started`, {
+      hint: 'drop --seed; on an attached cluster restart the server by hand',
+    });
   const node = selectNode(await nodesWithIds(ctx, o.observer), o.node);
   const pid = await pidOf(ctx, node);
   const processState = pid === null ? 'gone' : await node.redis!.processState(pid);
   if (o.mode === 'restart' && processState !== 'gone') {
-    throw new UsageError(`${node.label} is ${processState === 'stopped' ? 'frozen (SIGSTOP), not dead' : 'running'} (pid ${pid})`, {
-      hint: processState === 'stopped' ? `resume it with: redis-drill cluster resume-node ${node.label}` : `kill it first, e.g. redis-drill cluster kill-master --master ${node.label}`,
-    });
+    throw new UsageError(
+      `${node.label} is ${processState === 'stopped' ? 'frozen (SIGSTOP), not dead' : 'running'} (pid ${pid})`,
+      {
+        hint:
+          processState === 'stopped'
+            ? `resume it with: redis-drill cluster resume-node ${node.label}`
+            : `kill it first, e.g. redis-drill cluster kill-master --master ${node.label}`,
+      },
+    );
   }
   if (o.mode === 'resume' && processState !== 'stopped') {
     throw new UsageError(`${node.label} is not frozen (it is ${processState === 'gone' ? 'not running' : 'running'})`, {
-      hint: processState === 'gone' ? `start it with: redis-drill cluster restart-node ${node.label}` : 'freeze a master with: redis-drill cluster kill-master --signal stop',
+      hint:
+        processState === 'gone'
+          ? `start it with: redis-drill cluster restart-node ${node.label}`
+          : 'freeze a master with: redis-drill cluster kill-master --signal stop',
     });
   }
   const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
@@ -60,13 +86,18 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
       }
       const newPid = await node.redis!.start({ timeoutMs: 10_000, signal: o.abort });
       await recordPid(ctx, node, newPid);
-      return { node: node.label, detail: `restarted as pid ${newPid} from its own ${ctx.ops.kind === 'cluster' ? 'redis.conf and nodes.conf' : 'redis.conf'}` };
+      return {
+        node: node.label,
+        detail: `restarted as pid ${newPid} from its own ${ctx.ops.kind === 'cluster' ? 'redis.conf and nodes.conf' : 'redis.conf'}`,
+      };
     },
     condition: (probes) => ctx.ops.rejoinDone(probes, node),
   });
   // The last word is ROLE, asked directly of the node.
   const role = run.outcome === 'done' ? await roleOf(ctx, node) : null;
-  const linkUp = run.events.find((e) => e.node === node.label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= run.t0);
+  const linkUp = run.events.find(
+    (e) => e.node === node.label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= run.t0,
+  );
   return {
     action: o.mode === 'restart' ? 'restart-node' : 'resume-node',
     cluster: ctx.name,
@@ -90,13 +121,16 @@ export async function rejoinNode(ctx: DrillContext, o: RejoinOptions): Promise<F
 }
 
 /** ROLE, parsed: ["slave", host, port, state, offset] or ["master", offset, replicas]. */
-export async function roleOf(ctx: DrillContext, a: Address): Promise<{ role: 'master' | 'replica'; master: string | null }> {
+export async function roleOf(
+  ctx: DrillContext,
+  a: Address,
+): Promise<{ role: 'master' | 'replica'; master: string | null }> {
   const reply = await withNode(a, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => c.call('ROLE'));
   const r = reply as unknown[];
-  if (String(r[0]) === 'slave') return { role: 'replica', master: formatAddress({ host: String(r[1]), port: Number(r[2]) }) };
+  if (String(r[0]) === 'slave')
+    return { role: 'replica', master: formatAddress({ host: String(r[1]), port: Number(r[2]) }) };
   return { role: 'master', master: null };
 }
-
 
 /** SIGCONT to a node if it is frozen (a drill that ends early must not leave a hung node behind). */
 export async function resumeIfFrozen(ctx: DrillContext, a: Address): Promise<boolean> {

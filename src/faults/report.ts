@@ -48,4 +48,3 @@ export interface PartitionInfo {
   minorityFail: { node: string; ms: number | null; source: string } | null;
   nodeTimeoutMs: number;
 }
-

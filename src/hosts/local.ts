@@ -14,18 +14,30 @@ export class LocalHost implements Host {
   readonly name = 'local';
   readonly remote = false;
 
-  exec(file: string, args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+  exec(
+    file: string,
+    args: readonly string[],
+    options: { timeoutMs?: number; input?: string } = {},
+  ): Promise<ExecResult> {
     const timeout = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     // node:child_process rather than execa here: it costs nothing to load, and
     // every millisecond before the first redis-server starts is on the
     // critical path of `cluster create`.
     return new Promise((resolve, reject) => {
-      const child = execFile(file, [...args], { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-        const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-        if (e?.killed) return reject(new EnvironmentError(`${file} did not finish within ${timeout} ms`));
-        if (e && typeof e.code === 'string') return reject(new EnvironmentError(`could not run ${file}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
-        resolve({ exitCode: e ? Number(e.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-      });
+      const child = execFile(
+        file,
+        [...args],
+        { timeout, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+          if (e?.killed) return reject(new EnvironmentError(`${file} did not finish within ${timeout} ms`));
+          if (e && typeof e.code === 'string')
+            return reject(
+              new EnvironmentError(`could not run ${file}: ${e.code === 'ENOENT' ? 'not found' : e.message}`),
+            );
+          resolve({ exitCode: e ? Number(e.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
       // A program that does not read its input closes the pipe: that is its answer, not ours to report.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(options.input ?? '');
@@ -36,14 +48,18 @@ export class LocalHost implements Host {
     for (const name of names) {
       const candidates = name.includes('/')
         ? [path.resolve(name)]
-        : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, name));
+        : (process.env.PATH ?? '')
+            .split(path.delimiter)
+            .filter(Boolean)
+            .map((d) => path.join(d, name));
       for (const c of candidates) {
         try {
           await access(c, fsConstants.X_OK);
           return c;
         } catch (e) {
           // Not there, or there but not executable (or a PATH entry we may not read): keep looking, as a shell does.
-          if (!['ENOENT', 'EACCES', 'ENOTDIR', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw fileError(c, e);
+          if (!['ENOENT', 'EACCES', 'ENOTDIR', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? ''))
+            throw fileError(c, e);
         }
       }
     }
@@ -72,7 +88,9 @@ export class LocalHost implements Host {
 
   async readFrom(p: string, offset: number): Promise<{ text: string; size: number }> {
     // Most reads of a log find nothing new: one stat then, instead of open, fstat and close.
-    const known = await stat(p).catch((e: unknown) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? null : Promise.reject(fileError(p, e))));
+    const known = await stat(p).catch((e: unknown) =>
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : Promise.reject(fileError(p, e)),
+    );
     if (!known) return { text: '', size: 0 };
     if (known.size === offset) return { text: '', size: offset };
     const fh = await openIfThere(p);
@@ -143,8 +161,18 @@ export class LocalHost implements Host {
       server.unref();
       server.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES') resolve(false);
-        else if (e.code === 'EADDRNOTAVAIL') reject(new EnvironmentError(`cannot bind ${address}: no such address on this machine`, { hint: 'use --bind with one of this machine\'s addresses, e.g. 127.0.0.1' }));
-        else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new UsageError(`cannot bind "${address}": not an address of this machine, and no host of that name`, { hint: 'use --bind with an IP address of this machine, e.g. 127.0.0.1' }));
+        else if (e.code === 'EADDRNOTAVAIL')
+          reject(
+            new EnvironmentError(`cannot bind ${address}: no such address on this machine`, {
+              hint: "use --bind with one of this machine's addresses, e.g. 127.0.0.1",
+            }),
+          );
+        else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
+          reject(
+            new UsageError(`cannot bind "${address}": not an address of this machine, and no host of that name`, {
+              hint: 'use --bind with an IP address of this machine, e.g. 127.0.0.1',
+            }),
+          );
         else reject(new EnvironmentError(`cannot bind ${address}:${port}: ${e.code ?? e.message}`));
       });
       server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
@@ -172,16 +200,25 @@ async function openIfThere(p: string) {
 
 function fileError(p: string, e: unknown): EnvironmentError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new EnvironmentError(`cannot use ${p}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'EMFILE' || code === 'ENFILE' ? 'too many open files' : (e as Error).message}`, {
-    hint: code === 'EMFILE' || code === 'ENFILE' ? 'raise the open-file limit (ulimit -n) or watch fewer nodes at once' : 'check the path and its permissions',
-    cause: e,
-  });
+  return new EnvironmentError(
+    `cannot use ${p}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'EMFILE' || code === 'ENFILE' ? 'too many open files' : (e as Error).message}`,
+    {
+      hint:
+        code === 'EMFILE' || code === 'ENFILE'
+          ? 'raise the open-file limit (ulimit -n) or watch fewer nodes at once'
+          : 'check the path and its permissions',
+      cause: e,
+    },
+  );
 }
 
 function processError(pid: number, e: unknown, what = 'cannot read the state of'): EnvironmentError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new EnvironmentError(`${what} process ${pid}: ${code === 'EPERM' || code === 'EACCES' ? 'permission denied' : (e as Error).message}`, {
-    hint: 'run redis-drill as the user that started the cluster',
-    cause: e,
-  });
+  return new EnvironmentError(
+    `${what} process ${pid}: ${code === 'EPERM' || code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
+    {
+      hint: 'run redis-drill as the user that started the cluster',
+      cause: e,
+    },
+  );
 }

@@ -26,9 +26,12 @@ export class SshError extends EnvironmentError {
 }
 
 function sshHint(reason: string): string {
-  if (/Permission denied|publickey/i.test(reason)) return 'the key was refused: check --ssh-identity (or the inventory\'s identity) and the user\'s authorized_keys on that host';
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION/i.test(reason)) return 'the host key is not the one known_hosts has; check the host, then fix known_hosts (ssh-keygen -R HOST)';
-  if (/refused|timed out|No route|unreachable|not known|resolve/i.test(reason)) return 'is the address right and sshd running there? try: ssh -p PORT USER@ADDRESS true';
+  if (/Permission denied|publickey/i.test(reason))
+    return "the key was refused: check --ssh-identity (or the inventory's identity) and the user's authorized_keys on that host";
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION/i.test(reason))
+    return 'the host key is not the one known_hosts has; check the host, then fix known_hosts (ssh-keygen -R HOST)';
+  if (/refused|timed out|No route|unreachable|not known|resolve/i.test(reason))
+    return 'is the address right and sshd running there? try: ssh -p PORT USER@ADDRESS true';
   return 'try the same connection by hand: ssh -p PORT USER@ADDRESS true';
 }
 
@@ -87,7 +90,13 @@ export class SshHost implements Host {
         timeout: this.connectTimeoutMs + 5000,
       });
       if (r.timedOut) throw new SshError(this.name, 'connect', `no answer within ${this.connectTimeoutMs} ms`);
-      if (r.failed) throw new SshError(this.name, 'connect', lastLine(r.stderr) || (r.code === 'ENOENT' ? 'the ssh client is not installed' : `ssh exit code ${r.exitCode}`));
+      if (r.failed)
+        throw new SshError(
+          this.name,
+          'connect',
+          lastLine(r.stderr) ||
+            (r.code === 'ENOENT' ? 'the ssh client is not installed' : `ssh exit code ${r.exitCode}`),
+        );
     })();
     return this.connected;
   }
@@ -108,12 +117,24 @@ export class SshHost implements Host {
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
-  exec(file: string, args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
-    return this.run(shellCommand([file, ...args]), { timeoutMs: options.timeoutMs, input: options.input, step: `running ${file}` });
+  exec(
+    file: string,
+    args: readonly string[],
+    options: { timeoutMs?: number; input?: string } = {},
+  ): Promise<ExecResult> {
+    return this.run(shellCommand([file, ...args]), {
+      timeoutMs: options.timeoutMs,
+      input: options.input,
+      step: `running ${file}`,
+    });
   }
 
   async which(names: readonly string[]): Promise<string | null> {
-    const tries = names.map((n) => (n.includes('/') ? `[ -x ${shellQuote(n)} ] && { echo ${shellQuote(n)}; exit 0; }` : `p=$(command -v ${shellQuote(n)}) && { echo "$p"; exit 0; }`));
+    const tries = names.map((n) =>
+      n.includes('/')
+        ? `[ -x ${shellQuote(n)} ] && { echo ${shellQuote(n)}; exit 0; }`
+        : `p=$(command -v ${shellQuote(n)}) && { echo "$p"; exit 0; }`,
+    );
     const r = await this.run([...tries, 'exit 1'].join('\n'), { step: `looking for ${names.join(' or ')}` });
     return r.exitCode === 0 ? r.stdout.trim() || null : null;
   }
@@ -122,11 +143,17 @@ export class SshHost implements Host {
     // The content goes through stdin, never the command line (it may hold a password).
     const tmp = shellQuote(`${path}.tmp`);
     const dir = shellQuote(path.slice(0, Math.max(1, path.lastIndexOf('/'))));
-    await this.check(`umask 077; mkdir -p -- ${dir} && cat > ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${shellQuote(path)}`, `writing ${path}`, content);
+    await this.check(
+      `umask 077; mkdir -p -- ${dir} && cat > ${tmp} && chmod ${mode.toString(8)} ${tmp} && mv -f ${tmp} ${shellQuote(path)}`,
+      `writing ${path}`,
+      content,
+    );
   }
 
   async readFile(path: string): Promise<string | null> {
-    const r = await this.run(`[ -e ${shellQuote(path)} ] || exit ${NO_FILE}; cat -- ${shellQuote(path)}`, { step: `reading ${path}` });
+    const r = await this.run(`[ -e ${shellQuote(path)} ] || exit ${NO_FILE}; cat -- ${shellQuote(path)}`, {
+      step: `reading ${path}`,
+    });
     if (r.exitCode === NO_FILE) return null;
     if (r.exitCode !== 0) throw new SshError(this.name, `reading ${path}`, lastLine(r.stderr));
     return r.stdout;
@@ -143,7 +170,9 @@ export class SshHost implements Host {
   }
 
   async readTail(path: string, maxBytes: number): Promise<string> {
-    const r = await this.run(`tail -c ${maxBytes} -- ${shellQuote(path)} 2>/dev/null; exit 0`, { step: `reading ${path}` });
+    const r = await this.run(`tail -c ${maxBytes} -- ${shellQuote(path)} 2>/dev/null; exit 0`, {
+      step: `reading ${path}`,
+    });
     return r.stdout;
   }
 
@@ -152,7 +181,10 @@ export class SshHost implements Host {
   }
 
   async processState(pid: number, markers?: readonly string[]): Promise<ProcessState> {
-    const r = await this.run(`cat /proc/${pid}/stat 2>/dev/null || exit 0; echo; tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null; exit 0`, { step: 'checking a process' });
+    const r = await this.run(
+      `cat /proc/${pid}/stat 2>/dev/null || exit 0; echo; tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null; exit 0`,
+      { step: 'checking a process' },
+    );
     const cut = r.stdout.indexOf('\n');
     if (cut < 0) return 'gone';
     return processStateFrom(r.stdout.slice(0, cut), r.stdout.slice(cut + 1), markers);
@@ -160,7 +192,8 @@ export class SshHost implements Host {
 
   async signal(pid: number, signal: Signal): Promise<void> {
     const r = await this.run(`kill -s ${signal} ${pid}`, { step: `sending SIG${signal} to ${pid}` });
-    if (r.exitCode !== 0 && !/No such process/i.test(r.stderr)) throw new SshError(this.name, `sending SIG${signal} to ${pid}`, lastLine(r.stderr));
+    if (r.exitCode !== 0 && !/No such process/i.test(r.stderr))
+      throw new SshError(this.name, `sending SIG${signal} to ${pid}`, lastLine(r.stderr));
   }
 
   /**
@@ -177,11 +210,16 @@ export class SshHost implements Host {
         const [y, mo, d, h, mi, s, ns] = r.stdout.trim().split(' ').map(Number);
         const remote = new Date(y!, mo! - 1, d, h, mi, s, Math.floor(ns! / 1e6)).getTime();
         if (!Number.isFinite(remote)) return { offsetMs: 0, uncertaintyMs: Number.POSITIVE_INFINITY };
-        const m = { offsetMs: Math.round(remote - (before + after) / 2), uncertaintyMs: Math.ceil((after - before) / 2) };
+        const m = {
+          offsetMs: Math.round(remote - (before + after) / 2),
+          uncertaintyMs: Math.ceil((after - before) / 2),
+        };
         if (!best || m.uncertaintyMs < best.uncertaintyMs) best = m;
       }
       // An offset within the measurement's own error cannot be told from 0; moving times by it would only add noise.
-      return Math.abs(best!.offsetMs) <= best!.uncertaintyMs ? { offsetMs: 0, uncertaintyMs: best!.uncertaintyMs } : best!;
+      return Math.abs(best!.offsetMs) <= best!.uncertaintyMs
+        ? { offsetMs: 0, uncertaintyMs: best!.uncertaintyMs }
+        : best!;
     })();
     return this.offset;
   }
@@ -189,7 +227,10 @@ export class SshHost implements Host {
   /** Closes the master connection, if one was opened. */
   async dispose(): Promise<void> {
     if (!this.connected) return;
-    const opened = await this.connected.then(() => true, () => false);
+    const opened = await this.connected.then(
+      () => true,
+      () => false,
+    );
     this.connected = null;
     if (!opened) return;
     const { execa } = await import('execa');

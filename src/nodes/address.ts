@@ -6,7 +6,6 @@ export interface Address {
   port: number;
 }
 
-
 export function formatAddress(a: Address): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
@@ -30,4 +29,3 @@ export function plausibleHost(host: string): boolean {
 }
 
 export const isIpAddress = (text: string): boolean => isIP(text) !== 0;
-

@@ -36,14 +36,22 @@ export function serverCandidates(explicit?: string): string[] {
  * Judges what a search found: `found` is the binary's path (null: none) and
  * `versionOutput`/`exitCode` what its --version printed.
  */
-export function checkServerBinary(found: string | null, versionOutput: string, exitCode: number, explicit?: string): ServerBinary {
+export function checkServerBinary(
+  found: string | null,
+  versionOutput: string,
+  exitCode: number,
+  explicit?: string,
+): ServerBinary {
   const searched = serverCandidates(explicit);
   if (!found) throw new BinaryNotFoundError(explicit ? searched : searched.map((s) => `${s} on PATH`));
   const parsed = parseServerVersion(versionOutput);
   if (exitCode !== 0 || !parsed) {
-    throw new EnvironmentError(`${found} does not look like redis-server (its --version printed: ${versionOutput.trim().slice(0, 80) || 'nothing'})`, {
-      hint: 'point --redis-server at a redis-server or valkey-server binary',
-    });
+    throw new EnvironmentError(
+      `${found} does not look like redis-server (its --version printed: ${versionOutput.trim().slice(0, 80) || 'nothing'})`,
+      {
+        hint: 'point --redis-server at a redis-server or valkey-server binary',
+      },
+    );
   }
   if (!versionAtLeast(parsed.version, '5.0')) {
     throw new EnvironmentError(`${found} is version ${parsed.version}; redis-drill needs 5.0 or newer`, {
@@ -56,6 +64,8 @@ export function checkServerBinary(found: string | null, versionOutput: string, e
 /** Finds and checks the server binary on a host (see serverCandidates). */
 export async function findServerBinary(host: Host, explicit?: string): Promise<ServerBinary> {
   const found = await host.which(serverCandidates(explicit));
-  const r = found ? await host.exec(found, ['--version'], { timeoutMs: 5000 }) : { stdout: '', stderr: '', exitCode: 1 };
+  const r = found
+    ? await host.exec(found, ['--version'], { timeoutMs: 5000 })
+    : { stdout: '', stderr: '', exitCode: 1 };
   return checkServerBinary(found, r.stdout + r.stderr, r.exitCode, explicit);
 }

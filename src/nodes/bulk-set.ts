@@ -33,7 +33,12 @@ function encode(args: string[]): string {
  * protocol directly runs at the servers' speed. SET replies are one line
  * each (+OK or -ERR ...), so counting lines is a complete parser for them.
  */
-export function bulkSet(addr: Address, keys: readonly string[], value: string, o: BulkSetOptions): Promise<BulkSetResult> {
+export function bulkSet(
+  addr: Address,
+  keys: readonly string[],
+  value: string,
+  o: BulkSetOptions,
+): Promise<BulkSetResult> {
   const label = formatAddress(addr);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: addr.host, port: addr.port });
@@ -75,9 +80,15 @@ export function bulkSet(addr: Address, keys: readonly string[], value: string, o
     socket.setNoDelay(true);
     socket.setTimeout(o.timeoutMs, () => finish(new NodeUnreachableError(label, `no answer within ${o.timeoutMs} ms`)));
     socket.on('error', (e: NodeJS.ErrnoException) =>
-      finish(new NodeUnreachableError(label, e.code === 'ECONNREFUSED' ? 'connection refused' : e.message, { cause: e })),
+      finish(
+        new NodeUnreachableError(label, e.code === 'ECONNREFUSED' ? 'connection refused' : e.message, { cause: e }),
+      ),
     );
-    socket.on('close', () => finish(answered < keys.length ? new NodeUnreachableError(label, 'connection closed during the writes') : undefined));
+    socket.on('close', () =>
+      finish(
+        answered < keys.length ? new NodeUnreachableError(label, 'connection closed during the writes') : undefined,
+      ),
+    );
     socket.on('connect', () => {
       if (o.password !== null) socket.write(encode(['AUTH', o.password]));
       pump();

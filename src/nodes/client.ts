@@ -17,12 +17,14 @@ export interface ConnectOptions {
 export function classifyError(address: string, e: unknown, timeoutMs: number): Error {
   const msg = errorMessage(e);
   const code = (e as NodeJS.ErrnoException).code;
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg)) return new AuthError(address, msg.replace(/^\w+Error: /, ''));
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg))
+    return new AuthError(address, msg.replace(/^\w+Error: /, ''));
   if (/ERR AUTH <password> called without any password configured/i.test(msg)) {
     return new AuthError(address, 'a password was given but the node has none');
   }
   if (code === 'ECONNREFUSED') return new NodeUnreachableError(address, 'connection refused', { cause: e });
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NodeUnreachableError(address, 'unknown host', { cause: e });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new NodeUnreachableError(address, 'unknown host', { cause: e });
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(msg)) {
     return new NodeUnreachableError(address, `no answer within ${timeoutMs} ms`, { cause: e });
   }
@@ -91,7 +93,11 @@ export function connectNode(addr: Address, options: ConnectOptions): Promise<Red
 }
 
 /** Runs `fn` on a fresh connection and always closes it; errors are classified. */
-export async function withNode<T>(addr: Address, options: ConnectOptions, fn: (client: Redis) => Promise<T>): Promise<T> {
+export async function withNode<T>(
+  addr: Address,
+  options: ConnectOptions,
+  fn: (client: Redis) => Promise<T>,
+): Promise<T> {
   const client = await connectNode(addr, options);
   try {
     return await fn(client);

@@ -22,7 +22,22 @@ export interface ConfigEntry {
 }
 
 /** Keys redis-drill sets itself; --config may not change them or the node would not be found again. */
-const MANAGED = new Set(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth', 'cluster-announce-ip', 'replica-announce-ip', 'replicaof', 'slaveof']);
+const MANAGED = new Set([
+  'port',
+  'bind',
+  'dir',
+  'daemonize',
+  'pidfile',
+  'logfile',
+  'cluster-enabled',
+  'cluster-config-file',
+  'requirepass',
+  'masterauth',
+  'cluster-announce-ip',
+  'replica-announce-ip',
+  'replicaof',
+  'slaveof',
+]);
 
 /** Parses one `--config key=value` (or `key value`) option. */
 export function parseConfigEntry(text: string): ConfigEntry {
@@ -35,7 +50,8 @@ export function parseConfigEntry(text: string): ConfigEntry {
   const key = m[1]!.toLowerCase();
   if (MANAGED.has(key)) {
     throw new UsageError(`--config ${key} cannot be set: redis-drill manages it`, {
-      hint: key === 'port' || key === 'bind' ? `use --${key} instead` : 'leave it out; redis-drill sets it for every node',
+      hint:
+        key === 'port' || key === 'bind' ? `use --${key} instead` : 'leave it out; redis-drill sets it for every node',
     });
   }
   return { key, value: m[2] };

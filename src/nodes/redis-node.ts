@@ -23,7 +23,8 @@ export interface StopOptions {
 }
 
 /** Log lines that mean the process gave up starting. */
-const FATAL_LOG = /Address already in use|Failed listening on port|FATAL|Fatal error|Bad file format|Can't open the|Unrecoverable error/i;
+const FATAL_LOG =
+  /Address already in use|Failed listening on port|FATAL|Fatal error|Bad file format|Can't open the|Unrecoverable error/i;
 
 /**
  * One redis-server process: its files, start, readiness, signals and an
@@ -89,10 +90,17 @@ export class RedisNode {
   async start(options: { timeoutMs: number; signal?: AbortSignal; clock?: Clock }): Promise<number> {
     // A stale pid file from a killed run would be taken for the new process.
     await this.spec.host.remove(this.pidPath);
-    const r = await this.spec.host.exec(this.spec.serverPath, this.spec.sentinel ? [this.confPath, '--sentinel'] : [this.confPath], { timeoutMs: options.timeoutMs });
+    const r = await this.spec.host.exec(
+      this.spec.serverPath,
+      this.spec.sentinel ? [this.confPath, '--sentinel'] : [this.confPath],
+      { timeoutMs: options.timeoutMs },
+    );
     if (r.exitCode !== 0) {
       // Config errors are reported on stderr, before the log file is opened.
-      const output = (r.stderr + r.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
+      const output = (r.stderr + r.stdout)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const reason = output[output.length - 1] ?? `exit code ${r.exitCode}`;
       throw new NodeStartError(this.label, reason, this.logPath, [...output, ...(await this.logTail())].slice(-12));
     }
@@ -108,15 +116,24 @@ export class RedisNode {
         // The server was launched and may still be starting (loading its
         // data under load can take a while): wait, whatever the interrupt,
         // until its pid file says which process the cleanup must stop.
-        await waitUntil(async () => ((await this.readPid()) !== null ? { done: true, value: null } : { done: false, seen: 'no pid file yet' }), {
-          what: `${this.label} writing its pid file`,
-          timeoutMs: 3000,
-          intervalMs: 20,
-        }).catch(() => undefined);
+        await waitUntil(
+          async () =>
+            (await this.readPid()) !== null ? { done: true, value: null } : { done: false, seen: 'no pid file yet' },
+          {
+            what: `${this.label} writing its pid file`,
+            timeoutMs: 3000,
+            intervalMs: 20,
+          },
+        ).catch(() => undefined);
         throw e;
       }
       if (e instanceof DeadlineError) {
-        throw new NodeStartError(this.label, `not answering within ${options.timeoutMs} ms`, this.logPath, await this.logTail());
+        throw new NodeStartError(
+          this.label,
+          `not answering within ${options.timeoutMs} ms`,
+          this.logPath,
+          await this.logTail(),
+        );
       }
       throw e;
     });
@@ -165,12 +182,18 @@ export class RedisNode {
     if (state === 'stopped') await this.signal(knownPid, 'CONT');
 
     const gone = (ms: number): Promise<boolean> =>
-      waitUntil(async () => ((await this.processState(knownPid)) === 'gone' ? { done: true, value: true } : { done: false, seen: 'still running' }), {
-        what: `${this.label} exiting`,
-        timeoutMs: ms,
-        intervalMs: 10,
-        clock: options.clock ?? systemClock,
-      }).catch(() => false);
+      waitUntil(
+        async () =>
+          (await this.processState(knownPid)) === 'gone'
+            ? { done: true, value: true }
+            : { done: false, seen: 'still running' },
+        {
+          what: `${this.label} exiting`,
+          timeoutMs: ms,
+          intervalMs: 10,
+          clock: options.clock ?? systemClock,
+        },
+      ).catch(() => false);
 
     const refused = await this.shutdownCommand(Math.min(step, 2000));
     if (await gone(step)) return 'stopped';
@@ -178,9 +201,12 @@ export class RedisNode {
     if (await gone(step)) return 'stopped';
     await this.signal(knownPid, 'KILL');
     if (await gone(step)) return 'stopped';
-    throw new EnvironmentError(`${this.label} (pid ${knownPid}) did not exit after SHUTDOWN${refused ? ` (${refused})` : ''}, SIGTERM and SIGKILL`, {
-      hint: `check the process by hand: ps -o pid,stat,args -p ${knownPid}`,
-    });
+    throw new EnvironmentError(
+      `${this.label} (pid ${knownPid}) did not exit after SHUTDOWN${refused ? ` (${refused})` : ''}, SIGTERM and SIGKILL`,
+      {
+        hint: `check the process by hand: ps -o pid,stat,args -p ${knownPid}`,
+      },
+    );
   }
 
   /**

@@ -130,10 +130,26 @@ export class Observer {
   private stopped = false;
   private faultAt: number | null = null;
 
-  constructor(nodes: readonly ObservedNode[], private readonly o: ObserverOptions) {
+  constructor(
+    nodes: readonly ObservedNode[],
+    private readonly o: ObserverOptions,
+  ) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? defaultPollInterval(nodes.length);
-    this.tracks = nodes.map((node) => ({ node, label: formatAddress(node.address), connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe), last: null, answered: null, polledAt: null, logOffset: 0, logCarry: '', clock: { offsetMs: 0, uncertaintyMs: 0 }, lastLogRead: 0, logReading: Promise.resolve(), lines: [] }));
+    this.tracks = nodes.map((node) => ({
+      node,
+      label: formatAddress(node.address),
+      connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe),
+      last: null,
+      answered: null,
+      polledAt: null,
+      logOffset: 0,
+      logCarry: '',
+      clock: { offsetMs: 0, uncertaintyMs: 0 },
+      lastLogRead: 0,
+      logReading: Promise.resolve(),
+      lines: [],
+    }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
@@ -145,7 +161,10 @@ export class Observer {
         t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
       }),
     );
-    await Promise.all([...this.tracks.map((t) => this.pollOnce(t)), ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t))]);
+    await Promise.all([
+      ...this.tracks.map((t) => this.pollOnce(t)),
+      ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t)),
+    ]);
     this.loops = this.tracks.map((t) => this.loop(t));
     this.loopDelay.enable();
   }
@@ -180,8 +199,15 @@ export class Observer {
   }
 
   /** Waits until `condition` over the latest polls is met (checked every interval). */
-  waitFor<T>(condition: (probes: NodeProbe[]) => Probe<T>, options: Omit<WaitOptions, 'clock' | 'intervalMs'>): Promise<T> {
-    return waitUntil(() => Promise.resolve(condition(this.snapshot())), { ...options, clock: this.clock, intervalMs: this.interval });
+  waitFor<T>(
+    condition: (probes: NodeProbe[]) => Probe<T>,
+    options: Omit<WaitOptions, 'clock' | 'intervalMs'>,
+  ): Promise<T> {
+    return waitUntil(() => Promise.resolve(condition(this.snapshot())), {
+      ...options,
+      clock: this.clock,
+      intervalMs: this.interval,
+    });
   }
 
   /** Stops polling, closes its connections, reads the logs' last lines and returns the events in time order. */
@@ -202,7 +228,18 @@ export class Observer {
    * gaps between two answered polls count.
    */
   cadence(): PollCadence {
-    return { intervalMs: this.interval, nodes: this.tracks.length, polls: this.polls, medianGapMs: this.gaps.percentile(0.5), p99GapMs: this.gaps.percentile(0.99), maxGapMs: this.gaps.max === null ? null : Math.round(this.gaps.max), maxGapNode: this.gaps.maxNode, medianAnswerMs: this.answers.percentile(0.5), p99AnswerMs: this.answers.percentile(0.99), eventLoopDelayP99Ms: this.loopDelay.count ? Math.round(this.loopDelay.percentile(99) / 1e6) : null };
+    return {
+      intervalMs: this.interval,
+      nodes: this.tracks.length,
+      polls: this.polls,
+      medianGapMs: this.gaps.percentile(0.5),
+      p99GapMs: this.gaps.percentile(0.99),
+      maxGapMs: this.gaps.max === null ? null : Math.round(this.gaps.max),
+      maxGapNode: this.gaps.maxNode,
+      medianAnswerMs: this.answers.percentile(0.5),
+      p99AnswerMs: this.answers.percentile(0.99),
+      eventLoopDelayP99Ms: this.loopDelay.count ? Math.round(this.loopDelay.percentile(99) / 1e6) : null,
+    };
   }
 
   timeline(): DrillEvent[] {
@@ -219,9 +256,15 @@ export class Observer {
 
   /** Where the times come from, in words, for the report. */
   clockNote(): string {
-    const remote = new Map(this.tracks.filter((t) => t.node.log?.host.remote).map((t) => [t.node.log!.host.name, t.clock]));
+    const remote = new Map(
+      this.tracks.filter((t) => t.node.log?.host.remote).map((t) => [t.node.log!.host.name, t.clock]),
+    );
     if (remote.size === 0) return CLOCK_NOTE;
-    const offsets = [...remote].map(([name, c]) => (Number.isFinite(c.uncertaintyMs) ? `${name} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)` : `${name} unknown (its date has no %N), not corrected`));
+    const offsets = [...remote].map(([name, c]) =>
+      Number.isFinite(c.uncertaintyMs)
+        ? `${name} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)`
+        : `${name} unknown (its date has no %N), not corrected`,
+    );
     return `Times are milliseconds from the fault on this machine's clock. Log times are each server's own millisecond timestamps, moved onto this machine's clock by the host's offset measured over SSH when the watch began: ${offsets.join(', ')}.`;
   }
 
@@ -270,9 +313,21 @@ export class Observer {
     this.push(e);
   }
 
-  private diff(t: NodeTrack, before: NodeProbe | null, after: NodeProbe, at: number, answered: NodeProbe | null = null): void {
+  private diff(
+    t: NodeTrack,
+    before: NodeProbe | null,
+    after: NodeProbe,
+    at: number,
+    answered: NodeProbe | null = null,
+  ): void {
     if (!before) return;
-    const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({ at, node: t.label, source: 'poll', kind, detail });
+    const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({
+      at,
+      node: t.label,
+      source: 'poll',
+      kind,
+      detail,
+    });
     if (before.up && !after.up) this.push(poll('node-down', `stopped answering (${after.error})`));
     if (!before.up && after.up) this.push(poll('node-up', 'answering again'));
     // The role it had when it last answered: a change across polls that failed counts too.
@@ -282,15 +337,21 @@ export class Observer {
     if (!after.up || !after.view) return;
 
     const state = after.clusterInfo?.get('cluster_state');
-    if (before.up && state && state !== before.clusterInfo?.get('cluster_state')) this.push(poll('cluster-state', `cluster_state ${state}`));
+    if (before.up && state && state !== before.clusterInfo?.get('cluster_state'))
+      this.push(poll('cluster-state', `cluster_state ${state}`));
     const me = myselfOf(after);
     const meBefore = seen?.up ? myselfOf(seen) : null;
     if (me && meBefore) {
-      if (meBefore.role === 'replica' && me.role === 'master') this.push(poll('promoted', `now a master${me.slots.length ? ` of ${me.slots.map((r) => r.join('-')).join(',')}` : ''}`));
-      if (meBefore.role === 'master' && me.role === 'replica') this.push(poll('reconfigured-as-replica', `now a replica of ${me.masterId?.slice(0, 8)}`));
+      if (meBefore.role === 'replica' && me.role === 'master')
+        this.push(
+          poll('promoted', `now a master${me.slots.length ? ` of ${me.slots.map((r) => r.join('-')).join(',')}` : ''}`),
+        );
+      if (meBefore.role === 'master' && me.role === 'replica')
+        this.push(poll('reconfigured-as-replica', `now a replica of ${me.masterId?.slice(0, 8)}`));
     }
     const link = after.replication?.get('master_link_status');
-    if (before.up && link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
+    if (before.up && link === 'up' && before.replication?.get('master_link_status') !== 'up')
+      this.push(poll('link-up', 'master_link_status:up'));
 
     // The same view as last time (ClusterNodesCache gives back the very array): no flag changed.
     if (after.view === before.view) return;
@@ -302,25 +363,46 @@ export class Observer {
       const name = peer.host ? `${peer.host}:${peer.port}` : peer.id.slice(0, 8);
       for (const flag of ['fail?', 'fail'] as const) {
         if (peer.flags.includes(flag) && !prev?.flags.includes(flag)) {
-          this.once(`${flag} ${peer.id}`, poll(flag === 'fail?' ? 'pfail' : 'fail', `${name} flagged ${flag}${flag === 'fail?' ? ' (PFAIL)' : ''}, first seen by ${t.label}`));
+          this.once(
+            `${flag} ${peer.id}`,
+            poll(
+              flag === 'fail?' ? 'pfail' : 'fail',
+              `${name} flagged ${flag}${flag === 'fail?' ? ' (PFAIL)' : ''}, first seen by ${t.label}`,
+            ),
+          );
         }
       }
     }
   }
 
   /** A data node of a Sentinel deployment: its role and its link, from INFO replication. */
-  private replicationDiff(before: NodeProbe, after: NodeProbe, poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>): void {
+  private replicationDiff(
+    before: NodeProbe,
+    after: NodeProbe,
+    poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>,
+  ): void {
     this.roleDiff(before, after, poll);
     const link = after.replication?.get('master_link_status');
-    if (link === 'up' && before.replication?.get('master_link_status') !== 'up') this.push(poll('link-up', 'master_link_status:up'));
+    if (link === 'up' && before.replication?.get('master_link_status') !== 'up')
+      this.push(poll('link-up', 'master_link_status:up'));
   }
 
   /** A data node's role change (INFO replication) between two answered polls. */
-  private roleDiff(before: NodeProbe, after: NodeProbe, poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>): void {
+  private roleDiff(
+    before: NodeProbe,
+    after: NodeProbe,
+    poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>,
+  ): void {
     const was = before.replication?.get('role');
     const is = after.replication?.get('role');
     if (was === 'slave' && is === 'master') this.push(poll('promoted', 'now a master'));
-    if (was === 'master' && is === 'slave') this.push(poll('reconfigured-as-replica', `now a replica of ${after.replication?.get('master_host')}:${after.replication?.get('master_port')}`));
+    if (was === 'master' && is === 'slave')
+      this.push(
+        poll(
+          'reconfigured-as-replica',
+          `now a replica of ${after.replication?.get('master_host')}:${after.replication?.get('master_port')}`,
+        ),
+      );
   }
 
   /**
@@ -330,12 +412,24 @@ export class Observer {
    */
   private async subscribe(t: NodeTrack): Promise<void> {
     const { Redis } = await import('ioredis');
-    const sub = new Redis({ host: t.node.address.host, port: t.node.address.port, password: this.o.connect.password ?? undefined, connectionName: 'redis-drill:observer-events', lazyConnect: true, connectTimeout: this.o.connect.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => 200, enableOfflineQueue: false, disconnectTimeout: 0 });
+    const sub = new Redis({
+      host: t.node.address.host,
+      port: t.node.address.port,
+      password: this.o.connect.password ?? undefined,
+      connectionName: 'redis-drill:observer-events',
+      lazyConnect: true,
+      connectTimeout: this.o.connect.timeoutMs,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 200,
+      enableOfflineQueue: false,
+      disconnectTimeout: 0,
+    });
     // Reconnects by itself; its errors are only the sentinel being away, which the polls report.
     sub.on('error', () => undefined);
     sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
       const e = parseSentinelEvent(channel, message);
-      if (e && e.kind === 'role-change') this.push({ at: this.clock.now(), node: t.label, source: 'pubsub', kind: e.kind, detail: e.detail });
+      if (e && e.kind === 'role-change')
+        this.push({ at: this.clock.now(), node: t.label, source: 'pubsub', kind: e.kind, detail: e.detail });
     });
     this.subscribers.push(sub);
     try {
@@ -379,7 +473,16 @@ export class Observer {
       if (!line) continue;
       t.lines.push(line);
       const ev = classifyLogMessage(line.message, line.role);
-      if (ev) this.push({ at: line.time - t.clock.offsetMs, node: t.label, source: 'log', kind: ev.kind, detail: ev.detail, logTime: line.time, raw: line.raw });
+      if (ev)
+        this.push({
+          at: line.time - t.clock.offsetMs,
+          node: t.label,
+          source: 'log',
+          kind: ev.kind,
+          detail: ev.detail,
+          logTime: line.time,
+          raw: line.raw,
+        });
     }
   }
 }

@@ -19,7 +19,8 @@ export interface Comparison {
 type Getter = (r: DrillReport) => number | string | null | undefined;
 
 /** The figure at soak level: the "all" row, or the only fault kind's. */
-const soakDist = (r: DrillReport): NonNullable<DrillReport['soak']>['distributions'][number] | null => r.soak?.distributions.find((d) => d.fault === 'all') ?? r.soak?.distributions[0] ?? null;
+const soakDist = (r: DrillReport): NonNullable<DrillReport['soak']>['distributions'][number] | null =>
+  r.soak?.distributions.find((d) => d.fault === 'all') ?? r.soak?.distributions[0] ?? null;
 
 /** What is compared, in the order shown: how the drill was set up, then what it measured. */
 const FIGURES: { name: string; unit: string; get: Getter }[] = [
@@ -27,12 +28,20 @@ const FIGURES: { name: string; unit: string; get: Getter }[] = [
   { name: 'node timeout', unit: 'ms', get: (r) => r.setup.nodeTimeoutMs.value },
   { name: 'masters', unit: '', get: (r) => r.setup.masters },
   { name: 'replicas', unit: '', get: (r) => r.setup.replicas },
-  { name: 'fault', unit: '', get: (r) => (r.soak ? `soak: ${r.soak.faults}` : r.fault ? `${r.fault.kind} (${r.fault.how})` : null) },
+  {
+    name: 'fault',
+    unit: '',
+    get: (r) => (r.soak ? `soak: ${r.soak.faults}` : r.fault ? `${r.fault.kind} (${r.fault.how})` : null),
+  },
   { name: 'verdict', unit: '', get: (r) => r.verdict },
   { name: 'promotion', unit: 'ms', get: (r) => r.promotion.ms.value },
   { name: 'rejoin', unit: 'ms', get: (r) => r.rejoin?.ms.value },
   { name: "victim's slots unavailable (write probe)", unit: 'ms', get: (r) => r.availability?.victimUnavailable.value },
-  { name: "other masters' slots unavailable (write probe)", unit: 'ms', get: (r) => r.availability?.othersUnavailable.value },
+  {
+    name: "other masters' slots unavailable (write probe)",
+    unit: 'ms',
+    get: (r) => r.availability?.othersUnavailable.value,
+  },
   { name: "load: no success on the victim's slots", unit: 'ms', get: (r) => r.client.unavailableVictimSlots.value },
   { name: 'operations', unit: 'ops', get: (r) => r.client.ops.value },
   { name: 'failed operations', unit: 'ops', get: (r) => r.client.errors.value },
@@ -59,12 +68,24 @@ export function compareReports(items: readonly { file: string; report: DrillRepo
     const values = items.map((i) => get(i.report) ?? null);
     if (values.every((v) => v === null)) return [];
     const first = values[0];
-    const diffs = values.map((v, i) => (i > 0 && typeof v === 'number' && typeof first === 'number' ? round(v - first) : null));
-    const diffPercents = values.map((v, i) => (i > 0 && typeof v === 'number' && typeof first === 'number' && first !== 0 ? round(((v - first) / first) * 100) : null));
+    const diffs = values.map((v, i) =>
+      i > 0 && typeof v === 'number' && typeof first === 'number' ? round(v - first) : null,
+    );
+    const diffPercents = values.map((v, i) =>
+      i > 0 && typeof v === 'number' && typeof first === 'number' && first !== 0
+        ? round(((v - first) / first) * 100)
+        : null,
+    );
     return [{ name, unit, values, diffs, diffPercents }];
   });
   return {
-    reports: items.map((i, k) => ({ file: i.file, label: String.fromCharCode(65 + (k % 26)) + (k >= 26 ? String(Math.floor(k / 26)) : ''), kind: i.report.soak ? 'soak' : 'drill', generatedAt: i.report.generatedAt, verdict: i.report.verdict })),
+    reports: items.map((i, k) => ({
+      file: i.file,
+      label: String.fromCharCode(65 + (k % 26)) + (k >= 26 ? String(Math.floor(k / 26)) : ''),
+      kind: i.report.soak ? 'soak' : 'drill',
+      generatedAt: i.report.generatedAt,
+      verdict: i.report.verdict,
+    })),
     figures,
   };
 }
@@ -79,6 +100,7 @@ export function notAReport(v: unknown): string | null {
   const r = v as Partial<DrillReport>;
   if (r.tool?.name !== 'redis-drill') return 'not a redis-drill report (no tool.name "redis-drill")';
   if (r.schemaVersion !== 1) return `schemaVersion ${String(r.schemaVersion)}; this redis-drill reads 1`;
-  if (!r.setup || !r.client || !r.promotion) return 'not a drill report (no setup, client or promotion section): give the report.json a drill, scenario or soak wrote';
+  if (!r.setup || !r.client || !r.promotion)
+    return 'not a drill report (no setup, client or promotion section): give the report.json a drill, scenario or soak wrote';
   return null;
 }

@@ -1,9 +1,29 @@
 import { renderChart } from './chart.js';
 import { sideBlocks, sideLanes } from './load-rows.js';
-import { AVAILABILITY_HEAD, LOST_HEAD, STEPS_HEAD, TIMELINE_HEAD, availabilityRows, errorRows, restartSentence, setupSentence, faultSentence, keyFigureRows, lostRows, partitionLines, reportTitle, sentinelLines, slotMapRows, sourceSentence, stepRows, timelineRows } from './markdown.js';
+import {
+  AVAILABILITY_HEAD,
+  LOST_HEAD,
+  STEPS_HEAD,
+  TIMELINE_HEAD,
+  availabilityRows,
+  errorRows,
+  restartSentence,
+  setupSentence,
+  faultSentence,
+  keyFigureRows,
+  lostRows,
+  partitionLines,
+  reportTitle,
+  sentinelLines,
+  slotMapRows,
+  sourceSentence,
+  stepRows,
+  timelineRows,
+} from './markdown.js';
 import type { DrillReport, Measured } from './model.js';
 
-const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: unknown): string =>
+  String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
 const table = (head: string[], rows: unknown[][]): string =>
   `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -20,7 +40,15 @@ svg .partition{fill:#7b1fa2;opacity:.08}svg .lost{stroke:#b71c1c;stroke-width:1}
 /** One self-contained HTML file (no network needed): tables and an inline SVG chart. */
 export function renderHtml(r: DrillReport): string {
   const c = r.client;
-  const phase = (n: string, p: typeof c.phases.before): unknown[] => [n, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
+  const phase = (n: string, p: typeof c.phases.before): unknown[] => [
+    n,
+    `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`,
+    fig(p.opsPerSec),
+    p.errors,
+    p.latency?.p50Ms ?? '-',
+    p.latency?.p99Ms ?? '-',
+    p.latency?.maxMs ?? '-',
+  ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(reportTitle(r))} ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
@@ -30,19 +58,54 @@ export function renderHtml(r: DrillReport): string {
 <p>${esc(setupSentence(r, () => '%NAME%')).replace('%NAME%', `<code>${esc(r.setup.cluster)}</code>`)}
 ${esc(faultSentence(r))}</p>
 <h2>Verdict</h2>
-${table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]))}
+${table(
+  ['check', 'result', 'detail'],
+  r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]),
+)}
 <h2>Steps</h2>${table(STEPS_HEAD, stepRows(r))}
 <h2>Throughput, p99 latency, errors and unwritable slots</h2>
-<figure id="chart">${renderChart(c.windows, r.markers, [...(r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })), ...sideLanes(r, c.windows.length * 100)], {
-    lostAtMs: (r.writeLog?.lostWrites ?? []).map((x) => x.atMs),
-    partition: r.partition ? { fromMs: r.partition.cutMs, toMs: r.partition.healMs } : null,
-  })}</figure>
+<figure id="chart">${renderChart(
+    c.windows,
+    r.markers,
+    [
+      ...(r.availability?.masters ?? []).map((m) => ({ label: m.label, outages: m.outages, victim: m.victim })),
+      ...sideLanes(r, c.windows.length * 100),
+    ],
+    {
+      lostAtMs: (r.writeLog?.lostWrites ?? []).map((x) => x.atMs),
+      partition: r.partition ? { fromMs: r.partition.cutMs, toMs: r.partition.healMs } : null,
+    },
+  )}</figure>
 <h2>Key figures</h2>
 ${table(['figure', 'value', 'source'], keyFigureRows(r))}
-${r.sentinel ? `<h2>Sentinel</h2>${sentinelLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}<p><small>${esc(r.sentinel.staleMethod)}.</small></p>` : ''}
-${r.partition ? `<h2>Partition</h2>${partitionLines(r).map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
-${r.writeLog ? `<h2>Lost writes (write log)</h2><p>${esc(r.writeLog.method)}.</p>${table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], r.writeLog.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]))}${r.writeLog.lostWrites.length ? table(LOST_HEAD, lostRows(r.writeLog.lostWrites)) : ''}` : ''}
-${sideBlocks(r).map((b) => `<h2>${esc(b.title)}</h2>${b.lines.map((l) => `<p>${esc(l)}</p>`).join('')}${b.tables.map((t) => table(t.head, t.rows)).join('')}`).join('\n')}
+${
+  r.sentinel
+    ? `<h2>Sentinel</h2>${sentinelLines(r)
+        .map((l) => `<p>${esc(l)}</p>`)
+        .join('')}<p><small>${esc(r.sentinel.staleMethod)}.</small></p>`
+    : ''
+}
+${
+  r.partition
+    ? `<h2>Partition</h2>${partitionLines(r)
+        .map((l) => `<p>${esc(l)}</p>`)
+        .join('')}`
+    : ''
+}
+${
+  r.writeLog
+    ? `<h2>Lost writes (write log)</h2><p>${esc(r.writeLog.method)}.</p>${table(
+        ['master (at the start)', 'acknowledged', 'lost', 'lost %'],
+        r.writeLog.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]),
+      )}${r.writeLog.lostWrites.length ? table(LOST_HEAD, lostRows(r.writeLog.lostWrites)) : ''}`
+    : ''
+}
+${sideBlocks(r)
+  .map(
+    (b) =>
+      `<h2>${esc(b.title)}</h2>${b.lines.map((l) => `<p>${esc(l)}</p>`).join('')}${b.tables.map((t) => table(t.head, t.rows)).join('')}`,
+  )
+  .join('\n')}
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
 <h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>
@@ -53,7 +116,21 @@ ${restartSentence(c) ? `<p>${esc(restartSentence(c)!)}</p>` : ''}
 ${table(TIMELINE_HEAD(r), timelineRows(r))}
 <h2>Slot map before</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapBefore))}
 <h2>Slot map after</h2>${table(['master', 'keys', 'replicas'], slotMapRows(r.slotMapAfter))}
-${r.consistency ? `<h2>Consistency</h2>${table(['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'], r.consistency.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied]))}` : ''}
+${
+  r.consistency
+    ? `<h2>Consistency</h2>${table(
+        ['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'],
+        r.consistency.groups.map((g) => [
+          g.master,
+          g.counters,
+          g.acknowledged,
+          g.value,
+          g.lost,
+          g.unacknowledgedApplied,
+        ]),
+      )}`
+    : ''
+}
 ${r.logs.map((l) => `<h2>Log: ${esc(l.title)}</h2><pre>${esc(l.lines.join('\n'))}</pre>`).join('\n')}
 <p><small>redis-drill ${esc(r.tool.version)}, report schema ${r.schemaVersion}, generated ${esc(r.generatedAt)}.</small></p>
 </body></html>

@@ -5,8 +5,13 @@ import { sideBlocks } from './load-rows.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
 
 const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
-const row = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]): string[] => [row(head), row(head.map(() => '---')), ...rows.map(row)];
+const row = (cells: (string | number)[]): string =>
+  `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]): string[] => [
+  row(head),
+  row(head.map(() => '---')),
+  ...rows.map(row),
+];
 
 export function slotMapRows(map: SlotMap): (string | number)[][] {
   return map.masters
@@ -19,16 +24,20 @@ export function slotMapRows(map: SlotMap): (string | number)[][] {
 }
 
 /** "Failover drill" (the built-in drill) or "Scenario NAME". */
-export const reportTitle = (r: DrillReport): string => (r.scenario.builtIn ? 'Failover drill' : `Scenario ${r.scenario.name}`);
+export const reportTitle = (r: DrillReport): string =>
+  r.scenario.builtIn ? 'Failover drill' : `Scenario ${r.scenario.name}`;
 
 /** The file's line under the title (a built-in drill says what it does instead). */
 export const sourceSentence = (r: DrillReport): string =>
-  r.scenario.file ? `File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}` : `${r.scenario.description ?? ''}`;
+  r.scenario.file
+    ? `File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}`
+    : `${r.scenario.description ?? ''}`;
 
 /** "Cluster `x`, redis-server 7.0.15, 3 masters and 3 replicas, node timeout 1000 ms." (or a Sentinel deployment's own words); `code` formats the name. */
 export function setupSentence(r: DrillReport, code: (name: string) => string): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (r.sentinel) return `Sentinel deployment ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')} named "${r.sentinel.masterName}" by its sentinels (quorum ${r.sentinel.quorum}), down-after ${r.sentinel.downAfterMs} ms.`;
+  if (r.sentinel)
+    return `Sentinel deployment ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')} named "${r.sentinel.masterName}" by its sentinels (quorum ${r.sentinel.quorum}), down-after ${r.sentinel.downAfterMs} ms.`;
   return `Cluster ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')}, node timeout ${fig(r.setup.nodeTimeoutMs)}.`;
 }
 
@@ -47,7 +56,11 @@ export function keyFigureRows(r: DrillReport): string[][] {
     ...(a
       ? [
           ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), a.victimUnavailable.source]] : []),
-          [r.fault ? "other masters' slots unavailable (longest)" : "a master's slots unavailable (longest)", fig(a.othersUnavailable), a.othersUnavailable.source],
+          [
+            r.fault ? "other masters' slots unavailable (longest)" : "a master's slots unavailable (longest)",
+            fig(a.othersUnavailable),
+            a.othersUnavailable.source,
+          ],
         ]
       : []),
     [`load: no success on ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
@@ -57,7 +70,9 @@ export function keyFigureRows(r: DrillReport): string[][] {
     ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
     ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
     ...(r.writeLog ? writeLogFigures(r) : []),
-    ...(r.partition ? [['cut-off master still acknowledging writes', fig(r.partition.minorityFail), r.partition.minorityFail.source]] : []),
+    ...(r.partition
+      ? [['cut-off master still acknowledging writes', fig(r.partition.minorityFail), r.partition.minorityFail.source]]
+      : []),
   ];
 }
 
@@ -65,8 +80,20 @@ function writeLogFigures(r: DrillReport): string[][] {
   const w = r.writeLog!;
   return [
     ['lost writes (write log)', `${w.lost} of ${w.acknowledged} acknowledged (${w.lostPercent}%)`, w.method],
-    ...(w.lostAcknowledgedFromMs !== null ? [['lost writes acknowledged', `from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms`, 'ms from the start of the load']] : []),
-    ['unacknowledged writes present (write log)', `${w.unacknowledgedApplied} writes`, 'the client saw an error or no reply; the id is in the set'],
+    ...(w.lostAcknowledgedFromMs !== null
+      ? [
+          [
+            'lost writes acknowledged',
+            `from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms`,
+            'ms from the start of the load',
+          ],
+        ]
+      : []),
+    [
+      'unacknowledged writes present (write log)',
+      `${w.unacknowledgedApplied} writes`,
+      'the client saw an error or no reply; the id is in the set',
+    ],
   ];
 }
 
@@ -80,20 +107,36 @@ export function partitionLines(r: DrillReport): string[] {
     `Sides: {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`,
   ];
   if (p.minorityFail.value !== null) {
-    lines.push(`${p.minorityFail.node} kept acknowledging writes for ${p.minorityFail.value} ms after the cut (node timeout ${p.nodeTimeoutMs} ms), until its own "Cluster state changed: fail" at +${p.cutMs + p.minorityFail.value} ms.`);
+    lines.push(
+      `${p.minorityFail.node} kept acknowledging writes for ${p.minorityFail.value} ms after the cut (node timeout ${p.nodeTimeoutMs} ms), until its own "Cluster state changed: fail" at +${p.cutMs + p.minorityFail.value} ms.`,
+    );
   }
-  if (w && w.lost > 0) lines.push(`${w.lost} acknowledged writes (${w.lostPercent}%) were lost; they were acknowledged from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms.`);
+  if (w && w.lost > 0)
+    lines.push(
+      `${w.lost} acknowledged writes (${w.lostPercent}%) were lost; they were acknowledged from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms.`,
+    );
   else if (w) lines.push(`No acknowledged write in the write log was lost (${w.acknowledged} acknowledged).`);
   return lines;
 }
 
 export const LOST_HEAD = ['id', 'key', 'slot', 'acknowledged at'];
 
-export function lostRows(list: readonly { id: string; key: string; slot: number; atMs: number }[], most = 20): string[][] {
+export function lostRows(
+  list: readonly { id: string; key: string; slot: number; atMs: number }[],
+  most = 20,
+): string[][] {
   return list.slice(0, most).map((x) => [x.id, x.key, String(x.slot), `+${x.atMs} ms`]);
 }
 
-export const AVAILABILITY_HEAD = ['master (at the start)', 'writes', 'failed', 'longest span without a successful write', 'first failure', 'last failure', 'failures by class'];
+export const AVAILABILITY_HEAD = [
+  'master (at the start)',
+  'writes',
+  'failed',
+  'longest span without a successful write',
+  'first failure',
+  'last failure',
+  'failures by class',
+];
 
 /** One row per master: what the write probe saw on its slots. */
 export function availabilityRows(r: DrillReport): string[][] {
@@ -105,7 +148,9 @@ export function availabilityRows(r: DrillReport): string[][] {
     `${m.longestGap.ms} ms (+${m.longestGap.fromMs} to +${m.longestGap.toMs})`,
     at(m.firstFailureMs),
     at(m.lastFailureMs),
-    Object.entries(m.failedByClass).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
+    Object.entries(m.failedByClass)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '-',
   ]);
 }
 
@@ -117,14 +162,26 @@ export function restartSentence(c: DrillReport['client']): string | null {
 
 /** Failed operations per error class, with the client's last message of each. */
 export function errorRows(c: DrillReport['client']): (string | number)[][] {
-  return Object.entries(c.errorsByClass).map(([k, v]) => [k, v ?? 0, c.lastErrors[k as keyof typeof c.lastErrors] ?? '']);
+  return Object.entries(c.errorsByClass).map(([k, v]) => [
+    k,
+    v ?? 0,
+    c.lastErrors[k as keyof typeof c.lastErrors] ?? '',
+  ]);
 }
 
-export const TIMELINE_HEAD = (r: DrillReport): string[] => [r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault', 'source', 'node', 'event', 'detail'];
+export const TIMELINE_HEAD = (r: DrillReport): string[] => [
+  r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault',
+  'source',
+  'node',
+  'event',
+  'detail',
+];
 
 /** The timeline rows; a failover drill's starts just before the fault. */
 export function timelineRows(r: DrillReport): (string | number)[][] {
-  return r.timeline.filter((e) => r.timelineFrom === 'start' || e.tMs >= -5).map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
+  return r.timeline
+    .filter((e) => r.timelineFrom === 'start' || e.tMs >= -5)
+    .map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
 }
 
 /** With a fault, the load's figure is the victim's slots; without, the worst master's. */
@@ -133,11 +190,25 @@ export const watchedLabel = (r: DrillReport): string => (r.fault ? "the victim's
 export const STEPS_HEAD = ['step', 'ms from start', 'took ms', 'outcome', 'detail'];
 
 export function stepRows(r: DrillReport): (string | number)[][] {
-  return r.scenario.steps.map((s) => [`steps[${s.index}] ${s.title}`, s.startMs, s.endMs - s.startMs, s.outcome, s.detail]);
+  return r.scenario.steps.map((s) => [
+    `steps[${s.index}] ${s.title}`,
+    s.startMs,
+    s.endMs - s.startMs,
+    s.outcome,
+    s.detail,
+  ]);
 }
 
 function phaseRow(name: string, p: PhaseStats): (string | number)[] {
-  return [name, `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`, fig(p.opsPerSec), p.errors, p.latency?.p50Ms ?? '-', p.latency?.p99Ms ?? '-', p.latency?.maxMs ?? '-'];
+  return [
+    name,
+    `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`,
+    fig(p.opsPerSec),
+    p.errors,
+    p.latency?.p50Ms ?? '-',
+    p.latency?.p99Ms ?? '-',
+    p.latency?.maxMs ?? '-',
+  ];
 }
 
 /** The report as Markdown: what a lab report or an incident review pastes in. */
@@ -152,7 +223,10 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     '## Verdict',
     '',
-    ...table(['check', 'result', 'detail'], r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail])),
+    ...table(
+      ['check', 'result', 'detail'],
+      r.checks.map((k) => [k.name, k.passed ? 'pass' : 'FAIL', k.detail]),
+    ),
     '',
     '## Steps',
     '',
@@ -162,18 +236,39 @@ export function renderMarkdown(r: DrillReport): string {
     '',
     ...table(['figure', 'value', 'source'], keyFigureRows(r)),
     '',
-    ...(r.availability ? ['## Availability per master (write probe)', '', r.availability.method + '.', '', ...table(AVAILABILITY_HEAD, availabilityRows(r)), ''] : []),
+    ...(r.availability
+      ? [
+          '## Availability per master (write probe)',
+          '',
+          r.availability.method + '.',
+          '',
+          ...table(AVAILABILITY_HEAD, availabilityRows(r)),
+          '',
+        ]
+      : []),
     ...(r.partition ? ['## Partition', '', ...partitionLines(r), ''] : []),
-    ...(r.sentinel ? ['## Sentinel', '', ...sentinelLines(r).flatMap((l) => [l, '']), r.sentinel.staleMethod + '.', ''] : []),
+    ...(r.sentinel
+      ? ['## Sentinel', '', ...sentinelLines(r).flatMap((l) => [l, '']), r.sentinel.staleMethod + '.', '']
+      : []),
     ...(r.writeLog ? writeLogMarkdown(r) : []),
-    ...sideBlocks(r).flatMap((b) => [`## ${b.title}`, '', ...b.lines.flatMap((l) => [l, '']), ...b.tables.flatMap((t) => [...table(t.head, t.rows), ''])]),
+    ...sideBlocks(r).flatMap((b) => [
+      `## ${b.title}`,
+      '',
+      ...b.lines.flatMap((l) => [l, '']),
+      ...b.tables.flatMap((t) => [...table(t.head, t.rows), '']),
+    ]),
     '## Client impact (the load: closed loop, client side)',
     '',
     `Load: ${c.mode}.`,
     '',
-    ...table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)]),
+    ...table(
+      ['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'],
+      [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)],
+    ),
     '',
-    ...(Object.keys(c.errorsByClass).length ? table(['error class', 'count', 'last message'], errorRows(c)) : ['No operation failed.']),
+    ...(Object.keys(c.errorsByClass).length
+      ? table(['error class', 'count', 'last message'], errorRows(c))
+      : ['No operation failed.']),
     ...(restartSentence(c) ? ['', restartSentence(c)!] : []),
     '',
     '## Timeline',
@@ -192,7 +287,22 @@ export function renderMarkdown(r: DrillReport): string {
     '',
   ];
   if (r.consistency) {
-    lines.push('## Consistency', '', ...table(['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'], r.consistency.groups.map((g) => [g.master, g.counters, g.acknowledged, g.value, g.lost, g.unacknowledgedApplied])), '');
+    lines.push(
+      '## Consistency',
+      '',
+      ...table(
+        ['master', 'counters', 'acknowledged', 'value', 'lost', 'unacknowledged applied'],
+        r.consistency.groups.map((g) => [
+          g.master,
+          g.counters,
+          g.acknowledged,
+          g.value,
+          g.lost,
+          g.unacknowledgedApplied,
+        ]),
+      ),
+      '',
+    );
   }
   for (const l of r.logs) lines.push(`## Log: ${l.title}`, '', '```', ...l.lines, '```', '');
   return lines.join('\n');
@@ -205,10 +315,27 @@ function writeLogMarkdown(r: DrillReport): string[] {
     '',
     `${w.method}.`,
     '',
-    ...table(['master (at the start)', 'acknowledged', 'lost', 'lost %'], w.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`])),
+    ...table(
+      ['master (at the start)', 'acknowledged', 'lost', 'lost %'],
+      w.masters.map((m) => [m.label, m.acknowledged, m.lost, `${m.lostPercent}%`]),
+    ),
     '',
-    ...(w.lostWrites.length ? [`The first ${Math.min(20, w.lostWrites.length)} of ${w.lost} lost writes:`, '', ...table(LOST_HEAD, lostRows(w.lostWrites)), ''] : []),
-    ...(w.unacknowledgedPresent.length ? [`Unacknowledged but present (${w.unacknowledgedApplied}; the first ${Math.min(20, w.unacknowledgedPresent.length)}):`, '', ...table(['id', 'key', 'slot', 'failed at'], lostRows(w.unacknowledgedPresent)), ''] : []),
+    ...(w.lostWrites.length
+      ? [
+          `The first ${Math.min(20, w.lostWrites.length)} of ${w.lost} lost writes:`,
+          '',
+          ...table(LOST_HEAD, lostRows(w.lostWrites)),
+          '',
+        ]
+      : []),
+    ...(w.unacknowledgedPresent.length
+      ? [
+          `Unacknowledged but present (${w.unacknowledgedApplied}; the first ${Math.min(20, w.unacknowledgedPresent.length)}):`,
+          '',
+          ...table(['id', 'key', 'slot', 'failed at'], lostRows(w.unacknowledgedPresent)),
+          '',
+        ]
+      : []),
   ];
 }
 

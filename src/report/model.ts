@@ -164,7 +164,14 @@ export interface SentinelSection {
    * side), until Sentinel converted them (+convert-to-slave): a client still
    * pointing at one loses what it wrote there.
    */
-  staleMasters: { node: string; sinceMs: number; convertedMs: number | null; window: Measured; acknowledged: number; lost: number | null }[];
+  staleMasters: {
+    node: string;
+    sinceMs: number;
+    convertedMs: number | null;
+    window: Measured;
+    acknowledged: number;
+    lost: number | null;
+  }[];
   staleMethod: string;
 }
 
@@ -229,7 +236,6 @@ export interface MigrationRecord {
   redirections: { moved: number; ask: number; tryagain: number; nodes: number; source: string } | null;
 }
 
-
 /** Spread of one figure over a soak's loops (nearest-rank percentiles; histogram in 10 equal bins). */
 export interface Distribution {
   count: number;
@@ -275,7 +281,12 @@ export interface SoakSection {
   intervalMs: number;
   rows: SoakLoopRow[];
   /** Per fault kind, then "all". */
-  distributions: { fault: string; promotionMs: Distribution; rejoinMs: Distribution; victimUnavailableMs: Distribution }[];
+  distributions: {
+    fault: string;
+    promotionMs: Distribution;
+    rejoinMs: Distribution;
+    victimUnavailableMs: Distribution;
+  }[];
   resources: {
     method: string;
     peakRssMb: number | null;
@@ -287,7 +298,19 @@ export interface SoakSection {
     cpuMs: number | null;
     samples: { tMs: number; rssMb: number; heapMb: number; cpuMs: number }[];
     /** Whether the observer kept up: the gap between two polls of a node against the interval. */
-    observer: { intervalMs: number; nodes: number; polls: number; medianGapMs: number | null; p99GapMs: number | null; maxGapMs: number | null; maxGapNode: string | null; medianAnswerMs: number | null; p99AnswerMs: number | null; eventLoopDelayP99Ms: number | null; method: string };
+    observer: {
+      intervalMs: number;
+      nodes: number;
+      polls: number;
+      medianGapMs: number | null;
+      p99GapMs: number | null;
+      maxGapMs: number | null;
+      maxGapNode: string | null;
+      medianAnswerMs: number | null;
+      p99AnswerMs: number | null;
+      eventLoopDelayP99Ms: number | null;
+      method: string;
+    };
   };
   firstFailedLoop: number | null;
   /** The command line that runs the same schedule again. */

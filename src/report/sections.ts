@@ -8,7 +8,11 @@ import type { DrillReport, Measured, PhaseStats } from './model.js';
 
 /** The pieces of a drill report that are built from the cluster and the load. */
 
-export const measured = (value: number | null, unit: Measured['unit'], source: string): Measured => ({ value, unit, source });
+export const measured = (value: number | null, unit: Measured['unit'], source: string): Measured => ({
+  value,
+  unit,
+  source,
+});
 
 export type LatencyOf = (fromMs: number, toMs: number) => LatencySummary | null;
 
@@ -20,7 +24,11 @@ export function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toM
   return {
     fromMs: Math.round(fromMs),
     toMs: Math.round(toMs),
-    opsPerSec: { value: Math.round(ops / seconds), unit: 'ops/s', source: 'load: successful operations in the phase / its length' },
+    opsPerSec: {
+      value: Math.round(ops / seconds),
+      unit: 'ops/s',
+      source: 'load: successful operations in the phase / its length',
+    },
     errors: windows.reduce((n, x) => n + x.errors, 0),
     latency: latency(fromMs, toMs),
   };
@@ -30,7 +38,9 @@ export function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toM
 export async function serverInfo(ctx: DrillContext): Promise<string> {
   for (const node of ctx.nodes) {
     try {
-      return await withNode(node, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) => callText(c, 'INFO', 'server'));
+      return await withNode(node, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) =>
+        callText(c, 'INFO', 'server'),
+      );
     } catch {
       // That node is down (e.g. the drill's victim): ask the next; setupSection falls back to the state file's version.
     }
@@ -52,7 +62,13 @@ export function setupSection(ctx: DrillContext, before: SlotMap, server: string,
 }
 
 /** The load's own figures: closed loop and client side, and labelled so. */
-export function clientSection(result: WorkloadResult, client: string, phases: DrillReport['client']['phases'], watched: Gap | null, watchedSource: string): DrillReport['client'] {
+export function clientSection(
+  result: WorkloadResult,
+  client: string,
+  phases: DrillReport['client']['phases'],
+  watched: Gap | null,
+  watchedSource: string,
+): DrillReport['client'] {
   return {
     mode: `${result.mode}, ${result.clients} clients, consistency mode on`,
     clients: result.clients,
@@ -62,7 +78,11 @@ export function clientSection(result: WorkloadResult, client: string, phases: Dr
     lastErrors: result.lastErrors,
     restarts: result.clientRestarts,
     unavailableVictimSlots: measured((watched ?? result.longestGapWatched)?.ms ?? null, 'ms', watchedSource),
-    unavailableAll: measured(result.longestGap.ms, 'ms', 'load (closed loop, client side): longest span with no successful operation at all; when one master stops answering, every client soon waits on it, so this is not the healthy masters\' availability'),
+    unavailableAll: measured(
+      result.longestGap.ms,
+      'ms',
+      "load (closed loop, client side): longest span with no successful operation at all; when one master stops answering, every client soon waits on it, so this is not the healthy masters' availability",
+    ),
     phases,
     windows: result.windows,
     clientOptions: result.clientOptions,

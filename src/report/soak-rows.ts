@@ -27,8 +27,36 @@ export function soakBlocks(s: SoakSection | null): Block[] {
       ],
       tables: [
         {
-          head: ['loop', 'fault', 'target', 'victim', 'promoted', 'promotion ms', 'rejoin ms', 'victim unavailable ms', 'others unavailable ms', 'lost writes', 'start', 'RSS MB', 'outcome'],
-          rows: s.rows.map((r) => [r.loop, r.fault, r.target, r.victim && r.victimRole === 'replica' ? `${r.victim} (replica)` : fig(r.victim), fig(r.promoted), fig(r.promotionMs), fig(r.rejoinMs), fig(r.victimUnavailableMs), fig(r.othersUnavailableMs), r.lostWrites, r.startMs, fig(r.rssMb), r.anomalies.length ? `${r.outcome}: ${r.anomalies.join('; ')}` : r.outcome]),
+          head: [
+            'loop',
+            'fault',
+            'target',
+            'victim',
+            'promoted',
+            'promotion ms',
+            'rejoin ms',
+            'victim unavailable ms',
+            'others unavailable ms',
+            'lost writes',
+            'start',
+            'RSS MB',
+            'outcome',
+          ],
+          rows: s.rows.map((r) => [
+            r.loop,
+            r.fault,
+            r.target,
+            r.victim && r.victimRole === 'replica' ? `${r.victim} (replica)` : fig(r.victim),
+            fig(r.promoted),
+            fig(r.promotionMs),
+            fig(r.rejoinMs),
+            fig(r.victimUnavailableMs),
+            fig(r.othersUnavailableMs),
+            r.lostWrites,
+            r.startMs,
+            fig(r.rssMb),
+            r.anomalies.length ? `${r.outcome}: ${r.anomalies.join('; ')}` : r.outcome,
+          ]),
         },
       ],
     },
@@ -36,8 +64,22 @@ export function soakBlocks(s: SoakSection | null): Block[] {
       title: 'Soak: distributions',
       lines: ['Over the loops that ran, per fault kind (nearest-rank percentiles, ms).'],
       tables: [
-        { head: ['fault', 'figure', 'loops', 'min', 'p50', 'p90', 'max'], rows: s.distributions.flatMap((d) => [spreadRow('promotion', d.promotionMs), spreadRow('rejoin', d.rejoinMs), spreadRow('victim unavailable', d.victimUnavailableMs)].map((row) => [d.fault, ...row])) },
-        { head: ['loop', 'fault', 'promotion ms', ''], rows: s.rows.filter((r) => r.outcome !== 'not run').map((r) => [r.loop, r.fault, fig(r.promotionMs), bar(r.promotionMs, maxPromotion)]) },
+        {
+          head: ['fault', 'figure', 'loops', 'min', 'p50', 'p90', 'max'],
+          rows: s.distributions.flatMap((d) =>
+            [
+              spreadRow('promotion', d.promotionMs),
+              spreadRow('rejoin', d.rejoinMs),
+              spreadRow('victim unavailable', d.victimUnavailableMs),
+            ].map((row) => [d.fault, ...row]),
+          ),
+        },
+        {
+          head: ['loop', 'fault', 'promotion ms', ''],
+          rows: s.rows
+            .filter((r) => r.outcome !== 'not run')
+            .map((r) => [r.loop, r.fault, fig(r.promotionMs), bar(r.promotionMs, maxPromotion)]),
+        },
       ],
     },
     {

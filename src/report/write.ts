@@ -8,15 +8,22 @@ export const FORMATS = ['md', 'json', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export function parseFormats(text: string): Format[] {
-  const list = text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  const list = text
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter(Boolean);
   const bad = list.find((f) => !(FORMATS as readonly string[]).includes(f));
-  if (bad || list.length === 0) throw new UsageError(`bad --format "${text}"`, { hint: `use any of ${FORMATS.join(',')}` });
+  if (bad || list.length === 0)
+    throw new UsageError(`bad --format "${text}"`, { hint: `use any of ${FORMATS.join(',')}` });
   return [...new Set(list)] as Format[];
 }
 
 /** The default output directory: ./reports/<UTC timestamp>-<cluster>/. */
 export function defaultOutDir(cluster: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return path.resolve('reports', `${stamp}-${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }
 
@@ -27,13 +34,17 @@ export async function writeReport(report: DrillReport, dir: string, formats: rea
   for (const f of formats) {
     const { renderMarkdown } = await import('./markdown.js');
     const { renderHtml } = await import('./html.js');
-    const text = f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report);
+    const text =
+      f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report);
     const file = path.join(dir, `report.${f}`);
     try {
       await writeFile(`${file}.tmp`, text);
       await rename(`${file}.tmp`, file);
     } catch (e) {
-      throw new EnvironmentError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'choose another place with --out DIR', cause: e });
+      throw new EnvironmentError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: 'choose another place with --out DIR',
+        cause: e,
+      });
     }
     written.push(file);
   }
@@ -49,6 +60,8 @@ export async function prepareOutDir(dir: string): Promise<void> {
     await makeDirs(dir, 0o755);
   } catch (e) {
     if (!(e instanceof MakeDirError)) throw e;
-    throw new EnvironmentError(`cannot write the report to ${dir}: ${e.message}`, { hint: 'choose a writable place with --out DIR' });
+    throw new EnvironmentError(`cannot write the report to ${dir}: ${e.message}`, {
+      hint: 'choose a writable place with --out DIR',
+    });
   }
 }

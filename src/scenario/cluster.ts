@@ -33,11 +33,21 @@ export function chooseCluster(s: Scenario, flags: ClusterFlags, file: string): C
     // The file may create its cluster and break processes; an attached cluster has none.
     const problems = checkSteps(s.steps, { seed: true }).filter((p) => /needs processes/.test(p.message));
     if (problems.length) {
-      throw new ScenarioFileError(file, problems.map((p) => ({ ...p, line: s.steps.find((x) => x.index === p.path[1])?.line ?? null, column: null, message: `${p.message} (the cluster is attached with --seed)` })));
+      throw new ScenarioFileError(
+        file,
+        problems.map((p) => ({
+          ...p,
+          line: s.steps.find((x) => x.index === p.path[1])?.line ?? null,
+          column: null,
+          message: `${p.message} (the cluster is attached with --seed)`,
+        })),
+      );
     }
     return { kind: 'attach', seed };
   }
-  const throwAway = flags.clusterGiven ? flags.cluster : (s.cluster.name ?? `scenario-${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+  const throwAway = flags.clusterGiven
+    ? flags.cluster
+    : (s.cluster.name ?? `scenario-${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
   if (s.cluster.create) return { kind: 'create', name: throwAway, create: s.cluster.create };
   if (s.cluster.sentinel) return { kind: 'create-sentinel', name: throwAway, sentinel: s.cluster.sentinel };
   return { kind: 'managed', name: flags.clusterGiven ? flags.cluster : (s.cluster.name ?? flags.cluster) };

@@ -43,7 +43,10 @@ export function parseSetOption(text: string): Override {
   const eq = text.indexOf('=');
   const keys = eq > 0 ? text.slice(0, eq) : '';
   const tokens = [...keys.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
-  if (eq <= 0 || tokens.length === 0) throw new UsageError(`bad --set "${text}": expected PATH=VALUE`, { hint: 'e.g. --set cluster.create.node-timeout=1000 or --set steps[0].kill-master.master=1' });
+  if (eq <= 0 || tokens.length === 0)
+    throw new UsageError(`bad --set "${text}": expected PATH=VALUE`, {
+      hint: 'e.g. --set cluster.create.node-timeout=1000 or --set steps[0].kill-master.master=1',
+    });
   let value: unknown;
   try {
     value = parseYaml(text.slice(eq + 1));
@@ -55,7 +58,11 @@ export function parseSetOption(text: string): Override {
 
 /** Reads and checks a scenario file; every problem is a ScenarioFileError (exit 2). */
 export async function loadScenario(file: string, overrides: readonly Override[] = []): Promise<Scenario> {
-  const text = await readTextFile(file, 'scenario file ', 'give the path of a .yaml file, e.g. scenarios/kill-master.yaml');
+  const text = await readTextFile(
+    file,
+    'scenario file ',
+    'give the path of a .yaml file, e.g. scenarios/kill-master.yaml',
+  );
   return parseScenario(text, file, overrides);
 }
 
@@ -66,7 +73,12 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
   if (doc.errors.length) {
     throw new ScenarioFileError(
       file,
-      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0].line ?? null, column: e.linePos?.[0].col ?? null, message: `YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
+      doc.errors.map((e) => ({
+        path: [],
+        line: e.linePos?.[0].line ?? null,
+        column: e.linePos?.[0].col ?? null,
+        message: `YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
     );
   }
   const data = yamlData(doc, file, 'check the file with: redis-drill scenario validate FILE');
@@ -87,22 +99,35 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
 
   const top = scenarioSchema.safeParse(data, { reportInput: true });
   if (!top.success) problems.push(...zodProblems(top.error, [], scenarioSchema).map(locate));
-  const rawSteps = Array.isArray((data as { steps?: unknown } | null)?.steps) ? ((data as { steps: unknown[] }).steps) : [];
+  const rawSteps = Array.isArray((data as { steps?: unknown } | null)?.steps)
+    ? (data as { steps: unknown[] }).steps
+    : [];
   const steps: Step[] = [];
   rawSteps.forEach((item, index) => {
     const shape = stepShape(item);
-    if ('problem' in shape) return problems.push(locate({ path: ['steps', index, ...(shape.key !== undefined ? [shape.key] : [])], message: shape.problem }));
+    if ('problem' in shape)
+      return problems.push(
+        locate({ path: ['steps', index, ...(shape.key !== undefined ? [shape.key] : [])], message: shape.problem }),
+      );
     const handler = stepHandler(shape.name)!;
     const r = handler.schema.safeParse(shape.options, { reportInput: true });
-    if (!r.success) return problems.push(...zodProblems(r.error, ['steps', index, shape.name], handler.schema).map(locate));
+    if (!r.success)
+      return problems.push(...zodProblems(r.error, ['steps', index, shape.name], handler.schema).map(locate));
     const offset = offsetOf(doc, ['steps', index]);
     // An older spelling (stop-master) runs as the step it names (term-master).
-    steps.push({ index, line: offset === null ? null : lines.linePos(offset).line, step: handler.name, options: r.data });
+    steps.push({
+      index,
+      line: offset === null ? null : lines.linePos(offset).line,
+      step: handler.name,
+      options: r.data,
+    });
   });
   if (problems.length) throw new ScenarioFileError(file, problems);
 
   const s = top.data!;
-  problems.push(...checkSteps(steps, { seed: Boolean(s.cluster?.seed), sentinel: Boolean(s.cluster?.sentinel) }).map(locate));
+  problems.push(
+    ...checkSteps(steps, { seed: Boolean(s.cluster?.seed), sentinel: Boolean(s.cluster?.sentinel) }).map(locate),
+  );
   if (problems.length) throw new ScenarioFileError(file, problems);
   const w = s.workload ?? {};
   let kinds: LoadKinds;
@@ -110,7 +135,9 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
     kinds = loadKindsOf(w);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    throw new ScenarioFileError(file, [locate({ path: ['workload', w.lock ? 'lock' : 'pubsub'], message: e.message.replace(/--[a-z-]+ /g, '') })]);
+    throw new ScenarioFileError(file, [
+      locate({ path: ['workload', w.lock ? 'lock' : 'pubsub'], message: e.message.replace(/--[a-z-]+ /g, '') }),
+    ]);
   }
   return {
     name: s.name ?? path.basename(file).replace(/\.ya?ml$/i, ''),
@@ -148,7 +175,8 @@ function loadKindsOf(w: NonNullable<z.output<typeof scenarioSchema>['workload']>
   });
 }
 
-const startsWith = (a: readonly (string | number)[], prefix: readonly (string | number)[]): boolean => prefix.every((p, i) => a[i] === p);
+const startsWith = (a: readonly (string | number)[], prefix: readonly (string | number)[]): boolean =>
+  prefix.every((p, i) => a[i] === p);
 
 /** A step is `- NAME` or `- NAME: OPTIONS` (a mapping with exactly one key). */
 function stepShape(item: unknown): { name: string; options: unknown } | { problem: string; key?: string } {
@@ -158,16 +186,24 @@ function stepShape(item: unknown): { name: string; options: unknown } | { proble
     return { problem: `unknown step "${n}"${guess ? ` (did you mean ${guess}?)` : ''}; ${known}`, key: n };
   };
   if (typeof item === 'string') return stepHandler(item) ? { name: item, options: null } : unknown(item);
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return { problem: `expected a step (NAME: OPTIONS), found ${describeFound(item)}; ${known}` };
+  if (item === null || typeof item !== 'object' || Array.isArray(item))
+    return { problem: `expected a step (NAME: OPTIONS), found ${describeFound(item)}; ${known}` };
   const keys = Object.keys(item);
-  if (keys.length !== 1) return { problem: `expected one step per list item (NAME: OPTIONS), found ${keys.length ? `${keys.length} keys: ${keys.join(', ')}` : 'an empty mapping'}; start each step with its own "-"` };
+  if (keys.length !== 1)
+    return {
+      problem: `expected one step per list item (NAME: OPTIONS), found ${keys.length ? `${keys.length} keys: ${keys.join(', ')}` : 'an empty mapping'}; start each step with its own "-"`,
+    };
   const name = keys[0]!;
   if (!stepHandler(name)) return unknown(name);
   return { name, options: (item as Record<string, unknown>)[name] };
 }
 
 /** zod issues -> problems: "expected X, found Y" (leaf messages already say what they expect). */
-function zodProblems(error: z.ZodError, prefix: (string | number)[], schema: z.ZodType): Omit<Problem, 'line' | 'column'>[] {
+function zodProblems(
+  error: z.ZodError,
+  prefix: (string | number)[],
+  schema: z.ZodType,
+): Omit<Problem, 'line' | 'column'>[] {
   return error.issues.flatMap((issue) => {
     const p = [...prefix, ...issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x))];
     const input = (issue as { input?: unknown }).input;
@@ -175,12 +211,18 @@ function zodProblems(error: z.ZodError, prefix: (string | number)[], schema: z.Z
       const known = keysAt(schema, issue.path as (string | number)[]);
       return issue.keys.map((k) => {
         const guess = closest(k, known);
-        return { path: [...p, k], message: `unknown option "${k}"${guess ? ` (did you mean ${guess}?)` : ''}; expected one of: ${known.join(', ')}` };
+        return {
+          path: [...p, k],
+          message: `unknown option "${k}"${guess ? ` (did you mean ${guess}?)` : ''}; expected one of: ${known.join(', ')}`,
+        };
       });
     }
     // An object-level refinement (options that exclude each other) has no single value to show.
-    if (issue.code === 'custom' && input !== null && typeof input === 'object') return [{ path: p, message: issue.message }];
-    const message = issue.message.startsWith('expected') ? issue.message : `expected ${issue.code === 'invalid_value' ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message}`;
+    if (issue.code === 'custom' && input !== null && typeof input === 'object')
+      return [{ path: p, message: issue.message }];
+    const message = issue.message.startsWith('expected')
+      ? issue.message
+      : `expected ${issue.code === 'invalid_value' ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message}`;
     return [{ path: p, message: `${message}, found ${describeFound(input)}` }];
   });
 }
@@ -237,7 +279,8 @@ function applyOverride(data: unknown, o: Override): string | null {
       if (o.requireParent) return o.requireParent;
       next = node[seg] = typeof path[i + 1] === 'number' ? [] : {};
     }
-    if (typeof next !== 'object' || next === null) return `cannot set ${path.slice(0, i + 2).join('.')}: ${path.slice(0, i + 1).join('.')} is ${describeFound(next)}`;
+    if (typeof next !== 'object' || next === null)
+      return `cannot set ${path.slice(0, i + 2).join('.')}: ${path.slice(0, i + 1).join('.')} is ${describeFound(next)}`;
     node = next as Record<string | number, unknown>;
   }
   node[path[path.length - 1]!] = o.value;

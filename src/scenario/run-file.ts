@@ -37,11 +37,32 @@ export interface ScenarioRunResult extends SessionResult {
 
 /** `scenario run FILE`: load and check the file (with the command line's overrides), pick its cluster, run it as a drill. */
 export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRunResult> {
-  const noCreate = (flag: string): string => `${flag} applies only to a scenario that creates its deployment (cluster: create: or cluster: sentinel:)`;
+  const noCreate = (flag: string): string =>
+    `${flag} applies only to a scenario that creates its deployment (cluster: create: or cluster: sentinel:)`;
   const overrides: Override[] = [
-    ...(r.port !== undefined ? [{ path: ['cluster', 'create', 'port'], alternatives: [['cluster', 'sentinel', 'port']], value: r.port, option: '--port', requireParent: noCreate('--port') }] : []),
+    ...(r.port !== undefined
+      ? [
+          {
+            path: ['cluster', 'create', 'port'],
+            alternatives: [['cluster', 'sentinel', 'port']],
+            value: r.port,
+            option: '--port',
+            requireParent: noCreate('--port'),
+          },
+        ]
+      : []),
     // A Sentinel deployment's node timeout is its down-after-milliseconds.
-    ...(r.nodeTimeoutMs !== undefined ? [{ path: ['cluster', 'create', 'node-timeout'], alternatives: [['cluster', 'sentinel', 'down-after']], value: r.nodeTimeoutMs, option: '--node-timeout', requireParent: noCreate('--node-timeout') }] : []),
+    ...(r.nodeTimeoutMs !== undefined
+      ? [
+          {
+            path: ['cluster', 'create', 'node-timeout'],
+            alternatives: [['cluster', 'sentinel', 'down-after']],
+            value: r.nodeTimeoutMs,
+            option: '--node-timeout',
+            requireParent: noCreate('--node-timeout'),
+          },
+        ]
+      : []),
     ...r.set.map(parseSetOption),
   ];
   const scenario = await loadScenario(r.file, overrides);

@@ -36,7 +36,9 @@ export const createSchema = z.preprocess(
       inventory: text.optional(),
       password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
     },
-    expected('a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config, inventory, password), or true'),
+    expected(
+      'a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config, inventory, password), or true',
+    ),
   ),
 );
 
@@ -58,11 +60,15 @@ export const sentinelCreateSchema = z.preprocess(
       config: z.record(z.string(), configValue, expected('a mapping of redis.conf keys to values')).optional(),
       password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
     },
-    expected('a mapping of sentinel create options (replicas, sentinels, quorum, port, sentinel-port, down-after, failover-timeout, master-name, bind, redis-server, config, password), or true'),
+    expected(
+      'a mapping of sentinel create options (replicas, sentinels, quorum, port, sentinel-port, down-after, failover-timeout, master-name, bind, redis-server, config, password), or true',
+    ),
   ),
 );
 
-const clusterName = z.string(expected('a cluster name')).regex(/^[A-Za-z0-9_.-]+$/, expected('a cluster name (letters, digits, ".", "-", "_")'));
+const clusterName = z
+  .string(expected('a cluster name'))
+  .regex(/^[A-Za-z0-9_.-]+$/, expected('a cluster name (letters, digits, ".", "-", "_")'));
 
 export const clusterSchema = z
   .strictObject(
@@ -75,10 +81,15 @@ export const clusterSchema = z
     },
     expected('a mapping with create (a cluster), sentinel (a Sentinel deployment), name or seed'),
   )
-  .refine((o) => !(o.seed && (o.create || o.sentinel || o.name)), { error: 'expected seed alone (an attached cluster is neither created nor named)' })
-  .refine((o) => !(o.create && o.sentinel), { error: 'expected create (a cluster) or sentinel (a Sentinel deployment), not both' });
+  .refine((o) => !(o.seed && (o.create || o.sentinel || o.name)), {
+    error: 'expected seed alone (an attached cluster is neither created nor named)',
+  })
+  .refine((o) => !(o.create && o.sentinel), {
+    error: 'expected create (a cluster) or sentinel (a Sentinel deployment), not both',
+  });
 
-const mixText = 'OP=WEIGHT pairs with incr (the consistency counters), e.g. set=35,get=35,incr=15,add=15 (add: the write log of lost writes)';
+const mixText =
+  'OP=WEIGHT pairs with incr (the consistency counters), e.g. set=35,get=35,incr=15,add=15 (add: the write log of lost writes)';
 const mix = z.string(expected(mixText)).refine((v) => {
   try {
     return parseMix(v).some((m) => m.op === 'incr');
@@ -88,13 +99,16 @@ const mix = z.string(expected(mixText)).refine((v) => {
 }, expected(mixText));
 
 const loadKindsText = `one or more of ${LOAD_KINDS.join(', ')} (a list, or comma-separated)`;
-const loadKinds = z.union([z.string(), z.array(z.string())], expected(loadKindsText)).transform((v) => (Array.isArray(v) ? v.join(',') : v)).refine((v) => {
-  try {
-    return parseLoadKinds(v).length > 0;
-  } catch {
-    return false;
-  }
-}, expected(loadKindsText));
+const loadKinds = z
+  .union([z.string(), z.array(z.string())], expected(loadKindsText))
+  .transform((v) => (Array.isArray(v) ? v.join(',') : v))
+  .refine((v) => {
+    try {
+      return parseLoadKinds(v).length > 0;
+    } catch {
+      return false;
+    }
+  }, expected(loadKindsText));
 
 export const workloadSchema = z.strictObject(
   {
@@ -105,14 +119,36 @@ export const workloadSchema = z.strictObject(
     rate: int(1).optional(),
     warmup: duration.optional(),
     load: loadKinds.optional(),
-    lock: z.strictObject({ clients: int(1, 10_000).optional(), locks: int(1, 100_000).optional(), hold: duration.optional(), ttl: duration.optional() }, expected('a mapping of lock options (clients, locks, hold, ttl)')).optional(),
-    pubsub: z.strictObject({ channels: int(1, 10_000).optional(), mode: z.enum(['classic', 'sharded'], expected('classic or sharded')).optional(), interval: duration.optional() }, expected('a mapping of pubsub options (channels, mode, interval)')).optional(),
+    lock: z
+      .strictObject(
+        {
+          clients: int(1, 10_000).optional(),
+          locks: int(1, 100_000).optional(),
+          hold: duration.optional(),
+          ttl: duration.optional(),
+        },
+        expected('a mapping of lock options (clients, locks, hold, ttl)'),
+      )
+      .optional(),
+    pubsub: z
+      .strictObject(
+        {
+          channels: int(1, 10_000).optional(),
+          mode: z.enum(['classic', 'sharded'], expected('classic or sharded')).optional(),
+          interval: duration.optional(),
+        },
+        expected('a mapping of pubsub options (channels, mode, interval)'),
+      )
+      .optional(),
   },
   expected('a mapping of workload options (clients, mix, keyspace, value-size, rate, warmup, load, lock, pubsub)'),
 );
 
 /** The user's own clients: shell command lines, run from the scenario file's directory. */
-const programs = z.array(z.string(expected('a command line')).min(1, expected('a command line')), expected('a list of command lines, e.g. ["node clients/my-client.mjs"]'));
+const programs = z.array(
+  z.string(expected('a command line')).min(1, expected('a command line')),
+  expected('a list of command lines, e.g. ["node clients/my-client.mjs"]'),
+);
 
 /** The file without its steps: those are checked one by one (load.ts), so an unknown step name can list the known ones. */
 export const scenarioSchema = z.strictObject(

@@ -27,11 +27,35 @@ export async function validateFiles(files: readonly string[]): Promise<Validatio
     try {
       const s = await loadScenario(file);
       const c = s.cluster;
-      results.push({ file, valid: true, name: s.name, description: s.description, cluster: c.seed ? 'seed' : c.create ? 'create' : c.sentinel ? 'sentinel' : c.name ? 'name' : 'none', steps: s.steps.map(describeStep), problems: [] });
+      results.push({
+        file,
+        valid: true,
+        name: s.name,
+        description: s.description,
+        cluster: c.seed ? 'seed' : c.create ? 'create' : c.sentinel ? 'sentinel' : c.name ? 'name' : 'none',
+        steps: s.steps.map(describeStep),
+        problems: [],
+      });
     } catch (e) {
-      const problems: Problem[] = e instanceof ScenarioFileError ? e.problems : e instanceof UsageError ? [{ path: [], line: null, column: null, message: e.message }] : [];
+      const problems: Problem[] =
+        e instanceof ScenarioFileError
+          ? e.problems
+          : e instanceof UsageError
+            ? [{ path: [], line: null, column: null, message: e.message }]
+            : [];
       if (!problems.length) throw e;
-      results.push({ file, valid: false, name: null, description: null, cluster: null, steps: [], problems: problems.map((p) => ({ ...p, text: e instanceof ScenarioFileError ? formatProblem(file, p) : p.message })) });
+      results.push({
+        file,
+        valid: false,
+        name: null,
+        description: null,
+        cluster: null,
+        steps: [],
+        problems: problems.map((p) => ({
+          ...p,
+          text: e instanceof ScenarioFileError ? formatProblem(file, p) : p.message,
+        })),
+      });
     }
   }
   return { valid: results.every((r) => r.valid), files: results };

@@ -28,7 +28,8 @@ export function sentinelId(): string {
   return randomBytes(20).toString('hex');
 }
 
-const quote = (v: string): string => (v === '' || /[\s"'\\]/.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : v);
+const quote = (v: string): string =>
+  v === '' || /[\s"'\\]/.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : v;
 
 /**
  * sentinel.conf for one sentinel. It knows the master, its replicas and the
@@ -52,9 +53,17 @@ export function renderSentinelConfig(c: SentinelConfigInput): string {
     `sentinel down-after-milliseconds ${n} ${c.downAfterMs}`,
     `sentinel failover-timeout ${n} ${c.failoverTimeoutMs}`,
     `sentinel parallel-syncs ${n} 1`,
-    ...(c.password !== null ? [`sentinel auth-pass ${n} ${quote(c.password)}`, `requirepass ${quote(c.password)}`, `sentinel sentinel-pass ${quote(c.password)}`] : []),
+    ...(c.password !== null
+      ? [
+          `sentinel auth-pass ${n} ${quote(c.password)}`,
+          `requirepass ${quote(c.password)}`,
+          `sentinel sentinel-pass ${quote(c.password)}`,
+        ]
+      : []),
     ...c.replicas.map((r) => `sentinel known-replica ${n} ${r.host} ${r.port}`),
-    ...c.sentinels.filter((s) => s.id !== c.me.id).map((s) => `sentinel known-sentinel ${n} ${s.bind} ${s.port} ${s.id}`),
+    ...c.sentinels
+      .filter((s) => s.id !== c.me.id)
+      .map((s) => `sentinel known-sentinel ${n} ${s.bind} ${s.port} ${s.id}`),
   ];
   for (const e of c.extra) lines.push(`${e.key} ${quote(e.value)}`);
   return lines.join('\n') + '\n';

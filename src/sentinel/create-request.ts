@@ -5,7 +5,6 @@ import { parseConfigEntry } from '../nodes/config.js';
 import { type SentinelCreateResult, createSentinel } from './create.js';
 import { SENTINEL_DEFAULTS } from './defaults.js';
 
-
 /** A Sentinel deployment as a user asks for it: the shared create options, and Sentinel's own. */
 export interface SentinelCreateRequest extends Omit<CreateRequest, 'masters' | 'nodeTimeoutMs'> {
   sentinels?: number;

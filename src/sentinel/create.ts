@@ -1,5 +1,13 @@
 import { expandBind } from '../cluster/bind.js';
-import { hostsOf, localEntries, ownAddresses, prepareDeployment, recordsFor, remoteHostsOf, startProcesses } from '../cluster/deploy.js';
+import {
+  hostsOf,
+  localEntries,
+  ownAddresses,
+  prepareDeployment,
+  recordsFor,
+  remoteHostsOf,
+  startProcesses,
+} from '../cluster/deploy.js';
 import { checkLayout, type HostEntry } from '../cluster/layout.js';
 import { destroyCluster } from '../cluster/lifecycle.js';
 import { nodeFor } from '../cluster/runtime.js';
@@ -49,26 +57,59 @@ export interface SentinelCreateResult {
   downAfterMs: number;
   failoverTimeoutMs: number;
   passwordProtected: boolean;
-  nodes: { host: string; port: number; machine: string; role: 'master' | 'replica'; master: string | null; pid: number | null; dir: string }[];
+  nodes: {
+    host: string;
+    port: number;
+    machine: string;
+    role: 'master' | 'replica';
+    master: string | null;
+    pid: number | null;
+    dir: string;
+  }[];
   sentinels: { host: string; port: number; machine: string; id: string; pid: number | null; dir: string }[];
   elapsedMs: number;
 }
 
 /** The numbers, checked before anything starts (exit 2). */
-export function validateSentinelOptions(o: Pick<SentinelCreateOptions, 'replicas' | 'sentinels' | 'quorum' | 'downAfterMs' | 'failoverTimeoutMs' | 'masterName' | 'port' | 'sentinelPort'>): void {
-  if (!Number.isInteger(o.replicas) || o.replicas < 1) throw new UsageError(`--replicas must be at least 1 (got ${o.replicas})`, { hint: 'Sentinel promotes a replica when the master fails: without one there is nothing to fail over to' });
-  if (!Number.isInteger(o.sentinels) || o.sentinels < 1) throw new UsageError(`--sentinels must be at least 1 (got ${o.sentinels})`, { hint: 'three is the usual number: a majority survives one failure' });
+export function validateSentinelOptions(
+  o: Pick<
+    SentinelCreateOptions,
+    'replicas' | 'sentinels' | 'quorum' | 'downAfterMs' | 'failoverTimeoutMs' | 'masterName' | 'port' | 'sentinelPort'
+  >,
+): void {
+  if (!Number.isInteger(o.replicas) || o.replicas < 1)
+    throw new UsageError(`--replicas must be at least 1 (got ${o.replicas})`, {
+      hint: 'Sentinel promotes a replica when the master fails: without one there is nothing to fail over to',
+    });
+  if (!Number.isInteger(o.sentinels) || o.sentinels < 1)
+    throw new UsageError(`--sentinels must be at least 1 (got ${o.sentinels})`, {
+      hint: 'three is the usual number: a majority survives one failure',
+    });
   if (!Number.isInteger(o.quorum) || o.quorum < 1 || o.quorum > o.sentinels) {
-    throw new UsageError(`--quorum ${o.quorum} does not fit ${o.sentinels} sentinel(s): it must be from 1 to ${o.sentinels}`, { hint: `the sentinels that must agree the master is down; e.g. --quorum ${Math.floor(o.sentinels / 2) + 1}` });
+    throw new UsageError(
+      `--quorum ${o.quorum} does not fit ${o.sentinels} sentinel(s): it must be from 1 to ${o.sentinels}`,
+      { hint: `the sentinels that must agree the master is down; e.g. --quorum ${Math.floor(o.sentinels / 2) + 1}` },
+    );
   }
-  if (!Number.isInteger(o.downAfterMs) || o.downAfterMs < 100) throw new UsageError(`--down-after must be at least 100 ms (got ${o.downAfterMs})`);
-  if (!Number.isInteger(o.failoverTimeoutMs) || o.failoverTimeoutMs < 1000) throw new UsageError(`--failover-timeout must be at least 1000 ms (got ${o.failoverTimeoutMs})`);
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.masterName)) throw new UsageError(`bad --master-name "${o.masterName}"`, { hint: 'letters, digits, ".", "-" or "_", e.g. mymaster' });
+  if (!Number.isInteger(o.downAfterMs) || o.downAfterMs < 100)
+    throw new UsageError(`--down-after must be at least 100 ms (got ${o.downAfterMs})`);
+  if (!Number.isInteger(o.failoverTimeoutMs) || o.failoverTimeoutMs < 1000)
+    throw new UsageError(`--failover-timeout must be at least 1000 ms (got ${o.failoverTimeoutMs})`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.masterName))
+    throw new UsageError(`bad --master-name "${o.masterName}"`, {
+      hint: 'letters, digits, ".", "-" or "_", e.g. mymaster',
+    });
   const data = [o.port, o.port + o.replicas];
   const sentinels = [o.sentinelPort, o.sentinelPort + o.sentinels - 1];
-  if (data[1]! > 65535 || sentinels[1]! > 65535) throw new UsageError(`the ports do not fit: data nodes ${data.join('-')}, sentinels ${sentinels.join('-')}`, { hint: 'choose lower --port / --sentinel-port' });
+  if (data[1]! > 65535 || sentinels[1]! > 65535)
+    throw new UsageError(`the ports do not fit: data nodes ${data.join('-')}, sentinels ${sentinels.join('-')}`, {
+      hint: 'choose lower --port / --sentinel-port',
+    });
   if (data[0]! <= sentinels[1]! && sentinels[0]! <= data[1]!) {
-    throw new UsageError(`--port ${o.port} and --sentinel-port ${o.sentinelPort} overlap: data nodes ${data.join('-')}, sentinels ${sentinels.join('-')}`, { hint: 'give the sentinels their own range, e.g. --sentinel-port 26379' });
+    throw new UsageError(
+      `--port ${o.port} and --sentinel-port ${o.sentinelPort} overlap: data nodes ${data.join('-')}, sentinels ${sentinels.join('-')}`,
+      { hint: 'give the sentinels their own range, e.g. --sentinel-port 26379' },
+    );
   }
 }
 
@@ -93,8 +134,14 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
     sentinelEntries = o.hosts.sentinels;
   } else {
     const binds = expandBind(o.bind, dataCount + o.sentinels);
-    dataEntries = localEntries(binds.slice(0, dataCount), Array.from({ length: dataCount }, (_, i) => o.port + i));
-    sentinelEntries = localEntries(binds.slice(dataCount), Array.from({ length: o.sentinels }, (_, i) => o.sentinelPort + i));
+    dataEntries = localEntries(
+      binds.slice(0, dataCount),
+      Array.from({ length: dataCount }, (_, i) => o.port + i),
+    );
+    sentinelEntries = localEntries(
+      binds.slice(dataCount),
+      Array.from({ length: o.sentinels }, (_, i) => o.sentinelPort + i),
+    );
   }
   checkLayout(dataEntries, dataCount);
   const all = [...dataEntries, ...sentinelEntries];
@@ -115,7 +162,13 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
       hosts: remoteHostsOf(prepared),
       nodes: recordsFor(prepared.slice(0, dataEntries.length), o, 'nodes', false),
       partition: null,
-      sentinel: { masterName: o.masterName, quorum: o.quorum, downAfterMs: o.downAfterMs, failoverTimeoutMs: o.failoverTimeoutMs, nodes: recordsFor(prepared.slice(dataEntries.length), o, 'sentinels', false) },
+      sentinel: {
+        masterName: o.masterName,
+        quorum: o.quorum,
+        downAfterMs: o.downAfterMs,
+        failoverTimeoutMs: o.failoverTimeoutMs,
+        nodes: recordsFor(prepared.slice(dataEntries.length), o, 'sentinels', false),
+      },
     };
     return await start(state, hosts, o, { clock, reporter, t0 });
   } finally {
@@ -123,7 +176,12 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
   }
 }
 
-async function start(state: ClusterState, hosts: ReturnType<typeof hostsOf>, o: SentinelCreateOptions, t: { clock: Clock; reporter: Reporter; t0: number }): Promise<SentinelCreateResult> {
+async function start(
+  state: ClusterState,
+  hosts: ReturnType<typeof hostsOf>,
+  o: SentinelCreateOptions,
+  t: { clock: Clock; reporter: Reporter; t0: number },
+): Promise<SentinelCreateResult> {
   const s = state.sentinel!;
   const pool = new NodePool({ timeoutMs: 2000, password: o.password });
   try {
@@ -137,31 +195,63 @@ async function start(state: ClusterState, hosts: ReturnType<typeof hostsOf>, o: 
     const data = state.nodes.map((r) => nodeFor(hosts, state, r));
     const sentinels = s.nodes.map((r) => nodeFor(hosts, state, r));
     const dataConfigs = data.map((n, i) =>
-      renderNodeConfig({ bind: n.spec.bind, port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: o.downAfterMs, password: o.password, extra: o.config, ...network, replication: { replicaOf: i === 0 ? null : master } }),
+      renderNodeConfig({
+        bind: n.spec.bind,
+        port: n.spec.port,
+        dir: n.spec.dir,
+        nodeTimeoutMs: o.downAfterMs,
+        password: o.password,
+        extra: o.config,
+        ...network,
+        replication: { replicaOf: i === 0 ? null : master },
+      }),
     );
     const replicas = state.nodes.slice(1).map((r) => ({ host: r.bind, port: r.port }));
     const sentinelConfigs = sentinels.map((n, i) =>
-      renderSentinelConfig({ me: seats[i]!, dir: n.spec.dir, masterName: o.masterName, master, replicas, sentinels: seats, quorum: o.quorum, downAfterMs: o.downAfterMs, failoverTimeoutMs: o.failoverTimeoutMs, password: o.password, extra: network.sourceAddr ? [{ key: 'bind-source-addr', value: n.spec.bind }] : [] }),
+      renderSentinelConfig({
+        me: seats[i]!,
+        dir: n.spec.dir,
+        masterName: o.masterName,
+        master,
+        replicas,
+        sentinels: seats,
+        quorum: o.quorum,
+        downAfterMs: o.downAfterMs,
+        failoverTimeoutMs: o.failoverTimeoutMs,
+        password: o.password,
+        extra: network.sourceAddr ? [{ key: 'bind-source-addr', value: n.spec.bind }] : [],
+      }),
     );
     const version = `${state.server.flavor}-server ${state.server.version}`;
     const starting = { stateDir: o.stateDir, signal: o.signal, clock: t.clock };
-    await t.reporter.step(`Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`, async () => {
-      // The master first: a replica that finds no master listening retries only
-      // once a second (replicationCron), which would add a second to the wait.
-      await startProcesses(state, data.slice(0, 1), records.slice(0, 1), dataConfigs.slice(0, 1), starting);
-      await startProcesses(state, [...data.slice(1), ...sentinels], records.slice(1), [...dataConfigs.slice(1), ...sentinelConfigs], starting);
-    });
-    await t.reporter.step('Waiting until every sentinel knows the master, every replica and every other sentinel (CKQUORUM) and every replica is in sync', () =>
-      waitSentinelFormed(
-        {
-          data: data.map((n) => n.address),
-          sentinels: sentinels.map((n) => n.address),
-          masterName: o.masterName,
-          connect: { timeoutMs: 1000, password: o.password },
-          withCkquorum: async (a) => String(await (await pool.get(a)).call('SENTINEL', 'CKQUORUM', o.masterName)),
-        },
-        { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, signal: o.signal },
-      ),
+    await t.reporter.step(
+      `Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`,
+      async () => {
+        // The master first: a replica that finds no master listening retries only
+        // once a second (replicationCron), which would add a second to the wait.
+        await startProcesses(state, data.slice(0, 1), records.slice(0, 1), dataConfigs.slice(0, 1), starting);
+        await startProcesses(
+          state,
+          [...data.slice(1), ...sentinels],
+          records.slice(1),
+          [...dataConfigs.slice(1), ...sentinelConfigs],
+          starting,
+        );
+      },
+    );
+    await t.reporter.step(
+      'Waiting until every sentinel knows the master, every replica and every other sentinel (CKQUORUM) and every replica is in sync',
+      () =>
+        waitSentinelFormed(
+          {
+            data: data.map((n) => n.address),
+            sentinels: sentinels.map((n) => n.address),
+            masterName: o.masterName,
+            connect: { timeoutMs: 1000, password: o.password },
+            withCkquorum: async (a) => String(await (await pool.get(a)).call('SENTINEL', 'CKQUORUM', o.masterName)),
+          },
+          { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, signal: o.signal },
+        ),
     );
     return {
       deployment: o.cluster,
@@ -172,8 +262,23 @@ async function start(state: ClusterState, hosts: ReturnType<typeof hostsOf>, o: 
       downAfterMs: o.downAfterMs,
       failoverTimeoutMs: o.failoverTimeoutMs,
       passwordProtected: o.password !== null,
-      nodes: state.nodes.map((r, i) => ({ host: r.bind, port: r.port, machine: r.host, role: i === 0 ? 'master' : 'replica', master: i === 0 ? null : `${master.host}:${master.port}`, pid: r.pid, dir: r.dir })),
-      sentinels: s.nodes.map((r, i) => ({ host: r.bind, port: r.port, machine: r.host, id: seats[i]!.id, pid: r.pid, dir: r.dir })),
+      nodes: state.nodes.map((r, i) => ({
+        host: r.bind,
+        port: r.port,
+        machine: r.host,
+        role: i === 0 ? 'master' : 'replica',
+        master: i === 0 ? null : `${master.host}:${master.port}`,
+        pid: r.pid,
+        dir: r.dir,
+      })),
+      sentinels: s.nodes.map((r, i) => ({
+        host: r.bind,
+        port: r.port,
+        machine: r.host,
+        id: seats[i]!.id,
+        pid: r.pid,
+        dir: r.dir,
+      })),
       elapsedMs: Math.round(t.clock.now() - t.t0),
     };
   } catch (e) {

@@ -68,14 +68,22 @@ export interface SentinelEvent {
   detail: string;
 }
 
-const addr = (host: string | undefined, port: string | undefined): Address => ({ host: host ?? '', port: Number(port) });
+const addr = (host: string | undefined, port: string | undefined): Address => ({
+  host: host ?? '',
+  port: Number(port),
+});
 
 /** `slave 127.0.0.1:7002 127.0.0.1 7002 @ mymaster 127.0.0.1 7000 rest`, or `master mymaster 127.0.0.1 7000 rest`. */
 function parseInstance(text: string): { instance: SentinelInstance; extra: string } | null {
   const m = /^(master|slave|sentinel) (\S+) (\S+) (\d+)(?: @ (\S+) (\S+) (\d+))?\s*(.*)$/.exec(text);
   if (!m) return null;
   return {
-    instance: { type: m[1] as SentinelInstance['type'], name: m[2]!, address: addr(m[3], m[4]), master: m[5] ? { name: m[5], address: addr(m[6], m[7]) } : null },
+    instance: {
+      type: m[1] as SentinelInstance['type'],
+      name: m[2]!,
+      address: addr(m[3], m[4]),
+      master: m[5] ? { name: m[5], address: addr(m[6], m[7]) } : null,
+    },
     extra: m[8] ?? '',
   };
 }
@@ -84,24 +92,43 @@ function parseInstance(text: string): { instance: SentinelInstance; extra: strin
 export function parseSentinelEvent(name: string, rest: string): SentinelEvent | null {
   if (!(name in SENTINEL_EVENTS)) return null;
   const n = name as SentinelEventName;
-  const base = { name: n, kind: SENTINEL_EVENTS[n], instance: null, switched: null, epoch: null, leader: null, extra: '' };
+  const base = {
+    name: n,
+    kind: SENTINEL_EVENTS[n],
+    instance: null,
+    switched: null,
+    epoch: null,
+    leader: null,
+    extra: '',
+  };
   const text = rest.trim();
   if (n === '+switch-master') {
     const m = /^(\S+) (\S+) (\d+) (\S+) (\d+)$/.exec(text);
     if (!m) return null;
     const switched = { name: m[1]!, from: addr(m[2], m[3]), to: addr(m[4], m[5]) };
-    return { ...base, switched, detail: `${n} ${switched.name}: ${switched.from.host}:${switched.from.port} -> ${switched.to.host}:${switched.to.port}` };
+    return {
+      ...base,
+      switched,
+      detail: `${n} ${switched.name}: ${switched.from.host}:${switched.from.port} -> ${switched.to.host}:${switched.to.port}`,
+    };
   }
   if (n === '+new-epoch') return { ...base, epoch: Number(text), detail: `${n} ${text}` };
   if (n === '+vote-for-leader') {
     const m = /^(\S+) (\d+)$/.exec(text);
-    return m ? { ...base, leader: m[1]!, epoch: Number(m[2]), detail: `${n} ${m[1]!.slice(0, 8)} in epoch ${m[2]}` } : null;
+    return m
+      ? { ...base, leader: m[1]!, epoch: Number(m[2]), detail: `${n} ${m[1]!.slice(0, 8)} in epoch ${m[2]}` }
+      : null;
   }
   if (n === '+tilt' || n === '-tilt') return { ...base, extra: text, detail: `${n} ${text}` };
   const parsed = parseInstance(text);
   if (!parsed) return null;
   const i = parsed.instance;
-  const who = i.type === 'master' ? `master ${i.name} ${i.address.host}:${i.address.port}` : i.type === 'slave' ? `replica ${i.address.host}:${i.address.port}` : `sentinel ${i.name.slice(0, 8)} ${i.address.host}:${i.address.port}`;
+  const who =
+    i.type === 'master'
+      ? `master ${i.name} ${i.address.host}:${i.address.port}`
+      : i.type === 'slave'
+        ? `replica ${i.address.host}:${i.address.port}`
+        : `sentinel ${i.name.slice(0, 8)} ${i.address.host}:${i.address.port}`;
   return { ...base, instance: i, extra: parsed.extra, detail: `${n} ${who}${parsed.extra ? ` ${parsed.extra}` : ''}` };
 }
 

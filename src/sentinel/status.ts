@@ -53,7 +53,12 @@ export interface SentinelStatusResult {
 }
 
 /** A live view of a Sentinel deployment: each data node's role and link, each sentinel's view of the master. */
-export async function sentinelStatus(o: { stateDir: string; cluster: string; timeoutMs: number; state?: ClusterState }): Promise<SentinelStatusResult> {
+export async function sentinelStatus(o: {
+  stateDir: string;
+  cluster: string;
+  timeoutMs: number;
+  state?: ClusterState;
+}): Promise<SentinelStatusResult> {
   const state = o.state ?? (await readState(o.stateDir, o.cluster));
   const s = state.sentinel!;
   const hosts = hostsFor(state);
@@ -65,11 +70,16 @@ export async function sentinelStatus(o: { stateDir: string; cluster: string; tim
     };
     const addr = (r: NodeRecord): { host: string; port: number } => ({ host: r.bind, port: r.port });
     const [probes, procs] = await Promise.all([
-      probeSentinelDeployment(state.nodes.map(addr), s.nodes.map(addr), s.masterName, { timeoutMs: o.timeoutMs, password: state.password }),
+      probeSentinelDeployment(state.nodes.map(addr), s.nodes.map(addr), s.masterName, {
+        timeoutMs: o.timeoutMs,
+        password: state.password,
+      }),
       Promise.all([...state.nodes, ...s.nodes].map(proc)),
     ]);
     const { master, agreed } = sentinelsMaster(probes);
-    const mp = probes.find((p) => p.kind === 'data' && master && p.address.port === master.port && p.address.host === master.host);
+    const mp = probes.find(
+      (p) => p.kind === 'data' && master && p.address.port === master.port && p.address.host === master.host,
+    );
     const masterOffset = Number(mp?.replication?.get('master_repl_offset'));
     const nodes = state.nodes.map((r, i): SentinelStatusNode => {
       const p = probes[i]!;
@@ -84,7 +94,10 @@ export async function sentinelStatus(o: { stateDir: string; cluster: string; tim
         role: role === 'master' ? 'master' : role === 'slave' ? 'replica' : null,
         master: role === 'slave' ? `${p.replication?.get('master_host')}:${p.replication?.get('master_port')}` : null,
         linkUp: role === 'slave' ? p.replication?.get('master_link_status') === 'up' : null,
-        lagBytes: role === 'slave' && Number.isFinite(masterOffset) && Number.isFinite(offset) ? Math.max(0, masterOffset - offset) : null,
+        lagBytes:
+          role === 'slave' && Number.isFinite(masterOffset) && Number.isFinite(offset)
+            ? Math.max(0, masterOffset - offset)
+            : null,
         dbsize: p.dbsize,
         ...procs[i]!,
       };
@@ -107,7 +120,14 @@ export async function sentinelStatus(o: { stateDir: string; cluster: string; tim
         ...procs[state.nodes.length + i]!,
       };
     });
-    return { deployment: state.name, masterName: s.masterName, master: master ? formatAddress(master) : null, agreed, nodes, sentinels };
+    return {
+      deployment: state.name,
+      masterName: s.masterName,
+      master: master ? formatAddress(master) : null,
+      agreed,
+      nodes,
+      sentinels,
+    };
   } finally {
     await hosts.dispose();
   }

@@ -12,11 +12,16 @@ import type { Probe } from '../util/wait.js';
  * cluster ids: "host:port" is their id. Pure.
  */
 
-const same = (a: Address, b: Address | null | undefined): boolean => Boolean(b) && a.port === b!.port && a.host === b!.host;
+const same = (a: Address, b: Address | null | undefined): boolean =>
+  Boolean(b) && a.port === b!.port && a.host === b!.host;
 const label = formatAddress;
 
 /** The master most answering sentinels name (ties: the first); null when no sentinel answers with one. */
-export function sentinelsMaster(probes: readonly NodeProbe[]): { master: Address | null; agreed: boolean; disagreeing: string[] } {
+export function sentinelsMaster(probes: readonly NodeProbe[]): {
+  master: Address | null;
+  agreed: boolean;
+  disagreeing: string[];
+} {
   const views = probes.filter((p) => p.kind === 'sentinel' && p.up && p.sentinel?.master);
   const votes = new Map<string, { a: Address; n: number }>();
   for (const p of views) {
@@ -27,7 +32,11 @@ export function sentinelsMaster(probes: readonly NodeProbe[]): { master: Address
   }
   const best = [...votes.values()].sort((x, y) => y.n - x.n)[0];
   const master = best?.a ?? null;
-  return { master, agreed: votes.size <= 1, disagreeing: views.filter((p) => !same(p.sentinel!.master!, master)).map((p) => label(p.address)) };
+  return {
+    master,
+    agreed: votes.size <= 1,
+    disagreeing: views.filter((p) => !same(p.sentinel!.master!, master)).map((p) => label(p.address)),
+  };
 }
 
 const role = (p: NodeProbe | undefined): string | undefined => p?.replication?.get('role');
@@ -43,7 +52,10 @@ export function buildSentinelMap(probes: readonly NodeProbe[]): SlotMap {
   const elected = master ?? data.find((p) => p.up && role(p) === 'master')?.address ?? null;
   const mp = elected ? data.find((p) => same(p.address, elected)) : undefined;
   const masterOffset = Number(mp?.replication?.get('master_repl_offset'));
-  const failing = probes.some((p) => p.kind === 'sentinel' && p.up && (p.sentinel?.flags.includes('s_down') || p.sentinel?.flags.includes('o_down')));
+  const failing = probes.some(
+    (p) =>
+      p.kind === 'sentinel' && p.up && (p.sentinel?.flags.includes('s_down') || p.sentinel?.flags.includes('o_down')),
+  );
   const replicaOf = (p: NodeProbe): SlotMapReplica => {
     const offset = Number(p.replication?.get('slave_repl_offset'));
     return {
@@ -53,13 +65,19 @@ export function buildSentinelMap(probes: readonly NodeProbe[]): SlotMap {
       up: p.up,
       dbsize: p.dbsize,
       linkUp: p.up ? p.replication?.get('master_link_status') === 'up' : null,
-      lagBytes: p.up && mp?.up && Number.isFinite(masterOffset) && Number.isFinite(offset) ? Math.max(0, masterOffset - offset) : null,
+      lagBytes:
+        p.up && mp?.up && Number.isFinite(masterOffset) && Number.isFinite(offset)
+          ? Math.max(0, masterOffset - offset)
+          : null,
     };
   };
   const others = data.filter((p) => !elected || !same(p.address, elected));
   // A node that says it is a master, but is not the one the sentinels name, serves nothing: listed apart.
   const stray = others.filter((p) => p.up && role(p) === 'master');
-  const replicas = others.filter((p) => !stray.includes(p)).sort((a, b) => a.address.port - b.address.port).map(replicaOf);
+  const replicas = others
+    .filter((p) => !stray.includes(p))
+    .sort((a, b) => a.address.port - b.address.port)
+    .map(replicaOf);
   const masters: SlotMapMaster[] = [];
   if (elected) {
     masters.push({
@@ -75,7 +93,19 @@ export function buildSentinelMap(probes: readonly NodeProbe[]): SlotMap {
       replicas,
     });
   }
-  for (const p of stray) masters.push({ index: masters.length, id: label(p.address), host: p.address.host, port: p.address.port, slots: [], slotCount: 0, up: true, state: 'ok', dbsize: p.dbsize, replicas: [] });
+  for (const p of stray)
+    masters.push({
+      index: masters.length,
+      id: label(p.address),
+      host: p.address.host,
+      port: p.address.port,
+      slots: [],
+      slotCount: 0,
+      up: true,
+      state: 'ok',
+      dbsize: p.dbsize,
+      replicas: [],
+    });
   return {
     masters,
     uncovered: elected ? [] : [[0, SLOT_COUNT - 1]],
@@ -89,31 +119,52 @@ export function buildSentinelMap(probes: readonly NodeProbe[]): SlotMap {
 }
 
 /** Every answering sentinel names one of `candidates` (the victim's replicas, as host:port), and that node calls itself master. */
-export function sentinelPromotionDone(probes: readonly NodeProbe[], victim: Address, candidates: readonly string[], exclude: readonly Address[] = []): Probe<string> {
+export function sentinelPromotionDone(
+  probes: readonly NodeProbe[],
+  victim: Address,
+  candidates: readonly string[],
+  exclude: readonly Address[] = [],
+): Probe<string> {
   // Sentinels cut off with the old master (a partition's minority side) cannot take part: the others decide.
-  const sentinels = probes.filter((p) => p.kind === 'sentinel' && p.up && p.sentinel && !exclude.some((x) => same(p.address, x)));
+  const sentinels = probes.filter(
+    (p) => p.kind === 'sentinel' && p.up && p.sentinel && !exclude.some((x) => same(p.address, x)),
+  );
   if (sentinels.length === 0) return { done: false, seen: 'no sentinel answering' };
   const named = [...new Set(sentinels.map((p) => (p.sentinel!.master ? label(p.sentinel!.master) : 'nobody')))];
   const winner = named.length === 1 ? named[0]! : null;
-  if (!winner || !candidates.includes(winner)) return { done: false, seen: `the sentinels name ${named.join(' / ')} as master${named.includes(label(victim)) ? ' (still the old one)' : ''}` };
+  if (!winner || !candidates.includes(winner))
+    return {
+      done: false,
+      seen: `the sentinels name ${named.join(' / ')} as master${named.includes(label(victim)) ? ' (still the old one)' : ''}`,
+    };
   const node = probes.find((p) => p.kind === 'data' && label(p.address) === winner);
-  if (role(node) !== 'master') return { done: false, seen: `the sentinels name ${winner}, which reports role ${role(node) ?? '?'}` };
+  if (role(node) !== 'master')
+    return { done: false, seen: `the sentinels name ${winner}, which reports role ${role(node) ?? '?'}` };
   return { done: true, value: winner };
 }
 
 /** Back as a replica of the master the sentinels name, with its link up (or the master itself, if no failover happened). */
-export function sentinelRejoinDone(probes: readonly NodeProbe[], node: Address): Probe<{ role: 'master' | 'replica'; masterId: string | null }> {
+export function sentinelRejoinDone(
+  probes: readonly NodeProbe[],
+  node: Address,
+): Probe<{ role: 'master' | 'replica'; masterId: string | null }> {
   const p = probes.find((x) => x.kind === 'data' && same(x.address, node));
   if (!p?.up) return { done: false, seen: `${label(node)} not answering${p?.error ? ` (${p.error})` : ''}` };
   const { master } = sentinelsMaster(probes);
   if (role(p) === 'slave') {
     const link = p.replication?.get('master_link_status');
     const of = masterOf(p);
-    if (master && !same(master, of)) return { done: false, seen: `a replica of ${of ? label(of) : '?'}, not of ${label(master)}` };
-    return link === 'up' ? { done: true, value: { role: 'replica', masterId: of ? label(of) : null } } : { done: false, seen: `a replica, master_link_status:${link}` };
+    if (master && !same(master, of))
+      return { done: false, seen: `a replica of ${of ? label(of) : '?'}, not of ${label(master)}` };
+    return link === 'up'
+      ? { done: true, value: { role: 'replica', masterId: of ? label(of) : null } }
+      : { done: false, seen: `a replica, master_link_status:${link}` };
   }
   if (master && same(master, node)) return { done: true, value: { role: 'master', masterId: null } };
-  return { done: false, seen: `reports role ${role(p) ?? '?'} while the sentinels name ${master ? label(master) : 'nobody'}: not yet converted to a replica` };
+  return {
+    done: false,
+    seen: `reports role ${role(p) ?? '?'} while the sentinels name ${master ? label(master) : 'nobody'}: not yet converted to a replica`,
+  };
 }
 
 /** The deployment is healthy: every sentinel names the same master, it answers as master, every replica that answers has its link up to it. */
@@ -123,11 +174,26 @@ export function sentinelHealthy(probes: readonly NodeProbe[]): Probe<string> {
   if (!agreed) return { done: false, seen: 'the sentinels name different masters' };
   const data = probes.filter((p) => p.kind === 'data' && p.up);
   const m = data.find((p) => same(p.address, master));
-  if (role(m) !== 'master') return { done: false, seen: `${label(master)} is named master but reports role ${role(m) ?? 'nothing (not answering)'}` };
-  const lagging = data.filter((p) => p !== m && (role(p) !== 'slave' || p.replication?.get('master_link_status') !== 'up' || !same(master, masterOf(p))));
-  if (lagging.length) return { done: false, seen: `not yet replicas of ${label(master)} with their link up: ${lagging.map((p) => label(p.address)).join(', ')}` };
+  if (role(m) !== 'master')
+    return {
+      done: false,
+      seen: `${label(master)} is named master but reports role ${role(m) ?? 'nothing (not answering)'}`,
+    };
+  const lagging = data.filter(
+    (p) =>
+      p !== m &&
+      (role(p) !== 'slave' || p.replication?.get('master_link_status') !== 'up' || !same(master, masterOf(p))),
+  );
+  if (lagging.length)
+    return {
+      done: false,
+      seen: `not yet replicas of ${label(master)} with their link up: ${lagging.map((p) => label(p.address)).join(', ')}`,
+    };
   const down = probes.filter((p) => !p.up).map((p) => label(p.address));
-  return { done: true, value: `every sentinel names ${label(master)}; ${data.length - 1} replica(s) linked${down.length ? `; not answering: ${down.join(', ')}` : ''}` };
+  return {
+    done: true,
+    value: `every sentinel names ${label(master)}; ${data.length - 1} replica(s) linked${down.length ? `; not answering: ${down.join(', ')}` : ''}`,
+  };
 }
 
 /** Who serves writes now (for the write probe): the master the sentinels name. */

@@ -40,14 +40,23 @@ export interface ScheduleOptions {
 export function parseFaults(text: string): { fault: SoakFault; weight: number }[] {
   const out = text.split(',').map((part) => {
     const [name = '', w] = part.trim().split('=');
-    if (!(SOAK_FAULTS as readonly string[]).includes(name)) throw new UsageError(`--faults: unknown fault "${name}"`, { hint: `the faults are: ${SOAK_FAULTS.join(', ')} (weights as kill=3,failover=1)` });
+    if (!(SOAK_FAULTS as readonly string[]).includes(name))
+      throw new UsageError(`--faults: unknown fault "${name}"`, {
+        hint: `the faults are: ${SOAK_FAULTS.join(', ')} (weights as kill=3,failover=1)`,
+      });
     const weight = w === undefined ? 1 : Number(w);
-    if (!Number.isInteger(weight) || weight < 1) throw new UsageError(`--faults: the weight of ${name} must be a whole number from 1 (got "${w}")`, { hint: 'e.g. --faults kill=3,failover=1' });
+    if (!Number.isInteger(weight) || weight < 1)
+      throw new UsageError(`--faults: the weight of ${name} must be a whole number from 1 (got "${w}")`, {
+        hint: 'e.g. --faults kill=3,failover=1',
+      });
     return { fault: name as SoakFault, weight };
   });
   const names = out.map((f) => f.fault);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new UsageError(`--faults: ${twice} is listed twice`, { hint: 'give each fault once, with its weight: kill=3,failover=1' });
+  if (twice)
+    throw new UsageError(`--faults: ${twice} is listed twice`, {
+      hint: 'give each fault once, with its weight: kill=3,failover=1',
+    });
   return out;
 }
 
@@ -58,7 +67,9 @@ export function parseTarget(text: string): SoakTarget {
   if (text === 'any-master' || text === 'random-node') return text;
   const m = /^(?:Master\[)?(\d+)\]?$/i.exec(text);
   if (m) return Number(m[1]);
-  throw new UsageError(`--targets: expected any-master, random-node or Master[N] (got "${text}")`, { hint: 'e.g. --targets any-master, --targets random-node (replicas too), or --targets Master[0] to break the same slots every loop' });
+  throw new UsageError(`--targets: expected any-master, random-node or Master[N] (got "${text}")`, {
+    hint: 'e.g. --targets any-master, --targets random-node (replicas too), or --targets Master[0] to break the same slots every loop',
+  });
 }
 
 /**
@@ -78,7 +89,10 @@ export function generator(seed: number): () => number {
 
 /** The loops, every choice drawn from the one seeded generator, in a fixed order (fault, target, pause). Pure. */
 export function buildSchedule(o: ScheduleOptions): SoakLoop[] {
-  if (typeof o.target === 'number' && o.target >= o.masters) throw new UsageError(`--targets: Master[${o.target}] does not exist (the cluster has ${o.masters} masters)`, { hint: `choose Master[0] to Master[${o.masters - 1}], or any-master` });
+  if (typeof o.target === 'number' && o.target >= o.masters)
+    throw new UsageError(`--targets: Master[${o.target}] does not exist (the cluster has ${o.masters} masters)`, {
+      hint: `choose Master[0] to Master[${o.masters - 1}], or any-master`,
+    });
   const next = generator(o.seed);
   const total = o.faults.reduce((n, f) => n + f.weight, 0);
   return Array.from({ length: o.loops }, (_, i) => {
@@ -107,12 +121,24 @@ export function randomSeed(): number {
  * (iptables). Without it, the soak is refused before it starts, or, with
  * --skip-unavailable, runs without them (said in `dropped`). Pure.
  */
-export function availableFaults(faults: readonly { fault: SoakFault; weight: number }[], o: { mayChangeFirewall: boolean; skipUnavailable: boolean }): { faults: { fault: SoakFault; weight: number }[]; dropped: SoakFault[] } {
+export function availableFaults(
+  faults: readonly { fault: SoakFault; weight: number }[],
+  o: { mayChangeFirewall: boolean; skipUnavailable: boolean },
+): { faults: { fault: SoakFault; weight: number }[]; dropped: SoakFault[] } {
   const network = faults.filter((f) => NETWORK_FAULTS.includes(f.fault)).map((f) => f.fault);
   if (o.mayChangeFirewall || network.length === 0) return { faults: [...faults], dropped: [] };
   const names = network.join(' and ');
-  if (!o.skipUnavailable) throw new EnvironmentError(`--faults ${names} changes the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither`, { hint: `run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without ${names}; nothing was started` });
+  if (!o.skipUnavailable)
+    throw new EnvironmentError(
+      `--faults ${names} changes the firewall (iptables), which needs root (CAP_NET_ADMIN); this process has neither`,
+      {
+        hint: `run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without ${names}; nothing was started`,
+      },
+    );
   const rest = faults.filter((f) => !NETWORK_FAULTS.includes(f.fault));
-  if (rest.length === 0) throw new UsageError(`--skip-unavailable leaves no fault: ${names} needs root`, { hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill' });
+  if (rest.length === 0)
+    throw new UsageError(`--skip-unavailable leaves no fault: ${names} needs root`, {
+      hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill',
+    });
   return { faults: rest, dropped: network };
 }

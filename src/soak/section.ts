@@ -19,7 +19,11 @@ export function distribution(values: readonly (number | null)[]): Distribution {
   const lo = xs[0]!;
   const hi = xs[xs.length - 1]!;
   const width = Math.max(1, Math.ceil((hi - lo + 1) / 10));
-  const bins = Array.from({ length: Math.ceil((hi - lo + 1) / width) }, (_, i) => ({ fromMs: lo + i * width, toMs: lo + (i + 1) * width, count: 0 }));
+  const bins = Array.from({ length: Math.ceil((hi - lo + 1) / width) }, (_, i) => ({
+    fromMs: lo + i * width,
+    toMs: lo + (i + 1) * width,
+    count: 0,
+  }));
   for (const x of xs) bins[Math.min(bins.length - 1, Math.floor((x - lo) / width))]!.count++;
   return { count: xs.length, min: lo, p50: rank(xs, 50), p90: rank(xs, 90), max: hi, histogram: bins };
 }
@@ -68,8 +72,15 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     const victim = probe.find((m) => m.index === victimIndex);
     const lostWrites = b.lostAtMs.filter((t) => t >= startMs && t < endMs).length;
     const prefix = `loop ${l.loop}: `;
-    if (ran && plan.judgeFailoverLoss && l.fault === 'failover' && lostWrites > 0) extra.push({ name: `${prefix}no lost write (manual failover)`, passed: false, detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up` });
-    const anomalies = [...b.checks, ...extra].filter((c) => !c.passed && c.name.startsWith(prefix)).map((c) => `${c.name.slice(prefix.length)}: ${c.detail}`);
+    if (ran && plan.judgeFailoverLoss && l.fault === 'failover' && lostWrites > 0)
+      extra.push({
+        name: `${prefix}no lost write (manual failover)`,
+        passed: false,
+        detail: `${lostWrites} acknowledged write(s) lost during a manual failover, which waits for the replica to catch up`,
+      });
+    const anomalies = [...b.checks, ...extra]
+      .filter((c) => !c.passed && c.name.startsWith(prefix))
+      .map((c) => `${c.name.slice(prefix.length)}: ${c.detail}`);
     const sampleAtEnd = run.resources.filter((s) => s.tMs <= endMs).at(-1);
     const rss = sampleAtEnd?.rssMb ?? null;
     heapAtEnd.set(l.loop, sampleAtEnd?.heapMb ?? null);
@@ -84,7 +95,10 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
       promotionSource: promotion?.source ?? null,
       rejoinMs: rejoin?.ms ?? null,
       victimUnavailableMs: ran && victim ? longestIn(victim.outages, startMs, endMs) : null,
-      othersUnavailableMs: ran && probe.length > 1 ? Math.max(...probe.filter((m) => m.index !== victimIndex).map((m) => longestIn(m.outages, startMs, endMs))) : null,
+      othersUnavailableMs:
+        ran && probe.length > 1
+          ? Math.max(...probe.filter((m) => m.index !== victimIndex).map((m) => longestIn(m.outages, startMs, endMs)))
+          : null,
       lostWrites,
       startMs,
       endMs,
@@ -95,7 +109,12 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
   });
   const done = rows.filter((r) => r.outcome !== 'not run');
   const kinds = [...new Set(done.map((r) => r.fault))];
-  const distOf = (rs: readonly SoakLoopRow[], fault: string) => ({ fault, promotionMs: distribution(rs.map((r) => r.promotionMs)), rejoinMs: distribution(rs.map((r) => r.rejoinMs)), victimUnavailableMs: distribution(rs.map((r) => r.victimUnavailableMs)) });
+  const distOf = (rs: readonly SoakLoopRow[], fault: string) => ({
+    fault,
+    promotionMs: distribution(rs.map((r) => r.promotionMs)),
+    rejoinMs: distribution(rs.map((r) => r.rejoinMs)),
+    victimUnavailableMs: distribution(rs.map((r) => r.victimUnavailableMs)),
+  });
   const samples = run.resources;
   const cpu = samples.length > 1 ? samples.at(-1)!.cpuMs - samples[0]!.cpuMs : null;
   const section: SoakSection = {
@@ -106,9 +125,18 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
     target: plan.target,
     intervalMs: plan.intervalMs,
     rows,
-    distributions: [...kinds.map((k) => distOf(done.filter((r) => r.fault === k), k)), ...(kinds.length > 1 ? [distOf(done, 'all')] : [])],
+    distributions: [
+      ...kinds.map((k) =>
+        distOf(
+          done.filter((r) => r.fault === k),
+          k,
+        ),
+      ),
+      ...(kinds.length > 1 ? [distOf(done, 'all')] : []),
+    ],
     resources: {
-      method: 'process.memoryUsage() and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process); the heap is what survived the latest full garbage collection, plus buffers',
+      method:
+        'process.memoryUsage() and process.cpuUsage() of redis-drill itself, every second (the load and the probe run in this process); the heap is what survived the latest full garbage collection, plus buffers',
       peakRssMb: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null,
       firstLoopRssMb: done[0]?.rssMb ?? null,
       lastLoopRssMb: done.at(-1)?.rssMb ?? null,
@@ -116,15 +144,22 @@ export function soakSection(b: SoakInput): { section: SoakSection; checks: Check
       lastLoopHeapMb: done.length ? (heapAtEnd.get(done.at(-1)!.loop) ?? null) : null,
       cpuMs: cpu,
       samples: spread(samples, 120),
-      observer: { ...b.cadence, method: 'time between two answered polls of the same node, over every node (a poll a dead or frozen node does not answer waits out its deadline, so its gaps are left out)' },
+      observer: {
+        ...b.cadence,
+        method:
+          'time between two answered polls of the same node, over every node (a poll a dead or frozen node does not answer waits out its deadline, so its gaps are left out)',
+      },
     },
     firstFailedLoop: rows.find((r) => r.outcome === 'failed')?.loop ?? null,
     reproduce: plan.reproduce,
     sources: {
-      promotionMs: 'per loop: the fault -> "Failover election won" in the promoted replica\'s log (Sentinel: "+switch-master"), or the observer\'s poll when no log line was found',
+      promotionMs:
+        'per loop: the fault -> "Failover election won" in the promoted replica\'s log (Sentinel: "+switch-master"), or the observer\'s poll when no log line was found',
       rejoinMs: 'per loop: restart/resume/heal -> master_link_status:up (log or INFO replication poll)',
-      unavailableMs: 'write probe (one SET every 10 ms per master, 100 ms deadline): longest failed-write run within the loop',
-      lostWrites: 'write log: acknowledged adds missing at the end, counted in the loop they were acknowledged in (the log lists at most 1000)',
+      unavailableMs:
+        'write probe (one SET every 10 ms per master, 100 ms deadline): longest failed-write run within the loop',
+      lostWrites:
+        'write log: acknowledged adds missing at the end, counted in the loop they were acknowledged in (the log lists at most 1000)',
     },
   };
   return { section, checks: extra };

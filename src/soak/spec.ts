@@ -23,14 +23,37 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = f
   const label = (what: string): string => `loop ${l.loop}: ${what}`;
   const deadline = deadlineMs !== undefined ? { deadline: deadlineMs } : {};
   const promotion: LoopStep = { step: 'wait-for', options: { promotion: v, ...deadline }, label: label('promotion') };
-  const rejoin: LoopStep = { step: 'wait-for', options: { rejoin: v, role: 'replica', ...deadline }, label: label('rejoin') };
+  const rejoin: LoopStep = {
+    step: 'wait-for',
+    options: { rejoin: v, role: 'replica', ...deadline },
+    label: label('rejoin'),
+  };
   const ok: LoopStep = { step: 'wait-for', options: { settled: true, ...deadline }, label: label('settled') };
   const pause: LoopStep = { step: 'wait-for', options: { duration: l.pauseMs }, label: label('pause') };
   const byFault: Record<SoakFault, () => LoopStep[]> = {
-    kill: () => [{ step: byNode ? 'kill-node' : 'kill-master', options: signalled, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    term: () => [{ step: byNode ? 'term-node' : 'term-master', options: signalled, label: label('fault') }, promotion, { step: 'restart-node', options: { node: v }, label: label('restart') }, rejoin],
-    freeze: () => [{ step: byNode ? 'freeze-node' : 'freeze-master', options: signalled, label: label('fault') }, promotion, { step: 'resume-node', options: { node: v }, label: label('resume') }, rejoin],
-    failover: () => [{ step: 'failover', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') }, promotion, { step: 'assert', options: { roles: { [v]: 'replica' } }, label: label('old master is a replica') }],
+    kill: () => [
+      { step: byNode ? 'kill-node' : 'kill-master', options: signalled, label: label('fault') },
+      promotion,
+      { step: 'restart-node', options: { node: v }, label: label('restart') },
+      rejoin,
+    ],
+    term: () => [
+      { step: byNode ? 'term-node' : 'term-master', options: signalled, label: label('fault') },
+      promotion,
+      { step: 'restart-node', options: { node: v }, label: label('restart') },
+      rejoin,
+    ],
+    freeze: () => [
+      { step: byNode ? 'freeze-node' : 'freeze-master', options: signalled, label: label('fault') },
+      promotion,
+      { step: 'resume-node', options: { node: v }, label: label('resume') },
+      rejoin,
+    ],
+    failover: () => [
+      { step: 'failover', options: byNode ? { node: t, as: v } : { master: t, as: v }, label: label('fault') },
+      promotion,
+      { step: 'assert', options: { roles: { [v]: 'replica' } }, label: label('old master is a replica') },
+    ],
     partition: () => [
       { step: 'partition', options: byNode ? { sides: `${t}|`, as: v } : { master: t, as: v }, label: label('fault') },
       promotion,
@@ -40,12 +63,20 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = f
     ],
     // A lossy link (30% of packets dropped both ways) for 3 node timeouts: a failover may or may not follow; the loop ends settled either way.
     flaky: () => [
-      { step: 'partition', options: { ...(byNode ? { sides: `${t}|` } : { master: t }), mode: 'flaky', as: v }, label: label('fault') },
+      {
+        step: 'partition',
+        options: { ...(byNode ? { sides: `${t}|` } : { master: t }), mode: 'flaky', as: v },
+        label: label('fault'),
+      },
       { step: 'wait-for', options: { elapsed: { nodeTimeouts: 3 } }, label: label('flaky time') },
       { step: 'heal', options: {}, label: label('heal') },
     ],
     'reshard-kill': () => [
-      { step: 'reshard', options: { slots: '20%', from: t, during: { after: '30%', kill: 'source', as: v } }, label: label('fault') },
+      {
+        step: 'reshard',
+        options: { slots: '20%', from: t, during: { after: '30%', kill: 'source', as: v } },
+        label: label('fault'),
+      },
       promotion,
       { step: 'fix', options: {}, label: label('fix') },
       { step: 'restart-node', options: { node: v }, label: label('restart') },
@@ -57,14 +88,27 @@ export function loopSteps(l: SoakLoop, deadlineMs: number | undefined, force = f
 }
 
 /** The soak as one drill: one load across every loop, the loops' steps in a row, and where each loop starts and ends. Pure. */
-export function soakSpec(o: { schedule: SoakLoop[]; load: LoadSpec; plan: Omit<SoakPlan, 'loops'>; deadlineMs?: number }): DrillSpec {
+export function soakSpec(o: {
+  schedule: SoakLoop[];
+  load: LoadSpec;
+  plan: Omit<SoakPlan, 'loops'>;
+  deadlineMs?: number;
+}): DrillSpec {
   const steps: LoopStep[] = [];
-  if (o.schedule.some((l) => l.fault === 'reshard-kill')) steps.push({ step: 'populate', options: { keys: RESHARD_KEYS, prefix: 'soak:' } });
+  if (o.schedule.some((l) => l.fault === 'reshard-kill'))
+    steps.push({ step: 'populate', options: { keys: RESHARD_KEYS, prefix: 'soak:' } });
   const loops: SoakPlan['loops'] = [];
   for (const l of o.schedule) {
     const first = steps.length;
     steps.push(...loopSteps(l, o.deadlineMs, o.plan.force));
-    loops.push({ loop: l.loop, fault: l.fault, target: l.target, master: l.master, firstStep: first, lastStep: steps.length - 1 });
+    loops.push({
+      loop: l.loop,
+      fault: l.fault,
+      target: l.target,
+      master: l.master,
+      firstStep: first,
+      lastStep: steps.length - 1,
+    });
   }
   return {
     name: 'soak',
@@ -80,5 +124,8 @@ export function soakSpec(o: { schedule: SoakLoop[]; load: LoadSpec; plan: Omit<S
 
 /** The schedule as people read it: one line per loop. Pure. */
 export function planText(seed: number, schedule: readonly SoakLoop[]): string {
-  return [`seed ${seed}: ${schedule.length} loop(s)`, ...schedule.map((l) => `loop ${l.loop}: ${l.fault} ${l.target}, then a ${l.pauseMs} ms pause`)].join('\n');
+  return [
+    `seed ${seed}: ${schedule.length} loop(s)`,
+    ...schedule.map((l) => `loop ${l.loop}: ${l.fault} ${l.target}, then a ${l.pauseMs} ms pause`),
+  ].join('\n');
 }

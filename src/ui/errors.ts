@@ -15,7 +15,10 @@ export function describeError(e: unknown, verbose: boolean): { lines: string[]; 
   }
   // Not one of ours: a bug, never "a check failed" (CI must tell a broken tool from a failed drill).
   const message = e instanceof Error ? e.message : String(e);
-  const lines = [`internal error: ${message}`, `hint: this is a bug in redis-drill; ${verbose ? 'the stack trace is below' : 'run again with --verbose for the stack trace'}, and please report it`];
+  const lines = [
+    `internal error: ${message}`,
+    `hint: this is a bug in redis-drill; ${verbose ? 'the stack trace is below' : 'run again with --verbose for the stack trace'}, and please report it`,
+  ];
   if (verbose && e instanceof Error && e.stack) lines.push(e.stack);
   return { lines, exitCode: EXIT.internal };
 }

@@ -59,7 +59,24 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
   const lines = [
     `cluster ${r.cluster}: cluster_state ${state}, ${r.nodes.length - down.length} of ${r.nodes.length} nodes answering`,
     '',
-    renderTable(c, ['ID', ...(remote ? ['HOST'] : []), 'ADDRESS', 'ROLE', 'MASTER', 'SLOTS', 'LINK', 'FLAGS', 'EPOCH', 'KEYS', 'PID', 'STATE'], rows),
+    renderTable(
+      c,
+      [
+        'ID',
+        ...(remote ? ['HOST'] : []),
+        'ADDRESS',
+        'ROLE',
+        'MASTER',
+        'SLOTS',
+        'LINK',
+        'FLAGS',
+        'EPOCH',
+        'KEYS',
+        'PID',
+        'STATE',
+      ],
+      rows,
+    ),
   ];
   for (const n of down) lines.push(`${formatAddress(n)}: ${n.error ?? 'down'}`);
   return lines.join('\n');
@@ -77,8 +94,11 @@ export function renderStart(r: StartResult, kind: Kind = 'cluster'): string {
 }
 
 export function renderDestroy(r: DestroyResult, kind: Kind = 'cluster'): string {
-  if (!r.removed && r.stopped.length === 0 && r.notRunning.length === 0) return `${title(kind, r.cluster)}: nothing to destroy (${r.dir} does not exist).`;
+  if (!r.removed && r.stopped.length === 0 && r.notRunning.length === 0)
+    return `${title(kind, r.cluster)}: nothing to destroy (${r.dir} does not exist).`;
   const what = r.removed ? `removed ${r.dir}` : `kept the data in ${r.dir}`;
-  const healed = r.healed.length ? ` Removed the network partition still in place (iptables, on ${r.healed.join(', ')}).` : '';
+  const healed = r.healed.length
+    ? ` Removed the network partition still in place (iptables, on ${r.healed.join(', ')}).`
+    : '';
   return `${title(kind, r.cluster)}: stopped ${r.stopped.length} node(s)${r.notRunning.length ? ` (${r.notRunning.length} already gone)` : ''}, ${what}.${healed}`;
 }

@@ -13,7 +13,11 @@ function rows(c: Comparison): string[][] {
       const d = f.diffs[k + 1] ?? null;
       const p = f.diffPercents[k + 1] ?? null;
       if (f.values[k + 1] === null || f.values[0] === null) return '-';
-      return d === null ? (f.values[k + 1] === f.values[0] ? 'same' : 'differs') : `${d > 0 ? '+' : ''}${d}${p === null ? '' : ` (${p > 0 ? '+' : ''}${p}%)`}`;
+      return d === null
+        ? f.values[k + 1] === f.values[0]
+          ? 'same'
+          : 'differs'
+        : `${d > 0 ? '+' : ''}${d}${p === null ? '' : ` (${p > 0 ? '+' : ''}${p}%)`}`;
     }),
   ]);
   return [head, ...body];
@@ -27,12 +31,27 @@ function legend(c: Comparison): string[] {
 export function renderCompare(c: Comparison): string {
   const t = rows(c);
   const widths = t[0]!.map((_, i) => Math.max(...t.map((r) => r[i]!.length)));
-  return [...legend(c), '', ...t.map((r) => r.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd())].join('\n');
+  return [
+    ...legend(c),
+    '',
+    ...t.map((r) =>
+      r
+        .map((x, i) => x.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ].join('\n');
 }
 
 /** The same as a Markdown table, to paste into a document. Pure. */
 export function renderCompareMarkdown(c: Comparison): string {
   const t = rows(c);
   const line = (r: string[]): string => `| ${r.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [...legend(c).map((l) => `- ${l}`), '', line(t[0]!), line(t[0]!.map(() => '---')), ...t.slice(1).map(line)].join('\n');
+  return [
+    ...legend(c).map((l) => `- ${l}`),
+    '',
+    line(t[0]!),
+    line(t[0]!.map(() => '---')),
+    ...t.slice(1).map(line),
+  ].join('\n');
 }

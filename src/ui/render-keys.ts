@@ -17,18 +17,26 @@ export function renderSlotMap(c: ChalkInstance, map: SlotMap): string {
     m.replicas.length === 0
       ? c.yellow('none')
       : m.replicas
-          .map((r) => `${formatAddress(r)} (${keys(r.dbsize)} keys, link ${r.linkUp === null ? 'unknown' : r.linkUp ? 'up' : c.red('down')}, lag ${r.lagBytes ?? '?'} B)`)
+          .map(
+            (r) =>
+              `${formatAddress(r)} (${keys(r.dbsize)} keys, link ${r.linkUp === null ? 'unknown' : r.linkUp ? 'up' : c.red('down')}, lag ${r.lagBytes ?? '?'} B)`,
+          )
           .join('; '),
   ]);
   const lines = [renderTable(c, ['MASTER', 'SLOT COUNT', 'KEYS', 'STATE', 'REPLICAS'], rows)];
-  for (const u of map.uncovered) lines.push(c.red(`Uncovered -> Slots ${formatRanges([u])} (${u[1] - u[0] + 1} slots, no master)`));
+  for (const u of map.uncovered)
+    lines.push(c.red(`Uncovered -> Slots ${formatRanges([u])} (${u[1] - u[0] + 1} slots, no master)`));
   lines.push('');
-  const reachable = map.masters.length + map.masters.reduce((n, m) => n + m.replicas.length, 0) - map.unreachable.length;
+  const reachable =
+    map.masters.length + map.masters.reduce((n, m) => n + m.replicas.length, 0) - map.unreachable.length;
   lines.push(
     `Total: ${map.totalKeys}${map.totalKeysComplete ? '' : '+ (some masters unreachable)'} keys; ${map.slotsCovered} of 16384 slots covered; ` +
-      (map.agreed ? `all ${reachable} reachable nodes agree on the slot map.` : c.red(`nodes that disagree with this map: ${map.disagreeing.join(', ')}.`)),
+      (map.agreed
+        ? `all ${reachable} reachable nodes agree on the slot map.`
+        : c.red(`nodes that disagree with this map: ${map.disagreeing.join(', ')}.`)),
   );
-  if (map.unreachable.length > 0) lines.push(c.red(`Unreachable: ${map.unreachable.join(', ')} (their keys are unknown, not 0).`));
+  if (map.unreachable.length > 0)
+    lines.push(c.red(`Unreachable: ${map.unreachable.join(', ')} (their keys are unknown, not 0).`));
   return lines.join('\n');
 }
 
@@ -52,7 +60,9 @@ export function renderPopulate(c: ChalkInstance, r: PopulateResult): string {
     '',
     `Wrote ${r.written} of ${r.keys} keys in ${r.elapsedMs} ms (${r.opsPerSec} SET/s); the ${r.masters.length === 1 ? 'master' : 'cluster'} now holds ${r.totalKeys} keys.`,
     // One master (a Sentinel deployment) holds every key: nothing to spread.
-    ...(r.masters.length > 1 ? ['Keys spread by hash slot (CRC16 mod 16384), so the counts per master are near-equal, not equal.'] : []),
+    ...(r.masters.length > 1
+      ? ['Keys spread by hash slot (CRC16 mod 16384), so the counts per master are near-equal, not equal.']
+      : []),
   ];
   if (r.errors > 0) lines.push(c.red(`${r.errors} writes failed, e.g.: ${r.errorSamples.join('; ')}`));
   return lines.join('\n');

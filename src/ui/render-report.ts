@@ -12,17 +12,62 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ...r.checks.map((k) => [`check: ${k.name}`, `${k.passed ? c.green('pass') : c.red('FAIL')}  ${k.detail}`]),
     ['promotion time', `${fig(r.promotion.ms)} (${r.promotion.ms.source})`],
     ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms)]] : []),
-    ...(r.availability && r.fault ? [["victim's slots unavailable (write probe)", fig(r.availability.victimUnavailable)]] : []),
-    ...(r.availability ? [[r.fault ? "other masters' slots unavailable (write probe)" : "a master's slots unavailable (write probe)", fig(r.availability.othersUnavailable)]] : []),
-    [`load: no success on ${r.fault ? "the victim's slots" : "one master's slots"} (closed loop)`, fig(r.client.unavailableVictimSlots)],
-    ['throughput before / during / after', `${fig(p.before.opsPerSec)} / ${fig(p.during.opsPerSec)} / ${fig(p.after.opsPerSec)}`],
-    ['p99 before / during / after', `${p.before.latency?.p99Ms ?? '-'} / ${p.during.latency?.p99Ms ?? '-'} / ${p.after.latency?.p99Ms ?? '-'} ms`],
-    ['failed operations', `${fig(r.client.errors)} ${Object.entries(r.client.errorsByClass).map(([k, v]) => `${k}=${v}`).join(' ')}`],
-    ['lost / unacknowledged-applied writes', r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied} (counters)` : 'n/a'],
-    ...(r.writeLog ? [['lost writes (write log)', `${r.writeLog.lost} of ${r.writeLog.acknowledged} acknowledged (${r.writeLog.lostPercent}%)${r.writeLog.lostAcknowledgedFromMs !== null ? `, acknowledged +${r.writeLog.lostAcknowledgedFromMs}..+${r.writeLog.lostAcknowledgedToMs} ms` : ''}`]] : []),
-    ...(r.sentinel ? [['+switch-master / MASTER MODE', `${fig(r.sentinel.switchMaster)} / ${fig(r.sentinel.masterMode)}`]] : []),
-    ...(r.sentinel?.staleMasters ?? []).map((m) => [`${m.node} a stale master for`, `${m.window.value} ms; ${m.acknowledged} writes acknowledged there, ${m.lost ?? '?'} lost`]),
-    ...(r.partition?.minorityFail.value != null ? [['cut-off master acknowledged writes for', `${r.partition.minorityFail.value} ms after the cut (node timeout ${r.partition.nodeTimeoutMs} ms)`]] : []),
+    ...(r.availability && r.fault
+      ? [["victim's slots unavailable (write probe)", fig(r.availability.victimUnavailable)]]
+      : []),
+    ...(r.availability
+      ? [
+          [
+            r.fault ? "other masters' slots unavailable (write probe)" : "a master's slots unavailable (write probe)",
+            fig(r.availability.othersUnavailable),
+          ],
+        ]
+      : []),
+    [
+      `load: no success on ${r.fault ? "the victim's slots" : "one master's slots"} (closed loop)`,
+      fig(r.client.unavailableVictimSlots),
+    ],
+    [
+      'throughput before / during / after',
+      `${fig(p.before.opsPerSec)} / ${fig(p.during.opsPerSec)} / ${fig(p.after.opsPerSec)}`,
+    ],
+    [
+      'p99 before / during / after',
+      `${p.before.latency?.p99Ms ?? '-'} / ${p.during.latency?.p99Ms ?? '-'} / ${p.after.latency?.p99Ms ?? '-'} ms`,
+    ],
+    [
+      'failed operations',
+      `${fig(r.client.errors)} ${Object.entries(r.client.errorsByClass)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    ],
+    [
+      'lost / unacknowledged-applied writes',
+      r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied} (counters)` : 'n/a',
+    ],
+    ...(r.writeLog
+      ? [
+          [
+            'lost writes (write log)',
+            `${r.writeLog.lost} of ${r.writeLog.acknowledged} acknowledged (${r.writeLog.lostPercent}%)${r.writeLog.lostAcknowledgedFromMs !== null ? `, acknowledged +${r.writeLog.lostAcknowledgedFromMs}..+${r.writeLog.lostAcknowledgedToMs} ms` : ''}`,
+          ],
+        ]
+      : []),
+    ...(r.sentinel
+      ? [['+switch-master / MASTER MODE', `${fig(r.sentinel.switchMaster)} / ${fig(r.sentinel.masterMode)}`]]
+      : []),
+    ...(r.sentinel?.staleMasters ?? []).map((m) => [
+      `${m.node} a stale master for`,
+      `${m.window.value} ms; ${m.acknowledged} writes acknowledged there, ${m.lost ?? '?'} lost`,
+    ]),
+    ...(r.partition?.minorityFail.value != null
+      ? [
+          [
+            'cut-off master acknowledged writes for',
+            `${r.partition.minorityFail.value} ms after the cut (node timeout ${r.partition.nodeTimeoutMs} ms)`,
+          ],
+        ]
+      : []),
   ];
   return [renderTable(c, ['', ''], rows), '', ...files.map((f) => `report: ${f}`)].join('\n');
 }

@@ -11,14 +11,21 @@ export function renderReshard(r: ReshardResult): string {
 
 export function renderFix(r: FixResult): string {
   if (r.actions.length === 0) return 'Nothing to fix: every slot is stable and served.';
-  const found = [r.openSlots.length ? `${r.openSlots.length} open slot(s) (${slotsText(r.openSlots)})` : '', r.uncovered ? `unserved slots ${r.uncovered}` : ''].filter(Boolean).join(' and ');
+  const found = [
+    r.openSlots.length ? `${r.openSlots.length} open slot(s) (${slotsText(r.openSlots)})` : '',
+    r.uncovered ? `unserved slots ${r.uncovered}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   // Slot by slot while that stays readable; grouped by what was done beyond that (the --json has every slot).
-  const lines = r.actions.length <= 20 ? r.actions.map((a) => `slot ${a.slot}: ${a.action}: ${a.detail}`) : fixSummary(r.actions);
+  const lines =
+    r.actions.length <= 20 ? r.actions.map((a) => `slot ${a.slot}: ${a.action}: ${a.detail}`) : fixSummary(r.actions);
   return [`Found ${found}; fixed in ${r.elapsedMs} ms:`, ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 export function renderRebalance(r: RebalanceResult): string {
-  if (r.moves.length === 0) return `Nothing to move: the slots are already even (${r.after.map((m) => m.slots).join(' / ')}).`;
+  if (r.moves.length === 0)
+    return `Nothing to move: the slots are already even (${r.after.map((m) => m.slots).join(' / ')}).`;
   return [
     `Moved ${r.slots} slots and ${r.keys} keys in ${r.moves.length} move(s), ${r.elapsedMs} ms:`,
     ...r.moves.map((m) => `  ${renderReshard(m)}`),

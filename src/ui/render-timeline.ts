@@ -21,11 +21,15 @@ const HEADLINE: Record<FaultResult['action'], string> = {
 /** The timeline a student pastes into a lab report, then the verdict and the raw log lines. */
 export function renderFault(c: ChalkInstance, r: FaultResult): string {
   // A Sentinel deployment's nodes have no cluster id: their id is their address, not repeated.
-  const id = (n: { id: string | null; host: string; port: number }): string => (n.id && n.id !== formatAddress(n) ? ` (${n.id.slice(0, 8)})` : '');
+  const id = (n: { id: string | null; host: string; port: number }): string =>
+    n.id && n.id !== formatAddress(n) ? ` (${n.id.slice(0, 8)})` : '';
   const victim = `${r.victim.index !== undefined ? `Master[${r.victim.index}] ` : ''}${formatAddress(r.victim)}${id(r.victim)}`;
   const at = `at ${clockTime(Date.parse(r.faultAt))} (local clock)`;
   // A partition's and a heal's own words say what was done to whom.
-  const headline = r.action === 'partition' || r.action === 'heal' ? `${HEADLINE[r.action]}: ${r.how}, ${at}.` : `${HEADLINE[r.action]} ${victim} with ${r.how} ${at}.`;
+  const headline =
+    r.action === 'partition' || r.action === 'heal'
+      ? `${HEADLINE[r.action]}: ${r.how}, ${at}.`
+      : `${HEADLINE[r.action]} ${victim} with ${r.how} ${at}.`;
   const lines = [headline, ''];
   const rows = r.events
     .filter((e) => e.tMs >= -5)
@@ -38,15 +42,32 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
     ]);
   lines.push(renderTable(c, ['T', 'SOURCE', 'EVENT', 'DETAIL', 'CLOCK'], rows), '');
   if (r.outcome === 'deadline-exceeded') {
-    lines.push(c.red(`Not done within the deadline of ${r.deadlineMs} ms: waited for ${r.waitedFor}.`), c.red(`Last seen: ${r.lastSeen}`));
+    lines.push(
+      c.red(`Not done within the deadline of ${r.deadlineMs} ms: waited for ${r.waitedFor}.`),
+      c.red(`Last seen: ${r.lastSeen}`),
+    );
   } else if (r.outcome === 'not-waited') {
-    lines.push(r.action === 'partition' && r.waitedFor === 'the end of the partition' ? 'No master is cut off from a replica of its own: there is no promotion to watch.' : 'Not watching (--no-wait).');
+    lines.push(
+      r.action === 'partition' && r.waitedFor === 'the end of the partition'
+        ? 'No master is cut off from a replica of its own: there is no promotion to watch.'
+        : 'Not watching (--no-wait).',
+    );
   }
   if (r.promoted) {
     const sentinel = r.masterModeMs !== undefined;
-    const src = r.promotionSource !== 'log' ? 'the first poll that saw it master' : sentinel ? 'the first sentinel\'s "+switch-master" log line' : 'its own "Failover election won" log line';
-    const mode = sentinel && r.masterModeMs !== null ? ` Its own "MASTER MODE enabled" came after ${r.masterModeMs} ms.` : '';
-    lines.push(c.green(`Promoted: ${formatAddress(r.promoted)}${id(r.promoted)} after ${r.promotionMs} ms, measured from the fault to ${src}.${mode}`));
+    const src =
+      r.promotionSource !== 'log'
+        ? 'the first poll that saw it master'
+        : sentinel
+          ? 'the first sentinel\'s "+switch-master" log line'
+          : 'its own "Failover election won" log line';
+    const mode =
+      sentinel && r.masterModeMs !== null ? ` Its own "MASTER MODE enabled" came after ${r.masterModeMs} ms.` : '';
+    lines.push(
+      c.green(
+        `Promoted: ${formatAddress(r.promoted)}${id(r.promoted)} after ${r.promotionMs} ms, measured from the fault to ${src}.${mode}`,
+      ),
+    );
   }
   if (r.rejoined) {
     lines.push(
@@ -58,7 +79,8 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
     );
   }
   if (r.partition) lines.push(...partitionLines(c, r));
-  if (r.action === 'heal' && !r.partition && r.how === 'nothing to heal') lines.push('Nothing to heal: no rule of this cluster was in place.');
+  if (r.action === 'heal' && !r.partition && r.how === 'nothing to heal')
+    lines.push('Nothing to heal: no rule of this cluster was in place.');
   lines.push(c.dim(r.clock));
   if (r.log && r.log.lines.length > 0) {
     lines.push('', `Log of ${r.log.node} during the drill:`, ...r.log.lines.map((l) => `  ${l}`));
@@ -69,11 +91,25 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
 /** What was cut, the cut-off master's own window, the heal; and what a one-way cut really does. */
 function partitionLines(c: ChalkInstance, r: FaultResult): string[] {
   const p = r.partition!;
-  const out = [`Partition (${p.mode}${p.loss !== null ? `, ${Math.round(p.loss * 100)}% loss` : ''}, iptables chain ${p.chain}): {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`];
+  const out = [
+    `Partition (${p.mode}${p.loss !== null ? `, ${Math.round(p.loss * 100)}% loss` : ''}, iptables chain ${p.chain}): {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`,
+  ];
   if (p.minorityFail?.ms !== null && p.minorityFail) {
-    out.push(`${p.minorityFail.node} said "Cluster state changed: fail" ${p.minorityFail.ms} ms after the cut (node timeout ${p.nodeTimeoutMs} ms): until then it acknowledged writes that the majority never saw.`);
+    out.push(
+      `${p.minorityFail.node} said "Cluster state changed: fail" ${p.minorityFail.ms} ms after the cut (node timeout ${p.nodeTimeoutMs} ms): until then it acknowledged writes that the majority never saw.`,
+    );
   }
-  if (p.direction !== 'both') out.push(c.dim('One-way: TCP needs packets both ways, so a connection whose acknowledgements are dropped soon behaves as if cut both ways.'));
-  if (r.action === 'partition' && p.healedAt === null) out.push(c.yellow(`The partition stays in place: remove it with redis-drill cluster heal${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`));
+  if (p.direction !== 'both')
+    out.push(
+      c.dim(
+        'One-way: TCP needs packets both ways, so a connection whose acknowledgements are dropped soon behaves as if cut both ways.',
+      ),
+    );
+  if (r.action === 'partition' && p.healedAt === null)
+    out.push(
+      c.yellow(
+        `The partition stays in place: remove it with redis-drill cluster heal${r.cluster === 'default' ? '' : ` --cluster ${r.cluster}`}`,
+      ),
+    );
   return out;
 }

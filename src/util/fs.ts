@@ -39,7 +39,12 @@ export async function makeDirs(dir: string, mode = 0o700): Promise<void> {
       throw new MakeDirError(d, e.code ?? 'EIO', REASONS[e.code ?? ''] ?? e.message);
     });
     if (s) {
-      if (!s.isDirectory()) throw new MakeDirError(d, 'ENOTDIR', d === target ? 'a file of that name is in the way' : 'a parent is not a directory');
+      if (!s.isDirectory())
+        throw new MakeDirError(
+          d,
+          'ENOTDIR',
+          d === target ? 'a file of that name is in the way' : 'a parent is not a directory',
+        );
       break;
     }
     missing.unshift(d);

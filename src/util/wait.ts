@@ -33,7 +33,10 @@ export async function waitUntil<T>(probe: () => Promise<Probe<T>>, options: Wait
 }
 
 /** Runs `fn` over all items at once and waits for all, even when some fail; rethrows the first failure. */
-export async function allSettledOrThrow<T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function allSettledOrThrow<T, R>(
+  items: readonly T[],
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = await Promise.allSettled(items.map(fn));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -15,7 +15,8 @@ export function describeFound(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'object') return `a mapping (${Object.keys(v).slice(0, 6).join(', ')}${Object.keys(v).length > 6 ? ', ...' : ''})`;
+  if (typeof v === 'object')
+    return `a mapping (${Object.keys(v).slice(0, 6).join(', ')}${Object.keys(v).length > 6 ? ', ...' : ''})`;
   return typeof v;
 }
 
@@ -25,7 +26,10 @@ export async function readTextFile(file: string, what: string, hint: string): Pr
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what}${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, { hint });
+    throw new UsageError(
+      `cannot read ${what}${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`,
+      { hint },
+    );
   }
 }
 
@@ -39,7 +43,9 @@ export function yamlData(doc: Document, file: string, hint: string): unknown {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     if (e instanceof ReferenceError || /alias/i.test((e as Error).message)) {
-      throw new UsageError(`${file}: the YAML uses too many aliases (${(e as Error).message.replace(/\.$/, '')})`, { hint: `${hint}; write the values out instead of repeating aliases` });
+      throw new UsageError(`${file}: the YAML uses too many aliases (${(e as Error).message.replace(/\.$/, '')})`, {
+        hint: `${hint}; write the values out instead of repeating aliases`,
+      });
     }
     throw e;
   }
@@ -47,7 +53,10 @@ export function yamlData(doc: Document, file: string, hint: string): unknown {
 
 /** What the value at `path` of `data` is, or undefined. */
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+  return path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    data,
+  );
 }
 
 /**
@@ -77,5 +86,8 @@ export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S,
   }
   const found = issue.code === 'unrecognized_keys' ? '' : `, found ${describeFound(valueAt(data, issue.path))}`;
   const message = issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '');
-  throw new UsageError(`${file}${line ? `:${line}` : ''}: ${formatPath(issue.path) || '(top level)'}: ${message}${found}`, { hint });
+  throw new UsageError(
+    `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path) || '(top level)'}: ${message}${found}`,
+    { hint },
+  );
 }

@@ -82,11 +82,22 @@ export class AvailabilityProbe {
   private timer: NodeJS.Timeout | null = null;
   private t0 = 0;
 
-  constructor(groups: readonly ProbeGroup[], private readonly o: AvailabilityOptions) {
+  constructor(
+    groups: readonly ProbeGroup[],
+    private readonly o: AvailabilityOptions,
+  ) {
     this.clock = o.clock ?? systemClock;
     this.intervalMs = o.intervalMs ?? 10;
     this.deadlineMs = o.deadlineMs ?? 100;
-    this.lanes = groups.map((group) => ({ group, ...keyInRanges(group.ranges, `drill:probe:${group.index}:`), tracker: new GapTracker(), byClass: new Map(), pending: new Map(), nextSeq: 0, nextFeed: 0 }));
+    this.lanes = groups.map((group) => ({
+      group,
+      ...keyInRanges(group.ranges, `drill:probe:${group.index}:`),
+      tracker: new GapTracker(),
+      byClass: new Map(),
+      pending: new Map(),
+      nextSeq: 0,
+      nextFeed: 0,
+    }));
   }
 
   /**

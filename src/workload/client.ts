@@ -23,7 +23,12 @@ export interface LoadTarget {
  */
 export function clientOptionsFor(password: string | null): ClusterOptions {
   return {
-    redisOptions: { password: password ?? undefined, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 3 },
+    redisOptions: {
+      password: password ?? undefined,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+      maxRetriesPerRequest: 3,
+    },
     clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -61,10 +66,20 @@ export function sentinelOptionsFor(password: string | null): RedisOptions {
 export function loadClient(t: LoadTarget): { client: LoadClient; options: Record<string, unknown> } {
   if (t.sentinel) {
     const options = { ...sentinelOptionsFor(t.password), ...t.clientOptions };
-    const client = new Redis({ ...options, sentinels: t.sentinel.sentinels.map((s) => ({ host: s.host, port: s.port })), name: t.sentinel.masterName });
-    return { client, options: describeOptions({ ...sentinelOptionsFor(t.password ? '***' : null), ...t.clientOptions }) };
+    const client = new Redis({
+      ...options,
+      sentinels: t.sentinel.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      name: t.sentinel.masterName,
+    });
+    return {
+      client,
+      options: describeOptions({ ...sentinelOptionsFor(t.password ? '***' : null), ...t.clientOptions }),
+    };
   }
-  const client = new Cluster(t.seeds.map((s) => ({ host: s.host, port: s.port })), { ...clientOptionsFor(t.password), ...t.clientOptions });
+  const client = new Cluster(
+    t.seeds.map((s) => ({ host: s.host, port: s.port })),
+    { ...clientOptionsFor(t.password), ...t.clientOptions },
+  );
   return { client, options: describeOptions({ ...clientOptionsFor(t.password ? '***' : null), ...t.clientOptions }) };
 }
 
@@ -79,5 +94,16 @@ export function masterOfKey(client: LoadClient): (key: string) => string {
 
 /** The client options as plain data (functions described), for --verbose and the report. */
 function describeOptions(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'function' ? (k === 'reconnectOnError' ? 'reconnect and resend on READONLY' : k === 'clusterRetryStrategy' ? 'min(100 ms x attempt, 1000 ms)' : '100 ms') : v]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      typeof v === 'function'
+        ? k === 'reconnectOnError'
+          ? 'reconnect and resend on READONLY'
+          : k === 'clusterRetryStrategy'
+            ? 'min(100 ms x attempt, 1000 ms)'
+            : '100 ms'
+        : v,
+    ]),
+  );
 }

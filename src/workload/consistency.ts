@@ -64,7 +64,10 @@ export class Counters {
   }
 
   /** Reads every counter back, retrying until the cluster answers (after a failover it may take a moment). */
-  async verify(cluster: Pick<Cluster, 'get'>, o: { clock: Clock; timeoutMs: number; masterOf: (key: string) => string }): Promise<ConsistencyReport> {
+  async verify(
+    cluster: Pick<Cluster, 'get'>,
+    o: { clock: Clock; timeoutMs: number; masterOf: (key: string) => string },
+  ): Promise<ConsistencyReport> {
     const deadline = o.clock.now() + o.timeoutMs;
     const values = new Array<number | null>(this.count).fill(null);
     while (values.includes(null) && o.clock.now() < deadline) {
@@ -84,7 +87,15 @@ export class Counters {
     values.forEach((v, i) => {
       if (v === null) return;
       const master = o.masterOf(this.keyOf(i));
-      const g = groups.get(master) ?? { master, counters: 0, acknowledged: 0, unacknowledgedSent: 0, value: 0, lost: 0, unacknowledgedApplied: 0 };
+      const g = groups.get(master) ?? {
+        master,
+        counters: 0,
+        acknowledged: 0,
+        unacknowledgedSent: 0,
+        value: 0,
+        lost: 0,
+        unacknowledgedApplied: 0,
+      };
       g.counters++;
       g.acknowledged += this.acked[i]!;
       g.unacknowledgedSent += this.failedCount[i]!;
@@ -101,7 +112,8 @@ export class Counters {
       unacknowledgedApplied: list.reduce((n, g) => n + g.unacknowledgedApplied, 0),
       unreadable: values.filter((v) => v === null).length,
       groups: list,
-      method: 'INCR on counter keys across all slots; acknowledged increments counted client-side; counters read back with GET once the cluster answers',
+      method:
+        'INCR on counter keys across all slots; acknowledged increments counted client-side; counters read back with GET once the cluster answers',
     };
   }
 }

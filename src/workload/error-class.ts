@@ -4,7 +4,18 @@
  * is down, a slot moved and redirects did not settle, the node is a replica,
  * the connection went away, or nothing answered in time.
  */
-export const ERROR_CLASSES = ['CLUSTERDOWN', 'MOVED/ASK', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'LOADING', 'connection refused', 'connection reset/closed', 'timeout', 'other'] as const;
+export const ERROR_CLASSES = [
+  'CLUSTERDOWN',
+  'MOVED/ASK',
+  'TRYAGAIN',
+  'READONLY',
+  'NOREPLICAS',
+  'LOADING',
+  'connection refused',
+  'connection reset/closed',
+  'timeout',
+  'other',
+] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 export function classifyClientError(e: unknown): ErrorClass {
@@ -22,6 +33,11 @@ export function classifyClientError(e: unknown): ErrorClass {
   if (/LOADING/.test(msg)) return 'LOADING';
   if (/ECONNREFUSED/.test(msg)) return 'connection refused';
   if (/timed? ?out|ETIMEDOUT/i.test(msg)) return 'timeout';
-  if (/ECONNRESET|EPIPE|Connection is closed|connection closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Failed to refresh slots cache|None of startup nodes/i.test(msg)) return 'connection reset/closed';
+  if (
+    /ECONNRESET|EPIPE|Connection is closed|connection closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Failed to refresh slots cache|None of startup nodes/i.test(
+      msg,
+    )
+  )
+    return 'connection reset/closed';
   return 'other';
 }

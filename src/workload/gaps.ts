@@ -50,11 +50,13 @@ export class GapTracker {
 
   private extend(tMs: number): void {
     // Gaps count from the first success: the time before it is start-up, not unavailability.
-    if (this.lastOk !== null && tMs - this.lastOk > this.longest.ms) this.longest = { ms: Math.round(tMs - this.lastOk), fromMs: Math.round(this.lastOk), toMs: Math.round(tMs) };
+    if (this.lastOk !== null && tMs - this.lastOk > this.longest.ms)
+      this.longest = { ms: Math.round(tMs - this.lastOk), fromMs: Math.round(this.lastOk), toMs: Math.round(tMs) };
   }
 
   private closeOutage(tMs: number): void {
-    if (this.outages.length < MAX_OUTAGES) this.outages.push({ fromMs: Math.round(this.openSince!), toMs: Math.round(tMs) });
+    if (this.outages.length < MAX_OUTAGES)
+      this.outages.push({ fromMs: Math.round(this.openSince!), toMs: Math.round(tMs) });
     else this.outagesDropped++;
     this.openSince = null;
   }

@@ -39,4 +39,13 @@ export interface LoadKindInput {
   publishInterval: string;
 }
 
-export const LOAD_KIND_DEFAULTS: LoadKindInput = { load: 'kv', lockClients: 10, locks: 12, lockHold: '500ms', lockTtl: '5s', channels: 6, pubsubMode: 'classic', publishInterval: '10ms' };
+export const LOAD_KIND_DEFAULTS: LoadKindInput = {
+  load: 'kv',
+  lockClients: 10,
+  locks: 12,
+  lockHold: '500ms',
+  lockTtl: '5s',
+  channels: 6,
+  pubsubMode: 'classic',
+  publishInterval: '10ms',
+};

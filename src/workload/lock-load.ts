@@ -4,7 +4,6 @@ import { classifyClientError, type ErrorClass } from './error-class.js';
 import type { LockOptions } from './load-defaults.js';
 import { keysAcrossSlots } from './spread-keys.js';
 
-
 /** One grant as its holder saw it, in ms from the start of the load (this machine's clock). */
 export interface Hold {
   lock: string;
@@ -72,9 +71,7 @@ export class LockLoad {
   private t0 = 0;
   private loops: Promise<void>[] = [];
 
-  constructor(
-    private readonly o: LockOptions & LoadTarget & { clock?: Clock },
-  ) {
+  constructor(private readonly o: LockOptions & LoadTarget & { clock?: Clock }) {
     this.clock = o.clock ?? systemClock;
     this.client = loadClient(o).client;
     this.client.on('error', () => {});
@@ -168,13 +165,25 @@ export function findDoubleGrants(holds: readonly Hold[], slots: ReadonlyMap<stri
   const byLock = new Map<string, Hold[]>();
   for (const h of holds) byLock.set(h.lock, [...(byLock.get(h.lock) ?? []), h]);
   const found: DoubleGrant[] = [];
-  const brief = (h: Hold): DoubleGrant['first'] => ({ holder: h.holder, token: h.token, fromMs: h.fromMs, toMs: h.toMs });
+  const brief = (h: Hold): DoubleGrant['first'] => ({
+    holder: h.holder,
+    token: h.token,
+    fromMs: h.fromMs,
+    toMs: h.toMs,
+  });
   for (const [lock, list] of byLock) {
     const sorted = [...list].sort((a, b) => a.fromMs - b.fromMs);
     for (let i = 0; i < sorted.length; i++) {
       for (let j = i + 1; j < sorted.length && sorted[j]!.fromMs < sorted[i]!.toMs; j++) {
         const overlapMs = Math.min(sorted[i]!.toMs, sorted[j]!.toMs) - sorted[j]!.fromMs;
-        if (overlapMs > 0) found.push({ lock, slot: slots.get(lock) ?? -1, first: brief(sorted[i]!), second: brief(sorted[j]!), overlapMs: Math.round(overlapMs * 10) / 10 });
+        if (overlapMs > 0)
+          found.push({
+            lock,
+            slot: slots.get(lock) ?? -1,
+            first: brief(sorted[i]!),
+            second: brief(sorted[j]!),
+            overlapMs: Math.round(overlapMs * 10) / 10,
+          });
       }
     }
   }

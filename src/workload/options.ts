@@ -16,14 +16,20 @@ export type Mix = { op: Operation; weight: number }[];
 /** "set=45,get=45,del=5,incr=5" -> weights (any positive numbers; they need not add up to 100). */
 export function parseMix(text: string): Mix {
   const mix: Mix = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(part);
     if (!m || !(OPERATIONS as readonly string[]).includes(m[1]!.toLowerCase())) {
-      throw new UsageError(`bad --mix part "${part}"`, { hint: `use OP=WEIGHT with OP one of ${OPERATIONS.join(', ')}, e.g. set=50,get=50` });
+      throw new UsageError(`bad --mix part "${part}"`, {
+        hint: `use OP=WEIGHT with OP one of ${OPERATIONS.join(', ')}, e.g. set=50,get=50`,
+      });
     }
     mix.push({ op: m[1]!.toLowerCase() as Operation, weight: Number(m[2]) });
   }
-  if (mix.reduce((s, x) => s + x.weight, 0) <= 0) throw new UsageError(`--mix "${text}" has no positive weight`, { hint: 'e.g. set=50,get=50' });
+  if (mix.reduce((s, x) => s + x.weight, 0) <= 0)
+    throw new UsageError(`--mix "${text}" has no positive weight`, { hint: 'e.g. set=50,get=50' });
   return mix;
 }
 

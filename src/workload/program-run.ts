@@ -27,7 +27,9 @@ export function programEnv(d: DeploymentEnv): Record<string, string> {
     REDIS_DRILL_KIND: d.kind,
     REDIS_DRILL_NODES: list(d.nodes),
     ...(d.password !== null ? { REDIS_DRILL_PASSWORD: d.password } : {}),
-    ...(d.kind === 'sentinel' ? { REDIS_DRILL_SENTINELS: list(d.sentinels), REDIS_DRILL_MASTER_NAME: d.masterName ?? '' } : {}),
+    ...(d.kind === 'sentinel'
+      ? { REDIS_DRILL_SENTINELS: list(d.sentinels), REDIS_DRILL_MASTER_NAME: d.masterName ?? '' }
+      : {}),
   };
 }
 
@@ -102,7 +104,12 @@ export class ProgramRun {
 
   start(t0: number): void {
     this.t0 = t0;
-    const child = spawn('sh', ['-c', this.spec.cmd], { cwd: this.spec.cwd, env: { ...process.env, ...this.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', this.spec.cmd], {
+      cwd: this.spec.cwd,
+      env: { ...process.env, ...this.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once('error', (e) => {
@@ -115,7 +122,11 @@ export class ProgramRun {
         resolve();
       });
     });
-    for (const [stream, s] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) createInterface({ input: s }).on('line', (line) => this.note(stream, line));
+    for (const [stream, s] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const)
+      createInterface({ input: s }).on('line', (line) => this.note(stream, line));
   }
 
   get command(): string {
@@ -138,7 +149,10 @@ export class ProgramRun {
     if (pid !== null && this.exit === null) {
       this.stoppedByDrill = true;
       signalGroup(pid, 'SIGTERM');
-      const graceful = await Promise.race([this.exited.then(() => true), this.clock.sleep(TERM_GRACE_MS).then(() => false)]);
+      const graceful = await Promise.race([
+        this.exited.then(() => true),
+        this.clock.sleep(TERM_GRACE_MS).then(() => false),
+      ]);
       if (!graceful) signalGroup(pid, 'SIGKILL');
       await this.exited;
     }
@@ -165,10 +179,35 @@ export class ProgramRun {
   /** Its output and its start and exit on the drill's timeline (the first lines of output only). */
   events(): DrillEvent[] {
     const at = (tMs: number): number => this.t0 + tMs;
-    const out: DrillEvent[] = [{ tMs: 0, at: this.t0, node: this.name, source: 'client', kind: 'client-started', detail: `sh -c ${this.spec.cmd}` }];
-    for (const l of this.timelineLines) out.push({ tMs: 0, at: at(l.tMs), node: this.name, source: 'client', kind: 'client-output', detail: `${l.stream}: ${l.text}` });
+    const out: DrillEvent[] = [
+      {
+        tMs: 0,
+        at: this.t0,
+        node: this.name,
+        source: 'client',
+        kind: 'client-started',
+        detail: `sh -c ${this.spec.cmd}`,
+      },
+    ];
+    for (const l of this.timelineLines)
+      out.push({
+        tMs: 0,
+        at: at(l.tMs),
+        node: this.name,
+        source: 'client',
+        kind: 'client-output',
+        detail: `${l.stream}: ${l.text}`,
+      });
     const e = this.exit;
-    if (e && !this.stoppedByDrill) out.push({ tMs: 0, at: at(e.atMs), node: this.name, source: 'client', kind: 'client-exited', detail: e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}` });
+    if (e && !this.stoppedByDrill)
+      out.push({
+        tMs: 0,
+        at: at(e.atMs),
+        node: this.name,
+        source: 'client',
+        kind: 'client-exited',
+        detail: e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`,
+      });
     return out;
   }
 
@@ -211,9 +250,17 @@ export class ProgramRun {
   }
 }
 
-function seriesOf(windows: ReadonlyMap<number, { ok: number; errors: number }>, lastError: string | null): ProgramSeries {
+function seriesOf(
+  windows: ReadonlyMap<number, { ok: number; errors: number }>,
+  lastError: string | null,
+): ProgramSeries {
   const list = [...windows].sort((a, b) => a[0] - b[0]).map(([tMs, w]) => ({ tMs, ...w }));
-  return { ok: list.reduce((n, w) => n + w.ok, 0), errors: list.reduce((n, w) => n + w.errors, 0), windows: list, lastError };
+  return {
+    ok: list.reduce((n, w) => n + w.ok, 0),
+    errors: list.reduce((n, w) => n + w.errors, 0),
+    windows: list,
+    lastError,
+  };
 }
 
 /** Its own group only (the pid we started leads it); a group already gone is fine. */
@@ -235,5 +282,8 @@ export async function checkProgramFound(spec: ProgramSpec): Promise<void> {
     c.once('error', () => resolve(false));
     c.once('exit', (code) => resolve(code === 0));
   });
-  if (!found) throw new UsageError(`--client-cmd: "${word}" was not found (in "${spec.cmd}")`, { hint: 'check the spelling and PATH; the command runs with sh -c from the scenario file\'s directory (failover-report: the current one)' });
+  if (!found)
+    throw new UsageError(`--client-cmd: "${word}" was not found (in "${spec.cmd}")`, {
+      hint: "check the spelling and PATH; the command runs with sh -c from the scenario file's directory (failover-report: the current one)",
+    });
 }

@@ -6,7 +6,6 @@ import type { Gap } from './gaps.js';
 import type { PubSubOptions } from './load-defaults.js';
 import { keysAcrossSlots } from './spread-keys.js';
 
-
 export interface ChannelResult {
   channel: string;
   slot: number;
@@ -72,7 +71,10 @@ export class PubSubLoad {
     this.clock = o.clock ?? systemClock;
     this.publisher = loadClient(o).client;
     // Sharded subscriptions follow each channel's shard (ioredis opens one subscriber per master).
-    this.subscriber = loadClient({ ...o, clientOptions: { ...o.clientOptions, ...(o.mode === 'sharded' ? { shardedSubscribers: true } : {}) } }).client;
+    this.subscriber = loadClient({
+      ...o,
+      clientOptions: { ...o.clientOptions, ...(o.mode === 'sharded' ? { shardedSubscribers: true } : {}) },
+    }).client;
     for (const c of [this.publisher, this.subscriber]) c.on('error', () => {});
     this.channels = keysAcrossSlots('drill:ch:', o.channels);
     for (const c of this.channels) {
@@ -96,7 +98,8 @@ export class PubSubLoad {
       await this.subscriber.subscribe(...this.channels.map((c) => c.key));
     }
     // Until stop(): its own disconnect is not an event of the drill.
-    for (const event of ['close', 'reconnecting', 'ready'] as const) this.subscriber.on(event, () => !this.stopped && this.events.push({ tMs: Math.round(this.now()), event }));
+    for (const event of ['close', 'reconnecting', 'ready'] as const)
+      this.subscriber.on(event, () => !this.stopped && this.events.push({ tMs: Math.round(this.now()), event }));
     this.loops = this.channels.map((c) => this.loop(c.key));
   }
 
@@ -110,7 +113,7 @@ export class PubSubLoad {
     const sum = (f: (r: ChannelResult) => number): number => channels.reduce((n, r) => n + f(r), 0);
     const cluster = this.publisher instanceof Cluster;
     return {
-      method: `one publisher loop per channel, a numbered message every ${this.o.intervalMs} ms (${this.o.mode === 'sharded' ? 'SPUBLISH; the subscriber SSUBSCRIBEs on each channel\'s shard' : `PUBLISH; the subscriber SUBSCRIBEs${cluster ? ' on one node (a cluster broadcasts every message to every node; ioredis sends each PUBLISH to any node, so one channel\'s messages take different paths and may arrive out of order)' : ''}`}); lost = acknowledged by the server, never delivered (${DRAIN_MS} ms allowed for the last ones)`,
+      method: `one publisher loop per channel, a numbered message every ${this.o.intervalMs} ms (${this.o.mode === 'sharded' ? "SPUBLISH; the subscriber SSUBSCRIBEs on each channel's shard" : `PUBLISH; the subscriber SUBSCRIBEs${cluster ? " on one node (a cluster broadcasts every message to every node; ioredis sends each PUBLISH to any node, so one channel's messages take different paths and may arrive out of order)" : ''}`}); lost = acknowledged by the server, never delivered (${DRAIN_MS} ms allowed for the last ones)`,
       mode: this.o.mode,
       intervalMs: this.o.intervalMs,
       channels,
@@ -154,7 +157,11 @@ export class PubSubLoad {
 }
 
 /** One channel's figures from what was acknowledged and what arrived. Pure. */
-export function channelResult(c: { key: string; slot: number }, sent: { acked: ReadonlyMap<number, number>; failed: ReadonlySet<number> }, got: readonly { seq: number; atMs: number }[]): ChannelResult {
+export function channelResult(
+  c: { key: string; slot: number },
+  sent: { acked: ReadonlyMap<number, number>; failed: ReadonlySet<number> },
+  got: readonly { seq: number; atMs: number }[],
+): ChannelResult {
   const seen = new Map<number, number>();
   let outOfOrder = 0;
   let highest = 0;
@@ -164,7 +171,12 @@ export function channelResult(c: { key: string; slot: number }, sent: { acked: R
     seen.set(m.seq, (seen.get(m.seq) ?? 0) + 1);
     if (m.seq < highest) outOfOrder++;
     highest = Math.max(highest, m.seq);
-    if (i > 0 && m.atMs - got[i - 1]!.atMs > gap.ms) gap = { ms: Math.round(m.atMs - got[i - 1]!.atMs), fromMs: Math.round(got[i - 1]!.atMs), toMs: Math.round(m.atMs) };
+    if (i > 0 && m.atMs - got[i - 1]!.atMs > gap.ms)
+      gap = {
+        ms: Math.round(m.atMs - got[i - 1]!.atMs),
+        fromMs: Math.round(got[i - 1]!.atMs),
+        toMs: Math.round(m.atMs),
+      };
   }
   const lostAt = [...sent.acked].filter(([seq]) => !seen.has(seq)).map(([, at]) => at);
   return {

@@ -176,7 +176,10 @@ export class Workload {
     const end = this.now();
     this.closeGaps(end);
     const verify = { clock: this.clock, timeoutMs: this.verifyTimeoutMs };
-    const [consistency, writeLog] = await Promise.all([this.counters?.verify(this.client, { ...verify, masterOf: masterOfKey(this.client) }) ?? null, this.writeLog?.verify(this.client, verify) ?? null]);
+    const [consistency, writeLog] = await Promise.all([
+      this.counters?.verify(this.client, { ...verify, masterOf: masterOfKey(this.client) }) ?? null,
+      this.writeLog?.verify(this.client, verify) ?? null,
+    ]);
     this.client.disconnect();
     const r = this.recorder;
     return {
@@ -226,7 +229,7 @@ export class Workload {
     let i = 0;
     while (!this.finished()) {
       const now = this.now();
-      while (i / rate * 1000 <= now && inFlight.size < this.o.clients * 1000) {
+      while ((i / rate) * 1000 <= now && inFlight.size < this.o.clients * 1000) {
         const p = this.operation((i / rate) * 1000).finally(() => inFlight.delete(p));
         inFlight.add(p);
         i++;
@@ -311,7 +314,14 @@ export class Workload {
       const l = this.recorder.latency(from, from + 1000);
       const ops = this.recorder.opsBetween(from, from + 1000);
       const errors = this.recorder.errorsBetween(from, from + 1000);
-      this.o.onSecond?.({ second, ops, p50Ms: l?.p50Ms ?? null, p99Ms: l?.p99Ms ?? null, maxMs: l?.maxMs ?? null, errors });
+      this.o.onSecond?.({
+        second,
+        ops,
+        p50Ms: l?.p50Ms ?? null,
+        p99Ms: l?.p99Ms ?? null,
+        maxMs: l?.maxMs ?? null,
+        errors,
+      });
     }, 1000);
   }
 }
@@ -329,7 +339,9 @@ function keyFor(op: Operation, n: number, counters: Counters | null, logged: { k
 
 /** The longer of `gap` and the span from `last` (if any success yet) to `t`. */
 function longer(gap: Gap, last: number | null, t: number): Gap {
-  return last !== null && t - last > gap.ms ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) } : gap;
+  return last !== null && t - last > gap.ms
+    ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) }
+    : gap;
 }
 
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {

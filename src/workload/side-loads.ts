@@ -17,7 +17,11 @@ export class SideLoads {
   private readonly lock: LockLoad | null;
   private readonly pubsub: PubSubLoad | null;
 
-  constructor(kinds: readonly LoadKind[], target: LoadTarget, o: { lock: LockOptions; pubsub: PubSubOptions; clock?: Clock }) {
+  constructor(
+    kinds: readonly LoadKind[],
+    target: LoadTarget,
+    o: { lock: LockOptions; pubsub: PubSubOptions; clock?: Clock },
+  ) {
     this.lock = kinds.includes('lock') ? new LockLoad({ ...target, ...o.lock, clock: o.clock }) : null;
     this.pubsub = kinds.includes('pubsub') ? new PubSubLoad({ ...target, ...o.pubsub, clock: o.clock }) : null;
   }

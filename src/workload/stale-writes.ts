@@ -36,7 +36,16 @@ export class StaleMasterWriter {
   private t0 = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly o: { password: string | null; intervalMs?: number; deadlineMs?: number; clock?: Clock; strays(): Address[]; master(): Address | null }) {
+  constructor(
+    private readonly o: {
+      password: string | null;
+      intervalMs?: number;
+      deadlineMs?: number;
+      clock?: Clock;
+      strays(): Address[];
+      master(): Address | null;
+    },
+  ) {
     this.clock = o.clock ?? systemClock;
   }
 
@@ -96,7 +105,18 @@ export class StaleMasterWriter {
     const key = formatAddress(a);
     let c = this.clients.get(key);
     if (!c) {
-      c = new Redis({ host: a.host, port: a.port, password: this.o.password ?? undefined, connectionName: 'redis-drill:stale-writer', connectTimeout: 1000, commandTimeout: this.o.deadlineMs ?? 100, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100, disconnectTimeout: 0 });
+      c = new Redis({
+        host: a.host,
+        port: a.port,
+        password: this.o.password ?? undefined,
+        connectionName: 'redis-drill:stale-writer',
+        connectTimeout: 1000,
+        commandTimeout: this.o.deadlineMs ?? 100,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => 100,
+        disconnectTimeout: 0,
+      });
       c.on('error', () => undefined);
       this.clients.set(key, c);
     }

@@ -4,7 +4,12 @@ import { ERROR_CLASSES, type ErrorClass } from './error-class.js';
 export const WINDOW_MS = 100;
 
 /** Latencies in microseconds, 1 µs .. 60 s. */
-const newHistogram = (digits: number) => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: digits as 2 | 3 });
+const newHistogram = (digits: number) =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: digits as 2 | 3,
+  });
 
 export interface WindowStats {
   /** Window start, ms from the workload's start. */
@@ -61,7 +66,8 @@ export class Recorder {
       // Time only moves on: the windows before this one are done (late results land in the open one).
       const last = this.windows.at(-1);
       if (last) close(last);
-      while (this.windows.length <= i) this.windows.push({ ops: 0, errors: 0, histogram: null, encoded: null, figures: null, byClass: new Map() });
+      while (this.windows.length <= i)
+        this.windows.push({ ops: 0, errors: 0, histogram: null, encoded: null, figures: null, byClass: new Map() });
     }
     return this.windows[i]!;
   }
@@ -89,7 +95,15 @@ export class Recorder {
   windowStats(): WindowStats[] {
     return this.windows.map((w, i) => {
       const f = w.figures ?? figures(w.histogram);
-      return { tMs: i * WINDOW_MS, ops: w.ops, errors: w.errors, p50Ms: f?.p50Ms ?? null, p99Ms: f?.p99Ms ?? null, maxMs: f?.maxMs ?? null, errorsByClass: Object.fromEntries(w.byClass) };
+      return {
+        tMs: i * WINDOW_MS,
+        ops: w.ops,
+        errors: w.errors,
+        p50Ms: f?.p50Ms ?? null,
+        p99Ms: f?.p99Ms ?? null,
+        maxMs: f?.maxMs ?? null,
+        errorsByClass: Object.fromEntries(w.byClass),
+      };
     });
   }
 
@@ -104,14 +118,27 @@ export class Recorder {
         closed.destroy();
       }
     }
-    const s = h.totalCount === 0 ? null : { p50Ms: round(h.getValueAtPercentile(50)), p90Ms: round(h.getValueAtPercentile(90)), p99Ms: round(h.getValueAtPercentile(99)), p999Ms: round(h.getValueAtPercentile(99.9)), maxMs: round(h.maxValue), meanMs: round(h.mean) };
+    const s =
+      h.totalCount === 0
+        ? null
+        : {
+            p50Ms: round(h.getValueAtPercentile(50)),
+            p90Ms: round(h.getValueAtPercentile(90)),
+            p99Ms: round(h.getValueAtPercentile(99)),
+            p999Ms: round(h.getValueAtPercentile(99.9)),
+            maxMs: round(h.maxValue),
+            meanMs: round(h.mean),
+          };
     h.destroy();
     return s;
   }
 
   /** The windows that start in [fromMs, toMs). */
   private between(fromMs: number, toMs: number): Window[] {
-    return this.windows.slice(Math.max(0, Math.ceil(fromMs / WINDOW_MS)), Math.min(this.windows.length, Math.ceil(toMs / WINDOW_MS)));
+    return this.windows.slice(
+      Math.max(0, Math.ceil(fromMs / WINDOW_MS)),
+      Math.min(this.windows.length, Math.ceil(toMs / WINDOW_MS)),
+    );
   }
 
   /** Operations completed in [fromMs, toMs). */
@@ -125,12 +152,16 @@ export class Recorder {
   }
 
   errorClasses(): Partial<Record<ErrorClass, number>> {
-    return Object.fromEntries(ERROR_CLASSES.filter((c) => this.errorsByClass.has(c)).map((c) => [c, this.errorsByClass.get(c)!]));
+    return Object.fromEntries(
+      ERROR_CLASSES.filter((c) => this.errorsByClass.has(c)).map((c) => [c, this.errorsByClass.get(c)!]),
+    );
   }
 }
 
 function figures(h: Histogram | null): Window['figures'] {
-  return h && h.totalCount > 0 ? { p50Ms: round(h.getValueAtPercentile(50)), p99Ms: round(h.getValueAtPercentile(99)), maxMs: round(h.maxValue) } : null;
+  return h && h.totalCount > 0
+    ? { p50Ms: round(h.getValueAtPercentile(50)), p99Ms: round(h.getValueAtPercentile(99)), maxMs: round(h.maxValue) }
+    : null;
 }
 
 /** A window is done: its figures are kept and its histogram compressed. */

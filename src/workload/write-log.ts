@@ -133,7 +133,14 @@ export class WriteLog {
       );
       if (members.includes(null)) await o.clock.sleep(100);
     }
-    const keys: WriteLogKey[] = Array.from({ length: this.keyCount }, (_, k) => ({ key: this.keyOf(k), slot: calculateSlot(this.keyOf(k)), acknowledged: 0, lost: 0, unacknowledgedApplied: 0, unreadable: members[k] === null }));
+    const keys: WriteLogKey[] = Array.from({ length: this.keyCount }, (_, k) => ({
+      key: this.keyOf(k),
+      slot: calculateSlot(this.keyOf(k)),
+      acknowledged: 0,
+      lost: 0,
+      unacknowledgedApplied: 0,
+      unreadable: members[k] === null,
+    }));
     const lostWrites: LoggedWrite[] = [];
     const unacknowledgedPresent: LoggedWrite[] = [];
     let lost = 0;
@@ -145,7 +152,12 @@ export class WriteLog {
       const set = members[k];
       const state = this.state.get(id);
       const key = keys[k]!;
-      const write = (): LoggedWrite => ({ id: String(id), key: key.key, slot: key.slot, atMs: Math.round(this.at.get(id)) });
+      const write = (): LoggedWrite => ({
+        id: String(id),
+        key: key.key,
+        slot: key.slot,
+        atMs: Math.round(this.at.get(id)),
+      });
       if (state === STATE.acknowledged) {
         key.acknowledged++;
         if (set && !set.has(id)) {

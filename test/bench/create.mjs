@@ -26,12 +26,47 @@ async function classic(masters, base) {
   const count = masters * 2;
   const host = new LocalHost();
   const dir = await mkdtemp(path.join(root, 'classic-'));
-  const nodes = Array.from({ length: count }, (_, i) => new RedisNode({ host, bind: '127.0.0.1', port: base + i, dir: path.join(dir, String(base + i)), serverPath: 'redis-server', password: null }));
+  const nodes = Array.from(
+    { length: count },
+    (_, i) =>
+      new RedisNode({
+        host,
+        bind: '127.0.0.1',
+        port: base + i,
+        dir: path.join(dir, String(base + i)),
+        serverPath: 'redis-server',
+        password: null,
+      }),
+  );
   const t0 = performance.now();
-  await Promise.all(nodes.map((n) => n.writeConfig(renderNodeConfig({ bind: '127.0.0.1', port: n.spec.port, dir: n.spec.dir, nodeTimeoutMs: NODE_TIMEOUT, password: null, extra: [] }))));
+  await Promise.all(
+    nodes.map((n) =>
+      n.writeConfig(
+        renderNodeConfig({
+          bind: '127.0.0.1',
+          port: n.spec.port,
+          dir: n.spec.dir,
+          nodeTimeoutMs: NODE_TIMEOUT,
+          password: null,
+          extra: [],
+        }),
+      ),
+    ),
+  );
   const pids = await Promise.all(nodes.map((n) => n.start({ timeoutMs: 30_000 })));
   pids.forEach((pid, i) => started.add([nodes[i], pid]));
-  const cli = await execa('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.spec.port}`), '--cluster-replicas', '1', '--cluster-yes'], { reject: false });
+  const cli = await execa(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.spec.port}`),
+      '--cluster-replicas',
+      '1',
+      '--cluster-yes',
+    ],
+    { reject: false },
+  );
   if (cli.exitCode !== 0) throw new Error(`redis-cli --cluster create failed: ${cli.stdout}\n${cli.stderr}`);
   await waitFormed(nodes.map((n) => n.spec.port));
   const ms = performance.now() - t0;
@@ -44,7 +79,23 @@ async function classic(masters, base) {
 async function redisDrill(masters, base) {
   const stateDir = await mkdtemp(path.join(root, 'drill-'));
   const env = { REDIS_DRILL_HOME: stateDir };
-  const r = await drill(['cluster', 'create', '--masters', String(masters), '--replicas', '1', '--port', String(base), '--node-timeout', String(NODE_TIMEOUT), '--json', '-q'], env);
+  const r = await drill(
+    [
+      'cluster',
+      'create',
+      '--masters',
+      String(masters),
+      '--replicas',
+      '1',
+      '--port',
+      String(base),
+      '--node-timeout',
+      String(NODE_TIMEOUT),
+      '--json',
+      '-q',
+    ],
+    env,
+  );
   const own = JSON.parse(r.stdout).elapsedMs;
   await drill(['cluster', 'destroy', '-q'], env);
   return { wall: r.ms, own };
@@ -57,8 +108,12 @@ async function cleanup() {
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
 const { stdout: version } = await execa('redis-server', ['--version']);
-console.log(`bench:create — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, node timeout ${NODE_TIMEOUT} ms, ${RUNS} runs per path, alternating\n`);
-const rows = [['nodes', 'redis-drill (wall)', 'redis-drill (own)', 'classic path', 'speed-up', 'runs (drill wall / classic), ms']];
+console.log(
+  `bench:create — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, node timeout ${NODE_TIMEOUT} ms, ${RUNS} runs per path, alternating\n`,
+);
+const rows = [
+  ['nodes', 'redis-drill (wall)', 'redis-drill (own)', 'classic path', 'speed-up', 'runs (drill wall / classic), ms'],
+];
 try {
   for (const masters of SIZES) {
     const base = await freeBase(masters * 2);
@@ -71,7 +126,14 @@ try {
     }
     const dw = median(d.map((x) => x.wall));
     const cm = median(c);
-    rows.push([masters * 2, fmtMs(dw), fmtMs(median(d.map((x) => x.own))), fmtMs(cm), `${(cm / dw).toFixed(2)}x`, `${d.map((x) => Math.round(x.wall)).join(',')} / ${c.map(Math.round).join(',')}`]);
+    rows.push([
+      masters * 2,
+      fmtMs(dw),
+      fmtMs(median(d.map((x) => x.own))),
+      fmtMs(cm),
+      `${(cm / dw).toFixed(2)}x`,
+      `${d.map((x) => Math.round(x.wall)).join(',')} / ${c.map(Math.round).join(',')}`,
+    ]);
   }
 } finally {
   await cleanup();
@@ -79,4 +141,6 @@ try {
 console.log('');
 printTable(rows);
 console.log('\nwall = the whole CLI process (Node start-up included); own = the elapsedMs redis-drill reports.');
-console.log('Floor: a Redis master reports cluster_state:ok no sooner than 2 s after it starts (CLUSTER_WRITABLE_DELAY in cluster.c).');
+console.log(
+  'Floor: a Redis master reports cluster_state:ok no sooner than 2 s after it starts (CLUSTER_WRITABLE_DELAY in cluster.c).',
+);

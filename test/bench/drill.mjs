@@ -45,14 +45,40 @@ async function oneRun(root, ports) {
   const env = { REDIS_DRILL_HOME: root, NO_COLOR: '1', BENCH_RUSAGE_FILE: path.join(root, 'rusage.json') };
   const before = await connectionsReceived(ports);
   const t0 = performance.now();
-  const r = await execa(process.execPath, ['--import', HOOK, BIN, 'failover-report', '--fault', 'kill', '--warmup', '2s', '--settle', '1s', '--clients', '20', '--format', 'json', '--out', path.join(root, 'report'), '--json', '-q'], { env, reject: false, stdin: 'ignore' });
+  const r = await execa(
+    process.execPath,
+    [
+      '--import',
+      HOOK,
+      BIN,
+      'failover-report',
+      '--fault',
+      'kill',
+      '--warmup',
+      '2s',
+      '--settle',
+      '1s',
+      '--clients',
+      '20',
+      '--format',
+      'json',
+      '--out',
+      path.join(root, 'report'),
+      '--json',
+      '-q',
+    ],
+    { env, reject: false, stdin: 'ignore' },
+  );
   const wallMs = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`failover-report failed (${r.exitCode}): ${r.stderr}`);
   const report = JSON.parse(r.stdout);
   const after = await connectionsReceived(ports);
   const victim = report.fault.victim.port;
   // The restarted victim's counter starts again from 0: it is left out (its connections are counted by nobody).
-  const opened = ports.reduce((n, p, i) => (p === victim || before[i] === null || after[i] === null ? n : n + after[i] - before[i]), 0);
+  const opened = ports.reduce(
+    (n, p, i) => (p === victim || before[i] === null || after[i] === null ? n : n + after[i] - before[i]),
+    0,
+  );
   const usage = JSON.parse(await readFile(env.BENCH_RUSAGE_FILE, 'utf8'));
   return {
     wallMs,
@@ -64,14 +90,39 @@ async function oneRun(root, ports) {
   };
 }
 
-const rows = [['cluster', 'runs', 'wall', 'CLI CPU', 'CLI peak RSS', 'connections opened/s (all nodes but the victim)', 'per node, whole drill']];
+const rows = [
+  [
+    'cluster',
+    'runs',
+    'wall',
+    'CLI CPU',
+    'CLI peak RSS',
+    'connections opened/s (all nodes but the victim)',
+    'per node, whole drill',
+  ],
+];
 for (const masters of SIZES) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-drill-'));
   const count = masters * 2;
   const base = await freeBase(count);
   const ports = Array.from({ length: count }, (_, i) => base + i);
   try {
-    await drill(['cluster', 'create', '--masters', String(masters), '--replicas', '1', '--port', String(base), '--node-timeout', '1000', '-q'], { REDIS_DRILL_HOME: root });
+    await drill(
+      [
+        'cluster',
+        'create',
+        '--masters',
+        String(masters),
+        '--replicas',
+        '1',
+        '--port',
+        String(base),
+        '--node-timeout',
+        '1000',
+        '-q',
+      ],
+      { REDIS_DRILL_HOME: root },
+    );
     const runs = [];
     const n = masters > 10 ? RUNS_BIG : RUNS;
     for (let i = 0; i < n; i++) {
@@ -79,9 +130,20 @@ for (const masters of SIZES) {
       console.error(`${masters}x1 run ${i + 1}/${n}: ${JSON.stringify(runs.at(-1))}`);
     }
     const m = (k) => median(runs.map((x) => x[k]));
-    rows.push([`${masters}x1 (${count} nodes)`, n, `${(m('wallMs') / 1000).toFixed(1)} s`, `${(m('cpuMs') / 1000).toFixed(2)} s`, `${m('rssMb').toFixed(0)} MB`, m('connPerSec').toFixed(1), m('connPerNode').toFixed(1)]);
+    rows.push([
+      `${masters}x1 (${count} nodes)`,
+      n,
+      `${(m('wallMs') / 1000).toFixed(1)} s`,
+      `${(m('cpuMs') / 1000).toFixed(2)} s`,
+      `${m('rssMb').toFixed(0)} MB`,
+      m('connPerSec').toFixed(1),
+      m('connPerNode').toFixed(1),
+    ]);
   } finally {
-    await execa(process.execPath, [BIN, 'cluster', 'destroy', '-q'], { env: { REDIS_DRILL_HOME: root }, reject: false });
+    await execa(process.execPath, [BIN, 'cluster', 'destroy', '-q'], {
+      env: { REDIS_DRILL_HOME: root },
+      reject: false,
+    });
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -26,7 +26,9 @@ export function portFree(port) {
 /** A base port with `count` free ports and free bus ports (+10000), from `from` (low, so bus ports stay below the ephemeral range, 32768+). */
 export async function freeBase(count, from = 12000) {
   for (let base = from; base + count + 10000 < 65535; base += count + 7) {
-    const ok = await Promise.all(Array.from({ length: count }, (_, i) => Promise.all([portFree(base + i), portFree(base + i + 10000)])));
+    const ok = await Promise.all(
+      Array.from({ length: count }, (_, i) => Promise.all([portFree(base + i), portFree(base + i + 10000)])),
+    );
     if (ok.every(([a, b]) => a && b)) return base;
   }
   throw new Error('no free ports');
@@ -34,7 +36,11 @@ export async function freeBase(count, from = 12000) {
 
 export async function drill(args, env = {}) {
   const t0 = performance.now();
-  const r = await execa(process.execPath, [BIN, ...args], { env: { NO_COLOR: '1', ...env }, reject: false, stdin: 'ignore' });
+  const r = await execa(process.execPath, [BIN, ...args], {
+    env: { NO_COLOR: '1', ...env },
+    reject: false,
+    stdin: 'ignore',
+  });
   const ms = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`redis-drill ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
   return { ms, stdout: r.stdout, stderr: r.stderr };
@@ -70,5 +76,11 @@ export async function waitFormed(ports, timeoutMs = 120_000) {
 
 export function printTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }

@@ -43,7 +43,9 @@ process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 try {
   const base = await freeBase(6, 13000);
   created.push('pop');
-  const c = JSON.parse((await drill(['cluster', 'create', '--cluster', 'pop', '--port', String(base), '--json', '-q'], env)).stdout);
+  const c = JSON.parse(
+    (await drill(['cluster', 'create', '--cluster', 'pop', '--port', String(base), '--json', '-q'], env)).stdout,
+  );
   const ports = c.nodes.map((n) => n.port);
   const drillWall = [];
   const drillOwn = [];
@@ -56,10 +58,29 @@ try {
     drillWall.push(KEYS / (r.ms / 1000));
     drillOwn.push(j.opsPerSec);
     await flushAll(ports);
-    const b = await execa('redis-benchmark', ['--cluster', '-h', '127.0.0.1', '-p', String(base), '-t', 'set', '-n', String(KEYS), '-P', '16', '-r', String(KEYS), '-q']);
-    const m = /SET: ([\d.]+) requests per second/.exec(b.stdout.split('\r').pop() ?? '') ?? /SET: ([\d.]+) requests per second/.exec(b.stdout);
+    const b = await execa('redis-benchmark', [
+      '--cluster',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(base),
+      '-t',
+      'set',
+      '-n',
+      String(KEYS),
+      '-P',
+      '16',
+      '-r',
+      String(KEYS),
+      '-q',
+    ]);
+    const m =
+      /SET: ([\d.]+) requests per second/.exec(b.stdout.split('\r').pop() ?? '') ??
+      /SET: ([\d.]+) requests per second/.exec(b.stdout);
     bench.push(Number(m[1]));
-    process.stderr.write(`  run ${i + 1}: redis-drill ${Math.round(drillWall[i])}/s wall (${drillOwn[i]}/s writing), redis-benchmark ${Math.round(bench[i])}/s\n`);
+    process.stderr.write(
+      `  run ${i + 1}: redis-drill ${Math.round(drillWall[i])}/s wall (${drillOwn[i]}/s writing), redis-benchmark ${Math.round(bench[i])}/s\n`,
+    );
   }
   const k = (x) => `${Math.round(x / 1000)}k SET/s`;
   console.log(`\nbench:populate — ${KEYS} keys, 3 masters x 1 replica, ${RUNS} alternating runs, medians\n`);
@@ -74,14 +95,19 @@ try {
 
   const bigBase = await freeBase(BIG * 2, 13000);
   created.push('big');
-  await drill(['cluster', 'create', '--cluster', 'big', '--masters', String(BIG), '--port', String(bigBase), '-q'], env);
+  await drill(
+    ['cluster', 'create', '--cluster', 'big', '--masters', String(BIG), '--port', String(bigBase), '-q'],
+    env,
+  );
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await drill(['slotmap', '--cluster', 'big', '--json'], env);
     if (JSON.parse(r.stdout).masters.length !== BIG) throw new Error('slotmap missed masters');
     times.push(r.ms);
   }
-  console.log(`\nslotmap on ${BIG * 2} nodes: median ${fmtMs(median(times))} (runs: ${times.map(Math.round).join(', ')} ms; whole CLI process)`);
+  console.log(
+    `\nslotmap on ${BIG * 2} nodes: median ${fmtMs(median(times))} (runs: ${times.map(Math.round).join(', ')} ms; whole CLI process)`,
+  );
 } finally {
   await cleanup();
 }

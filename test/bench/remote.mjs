@@ -41,7 +41,9 @@ async function cleanup() {
 }
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
-console.log(`bench:remote — 3 masters + 3 replicas, node timeout ${NODE_TIMEOUT} ms, ${os.cpus().length} cores, ${RUNS} runs per path, alternating`);
+console.log(
+  `bench:remote — 3 masters + 3 replicas, node timeout ${NODE_TIMEOUT} ms, ${os.cpus().length} cores, ${RUNS} runs per path, alternating`,
+);
 console.log(`SSH: real sshd on ${SSH_HOSTS.join(', ')} port ${sshd.port}, 2 nodes per host; local: 127.0.0.1\n`);
 const ssh = [];
 const local = [];
@@ -49,9 +51,21 @@ try {
   for (let i = 0; i < RUNS; i++) {
     const base = await freeBase(6, 13000);
     const remoteDir = await mkdtemp(path.join(root, 'remote-'));
-    ssh.push(await create(['--hosts', SSH_HOSTS.map((h) => `root@${h}`).join(','), ...sshd.flags(), '--remote-dir', remoteDir, '--port', String(base)]));
+    ssh.push(
+      await create([
+        '--hosts',
+        SSH_HOSTS.map((h) => `root@${h}`).join(','),
+        ...sshd.flags(),
+        '--remote-dir',
+        remoteDir,
+        '--port',
+        String(base),
+      ]),
+    );
     local.push(await create(['--port', String(await freeBase(6, 15000))]));
-    console.log(`run ${i + 1}: ssh ${fmtMs(ssh[i].wall)} (own ${fmtMs(ssh[i].own)}), local ${fmtMs(local[i].wall)} (own ${fmtMs(local[i].own)})`);
+    console.log(
+      `run ${i + 1}: ssh ${fmtMs(ssh[i].wall)} (own ${fmtMs(ssh[i].own)}), local ${fmtMs(local[i].wall)} (own ${fmtMs(local[i].own)})`,
+    );
   }
 } finally {
   await cleanup();
@@ -63,6 +77,10 @@ printTable([
   ['ssh (3 hosts)', fmtMs(m(ssh, 'wall')), fmtMs(m(ssh, 'own'))],
   ['local', fmtMs(m(local, 'wall')), fmtMs(m(local, 'own'))],
   ['ssh - local', fmtMs(m(ssh, 'wall') - m(local, 'wall')), fmtMs(m(ssh, 'own') - m(local, 'own'))],
-  ['ssh / local', `${(m(ssh, 'wall') / m(local, 'wall')).toFixed(2)}x`, `${(m(ssh, 'own') / m(local, 'own')).toFixed(2)}x`],
+  [
+    'ssh / local',
+    `${(m(ssh, 'wall') / m(local, 'wall')).toFixed(2)}x`,
+    `${(m(ssh, 'own') / m(local, 'own')).toFixed(2)}x`,
+  ],
 ]);
 console.log('\nTarget: SSH adds at most 1 s to a 6-node create.');

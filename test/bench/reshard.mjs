@@ -50,7 +50,9 @@ async function waitAgreed(ports) {
 async function ids(port) {
   const c = new Redis({ port });
   try {
-    const lines = (await c.call('CLUSTER', 'NODES')).split('\n').filter((l) => l.includes('master') && !l.includes('fail'));
+    const lines = (await c.call('CLUSTER', 'NODES'))
+      .split('\n')
+      .filter((l) => l.includes('master') && !l.includes('fail'));
     const byPort = new Map(lines.map((l) => [Number(l.split(' ')[1].split(':')[1].split('@')[0]), l.split(' ')[0]]));
     return byPort;
   } finally {
@@ -65,12 +67,24 @@ async function timed(fn) {
 }
 
 const { stdout: version } = await execa('redis-server', ['--version']);
-console.log(`bench:reshard — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, 3 masters + 3 replicas holding ${KEYS} keys, ${RUNS} runs per way, taking turns\n`);
+console.log(
+  `bench:reshard — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, 3 masters + 3 replicas holding ${KEYS} keys, ${RUNS} runs per way, taking turns\n`,
+);
 const base = await freeBase(6);
 const a = base;
 const b = base + 1;
 const ports = Array.from({ length: 6 }, (_, i) => base + i);
-const rows = [['slots', 'keys moved (median)', 'redis-drill', 'redis-cli (pipeline 10)', 'redis-cli --cluster-pipeline 1000', 'vs default', 'vs pipeline 1000']];
+const rows = [
+  [
+    'slots',
+    'keys moved (median)',
+    'redis-drill',
+    'redis-cli (pipeline 10)',
+    'redis-cli --cluster-pipeline 1000',
+    'vs default',
+    'vs pipeline 1000',
+  ],
+];
 try {
   await drill(['cluster', 'create', '--port', String(base), '--node-timeout', '5000', '-q'], env);
   await drill(['populate', '--keys', String(KEYS), '-q'], env);
@@ -91,7 +105,22 @@ try {
       let m = move();
       d.push(
         await timed(async () => {
-          const r = await drill(['cluster', 'reshard', '--slots', String(n), '--from', `127.0.0.1:${m.from}`, '--to', `127.0.0.1:${m.to}`, '--no-wait', '--json', '-q'], env);
+          const r = await drill(
+            [
+              'cluster',
+              'reshard',
+              '--slots',
+              String(n),
+              '--from',
+              `127.0.0.1:${m.from}`,
+              '--to',
+              `127.0.0.1:${m.to}`,
+              '--no-wait',
+              '--json',
+              '-q',
+            ],
+            env,
+          );
           keys.push(JSON.parse(r.stdout).keys);
         }),
       );
@@ -101,17 +130,60 @@ try {
         [cli1000, ['--cluster-pipeline', '1000']],
       ]) {
         m = move();
-        list.push(await timed(() => execa('redis-cli', ['--cluster', 'reshard', `127.0.0.1:${m.from}`, '--cluster-from', id.get(m.from), '--cluster-to', id.get(m.to), '--cluster-slots', String(n), '--cluster-yes', ...extra], { stdout: 'ignore' })));
+        list.push(
+          await timed(() =>
+            execa(
+              'redis-cli',
+              [
+                '--cluster',
+                'reshard',
+                `127.0.0.1:${m.from}`,
+                '--cluster-from',
+                id.get(m.from),
+                '--cluster-to',
+                id.get(m.to),
+                '--cluster-slots',
+                String(n),
+                '--cluster-yes',
+                ...extra,
+              ],
+              { stdout: 'ignore' },
+            ),
+          ),
+        );
         await waitAgreed(ports);
       }
       // An odd number of moves per round: one more to bring the slots home.
       m = move();
-      await drill(['cluster', 'reshard', '--slots', String(n), '--from', `127.0.0.1:${m.from}`, '--to', `127.0.0.1:${m.to}`, '-q'], env);
+      await drill(
+        [
+          'cluster',
+          'reshard',
+          '--slots',
+          String(n),
+          '--from',
+          `127.0.0.1:${m.from}`,
+          '--to',
+          `127.0.0.1:${m.to}`,
+          '-q',
+        ],
+        env,
+      );
       await waitAgreed(ports);
-      process.stderr.write(`  ${n} slots run ${i + 1}: drill ${fmtMs(d[i])}, redis-cli ${fmtMs(cli[i])}, redis-cli pipeline 1000 ${fmtMs(cli1000[i])}\n`);
+      process.stderr.write(
+        `  ${n} slots run ${i + 1}: drill ${fmtMs(d[i])}, redis-cli ${fmtMs(cli[i])}, redis-cli pipeline 1000 ${fmtMs(cli1000[i])}\n`,
+      );
     }
     const dm = median(d);
-    rows.push([n, median(keys), fmtMs(dm), fmtMs(median(cli)), fmtMs(median(cli1000)), `${(median(cli) / dm).toFixed(1)}x`, `${(median(cli1000) / dm).toFixed(1)}x`]);
+    rows.push([
+      n,
+      median(keys),
+      fmtMs(dm),
+      fmtMs(median(cli)),
+      fmtMs(median(cli1000)),
+      `${(median(cli) / dm).toFixed(1)}x`,
+      `${(median(cli1000) / dm).toFixed(1)}x`,
+    ]);
   }
 } finally {
   await drill(['cluster', 'destroy', '-q'], env).catch(() => {});

@@ -26,11 +26,31 @@ const root = await mkdtemp(path.join(os.tmpdir(), 'bench-sentinel-'));
 const pidFiles = new Set();
 
 function dataConf(dir, port) {
-  return [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize yes', `pidfile ${dir}/redis.pid`, `logfile ${dir}/redis.log`, 'save ""', 'appendonly no', ''].join('\n');
+  return [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    `dir ${dir}`,
+    'daemonize yes',
+    `pidfile ${dir}/redis.pid`,
+    `logfile ${dir}/redis.log`,
+    'save ""',
+    'appendonly no',
+    '',
+  ].join('\n');
 }
 
 function sentinelConf(dir, port, masterPort) {
-  return [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize yes', `pidfile ${dir}/redis.pid`, `logfile ${dir}/redis.log`, `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`, `sentinel down-after-milliseconds mymaster ${DOWN_AFTER}`, ''].join('\n');
+  return [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    `dir ${dir}`,
+    'daemonize yes',
+    `pidfile ${dir}/redis.pid`,
+    `logfile ${dir}/redis.log`,
+    `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
+    `sentinel down-after-milliseconds mymaster ${DOWN_AFTER}`,
+    '',
+  ].join('\n');
 }
 
 const client = (port) => {
@@ -95,7 +115,8 @@ async function classic(base, sentinelBase) {
   try {
     await Promise.all(dataPorts.map((p) => start(p, dataConf, [])));
     // A daemonized server listens before its parent exits, so REPLICAOF reaches it.
-    for (const p of dataPorts.slice(1)) await execa('redis-cli', ['-p', String(p), 'REPLICAOF', '127.0.0.1', String(base)]);
+    for (const p of dataPorts.slice(1))
+      await execa('redis-cli', ['-p', String(p), 'REPLICAOF', '127.0.0.1', String(base)]);
     await Promise.all(sentinelPorts.map((p) => start(p, (d, port) => sentinelConf(d, port, base), ['--sentinel'])));
     await waitFormed(dataPorts, sentinelPorts);
     return performance.now() - t0;
@@ -109,7 +130,21 @@ async function redisDrill(base, sentinelBase) {
   const stateDir = await mkdtemp(path.join(root, 'drill-'));
   const env = { REDIS_DRILL_HOME: stateDir };
   try {
-    const r = await drill(['sentinel', 'create', '--port', String(base), '--sentinel-port', String(sentinelBase), '--down-after', String(DOWN_AFTER), '--json', '-q'], env);
+    const r = await drill(
+      [
+        'sentinel',
+        'create',
+        '--port',
+        String(base),
+        '--sentinel-port',
+        String(sentinelBase),
+        '--down-after',
+        String(DOWN_AFTER),
+        '--json',
+        '-q',
+      ],
+      env,
+    );
     return { wall: r.ms, own: JSON.parse(r.stdout).elapsedMs };
   } finally {
     await drill(['sentinel', 'destroy', '-q'], env).catch(() => {});
@@ -123,7 +158,9 @@ async function cleanup() {
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
 const { stdout: version } = await execa('redis-server', ['--version']);
-console.log(`bench:sentinel — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, 1 master + 2 replicas + 3 sentinels (quorum 2), ${RUNS} runs per path, alternating\n`);
+console.log(
+  `bench:sentinel — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, 1 master + 2 replicas + 3 sentinels (quorum 2), ${RUNS} runs per path, alternating\n`,
+);
 const d = [];
 const c = [];
 try {
@@ -142,6 +179,20 @@ const dw = median(d.map((x) => x.wall));
 const cm = median(c);
 console.log('');
 printTable([
-  ['deployment', 'redis-drill (wall, CLI start to exit)', 'redis-drill (own)', 'classic path', 'speed-up', 'runs (drill wall / classic), ms'],
-  ['3 data + 3 sentinels', fmtMs(dw), fmtMs(median(d.map((x) => x.own))), fmtMs(cm), `${(cm / dw).toFixed(1)}x`, `${d.map((x) => Math.round(x.wall)).join(',')} / ${c.map(Math.round).join(',')}`],
+  [
+    'deployment',
+    'redis-drill (wall, CLI start to exit)',
+    'redis-drill (own)',
+    'classic path',
+    'speed-up',
+    'runs (drill wall / classic), ms',
+  ],
+  [
+    '3 data + 3 sentinels',
+    fmtMs(dw),
+    fmtMs(median(d.map((x) => x.own))),
+    fmtMs(cm),
+    `${(cm / dw).toFixed(1)}x`,
+    `${d.map((x) => Math.round(x.wall)).join(',')} / ${c.map(Math.round).join(',')}`,
+  ],
 ]);

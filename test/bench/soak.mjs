@@ -27,22 +27,90 @@ const env = { REDIS_DRILL_HOME: root, NO_COLOR: '1' };
 
 async function soak(masters, loops) {
   const base = await freeBase(masters * 2);
-  const args = ['--json', '--cluster', `bench-${masters}`, 'soak', '--create', '--masters', String(masters), '--port', String(base), '--node-timeout', '1000', '--loops', String(loops), '--faults', 'kill', '--seed', '1', '--interval', '1s', '--format', 'json', '--out', path.join(root, `r-${masters}-${Date.now()}`)];
+  const args = [
+    '--json',
+    '--cluster',
+    `bench-${masters}`,
+    'soak',
+    '--create',
+    '--masters',
+    String(masters),
+    '--port',
+    String(base),
+    '--node-timeout',
+    '1000',
+    '--loops',
+    String(loops),
+    '--faults',
+    'kill',
+    '--seed',
+    '1',
+    '--interval',
+    '1s',
+    '--format',
+    'json',
+    '--out',
+    path.join(root, `r-${masters}-${Date.now()}`),
+  ];
   const t0 = performance.now();
   const r = await execa(process.execPath, [BIN, ...args], { env, reject: false, stdin: 'ignore' });
   const wall = performance.now() - t0;
-  await execa(process.execPath, [BIN, '--cluster', `bench-${masters}`, 'cluster', 'destroy', '-q'], { env, reject: false });
+  await execa(process.execPath, [BIN, '--cluster', `bench-${masters}`, 'cluster', 'destroy', '-q'], {
+    env,
+    reject: false,
+  });
   if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`soak failed (${r.exitCode}): ${r.stderr}`);
   const report = JSON.parse(r.stdout);
-  const plan = JSON.parse((await execa(process.execPath, [BIN, '--json', 'soak', ...args.slice(args.indexOf('--loops'), args.indexOf('--format')), '--masters', String(masters), '--create', '--plan'], { env })).stdout);
+  const plan = JSON.parse(
+    (
+      await execa(
+        process.execPath,
+        [
+          BIN,
+          '--json',
+          'soak',
+          ...args.slice(args.indexOf('--loops'), args.indexOf('--format')),
+          '--masters',
+          String(masters),
+          '--create',
+          '--plan',
+        ],
+        { env },
+      )
+    ).stdout,
+  );
   return { wall, report, plan, exitCode: r.exitCode };
 }
 
-const observerCells = (o) => [`${o.intervalMs} ms`, `${o.medianGapMs} / ${o.p99GapMs} ms`, `${o.medianAnswerMs} / ${o.p99AnswerMs} ms`, `${o.eventLoopDelayP99Ms} ms`];
+const observerCells = (o) => [
+  `${o.intervalMs} ms`,
+  `${o.medianGapMs} / ${o.p99GapMs} ms`,
+  `${o.medianAnswerMs} / ${o.p99AnswerMs} ms`,
+  `${o.eventLoopDelayP99Ms} ms`,
+];
 
 const { stdout: version } = await execa('redis-server', ['--version']);
-console.log(`bench:soak — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, ${LOOPS} loops of kill, node timeout 1000 ms, ${RUNS} run(s)\n`);
-const rows = [['cluster', 'loops passed', 'wall', 'Redis per loop (median: promotion + rejoin)', 'redis-drill overhead per loop (median / p90)', 'overhead share', 'RSS first loop', 'RSS last loop', 'heap kept first -> last loop', 'peak RSS', 'poll interval', 'poll gap median / p99', 'node answer median / p99', 'event loop delay p99']];
+console.log(
+  `bench:soak — ${version.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, ${LOOPS} loops of kill, node timeout 1000 ms, ${RUNS} run(s)\n`,
+);
+const rows = [
+  [
+    'cluster',
+    'loops passed',
+    'wall',
+    'Redis per loop (median: promotion + rejoin)',
+    'redis-drill overhead per loop (median / p90)',
+    'overhead share',
+    'RSS first loop',
+    'RSS last loop',
+    'heap kept first -> last loop',
+    'peak RSS',
+    'poll interval',
+    'poll gap median / p99',
+    'node answer median / p99',
+    'event loop delay p99',
+  ],
+];
 try {
   for (let i = 0; i < RUNS; i++) {
     const { wall, report, plan } = await soak(3, LOOPS);
@@ -51,14 +119,40 @@ try {
     const overhead = loops.map((r, k) => r.endMs - r.startMs - plan.schedule[k].pauseMs - redis[k]);
     const sorted = [...overhead].sort((a, b) => a - b);
     const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)];
-    process.stderr.write(`  run ${i + 1}: ${loops.length} loops, wall ${fmtMs(wall)}, overhead per loop ${overhead.map((x) => Math.round(x)).join(' ')} ms\n`);
+    process.stderr.write(
+      `  run ${i + 1}: ${loops.length} loops, wall ${fmtMs(wall)}, overhead per loop ${overhead.map((x) => Math.round(x)).join(' ')} ms\n`,
+    );
     const mem = report.soak.resources;
-    rows.push(['3x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`, fmtMs(wall), fmtMs(median(redis)), `${fmtMs(median(overhead))} / ${fmtMs(p90)}`, `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`, `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`, `${mem.peakRssMb} MB`, ...observerCells(mem.observer)]);
+    rows.push([
+      '3x1',
+      `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/${LOOPS}`,
+      fmtMs(wall),
+      fmtMs(median(redis)),
+      `${fmtMs(median(overhead))} / ${fmtMs(p90)}`,
+      `${Math.round((100 * median(overhead)) / (median(overhead) + median(redis)))}%`,
+      `${mem.firstLoopRssMb} MB`,
+      `${mem.lastLoopRssMb} MB`,
+      `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`,
+      `${mem.peakRssMb} MB`,
+      ...observerCells(mem.observer),
+    ]);
   }
   if (process.env.BENCH_BIG === '1') {
     const { wall, report } = await soak(50, 10);
     const mem = report.soak.resources;
-    rows.push(['50x1', `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`, fmtMs(wall), fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))), '-', '-', `${mem.firstLoopRssMb} MB`, `${mem.lastLoopRssMb} MB`, `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`, `${mem.peakRssMb} MB`, ...observerCells(mem.observer)]);
+    rows.push([
+      '50x1',
+      `${report.soak.rows.filter((r) => r.outcome === 'passed').length}/10`,
+      fmtMs(wall),
+      fmtMs(median(report.soak.rows.map((r) => (r.promotionMs ?? 0) + (r.rejoinMs ?? 0)))),
+      '-',
+      '-',
+      `${mem.firstLoopRssMb} MB`,
+      `${mem.lastLoopRssMb} MB`,
+      `${mem.firstLoopHeapMb} -> ${mem.lastLoopHeapMb} MB`,
+      `${mem.peakRssMb} MB`,
+      ...observerCells(mem.observer),
+    ]);
   }
 } finally {
   await rm(root, { recursive: true, force: true });

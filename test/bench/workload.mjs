@@ -20,14 +20,33 @@ const root = await mkdtemp(path.join(os.tmpdir(), 'bench-workload-'));
 const env = { REDIS_DRILL_HOME: root };
 
 async function workload(extra = []) {
-  const r = await drill(['workload', '--duration', `${SECONDS}s`, '--clients', '50', '--mix', 'set=50,get=50', '--json', '-q', ...extra], env);
+  const r = await drill(
+    ['workload', '--duration', `${SECONDS}s`, '--clients', '50', '--mix', 'set=50,get=50', '--json', '-q', ...extra],
+    env,
+  );
   return JSON.parse(r.stdout).opsPerSec;
 }
 
 async function benchmark(port) {
   const n = 80_000 * SECONDS;
-  const b = await execa('redis-benchmark', ['--cluster', '-h', '127.0.0.1', '-p', String(port), '-c', '50', '-t', 'set,get', '-n', String(n), '-r', '100000', '-q']);
-  const rate = (op) => Number(new RegExp(`${op}: ([\\d.]+) requests per second`).exec(b.stdout.replace(/\r/g, '\n'))[1]);
+  const b = await execa('redis-benchmark', [
+    '--cluster',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-c',
+    '50',
+    '-t',
+    'set,get',
+    '-n',
+    String(n),
+    '-r',
+    '100000',
+    '-q',
+  ]);
+  const rate = (op) =>
+    Number(new RegExp(`${op}: ([\\d.]+) requests per second`).exec(b.stdout.replace(/\r/g, '\n'))[1]);
   const s = rate('SET');
   const g = rate('GET');
   return 2 / (1 / s + 1 / g);
@@ -35,7 +54,23 @@ async function benchmark(port) {
 
 /** Peak RSS of a whole CLI run, read from /proc/<pid>/status (VmHWM) while it runs. */
 async function peakRss() {
-  const child = execa(process.execPath, [BIN, 'workload', '--duration', `${RSS_SECONDS}s`, '--clients', '50', '--check', '--mix', 'set=45,get=45,incr=10', '-q', '--json'], { env: { ...env, NO_COLOR: '1' } });
+  const child = execa(
+    process.execPath,
+    [
+      BIN,
+      'workload',
+      '--duration',
+      `${RSS_SECONDS}s`,
+      '--clients',
+      '50',
+      '--check',
+      '--mix',
+      'set=45,get=45,incr=10',
+      '-q',
+      '--json',
+    ],
+    { env: { ...env, NO_COLOR: '1' } },
+  );
   let peak = 0;
   const timer = setInterval(async () => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
@@ -60,13 +95,20 @@ try {
   const auto = [];
   for (let i = 0; i < RUNS; i++) auto.push(await workload(['--auto-pipelining']));
   const rss = await peakRss();
-  console.log(`\nbench:workload — 3 masters x 1 replica, 50 clients, SET/GET 50/50, ${SECONDS} s runs, ${RUNS} alternating runs, medians\n`);
+  console.log(
+    `\nbench:workload — 3 masters x 1 replica, 50 clients, SET/GET 50/50, ${SECONDS} s runs, ${RUNS} alternating runs, medians\n`,
+  );
   const k = (x) => `${Math.round(x / 100) / 10}k ops/s`;
   printTable([
     ['tool', 'median', 'ratio to redis-benchmark', 'runs'],
     ['redis-benchmark -c 50 (no pipelining)', k(median(b)), '1.00x', b.map(Math.round).join(', ')],
     ['redis-drill workload', k(median(d)), `${(median(d) / median(b)).toFixed(2)}x`, d.join(', ')],
-    ['redis-drill workload --auto-pipelining', k(median(auto)), `${(median(auto) / median(b)).toFixed(2)}x`, auto.join(', ')],
+    [
+      'redis-drill workload --auto-pipelining',
+      k(median(auto)),
+      `${(median(auto) / median(b)).toFixed(2)}x`,
+      auto.join(', '),
+    ],
   ]);
   console.log(`\npeak RSS of redis-drill over a ${RSS_SECONDS} s workload (--check on): ${rss.toFixed(0)} MB (VmHWM)`);
 } finally {

@@ -12,11 +12,31 @@ export async function renderInChromium(file: string): Promise<{ dom: string; con
   try {
     const r = await execa(
       'chromium',
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--enable-logging=stderr',
+        '--v=0',
+        '--dump-dom',
+        `file://${file}`,
+      ],
       { reject: false, timeout: 60_000, stdin: 'ignore' },
     );
-    if (r.exitCode !== 0 && !r.stdout) throw new Error(`chromium failed (${r.exitCode}): ${String(r.stderr).slice(-500)} — install it with: apt-get install chromium`);
-    return { dom: String(r.stdout), console: String(r.stderr).split('\n').filter((l) => l.includes(':CONSOLE')) };
+    if (r.exitCode !== 0 && !r.stdout)
+      throw new Error(
+        `chromium failed (${r.exitCode}): ${String(r.stderr).slice(-500)} — install it with: apt-get install chromium`,
+      );
+    return {
+      dom: String(r.stdout),
+      console: String(r.stderr)
+        .split('\n')
+        .filter((l) => l.includes(':CONSOLE')),
+    };
   } finally {
     await rm(profile, { recursive: true, force: true });
   }

@@ -38,7 +38,12 @@ export function spawnCli(args: string[], o: RunOptions): ResultPromise {
 export async function runCli(args: string[], o: RunOptions): Promise<CliResult> {
   const t0 = performance.now();
   const r = await spawnCli(args, o);
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), durationMs: performance.now() - t0 };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    durationMs: performance.now() - t0,
+  };
 }
 
 /** Runs the CLI with --json and parses stdout (failing loudly with stderr when it is not JSON). */

@@ -26,14 +26,29 @@ export interface TestCluster {
 }
 
 /** Creates a cluster through the real CLI on free ports, with a short node timeout. */
-export async function createTestCluster(o: { masters?: number; replicas?: number; nodeTimeout?: number; extra?: string[]; ownAddresses?: boolean } = {}): Promise<TestCluster> {
+export async function createTestCluster(
+  o: { masters?: number; replicas?: number; nodeTimeout?: number; extra?: string[]; ownAddresses?: boolean } = {},
+): Promise<TestCluster> {
   const masters = o.masters ?? 3;
   const replicas = o.replicas ?? 1;
   const dir = await stateDir();
   const port = await freePortRange(masters * (1 + replicas));
   const bind = o.ownAddresses ? ['--bind', ownAddresses(port)] : [];
   const { result, json } = await runJson<{ nodes: CreatedNode[] }>(
-    ['cluster', 'create', '--masters', String(masters), '--replicas', String(replicas), '--port', String(port), '--node-timeout', String(o.nodeTimeout ?? 1000), ...bind, ...(o.extra ?? [])],
+    [
+      'cluster',
+      'create',
+      '--masters',
+      String(masters),
+      '--replicas',
+      String(replicas),
+      '--port',
+      String(port),
+      '--node-timeout',
+      String(o.nodeTimeout ?? 1000),
+      ...bind,
+      ...(o.extra ?? []),
+    ],
     { stateDir: dir },
   );
   if (result.exitCode !== 0) throw new Error(`create failed (${result.exitCode}): ${result.stderr}`);

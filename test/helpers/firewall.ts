@@ -8,7 +8,11 @@ export function drillChains(): Promise<string[]> {
     execFile('iptables-save', [], (error, stdout) => {
       // No iptables (or no right to read it): nothing the suite could have left either.
       if (error) return resolve([]);
-      resolve(String(stdout).split('\n').filter((l) => l.includes('RDRILL-')));
+      resolve(
+        String(stdout)
+          .split('\n')
+          .filter((l) => l.includes('RDRILL-')),
+      );
     });
   });
 }

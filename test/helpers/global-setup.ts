@@ -24,10 +24,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const p of leaked) process.kill(p.pid, 'SIGKILL');
     await rm(root, { recursive: true, force: true });
     if (leaked.length > 0) {
-      throw new Error(`redis-server processes survived the suite (now killed): ${leaked.map((p) => `${p.pid} in ${p.cwd}`).join(', ')}`);
+      throw new Error(
+        `redis-server processes survived the suite (now killed): ${leaked.map((p) => `${p.pid} in ${p.cwd}`).join(', ')}`,
+      );
     }
     // Every rule of a redis-drill chain the suite made must be gone: a partition left behind would cut a later run.
     const chains = (await drillChains()).filter((l) => !chainsBefore.includes(l));
-    if (chains.length > 0) throw new Error(`redis-drill iptables rules or chains survived the suite:\n${chains.join('\n')}`);
+    if (chains.length > 0)
+      throw new Error(`redis-drill iptables rules or chains survived the suite:\n${chains.join('\n')}`);
   };
 }

@@ -12,7 +12,8 @@ export function parseShape(text: string): Shape {
   const tokens = text.match(/[{}[\],:?]|[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
   let i = 0;
   const expect = (t: string): void => {
-    if (tokens[i] !== t) throw new Error(`shape "${text}": expected ${t} at token ${i} (${tokens.slice(i, i + 3).join(' ')})`);
+    if (tokens[i] !== t)
+      throw new Error(`shape "${text}": expected ${t} at token ${i} (${tokens.slice(i, i + 3).join(' ')})`);
     i++;
   };
   const object = (): Shape => {
@@ -45,7 +46,8 @@ export function parseShape(text: string): Shape {
 
 /** Differences between a value and its documented shape, as "path: problem" lines. */
 export function shapeProblems(value: unknown, shape: Shape, at = '$'): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${at}: expected an object, found ${JSON.stringify(value)?.slice(0, 40)}`];
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [`${at}: expected an object, found ${JSON.stringify(value)?.slice(0, 40)}`];
   const v = value as Record<string, unknown>;
   const problems: string[] = [];
   for (const k of Object.keys(v)) if (!shape.keys.has(k)) problems.push(`${at}.${k}: not documented`);

@@ -28,7 +28,15 @@ export async function startRawServers(o: { count: number; password?: string; clu
   for (const port of ports) {
     const dir = path.join(root, String(port));
     await mkdir(dir);
-    const conf = [`port ${port}`, 'bind 127.0.0.1', 'daemonize yes', `dir ${dir}`, `pidfile ${dir}/redis.pid`, `logfile ${dir}/redis.log`, 'save ""'];
+    const conf = [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'daemonize yes',
+      `dir ${dir}`,
+      `pidfile ${dir}/redis.pid`,
+      `logfile ${dir}/redis.log`,
+      'save ""',
+    ];
     if (o.cluster !== false) conf.push('cluster-enabled yes', 'cluster-node-timeout 1000');
     if (o.password) conf.push(`requirepass ${o.password}`, `masterauth ${o.password}`);
     await writeFile(path.join(dir, 'redis.conf'), conf.join('\n') + '\n');
@@ -69,7 +77,11 @@ export async function startRawServers(o: { count: number; password?: string; clu
 
 async function formRaw(clients: Redis[], ports: number[]): Promise<void> {
   const per = Math.floor(16384 / clients.length);
-  await Promise.all(clients.map((c, i) => c.call('CLUSTER', 'ADDSLOTSRANGE', i * per, i === clients.length - 1 ? 16383 : (i + 1) * per - 1)));
+  await Promise.all(
+    clients.map((c, i) =>
+      c.call('CLUSTER', 'ADDSLOTSRANGE', i * per, i === clients.length - 1 ? 16383 : (i + 1) * per - 1),
+    ),
+  );
   await Promise.all(clients.slice(1).map((c) => c.call('CLUSTER', 'MEET', '127.0.0.1', ports[0]!)));
   for (let i = 0; i < 1000; i++) {
     const states = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO')));

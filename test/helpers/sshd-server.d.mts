@@ -13,4 +13,7 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-export declare function startSshd(dir: string, options?: { addresses?: readonly string[]; band?: number }): Promise<TestSshd>;
+export declare function startSshd(
+  dir: string,
+  options?: { addresses?: readonly string[]; band?: number },
+): Promise<TestSshd>;

@@ -67,7 +67,10 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}
   ];
   const configFile = path.join(dir, 'sshd_config');
   writeFileSync(configFile, config.join('\n') + '\n');
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -87,7 +90,14 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}
     wrongIdentity,
     knownHosts,
     /** `--ssh-*` flags for `cluster create --hosts`. */
-    flags: () => ['--ssh-port', String(port), '--ssh-identity', identity, '--ssh-option', `UserKnownHostsFile=${knownHosts}`],
+    flags: () => [
+      '--ssh-port',
+      String(port),
+      '--ssh-identity',
+      identity,
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+    ],
     async stop() {
       // The whole process group: the listener and any session it still serves.
       if (child.exitCode !== null) return;

@@ -18,5 +18,8 @@ export function sshMastersFor(port: number): string[] {
   const out = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((l) => !l.trim().startsWith('Z') && /\bssh\b/.test(l) && l.includes('ControlMaster=yes') && l.includes(`-p ${port}`));
+    .filter(
+      (l) =>
+        !l.trim().startsWith('Z') && /\bssh\b/.test(l) && l.includes('ControlMaster=yes') && l.includes(`-p ${port}`),
+    );
 }

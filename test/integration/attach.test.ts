@@ -14,7 +14,10 @@ describe('--seed: a cluster redis-drill did not create', () => {
 
   test('slotmap, status, keyslot and populate discover every node from one seed', async () => {
     const seed = ['--seed', `127.0.0.1:${rc.ports[1]}`];
-    const map = await runJson<{ masters: { port: number }[]; agreed: boolean; uncovered: unknown[] }>(['slotmap', ...seed], { stateDir: dir });
+    const map = await runJson<{ masters: { port: number }[]; agreed: boolean; uncovered: unknown[] }>(
+      ['slotmap', ...seed],
+      { stateDir: dir },
+    );
     expect(map.result.exitCode, map.result.stderr).toBe(0);
     expect(map.json.masters.map((m) => m.port).sort()).toEqual([...rc.ports].sort());
     expect(map.json.agreed).toBe(true);
@@ -24,12 +27,17 @@ describe('--seed: a cluster redis-drill did not create', () => {
     expect(status.result.exitCode).toBe(0);
     expect(status.json.nodes).toHaveLength(3);
 
-    const pop = await runJson<{ written: number; masters: { port: number; dbsize: number }[] }>(['populate', '--keys', '500', ...seed], { stateDir: dir });
+    const pop = await runJson<{ written: number; masters: { port: number; dbsize: number }[] }>(
+      ['populate', '--keys', '500', ...seed],
+      { stateDir: dir },
+    );
     expect(pop.result.exitCode, pop.result.stderr).toBe(0);
     expect(pop.json.written).toBe(500);
     for (const m of pop.json.masters) expect(m.dbsize).toBe(await raw(m.port, (r) => r.dbsize()));
 
-    const ks = await runJson<{ keys: { slot: number; master: { port: number } }[] }>(['keyslot', 'key1', ...seed], { stateDir: dir });
+    const ks = await runJson<{ keys: { slot: number; master: { port: number } }[] }>(['keyslot', 'key1', ...seed], {
+      stateDir: dir,
+    });
     expect(ks.json.keys[0]!.slot).toBe(9189);
     expect(rc.ports).toContain(ks.json.keys[0]!.master.port);
   });
@@ -39,7 +47,10 @@ describe('--seed: a cluster redis-drill did not create', () => {
     const noVia = await runCli(['cluster', 'kill-master', '--force', ...seed], { stateDir: dir });
     expect(noVia.exitCode).toBe(2);
     expect(noVia.stderr).toContain('--via debug-sleep');
-    const r = await runJson<{ outcome: string; how: string }>(['cluster', 'kill-master', '--master', '2', '--via', 'shutdown', '--force', '--no-wait', ...seed], { stateDir: dir });
+    const r = await runJson<{ outcome: string; how: string }>(
+      ['cluster', 'kill-master', '--master', '2', '--via', 'shutdown', '--force', '--no-wait', ...seed],
+      { stateDir: dir },
+    );
     expect(r.result.exitCode, r.result.stderr).toBe(0);
     expect(r.json.how).toBe('--via shutdown');
     await expect(raw(rc.ports[2]!, (x) => x.ping())).rejects.toThrow();

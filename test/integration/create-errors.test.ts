@@ -65,7 +65,10 @@ describe('cluster create fails cleanly on environment problems (exit 3)', () => 
 
   test('a missing redis-server says what was searched and how to install it', async () => {
     const dir = await stateDir();
-    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6))], { stateDir: dir, env: { PATH: '/nonexistent' } });
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6))], {
+      stateDir: dir,
+      env: { PATH: '/nonexistent' },
+    });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('redis-server not found (looked for: redis-server on PATH, valkey-server on PATH)');
     expect(r.stderr).toContain('apt-get install redis-server');
@@ -80,7 +83,10 @@ describe('cluster create fails cleanly on environment problems (exit 3)', () => 
     const dir = await stateDir();
     const file = path.join(dir, 'a-file');
     await writeFile(file, 'x');
-    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), '--state-dir', path.join(file, 'state')], { stateDir: dir });
+    const r = await runCli(
+      ['cluster', 'create', '--port', String(await freePortRange(6)), '--state-dir', path.join(file, 'state')],
+      { stateDir: dir },
+    );
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/cannot create .*a parent is not a directory/);
     expect(await liveServersUnder(dir)).toEqual([]);
@@ -88,7 +94,10 @@ describe('cluster create fails cleanly on environment problems (exit 3)', () => 
 
   test('a node that fails to start shows the reason and its log, and the others are stopped', async () => {
     const dir = await stateDir();
-    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), '--config', 'maxmemory-policy=banana'], { stateDir: dir });
+    const r = await runCli(
+      ['cluster', 'create', '--port', String(await freePortRange(6)), '--config', 'maxmemory-policy=banana'],
+      { stateDir: dir },
+    );
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/failed to start/);
     expect(r.stderr).toMatch(/maxmemory-policy|argument/i);
@@ -130,9 +139,12 @@ describe('commands on a cluster that does not exist', () => {
 describe('Ctrl-C during create', () => {
   test('stops every process started so far and exits 130', async () => {
     const dir = await stateDir();
-    const child = spawnCli(['cluster', 'create', '--masters', '10', '--port', String(await freePortRange(20))], { stateDir: dir });
+    const child = spawnCli(['cluster', 'create', '--masters', '10', '--port', String(await freePortRange(20))], {
+      stateDir: dir,
+    });
     // Interrupt once the first servers run, while the cluster is still forming.
-    for (let i = 0; i < 500 && (await liveServersUnder(dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && (await liveServersUnder(dir)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect((await liveServersUnder(dir)).length).toBeGreaterThan(0);
     child.kill('SIGINT');
     const r = await child;
@@ -152,7 +164,10 @@ describe('create --password', () => {
 
     const port = await freePortRange(3);
     const env = { REDISCLI_AUTH: 'from-the-environment' };
-    const created = await runJson<{ passwordProtected: boolean }>(['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000', '--password', 'auto'], { stateDir: dir, env });
+    const created = await runJson<{ passwordProtected: boolean }>(
+      ['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000', '--password', 'auto'],
+      { stateDir: dir, env },
+    );
     expect(created.result.exitCode, created.result.stderr).toBe(0);
     expect(created.json.passwordProtected).toBe(true);
     const state = JSON.parse(readFileSync(path.join(dir, 'default', 'cluster.json'), 'utf8'));
@@ -162,25 +177,45 @@ describe('create --password', () => {
     expect(status.json.nodes.every((n) => n.up)).toBe(true);
     expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
 
-    const plain = await runJson<{ passwordProtected: boolean }>(['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir, env });
+    const plain = await runJson<{ passwordProtected: boolean }>(
+      ['cluster', 'create', '--replicas', '0', '--port', String(port), '--node-timeout', '1000'],
+      { stateDir: dir, env },
+    );
     expect(plain.json.passwordProtected).toBe(false);
     expect((await runCli(['cluster', 'destroy'], { stateDir: dir })).exitCode).toBe(0);
     await expectNothingLeft(dir);
   });
 });
 
-const BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`)].join('\n') + '\n';
+const BOMB =
+  [
+    'a: &a ["x","x","x","x","x","x","x","x","x"]',
+    ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`),
+  ].join('\n') + '\n';
 
 describe('bad paths, addresses and files: a clear error, the documented exit code, nothing left', () => {
   test.each([
-    ['a state dir under /proc (Node\'s own mkdir -p spins there)', ['--state-dir', '/proc/redis-drill-x'], 3, /cannot create \/proc\/redis-drill-x/],
-    ['a state dir that is a file', ['--state-dir', '/etc/hostname'], 3, /cannot create \/etc\/hostname\/default: a parent is not a directory/],
+    [
+      "a state dir under /proc (Node's own mkdir -p spins there)",
+      ['--state-dir', '/proc/redis-drill-x'],
+      3,
+      /cannot create \/proc\/redis-drill-x/,
+    ],
+    [
+      'a state dir that is a file',
+      ['--state-dir', '/etc/hostname'],
+      3,
+      /cannot create \/etc\/hostname\/default: a parent is not a directory/,
+    ],
     ['a --bind that is no IP address', ['--bind', '999.1.1.1'], 2, /--bind "999\.1\.1\.1" is not an IP address/],
     ['a --bind host name', ['--bind', 'localhost'], 2, /--bind "localhost" is not an IP address/],
     ['a bad address in --hosts', ['--hosts', 'root@999.1.1.1,b,c'], 2, /bad host "root@999\.1\.1\.1" in --hosts/],
   ])('cluster create with %s', async (_name, args, code, message) => {
     const dir = await stateDir();
-    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), ...args], { stateDir: dir, timeoutMs: 10_000 });
+    const r = await runCli(['cluster', 'create', '--port', String(await freePortRange(6)), ...args], {
+      stateDir: dir,
+      timeoutMs: 10_000,
+    });
     expect(r.exitCode, r.stderr).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/hint:/);
@@ -215,7 +250,10 @@ describe('bad paths, addresses and files: a clear error, the documented exit cod
 
   test('failover-report --out where no directory can be made: exit 3 before any cluster is created or broken', async () => {
     const dir = await stateDir();
-    const r = await runCli(['failover-report', '--create', '--port', String(await freePortRange(6)), '--out', '/proc/redis-drill-report'], { stateDir: dir, timeoutMs: 10_000 });
+    const r = await runCli(
+      ['failover-report', '--create', '--port', String(await freePortRange(6)), '--out', '/proc/redis-drill-report'],
+      { stateDir: dir, timeoutMs: 10_000 },
+    );
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/cannot write the report to \/proc\/redis-drill-report/);
     expect(r.stderr).toMatch(/hint: choose a writable place with --out DIR/);

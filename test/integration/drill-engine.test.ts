@@ -6,22 +6,45 @@ import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
 describe('the drill engine measures availability per master and watches on one connection per node', () => {
-  test('kill drill: the victim\'s slots are unwritable from the fault to about the promotion; the others only while cluster_state was fail', async () => {
+  test("kill drill: the victim's slots are unwritable from the fault to about the promotion; the others only while cluster_state was fail", async () => {
     const dir = await stateDir();
     const out = path.join(dir, 'report');
     const port = await freePortRange(6);
-    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir });
+    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], {
+      stateDir: dir,
+    });
     expect(create.exitCode, create.stderr).toBe(0);
     try {
       // The observer's connections, sampled on a node that is not the victim while the drill runs.
       const watched = port + 1;
-      const drill = spawnCli(['failover-report', '--fault', 'kill', '--warmup', '1s', '--settle', '500ms', '--clients', '20', '--format', 'json', '--out', out], { stateDir: dir });
+      const drill = spawnCli(
+        [
+          'failover-report',
+          '--fault',
+          'kill',
+          '--warmup',
+          '1s',
+          '--settle',
+          '500ms',
+          '--clients',
+          '20',
+          '--format',
+          'json',
+          '--out',
+          out,
+        ],
+        { stateDir: dir },
+      );
       const observerConnections: number[] = [];
       let sampling = true;
       void drill.finally(() => (sampling = false));
       while (sampling) {
         const list = await raw(watched, (r) => r.call('CLIENT', 'LIST')).catch(() => '');
-        observerConnections.push(String(list).split('\n').filter((l) => /\bname=redis-drill:observer\b/.test(l)).length);
+        observerConnections.push(
+          String(list)
+            .split('\n')
+            .filter((l) => /\bname=redis-drill:observer\b/.test(l)).length,
+        );
         await new Promise((r) => setTimeout(r, 100));
       }
       const r = await drill;
@@ -47,15 +70,23 @@ describe('the drill engine measures availability per master and watches on one c
       // probe deadline and one poll.
       const faultMarker = report.markers.find((m: any) => m.label === 'fault');
       const loadStart = Date.parse(report.fault.at) - faultMarker.tMs;
-      const states = report.timeline.filter((e: any) => e.kind === 'cluster-state' && e.at >= Date.parse(report.fault.at));
+      const states = report.timeline.filter(
+        (e: any) => e.kind === 'cluster-state' && e.at >= Date.parse(report.fault.at),
+      );
       const failFrom = Math.min(...states.filter((e: any) => /fail/.test(e.detail)).map((e: any) => e.at)) - loadStart;
       const okTo = Math.max(...states.filter((e: any) => /ok/.test(e.detail)).map((e: any) => e.at)) - loadStart;
       expect(Number.isFinite(failFrom) && Number.isFinite(okTo)).toBe(true);
       const margin = a.deadlineMs + 60;
       for (const m of others) {
         for (const o of m.outages) {
-          expect(o.fromMs, `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`).toBeGreaterThanOrEqual(failFrom - margin);
-          expect(o.toMs, `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`).toBeLessThanOrEqual(okTo + margin);
+          expect(
+            o.fromMs,
+            `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`,
+          ).toBeGreaterThanOrEqual(failFrom - margin);
+          expect(
+            o.toMs,
+            `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`,
+          ).toBeLessThanOrEqual(okTo + margin);
         }
         expect(m.longestGap.ms).toBeLessThanOrEqual(okTo - failFrom + 2 * margin);
         expect(Object.keys(m.failedByClass).every((k) => k === 'CLUSTERDOWN' || k === 'timeout')).toBe(true);
@@ -72,10 +103,15 @@ describe('--via debug-sleep on a stock server', () => {
   test('DEBUG is refused (enable-debug-command no): exit 3 within the node deadline, naming the option and the alternatives; nothing is broken', async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);
-    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], { stateDir: dir });
+    const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], {
+      stateDir: dir,
+    });
     expect(create.exitCode, create.stderr).toBe(0);
     try {
-      const r = await runCli(['--seed', `127.0.0.1:${port}`, '--timeout', '1000', 'cluster', 'kill-master', '--via', 'debug-sleep'], { stateDir: dir });
+      const r = await runCli(
+        ['--seed', `127.0.0.1:${port}`, '--timeout', '1000', 'cluster', 'kill-master', '--via', 'debug-sleep'],
+        { stateDir: dir },
+      );
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/refuses DEBUG .*--via debug-sleep cannot freeze it/);
       expect(r.stderr).toMatch(/hint: .*enable-debug-command.*--via shutdown.*redis-drill cluster failover/);
@@ -91,18 +127,37 @@ describe('--via debug-sleep on a stock server', () => {
 });
 
 describe('a load that never recovers is a failed check', () => {
-  test('a master killed with no replica allowed to take over and nothing waited for: "load recovered" fails with the client\'s last errors (exit 1)', { timeout: 60_000 }, async () => {
-    const dir = await stateDir();
-    const file = path.join(dir, 'unserved.yaml');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(file, ['cluster:', '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }', 'workload: { warmup: 300ms, clients: 5 }', 'steps:', '  - kill-master: 0', ''].join('\n'));
-    const port = await freePortRange(6);
-    const r = await runCli(['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'], { stateDir: dir });
-    expect(r.exitCode, r.stderr).toBe(1);
-    const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
-    const check = report.checks.find((c: any) => c.name === 'load recovered');
-    expect(check.passed).toBe(false);
-    expect(check.detail).toMatch(/no full second without errors in the 15000 ms after the last step: the client's last errors: \w/);
-    expect(report.verdict).toBe('fail');
-  });
+  test(
+    'a master killed with no replica allowed to take over and nothing waited for: "load recovered" fails with the client\'s last errors (exit 1)',
+    { timeout: 60_000 },
+    async () => {
+      const dir = await stateDir();
+      const file = path.join(dir, 'unserved.yaml');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        file,
+        [
+          'cluster:',
+          '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }',
+          'workload: { warmup: 300ms, clients: 5 }',
+          'steps:',
+          '  - kill-master: 0',
+          '',
+        ].join('\n'),
+      );
+      const port = await freePortRange(6);
+      const r = await runCli(
+        ['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'],
+        { stateDir: dir },
+      );
+      expect(r.exitCode, r.stderr).toBe(1);
+      const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+      const check = report.checks.find((c: any) => c.name === 'load recovered');
+      expect(check.passed).toBe(false);
+      expect(check.detail).toMatch(
+        /no full second without errors in the 15000 ms after the last step: the client's last errors: \w/,
+      );
+      expect(report.verdict).toBe('fail');
+    },
+  );
 });

@@ -52,7 +52,10 @@ describe('kill-master and restart-node', () => {
     // Accuracy: promotionMs agrees (within 50 ms) with the replica's own log line.
     expect(json.promotionSource).toBe('log');
     const logFile = readFileSync(`${c.nodes.find((n) => n.id === json.promoted!.id)!.dir}/redis.log`, 'utf8');
-    const wonLine = logFile.split('\n').reverse().find((l) => l.includes('Failover election won'))!;
+    const wonLine = logFile
+      .split('\n')
+      .reverse()
+      .find((l) => l.includes('Failover election won'))!;
     expect(Math.abs(logLineTime(wonLine) - Date.parse(json.faultAt) - json.promotionMs!)).toBeLessThanOrEqual(50);
     expect(json.log!.lines.some((l) => l.includes('Failover election won'))).toBe(true);
 
@@ -79,7 +82,11 @@ describe('kill-master and restart-node', () => {
   });
 
   test('unknown targets are exit 2 and list the masters', async () => {
-    for (const args of [['--master', '7'], ['--master', 'ffff'], ['--master', '127.0.0.1:1']]) {
+    for (const args of [
+      ['--master', '7'],
+      ['--master', 'ffff'],
+      ['--master', '127.0.0.1:1'],
+    ]) {
       const r = await c.run(['cluster', 'kill-master', ...args]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(/no master matches/);
@@ -120,7 +127,10 @@ describe('freeze and resume', () => {
     let running = true;
     const writer = (async () => {
       for (let i = 0; running; i++) {
-        await client.set(`mf${i % 500}`, String(i)).then(() => ok++, () => failed++);
+        await client.set(`mf${i % 500}`, String(i)).then(
+          () => ok++,
+          () => failed++,
+        );
       }
     })();
     const master = c.masters[2]!;

@@ -17,7 +17,9 @@ const EXAMPLE_CLIENT = fileURLToPath(new URL('../../scenarios/clients/ioredis-cl
 
 /** Every command that does something (not the groups), as "cluster create". */
 function leafCommands(cmd: Command, prefix = ''): string[] {
-  return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, `${prefix}${c.name()} `) : [`${prefix}${c.name()}`]));
+  return cmd.commands.flatMap((c) =>
+    c.commands.length ? leafCommands(c, `${prefix}${c.name()} `) : [`${prefix}${c.name()}`],
+  );
 }
 const LEAVES = leafCommands(buildProgram(new AbortController().signal));
 
@@ -43,12 +45,16 @@ describe('every command for scripts', () => {
     for (const c of LEAVES) {
       const r = await runCli([...c.split(' '), '--help'], { stateDir: '/nonexistent' });
       expect(r.exitCode).toBe(0);
-      expect(r.stdout, c).toMatch(/Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted/);
+      expect(r.stdout, c).toMatch(
+        /Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted/,
+      );
     }
   });
 
   test('stdin open but not a terminal: nothing waits for it', async () => {
-    const child = spawn(process.execPath, [BIN, '--state-dir', '/nonexistent', 'cluster', 'status'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--state-dir', '/nonexistent', 'cluster', 'status'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.stdin.destroy();
     expect(code).toBe(2); // no cluster there: an answer, not a wait
@@ -57,7 +63,8 @@ describe('every command for scripts', () => {
 
 describe('--json output matches the documented shapes (real cluster)', () => {
   let c: TestCluster;
-  const check = (command: string, args: string[], code = 0): Promise<any> => checkShape(c.stateDir, command, args, code);
+  const check = (command: string, args: string[], code = 0): Promise<any> =>
+    checkShape(c.stateDir, command, args, code);
 
   beforeAll(async () => {
     // Own addresses: the partition commands need one address per node.
@@ -75,7 +82,21 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     await check('slotmap', ['--key', 'foo']);
     await check('keyslot', ['foo', '{user:1}:cart']);
     await check('populate', ['--keys', '200']);
-    await check('workload', ['--duration', '1s', '--clients', '4', '--check', '--mix', 'set=50,incr=50', '--load', 'kv,set,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s']);
+    await check('workload', [
+      '--duration',
+      '1s',
+      '--clients',
+      '4',
+      '--check',
+      '--mix',
+      'set=50,incr=50',
+      '--load',
+      'kv,set,lock,pubsub',
+      '--lock-hold',
+      '100ms',
+      '--lock-ttl',
+      '1s',
+    ]);
   });
 
   test('faults, reports, scenarios, stop and start', { timeout: 90_000 }, async () => {
@@ -88,9 +109,33 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     const cut = await check('cluster partition', ['--master', '2', '--duration', '300ms']);
     expect(cut.partition.healedAt).not.toBeNull();
     await check('cluster heal', []);
-    await check('failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '5', '--load', 'kv,lock,pubsub', '--lock-hold', '100ms', '--lock-ttl', '1s', '--client-cmd', `node ${EXAMPLE_CLIENT}`, '--format', 'json', '--out', path.join(c.stateDir, 'report')]);
+    await check('failover-report', [
+      '--fault',
+      'failover',
+      '--warmup',
+      '300ms',
+      '--settle',
+      '200ms',
+      '--clients',
+      '5',
+      '--load',
+      'kv,lock,pubsub',
+      '--lock-hold',
+      '100ms',
+      '--lock-ttl',
+      '1s',
+      '--client-cmd',
+      `node ${EXAMPLE_CLIENT}`,
+      '--format',
+      'json',
+      '--out',
+      path.join(c.stateDir, 'report'),
+    ]);
     const file = path.join(c.stateDir, 'swap.yaml');
-    await writeFile(file, 'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n');
+    await writeFile(
+      file,
+      'workload: { clients: 5, warmup: 200ms }\nsteps:\n  - failover: { master: 2 }\n  - wait-for: promotion\n  - assert: { roles: { victim: replica }, max-lost-writes: 0 }\n',
+    );
     const report = await check('scenario run', [file, '--format', 'json', '--out', path.join(c.stateDir, 'scenario')]);
     expect(report.scenario.steps).toHaveLength(3);
     await check('scenario validate', [file]);
@@ -119,7 +164,16 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     dir = await stateDir();
     const port = await freePortRange(6);
     // Own addresses: sentinel partition needs one address per node and sentinel.
-    await check('sentinel create', ['--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '2000', '--bind', ownAddresses(port)]);
+    await check('sentinel create', [
+      '--port',
+      String(port),
+      '--sentinel-port',
+      String(port + 3),
+      '--down-after',
+      '2000',
+      '--bind',
+      ownAddresses(port),
+    ]);
   });
   afterAll(async () => {
     if (dir) await check('sentinel destroy', []);
@@ -136,7 +190,20 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     const cut = await check('sentinel partition', ['--duration', '300ms']);
     expect(cut.partition.healedAt).not.toBeNull();
     await check('sentinel heal', []);
-    await check('sentinel failover-report', ['--fault', 'failover', '--warmup', '300ms', '--settle', '200ms', '--clients', '4', '--format', 'json', '--out', path.join(dir, 'report')]);
+    await check('sentinel failover-report', [
+      '--fault',
+      'failover',
+      '--warmup',
+      '300ms',
+      '--settle',
+      '200ms',
+      '--clients',
+      '4',
+      '--format',
+      'json',
+      '--out',
+      path.join(dir, 'report'),
+    ]);
     await check('sentinel stop', []);
     await check('sentinel start', []);
   });
@@ -147,7 +214,27 @@ describe('--json output matches the documented shapes (soak, its own cluster)', 
     const dir = await stateDir();
     const port = await freePortRange(6);
     try {
-      const r = await checkShape(dir, 'soak', ['--create', '--port', String(port), '--node-timeout', '1000', '--loops', '2', '--faults', 'kill,failover', '--seed', '3', '--interval', '100ms', '--warmup', '300ms', '--format', 'json', '--out', path.join(dir, 'report')]);
+      const r = await checkShape(dir, 'soak', [
+        '--create',
+        '--port',
+        String(port),
+        '--node-timeout',
+        '1000',
+        '--loops',
+        '2',
+        '--faults',
+        'kill,failover',
+        '--seed',
+        '3',
+        '--interval',
+        '100ms',
+        '--warmup',
+        '300ms',
+        '--format',
+        'json',
+        '--out',
+        path.join(dir, 'report'),
+      ]);
       expect(r.soak.rows).toHaveLength(2);
       const file = path.join(dir, 'report', 'report.json');
       await checkShape(dir, 'report compare', [file, file]);

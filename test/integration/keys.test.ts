@@ -5,7 +5,16 @@ import { useTestCluster } from '../helpers/cluster.js';
 import { raw, rawCall } from '../helpers/raw.js';
 
 interface SlotMapJson {
-  masters: { index: number; id: string; port: number; slots: [number, number][]; slotCount: number; dbsize: number | null; state: string; replicas: { port: number; dbsize: number | null; linkUp: boolean; lagBytes: number | null }[] }[];
+  masters: {
+    index: number;
+    id: string;
+    port: number;
+    slots: [number, number][];
+    slotCount: number;
+    dbsize: number | null;
+    state: string;
+    replicas: { port: number; dbsize: number | null; linkUp: boolean; lagBytes: number | null }[];
+  }[];
   uncovered: [number, number][];
   totalKeys: number;
   agreed: boolean;
@@ -15,7 +24,9 @@ interface SlotMapJson {
 /** Waits until every replica holds as many keys as its master (replication is asynchronous). */
 async function replicasCaughtUp(map: SlotMapJson): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const counts = await Promise.all(map.masters.flatMap((m) => [m, ...m.replicas].map((n) => raw(n.port, (r) => r.dbsize()))));
+    const counts = await Promise.all(
+      map.masters.flatMap((m) => [m, ...m.replicas].map((n) => raw(n.port, (r) => r.dbsize()))),
+    );
     let k = 0;
     if (map.masters.every((m) => [m, ...m.replicas].map(() => counts[k++]).every((c, _, all) => c === all[0]))) return;
     await new Promise((r) => setTimeout(r, 25));
@@ -50,8 +61,13 @@ describe('slotmap and populate on a created cluster', () => {
       .map((s) => {
         const slots = s[1] as number[];
         const nodes = s[3] as unknown[][];
-        const master = nodes.map((n) => Object.fromEntries(Array.from({ length: n.length / 2 }, (_, i) => [n[2 * i], n[2 * i + 1]]))).find((n) => n.role === 'master')!;
-        return { port: Number(master.port), slots: Array.from({ length: slots.length / 2 }, (_, i) => [Number(slots[2 * i]), Number(slots[2 * i + 1])]) };
+        const master = nodes
+          .map((n) => Object.fromEntries(Array.from({ length: n.length / 2 }, (_, i) => [n[2 * i], n[2 * i + 1]])))
+          .find((n) => n.role === 'master')!;
+        return {
+          port: Number(master.port),
+          slots: Array.from({ length: slots.length / 2 }, (_, i) => [Number(slots[2 * i]), Number(slots[2 * i + 1])]),
+        };
       })
       .filter((s) => s.slots.length > 0)
       .sort((a, b) => a.slots[0]![0]! - b.slots[0]![0]!);
@@ -64,7 +80,12 @@ describe('slotmap and populate on a created cluster', () => {
 
   test('populate writes key1..keyN and reports per-master counts from DBSIZE', async () => {
     const before = (await c.json<SlotMapJson>(['slotmap'])).json.totalKeys;
-    const { result, json } = await c.json<{ written: number; errors: number; masters: { port: number; dbsize: number }[]; totalKeys: number }>(['populate', '--keys', '3000', '--prefix', 'lab:']);
+    const { result, json } = await c.json<{
+      written: number;
+      errors: number;
+      masters: { port: number; dbsize: number }[];
+      totalKeys: number;
+    }>(['populate', '--keys', '3000', '--prefix', 'lab:']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(json.written).toBe(3000);
     expect(json.errors).toBe(0);
@@ -88,11 +109,36 @@ describe('slotmap and populate on a created cluster', () => {
     const keys = [
       ...Array.from({ length: 200 }, (_, i) => `key${i}`),
       ...Array.from({ length: 50 }, (_, i) => `{user:${i}}:cart`),
-      '{}', '{}x', 'a{}b', '{', 'a{b', '}a{', 'a}b{c}', '{a}{b}', '{{a}}', 'foo{bar}{zap}', '{bar', 'x{y}',
-      'héllo', 'ключ', '键', '🔑', 'emoji{🔑}', '\\x00\\xff', '\t tab', ' ', '-dash', '--double', '$dollar', '*star',
+      '{}',
+      '{}x',
+      'a{}b',
+      '{',
+      'a{b',
+      '}a{',
+      'a}b{c}',
+      '{a}{b}',
+      '{{a}}',
+      'foo{bar}{zap}',
+      '{bar',
+      'x{y}',
+      'héllo',
+      'ключ',
+      '键',
+      '🔑',
+      'emoji{🔑}',
+      '\\x00\\xff',
+      '\t tab',
+      ' ',
+      '-dash',
+      '--double',
+      '$dollar',
+      '*star',
       ...Array.from({ length: 40 }, (_, i) => String.fromCharCode(0xa0 + i * 7) + i),
     ];
-    const { result, json } = await runJson<{ keys: { key: string; slot: number; master: { port: number } | null }[] }>(['keyslot', '--', ...keys], { stateDir: c.stateDir });
+    const { result, json } = await runJson<{ keys: { key: string; slot: number; master: { port: number } | null }[] }>(
+      ['keyslot', '--', ...keys],
+      { stateDir: c.stateDir },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(json.keys.map((k) => k.key)).toEqual(keys);
     const expected = await raw(c.port, (r) => Promise.all(keys.map((k) => r.call('CLUSTER', 'KEYSLOT', k))));
@@ -104,11 +150,17 @@ describe('slotmap and populate on a created cluster', () => {
       expect(k.master?.port).toBe(owner.port);
     }
     const withKey = await c.json<{ keys: { slot: number }[] }>(['slotmap', '--key', '{user:1}:cart', '--key', 'foo']);
-    expect(withKey.json.keys.map((k) => k.slot)).toEqual(await raw(c.port, (r) => Promise.all([r.call('CLUSTER', 'KEYSLOT', '{user:1}:cart'), r.call('CLUSTER', 'KEYSLOT', 'foo')])));
+    expect(withKey.json.keys.map((k) => k.slot)).toEqual(
+      await raw(c.port, (r) =>
+        Promise.all([r.call('CLUSTER', 'KEYSLOT', '{user:1}:cart'), r.call('CLUSTER', 'KEYSLOT', 'foo')]),
+      ),
+    );
   });
 
   test('keyslot works without any cluster', async () => {
-    const r = await runJson<{ keys: { slot: number; master: null }[] }>(['keyslot', 'foo', '--cluster', 'none'], { stateDir: c.stateDir });
+    const r = await runJson<{ keys: { slot: number; master: null }[] }>(['keyslot', 'foo', '--cluster', 'none'], {
+      stateDir: c.stateDir,
+    });
     expect(r.result.exitCode).toBe(0);
     expect(r.json.keys).toEqual([{ key: 'foo', slot: 12182, master: null, replicas: [] }]);
   });
@@ -133,7 +185,9 @@ describe('slotmap with a dead master', () => {
     let state = m.state;
     for (let i = 0; i < 100 && state !== 'failing'; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      state = (await c.json<SlotMapJson>(['slotmap', '--timeout', '1000'])).json.masters.find((x) => x.port === victim.port)!.state;
+      state = (await c.json<SlotMapJson>(['slotmap', '--timeout', '1000'])).json.masters.find(
+        (x) => x.port === victim.port,
+      )!.state;
     }
     expect(state).toBe('failing');
     const text = await c.run(['slotmap', '--timeout', '1000']);

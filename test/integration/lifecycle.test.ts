@@ -25,7 +25,10 @@ describe('cluster create (3 masters x 1 replica)', () => {
   });
 
   test('raw CLUSTER NODES: 3 masters, each with exactly one replica', async () => {
-    const lines = (await rawText(c.port, 'CLUSTER', 'NODES')).trim().split('\n').map((l) => l.split(' '));
+    const lines = (await rawText(c.port, 'CLUSTER', 'NODES'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     const masters = lines.filter((f) => f[2]!.includes('master'));
     const replicas = lines.filter((f) => f[2]!.includes('slave'));
     expect(masters).toHaveLength(3);
@@ -36,7 +39,8 @@ describe('cluster create (3 masters x 1 replica)', () => {
   test('every node reports cluster_state:ok and every replica its link up', async () => {
     for (const n of c.nodes) {
       expect(field(await rawText(n.port, 'CLUSTER', 'INFO'), 'cluster_state')).toBe('ok');
-      if (n.role === 'replica') expect(field(await rawText(n.port, 'INFO', 'replication'), 'master_link_status')).toBe('up');
+      if (n.role === 'replica')
+        expect(field(await rawText(n.port, 'INFO', 'replication'), 'master_link_status')).toBe('up');
     }
   });
 
@@ -46,7 +50,10 @@ describe('cluster create (3 masters x 1 replica)', () => {
   });
 
   test('status shows every node up, with its role and slots', async () => {
-    const { result, json } = await c.json<{ clusterState: string; nodes: { port: number; up: boolean; role: string; dbsize: number; flags: string[] }[] }>(['cluster', 'status']);
+    const { result, json } = await c.json<{
+      clusterState: string;
+      nodes: { port: number; up: boolean; role: string; dbsize: number; flags: string[] }[];
+    }>(['cluster', 'status']);
     expect(result.exitCode).toBe(0);
     expect(json.clusterState).toBe('ok');
     expect(json.nodes.map((n) => n.up)).toEqual(Array(6).fill(true));
@@ -94,7 +101,9 @@ describe('status with failed nodes', () => {
     process.kill(second!.pid, 'SIGKILL');
     process.kill(third!.pid, 'SIGSTOP');
     try {
-      const { result, json } = await c.json<{ nodes: { port: number; up: boolean; error: string; dbsize: number | null; id: string; slots: unknown[] }[] }>(['cluster', 'status', '--timeout', '1000']);
+      const { result, json } = await c.json<{
+        nodes: { port: number; up: boolean; error: string; dbsize: number | null; id: string; slots: unknown[] }[];
+      }>(['cluster', 'status', '--timeout', '1000']);
       expect(result.exitCode).toBe(0);
       // deadline + 1 s for starting node itself
       expect(result.durationMs).toBeLessThan(1000 + 1500);

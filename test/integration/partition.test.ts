@@ -13,15 +13,34 @@ import { raw } from '../helpers/raw.js';
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
 /** ROLE asked directly of a node at its own address. */
-const rawRole = (host: string, port: number): Promise<unknown[]> => raw(port, (r) => r.call('ROLE') as Promise<unknown[]>, host);
+const rawRole = (host: string, port: number): Promise<unknown[]> =>
+  raw(port, (r) => r.call('ROLE') as Promise<unknown[]>, host);
 
-describe('network partitions (real iptables in a chain of redis-drill\'s own)', () => {
-  test('failover-report --fault partition: promotion, the cut-off master\'s own fail, lost writes inside its window, rejoin as a replica, no rule left', async () => {
+describe("network partitions (real iptables in a chain of redis-drill's own)", () => {
+  test("failover-report --fault partition: promotion, the cut-off master's own fail, lost writes inside its window, rejoin as a replica, no rule left", async () => {
     const dir = await stateDir();
     const out = path.join(dir, 'report');
     const port = await freePortRange(6);
     // Exactly as scripts call it (issue text): --create gives every node its own loopback address.
-    const { result, json: r } = await runJson<any>(['failover-report', '--create', '--port', String(port), '--node-timeout', '1000', '--fault', 'partition', '--partition-duration', '4s', '--out', out, '--warmup', '1s'], { stateDir: dir });
+    const { result, json: r } = await runJson<any>(
+      [
+        'failover-report',
+        '--create',
+        '--port',
+        String(port),
+        '--node-timeout',
+        '1000',
+        '--fault',
+        'partition',
+        '--partition-duration',
+        '4s',
+        '--out',
+        out,
+        '--warmup',
+        '1s',
+      ],
+      { stateDir: dir },
+    );
     try {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(r.verdict).toBe('pass');
@@ -34,7 +53,10 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
       // The cut-off master's window, from its own log line, agrees with the report within 50 ms.
       const p = r.partition;
       expect(p.cutOff).toEqual([`${victim.host}:${victim.port}`]);
-      const log = readFileSync(path.join(dir, 'default', 'nodes', `${victim.host}-${victim.port}`, 'redis.log'), 'utf8').split('\n');
+      const log = readFileSync(
+        path.join(dir, 'default', 'nodes', `${victim.host}-${victim.port}`, 'redis.log'),
+        'utf8',
+      ).split('\n');
       const failLine = log.find((l) => l.includes('Cluster state changed: fail'))!;
       expect(failLine).toBeDefined();
       const faultAt = Date.parse(r.fault.at);
@@ -47,13 +69,17 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
       expect(w.lostAcknowledgedFromMs).toBeGreaterThanOrEqual(p.cutMs - 5);
       expect(w.lostAcknowledgedToMs).toBeLessThanOrEqual(p.cutMs + p.minorityFail.value + 100);
       expect(w.masters.find((m: any) => m.label.endsWith(`${victim.host}:${victim.port}`)).lost).toBe(w.lost);
-      expect(w.lostWrites.every((x: any) => x.atMs >= w.lostAcknowledgedFromMs && x.atMs <= w.lostAcknowledgedToMs)).toBe(true);
+      expect(
+        w.lostWrites.every((x: any) => x.atMs >= w.lostAcknowledgedFromMs && x.atMs <= w.lostAcknowledgedToMs),
+      ).toBe(true);
 
       // After the heal: the old master is a replica of the promoted one (raw ROLE), and no rule of ours is left.
       const role = await rawRole(victim.host, victim.port);
       expect(role[0]).toBe('slave');
       expect(`${role[1]}:${role[2]}`).toBe(`${r.promotion.promoted.host}:${r.promotion.promoted.port}`);
-      expect(r.timeline.some((e: any) => e.kind === 'reconfigured-as-replica' && e.node === `${victim.host}:${victim.port}`)).toBe(true);
+      expect(
+        r.timeline.some((e: any) => e.kind === 'reconfigured-as-replica' && e.node === `${victim.host}:${victim.port}`),
+      ).toBe(true);
       expect(await chainOf(dir)).toEqual([]);
 
       const page = await renderInChromium(path.join(out, 'report.html'));
@@ -65,61 +91,107 @@ describe('network partitions (real iptables in a chain of redis-drill\'s own)', 
     }
   });
 
-  test('min-replicas-to-write: the cut-off master stops acknowledging writes it will lose sooner, in the same run', { timeout: 120_000 }, async () => {
-    const dirs: string[] = [];
-    const run = async (file: string) => {
-      const dir = await stateDir();
-      dirs.push(dir);
-      const port = await freePortRange(6);
-      const { result, json } = await runJson<any>(['scenario', 'run', path.join(SCENARIOS, file), '--port', String(port), '--format', 'json', '--out', path.join(dir, 'r')], { stateDir: dir, timeoutMs: 110_000 });
-      expect(result.exitCode, result.stderr).toBe(0);
-      return json;
-    };
-    // Side by side, node timeout 3 s as the files say: the cut-off master notices after about 3 s; min-replicas stops it after 1-2 s.
-    const [plain, guarded] = await Promise.all([run('partition.yaml'), run('partition-min-replicas.yaml')]);
-    expect(plain.writeLog.lost).toBeGreaterThan(0);
-    // How long after the cut the cut-off master still acknowledged writes that were then lost. (The lost share of
-    // all writes is in the reports too, but two runs side by side on two cores differ in load by more than the
-    // second or so min-replicas saves, so the share is not compared here.)
-    const lossWindow = (r: any): number => r.writeLog.lostAcknowledgedToMs - r.partition.cutMs;
-    expect(lossWindow(guarded)).toBeLessThan(lossWindow(plain));
-    // The guarded master stopped acknowledging well before its own fail line.
-    expect(guarded.writeLog.lostAcknowledgedToMs - guarded.partition.cutMs).toBeLessThan(guarded.partition.minorityFail.value);
-    for (const [i, dir] of dirs.entries()) expect(await chainOf(dir, `scenario-${i === 0 ? 'partition' : 'partition-min-replicas'}`)).toEqual([]);
-  });
+  test(
+    'min-replicas-to-write: the cut-off master stops acknowledging writes it will lose sooner, in the same run',
+    { timeout: 120_000 },
+    async () => {
+      const dirs: string[] = [];
+      const run = async (file: string) => {
+        const dir = await stateDir();
+        dirs.push(dir);
+        const port = await freePortRange(6);
+        const { result, json } = await runJson<any>(
+          [
+            'scenario',
+            'run',
+            path.join(SCENARIOS, file),
+            '--port',
+            String(port),
+            '--format',
+            'json',
+            '--out',
+            path.join(dir, 'r'),
+          ],
+          { stateDir: dir, timeoutMs: 110_000 },
+        );
+        expect(result.exitCode, result.stderr).toBe(0);
+        return json;
+      };
+      // Side by side, node timeout 3 s as the files say: the cut-off master notices after about 3 s; min-replicas stops it after 1-2 s.
+      const [plain, guarded] = await Promise.all([run('partition.yaml'), run('partition-min-replicas.yaml')]);
+      expect(plain.writeLog.lost).toBeGreaterThan(0);
+      // How long after the cut the cut-off master still acknowledged writes that were then lost. (The lost share of
+      // all writes is in the reports too, but two runs side by side on two cores differ in load by more than the
+      // second or so min-replicas saves, so the share is not compared here.)
+      const lossWindow = (r: any): number => r.writeLog.lostAcknowledgedToMs - r.partition.cutMs;
+      expect(lossWindow(guarded)).toBeLessThan(lossWindow(plain));
+      // The guarded master stopped acknowledging well before its own fail line.
+      expect(guarded.writeLog.lostAcknowledgedToMs - guarded.partition.cutMs).toBeLessThan(
+        guarded.partition.minorityFail.value,
+      );
+      for (const [i, dir] of dirs.entries())
+        expect(await chainOf(dir, `scenario-${i === 0 ? 'partition' : 'partition-min-replicas'}`)).toEqual([]);
+    },
+  );
 });
 
 describe('cluster partition and cluster heal', () => {
   const c = useTestCluster({ ownAddresses: true });
 
-  test('flaky with 100% loss fails over like isolate; with 0% nothing fails over; heal and destroy leave no rule', { timeout: 90_000 }, async () => {
-    const all = await c.json<any>(['cluster', 'partition', '--master', '0', '--mode', 'flaky', '--loss', '100%', '--duration', '4s']);
-    expect(all.result.exitCode, all.result.stderr).toBe(0);
-    expect(all.json.promoted).not.toBeNull();
-    expect(all.json.partition).toMatchObject({ mode: 'flaky', loss: 1, direction: 'both' });
-    expect(all.json.rejoined).toMatchObject({ role: 'replica' });
-    expect(await chainOf(c.stateDir)).toEqual([]);
+  test(
+    'flaky with 100% loss fails over like isolate; with 0% nothing fails over; heal and destroy leave no rule',
+    { timeout: 90_000 },
+    async () => {
+      const all = await c.json<any>([
+        'cluster',
+        'partition',
+        '--master',
+        '0',
+        '--mode',
+        'flaky',
+        '--loss',
+        '100%',
+        '--duration',
+        '4s',
+      ]);
+      expect(all.result.exitCode, all.result.stderr).toBe(0);
+      expect(all.json.promoted).not.toBeNull();
+      expect(all.json.partition).toMatchObject({ mode: 'flaky', loss: 1, direction: 'both' });
+      expect(all.json.rejoined).toMatchObject({ role: 'replica' });
+      expect(await chainOf(c.stateDir)).toEqual([]);
 
-    const none = await c.json<any>(['cluster', 'partition', '--master', '1', '--mode', 'flaky', '--loss', '0%', '--duration', '2500ms']);
-    expect(none.result.exitCode, none.result.stderr).toBe(0);
-    expect(none.json.promoted).toBeNull();
-    expect(none.json.events.some((e: any) => e.kind === 'pfail' || e.kind === 'fail')).toBe(false);
-    expect(await chainOf(c.stateDir)).toEqual([]);
+      const none = await c.json<any>([
+        'cluster',
+        'partition',
+        '--master',
+        '1',
+        '--mode',
+        'flaky',
+        '--loss',
+        '0%',
+        '--duration',
+        '2500ms',
+      ]);
+      expect(none.result.exitCode, none.result.stderr).toBe(0);
+      expect(none.json.promoted).toBeNull();
+      expect(none.json.events.some((e: any) => e.kind === 'pfail' || e.kind === 'fail')).toBe(false);
+      expect(await chainOf(c.stateDir)).toEqual([]);
 
-    // Without --duration the partition stays: the rules are there, until heal takes them away.
-    const left = await c.json<any>(['cluster', 'partition', '--master', '2', '--no-wait']);
-    expect(left.result.exitCode, left.result.stderr).toBe(0);
-    expect(left.json.partition.healedAt).toBeNull();
-    expect(left.json.outcome).toBe('not-waited');
-    expect((await chainOf(c.stateDir)).length).toBeGreaterThan(0);
-    const heal = await c.json<any>(['cluster', 'heal']);
-    expect(heal.result.exitCode, heal.result.stderr).toBe(0);
-    expect(heal.json.how).toMatch(/^removed iptables chain RDRILL-/);
-    expect(await chainOf(c.stateDir)).toEqual([]);
-    const again = await c.run(['cluster', 'heal']);
-    expect(again.exitCode).toBe(0);
-    expect(again.stdout).toContain('Nothing to heal');
-  });
+      // Without --duration the partition stays: the rules are there, until heal takes them away.
+      const left = await c.json<any>(['cluster', 'partition', '--master', '2', '--no-wait']);
+      expect(left.result.exitCode, left.result.stderr).toBe(0);
+      expect(left.json.partition.healedAt).toBeNull();
+      expect(left.json.outcome).toBe('not-waited');
+      expect((await chainOf(c.stateDir)).length).toBeGreaterThan(0);
+      const heal = await c.json<any>(['cluster', 'heal']);
+      expect(heal.result.exitCode, heal.result.stderr).toBe(0);
+      expect(heal.json.how).toMatch(/^removed iptables chain RDRILL-/);
+      expect(await chainOf(c.stateDir)).toEqual([]);
+      const again = await c.run(['cluster', 'heal']);
+      expect(again.exitCode).toBe(0);
+      expect(again.stdout).toContain('Nothing to heal');
+    },
+  );
 
   test('bad input: exit 2 with the reason, nothing changed', async () => {
     for (const [args, message] of [
@@ -142,7 +214,11 @@ describe('cluster partition and cluster heal', () => {
   test('not root (CAP_NET_ADMIN dropped) or no iptables: exit 3 before anything changes', async () => {
     const { execa } = await import('execa');
     const { BIN } = await import('../helpers/cli.js');
-    const noCap = await execa('setpriv', ['--bounding-set', '-net_admin', '--', process.execPath, BIN, 'cluster', 'partition', '--master', '0'], { env: { REDIS_DRILL_HOME: c.stateDir, NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
+    const noCap = await execa(
+      'setpriv',
+      ['--bounding-set', '-net_admin', '--', process.execPath, BIN, 'cluster', 'partition', '--master', '0'],
+      { env: { REDIS_DRILL_HOME: c.stateDir, NO_COLOR: '1' }, reject: false, stdin: 'ignore' },
+    );
     expect(noCap.exitCode).toBe(3);
     expect(String(noCap.stderr)).toMatch(/needs root \(CAP_NET_ADMIN\)/);
     const noIptables = await c.run(['cluster', 'partition', '--master', '0'], { PATH: '/nonexistent' });
@@ -169,7 +245,14 @@ describe('partitions need one address per node; Ctrl-C and destroy remove the ru
   test('Ctrl-C during a partition: rules removed, exit 130; destroy removes a partition left in place', async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);
-    expect((await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000', '--bind', ownAddresses(port)], { stateDir: dir })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(
+          ['cluster', 'create', '--port', String(port), '--node-timeout', '1000', '--bind', ownAddresses(port)],
+          { stateDir: dir },
+        )
+      ).exitCode,
+    ).toBe(0);
     try {
       const child = spawnCli(['cluster', 'partition', '--master', '0', '--duration', '30s'], { stateDir: dir });
       for (let i = 0; i < 300 && (await chainOf(dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -179,7 +262,9 @@ describe('partitions need one address per node; Ctrl-C and destroy remove the ru
       expect(r.exitCode).toBe(130);
       expect(await chainOf(dir)).toEqual([]);
 
-      expect((await runCli(['cluster', 'partition', '--master', '1', '--no-wait'], { stateDir: dir })).exitCode).toBe(0);
+      expect((await runCli(['cluster', 'partition', '--master', '1', '--no-wait'], { stateDir: dir })).exitCode).toBe(
+        0,
+      );
       expect((await chainOf(dir)).length).toBeGreaterThan(0);
     } finally {
       const d = await runJson<any>(['cluster', 'destroy'], { stateDir: dir });

@@ -13,7 +13,15 @@ import { SSH_HOSTS, type TestSshd, sshMastersFor, startSshd } from '../helpers/s
 
 interface Created {
   passwordProtected: boolean;
-  nodes: { id: string; host: string; port: number; machine: string; role: string; masterId: string | null; dir: string }[];
+  nodes: {
+    id: string;
+    host: string;
+    port: number;
+    machine: string;
+    role: string;
+    masterId: string | null;
+    dir: string;
+  }[];
 }
 
 /** CLUSTER NODES straight from a node, parsed here: id -> { ip, role, masterId }. */
@@ -23,7 +31,13 @@ async function rawClusterNodes(host: string, port: number, password: string) {
     .trim()
     .split('\n')
     .map((l) => l.split(' '))
-    .map((f) => ({ id: f[0]!, ip: f[1]!.split(':')[0]!, port: Number(f[1]!.split(':')[1]!.split('@')[0]), role: f[2]!.includes('master') ? 'master' : 'replica', masterId: f[3] === '-' ? null : f[3]! }));
+    .map((f) => ({
+      id: f[0]!,
+      ip: f[1]!.split(':')[0]!,
+      port: Number(f[1]!.split(':')[1]!.split('@')[0]),
+      role: f[2]!.includes('master') ? 'master' : 'replica',
+      masterId: f[3] === '-' ? null : f[3]!,
+    }));
 }
 
 /** The first reply line to an inline command on a plain socket (no client library in between). */
@@ -35,7 +49,8 @@ function firstReply(host: string, port: number, command: string): Promise<string
   });
 }
 
-const readState = (dir: string, cluster = 'default') => JSON.parse(readFileSync(path.join(dir, cluster, 'cluster.json'), 'utf8'));
+const readState = (dir: string, cluster = 'default') =>
+  JSON.parse(readFileSync(path.join(dir, cluster, 'cluster.json'), 'utf8'));
 
 describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
   let sshd: TestSshd;
@@ -52,7 +67,19 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     remoteDir = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
     port = await freePortRange(2);
     const r = await runJson<Created>(
-      ['cluster', 'create', '--hosts', SSH_HOSTS.map((h) => `root@${h}`).join(','), ...sshd.flags(), '--remote-dir', remoteDir, '--port', String(port), '--node-timeout', '1000'],
+      [
+        'cluster',
+        'create',
+        '--hosts',
+        SSH_HOSTS.map((h) => `root@${h}`).join(','),
+        ...sshd.flags(),
+        '--remote-dir',
+        remoteDir,
+        '--port',
+        String(port),
+        '--node-timeout',
+        '1000',
+      ],
       { stateDir: dir },
     );
     create = r.result;
@@ -64,10 +91,12 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     await sshd?.stop();
   });
 
-  test('create: 3 masters on 3 hosts, no replica on its master\'s host (raw CLUSTER NODES)', async () => {
+  test("create: 3 masters on 3 hosts, no replica on its master's host (raw CLUSTER NODES)", async () => {
     expect(create.exitCode, create.stderr).toBe(0);
     expect(created.nodes).toHaveLength(6);
-    expect(new Set(created.nodes.map((n) => n.machine))).toEqual(new Set(SSH_HOSTS.map((h) => `root@${h}:${sshd.port}`)));
+    expect(new Set(created.nodes.map((n) => n.machine))).toEqual(
+      new Set(SSH_HOSTS.map((h) => `root@${h}:${sshd.port}`)),
+    );
     const state = readState(dir);
     const view = await rawClusterNodes(SSH_HOSTS[0], port, state.password);
     expect(view).toHaveLength(6);
@@ -101,7 +130,9 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
   });
 
   test('status, slotmap and populate work through the state file (password and SSH hosts included)', async () => {
-    const status = await runJson<{ nodes: { host: string; machine: string; up: boolean; pid: number | null; process: string }[] }>(['cluster', 'status'], { stateDir: dir });
+    const status = await runJson<{
+      nodes: { host: string; machine: string; up: boolean; pid: number | null; process: string }[];
+    }>(['cluster', 'status'], { stateDir: dir });
     expect(status.result.exitCode, status.result.stderr).toBe(0);
     expect(status.json.nodes.every((n) => n.up && n.process === 'running' && n.pid !== null)).toBe(true);
     expect(status.json.nodes.map((n) => n.machine)).toEqual(created.nodes.map((n) => n.machine));
@@ -113,15 +144,23 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
   });
 
   test('kill-master over SSH: promotion observed from remote logs; restart-node: the old master rejoins as a replica', async () => {
-    const kill = await runJson<{ outcome: string; victim: { host: string; port: number }; promoted: { id: string; host: string }; promotionSource: string; events: { source: string; kind: string; node: string }[]; log: { lines: string[] } }>(
-      ['cluster', 'kill-master', '--master', '1'],
-      { stateDir: dir },
-    );
+    const kill = await runJson<{
+      outcome: string;
+      victim: { host: string; port: number };
+      promoted: { id: string; host: string };
+      promotionSource: string;
+      events: { source: string; kind: string; node: string }[];
+      log: { lines: string[] };
+    }>(['cluster', 'kill-master', '--master', '1'], { stateDir: dir });
     expect(kill.result.exitCode, kill.result.stderr).toBe(0);
     expect(kill.json.outcome).toBe('done');
     expect(kill.json.promotionSource).toBe('log');
     // Log lines read over SSH from the promoted replica.
-    expect(kill.json.events.some((e) => e.source === 'log' && e.kind === 'election-won' && e.node.startsWith(kill.json.promoted.host))).toBe(true);
+    expect(
+      kill.json.events.some(
+        (e) => e.source === 'log' && e.kind === 'election-won' && e.node.startsWith(kill.json.promoted.host),
+      ),
+    ).toBe(true);
     expect(kill.json.log.lines.some((l) => l.includes('Failover election won'))).toBe(true);
     expect(kill.result.stdout).toMatch(/measured over SSH/);
     const state = readState(dir);
@@ -129,15 +168,25 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     expect(view.find((n) => n.id === kill.json.promoted.id)!.role).toBe('master');
 
     const victim = `${kill.json.victim.host}:${kill.json.victim.port}`;
-    const restart = await runJson<{ outcome: string; rejoined: { role: string } }>(['cluster', 'restart-node', victim], { stateDir: dir });
+    const restart = await runJson<{ outcome: string; rejoined: { role: string } }>(
+      ['cluster', 'restart-node', victim],
+      { stateDir: dir },
+    );
     expect(restart.result.exitCode, restart.result.stderr).toBe(0);
-    const role = (await raw(kill.json.victim.port, (r) => r.call('ROLE'), kill.json.victim.host, state.password)) as unknown[];
+    const role = (await raw(
+      kill.json.victim.port,
+      (r) => r.call('ROLE'),
+      kill.json.victim.host,
+      state.password,
+    )) as unknown[];
     expect(role[0]).toBe('slave');
     expect(sshMastersFor(sshd.port)).toEqual([]);
   });
 
   test('workload runs against the remote cluster with the stored password', async () => {
-    const r = await runJson<{ ops: number; errors: number }>(['workload', '--duration', '1s', '--clients', '4'], { stateDir: dir });
+    const r = await runJson<{ ops: number; errors: number }>(['workload', '--duration', '1s', '--clients', '4'], {
+      stateDir: dir,
+    });
     expect(r.result.exitCode, r.result.stderr).toBe(0);
     expect(r.json.ops).toBeGreaterThan(100);
   });
@@ -151,38 +200,59 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     expect(sshMastersFor(sshd.port)).toEqual([]);
   });
 
-  test('a shipped scenario runs on the SSH hosts (cluster.create.inventory), report and cleanup included', { timeout: 90_000 }, async () => {
-    const state = await stateDir();
-    const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
-    const base = await freePortRange(2);
-    const inventory = path.join(remote, 'hosts.yaml');
-    writeFileSync(inventory, [
-      'defaults:',
-      '  user: root',
-      `  ssh-port: ${sshd.port}`,
-      `  identity: ${sshd.identity}`,
-      `  ssh-options: ["UserKnownHostsFile=${sshd.knownHosts}"]`,
-      `  base-dir: ${remote}`,
-      '  nodes: 2',
-      'hosts:',
-      ...SSH_HOSTS.map((h) => `  - address: ${h}`),
-    ].join('\n'));
-    const scenario = fileURLToPath(new URL('../../scenarios/kill-master.yaml', import.meta.url));
-    const out = path.join(state, 'report');
-    const { result, json } = await runJson<any>(
-      ['scenario', 'run', scenario, '--port', String(base), '--node-timeout', '1000', '--set', 'workload.warmup=300ms', '--set', `cluster.create.inventory=${inventory}`, '--out', out],
-      { stateDir: state },
-    );
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(json.verdict).toBe('pass');
-    expect(json.promotion.ms.source).toMatch(/redis\.log/);
-    expect(json.setup.clock).toMatch(/measured over SSH/);
-    expect(new Set(json.slotMapBefore.masters.map((m: { host: string }) => m.host))).toEqual(new Set(SSH_HOSTS));
-    // The scenario destroyed the cluster it made, on every host.
-    expect(await liveServersUnder(remote)).toEqual([]);
-    expect(readdirSync(remote).filter((f) => f !== 'hosts.yaml')).toEqual([]);
-    expect(sshMastersFor(sshd.port)).toEqual([]);
-  });
+  test(
+    'a shipped scenario runs on the SSH hosts (cluster.create.inventory), report and cleanup included',
+    { timeout: 90_000 },
+    async () => {
+      const state = await stateDir();
+      const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
+      const base = await freePortRange(2);
+      const inventory = path.join(remote, 'hosts.yaml');
+      writeFileSync(
+        inventory,
+        [
+          'defaults:',
+          '  user: root',
+          `  ssh-port: ${sshd.port}`,
+          `  identity: ${sshd.identity}`,
+          `  ssh-options: ["UserKnownHostsFile=${sshd.knownHosts}"]`,
+          `  base-dir: ${remote}`,
+          '  nodes: 2',
+          'hosts:',
+          ...SSH_HOSTS.map((h) => `  - address: ${h}`),
+        ].join('\n'),
+      );
+      const scenario = fileURLToPath(new URL('../../scenarios/kill-master.yaml', import.meta.url));
+      const out = path.join(state, 'report');
+      const { result, json } = await runJson<any>(
+        [
+          'scenario',
+          'run',
+          scenario,
+          '--port',
+          String(base),
+          '--node-timeout',
+          '1000',
+          '--set',
+          'workload.warmup=300ms',
+          '--set',
+          `cluster.create.inventory=${inventory}`,
+          '--out',
+          out,
+        ],
+        { stateDir: state },
+      );
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(json.verdict).toBe('pass');
+      expect(json.promotion.ms.source).toMatch(/redis\.log/);
+      expect(json.setup.clock).toMatch(/measured over SSH/);
+      expect(new Set(json.slotMapBefore.masters.map((m: { host: string }) => m.host))).toEqual(new Set(SSH_HOSTS));
+      // The scenario destroyed the cluster it made, on every host.
+      expect(await liveServersUnder(remote)).toEqual([]);
+      expect(readdirSync(remote).filter((f) => f !== 'hosts.yaml')).toEqual([]);
+      expect(sshMastersFor(sshd.port)).toEqual([]);
+    },
+  );
 
   describe('failures: exit 3 naming the host and the step, nothing left running', () => {
     const hostsFlag = (hosts: readonly string[]) => ['--hosts', hosts.map((h) => `root@${h}`).join(',')];
@@ -196,7 +266,19 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     test('an address with no sshd fails fast', async () => {
       const state = await stateDir();
       const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
-      const r = await runCli(['cluster', 'create', ...hostsFlag(['127.0.0.2', '127.0.0.3', '127.0.0.5']), ...sshd.flags(), '--remote-dir', remote, '--port', String(port)], { stateDir: state });
+      const r = await runCli(
+        [
+          'cluster',
+          'create',
+          ...hostsFlag(['127.0.0.2', '127.0.0.3', '127.0.0.5']),
+          ...sshd.flags(),
+          '--remote-dir',
+          remote,
+          '--port',
+          String(port),
+        ],
+        { stateDir: state },
+      );
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/root@127\.0\.0\.5:\d+: connect failed: .*refused/i);
       expect(r.stderr).toMatch(/hint: .*sshd running/);
@@ -208,7 +290,9 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
       const state = await stateDir();
       const flags = sshd.flags();
       flags[flags.indexOf('--ssh-identity') + 1] = sshd.wrongIdentity;
-      const r = await runCli(['cluster', 'create', ...hostsFlag(SSH_HOSTS), ...flags, '--port', String(port)], { stateDir: state });
+      const r = await runCli(['cluster', 'create', ...hostsFlag(SSH_HOSTS), ...flags, '--port', String(port)], {
+        stateDir: state,
+      });
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/root@127\.0\.0\.\d:\d+: connect failed: .*Permission denied/);
       expect(r.stderr).toMatch(/hint: the key was refused/);
@@ -218,23 +302,24 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     test('a host without redis-server (inventory), and a host whose server fails after others started', async () => {
       const state = await stateDir();
       const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
-      const inventory = (server3: string) => [
-        'defaults:',
-        `  ssh-port: ${sshd.port}`,
-        `  identity: ${sshd.identity}`,
-        `  ssh-options: ["UserKnownHostsFile=${sshd.knownHosts}"]`,
-        `  base-dir: ${remote}`,
-        `  port: ${port}`,
-        '  nodes: 2',
-        'hosts:',
-        '  - address: 127.0.0.2',
-        '    user: root',
-        '  - address: 127.0.0.3',
-        '    user: root',
-        '  - address: 127.0.0.4',
-        '    user: root',
-        `    redis-server: ${server3}`,
-      ].join('\n');
+      const inventory = (server3: string) =>
+        [
+          'defaults:',
+          `  ssh-port: ${sshd.port}`,
+          `  identity: ${sshd.identity}`,
+          `  ssh-options: ["UserKnownHostsFile=${sshd.knownHosts}"]`,
+          `  base-dir: ${remote}`,
+          `  port: ${port}`,
+          '  nodes: 2',
+          'hosts:',
+          '  - address: 127.0.0.2',
+          '    user: root',
+          '  - address: 127.0.0.3',
+          '    user: root',
+          '  - address: 127.0.0.4',
+          '    user: root',
+          `    redis-server: ${server3}`,
+        ].join('\n');
       const file = path.join(remote, 'hosts.yaml');
       writeFileSync(file, inventory('/nonexistent/redis-server'));
       const missing = await runCli(['cluster', 'create', '--inventory', file], { stateDir: state });
@@ -244,7 +329,10 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
 
       // A "redis-server" that passes the version check but cannot start: the nodes on the other hosts did start, and are stopped again.
       const fake = path.join(remote, 'broken-server');
-      writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo "Redis server v=7.0.15 sha=0"; exit 0; }\necho "cannot start: broken on purpose" >&2\nexit 1\n');
+      writeFileSync(
+        fake,
+        '#!/bin/sh\n[ "$1" = --version ] && { echo "Redis server v=7.0.15 sha=0"; exit 0; }\necho "cannot start: broken on purpose" >&2\nexit 1\n',
+      );
       chmodSync(fake, 0o755);
       writeFileSync(file, inventory(fake));
       const broken = await runCli(['cluster', 'create', '--inventory', file], { stateDir: state });

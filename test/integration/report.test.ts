@@ -8,13 +8,38 @@ import { freePortRange } from '../helpers/ports.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { rawCall } from '../helpers/raw.js';
 
-const drillArgs = (port: number, out: string, extra: string[] = []) => ['failover-report', '--create', '--port', String(port), '--node-timeout', '1000', '--warmup', '1s', '--settle', '500ms', '--clients', '20', '--out', out, ...extra];
+const drillArgs = (port: number, out: string, extra: string[] = []) => [
+  'failover-report',
+  '--create',
+  '--port',
+  String(port),
+  '--node-timeout',
+  '1000',
+  '--warmup',
+  '1s',
+  '--settle',
+  '500ms',
+  '--clients',
+  '20',
+  '--out',
+  out,
+  ...extra,
+];
 
 describe('workload', () => {
   test('on a healthy cluster: no errors, counts add up, nothing lost', async () => {
     const c = await createTestCluster();
     try {
-      const { result, json } = await c.json<any>(['workload', '--duration', '2s', '--clients', '10', '--check', '--mix', 'set=40,get=40,incr=20']);
+      const { result, json } = await c.json<any>([
+        'workload',
+        '--duration',
+        '2s',
+        '--clients',
+        '10',
+        '--check',
+        '--mix',
+        'set=40,get=40,incr=20',
+      ]);
       expect(result.exitCode, result.stderr).toBe(0);
       expect(json.errors).toBe(0);
       expect(json.ops).toBeGreaterThan(1000);
@@ -62,8 +87,13 @@ describe('failover-report', () => {
       expect(report.promotion.ms.unit).toBe('ms');
       expect(report.promotion.ms.source).toMatch(/Failover election won/);
       const promotedDir = path.join(dir, 'default', 'nodes', `127.0.0.1-${report.promotion.promoted.port}`);
-      const won = readFileSync(path.join(promotedDir, 'redis.log'), 'utf8').split('\n').reverse().find((l) => l.includes('Failover election won'))!;
-      expect(Math.abs(logLineTime(won) - Date.parse(report.fault.at) - report.promotion.ms.value)).toBeLessThanOrEqual(50);
+      const won = readFileSync(path.join(promotedDir, 'redis.log'), 'utf8')
+        .split('\n')
+        .reverse()
+        .find((l) => l.includes('Failover election won'))!;
+      expect(Math.abs(logLineTime(won) - Date.parse(report.fault.at) - report.promotion.ms.value)).toBeLessThanOrEqual(
+        50,
+      );
       const deadline = 3 * 1000 + 10_000;
       expect(report.client.unavailableVictimSlots.value).toBeGreaterThan(0);
       expect(report.client.unavailableVictimSlots.value).toBeLessThan(deadline);
@@ -87,7 +117,10 @@ describe('failover-report', () => {
   test('--fault failover: no acknowledged write lost, exit 0', async () => {
     const dir = await stateDir();
     const out = path.join(dir, 'report');
-    const { result, json } = await runJson<any>(drillArgs(await freePortRange(6), out, ['--fault', 'failover', '--format', 'json']), { stateDir: dir });
+    const { result, json } = await runJson<any>(
+      drillArgs(await freePortRange(6), out, ['--fault', 'failover', '--format', 'json']),
+      { stateDir: dir },
+    );
     try {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(json.consistency.lost).toBe(0);
@@ -101,7 +134,17 @@ describe('failover-report', () => {
   test('a promotion that cannot happen: exit 1, and the report says why', async () => {
     const dir = await stateDir();
     const out = path.join(dir, 'report');
-    const r = await runCli(drillArgs(await freePortRange(6), out, ['--config', 'cluster-replica-no-failover=yes', '--deadline', '3000', '--format', 'json,md']), { stateDir: dir });
+    const r = await runCli(
+      drillArgs(await freePortRange(6), out, [
+        '--config',
+        'cluster-replica-no-failover=yes',
+        '--deadline',
+        '3000',
+        '--format',
+        'json,md',
+      ]),
+      { stateDir: dir },
+    );
     try {
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/the drill failed: promotion/);

@@ -17,19 +17,31 @@ async function badFile(text: string): Promise<{ dir: string; file: string }> {
 
 /** The documented messages (docs/scenarios.md, "Errors in a scenario file"): file:line:column, path, expected, found. */
 const BAD: [string, string, RegExp][] = [
-  ['YAML syntax error', 'steps:\n  - kill-master: { master: 0\n  - wait-for: promotion\n', /^error: \S+drill\.yaml:3:3: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n/],
+  [
+    'YAML syntax error',
+    'steps:\n  - kill-master: { master: 0\n  - wait-for: promotion\n',
+    /^error: \S+drill\.yaml:3:3: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n/,
+  ],
   [
     'unknown step',
     'steps:\n  - kil-master: { master: 0 }\n',
     /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, partition, heal, restart-node, resume-node, failover, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
   ],
-  ['wrong type', 'steps:\n  - kill-master:\n      slot: lots\n', /^error: \S+drill\.yaml:3:7: steps\[0\]\.kill-master\.slot: expected a whole number from 0 to 16383, found "lots"\n/],
+  [
+    'wrong type',
+    'steps:\n  - kill-master:\n      slot: lots\n',
+    /^error: \S+drill\.yaml:3:7: steps\[0\]\.kill-master\.slot: expected a whole number from 0 to 16383, found "lots"\n/,
+  ],
   [
     'unknown node name',
     'steps:\n  - kill-master: { as: victim }\n  - wait-for: promotion\n  - restart-node: victm\n',
     /^error: \S+drill\.yaml:4:5: steps\[2\]\.restart-node\.node: unknown node name "victm"; expected one of the names earlier steps gave \(victim, promoted\), Master\[N\], Node\[N\], a node-id prefix or HOST:PORT\n/,
   ],
-  ['unknown option', 'steps:\n  - kill-master: { signal: hup }\n', /^error: \S+drill\.yaml:2:20: steps\[0\]\.kill-master\.signal: unknown option "signal"; expected one of: master, slot, key, as, force\n/],
+  [
+    'unknown option',
+    'steps:\n  - kill-master: { signal: hup }\n',
+    /^error: \S+drill\.yaml:2:20: steps\[0\]\.kill-master\.signal: unknown option "signal"; expected one of: master, slot, key, as, force\n/,
+  ],
 ];
 
 describe('bad scenario files: exit 2 before anything starts', () => {
@@ -47,7 +59,12 @@ describe('bad scenario files: exit 2 before anything starts', () => {
   });
 
   test('a file whose aliases would expand past any size (a "billion laughs"): exit 2 naming the file, for run and validate', async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`), 'steps: [*g]'].join('\n') + '\n';
+    const bomb =
+      [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`),
+        'steps: [*g]',
+      ].join('\n') + '\n';
     const { dir, file } = await badFile(bomb);
     for (const cmd of ['run', 'validate']) {
       const r = await runCli(['scenario', cmd, file], { stateDir: dir });
@@ -59,7 +76,10 @@ describe('bad scenario files: exit 2 before anything starts', () => {
 
   test('validate --json: every file, valid or not, with its problems; exit 2 if one is bad', async () => {
     const { dir, file } = await badFile('steps:\n  - populate: 0\n  - bogus\n');
-    const { result, json } = await runJson<any>(['scenario', 'validate', path.join(SCENARIOS, 'kill-master.yaml'), file], { stateDir: dir });
+    const { result, json } = await runJson<any>(
+      ['scenario', 'validate', path.join(SCENARIOS, 'kill-master.yaml'), file],
+      { stateDir: dir },
+    );
     expect(result.exitCode).toBe(2);
     expect(json.valid).toBe(false);
     expect(json.files[0]).toMatchObject({ valid: true, name: 'kill-master', cluster: 'create', problems: [] });
@@ -69,7 +89,9 @@ describe('bad scenario files: exit 2 before anything starts', () => {
       ['steps.0.populate.keys', 2],
       ['steps.1.bogus', 3],
     ]);
-    expect(result.stderr).toMatch(/^error: 1 of 2 scenario files have problems; the first: \S+drill\.yaml:2:5: steps\[0\]\.populate\.keys: expected a whole number from 1 to 100000000, found 0\n/);
+    expect(result.stderr).toMatch(
+      /^error: 1 of 2 scenario files have problems; the first: \S+drill\.yaml:2:5: steps\[0\]\.populate\.keys: expected a whole number from 1 to 100000000, found 0\n/,
+    );
   });
 
   test('every shipped scenario validates', async () => {
@@ -83,17 +105,28 @@ describe('bad scenario files: exit 2 before anything starts', () => {
     const { dir, file } = await badFile('steps: [populate: 10]\n');
     const port = await runCli(['scenario', 'run', file, '--port', '7100'], { stateDir: dir });
     expect(port.exitCode).toBe(2);
-    expect(port.stderr).toMatch(/^error: --port: --port applies only to a scenario that creates its deployment \(cluster: create: or cluster: sentinel:\)/);
-    const set = await runCli(['scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml'), '--set', 'cluster.create.masters=2'], { stateDir: dir });
+    expect(port.stderr).toMatch(
+      /^error: --port: --port applies only to a scenario that creates its deployment \(cluster: create: or cluster: sentinel:\)/,
+    );
+    const set = await runCli(
+      ['scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml'), '--set', 'cluster.create.masters=2'],
+      { stateDir: dir },
+    );
     expect(set.exitCode).toBe(2);
-    expect(set.stderr).toMatch(/^error: --set cluster\.create\.masters=2: cluster\.create\.masters: expected a whole number from 3 to 1000, found 2/);
+    expect(set.stderr).toMatch(
+      /^error: --set cluster\.create\.masters=2: cluster\.create\.masters: expected a whole number from 3 to 1000, found 2/,
+    );
     const missing = await runCli(['scenario', 'run', path.join(dir, 'nope.yaml')], { stateDir: dir });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^error: cannot read scenario file \S+nope\.yaml: no such file/);
     // A scenario that breaks processes cannot run on a cluster attached with --seed.
-    const seed = await runCli(['--seed', '127.0.0.1:1', 'scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml')], { stateDir: dir });
+    const seed = await runCli(['--seed', '127.0.0.1:1', 'scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml')], {
+      stateDir: dir,
+    });
     expect(seed.exitCode).toBe(2);
-    expect(seed.stderr).toMatch(/steps\[1\]\.kill-master: kill-master needs processes redis-drill started; .* \(the cluster is attached with --seed\)/);
+    expect(seed.stderr).toMatch(
+      /steps\[1\]\.kill-master: kill-master needs processes redis-drill started; .* \(the cluster is attached with --seed\)/,
+    );
   });
 });
 
@@ -101,7 +134,22 @@ describe('Ctrl-C during a scenario', () => {
   test('exit 130, and the cluster it created is destroyed', { timeout: 60_000 }, async () => {
     const dir = await stateDir();
     const port = await freePortRange(6);
-    const child = spawnCli(['scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml'), '--port', String(port), '--node-timeout', '1000', '--set', 'workload.warmup=200ms', '--out', path.join(dir, 'out')], { stateDir: dir });
+    const child = spawnCli(
+      [
+        'scenario',
+        'run',
+        path.join(SCENARIOS, 'kill-master.yaml'),
+        '--port',
+        String(port),
+        '--node-timeout',
+        '1000',
+        '--set',
+        'workload.warmup=200ms',
+        '--out',
+        path.join(dir, 'out'),
+      ],
+      { stateDir: dir },
+    );
     // Interrupt while it waits for the promotion.
     await new Promise<void>((resolve) => {
       let seen = '';

@@ -8,10 +8,13 @@ import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-const shipped = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
+const shipped = readdirSync(SCENARIOS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const slot = limit(2);
 
-const rawRole = async (port: number, host = '127.0.0.1'): Promise<string> => String(((await raw(port, (r) => r.call('ROLE'), host)) as unknown[])[0]);
+const rawRole = async (port: number, host = '127.0.0.1'): Promise<string> =>
+  String(((await raw(port, (r) => r.call('ROLE'), host)) as unknown[])[0]);
 
 /** What each shipped scenario must leave behind, checked with raw commands (not redis-drill's parsing). */
 const AFTER: Record<string, (report: any) => Promise<void>> = {
@@ -28,7 +31,8 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
     expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave');
     expect(r.writeLog.lost).toBeGreaterThan(0);
   },
-  'partition-min-replicas.yaml': async (r) => expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave'),
+  'partition-min-replicas.yaml': async (r) =>
+    expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave'),
   // Sentinel: the old master ends a replica of the one every sentinel names; a client left on the restarted old master lost what it wrote there.
   'sentinel-kill.yaml': async (r) => {
     expect(await rawRole(r.fault.victim.port, r.fault.victim.host)).toBe('slave');
@@ -72,7 +76,8 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
     expect(m.openSlots).toEqual(expect.arrayContaining(found));
     if (m.openSlots.length === 0) expect(found).toEqual([]);
     expect(r.fixes[0].actions.map((a: any) => a.slot)).toEqual(expect.arrayContaining(found));
-    for (const n of r.slotMapAfter.masters) expect(String(await raw(n.port, (c) => c.call('CLUSTER', 'NODES')))).not.toMatch(/\[\d+-[<>]-/);
+    for (const n of r.slotMapAfter.masters)
+      expect(String(await raw(n.port, (c) => c.call('CLUSTER', 'NODES')))).not.toMatch(/\[\d+-[<>]-/);
   },
   'rolling-restart.yaml': async (r) => {
     for (const m of r.slotMapBefore.masters) expect(await rawRole(m.port)).toBe('slave');
@@ -84,7 +89,8 @@ const AFTER: Record<string, (report: any) => Promise<void>> = {
 describe.concurrent('shipped scenarios run against real servers', () => {
   test('every shipped scenario is covered here and documented at its top', () => {
     expect(shipped).toEqual(Object.keys(AFTER).sort());
-    for (const f of shipped) expect(readFileSync(path.join(SCENARIOS, f), 'utf8')).toMatch(/^# [a-z-]+: .+\n#\n(# .*\n|#\n)+/);
+    for (const f of shipped)
+      expect(readFileSync(path.join(SCENARIOS, f), 'utf8')).toMatch(/^# [a-z-]+: .+\n#\n(# .*\n|#\n)+/);
   });
 
   test.each(shipped)('%s: exit 0, every step done, every check passed, one timeline', { timeout: 120_000 }, (file) =>
@@ -96,7 +102,22 @@ describe.concurrent('shipped scenarios run against real servers', () => {
       // A Sentinel file: three data nodes from --port, three sentinels after them; --node-timeout is their down-after.
       const sentinel = file.startsWith('sentinel-');
       // Sentinel below down-after 2000 can fail over the new master a second time (docs/sentinel.md): its files keep 2000.
-      const args = ['scenario', 'run', path.join(SCENARIOS, file), '--port', String(port), '--node-timeout', sentinel ? '2000' : '1000', '--set', 'workload.warmup=300ms', '--out', out, '--format', 'json,md,html', '--keep'];
+      const args = [
+        'scenario',
+        'run',
+        path.join(SCENARIOS, file),
+        '--port',
+        String(port),
+        '--node-timeout',
+        sentinel ? '2000' : '1000',
+        '--set',
+        'workload.warmup=300ms',
+        '--out',
+        out,
+        '--format',
+        'json,md,html',
+        '--keep',
+      ];
       if (sentinel) args.push('--set', `cluster.sentinel.sentinel-port=${port + 3}`);
       const { result, json: r } = await runJson<any>(args, { stateDir: dir });
       const cluster = `scenario-${file.replace('.yaml', '')}`;
@@ -120,9 +141,13 @@ describe.concurrent('shipped scenarios run against real servers', () => {
         if (promotes) expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('data-marker="promotion"');
         await AFTER[file]!(r);
         // At the node's own address (a partition scenario gives every node its own).
-        const second = r.slotMapAfter.masters.find((m: any) => m.port !== r.fault?.victim.port) ?? r.slotMapAfter.masters[0];
+        const second =
+          r.slotMapAfter.masters.find((m: any) => m.port !== r.fault?.victim.port) ?? r.slotMapAfter.masters[0];
         if (sentinel) expect(await rawRole(second.port, second.host)).toBe('master');
-        else expect(/cluster_state:ok/.test(String(await raw(second.port, (c) => c.call('CLUSTER', 'INFO'), second.host)))).toBe(true);
+        else
+          expect(
+            /cluster_state:ok/.test(String(await raw(second.port, (c) => c.call('CLUSTER', 'INFO'), second.host))),
+          ).toBe(true);
       } finally {
         const d = await runCli(['--cluster', cluster, sentinel ? 'sentinel' : 'cluster', 'destroy'], { stateDir: dir });
         expect(d.exitCode, d.stderr).toBe(0);
@@ -132,37 +157,45 @@ describe.concurrent('shipped scenarios run against real servers', () => {
 });
 
 describe('a scenario whose check fails', () => {
-  test('a promotion that cannot happen: exit 1, the report says which check, later steps are skipped, the cluster is destroyed', { timeout: 120_000 }, () =>
-    slot(async () => {
-      const dir = await stateDir();
-      const file = path.join(dir, 'no-failover.yaml');
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(
-        file,
-        [
-          '# stop-master (SIGTERM) on a cluster whose replicas may not fail over.',
-          'cluster:',
-          '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }',
-          'workload: { warmup: 300ms, clients: 5 }',
-          'steps:',
-          '  - stop-master: 1',
-          '  - wait-for: { promotion: victim, deadline: 2500ms }',
-          '  - assert: { max-lost-writes: 0 }',
-          '',
-        ].join('\n'),
-      );
-      const port = await freePortRange(6);
-      const t0 = performance.now();
-      const r = await runCli(['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'], { stateDir: dir });
-      expect(r.exitCode, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/error: scenario no-failover failed: steps\[1\] wait-for promotion \(no replica of Master\[1\] 127\.0\.0\.1:\d+ took over within 2500 ms; last seen: /);
-      const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
-      expect(report.verdict).toBe('fail');
-      expect(report.scenario.steps.map((s: any) => s.outcome)).toEqual(['done', 'failed', 'skipped']);
-      expect(report.fault).toMatchObject({ kind: 'term', how: 'SIGTERM' });
-      expect(existsSync(path.join(dir, 'scenario-no-failover'))).toBe(false);
-      // No waiting for a load that cannot recover, nor 30 s for counters on unserved slots.
-      expect(performance.now() - t0).toBeLessThan(20_000);
-    }),
+  test(
+    'a promotion that cannot happen: exit 1, the report says which check, later steps are skipped, the cluster is destroyed',
+    { timeout: 120_000 },
+    () =>
+      slot(async () => {
+        const dir = await stateDir();
+        const file = path.join(dir, 'no-failover.yaml');
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(
+          file,
+          [
+            '# stop-master (SIGTERM) on a cluster whose replicas may not fail over.',
+            'cluster:',
+            '  create: { node-timeout: 1000, config: { cluster-replica-no-failover: "yes" } }',
+            'workload: { warmup: 300ms, clients: 5 }',
+            'steps:',
+            '  - stop-master: 1',
+            '  - wait-for: { promotion: victim, deadline: 2500ms }',
+            '  - assert: { max-lost-writes: 0 }',
+            '',
+          ].join('\n'),
+        );
+        const port = await freePortRange(6);
+        const t0 = performance.now();
+        const r = await runCli(
+          ['scenario', 'run', file, '--port', String(port), '--out', path.join(dir, 'out'), '--format', 'json'],
+          { stateDir: dir },
+        );
+        expect(r.exitCode, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(
+          /error: scenario no-failover failed: steps\[1\] wait-for promotion \(no replica of Master\[1\] 127\.0\.0\.1:\d+ took over within 2500 ms; last seen: /,
+        );
+        const report = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+        expect(report.verdict).toBe('fail');
+        expect(report.scenario.steps.map((s: any) => s.outcome)).toEqual(['done', 'failed', 'skipped']);
+        expect(report.fault).toMatchObject({ kind: 'term', how: 'SIGTERM' });
+        expect(existsSync(path.join(dir, 'scenario-no-failover'))).toBe(false);
+        // No waiting for a load that cannot recover, nor 30 s for counters on unserved slots.
+        expect(performance.now() - t0).toBeLessThan(20_000);
+      }),
   );
 });

@@ -7,13 +7,27 @@ import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
 import { raw } from '../helpers/raw.js';
 
-const call = (port: number, ...args: (string | number)[]): Promise<unknown> => raw(port, (r) => r.call(String(args[0]), ...args.slice(1)));
+const call = (port: number, ...args: (string | number)[]): Promise<unknown> =>
+  raw(port, (r) => r.call(String(args[0]), ...args.slice(1)));
 
 /** A deployment on free ports: data nodes from `port`, sentinels from `port + 3` (six consecutive free ports). */
 async function deployment(extra: string[] = []) {
   const dir = await stateDir();
   const port = await freePortRange(6);
-  const created = await runJson<any>(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '2000', ...extra], { stateDir: dir });
+  const created = await runJson<any>(
+    [
+      'sentinel',
+      'create',
+      '--port',
+      String(port),
+      '--sentinel-port',
+      String(port + 3),
+      '--down-after',
+      '2000',
+      ...extra,
+    ],
+    { stateDir: dir },
+  );
   return { dir, port, sentinelPorts: [port + 3, port + 4, port + 5], created };
 }
 
@@ -43,7 +57,8 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
       expect(role.slice(0, 4)).toEqual(['slave', '127.0.0.1', d.port, 'connected']);
     }
     // Each sentinel's config file is its own (written, and kept writable for Sentinel's rewrites), with its own id.
-    for (const s of j.sentinels) expect(readFileSync(path.join(s.dir, 'sentinel.conf'), 'utf8')).toContain(`sentinel myid ${s.id}`);
+    for (const s of j.sentinels)
+      expect(readFileSync(path.join(s.dir, 'sentinel.conf'), 'utf8')).toContain(`sentinel myid ${s.id}`);
     const status = await runJson<any>(['sentinel', 'status'], { stateDir: d.dir });
     expect(status.json).toMatchObject({ master: `127.0.0.1:${d.port}`, agreed: true });
     expect(status.json.sentinels.every((s: any) => s.replicas === 2 && s.otherSentinels === 2)).toBe(true);
@@ -54,7 +69,11 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
     expect(result.exitCode, result.stderr).toBe(0);
     const promoted = `${json.promoted.host}:${json.promoted.port}`;
     expect([`127.0.0.1:${d.port + 1}`, `127.0.0.1:${d.port + 2}`]).toContain(promoted);
-    for (const s of d.sentinelPorts) expect(await call(s, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual([json.promoted.host, String(json.promoted.port)]);
+    for (const s of d.sentinelPorts)
+      expect(await call(s, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual([
+        json.promoted.host,
+        String(json.promoted.port),
+      ]);
     const other = json.promoted.port === d.port + 1 ? d.port + 2 : d.port + 1;
     // The other replica is reconfigured by the leader (a moment after +switch-master).
     let role: unknown[] = [];
@@ -66,7 +85,11 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
     expect(role[2]).toBe(json.promoted.port);
     expect(json.promotionSource).toBe('log');
     expect(json.masterModeMs).toBeGreaterThan(0);
-    const switches = d.created.json.sentinels.flatMap((s: any) => readFileSync(path.join(s.dir, 'redis.log'), 'utf8').split('\n').filter((l: string) => l.includes('+switch-master')));
+    const switches = d.created.json.sentinels.flatMap((s: any) =>
+      readFileSync(path.join(s.dir, 'redis.log'), 'utf8')
+        .split('\n')
+        .filter((l: string) => l.includes('+switch-master')),
+    );
     const first = Math.min(...switches.map(logLineTime));
     expect(Math.abs(first - Date.parse(json.faultAt) - json.promotionMs)).toBeLessThanOrEqual(50);
 
@@ -83,7 +106,9 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
     const frozen = await runJson<any>(['sentinel', 'kill-master', '--signal', 'freeze'], { stateDir: d.dir });
     expect(frozen.result.exitCode, frozen.result.stderr).toBe(0);
     expect(frozen.json.promoted).not.toBeNull();
-    const resumed = await runJson<any>(['sentinel', 'resume-node', `127.0.0.1:${frozen.json.victim.port}`], { stateDir: d.dir });
+    const resumed = await runJson<any>(['sentinel', 'resume-node', `127.0.0.1:${frozen.json.victim.port}`], {
+      stateDir: d.dir,
+    });
     expect(resumed.result.exitCode, resumed.result.stderr).toBe(0);
     expect(((await call(frozen.json.victim.port, 'ROLE')) as unknown[])[0]).toBe('slave');
 
@@ -106,10 +131,38 @@ describe('Sentinel drills with the load running', () => {
     const dir = await stateDir();
     const port = await freePortRange(6);
     const out = path.join(dir, 'r');
-    const { result, json } = await runJson<any>(['sentinel', 'failover-report', '--create', '--port', String(port), '--sentinel-port', String(port + 3), '--fault', 'failover', '--warmup', '1s', '--settle', '500ms', '--clients', '10', '--format', 'json', '--out', out], { stateDir: dir });
+    const { result, json } = await runJson<any>(
+      [
+        'sentinel',
+        'failover-report',
+        '--create',
+        '--port',
+        String(port),
+        '--sentinel-port',
+        String(port + 3),
+        '--fault',
+        'failover',
+        '--warmup',
+        '1s',
+        '--settle',
+        '500ms',
+        '--clients',
+        '10',
+        '--format',
+        'json',
+        '--out',
+        out,
+      ],
+      { stateDir: dir },
+    );
     try {
       expect(result.exitCode, result.stderr).toBe(0);
-      expect(json.checks.map((c: any) => c.name)).toEqual(['promotion', 'old master is a replica', 'load recovered', 'no unexpected failover']);
+      expect(json.checks.map((c: any) => c.name)).toEqual([
+        'promotion',
+        'old master is a replica',
+        'load recovered',
+        'no unexpected failover',
+      ]);
       expect(json.sentinel.switchMaster.value).toBeGreaterThan(0);
       expect(json.client.ops.value).toBeGreaterThan(1000);
       expect(json.writeLog.acknowledged).toBeGreaterThan(0);
@@ -127,7 +180,25 @@ describe('Sentinel drills with the load running', () => {
       const r = await runCli(['sentinel', 'failover'], { stateDir: d.dir });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/SENTINEL FAILOVER mymaster was refused: NOGOODSLAVE/);
-      const drill = await runJson<any>(['sentinel', 'failover-report', '--fault', 'kill', '--deadline', '4000', '--warmup', '300ms', '--clients', '4', '--format', 'json', '--out', path.join(d.dir, 'r')], { stateDir: d.dir });
+      const drill = await runJson<any>(
+        [
+          'sentinel',
+          'failover-report',
+          '--fault',
+          'kill',
+          '--deadline',
+          '4000',
+          '--warmup',
+          '300ms',
+          '--clients',
+          '4',
+          '--format',
+          'json',
+          '--out',
+          path.join(d.dir, 'r'),
+        ],
+        { stateDir: d.dir },
+      );
       expect(drill.result.exitCode).toBe(1);
       expect(drill.json.checks.find((c: any) => c.name === 'promotion')).toMatchObject({ passed: false });
       const aborted = drill.json.checks.find((c: any) => c.name === 'no failover aborted');
@@ -149,7 +220,10 @@ describe('sentinel create refuses bad input (exit 2) and environment problems (e
   ])('%j', async (args, code, message) => {
     const dir = await stateDir();
     const port = await freePortRange(6);
-    const r = await runCli(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3), ...args], { stateDir: dir });
+    const r = await runCli(
+      ['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3), ...args],
+      { stateDir: dir },
+    );
     expect(r.exitCode).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(await liveServersUnder(dir)).toEqual([]);
@@ -166,7 +240,9 @@ describe('sentinel create refuses bad input (exit 2) and environment problems (e
       const blocker = net.createServer();
       await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: busy }, () => r()));
       try {
-        const r = await runCli(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3)], { stateDir: dir });
+        const r = await runCli(['sentinel', 'create', '--port', String(port), '--sentinel-port', String(port + 3)], {
+          stateDir: dir,
+        });
         expect(r.exitCode).toBe(3);
         expect(r.stderr).toContain(`${what} on 127.0.0.1 is already in use`);
         expect(await liveServersUnder(dir)).toEqual([]);
@@ -176,8 +252,23 @@ describe('sentinel create refuses bad input (exit 2) and environment problems (e
     }
     // Many nodes, so the interrupt lands while they start (a small deployment is ready in about 100 ms).
     const many = await freePortRange(40);
-    const child = spawnCli(['sentinel', 'create', '--port', String(many), '--sentinel-port', String(many + 31), '--replicas', '30', '--sentinels', '5'], { stateDir: dir });
-    for (let i = 0; i < 500 && (await liveServersUnder(dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const child = spawnCli(
+      [
+        'sentinel',
+        'create',
+        '--port',
+        String(many),
+        '--sentinel-port',
+        String(many + 31),
+        '--replicas',
+        '30',
+        '--sentinels',
+        '5',
+      ],
+      { stateDir: dir },
+    );
+    for (let i = 0; i < 500 && (await liveServersUnder(dir)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);

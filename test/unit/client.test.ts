@@ -13,9 +13,12 @@ describe('parseAddress', () => {
     expect(parseAddress(text)).toEqual(expected);
   });
 
-  it.each(['host:0', 'host:99999', 'host:65536', 'nocolon', 'host:', ':7000', '::1:7000', 'host:70a0', ''])('returns null for %j', (text) => {
-    expect(parseAddress(text)).toBeNull();
-  });
+  it.each(['host:0', 'host:99999', 'host:65536', 'nocolon', 'host:', ':7000', '::1:7000', 'host:70a0', ''])(
+    'returns null for %j',
+    (text) => {
+      expect(parseAddress(text)).toBeNull();
+    },
+  );
 });
 
 describe('formatAddress', () => {
@@ -59,7 +62,13 @@ describe('classifyError', () => {
   });
 
   it('says so when a password is sent to a node that has none', () => {
-    const e = classifyError(addr, new Error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'), 500);
+    const e = classifyError(
+      addr,
+      new Error(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      ),
+      500,
+    );
     expect(e).toBeInstanceOf(AuthError);
     expect(e.message).toContain('a password was given but the node has none');
   });
@@ -78,11 +87,14 @@ describe('classifyError', () => {
     expect((e as NodeUnreachableError).reason).toBe('unknown host');
   });
 
-  it.each([new Error('Connection is closed.'), errno('read ECONNRESET', 'ECONNRESET')])('turns %s into "connection closed"', (cause) => {
-    const e = classifyError(addr, cause, 500);
-    expect(e).toBeInstanceOf(NodeUnreachableError);
-    expect((e as NodeUnreachableError).reason).toBe('connection closed');
-  });
+  it.each([new Error('Connection is closed.'), errno('read ECONNRESET', 'ECONNRESET')])(
+    'turns %s into "connection closed"',
+    (cause) => {
+      const e = classifyError(addr, cause, 500);
+      expect(e).toBeInstanceOf(NodeUnreachableError);
+      expect((e as NodeUnreachableError).reason).toBe('connection closed');
+    },
+  );
 
   it('passes other errors through unchanged', () => {
     const other = new Error('ERR unknown command');

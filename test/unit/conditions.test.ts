@@ -55,8 +55,19 @@ interface ProbeOptions {
 
 function probe(port: number, o: ProbeOptions = {}): NodeProbe {
   const address = { host: '127.0.0.1', port };
-  if (o.up === false) return { address, up: false, error: 'connection refused', view: null, clusterInfo: null, replication: null, dbsize: null };
-  const lines = (o.lines ?? AFTER).map((l) => (l.split(' ')[1]!.startsWith(`127.0.0.1:${port}@`) ? l.replace(/ (master|slave)/, ' myself,$1') : l));
+  if (o.up === false)
+    return {
+      address,
+      up: false,
+      error: 'connection refused',
+      view: null,
+      clusterInfo: null,
+      replication: null,
+      dbsize: null,
+    };
+  const lines = (o.lines ?? AFTER).map((l) =>
+    l.split(' ')[1]!.startsWith(`127.0.0.1:${port}@`) ? l.replace(/ (master|slave)/, ' myself,$1') : l,
+  );
   return {
     address,
     up: true,
@@ -78,7 +89,10 @@ describe('promotionDone', () => {
   });
 
   it('is done with the candidate that owns the slot in every view, cluster_state:ok everywhere', () => {
-    expect(promotionDone([probe(7000, { up: false }), ...others()], VICTIM, [R0], SLOT)).toEqual({ done: true, value: R0 });
+    expect(promotionDone([probe(7000, { up: false }), ...others()], VICTIM, [R0], SLOT)).toEqual({
+      done: true,
+      value: R0,
+    });
   });
 
   it('is not done while one node still reports cluster_state:fail', () => {
@@ -105,7 +119,9 @@ describe('promotionDone', () => {
 
   it("ignores the victim's own probe, down or up with a stale view", () => {
     expect(promotionDone([probe(7000, { up: false }), ...others()], VICTIM, [R0], SLOT).done).toBe(true);
-    expect(promotionDone([probe(7000, { lines: BEFORE, state: 'fail' }), ...others()], VICTIM, [R0], SLOT).done).toBe(true);
+    expect(promotionDone([probe(7000, { lines: BEFORE, state: 'fail' }), ...others()], VICTIM, [R0], SLOT).done).toBe(
+      true,
+    );
   });
 
   it('ignores other nodes that do not answer', () => {
@@ -114,7 +130,10 @@ describe('promotionDone', () => {
   });
 
   it('is not done when no node but the victim answers', () => {
-    expect(promotionDone([probe(7000), probe(7001, { up: false })], VICTIM, [R0], SLOT)).toEqual({ done: false, seen: 'no node answering' });
+    expect(promotionDone([probe(7000), probe(7001, { up: false })], VICTIM, [R0], SLOT)).toEqual({
+      done: false,
+      seen: 'no node answering',
+    });
   });
 });
 
@@ -133,24 +152,40 @@ describe('rejoinDone', () => {
   });
 
   it('is not done while a replica has its master link down', () => {
-    const r = rejoinDone([probe(7000, { lines: REJOINED, replication: 'role:slave\r\nmaster_link_status:down\r\n' }), ...others()], NODE);
+    const r = rejoinDone(
+      [probe(7000, { lines: REJOINED, replication: 'role:slave\r\nmaster_link_status:down\r\n' }), ...others()],
+      NODE,
+    );
     expect(r.done).toBe(false);
     expect(!r.done && r.seen).toContain('master_link_status:down');
   });
 
   it('is done as a replica, with its master, once the link is up and it reports cluster_state:ok', () => {
-    const r = rejoinDone([probe(7000, { lines: REJOINED, replication: 'role:slave\r\nmaster_link_status:up\r\n' }), ...others()], NODE);
+    const r = rejoinDone(
+      [probe(7000, { lines: REJOINED, replication: 'role:slave\r\nmaster_link_status:up\r\n' }), ...others()],
+      NODE,
+    );
     expect(r).toEqual({ done: true, value: { role: 'replica', masterId: R0 } });
   });
 
   it('is not done as a replica with its link up while it still reports cluster_state:fail (a restarted master)', () => {
-    const r = rejoinDone([probe(7000, { lines: REJOINED, state: 'fail', replication: 'role:slave\r\nmaster_link_status:up\r\n' }), ...others()], NODE);
+    const r = rejoinDone(
+      [
+        probe(7000, { lines: REJOINED, state: 'fail', replication: 'role:slave\r\nmaster_link_status:up\r\n' }),
+        ...others(),
+      ],
+      NODE,
+    );
     expect(r.done).toBe(false);
     expect(!r.done && r.seen).toContain('cluster_state:fail');
   });
 
   it('is done as a master with slots when every node that answers reports ok', () => {
-    const probes = [probe(7000, { lines: BEFORE }), ...others({ lines: BEFORE }).slice(0, 4), probe(7005, { up: false })];
+    const probes = [
+      probe(7000, { lines: BEFORE }),
+      ...others({ lines: BEFORE }).slice(0, 4),
+      probe(7005, { up: false }),
+    ];
     expect(rejoinDone(probes, NODE)).toEqual({ done: true, value: { role: 'master', masterId: null } });
   });
 
@@ -169,10 +204,20 @@ describe('rejoinDone', () => {
 describe('promotionTiming', () => {
   const T0 = 1_800_000_000_000;
   const PROMOTED = { id: R0, host: '127.0.0.1', port: 7003 };
-  const ev = (node: string, source: 'log' | 'poll', kind: DrillEvent['kind'], at: number): DrillEvent => ({ tMs: at - T0, at, node, source, kind, detail: '' });
+  const ev = (node: string, source: 'log' | 'poll', kind: DrillEvent['kind'], at: number): DrillEvent => ({
+    tMs: at - T0,
+    at,
+    node,
+    source,
+    kind,
+    detail: '',
+  });
 
   it("prefers the promoted node's own 'election won' log line", () => {
-    const events = [ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 900), ev('127.0.0.1:7003', 'log', 'election-won', T0 + 1234.4)];
+    const events = [
+      ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 900),
+      ev('127.0.0.1:7003', 'log', 'election-won', T0 + 1234.4),
+    ];
     expect(promotionTiming(events, PROMOTED, T0)).toEqual({ promotionMs: 1234, promotionSource: 'log' });
   });
 
@@ -182,33 +227,66 @@ describe('promotionTiming', () => {
   });
 
   it('ignores the events of other nodes', () => {
-    const events = [ev('127.0.0.1:7004', 'log', 'election-won', T0 + 800), ev('127.0.0.1:7004', 'poll', 'promoted', T0 + 900)];
+    const events = [
+      ev('127.0.0.1:7004', 'log', 'election-won', T0 + 800),
+      ev('127.0.0.1:7004', 'poll', 'promoted', T0 + 900),
+    ];
     expect(promotionTiming(events, PROMOTED, T0)).toEqual({ promotionMs: null, promotionSource: null });
-    expect(promotionTiming([...events, ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 1000)], PROMOTED, T0)).toEqual({ promotionMs: 1000, promotionSource: 'poll' });
+    expect(promotionTiming([...events, ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 1000)], PROMOTED, T0)).toEqual({
+      promotionMs: 1000,
+      promotionSource: 'poll',
+    });
   });
 
   it('ignores an election won long before the fault', () => {
-    const events = [ev('127.0.0.1:7003', 'log', 'election-won', T0 - 5000), ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 700)];
+    const events = [
+      ev('127.0.0.1:7003', 'log', 'election-won', T0 - 5000),
+      ev('127.0.0.1:7003', 'poll', 'promoted', T0 + 700),
+    ];
     expect(promotionTiming(events, PROMOTED, T0)).toEqual({ promotionMs: 700, promotionSource: 'poll' });
   });
 
   it('is null without a promoted node', () => {
-    expect(promotionTiming([ev('127.0.0.1:7003', 'log', 'election-won', T0 + 10)], null, T0)).toEqual({ promotionMs: null, promotionSource: null });
+    expect(promotionTiming([ev('127.0.0.1:7003', 'log', 'election-won', T0 + 10)], null, T0)).toEqual({
+      promotionMs: null,
+      promotionSource: null,
+    });
   });
 });
 
 describe('clusterSettled', () => {
-  const all = (o: (port: number) => ProbeOptions): NodeProbe[] => [7000, 7001, 7002, 7003, 7004, 7005].map((p) => probe(p, { lines: BEFORE, ...o(p) }));
-  const linked = (port: number): ProbeOptions => ({ replication: port >= 7003 ? 'role:slave\r\nmaster_link_status:up\r\n' : 'role:master\r\n' });
+  const all = (o: (port: number) => ProbeOptions): NodeProbe[] =>
+    [7000, 7001, 7002, 7003, 7004, 7005].map((p) => probe(p, { lines: BEFORE, ...o(p) }));
+  const linked = (port: number): ProbeOptions => ({
+    replication: port >= 7003 ? 'role:slave\r\nmaster_link_status:up\r\n' : 'role:master\r\n',
+  });
   it('needs every node answering with cluster_state:ok, one slot map and every replica linked; says what is missing', () => {
-    expect(clusterSettled(all(linked))).toMatchObject({ done: true, value: "all 6 nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up" });
+    expect(clusterSettled(all(linked))).toMatchObject({
+      done: true,
+      value: "all 6 nodes answer with cluster_state:ok, one slot map and the same roles; every replica's link is up",
+    });
     // 7001 has not heard yet that R0 (7003, restarted) is M0's replica: M0 ignores a manual failover from a replica it does not know.
     const lagging = BEFORE.map((l) => (l.startsWith(R0) ? line(R0, 7003, 'master', '-') : l));
-    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { lines: lagging } : {}) })))).toEqual({ done: false, seen: '127.0.0.1:7001 still sees 127.0.0.1:7003 as a master; it says it is a replica of 5c94ee85' });
-    expect(clusterSettled(all((p) => (p === 7000 ? { up: false } : linked(p))))).toEqual({ done: false, seen: 'not answering: 127.0.0.1:7000' });
-    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7002 ? { lines: STOLEN } : {}) })))).toEqual({ done: false, seen: 'the nodes hold different slot maps: 127.0.0.1:7002 differ from the others' });
-    expect(clusterSettled(all((p) => (p === 7004 ? { replication: 'role:slave\r\nmaster_link_status:down\r\n' } : linked(p))))).toEqual({ done: false, seen: 'replica link not up on 127.0.0.1:7004' });
-    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { state: 'fail' as const } : {}) }))).done).toBe(false);
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { lines: lagging } : {}) })))).toEqual({
+      done: false,
+      seen: '127.0.0.1:7001 still sees 127.0.0.1:7003 as a master; it says it is a replica of 5c94ee85',
+    });
+    expect(clusterSettled(all((p) => (p === 7000 ? { up: false } : linked(p))))).toEqual({
+      done: false,
+      seen: 'not answering: 127.0.0.1:7000',
+    });
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7002 ? { lines: STOLEN } : {}) })))).toEqual({
+      done: false,
+      seen: 'the nodes hold different slot maps: 127.0.0.1:7002 differ from the others',
+    });
+    expect(
+      clusterSettled(
+        all((p) => (p === 7004 ? { replication: 'role:slave\r\nmaster_link_status:down\r\n' } : linked(p))),
+      ),
+    ).toEqual({ done: false, seen: 'replica link not up on 127.0.0.1:7004' });
+    expect(clusterSettled(all((p) => ({ ...linked(p), ...(p === 7001 ? { state: 'fail' as const } : {}) }))).done).toBe(
+      false,
+    );
   });
 });
 
@@ -216,9 +294,15 @@ describe('flaggedFailEverywhere', () => {
   it('is done when every other answering node flags the node fail, and names the ones that do not yet', () => {
     const flagged = AFTER.map((l) => (l.startsWith(R1) ? l.replace(' slave ', ' slave,fail ') : l));
     const probes = [7000, 7001, 7002, 7003, 7005].map((p) => probe(p, { lines: flagged }));
-    expect(flaggedFailEverywhere([...probes, probe(7004, { up: false })], { id: R1 })).toEqual({ done: true, value: 5 });
+    expect(flaggedFailEverywhere([...probes, probe(7004, { up: false })], { id: R1 })).toEqual({
+      done: true,
+      value: 5,
+    });
     const one = [...probes.slice(0, 4), probe(7005, { lines: AFTER })];
-    expect(flaggedFailEverywhere(one, { id: R1 })).toEqual({ done: false, seen: 'not (yet) flagged fail by 127.0.0.1:7005' });
+    expect(flaggedFailEverywhere(one, { id: R1 })).toEqual({
+      done: false,
+      seen: 'not (yet) flagged fail by 127.0.0.1:7005',
+    });
     // The node itself (a cut-off replica still answers) is not asked about itself.
     expect(flaggedFailEverywhere([...probes, probe(7004, { lines: AFTER })], { id: R1 }).done).toBe(true);
   });

@@ -52,7 +52,15 @@ describe('renderNodeConfig', () => {
   });
 
   it('puts --config extras last, in order, quoting empty values', () => {
-    const l = lines(renderNodeConfig({ ...base, extra: [{ key: 'maxmemory', value: '100mb' }, { key: 'save', value: '' }] })).filter((x) => x !== '');
+    const l = lines(
+      renderNodeConfig({
+        ...base,
+        extra: [
+          { key: 'maxmemory', value: '100mb' },
+          { key: 'save', value: '' },
+        ],
+      }),
+    ).filter((x) => x !== '');
     expect(l.slice(-2)).toEqual(['maxmemory 100mb', 'save ""']);
   });
 });
@@ -70,24 +78,35 @@ describe('parseConfigEntry', () => {
     expect(parseConfigEntry(text)).toEqual(expected);
   });
 
-  it.each(['', 'maxmemory', '=100mb', '1key=2', 'bad_key=1', 'key=a\nrequirepass x'])('rejects %j with a UsageError (exit 2)', (text) => {
-    let err: unknown;
-    try {
-      parseConfigEntry(text);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(2);
-  });
-
-  it.each(['port', 'bind', 'dir', 'daemonize', 'pidfile', 'logfile', 'cluster-enabled', 'cluster-config-file', 'requirepass', 'masterauth'])(
-    'rejects the managed key %s with a UsageError',
-    (key) => {
-      expect(() => parseConfigEntry(`${key}=x`)).toThrow(UsageError);
-      expect(() => parseConfigEntry(`${key}=x`)).toThrow(`--config ${key} cannot be set: redis-drill manages it`);
+  it.each(['', 'maxmemory', '=100mb', '1key=2', 'bad_key=1', 'key=a\nrequirepass x'])(
+    'rejects %j with a UsageError (exit 2)',
+    (text) => {
+      let err: unknown;
+      try {
+        parseConfigEntry(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(2);
     },
   );
+
+  it.each([
+    'port',
+    'bind',
+    'dir',
+    'daemonize',
+    'pidfile',
+    'logfile',
+    'cluster-enabled',
+    'cluster-config-file',
+    'requirepass',
+    'masterauth',
+  ])('rejects the managed key %s with a UsageError', (key) => {
+    expect(() => parseConfigEntry(`${key}=x`)).toThrow(UsageError);
+    expect(() => parseConfigEntry(`${key}=x`)).toThrow(`--config ${key} cannot be set: redis-drill manages it`);
+  });
 
   it('rejects a managed key whatever its case, pointing at the matching option', () => {
     let err: unknown;

@@ -22,7 +22,10 @@ function fakeClock(): Clock & { slept: number } {
 const masterOf = (key: string): string => (calculateSlot(key) < 8192 ? '127.0.0.1:7000' : '127.0.0.1:7001');
 
 /** A stand-in for the load's client with just what verify() uses: GET. */
-function fakeCluster(values: Map<string, number>, o: { failFirst?: number; unreadable?: (key: string) => boolean } = {}): Cluster {
+function fakeCluster(
+  values: Map<string, number>,
+  o: { failFirst?: number; unreadable?: (key: string) => boolean } = {},
+): Cluster {
   let failures = o.failFirst ?? 0;
   return {
     get: (key: string) => {
@@ -59,7 +62,11 @@ describe('lost-write arithmetic (consistency counters)', () => {
     const c = new Counters(3);
     c.acknowledged(c.keyOf(0));
     const clock = fakeClock();
-    const r = await c.verify(fakeCluster(new Map([[c.keyOf(0), 1]]), { failFirst: 7 }), { clock, timeoutMs: 5000, masterOf });
+    const r = await c.verify(fakeCluster(new Map([[c.keyOf(0), 1]]), { failFirst: 7 }), {
+      clock,
+      timeoutMs: 5000,
+      masterOf,
+    });
     expect(r).toMatchObject({ lost: 0, unreadable: 0 });
     expect(clock.slept).toBeGreaterThanOrEqual(100);
   });
@@ -69,7 +76,11 @@ describe('lost-write arithmetic (consistency counters)', () => {
     c.acknowledged(c.keyOf(0));
     c.acknowledged(c.keyOf(1));
     const clock = fakeClock();
-    const r = await c.verify(fakeCluster(new Map([[c.keyOf(0), 1]]), { unreadable: (k) => k === c.keyOf(1) }), { clock, timeoutMs: 1000, masterOf });
+    const r = await c.verify(fakeCluster(new Map([[c.keyOf(0), 1]]), { unreadable: (k) => k === c.keyOf(1) }), {
+      clock,
+      timeoutMs: 1000,
+      masterOf,
+    });
     expect(r).toMatchObject({ unreadable: 1, lost: 0, acknowledged: 2 });
     expect(clock.now()).toBeGreaterThanOrEqual(1000);
   });

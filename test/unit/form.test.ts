@@ -33,7 +33,9 @@ describe('viewMismatch', () => {
   });
 
   it('reports nodes still in handshake', () => {
-    expect(viewMismatch(viewOfA({ rFlags: 'handshake', rAddr: ':7002@17002' }), ids, plan)).toBe('1 node(s) still in handshake');
+    expect(viewMismatch(viewOfA({ rFlags: 'handshake', rAddr: ':7002@17002' }), ids, plan)).toBe(
+      '1 node(s) still in handshake',
+    );
   });
 
   it('counts noaddr nodes as still in handshake', () => {
@@ -56,8 +58,14 @@ describe('viewMismatch', () => {
 
 describe('formationProblem', () => {
   const ok = new Map([['cluster_state', 'ok']]);
-  const linkUp = new Map([['role', 'slave'], ['master_link_status', 'up']]);
-  const linkDown = new Map([['role', 'slave'], ['master_link_status', 'down']]);
+  const linkUp = new Map([
+    ['role', 'slave'],
+    ['master_link_status', 'up'],
+  ]);
+  const linkDown = new Map([
+    ['role', 'slave'],
+    ['master_link_status', 'down'],
+  ]);
   const masterRepl = new Map([['role', 'master']]);
 
   it('is null for a master with an agreeing view and cluster_state:ok', () => {
@@ -70,21 +78,37 @@ describe('formationProblem', () => {
 
   it('reports the view mismatch first', () => {
     const view = viewOfA({ bSlots: '8192-9000' });
-    expect(formationProblem({ view, clusterInfo: new Map([['cluster_state', 'fail']]), replication: linkDown }, ids, plan, R)).toBe(
-      'slots of bbbbbbbb not agreed yet',
-    );
+    expect(
+      formationProblem(
+        { view, clusterInfo: new Map([['cluster_state', 'fail']]), replication: linkDown },
+        ids,
+        plan,
+        R,
+      ),
+    ).toBe('slots of bbbbbbbb not agreed yet');
   });
 
   it('reports a cluster_state other than ok', () => {
-    expect(formationProblem({ view: viewOfA(), clusterInfo: new Map([['cluster_state', 'fail']]), replication: masterRepl }, ids, plan, A)).toBe(
-      'cluster_state:fail',
+    expect(
+      formationProblem(
+        { view: viewOfA(), clusterInfo: new Map([['cluster_state', 'fail']]), replication: masterRepl },
+        ids,
+        plan,
+        A,
+      ),
+    ).toBe('cluster_state:fail');
+    expect(formationProblem({ view: viewOfA(), clusterInfo: new Map(), replication: masterRepl }, ids, plan, A)).toBe(
+      'cluster_state:?',
     );
-    expect(formationProblem({ view: viewOfA(), clusterInfo: new Map(), replication: masterRepl }, ids, plan, A)).toBe('cluster_state:?');
   });
 
   it('reports a replica whose link to its master is not up', () => {
-    expect(formationProblem({ view: viewOfA(), clusterInfo: ok, replication: linkDown }, ids, plan, R)).toBe('replica link to its master not up yet');
-    expect(formationProblem({ view: viewOfA(), clusterInfo: ok, replication: new Map() }, ids, plan, R)).toBe('replica link to its master not up yet');
+    expect(formationProblem({ view: viewOfA(), clusterInfo: ok, replication: linkDown }, ids, plan, R)).toBe(
+      'replica link to its master not up yet',
+    );
+    expect(formationProblem({ view: viewOfA(), clusterInfo: ok, replication: new Map() }, ids, plan, R)).toBe(
+      'replica link to its master not up yet',
+    );
   });
 
   it('does not ask a master for a replication link', () => {

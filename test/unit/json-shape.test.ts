@@ -10,12 +10,18 @@ describe('the docs/json.md shape notation used to check --json output', () => {
   });
 
   test('missing, undocumented and wrongly nested keys are all named', () => {
-    expect(shapeProblems({ c: { d: 1, x: 2 }, e: [{ g: 1 }], z: 0 }, shape)).toEqual(['$.z: not documented', '$.a: documented but missing', '$.c.x: not documented', '$.e[0].f: documented but missing']);
+    expect(shapeProblems({ c: { d: 1, x: 2 }, e: [{ g: 1 }], z: 0 }, shape)).toEqual([
+      '$.z: not documented',
+      '$.a: documented but missing',
+      '$.c.x: not documented',
+      '$.e[0].f: documented but missing',
+    ]);
     expect(shapeProblems({ a: 1, c: { d: 1 }, e: {} }, shape)).toEqual(['$.e: expected a list']);
   });
 
   test('a table in the docs/json.md form', () => {
-    const md = '<!-- json-shapes -->\n| command | json |\n| --- | --- |\n| `one`, `two` | `{ a }` |\n<!-- /json-shapes -->';
+    const md =
+      '<!-- json-shapes -->\n| command | json |\n| --- | --- |\n| `one`, `two` | `{ a }` |\n<!-- /json-shapes -->';
     expect([...docShapes(md).keys()]).toEqual(['one', 'two']);
     expect(() => parseShape('{ a: [ b ] }')).toThrow(/expected \{/);
   });

@@ -48,7 +48,7 @@ describe('parseLogLine', () => {
     expect(p?.raw.endsWith('\r')).toBe(false);
   });
 
-  it("takes the year from `now` for lines without one (Redis < 3.2)", () => {
+  it('takes the year from `now` for lines without one (Redis < 3.2)', () => {
     const now = new Date(2019, 5, 1, 12, 0, 0);
     const p = parseLogLine('1234:M 21 Nov 09:55:53.045 * Ready to accept connections', now);
     expect(p?.time).toBe(new Date(2019, 10, 21, 9, 55, 53, 45).getTime());
@@ -78,10 +78,23 @@ describe('classifyLogMessage on the real log', () => {
   it('finds every kind of event the fixture contains', () => {
     const kinds = new Set(EVENTS.map((e) => e.kind));
     for (const k of [
-      'fail-marked', 'fail-received', 'election-delayed', 'election-started', 'vote-granted', 'election-won',
-      'config-epoch', 'cluster-state', 'manual-failover-accepted', 'manual-failover-requested',
-      'reconfigured-as-replica', 'sync-started', 'full-resync', 'partial-resync', 'sync-finished',
-      'fail-cleared', 'master-link-lost',
+      'fail-marked',
+      'fail-received',
+      'election-delayed',
+      'election-started',
+      'vote-granted',
+      'election-won',
+      'config-epoch',
+      'cluster-state',
+      'manual-failover-accepted',
+      'manual-failover-requested',
+      'reconfigured-as-replica',
+      'sync-started',
+      'full-resync',
+      'partial-resync',
+      'sync-finished',
+      'fail-cleared',
+      'master-link-lost',
     ] as const) {
       expect(kinds, k).toContain(k);
     }
@@ -100,23 +113,50 @@ describe('classifyLogMessage on the real log', () => {
   });
 
   it('counts only "after successful failover" as config-epoch', () => {
-    expect(EVENTS.filter((e) => e.kind === 'config-epoch').map((e) => e.detail)).toEqual(['configEpoch set to 7', 'configEpoch set to 8']);
+    expect(EVENTS.filter((e) => e.kind === 'config-epoch').map((e) => e.detail)).toEqual([
+      'configEpoch set to 7',
+      'configEpoch set to 8',
+    ]);
     expect(classifyLogMessage('configEpoch set to 1 via CLUSTER SET-CONFIG-EPOCH')).toBeNull();
   });
 });
 
 describe('classifyLogMessage', () => {
   it.each([
-    ['Marking node 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2 as failing (quorum reached).', 'fail-marked', 'marked 7ebc7a7f as failing (quorum reached)'],
-    ['FAIL message received from 5c94ee85f831d9240a9589fb6ea496922e3368ef about 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2', 'fail-received', 'FAIL about 7ebc7a7f received from 5c94ee85'],
-    ['Cluster state changed: fail', 'cluster-state', 'cluster_state fail'],
-    ['Full resync from master: 309c02738587656417fcbd3505f39be9ab75ba12:0', 'full-resync', 'full resync from master (309c0273...)'],
-    ['Clear FAIL state for node 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: master without slots is reachable again.', 'fail-cleared', 'cleared FAIL for 7ebc7a7f: master without slots is reachable again.'],
-    ['Partial resynchronization request from 127.0.0.1:23000 accepted. Sending 0 bytes of backlog starting from offset 1.', 'partial-resync', 'partial resynchronization'],
-    ['Manual failover timed out.', 'manual-failover-timeout', 'manual failover timed out'],
-    ['Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: its master is up', 'vote-denied', 'refused its vote to 7ebc7a7f: its master is up'],
     [
-      'Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2 (node-3): can\'t vote about this master before 1204 milliseconds',
+      'Marking node 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2 as failing (quorum reached).',
+      'fail-marked',
+      'marked 7ebc7a7f as failing (quorum reached)',
+    ],
+    [
+      'FAIL message received from 5c94ee85f831d9240a9589fb6ea496922e3368ef about 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2',
+      'fail-received',
+      'FAIL about 7ebc7a7f received from 5c94ee85',
+    ],
+    ['Cluster state changed: fail', 'cluster-state', 'cluster_state fail'],
+    [
+      'Full resync from master: 309c02738587656417fcbd3505f39be9ab75ba12:0',
+      'full-resync',
+      'full resync from master (309c0273...)',
+    ],
+    [
+      'Clear FAIL state for node 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: master without slots is reachable again.',
+      'fail-cleared',
+      'cleared FAIL for 7ebc7a7f: master without slots is reachable again.',
+    ],
+    [
+      'Partial resynchronization request from 127.0.0.1:23000 accepted. Sending 0 bytes of backlog starting from offset 1.',
+      'partial-resync',
+      'partial resynchronization',
+    ],
+    ['Manual failover timed out.', 'manual-failover-timeout', 'manual failover timed out'],
+    [
+      'Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2: its master is up',
+      'vote-denied',
+      'refused its vote to 7ebc7a7f: its master is up',
+    ],
+    [
+      "Failover auth denied to 7ebc7a7f23bf4599e5ea5f8f12dd67dbb51bf0b2 (node-3): can't vote about this master before 1204 milliseconds",
       'vote-denied',
       "refused its vote to 7ebc7a7f: can't vote about this master before 1204 milliseconds",
     ],
@@ -135,8 +175,12 @@ describe('classifyLogMessage', () => {
   });
 
   it('names the new master of the older wording by its id prefix', () => {
-    expect(classifyLogMessage(`Configuration change detected. Reconfiguring myself as a slave of ${ID}`)?.detail).toBe('reconfigured as a replica of 3f4b1c2d');
-    expect(classifyLogMessage(`Manual failover requested by slave ${ID}.`)?.detail).toBe('manual failover requested by 3f4b1c2d');
+    expect(classifyLogMessage(`Configuration change detected. Reconfiguring myself as a slave of ${ID}`)?.detail).toBe(
+      'reconfigured as a replica of 3f4b1c2d',
+    );
+    expect(classifyLogMessage(`Manual failover requested by slave ${ID}.`)?.detail).toBe(
+      'manual failover requested by 3f4b1c2d',
+    );
   });
 
   it.each([

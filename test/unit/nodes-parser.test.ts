@@ -64,8 +64,14 @@ describe('parseClusterNodes', () => {
 
 describe('parseClusterNodesLine', () => {
   it('reads several ranges and single slots, merged and sorted', () => {
-    const n = parseClusterNodesLine('e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:7001@17001 master - 0 1700000000000 2 connected 300-400 0-100 200 101');
-    expect(n.slots).toEqual([[0, 101], [200, 200], [300, 400]]);
+    const n = parseClusterNodesLine(
+      'e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:7001@17001 master - 0 1700000000000 2 connected 300-400 0-100 200 101',
+    );
+    expect(n.slots).toEqual([
+      [0, 101],
+      [200, 200],
+      [300, 400],
+    ]);
   });
 
   it('reads migrating and importing slots apart from owned slots', () => {
@@ -80,7 +86,10 @@ describe('parseClusterNodesLine', () => {
   it('ClusterNodesCache: a line that changed only its ping and pong times is the same entry; any other change is parsed anew', () => {
     const cache = new ClusterNodesCache();
     const first = cache.parse(REPLY);
-    const later = REPLY.replace('0 1795253888628 1', '1795253889000 1795253889100 1').replace('- 0 1795253887597 3', '- 0 1795253889597 3');
+    const later = REPLY.replace('0 1795253888628 1', '1795253889000 1795253889100 1').replace(
+      '- 0 1795253887597 3',
+      '- 0 1795253889597 3',
+    );
     expect(later).not.toBe(REPLY);
     const second = cache.parse(later);
     expect(second).toEqual(parseClusterNodes(later));
@@ -92,8 +101,12 @@ describe('parseClusterNodesLine', () => {
   });
 
   it('reads the failure flags fail? and fail, and a disconnected link', () => {
-    const pfail = parseClusterNodesLine('292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail? - 1795253880000 1795253879000 3 disconnected 10923-16383');
-    const fail = parseClusterNodesLine('292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail - 1795253880000 1795253879000 3 disconnected 10923-16383');
+    const pfail = parseClusterNodesLine(
+      '292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail? - 1795253880000 1795253879000 3 disconnected 10923-16383',
+    );
+    const fail = parseClusterNodesLine(
+      '292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:7002@17002 master,fail - 1795253880000 1795253879000 3 disconnected 10923-16383',
+    );
     expect(pfail.flags).toEqual(['master', 'fail?']);
     expect(pfail.linkState).toBe('disconnected');
     expect(fail.flags).toEqual(['master', 'fail']);
@@ -102,7 +115,9 @@ describe('parseClusterNodesLine', () => {
   });
 
   it('reads a node still in handshake (no id known yet, empty host)', () => {
-    const n = parseClusterNodesLine('5d8a0a9ba0fc7ed0ec7b2e1fcdbd3b7b85f0e0c4 :7005@17005 handshake - 1795253887000 0 0 disconnected');
+    const n = parseClusterNodesLine(
+      '5d8a0a9ba0fc7ed0ec7b2e1fcdbd3b7b85f0e0c4 :7005@17005 handshake - 1795253887000 0 0 disconnected',
+    );
     expect(n.flags).toEqual(['handshake']);
     expect(n.host).toBe('');
     expect(n.port).toBe(7005);
@@ -111,19 +126,26 @@ describe('parseClusterNodesLine', () => {
   });
 
   it('reads a noaddr node', () => {
-    const n = parseClusterNodesLine('6fb7dfdb6188a9fe53c48ea32d541724f36434e9 :0@0 master,noaddr - 1658754833817 1658754833817 3 disconnected');
+    const n = parseClusterNodesLine(
+      '6fb7dfdb6188a9fe53c48ea32d541724f36434e9 :0@0 master,noaddr - 1658754833817 1658754833817 3 disconnected',
+    );
     expect(n.flags).toContain('noaddr');
     expect(n).toMatchObject({ host: '', port: 0, busPort: 0, linkState: 'disconnected', slots: [] });
   });
 
   it('reads a line with an announced hostname', () => {
-    const n = parseClusterNodesLine('b302277c50e6db000a9d9a8292b22fe9f54eb0c2 127.0.0.1:7000@17000,host-a myself,master - 0 0 1 connected 0-16383');
+    const n = parseClusterNodesLine(
+      'b302277c50e6db000a9d9a8292b22fe9f54eb0c2 127.0.0.1:7000@17000,host-a myself,master - 0 0 1 connected 0-16383',
+    );
     expect(n).toMatchObject({ host: '127.0.0.1', port: 7000, busPort: 17000, hostname: 'host-a' });
   });
 
   it.each([
     ['too few fields', 'b302277c50e6db000a9d9a8292b22fe9f54eb0c2 127.0.0.1:7000@17000 master - 0 0 1'],
-    ['a bad slot field', 'b302277c50e6db000a9d9a8292b22fe9f54eb0c2 127.0.0.1:7000@17000 master - 0 0 1 connected 0-abc'],
+    [
+      'a bad slot field',
+      'b302277c50e6db000a9d9a8292b22fe9f54eb0c2 127.0.0.1:7000@17000 master - 0 0 1 connected 0-abc',
+    ],
     ['an address without a port', 'b302277c50e6db000a9d9a8292b22fe9f54eb0c2 localhost master - 0 0 1 connected'],
   ])('throws ClusterNodesParseError for %s', (_what, line) => {
     expect(() => parseClusterNodesLine(line)).toThrow(ClusterNodesParseError);

@@ -7,16 +7,24 @@ import type { Clock } from '../../src/util/clock.js';
 // No node is ever polled here: start() is not called, so the observer only
 // reads logs (through a fake host) and orders events.
 const FIXTURE = readFileSync(new URL('./fixtures/redis-7.0.15-failovers.log', import.meta.url), 'utf8');
-const SECTION = FIXTURE.split('### node ').find((s) => s.startsWith('127.0.0.1-23003'))!.split('\n').slice(1).join('\n');
+const SECTION = FIXTURE.split('### node ')
+  .find((s) => s.startsWith('127.0.0.1-23003'))!
+  .split('\n')
+  .slice(1)
+  .join('\n');
 const NODE = { host: '127.0.0.1', port: 23003 };
 /** 09:55:53.043, when 23003 logged "Manual failover user request accepted". */
 const FAULT = new Date(2026, 10, 21, 9, 55, 53, 43).getTime();
 
 const clockAt = (now: number): Clock => ({ now: () => now, sleep: async () => undefined });
-const hostWith = (text: string): Host => ({ readFrom: async () => ({ text, size: Buffer.byteLength(text) }) }) as unknown as Host;
+const hostWith = (text: string): Host =>
+  ({ readFrom: async () => ({ text, size: Buffer.byteLength(text) }) }) as unknown as Host;
 
 function observer(): Observer {
-  return new Observer([{ address: NODE, log: { host: hostWith(SECTION), path: '/x/redis.log' } }], { connect: { timeoutMs: 100 }, clock: clockAt(FAULT) });
+  return new Observer([{ address: NODE, log: { host: hostWith(SECTION), path: '/x/redis.log' } }], {
+    connect: { timeoutMs: 100 },
+    clock: clockAt(FAULT),
+  });
 }
 
 describe('Observer timeline from a real log', () => {
@@ -25,10 +33,23 @@ describe('Observer timeline from a real log', () => {
     expect(o.markFault()).toBe(FAULT);
     const events = await o.stop();
     expect(events.map((e) => e.kind)).toEqual([
-      'sync-started', 'full-resync', 'sync-finished', 'cluster-state',
-      'fault', 'manual-failover-accepted', 'election-delayed', 'election-started',
-      'election-won', 'config-epoch', 'master-link-lost', 'partial-resync',
-      'fail-received', 'cluster-state', 'vote-granted', 'cluster-state', 'fail-cleared',
+      'sync-started',
+      'full-resync',
+      'sync-finished',
+      'cluster-state',
+      'fault',
+      'manual-failover-accepted',
+      'election-delayed',
+      'election-started',
+      'election-won',
+      'config-epoch',
+      'master-link-lost',
+      'partial-resync',
+      'fail-received',
+      'cluster-state',
+      'vote-granted',
+      'cluster-state',
+      'fail-cleared',
     ]);
     const won = events.find((e) => e.kind === 'election-won')!;
     expect(won).toMatchObject({ tMs: 2, node: '127.0.0.1:23003', source: 'log', logTime: FAULT + 2 });
@@ -54,6 +75,10 @@ describe('Observer.timeline', () => {
     o.markFault();
     o.events.push({ tMs: 0, at: 1500.6, node: 'a', source: 'poll', kind: 'promoted', detail: '' });
     o.events.push({ tMs: 0, at: 900, node: 'a', source: 'poll', kind: 'pfail', detail: '' });
-    expect(o.timeline().map((e) => [e.kind, e.tMs])).toEqual([['pfail', -100], ['fault', 0], ['promoted', 501]]);
+    expect(o.timeline().map((e) => [e.kind, e.tMs])).toEqual([
+      ['pfail', -100],
+      ['fault', 0],
+      ['promoted', 501],
+    ]);
   });
 });

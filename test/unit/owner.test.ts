@@ -11,7 +11,15 @@ const B = 'b'.repeat(40);
 const C = 'c'.repeat(40);
 
 function probe(port: number, nodes: string): NodeProbe {
-  return { address: { host: '127.0.0.1', port }, up: true, error: null, view: parseClusterNodes(nodes), clusterInfo: null, replication: null, dbsize: null };
+  return {
+    address: { host: '127.0.0.1', port },
+    up: true,
+    error: null,
+    view: parseClusterNodes(nodes),
+    clusterInfo: null,
+    replication: null,
+    dbsize: null,
+  };
 }
 
 describe('who serves a slot now (for the write probe)', () => {

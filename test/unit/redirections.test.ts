@@ -3,7 +3,8 @@ import { parseErrorStats, redirectionsBetween } from '../../src/cluster/redirect
 
 describe('redirections from INFO errorstats', () => {
   it('reads MOVED, ASK and TRYAGAIN and ignores other errors', () => {
-    const text = '# Errorstats\r\nerrorstat_ERR:count=4\r\nerrorstat_MOVED:count=12\r\nerrorstat_ASK:count=3\r\nerrorstat_TRYAGAIN:count=1\r\n';
+    const text =
+      '# Errorstats\r\nerrorstat_ERR:count=4\r\nerrorstat_MOVED:count=12\r\nerrorstat_ASK:count=3\r\nerrorstat_TRYAGAIN:count=1\r\n';
     expect(parseErrorStats(text)).toEqual({ moved: 12, ask: 3, tryagain: 1 });
     expect(parseErrorStats('# Errorstats\r\n')).toEqual({ moved: 0, ask: 0, tryagain: 0 });
   });

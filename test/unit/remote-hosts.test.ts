@@ -27,10 +27,25 @@ describe('--hosts', () => {
 
   test('spreads nodes round robin: 6 nodes on 3 hosts are 2 per host; masters land one per host', () => {
     const entries = layoutHosts(parseHostList('a,b,c', noDefaults), { count: 6, port: 7000 });
-    expect(entries.map((e) => e.ports)).toEqual([[7000, 7001], [7000, 7001], [7000, 7001]]);
+    expect(entries.map((e) => e.ports)).toEqual([
+      [7000, 7001],
+      [7000, 7001],
+      [7000, 7001],
+    ]);
     const order = nodeOrder(entries);
-    expect(order.map((o) => `${o.entry}:${o.port}`)).toEqual(['0:7000', '1:7000', '2:7000', '0:7001', '1:7001', '2:7001']);
-    const p = planPlacement(order.map((o) => ({ host: String(o.entry) })), 3, 1);
+    expect(order.map((o) => `${o.entry}:${o.port}`)).toEqual([
+      '0:7000',
+      '1:7000',
+      '2:7000',
+      '0:7001',
+      '1:7001',
+      '2:7001',
+    ]);
+    const p = planPlacement(
+      order.map((o) => ({ host: String(o.entry) })),
+      3,
+      1,
+    );
     expect(p.masters.map((i) => order[i]!.entry)).toEqual([0, 1, 2]);
     expect(p.sameHostPairs).toEqual([]);
   });
@@ -38,7 +53,9 @@ describe('--hosts', () => {
   test('one node per VM on 6379; too few places is a usage error with the fix', () => {
     const six = layoutHosts(parseHostList('a,b,c,d,e,f', noDefaults), { count: 6, port: 6379 });
     expect(six.every((e) => e.ports.length === 1 && e.ports[0] === 6379)).toBe(true);
-    expect(() => layoutHosts(parseHostList('a,b', noDefaults), { count: 6, port: 7000, nodesPerHost: 2 })).toThrow(/2 hosts x 2 nodes per host is 4 nodes, but the cluster needs 6/);
+    expect(() => layoutHosts(parseHostList('a,b', noDefaults), { count: 6, port: 7000, nodesPerHost: 2 })).toThrow(
+      /2 hosts x 2 nodes per host is 4 nodes, but the cluster needs 6/,
+    );
     const five = layoutHosts(parseHostList('a,b,c', noDefaults), { count: 5, port: 7000 });
     expect(five.map((e) => e.ports.length)).toEqual([2, 2, 1]);
   });
@@ -59,7 +76,8 @@ describe('shell and /proc helpers', () => {
   });
 
   test('ss output: a listener on the address or a wildcard blocks the port, others do not', () => {
-    const ss = 'LISTEN 0 511 127.0.0.3:7000 0.0.0.0:*\nLISTEN 0 128 [::]:7002 [::]:*\nLISTEN 0 128 0.0.0.0:7003 0.0.0.0:*';
+    const ss =
+      'LISTEN 0 511 127.0.0.3:7000 0.0.0.0:*\nLISTEN 0 128 [::]:7002 [::]:*\nLISTEN 0 128 0.0.0.0:7003 0.0.0.0:*';
     expect(listenerBlocks(ss, '127.0.0.3', 7000)).toBe(true);
     expect(listenerBlocks(ss, '127.0.0.2', 7000)).toBe(false);
     expect(listenerBlocks(ss, '127.0.0.2', 7002)).toBe(true);
@@ -86,28 +104,43 @@ describe('inventory file', () => {
   };
 
   test('defaults apply to every host; a host overrides them', async () => {
-    const file = write('ok.yaml', [
-      'defaults:',
-      '  user: root',
-      '  ssh-port: 2222',
-      '  identity: ~/.ssh/drill',
-      '  port: 7000',
-      '  nodes: 2',
-      'hosts:',
-      '  - address: 10.0.0.1',
-      '  - address: 10.0.0.2',
-      '    bind: 192.168.0.2',
-      '    user: admin',
-      '    ports: [6379]',
-    ].join('\n'));
+    const file = write(
+      'ok.yaml',
+      [
+        'defaults:',
+        '  user: root',
+        '  ssh-port: 2222',
+        '  identity: ~/.ssh/drill',
+        '  port: 7000',
+        '  nodes: 2',
+        'hosts:',
+        '  - address: 10.0.0.1',
+        '  - address: 10.0.0.2',
+        '    bind: 192.168.0.2',
+        '    user: admin',
+        '    ports: [6379]',
+      ].join('\n'),
+    );
     const hosts = await loadInventory(file, { port: 1 });
-    expect(hosts[0]).toMatchObject({ bind: '10.0.0.1', ports: [7000, 7001], ssh: { address: '10.0.0.1', user: 'root', port: 2222, identity: path.join(os.homedir(), '.ssh/drill') } });
+    expect(hosts[0]).toMatchObject({
+      bind: '10.0.0.1',
+      ports: [7000, 7001],
+      ssh: { address: '10.0.0.1', user: 'root', port: 2222, identity: path.join(os.homedir(), '.ssh/drill') },
+    });
     expect(hosts[1]).toMatchObject({ bind: '192.168.0.2', ports: [6379], ssh: { user: 'admin' } });
   });
 
   test.each([
-    ['wrong type', 'hosts:\n  - address: 10.0.0.1\n    ssh-port: twenty-two\n', /wrong-type\.yaml:3: hosts\[0\]\.ssh-port: expected number, found "twenty-two"/],
-    ['unknown key', 'hosts:\n  - address: 10.0.0.1\n    sshport: 22\n', /unknown-key\.yaml:2: hosts\[0\]: Unrecognized key: "sshport"/],
+    [
+      'wrong type',
+      'hosts:\n  - address: 10.0.0.1\n    ssh-port: twenty-two\n',
+      /wrong-type\.yaml:3: hosts\[0\]\.ssh-port: expected number, found "twenty-two"/,
+    ],
+    [
+      'unknown key',
+      'hosts:\n  - address: 10.0.0.1\n    sshport: 22\n',
+      /unknown-key\.yaml:2: hosts\[0\]: Unrecognized key: "sshport"/,
+    ],
     ['missing hosts', 'defaults:\n  user: root\n', /missing-hosts\.yaml:1: hosts: expected array, found nothing/],
     ['YAML syntax', 'hosts:\n  - address: [10.0.0.1\n', /yaml-syntax\.yaml:\d+:\d+: not valid YAML/],
   ])('%s: exit 2 naming the file, line and path', async (name, text, message) => {
@@ -118,6 +151,8 @@ describe('inventory file', () => {
   });
 
   test('a missing file says so', async () => {
-    await expect(loadInventory(path.join(dir, 'nope.yaml'), { port: 7000 })).rejects.toThrow(/cannot read .*nope\.yaml: no such file/);
+    await expect(loadInventory(path.join(dir, 'nope.yaml'), { port: 7000 })).rejects.toThrow(
+      /cannot read .*nope\.yaml: no such file/,
+    );
   });
 });

@@ -36,7 +36,14 @@ describe('parseScenario', () => {
     expect(s.name).toBe('demo');
     expect(s.cluster.create).toEqual({ masters: 3, 'node-timeout': 1000 });
     expect(s.load).toMatchObject({ clients: 20, warmupMs: 1000 });
-    expect(s.steps.map((x) => x.step)).toEqual(['populate', 'kill-master', 'wait-for', 'restart-node', 'wait-for', 'assert']);
+    expect(s.steps.map((x) => x.step)).toEqual([
+      'populate',
+      'kill-master',
+      'wait-for',
+      'restart-node',
+      'wait-for',
+      'assert',
+    ]);
     expect(s.steps[0]).toMatchObject({ index: 0, line: 6, options: { keys: 100 } });
     expect(s.steps[1]!.options).toEqual({ master: '0' });
     expect(s.steps[2]!.options).toEqual({ promotion: null });
@@ -71,17 +78,25 @@ describe('parseScenario', () => {
     ]);
   });
 
-  test('wrong type: expected and found, at the value\'s line', () => {
-    expect(problemsOf('steps:\n  - populate: 10\n  - kill-master:\n      slot: lots\n')).toEqual(['drill.yaml:4:7: steps[1].kill-master.slot: expected a whole number from 0 to 16383, found "lots"']);
-    expect(problemsOf('cluster:\n  create:\n    node-timeout: 1s\nsteps: [populate]\n')[0]).toBe('drill.yaml:3:5: cluster.create.node-timeout: expected a whole number of at least 100, found "1s"');
-    expect(problemsOf('workload: { warmup: 5 }\nsteps: [kill-master]\n')[0]).toBe('drill.yaml:1:13: workload.warmup: expected a duration such as 500ms, 2s or 1m, found 5');
+  test("wrong type: expected and found, at the value's line", () => {
+    expect(problemsOf('steps:\n  - populate: 10\n  - kill-master:\n      slot: lots\n')).toEqual([
+      'drill.yaml:4:7: steps[1].kill-master.slot: expected a whole number from 0 to 16383, found "lots"',
+    ]);
+    expect(problemsOf('cluster:\n  create:\n    node-timeout: 1s\nsteps: [populate]\n')[0]).toBe(
+      'drill.yaml:3:5: cluster.create.node-timeout: expected a whole number of at least 100, found "1s"',
+    );
+    expect(problemsOf('workload: { warmup: 5 }\nsteps: [kill-master]\n')[0]).toBe(
+      'drill.yaml:1:13: workload.warmup: expected a duration such as 500ms, 2s or 1m, found 5',
+    );
   });
 
   test('unknown option: names the known ones', () => {
     expect(problemsOf('steps:\n  - kill-master: { master: 0, signal: hup }\n')[0]).toBe(
       'drill.yaml:2:31: steps[0].kill-master.signal: unknown option "signal"; expected one of: master, slot, key, as, force',
     );
-    expect(problemsOf('stepz: []\nsteps: [kill-master]\n')[0]).toMatch(/^drill\.yaml:1:1: stepz: unknown option "stepz" \(did you mean steps\?\); expected one of: name, description, cluster, workload, clients, steps$/);
+    expect(problemsOf('stepz: []\nsteps: [kill-master]\n')[0]).toMatch(
+      /^drill\.yaml:1:1: stepz: unknown option "stepz" \(did you mean steps\?\); expected one of: name, description, cluster, workload, clients, steps$/,
+    );
   });
 
   test('unknown node name: names the ones defined so far', () => {
@@ -89,23 +104,46 @@ describe('parseScenario', () => {
       'drill.yaml:3:5: steps[1].restart-node.node: unknown node name "victm"; expected one of the names earlier steps gave (victim), Master[N], Node[N], a node-id prefix or HOST:PORT',
     );
     // A name used before the step that gives it.
-    expect(problemsOf('steps:\n  - restart-node: promoted\n  - kill-master\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.restart-node\.node: unknown node name "promoted"; expected a name an earlier step gave \(none is given before this step\)/);
-    expect(problemsOf('steps:\n  - kill-master\n  - assert: { roles: { winner: master } }\n')[0]).toMatch(/^drill\.yaml:3:\d+: steps\[1\]\.assert\.roles\.winner: unknown node name "winner"/);
+    expect(problemsOf('steps:\n  - restart-node: promoted\n  - kill-master\n  - wait-for: promotion\n')[0]).toMatch(
+      /steps\[0\]\.restart-node\.node: unknown node name "promoted"; expected a name an earlier step gave \(none is given before this step\)/,
+    );
+    expect(problemsOf('steps:\n  - kill-master\n  - assert: { roles: { winner: master } }\n')[0]).toMatch(
+      /^drill\.yaml:3:\d+: steps\[1\]\.assert\.roles\.winner: unknown node name "winner"/,
+    );
     // Selectors need no name.
-    expect(() => parseScenario('steps:\n  - kill-master: { master: "Master[1]" }\n  - restart-node: 127.0.0.1:7001\n  - failover: { replica: a1b2c3d4 }\n', 'x.yaml')).not.toThrow();
+    expect(() =>
+      parseScenario(
+        'steps:\n  - kill-master: { master: "Master[1]" }\n  - restart-node: 127.0.0.1:7001\n  - failover: { replica: a1b2c3d4 }\n',
+        'x.yaml',
+      ),
+    ).not.toThrow();
   });
 
   test('wait-for promotion / rejoin need something to wait for', () => {
-    expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(/steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step/);
-    expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(/wait-for rejoin needs an earlier restart-node, resume-node or heal step/);
-    expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(/steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping .*, found "promtion"/);
+    expect(problemsOf('steps:\n  - wait-for: promotion\n')[0]).toMatch(
+      /steps\[0\]\.wait-for\.promotion: wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step/,
+    );
+    expect(problemsOf('steps:\n  - kill-master\n  - wait-for: rejoin\n')[0]).toMatch(
+      /wait-for rejoin needs an earlier restart-node, resume-node or heal step/,
+    );
+    expect(problemsOf('steps:\n  - wait-for: promtion\n')[0]).toMatch(
+      /steps\[0\]\.wait-for: expected promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping .*, found "promtion"/,
+    );
   });
 
   test('exclusive options and seed clusters', () => {
-    expect(problemsOf('steps:\n  - kill-master: { master: 0, slot: 5 }\n')[0]).toBe('drill.yaml:2:5: steps[0].kill-master: expected at most one of master, slot and key');
-    expect(problemsOf('steps:\n  - failover: { force: true, takeover: true }\n')[0]).toMatch(/expected at most one of force and takeover/);
-    expect(problemsOf('cluster: { seed: 127.0.0.1:7000 }\nsteps:\n  - kill-master\n')[0]).toMatch(/steps\[0\]\.kill-master: kill-master needs processes redis-drill started/);
-    expect(problemsOf('cluster: { seed: nowhere }\nsteps: [populate: 5]\n')[0]).toMatch(/cluster\.seed: expected HOST:PORT, e\.g\. 127\.0\.0\.1:7000, found "nowhere"/);
+    expect(problemsOf('steps:\n  - kill-master: { master: 0, slot: 5 }\n')[0]).toBe(
+      'drill.yaml:2:5: steps[0].kill-master: expected at most one of master, slot and key',
+    );
+    expect(problemsOf('steps:\n  - failover: { force: true, takeover: true }\n')[0]).toMatch(
+      /expected at most one of force and takeover/,
+    );
+    expect(problemsOf('cluster: { seed: 127.0.0.1:7000 }\nsteps:\n  - kill-master\n')[0]).toMatch(
+      /steps\[0\]\.kill-master: kill-master needs processes redis-drill started/,
+    );
+    expect(problemsOf('cluster: { seed: nowhere }\nsteps: [populate: 5]\n')[0]).toMatch(
+      /cluster\.seed: expected HOST:PORT, e\.g\. 127\.0\.0\.1:7000, found "nowhere"/,
+    );
   });
 
   test('several problems are all listed', () => {
@@ -115,20 +153,41 @@ describe('parseScenario', () => {
   });
 
   test('--set and --port: applied before checking; a bad value names the option', () => {
-    const s = parseScenario(OK, 'drill.yaml', [parseSetOption('cluster.create.port=7100'), parseSetOption('workload.clients=5'), parseSetOption('steps[1].kill-master.master=2')]);
+    const s = parseScenario(OK, 'drill.yaml', [
+      parseSetOption('cluster.create.port=7100'),
+      parseSetOption('workload.clients=5'),
+      parseSetOption('steps[1].kill-master.master=2'),
+    ]);
     expect(s.cluster.create!.port).toBe(7100);
     expect(s.load.clients).toBe(5);
     expect(s.steps[1]!.options).toEqual({ master: '2' });
-    expect(problemsOf(OK, [parseSetOption('cluster.create.port=high')])[0]).toBe('--set cluster.create.port=high: cluster.create.port: expected a whole number from 1 to 65535, found "high"');
-    const port = { path: ['cluster', 'create', 'port'], value: 7100, option: '--port', requireParent: '--port applies only to a scenario that creates its cluster (cluster: create:)' };
-    expect(problemsOf('steps: [populate: 1]\n', [port])[0]).toBe('--port: --port applies only to a scenario that creates its cluster (cluster: create:)');
-    expect(parseScenario('cluster: { create: }\nsteps: [populate: 1]\n', 'x.yaml', [port]).cluster.create).toEqual({ port: 7100 });
+    expect(problemsOf(OK, [parseSetOption('cluster.create.port=high')])[0]).toBe(
+      '--set cluster.create.port=high: cluster.create.port: expected a whole number from 1 to 65535, found "high"',
+    );
+    const port = {
+      path: ['cluster', 'create', 'port'],
+      value: 7100,
+      option: '--port',
+      requireParent: '--port applies only to a scenario that creates its cluster (cluster: create:)',
+    };
+    expect(problemsOf('steps: [populate: 1]\n', [port])[0]).toBe(
+      '--port: --port applies only to a scenario that creates its cluster (cluster: create:)',
+    );
+    expect(parseScenario('cluster: { create: }\nsteps: [populate: 1]\n', 'x.yaml', [port]).cluster.create).toEqual({
+      port: 7100,
+    });
     expect(() => parseSetOption('nothing')).toThrow(/expected PATH=VALUE/);
   });
 
   test('the examples in scenario --help and in docs/scenarios.md are valid files', () => {
     const help = FORMAT_HELP.split('\n');
-    const yaml = help.slice(help.indexOf('Scenario file (YAML):') + 1, help.findIndex((l) => l.startsWith('Every step'))).map((l) => l.slice(2)).join('\n');
+    const yaml = help
+      .slice(
+        help.indexOf('Scenario file (YAML):') + 1,
+        help.findIndex((l) => l.startsWith('Every step')),
+      )
+      .map((l) => l.slice(2))
+      .join('\n');
     expect(parseScenario(yaml, 'help.yaml').steps).toHaveLength(7);
     const doc = readFileSync(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
     const block = /^#+ Scenario files\n\n```yaml\n([\s\S]*?)```/m.exec(doc)![1]!;

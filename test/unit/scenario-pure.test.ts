@@ -21,14 +21,28 @@ const probe = (port: number, state: string | null): NodeProbe => ({
 
 describe('assertions', () => {
   test('cluster-ok: every answering node says ok; the silent ones are named', () => {
-    expect(clusterOk([probe(7000, 'ok'), probe(7001, 'ok')])).toEqual({ done: true, value: 'cluster_state:ok on all 2 answering nodes' });
-    expect(clusterOk([probe(7000, 'ok'), probe(7001, null)])).toEqual({ done: true, value: 'cluster_state:ok on all 1 answering nodes; not answering: 127.0.0.1:7001' });
-    expect(clusterOk([probe(7000, 'fail'), probe(7001, 'ok')])).toEqual({ done: false, seen: 'cluster_state not ok on 127.0.0.1:7000 (fail)' });
+    expect(clusterOk([probe(7000, 'ok'), probe(7001, 'ok')])).toEqual({
+      done: true,
+      value: 'cluster_state:ok on all 2 answering nodes',
+    });
+    expect(clusterOk([probe(7000, 'ok'), probe(7001, null)])).toEqual({
+      done: true,
+      value: 'cluster_state:ok on all 1 answering nodes; not answering: 127.0.0.1:7001',
+    });
+    expect(clusterOk([probe(7000, 'fail'), probe(7001, 'ok')])).toEqual({
+      done: false,
+      seen: 'cluster_state not ok on 127.0.0.1:7000 (fail)',
+    });
     expect(clusterOk([probe(7000, null)])).toEqual({ done: false, seen: 'no node answering' });
   });
 
   test('workload assertions judge the whole run', () => {
-    const w = { errors: 12, longestGap: { ms: 900, fromMs: 1, toMs: 901 }, longestGapWatched: { ms: 2100, fromMs: 1000, toMs: 3100 }, consistency: { lost: 0, acknowledged: 500 } } as unknown as WorkloadResult;
+    const w = {
+      errors: 12,
+      longestGap: { ms: 900, fromMs: 1, toMs: 901 },
+      longestGapWatched: { ms: 2100, fromMs: 1000, toMs: 3100 },
+      consistency: { lost: 0, acknowledged: 500 },
+    } as unknown as WorkloadResult;
     const checks = workloadChecks(
       [
         { index: 4, kind: 'max-unavailable-ms', limit: 2000 },
@@ -38,15 +52,32 @@ describe('assertions', () => {
       w,
     );
     expect(checks).toEqual([
-      { name: 'steps[4] assert max-unavailable-ms', passed: false, detail: "longest span with no successful operation on one master's slots: 2100 ms (from +1000 to +3100 ms); limit 2000 ms" },
-      { name: 'steps[4] assert max-lost-writes', passed: true, detail: '0 acknowledged writes lost (of 500 acknowledged INCRs); limit 0' },
+      {
+        name: 'steps[4] assert max-unavailable-ms',
+        passed: false,
+        detail:
+          "longest span with no successful operation on one master's slots: 2100 ms (from +1000 to +3100 ms); limit 2000 ms",
+      },
+      {
+        name: 'steps[4] assert max-lost-writes',
+        passed: true,
+        detail: '0 acknowledged writes lost (of 500 acknowledged INCRs); limit 0',
+      },
       { name: 'steps[5] assert max-errors', passed: true, detail: '12 failed operations; limit 20' },
     ]);
     // No counters read back: a lost-writes limit cannot pass.
-    expect(workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], { ...w, consistency: null })[0]!.passed).toBe(false);
+    expect(
+      workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], { ...w, consistency: null })[0]!.passed,
+    ).toBe(false);
     // Counters that could not be read back might hide lost writes.
-    const unread = workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], { ...w, consistency: { lost: 0, acknowledged: 9, unreadable: 3 } } as unknown as WorkloadResult)[0]!;
-    expect(unread).toMatchObject({ passed: false, detail: '0 acknowledged writes lost (of 9 acknowledged INCRs; 3 counters could not be read back); limit 5' });
+    const unread = workloadChecks([{ index: 0, kind: 'max-lost-writes', limit: 5 }], {
+      ...w,
+      consistency: { lost: 0, acknowledged: 9, unreadable: 3 },
+    } as unknown as WorkloadResult)[0]!;
+    expect(unread).toMatchObject({
+      passed: false,
+      detail: '0 acknowledged writes lost (of 9 acknowledged INCRs; 3 counters could not be read back); limit 5',
+    });
   });
 
   test('roles: what ROLE said, and what was expected where it differs', () => {
@@ -58,13 +89,21 @@ describe('assertions', () => {
     expect(c).toEqual({
       name: 'steps[3] assert roles',
       passed: false,
-      detail: 'victim (127.0.0.1:7000) is replica of 127.0.0.1:7003; promoted (127.0.0.1:7003) is master, expected replica; gone (127.0.0.1:7005) is not answering, expected master',
+      detail:
+        'victim (127.0.0.1:7000) is replica of 127.0.0.1:7003; promoted (127.0.0.1:7003) is master, expected replica; gone (127.0.0.1:7005) is not answering, expected master',
     });
   });
 
   test('a step in one line', () => {
-    const s = parseScenario('steps:\n  - kill-master: { master: 1, as: v }\n  - wait-for: { promotion: v, deadline: 20s }\n  - resume-node: v\n', 'x.yaml');
-    expect(s.steps.map(describeStep)).toEqual(['steps[0] kill-master master=1 as=v', 'steps[1] wait-for promotion=v deadline=20000', 'steps[2] resume-node node=v']);
+    const s = parseScenario(
+      'steps:\n  - kill-master: { master: 1, as: v }\n  - wait-for: { promotion: v, deadline: 20s }\n  - resume-node: v\n',
+      'x.yaml',
+    );
+    expect(s.steps.map(describeStep)).toEqual([
+      'steps[0] kill-master master=1 as=v',
+      'steps[1] wait-for promotion=v deadline=20000',
+      'steps[2] resume-node node=v',
+    ]);
   });
 });
 
@@ -82,16 +121,33 @@ describe('which cluster a scenario runs on', () => {
   const flags = { cluster: 'default', clusterGiven: false };
 
   test('create: a throw-away cluster named after the scenario, or --cluster', () => {
-    expect(chooseCluster(s('cluster: { create: { masters: 3 } }'), flags, 'drill.yaml')).toEqual({ kind: 'create', name: 'scenario-drill', create: { masters: 3 } });
-    expect(chooseCluster(s('cluster: { create: true, name: lab }'), flags, 'drill.yaml')).toMatchObject({ kind: 'create', name: 'lab' });
-    expect(chooseCluster(s('cluster: { create: true }'), { cluster: 'ci', clusterGiven: true }, 'drill.yaml')).toMatchObject({ kind: 'create', name: 'ci' });
+    expect(chooseCluster(s('cluster: { create: { masters: 3 } }'), flags, 'drill.yaml')).toEqual({
+      kind: 'create',
+      name: 'scenario-drill',
+      create: { masters: 3 },
+    });
+    expect(chooseCluster(s('cluster: { create: true, name: lab }'), flags, 'drill.yaml')).toMatchObject({
+      kind: 'create',
+      name: 'lab',
+    });
+    expect(
+      chooseCluster(s('cluster: { create: true }'), { cluster: 'ci', clusterGiven: true }, 'drill.yaml'),
+    ).toMatchObject({ kind: 'create', name: 'ci' });
   });
 
-  test('managed: the file\'s name, or --cluster; attach: seed in the file or --seed', () => {
+  test("managed: the file's name, or --cluster; attach: seed in the file or --seed", () => {
     expect(chooseCluster(s('cluster: { name: lab }'), flags, 'drill.yaml')).toEqual({ kind: 'managed', name: 'lab' });
-    expect(chooseCluster(s('name: x'), { cluster: 'other', clusterGiven: true }, 'drill.yaml')).toEqual({ kind: 'managed', name: 'other' });
-    expect(chooseCluster(s('cluster: { seed: 127.0.0.1:7000 }'), flags, 'drill.yaml')).toEqual({ kind: 'attach', seed: { host: '127.0.0.1', port: 7000 } });
-    expect(chooseCluster(s('cluster: { create: true }'), { ...flags, seed: { host: '10.0.0.5', port: 6379 } }, 'drill.yaml')).toMatchObject({ kind: 'attach' });
+    expect(chooseCluster(s('name: x'), { cluster: 'other', clusterGiven: true }, 'drill.yaml')).toEqual({
+      kind: 'managed',
+      name: 'other',
+    });
+    expect(chooseCluster(s('cluster: { seed: 127.0.0.1:7000 }'), flags, 'drill.yaml')).toEqual({
+      kind: 'attach',
+      seed: { host: '127.0.0.1', port: 7000 },
+    });
+    expect(
+      chooseCluster(s('cluster: { create: true }'), { ...flags, seed: { host: '10.0.0.5', port: 6379 } }, 'drill.yaml'),
+    ).toMatchObject({ kind: 'attach' });
   });
 
   test('--seed with process faults: exit 2 naming the step and its line', () => {

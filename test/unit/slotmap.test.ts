@@ -25,10 +25,25 @@ const line = (id: string, port: number, flags: string, master: string, slots: st
 
 describe('buildSlotMap', () => {
   it("takes a replica's own word on whom it replicates over another node's lagging gossip", () => {
-    const c = probe(3, [line(C, 3, 'myself,master', '-', '8192-16383'), line(B, 2, 'master', '-', '0-8191'), line(A, 1, 'master', '-', '')]);
-    const a = probe(1, [line(A, 1, 'myself,slave', B, ''), line(B, 2, 'master', '-', '0-8191'), line(C, 3, 'master', '-', '8192-16383')]);
-    const b = probe(2, [line(B, 2, 'myself,master', '-', '0-8191'), line(A, 1, 'slave', B, ''), line(C, 3, 'master', '-', '8192-16383')]);
-    for (const order of [[c, a, b], [a, b, c]]) {
+    const c = probe(3, [
+      line(C, 3, 'myself,master', '-', '8192-16383'),
+      line(B, 2, 'master', '-', '0-8191'),
+      line(A, 1, 'master', '-', ''),
+    ]);
+    const a = probe(1, [
+      line(A, 1, 'myself,slave', B, ''),
+      line(B, 2, 'master', '-', '0-8191'),
+      line(C, 3, 'master', '-', '8192-16383'),
+    ]);
+    const b = probe(2, [
+      line(B, 2, 'myself,master', '-', '0-8191'),
+      line(A, 1, 'slave', B, ''),
+      line(C, 3, 'master', '-', '8192-16383'),
+    ]);
+    for (const order of [
+      [c, a, b],
+      [a, b, c],
+    ]) {
       const map = buildSlotMap(order);
       expect(map.masters.map((m) => [m.port, m.replicas.map((r) => r.port)])).toEqual([
         [2, [1]],
@@ -38,7 +53,11 @@ describe('buildSlotMap', () => {
   });
 
   it('keeps the reference view when the replica did not answer', () => {
-    const c = probe(3, [line(C, 3, 'myself,master', '-', '8192-16383'), line(B, 2, 'master', '-', '0-8191'), line(A, 1, 'master', '-', '')]);
+    const c = probe(3, [
+      line(C, 3, 'myself,master', '-', '8192-16383'),
+      line(B, 2, 'master', '-', '0-8191'),
+      line(A, 1, 'master', '-', ''),
+    ]);
     const map = buildSlotMap([c, { ...probe(1, []), up: false, view: null }]);
     expect(map.masters.map((m) => m.port)).toEqual([2, 3, 1]);
   });

@@ -4,7 +4,14 @@ import { distribution } from '../../src/soak/section.js';
 import { loopSteps, soakSpec } from '../../src/soak/spec.js';
 import { LOAD_DEFAULTS } from '../../src/drill/spec.js';
 
-const base = { loops: 50, faults: parseFaults('kill=3,failover=1'), target: 'any-master' as const, masters: 3, nodes: 6, intervalMs: 2000 };
+const base = {
+  loops: 50,
+  faults: parseFaults('kill=3,failover=1'),
+  target: 'any-master' as const,
+  masters: 3,
+  nodes: 6,
+  intervalMs: 2000,
+};
 
 describe('soak schedule', () => {
   it('reads faults with weights, and names unknown or repeated ones', () => {
@@ -25,9 +32,16 @@ describe('soak schedule', () => {
     const mix = parseFaults('kill,partition=2');
     expect(availableFaults(mix, { mayChangeFirewall: true, skipUnavailable: false }).faults).toEqual(mix);
     expect(() => availableFaults(mix, { mayChangeFirewall: false, skipUnavailable: false })).toThrow(/needs root/);
-    expect(availableFaults(mix, { mayChangeFirewall: false, skipUnavailable: true })).toEqual({ faults: [{ fault: 'kill', weight: 1 }], dropped: ['partition'] });
-    expect(() => availableFaults(parseFaults('partition'), { mayChangeFirewall: false, skipUnavailable: true })).toThrow(/leaves no fault/);
-    expect(availableFaults(parseFaults('kill'), { mayChangeFirewall: false, skipUnavailable: false }).dropped).toEqual([]);
+    expect(availableFaults(mix, { mayChangeFirewall: false, skipUnavailable: true })).toEqual({
+      faults: [{ fault: 'kill', weight: 1 }],
+      dropped: ['partition'],
+    });
+    expect(() =>
+      availableFaults(parseFaults('partition'), { mayChangeFirewall: false, skipUnavailable: true }),
+    ).toThrow(/leaves no fault/);
+    expect(availableFaults(parseFaults('kill'), { mayChangeFirewall: false, skipUnavailable: false }).dropped).toEqual(
+      [],
+    );
   });
 
   it('the same seed gives the same schedule; another seed another one', () => {
@@ -51,7 +65,13 @@ describe('soak schedule', () => {
   });
 
   it('random-node: every data node, replicas too, except reshard-kill, whose victim must be a master; any-master schedules unchanged', () => {
-    const s = buildSchedule({ ...base, loops: 400, seed: 3, target: 'random-node', faults: parseFaults('kill=3,reshard-kill') });
+    const s = buildSchedule({
+      ...base,
+      loops: 400,
+      seed: 3,
+      target: 'random-node',
+      faults: parseFaults('kill=3,reshard-kill'),
+    });
     const byNode = s.filter((l) => l.fault === 'kill');
     expect(new Set(byNode.map((l) => l.node))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
     expect(byNode.every((l) => l.master === null && l.target === `Node[${l.node}]`)).toBe(true);
@@ -66,17 +86,47 @@ describe('soak schedule', () => {
 
 describe('soak spec and figures', () => {
   it('each loop: fault, promotion, restore, rejoin, cluster ok, pause; its checks named after the loop', () => {
-    const steps = loopSteps({ loop: 4, fault: 'kill', target: 'Master[2]', master: 2, node: null, pauseMs: 100 }, undefined);
-    expect(steps.map((s) => s.step)).toEqual(['kill-master', 'wait-for', 'restart-node', 'wait-for', 'wait-for', 'wait-for']);
+    const steps = loopSteps(
+      { loop: 4, fault: 'kill', target: 'Master[2]', master: 2, node: null, pauseMs: 100 },
+      undefined,
+    );
+    expect(steps.map((s) => s.step)).toEqual([
+      'kill-master',
+      'wait-for',
+      'restart-node',
+      'wait-for',
+      'wait-for',
+      'wait-for',
+    ]);
     expect(steps[0]!.options).toEqual({ master: 'Master[2]', as: 'loop4' });
     expect(steps.every((s) => s.label!.startsWith('loop 4: '))).toBe(true);
     // A Node[N] loop: the node's own steps, whatever its role when its turn comes.
-    const node = (fault: 'kill' | 'freeze' | 'failover' | 'partition') => loopSteps({ loop: 1, fault, target: 'Node[4]', master: null, node: 4, pauseMs: 100 }, undefined)[0]!;
+    const node = (fault: 'kill' | 'freeze' | 'failover' | 'partition') =>
+      loopSteps({ loop: 1, fault, target: 'Node[4]', master: null, node: 4, pauseMs: 100 }, undefined)[0]!;
     expect(node('kill')).toMatchObject({ step: 'kill-node', options: { node: 'Node[4]', as: 'loop1' } });
     expect(node('freeze')).toMatchObject({ step: 'freeze-node', options: { node: 'Node[4]' } });
     expect(node('failover')).toMatchObject({ step: 'failover', options: { node: 'Node[4]' } });
     expect(node('partition')).toMatchObject({ step: 'partition', options: { sides: 'Node[4]|' } });
-    const spec = soakSpec({ schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }), load: { ...LOAD_DEFAULTS, rate: undefined, kinds: ['kv'], lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 }, pubsub: { channels: 1, mode: 'classic', intervalMs: 1 } }, plan: { seed: 1, faults: 'kill,reshard-kill', target: 'any-master', intervalMs: 2000, reproduce: '', judgeFailoverLoss: true, keepGoing: false, force: false } });
+    const spec = soakSpec({
+      schedule: buildSchedule({ ...base, loops: 3, seed: 1, faults: parseFaults('kill,reshard-kill') }),
+      load: {
+        ...LOAD_DEFAULTS,
+        rate: undefined,
+        kinds: ['kv'],
+        lock: { clients: 1, locks: 1, holdMs: 1, ttlMs: 1 },
+        pubsub: { channels: 1, mode: 'classic', intervalMs: 1 },
+      },
+      plan: {
+        seed: 1,
+        faults: 'kill,reshard-kill',
+        target: 'any-master',
+        intervalMs: 2000,
+        reproduce: '',
+        judgeFailoverLoss: true,
+        keepGoing: false,
+        force: false,
+      },
+    });
     // Loops follow each other without gaps, after the one populate a reshard-kill needs.
     const loops = spec.soak!.loops;
     expect(spec.steps[0]!.step).toBe('populate');
@@ -105,7 +155,12 @@ describe('report compare', () => {
     promotion: { ms: { value: 2000 } },
     rejoin: null,
     availability: null,
-    client: { unavailableVictimSlots: { value: 900 }, ops: { value: 1000 }, errors: { value: 10 }, phases: { during: { opsPerSec: { value: 500 }, latency: null } } },
+    client: {
+      unavailableVictimSlots: { value: 900 },
+      ops: { value: 1000 },
+      errors: { value: 10 },
+      phases: { during: { opsPerSec: { value: 500 }, latency: null } },
+    },
     writeLog: null,
     consistency: null,
     soak: null,
@@ -116,11 +171,24 @@ describe('report compare', () => {
     const { compareReports, notAReport } = await import('../../src/report/compare.js');
     const c = compareReports([
       { file: 'a.json', report: report({}) },
-      { file: 'b.json', report: report({ setup: { server: 'redis-server 7.0.15', nodeTimeoutMs: { value: 5000 }, masters: 3, replicas: 3 }, promotion: { ms: { value: 6000 } } }) },
+      {
+        file: 'b.json',
+        report: report({
+          setup: { server: 'redis-server 7.0.15', nodeTimeoutMs: { value: 5000 }, masters: 3, replicas: 3 },
+          promotion: { ms: { value: 6000 } },
+        }),
+      },
     ]);
     expect(c.reports.map((r) => r.label)).toEqual(['A', 'B']);
-    expect(c.figures.find((f) => f.name === 'promotion')).toMatchObject({ values: [2000, 6000], diffs: [null, 4000], diffPercents: [null, 200] });
-    expect(c.figures.find((f) => f.name === 'node timeout')).toMatchObject({ values: [1000, 5000], diffs: [null, 4000] });
+    expect(c.figures.find((f) => f.name === 'promotion')).toMatchObject({
+      values: [2000, 6000],
+      diffs: [null, 4000],
+      diffPercents: [null, 200],
+    });
+    expect(c.figures.find((f) => f.name === 'node timeout')).toMatchObject({
+      values: [1000, 5000],
+      diffs: [null, 4000],
+    });
     expect(c.figures.some((f) => f.name === 'rejoin' || f.name.startsWith('soak'))).toBe(false);
     expect(notAReport({ tool: { name: 'other' } })).toMatch(/not a redis-drill report/);
     expect(notAReport([1])).toMatch(/not a redis-drill report/);
@@ -147,13 +215,36 @@ describe('observer poll gaps', () => {
 });
 
 describe('soak preflight', () => {
-  const master = (index: number, replicas: number): any => ({ index, id: `m${index}`, host: '127.0.0.1', port: 7000 + index, slots: [[index * 100, index * 100 + 99]], slotCount: 100, up: true, state: 'ok', dbsize: 0, replicas: Array.from({ length: replicas }, (_, i) => ({ id: `r${index}${i}` })) });
+  const master = (index: number, replicas: number): any => ({
+    index,
+    id: `m${index}`,
+    host: '127.0.0.1',
+    port: 7000 + index,
+    slots: [[index * 100, index * 100 + 99]],
+    slotCount: 100,
+    up: true,
+    state: 'ok',
+    dbsize: 0,
+    replicas: Array.from({ length: replicas }, (_, i) => ({ id: `r${index}${i}` })),
+  });
   const map: any = { masters: [master(0, 1), master(1, 1), master(2, 0)] };
-  const plan = (loops: { master: number | null }[], force = false): any => ({ force, loops: loops.map((l, i) => ({ loop: i + 1, fault: 'kill', target: l.master === null ? 'Node[0]' : `Master[${l.master}]`, master: l.master, firstStep: 0, lastStep: 0 })) });
+  const plan = (loops: { master: number | null }[], force = false): any => ({
+    force,
+    loops: loops.map((l, i) => ({
+      loop: i + 1,
+      fault: 'kill',
+      target: l.master === null ? 'Node[0]' : `Master[${l.master}]`,
+      master: l.master,
+      firstStep: 0,
+      lastStep: 0,
+    })),
+  });
   it('refuses a schedule that would break a master without a replica, unless --force', async () => {
     const { refuseUnreplicatedTargets } = await import('../../src/drill/soak-preflight.js');
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 1 }]))).not.toThrow();
-    expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 2 }]))).toThrow(/no replica, so nothing could take over: Master\[2\] 127\.0\.0\.1:7002 \(slots 200-299\)/);
+    expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 2 }]))).toThrow(
+      /no replica, so nothing could take over: Master\[2\] 127\.0\.0\.1:7002 \(slots 200-299\)/,
+    );
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: null }]))).toThrow(/Master\[2\]/);
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: 2 }], true))).not.toThrow();
   });
@@ -161,7 +252,10 @@ describe('soak preflight', () => {
 
 describe('soak: flaky', () => {
   it('a lossy link for 3 node timeouts, healed, then settled; needs root like partition', () => {
-    const steps = loopSteps({ loop: 2, fault: 'flaky', target: 'Master[1]', master: 1, node: null, pauseMs: 100 }, undefined);
+    const steps = loopSteps(
+      { loop: 2, fault: 'flaky', target: 'Master[1]', master: 1, node: null, pauseMs: 100 },
+      undefined,
+    );
     expect(steps.map((s) => [s.step, s.options])).toEqual([
       ['partition', { master: 'Master[1]', mode: 'flaky', as: 'loop2' }],
       ['wait-for', { elapsed: { nodeTimeouts: 3 } }],
@@ -169,7 +263,11 @@ describe('soak: flaky', () => {
       ['wait-for', { settled: true }],
       ['wait-for', { duration: 100 }],
     ]);
-    expect(() => availableFaults(parseFaults('kill,flaky'), { mayChangeFirewall: false, skipUnavailable: false })).toThrow(/--faults flaky changes the firewall/);
-    expect(availableFaults(parseFaults('kill,flaky,partition'), { mayChangeFirewall: false, skipUnavailable: true }).dropped).toEqual(['flaky', 'partition']);
+    expect(() =>
+      availableFaults(parseFaults('kill,flaky'), { mayChangeFirewall: false, skipUnavailable: false }),
+    ).toThrow(/--faults flaky changes the firewall/);
+    expect(
+      availableFaults(parseFaults('kill,flaky,partition'), { mayChangeFirewall: false, skipUnavailable: true }).dropped,
+    ).toEqual(['flaky', 'partition']);
   });
 });

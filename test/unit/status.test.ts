@@ -11,7 +11,8 @@ const D = 'dddddddd00000000000000000000000000000004';
 const line = {
   a: (flags = 'master') => `${A} 127.0.0.1:7000@17000 ${flags} - 0 1700000000000 1 connected 0-5460`,
   b: (flags = 'master') => `${B} 127.0.0.1:7001@17001 ${flags} - 0 1700000000000 2 connected 5461-10922`,
-  c: (flags = 'master', link = 'connected') => `${C} 127.0.0.1:7002@17002 ${flags} - 0 1700000000000 3 ${link} 10923-16383`,
+  c: (flags = 'master', link = 'connected') =>
+    `${C} 127.0.0.1:7002@17002 ${flags} - 0 1700000000000 3 ${link} 10923-16383`,
 };
 
 function up(port: number, lines: string[], dbsize: number, state = 'ok'): NodeProbe {
@@ -27,7 +28,15 @@ function up(port: number, lines: string[], dbsize: number, state = 'ok'): NodePr
 }
 
 function down(port: number, error = 'connection refused'): NodeProbe {
-  return { address: { host: '127.0.0.1', port }, up: false, error, view: null, clusterInfo: null, replication: null, dbsize: null };
+  return {
+    address: { host: '127.0.0.1', port },
+    up: false,
+    error,
+    view: null,
+    clusterInfo: null,
+    replication: null,
+    dbsize: null,
+  };
 }
 
 const targets: StatusTarget[] = [
@@ -66,8 +75,26 @@ describe('mergeStatus with one of 3 masters down', () => {
   });
 
   it('shows the live masters as connected and not failing, with their own data', () => {
-    expect(rows[0]).toMatchObject({ id: A, up: true, error: null, role: 'master', slots: [[0, 5460]], linkState: 'connected', flags: [], dbsize: 10, pid: 101 });
-    expect(rows[1]).toMatchObject({ id: B, up: true, slots: [[5461, 10922]], linkState: 'connected', flags: [], dbsize: 20, configEpoch: 2 });
+    expect(rows[0]).toMatchObject({
+      id: A,
+      up: true,
+      error: null,
+      role: 'master',
+      slots: [[0, 5460]],
+      linkState: 'connected',
+      flags: [],
+      dbsize: 10,
+      pid: 101,
+    });
+    expect(rows[1]).toMatchObject({
+      id: B,
+      up: true,
+      slots: [[5461, 10922]],
+      linkState: 'connected',
+      flags: [],
+      dbsize: 20,
+      configEpoch: 2,
+    });
   });
 
   it('keeps one row per target, in target order', () => {
@@ -102,7 +129,14 @@ describe('mergeStatus flags and link state', () => {
 
   it('knows nothing about a down node no one else reports', () => {
     const rows = mergeStatus([targets[2]!], [down(7002, 'no answer within 500 ms')]);
-    expect(rows[0]).toMatchObject({ id: null, role: null, slots: [], linkState: null, configEpoch: null, error: 'no answer within 500 ms' });
+    expect(rows[0]).toMatchObject({
+      id: null,
+      role: null,
+      slots: [],
+      linkState: null,
+      configEpoch: null,
+      error: 'no answer within 500 ms',
+    });
   });
 });
 
@@ -119,7 +153,15 @@ describe('mergeStatus for a replica', () => {
         up(7003, [line.a(), line.b(), line.c(), replicaOfA('myself,slave')], 1),
       ],
     );
-    expect(rows[3]).toMatchObject({ id: D, role: 'replica', masterId: A, master: '127.0.0.1:7000', slots: [], pid: null, process: null });
+    expect(rows[3]).toMatchObject({
+      id: D,
+      role: 'replica',
+      masterId: A,
+      master: '127.0.0.1:7000',
+      slots: [],
+      pid: null,
+      process: null,
+    });
   });
 });
 

@@ -16,7 +16,16 @@ function master(index: number, id: string, port: number, slots: SlotRange[]): Sl
 }
 
 function mapOf(masters: SlotMapMaster[]): SlotMap {
-  return { masters, uncovered: [], totalKeys: 0, totalKeysComplete: true, slotsCovered: 16384, agreed: true, disagreeing: [], unreachable: [] };
+  return {
+    masters,
+    uncovered: [],
+    totalKeys: 0,
+    totalKeysComplete: true,
+    slotsCovered: 16384,
+    agreed: true,
+    disagreeing: [],
+    unreachable: [],
+  };
 }
 
 const MAP = mapOf([
@@ -98,7 +107,10 @@ describe('selectMaster', () => {
   });
 
   it('refuses an ambiguous id prefix', () => {
-    const map = mapOf([master(0, ID0, 7000, [[0, 8191]]), master(1, `${ID0.slice(0, 6)}${'0'.repeat(34)}`, 7001, [[8192, 16383]])]);
+    const map = mapOf([
+      master(0, ID0, 7000, [[0, 8191]]),
+      master(1, `${ID0.slice(0, 6)}${'0'.repeat(34)}`, 7001, [[8192, 16383]]),
+    ]);
     const e = usageError(() => selectMaster(map, { master: '5c94' }));
     expect(e.message).toContain('matches 2 masters');
     expect(selectMaster(map, { master: '5c94ee85' }).id).toBe(ID0);

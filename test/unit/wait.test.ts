@@ -22,7 +22,8 @@ function fakeClock(onSleep: (ms: number) => void = () => {}): Clock & { sleeps: 
 /** A probe that is not done for `notDone` calls, then done with `value`. */
 function probeAfter<T>(notDone: number, value: T): (() => Promise<Probe<T>>) & { calls: () => number } {
   let n = 0;
-  const probe = async (): Promise<Probe<T>> => (++n > notDone ? { done: true, value } : { done: false, seen: `attempt ${n}` });
+  const probe = async (): Promise<Probe<T>> =>
+    ++n > notDone ? { done: true, value } : { done: false, seen: `attempt ${n}` };
   return Object.assign(probe, { calls: () => n });
 }
 
@@ -67,7 +68,9 @@ describe('waitUntil', () => {
   it('probes once more at the deadline before giving up, so a late success still counts', async () => {
     const clock = fakeClock();
     // Not done at t=0, 25, 50; done at t=60, the deadline.
-    await expect(waitUntil(probeAfter(3, 'late'), { what: 'x', timeoutMs: 60, intervalMs: 25, clock })).resolves.toBe('late');
+    await expect(waitUntil(probeAfter(3, 'late'), { what: 'x', timeoutMs: 60, intervalMs: 25, clock })).resolves.toBe(
+      'late',
+    );
   });
 
   it('throws InterruptedError without probing when the signal is already aborted', async () => {
@@ -107,7 +110,11 @@ describe('allSettledOrThrow', () => {
       return item.toUpperCase();
     });
     expect(out).toEqual(['A', 'B', 'C']);
-    expect(seen).toEqual([['a', 0], ['b', 1], ['c', 2]]);
+    expect(seen).toEqual([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ]);
   });
 
   it('waits for every item to finish before rethrowing the first failure', async () => {

@@ -53,7 +53,10 @@ describe('Recorder', () => {
     r.success(150, 2000);
     r.failure(160, 'timeout', 'Command timed out');
     const w = r.windowStats();
-    expect(w.map((x) => [x.tMs, x.ops, x.errors])).toEqual([[0, 2, 0], [100, 1, 1]]);
+    expect(w.map((x) => [x.tMs, x.ops, x.errors])).toEqual([
+      [0, 2, 0],
+      [100, 1, 1],
+    ]);
     expect(w[1]!.errorsByClass).toEqual({ timeout: 1 });
     expect(r.latency()!.maxMs).toBeCloseTo(3, 1);
     expect(r.latency(100, 200)!.maxMs).toBeCloseTo(2, 1);
@@ -79,7 +82,10 @@ describe('report chart and formats', () => {
       { tMs: 100, ops: 0, errors: 4, p50Ms: null, p99Ms: null, maxMs: null, errorsByClass: { timeout: 4 } },
       { tMs: 200, ops: 12, errors: 0, p50Ms: 1, p99Ms: 5, maxMs: 6, errorsByClass: {} },
     ];
-    const svg = renderChart(windows, [{ label: 'fault', tMs: 90 }, { label: 'promotion', tMs: 180 }]);
+    const svg = renderChart(windows, [
+      { label: 'fault', tMs: 90 },
+      { label: 'promotion', tMs: 180 },
+    ]);
     expect(svg).toContain('data-marker="fault"');
     expect(svg).toContain('data-marker="promotion"');
     expect(svg.match(/<rect class="errors"/g)).toHaveLength(1);

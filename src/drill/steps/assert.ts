@@ -9,7 +9,17 @@ import { type PromotionRecord, checkName } from '../run.js';
 import { expected, int } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-export const ASSERTIONS = ['max-unavailable-ms', 'max-lost-writes', 'max-errors', 'max-double-grants', 'max-lost-messages', 'max-lost-keys', 'max-promotion-ms', 'roles', 'cluster-ok'] as const;
+export const ASSERTIONS = [
+  'max-unavailable-ms',
+  'max-lost-writes',
+  'max-errors',
+  'max-double-grants',
+  'max-lost-messages',
+  'max-lost-keys',
+  'max-promotion-ms',
+  'roles',
+  'cluster-ok',
+] as const;
 
 const schema = z
   .strictObject(
@@ -21,12 +31,20 @@ const schema = z
       'max-lost-messages': int(0).optional(),
       'max-promotion-ms': int(0).optional(),
       'max-lost-keys': int(0).optional(),
-      roles: z.record(z.string(), z.enum(['master', 'replica'], expected('master or replica')), expected('a mapping of nodes to master or replica, e.g. { victim: replica }')).optional(),
+      roles: z
+        .record(
+          z.string(),
+          z.enum(['master', 'replica'], expected('master or replica')),
+          expected('a mapping of nodes to master or replica, e.g. { victim: replica }'),
+        )
+        .optional(),
       'cluster-ok': z.literal(true, expected('true')).optional(),
     },
     expected(`a mapping of assertions (${ASSERTIONS.join(', ')})`),
   )
-  .refine((o) => ASSERTIONS.some((k) => o[k] !== undefined), { error: `expected at least one of ${ASSERTIONS.join(', ')}` });
+  .refine((o) => ASSERTIONS.some((k) => o[k] !== undefined), {
+    error: `expected at least one of ${ASSERTIONS.join(', ')}`,
+  });
 
 /**
  * Checks what can be checked now (roles by ROLE, cluster_state:ok, promotion
@@ -57,26 +75,43 @@ export const assertStep = defineStep<z.output<typeof schema>>({
     }
     if (o['max-promotion-ms'] !== undefined) {
       const limit = o['max-promotion-ms'];
-      const slowest = run.promotions.reduce<PromotionRecord | null>((a, p) => (a === null || (p.ms ?? Infinity) > (a.ms ?? Infinity) ? p : a), null);
+      const slowest = run.promotions.reduce<PromotionRecord | null>(
+        (a, p) => (a === null || (p.ms ?? Infinity) > (a.ms ?? Infinity) ? p : a),
+        null,
+      );
       done.push({
         name: checkName(step, 'max-promotion-ms'),
         passed: slowest !== null && run.promotions.every((p) => p.ms !== null && p.ms <= limit),
-        detail: slowest ? `slowest of ${run.promotions.length} promotion(s): ${formatAddress(slowest.promoted)} after ${slowest.ms ?? '?'} ms; limit ${limit} ms` : 'no promotion measured before this step',
+        detail: slowest
+          ? `slowest of ${run.promotions.length} promotion(s): ${formatAddress(slowest.promoted)} after ${slowest.ms ?? '?'} ms; limit ${limit} ms`
+          : 'no promotion measured before this step',
       });
     }
     if (o['max-lost-keys'] !== undefined) {
       const limit = o['max-lost-keys'];
       const total = run.populated.reduce((n, p) => n + p.count, 0);
-      if (total === 0) done.push({ name: checkName(step, 'max-lost-keys'), passed: false, detail: 'no populate step wrote keys before this step: nothing to count' });
+      if (total === 0)
+        done.push({
+          name: checkName(step, 'max-lost-keys'),
+          passed: false,
+          detail: 'no populate step wrote keys before this step: nothing to count',
+        });
       else {
         const present = await keysPresent(run.ctx.nodes, run.connect, run.populated);
-        done.push({ name: checkName(step, 'max-lost-keys'), passed: total - present <= limit, detail: `${total - present} of the ${total} keys populate wrote are missing (EXISTS through a cluster client); limit ${limit}` });
+        done.push({
+          name: checkName(step, 'max-lost-keys'),
+          passed: total - present <= limit,
+          detail: `${total - present} of the ${total} keys populate wrote are missing (EXISTS through a cluster client); limit ${limit}`,
+        });
       }
     }
     const later = deferredOf(step, o);
     run.deferred.push(...later);
     run.checks.push(...done);
-    const parts = [...done.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.detail}`), ...later.map((d) => `${d.kind} ${d.limit}: judged at the end of the run`)];
+    const parts = [
+      ...done.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.detail}`),
+      ...later.map((d) => `${d.kind} ${d.limit}: judged at the end of the run`),
+    ];
     return { detail: parts.join('; ') };
   },
 });

@@ -50,8 +50,21 @@ function breakMaster(stepName: string, signal: FaultSignal, aliases: string[] = 
 }
 
 /** Signals a master and registers the promotion a `wait-for: promotion` waits for. */
-async function masterFault(run: DrillRun, victim: SlotMapMaster, signal: FaultSignal, step: Pick<Step, 'index'>, o: { as?: string; force?: boolean }) {
-  const r = await killMaster(run.ctx, { target: { master: victim.id }, signal, wait: false, force: Boolean(o.force), abort: run.signal, observer: run.observer });
+async function masterFault(
+  run: DrillRun,
+  victim: SlotMapMaster,
+  signal: FaultSignal,
+  step: Pick<Step, 'index'>,
+  o: { as?: string; force?: boolean },
+) {
+  const r = await killMaster(run.ctx, {
+    target: { master: victim.id },
+    signal,
+    wait: false,
+    force: Boolean(o.force),
+    abort: run.signal,
+    observer: run.observer,
+  });
   run.noteFault(step.index, signal, r);
   run.expectPromotion({ victim, manual: false, chosen: null, t0: Date.parse(r.faultAt) });
   run.lastBroken = victim.id;
@@ -68,7 +81,8 @@ async function masterFault(run: DrillRun, victim: SlotMapMaster, signal: FaultSi
 async function replicaFault(run: DrillRun, n: NamedNode, signal: FaultSignal, step: Pick<Step, 'index'>, as: string) {
   const dn = findDrillNode(run.ctx, n);
   const pid = dn ? await pidOf(run.ctx, dn) : null;
-  if (!dn?.redis || pid === null) throw new StepFailed(`${formatAddress(n)} has no running process redis-drill started`);
+  if (!dn?.redis || pid === null)
+    throw new StepFailed(`${formatAddress(n)} has no running process redis-drill started`);
   const t0 = run.observer.markFault();
   await dn.redis.signal(pid, SIGNALS[signal]);
   const how = `SIG${SIGNALS[signal]}`;
@@ -78,10 +92,19 @@ async function replicaFault(run: DrillRun, n: NamedNode, signal: FaultSignal, st
   undoIfEndedEarly(run, n, signal, step.index);
   const node = run.named(as, n);
   run.brokeReplica(node, signal, t0);
-  return { detail: `${how} sent to pid ${pid} (${formatAddress(n)}, a replica: no promotion follows); named ${node.name}`, node };
+  return {
+    detail: `${how} sent to pid ${pid} (${formatAddress(n)}, a replica: no promotion follows); named ${node.name}`,
+    node,
+  };
 }
 
-const nodeSchema = shortForm('node', z.strictObject({ node: ref, as: name.optional(), force: bool.optional() }, expected('a node, or a mapping of options (node, as, force)')));
+const nodeSchema = shortForm(
+  'node',
+  z.strictObject(
+    { node: ref, as: name.optional(), force: bool.optional() },
+    expected('a node, or a mapping of options (node, as, force)'),
+  ),
+);
 
 /**
  * kill-node, term-node, freeze-node: the same faults on a node of either
@@ -106,14 +129,31 @@ function breakNode(stepName: string, signal: FaultSignal): StepHandler {
 }
 
 /** A frozen node is resumed whenever the drill ends before a resume-node step; a killed one is started again on Ctrl-C. */
-function undoIfEndedEarly(run: DrillRun, node: { id: string; host: string; port: number }, signal: FaultSignal, index: number): void {
-  if (signal === 'freeze') run.teardowns.set(node.id, { what: `resumed ${formatAddress(node)} (frozen by steps[${index}])`, run: () => resumeIfFrozen(run.ctx, node) });
+function undoIfEndedEarly(
+  run: DrillRun,
+  node: { id: string; host: string; port: number },
+  signal: FaultSignal,
+  index: number,
+): void {
+  if (signal === 'freeze')
+    run.teardowns.set(node.id, {
+      what: `resumed ${formatAddress(node)} (frozen by steps[${index}])`,
+      run: () => resumeIfFrozen(run.ctx, node),
+    });
   else restartOnInterrupt(run, node, index);
 }
 
 /** A killed node is started again if Ctrl-C ends the drill before a restart-node step does it (a failed drill keeps it down, for a look). */
-export function restartOnInterrupt(run: DrillRun, victim: { id: string; host: string; port: number }, index: number): void {
-  run.teardowns.set(victim.id, { what: `restarted ${formatAddress(victim)} (killed by steps[${index}])`, run: () => rejoinNode(run.ctx, { node: formatAddress(victim), mode: 'restart', wait: false }), onInterruptOnly: true });
+export function restartOnInterrupt(
+  run: DrillRun,
+  victim: { id: string; host: string; port: number },
+  index: number,
+): void {
+  run.teardowns.set(victim.id, {
+    what: `restarted ${formatAddress(victim)} (killed by steps[${index}])`,
+    run: () => rejoinNode(run.ctx, { node: formatAddress(victim), mode: 'restart', wait: false }),
+    onInterruptOnly: true,
+  });
 }
 
 export const killMasterStep = breakMaster('kill-master', 'kill');

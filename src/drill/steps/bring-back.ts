@@ -32,7 +32,13 @@ function bringBack(mode: 'restart' | 'resume'): StepHandler {
           first = `shut down pid ${pid}, then `;
         }
       }
-      const r = await rejoinNode(run.ctx, { node: formatAddress(node), mode, wait: false, abort: run.signal, observer: run.observer });
+      const r = await rejoinNode(run.ctx, {
+        node: formatAddress(node),
+        mode,
+        wait: false,
+        abort: run.signal,
+        observer: run.observer,
+      });
       // Brought back by the drill itself: nothing left to undo at the end.
       run.teardowns.delete(node.id);
       run.pendingRejoins.set(node.id, { node, t0: Date.parse(r.faultAt), how: r.how });

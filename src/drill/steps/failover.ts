@@ -26,7 +26,9 @@ const schema = shortForm(
       },
       expected('a mapping of options (master, slot, key, replica, node, force, takeover, as) or a master'),
     )
-    .refine(atMostOne(['master', 'slot', 'key', 'replica', 'node']), { error: 'expected at most one of master, slot, key, replica and node' })
+    .refine(atMostOne(['master', 'slot', 'key', 'replica', 'node']), {
+      error: 'expected at most one of master, slot, key, replica and node',
+    })
     .refine(atMostOne(['force', 'takeover']), { error: 'expected at most one of force and takeover' }),
 );
 
@@ -36,7 +38,10 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
   schema,
   role: 'fault',
   needsProcess: false,
-  refs: (o) => (['master', 'replica', 'node'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
+  refs: (o) =>
+    (['master', 'replica', 'node'] as const).flatMap((k) =>
+      typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [],
+    ),
   gives: (o) => [o.as ?? 'victim'],
   async run(run, o, step) {
     const map = await run.slotMap();
@@ -44,14 +49,21 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       const n = await run.node(o.node);
       // Sentinel has one master, and SENTINEL FAILOVER picks the replica: any node means that master.
       const isMaster = map.masters.some((m) => m.id === n.id && m.slots.length > 0);
-      o = { ...o, node: undefined, ...(run.ctx.ops.kind === 'sentinel' ? {} : isMaster ? { master: n.id } : { replica: n.id }) };
+      o = {
+        ...o,
+        node: undefined,
+        ...(run.ctx.ops.kind === 'sentinel' ? {} : isMaster ? { master: n.id } : { replica: n.id }),
+      };
     }
     let master: SlotMapMaster;
     let replica: { id: string; host: string; port: number } | null;
     if (run.ctx.ops.kind === 'sentinel') {
       // SENTINEL FAILOVER: Sentinel picks the replica itself, and has no FORCE or TAKEOVER.
       const clusterOnly = (['replica', 'force', 'takeover'] as const).find((k) => o[k] !== undefined);
-      if (clusterOnly) throw new StepFailed(`${clusterOnly} is a Redis Cluster option: SENTINEL FAILOVER picks the replica itself and has no modes`);
+      if (clusterOnly)
+        throw new StepFailed(
+          `${clusterOnly} is a Redis Cluster option: SENTINEL FAILOVER picks the replica itself and has no modes`,
+        );
       master = run.master(map, o.master, { slot: o.slot, key: o.key });
       replica = null;
     } else if (o.replica !== undefined) {
@@ -68,12 +80,21 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
     }
     const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
     if (replica && mode === 'default') await masterKnowsReplica(run, master, replica);
-    const r = await manualFailover(run.ctx, { replica: replica ? formatAddress(replica) : undefined, mode, wait: false, abort: run.signal, observer: run.observer });
+    const r = await manualFailover(run.ctx, {
+      replica: replica ? formatAddress(replica) : undefined,
+      mode,
+      wait: false,
+      abort: run.signal,
+      observer: run.observer,
+    });
     run.noteFault(step.index, 'failover', r);
     run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
     run.lastBroken = master.id;
     const node = run.named(o.as ?? 'victim', master);
-    return { detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`, node };
+    return {
+      detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`,
+      node,
+    };
   },
 });
 
@@ -84,12 +105,28 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
  * old master's new role reaches its master by gossip a few hundred ms after
  * it links up: until then, wait, or the failover times out unnoticed.
  */
-async function masterKnowsReplica(run: DrillRun, master: SlotMapMaster, replica: { id: string; host: string; port: number }): Promise<void> {
+async function masterKnowsReplica(
+  run: DrillRun,
+  master: SlotMapMaster,
+  replica: { id: string; host: string; port: number },
+): Promise<void> {
   const knows = (probes: readonly NodeProbe[]): Probe<true> => {
     const own = probes.find((p) => p.up && myselfOf(p)?.id === master.id);
     const entry = own?.view?.find((e) => e.id === replica.id);
-    return entry?.role === 'replica' && entry.masterId === master.id ? { done: true, value: true } : { done: false, seen: `${formatAddress(master)} sees ${formatAddress(replica)} as ${entry ? (entry.role === 'replica' ? `a replica of ${entry.masterId?.slice(0, 8)}` : 'a master') : 'nothing'}` };
+    return entry?.role === 'replica' && entry.masterId === master.id
+      ? { done: true, value: true }
+      : {
+          done: false,
+          seen: `${formatAddress(master)} sees ${formatAddress(replica)} as ${entry ? (entry.role === 'replica' ? `a replica of ${entry.masterId?.slice(0, 8)}` : 'a master') : 'nothing'}`,
+        };
   };
-  const r = await run.watch(knows, `Master[${master.index}] ${formatAddress(master)} knowing ${formatAddress(replica)} as its replica`, run.deadline(undefined));
-  if (!r.ok) throw new StepFailed(`Master[${master.index}] ${formatAddress(master)} does not know ${formatAddress(replica)} as its replica, so it would ignore the failover request; ${r.text}`);
+  const r = await run.watch(
+    knows,
+    `Master[${master.index}] ${formatAddress(master)} knowing ${formatAddress(replica)} as its replica`,
+    run.deadline(undefined),
+  );
+  if (!r.ok)
+    throw new StepFailed(
+      `Master[${master.index}] ${formatAddress(master)} does not know ${formatAddress(replica)} as its replica, so it would ignore the failover request; ${r.text}`,
+    );
 }

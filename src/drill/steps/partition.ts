@@ -9,14 +9,19 @@ import type { DrillRun } from '../run.js';
 import { atMostOne, expected, int, name, noOptions, ref, shortForm, text } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
-const loss = z.union([z.number(expected('a share such as 30% or 0.3')).min(0).max(1), z.string(expected('a share such as 30% or 0.3'))]).transform((v, c) => {
-  try {
-    return typeof v === 'number' ? v : parseLoss(v);
-  } catch {
-    c.addIssue({ code: 'custom', message: 'expected a share such as 30% or 0.3' });
-    return z.NEVER;
-  }
-});
+const loss = z
+  .union([
+    z.number(expected('a share such as 30% or 0.3')).min(0).max(1),
+    z.string(expected('a share such as 30% or 0.3')),
+  ])
+  .transform((v, c) => {
+    try {
+      return typeof v === 'number' ? v : parseLoss(v);
+    } catch {
+      c.addIssue({ code: 'custom', message: 'expected a share such as 30% or 0.3' });
+      return z.NEVER;
+    }
+  });
 
 const schema = shortForm(
   'master',
@@ -35,7 +40,9 @@ const schema = shortForm(
       },
       expected('a mapping of options (master, slot, key, sides, mode, direction, loss, as) or a master'),
     )
-    .refine(atMostOne(['master', 'slot', 'key', 'sides']), { error: 'expected at most one of master, slot, key and sides' }),
+    .refine(atMostOne(['master', 'slot', 'key', 'sides']), {
+      error: 'expected at most one of master, slot, key and sides',
+    }),
 );
 
 /**
@@ -62,16 +69,30 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
     const target = o.sides === undefined ? { master: run.master(map, o.master, { slot: o.slot, key: o.key }).id } : {};
     const mode = o.mode ?? 'isolate';
     const known = await nodesWithIds(run.ctx, run.observer);
-    const planned = planPartition(known, map, { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 }, run.ctx.sentinels);
+    const planned = planPartition(
+      known,
+      map,
+      { target, sides: o.sides, mode, direction: o.direction ?? 'out', loss: o.loss ?? 0.3 },
+      run.ctx.sentinels,
+    );
     const t0 = run.observer.markFault();
     await applyPartition(run.ctx, planned);
     run.observer.describeFault(planned.sides[0].map(formatAddress).join(','), `partition: ${planned.how}`);
-    run.teardowns.set('partition', { what: 'healed the partition (removed its iptables rules)', run: () => removePartition(run.ctx) });
+    run.teardowns.set('partition', {
+      what: 'healed the partition (removed its iptables rules)',
+      run: () => removePartition(run.ctx),
+    });
     const first = planned.cutOff[0];
     const victimNode = first ?? planned.sides[0][0]!;
-    const victim = { id: first?.id ?? null, host: victimNode.host, port: victimNode.port, ...(first ? { index: first.index } : {}) };
+    const victim = {
+      id: first?.id ?? null,
+      host: victimNode.host,
+      port: victimNode.port,
+      ...(first ? { index: first.index } : {}),
+    };
     run.faults.push({ index: step.index, kind: 'partition', how: planned.how, victim, t0 });
-    for (const m of planned.cutOff) run.expectPromotion({ victim: m, manual: false, chosen: null, t0, exclude: planned.minority });
+    for (const m of planned.cutOff)
+      run.expectPromotion({ victim: m, manual: false, chosen: null, t0, exclude: planned.minority });
     if (first) run.lastBroken = first.id;
     run.partitions.push({
       index: step.index,
@@ -89,7 +110,10 @@ export const partitionStep = defineStep<z.output<typeof schema>>({
       return { detail: `${planned.how}; named ${node.name}`, node };
     }
     // A replica cut off alone (sides: "Node[4]|"): nothing to promote; after the heal it must link up again.
-    const alone = planned.sides[0].length === 1 ? known.find((n) => n.host === victimNode.host && n.port === victimNode.port && n.id !== null) : undefined;
+    const alone =
+      planned.sides[0].length === 1
+        ? known.find((n) => n.host === victimNode.host && n.port === victimNode.port && n.id !== null)
+        : undefined;
     if (!alone) return { detail: `${planned.how}; no master is cut off from a replica of its own`, node: null };
     const node = run.named(o.as ?? 'victim', { id: alone.id!, host: alone.host, port: alone.port });
     run.brokeReplica(node, 'partition', t0);
@@ -106,7 +130,8 @@ export const healStep = defineStep<Record<string, never>>({
   needsProcess: true,
   refs: () => [],
   gives: () => [],
-  check: (_o, before) => (before.steps.includes('partition') ? null : { path: [], message: 'heal needs an earlier partition step' }),
+  check: (_o, before) =>
+    before.steps.includes('partition') ? null : { path: [], message: 'heal needs an earlier partition step' },
   async run(run) {
     const t0 = run.observer.markFault('heal');
     const { removed } = await removePartition(run.ctx);
@@ -115,7 +140,11 @@ export const healStep = defineStep<Record<string, never>>({
     const p = run.partitions.findLast((x) => x.healedAt === null);
     if (p) p.healedAt = t0;
     healedRejoins(run, t0);
-    return { detail: removed ? `removed the partition${p ? ` from steps[${p.index}]` : ''}; the cut-off masters may rejoin` : 'nothing to heal: no rule of this cluster was in place' };
+    return {
+      detail: removed
+        ? `removed the partition${p ? ` from steps[${p.index}]` : ''}; the cut-off masters may rejoin`
+        : 'nothing to heal: no rule of this cluster was in place',
+    };
   },
 });
 

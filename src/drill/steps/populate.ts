@@ -24,9 +24,16 @@ export const populateStep = defineStep<z.output<typeof schema>>({
   refs: () => [],
   gives: () => [],
   async run(run, o) {
-    const r = await populate(run.ctx.nodes, { keys: o.keys, prefix: o.prefix ?? 'key', valueSize: o['value-size'] ?? 16, connect: run.connect, signal: run.signal });
+    const r = await populate(run.ctx.nodes, {
+      keys: o.keys,
+      prefix: o.prefix ?? 'key',
+      valueSize: o['value-size'] ?? 16,
+      connect: run.connect,
+      signal: run.signal,
+    });
     run.populated.push({ prefix: o.prefix ?? 'key', count: o.keys });
-    if (r.errors > 0) throw new StepFailed(`${r.errors} of ${r.keys} writes failed: ${r.errorSamples.slice(0, 2).join('; ')}`);
+    if (r.errors > 0)
+      throw new StepFailed(`${r.errors} of ${r.keys} writes failed: ${r.errorSamples.slice(0, 2).join('; ')}`);
     return { detail: `wrote ${r.written} keys in ${r.elapsedMs} ms; the cluster holds ${r.totalKeys} keys` };
   },
 });

@@ -20,12 +20,24 @@ import { restartOnInterrupt } from './break-master.js';
 async function refreshNodes(run: DrillRun): Promise<void> {
   const state = await readState(run.ctx.stateDir, run.ctx.name);
   run.ctx.state = state;
-  run.ctx.nodes.splice(0, run.ctx.nodes.length, ...state.nodes.map((r) => ({ host: r.bind, port: r.port, label: formatAddress({ host: r.bind, port: r.port }), redis: nodeFor(run.ctx.hosts, state, r) })));
+  run.ctx.nodes.splice(
+    0,
+    run.ctx.nodes.length,
+    ...state.nodes.map((r) => ({
+      host: r.bind,
+      port: r.port,
+      label: formatAddress({ host: r.bind, port: r.port }),
+      redis: nodeFor(run.ctx.hosts, state, r),
+    })),
+  );
 }
 
 const addSchema = z.preprocess(
   (v) => (v === null || v === undefined ? {} : v),
-  z.strictObject({ 'replica-of': ref.optional(), as: name.optional() }, expected('nothing (an empty master), or a mapping { replica-of: NODE, as: NAME }')),
+  z.strictObject(
+    { 'replica-of': ref.optional(), as: name.optional() },
+    expected('nothing (an empty master), or a mapping { replica-of: NODE, as: NAME }'),
+  ),
 );
 
 /** A new node: an empty master, or a replica of a master; named (default `added`). */
@@ -37,25 +49,45 @@ export const addNodeStep = defineStep<z.output<typeof addSchema>>({
   gives: (o) => [o.as ?? 'added'],
   async run(run, o) {
     const of = o['replica-of'] ? await run.node(o['replica-of']) : null;
-    const r = await addNode({ stateDir: run.ctx.stateDir, cluster: run.ctx.name, timeoutMs: run.ctx.timeoutMs, replicaOf: of ? formatAddress(of) : undefined, signal: run.signal });
+    const r = await addNode({
+      stateDir: run.ctx.stateDir,
+      cluster: run.ctx.name,
+      timeoutMs: run.ctx.timeoutMs,
+      replicaOf: of ? formatAddress(of) : undefined,
+      signal: run.signal,
+    });
     await refreshNodes(run);
     const node = run.named(o.as ?? 'added', r.node);
-    return { detail: `${formatAddress(r.node)} joined as ${r.node.role === 'master' ? 'an empty master' : `a replica of ${r.node.master}`} in ${r.elapsedMs} ms; named ${node.name}`, node };
+    return {
+      detail: `${formatAddress(r.node)} joined as ${r.node.role === 'master' ? 'an empty master' : `a replica of ${r.node.master}`} in ${r.elapsedMs} ms; named ${node.name}`,
+      node,
+    };
   },
 });
 
 /** A node out of the cluster (FORGET everywhere, stopped, removed); a master must own no slots. */
 export const removeNodeStep = defineStep<{ node: string }>({
   name: 'remove-node',
-  schema: shortForm('node', z.strictObject({ node: ref }, expected('a node (a name, Master[N], HOST:PORT or an id prefix)'))),
+  schema: shortForm(
+    'node',
+    z.strictObject({ node: ref }, expected('a node (a name, Master[N], HOST:PORT or an id prefix)')),
+  ),
   needsProcess: true,
   refs: (o) => [{ path: ['node'], ref: o.node }],
   gives: () => [],
   async run(run, o) {
     const n = await run.node(o.node);
-    const r = await removeNode({ stateDir: run.ctx.stateDir, cluster: run.ctx.name, timeoutMs: run.ctx.timeoutMs, node: formatAddress(n), signal: run.signal });
+    const r = await removeNode({
+      stateDir: run.ctx.stateDir,
+      cluster: run.ctx.name,
+      timeoutMs: run.ctx.timeoutMs,
+      node: formatAddress(n),
+      signal: run.signal,
+    });
     await refreshNodes(run);
-    return { detail: `${r.node.role} ${formatAddress(r.node)} forgotten by ${r.forgottenBy} node(s), stopped and removed` };
+    return {
+      detail: `${r.node.role} ${formatAddress(r.node)} forgotten by ${r.forgottenBy} node(s), stopped and removed`,
+    };
   },
 });
 
@@ -70,14 +102,24 @@ const percent = z
 
 const reshardSchema = z.strictObject(
   {
-    slots: z.union([int(1, 16384), percent], expected('a number of slots, or a share of the source\'s slots such as 20%')),
+    slots: z.union(
+      [int(1, 16384), percent],
+      expected("a number of slots, or a share of the source's slots such as 20%"),
+    ),
     from: ref,
     to: ref.optional(),
     pipeline: int(1, 100_000).optional(),
     batch: int(1, 16384).optional(),
-    during: z.strictObject({ after: percent, kill: z.enum(['source', 'target'], expected('source or target')), as: name.optional() }, expected('a mapping { after: 30%, kill: source }')).optional(),
+    during: z
+      .strictObject(
+        { after: percent, kill: z.enum(['source', 'target'], expected('source or target')), as: name.optional() },
+        expected('a mapping { after: 30%, kill: source }'),
+      )
+      .optional(),
   },
-  expected('a mapping { slots: N, from: NODE, to: NODE } (optional: to (default: the next master), pipeline, batch, during)'),
+  expected(
+    'a mapping { slots: N, from: NODE, to: NODE } (optional: to (default: the next master), pipeline, batch, during)',
+  ),
 );
 
 /**
@@ -101,21 +143,39 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
     if (at < 0) throw new StepFailed(`${formatAddress(from)} is not a master: there are no slots to move from it`);
     // Without a target, the next master in slot order takes them (the first one after the last).
     const to = o.to !== undefined ? await run.node(o.to) : run.nameOf(map.masters[(at + 1) % map.masters.length]!);
-    const slots = typeof o.slots === 'number' ? o.slots : Math.max(1, Math.floor(share(o.slots) * countSlots(map.masters[at]!.slots)));
+    const slots =
+      typeof o.slots === 'number'
+        ? o.slots
+        : Math.max(1, Math.floor(share(o.slots) * countSlots(map.masters[at]!.slots)));
     const counted = await countRedirections(run);
     const t0 = run.clock.now();
     // What the kill did (set by it, read after the migration), and its own failure if it had one.
-    const k: { killing: Promise<void> | null; killed: string | null; error: Error | null } = { killing: null, killed: null, error: null };
+    const k: { killing: Promise<void> | null; killed: string | null; error: Error | null } = {
+      killing: null,
+      killed: null,
+      error: null,
+    };
     const kill = async (p: MigrationProgress): Promise<void> => {
       const victim = o.during!.kill === 'source' ? from : to;
-      if (!(await run.slotMap()).masters.some((m) => m.id === victim.id)) throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
-      const r = await killMaster(run.ctx, { target: { master: victim.id }, signal: 'kill', wait: false, force: true, abort: run.signal, observer: run.observer });
+      if (!(await run.slotMap()).masters.some((m) => m.id === victim.id))
+        throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
+      const r = await killMaster(run.ctx, {
+        target: { master: victim.id },
+        signal: 'kill',
+        wait: false,
+        force: true,
+        abort: run.signal,
+        observer: run.observer,
+      });
       run.noteFault(step.index, 'kill', r);
       restartOnInterrupt(run, victim, step.index);
       // The promotion is judged on slots the victim still owns: the observer's map may lag behind the
       // migration, so the source's entry is the one from before it, less every slot planned to move.
       const start = map.masters.find((m) => m.id === victim.id)!;
-      const master = o.during!.kill === 'source' ? { ...start, slots: withoutSlots(start.slots, firstSlots(start.slots, slots)) } : start;
+      const master =
+        o.during!.kill === 'source'
+          ? { ...start, slots: withoutSlots(start.slots, firstSlots(start.slots, slots)) }
+          : start;
       // A target importing the source's slots ignores any other node's claim on them (Redis skips
       // importing slots in clusterUpdateSlotsConfigWith): it keeps naming the dead source, and stays
       // cluster_state:fail, until a fix closes them; the promotion is judged by the other nodes.
@@ -147,19 +207,51 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       if (k.error) throw k.error;
     };
     try {
-      const r = await reshard({ connect: run.connect, targets: run.ctx.nodes, slots, from: formatAddress(from), to: formatAddress(to), pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline, batch: o.batch, signal: run.signal, beforeBatch, clock: run.clock });
+      const r = await reshard({
+        connect: run.connect,
+        targets: run.ctx.nodes,
+        slots,
+        from: formatAddress(from),
+        to: formatAddress(to),
+        pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline,
+        batch: o.batch,
+        signal: run.signal,
+        beforeBatch,
+        clock: run.clock,
+      });
       await killDone();
       record(run, step.index, t0, r, null, [], await counted());
-      return { detail: `moved ${r.slots} slots (${r.slotRanges}) and ${r.keys} keys from ${formatAddress(r.from)} to ${formatAddress(r.to)} in ${r.elapsedMs} ms (${r.keysPerSec} keys/s)${k.killed ? `; ${k.killed}` : ''}` };
+      return {
+        detail: `moved ${r.slots} slots (${r.slotRanges}) and ${r.keys} keys from ${formatAddress(r.from)} to ${formatAddress(r.to)} in ${r.elapsedMs} ms (${r.keysPerSec} keys/s)${k.killed ? `; ${k.killed}` : ''}`,
+      };
     } catch (e) {
       await killDone();
       if (!(e instanceof MigrationError) || e instanceof InterruptedError) throw e;
-      record(run, step.index, t0, { from: { host: from.host, port: from.port }, to: { host: to.host, port: to.port }, slots: e.moved.slots, keys: e.moved.keys, elapsedMs: e.moved.elapsedMs, samples: e.moved.samples }, e.message, e.openSlots, await counted());
+      record(
+        run,
+        step.index,
+        t0,
+        {
+          from: { host: from.host, port: from.port },
+          to: { host: to.host, port: to.port },
+          slots: e.moved.slots,
+          keys: e.moved.keys,
+          elapsedMs: e.moved.elapsedMs,
+          samples: e.moved.samples,
+        },
+        e.message,
+        e.openSlots,
+        await counted(),
+      );
       // The slots redis-drill had opened and not closed; Redis may close some itself (the fix step says what it found).
-      const open = e.openSlots.length ? `; in flight (importing/migrating) when it stopped: slots ${slotsText(e.openSlots)}` : '; no slot was in flight';
+      const open = e.openSlots.length
+        ? `; in flight (importing/migrating) when it stopped: slots ${slotsText(e.openSlots)}`
+        : '; no slot was in flight';
       // A kill that stopped the migration is what the step asked for; any other stop fails it.
       if (!k.killed) throw new StepFailed(`${e.message}${open}`);
-      return { detail: `${k.killed}; the migration stopped after ${e.moved.slots} slots and ${e.moved.keys} keys (${e.message})${open}` };
+      return {
+        detail: `${k.killed}; the migration stopped after ${e.moved.slots} slots and ${e.moved.keys} keys (${e.message})${open}`,
+      };
     }
   },
 });
@@ -171,14 +263,47 @@ async function countRedirections(run: DrillRun): Promise<() => Promise<Counted>>
   const before = await readRedirections(run.ctx.nodes, run.connect);
   return async () => {
     const d = redirectionsBetween(before, await readRedirections(run.ctx.nodes, run.connect));
-    return { ...d, source: `INFO errorstats of ${d.nodes} node(s), before and after the step: replies sent to every client (the load, the probe, redis-drill)` };
+    return {
+      ...d,
+      source: `INFO errorstats of ${d.nodes} node(s), before and after the step: replies sent to every client (the load, the probe, redis-drill)`,
+    };
   };
 }
 
-function record(run: DrillRun, index: number, t0: number, r: Pick<ReshardResult, 'slots' | 'keys' | 'elapsedMs' | 'samples'> & { from: { host: string; port: number }; to: { host: string; port: number } }, stopped: string | null, openSlots: number[], redirections: Counted): void {
+function record(
+  run: DrillRun,
+  index: number,
+  t0: number,
+  r: Pick<ReshardResult, 'slots' | 'keys' | 'elapsedMs' | 'samples'> & {
+    from: { host: string; port: number };
+    to: { host: string; port: number };
+  },
+  stopped: string | null,
+  openSlots: number[],
+  redirections: Counted,
+): void {
   const startMs = run.rel(t0);
-  run.migrations.push({ index, from: formatAddress(r.from), to: formatAddress(r.to), slots: r.slots, keys: r.keys, startMs, elapsedMs: r.elapsedMs, stopped, openSlots, samples: r.samples.map((s) => ({ tMs: startMs + s.elapsedMs, slots: s.slots, keys: s.keys })), redirections });
-  run.stepEvents.push({ tMs: 0, at: t0 + r.elapsedMs, node: formatAddress(r.to), source: 'scenario', kind: 'migration', detail: `${r.slots} slots and ${r.keys} keys moved from ${formatAddress(r.from)}${stopped ? `; stopped: ${stopped}` : ''}` });
+  run.migrations.push({
+    index,
+    from: formatAddress(r.from),
+    to: formatAddress(r.to),
+    slots: r.slots,
+    keys: r.keys,
+    startMs,
+    elapsedMs: r.elapsedMs,
+    stopped,
+    openSlots,
+    samples: r.samples.map((s) => ({ tMs: startMs + s.elapsedMs, slots: s.slots, keys: s.keys })),
+    redirections,
+  });
+  run.stepEvents.push({
+    tMs: 0,
+    at: t0 + r.elapsedMs,
+    node: formatAddress(r.to),
+    source: 'scenario',
+    kind: 'migration',
+    detail: `${r.slots} slots and ${r.keys} keys moved from ${formatAddress(r.from)}${stopped ? `; stopped: ${stopped}` : ''}`,
+  });
 }
 
 /** Evens out the slots over every master (empty ones included), one reshard per move. */
@@ -191,14 +316,24 @@ export const rebalanceStep = defineStep<Record<string, never>>({
   async run(run, _o, step) {
     const t0 = run.clock.now();
     const counted = await countRedirections(run);
-    const r = await rebalance({ connect: run.connect, targets: run.ctx.nodes, pipeline: RESHARD_DEFAULTS.pipeline, signal: run.signal, clock: run.clock });
+    const r = await rebalance({
+      connect: run.connect,
+      targets: run.ctx.nodes,
+      pipeline: RESHARD_DEFAULTS.pipeline,
+      signal: run.signal,
+      clock: run.clock,
+    });
     const total = await counted();
     let at = t0;
     r.moves.forEach((m, i) => {
       record(run, step.index, at, m, null, [], i === r.moves.length - 1 ? total : null);
       at += m.elapsedMs;
     });
-    return { detail: r.moves.length ? `moved ${r.slots} slots and ${r.keys} keys in ${r.moves.length} move(s); slots per master now ${r.after.map((m) => m.slots).join(' / ')}` : 'nothing to move: the slots were even' };
+    return {
+      detail: r.moves.length
+        ? `moved ${r.slots} slots and ${r.keys} keys in ${r.moves.length} move(s); slots per master now ${r.after.map((m) => m.slots).join(' / ')}`
+        : 'nothing to move: the slots were even',
+    };
   },
 });
 
@@ -212,6 +347,10 @@ export const fixStep = defineStep<Record<string, never>>({
   async run(run, _o, step) {
     const r = await fixCluster({ connect: run.connect, targets: run.ctx.nodes, signal: run.signal, clock: run.clock });
     run.fixes.push({ index: step.index, result: r });
-    return { detail: r.actions.length ? `${r.actions.length} slot(s) fixed in ${r.elapsedMs} ms: ${fixSummary(r.actions).join('; ')}` : 'nothing to fix: every slot was stable and served' };
+    return {
+      detail: r.actions.length
+        ? `${r.actions.length} slot(s) fixed in ${r.elapsedMs} ms: ${fixSummary(r.actions).join('; ')}`
+        : 'nothing to fix: every slot was stable and served',
+    };
   },
 });

@@ -8,7 +8,8 @@ import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../sch
 import { type Step, defineStep } from '../step.js';
 
 const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'settled', 'duration', 'elapsed'] as const;
-const waitText = 'promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
+const waitText =
+  'promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
 
 const schema = z.preprocess(
   (v) => {
@@ -35,9 +36,15 @@ const schema = z.preprocess(
       },
       expected(waitText),
     )
-    .refine((o) => WAITS.filter((k) => o[k] !== undefined).length === 1, { error: `expected exactly one of ${WAITS.join(', ')}` })
-    .refine((o) => o.as === undefined || o.promotion !== undefined, { error: 'expected as only with promotion (it names the promoted replica)' })
-    .refine((o) => o.role === undefined || o.rejoin !== undefined, { error: 'expected role only with rejoin (the role the node comes back in)' }),
+    .refine((o) => WAITS.filter((k) => o[k] !== undefined).length === 1, {
+      error: `expected exactly one of ${WAITS.join(', ')}`,
+    })
+    .refine((o) => o.as === undefined || o.promotion !== undefined, {
+      error: 'expected as only with promotion (it names the promoted replica)',
+    })
+    .refine((o) => o.role === undefined || o.rejoin !== undefined, {
+      error: 'expected role only with rejoin (the role the node comes back in)',
+    }),
 );
 type WaitOptions = z.output<typeof schema>;
 
@@ -52,12 +59,19 @@ export const waitForStep = defineStep<WaitOptions>({
   name: 'wait-for',
   schema,
   needsProcess: false,
-  refs: (o) => (['promotion', 'rejoin'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
+  refs: (o) =>
+    (['promotion', 'rejoin'] as const).flatMap((k) => (typeof o[k] === 'string' ? [{ path: [k], ref: o[k] }] : [])),
   gives: (o) => (o.promotion !== undefined ? [o.as ?? 'promoted'] : []),
   check(o, before) {
-    if (o.promotion === null && before.faults === 0) return { path: ['promotion'], message: 'wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step' };
-    if (o.rejoin === null && before.restores === 0) return { path: ['rejoin'], message: 'wait-for rejoin needs an earlier restart-node, resume-node or heal step' };
-    if (o.elapsed !== undefined && before.faults === 0) return { path: ['elapsed'], message: 'wait-for elapsed counts from a fault: it needs an earlier fault step' };
+    if (o.promotion === null && before.faults === 0)
+      return {
+        path: ['promotion'],
+        message: 'wait-for promotion needs an earlier kill-master, term-master, freeze-master or failover step',
+      };
+    if (o.rejoin === null && before.restores === 0)
+      return { path: ['rejoin'], message: 'wait-for rejoin needs an earlier restart-node, resume-node or heal step' };
+    if (o.elapsed !== undefined && before.faults === 0)
+      return { path: ['elapsed'], message: 'wait-for elapsed counts from a fault: it needs an earlier fault step' };
     return null;
   },
   async run(run, o, step) {
@@ -74,12 +88,22 @@ export const waitForStep = defineStep<WaitOptions>({
     }
     const timeoutMs = run.deadline(o.deadline);
     if (o.settled) {
-      const r = await run.watch((probes) => run.ctx.ops.settled(probes), 'every node answering with cluster_state:ok and one slot map, every replica linked', timeoutMs);
+      const r = await run.watch(
+        (probes) => run.ctx.ops.settled(probes),
+        'every node answering with cluster_state:ok and one slot map, every replica linked',
+        timeoutMs,
+      );
       run.check(step, 'settled', r.ok, r.text);
       return { detail: r.text };
     }
     if (o['cluster-ok']) {
-      const r = await run.watch((probes) => run.ctx.ops.healthy(probes), run.ctx.ops.kind === 'sentinel' ? 'every sentinel naming one master, every replica linked to it' : 'every answering node reporting cluster_state:ok', timeoutMs);
+      const r = await run.watch(
+        (probes) => run.ctx.ops.healthy(probes),
+        run.ctx.ops.kind === 'sentinel'
+          ? 'every sentinel naming one master, every replica linked to it'
+          : 'every answering node reporting cluster_state:ok',
+        timeoutMs,
+      );
       run.check(step, 'cluster-ok', r.ok, r.text);
       return { detail: r.text };
     }
@@ -88,12 +112,15 @@ export const waitForStep = defineStep<WaitOptions>({
       const p = run.pendingPromotions.get(id);
       // A replica's fault (kill-node on a replica) has nothing to promote: a soak's loop goes on to its restore.
       const brokenReplica = run.replicaFaults.get(id);
-      if (!p && brokenReplica) return { detail: await holdReplicaFault(run, brokenReplica, step, timeoutMs), node: brokenReplica.node };
-      if (!p) throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
+      if (!p && brokenReplica)
+        return { detail: await holdReplicaFault(run, brokenReplica, step, timeoutMs), node: brokenReplica.node };
+      if (!p)
+        throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
       const ops = run.ctx.ops;
       const r = await run.watch<string>(
-        (probes) => (p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim, p.exclude)),
+        (probes) =>
+          p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim, p.exclude),
         `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
         timeoutMs,
       );
@@ -105,25 +132,45 @@ export const waitForStep = defineStep<WaitOptions>({
       await run.observer.catchUpLogs();
       const timing = promotionTiming(run.observer.events, replica, p.t0, ops.kind);
       const promoted = run.named(o.as ?? 'promoted', replica);
-      run.promotions.push({ index: step.index, victim: run.nameOf(p.victim), promoted, ms: timing.promotionMs, source: timing.promotionSource, t0: p.t0, at: run.clock.now() });
+      run.promotions.push({
+        index: step.index,
+        victim: run.nameOf(p.victim),
+        promoted,
+        ms: timing.promotionMs,
+        source: timing.promotionSource,
+        t0: p.t0,
+        at: run.clock.now(),
+      });
       if (timing.promotionMs !== null) run.marker('promotion', p.t0 + timing.promotionMs);
-      const what = ops.kind === 'sentinel' ? `is the master the sentinels name, instead of ${formatAddress(p.victim)},` : `took over ${label}'s slots`;
+      const what =
+        ops.kind === 'sentinel'
+          ? `is the master the sentinels name, instead of ${formatAddress(p.victim)},`
+          : `took over ${label}'s slots`;
       const text = `${formatAddress(replica)} ${what} after ${timing.promotionMs ?? '?'} ms (${timing.promotionSource ?? 'not measured'}); named ${promoted.name}`;
       run.check(step, 'promotion', true, text);
       return { detail: text, node: promoted };
     }
     const id = o.rejoin === null || o.rejoin === undefined ? run.lastRestored! : (await run.node(o.rejoin)).id;
     const p = run.pendingRejoins.get(id);
-    if (!p) throw new StepFailed(`${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`);
+    if (!p)
+      throw new StepFailed(
+        `${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`,
+      );
     const label = formatAddress(p.node);
-    const r = await run.watch((probes) => run.ctx.ops.rejoinDone(probes, p.node), `${label} back as a replica with master_link_status:up (or a master)`, timeoutMs);
+    const r = await run.watch(
+      (probes) => run.ctx.ops.rejoinDone(probes, p.node),
+      `${label} back as a replica with master_link_status:up (or a master)`,
+      timeoutMs,
+    );
     if (!r.ok) {
       run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
       return { detail: r.text, node: p.node };
     }
     const role = await roleOf(run.ctx, p.node);
     await run.observer.catchUpLogs();
-    const link = run.observer.events.find((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= p.t0);
+    const link = run.observer.events.find(
+      (e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= p.t0,
+    );
     const ms = link ? Math.round(link.at - p.t0) : Math.round(run.clock.now() - p.t0);
     run.rejoins.push({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
     run.marker('rejoin', p.t0 + ms);
@@ -141,7 +188,12 @@ export const waitForStep = defineStep<WaitOptions>({
  * promotion's. Sentinel's data nodes have no cluster view: there the fault
  * is held for 2 x down-after.
  */
-async function holdReplicaFault(run: DrillRun, r: { node: NamedNode; kind: string; t0: number }, step: Step, timeoutMs: number): Promise<string> {
+async function holdReplicaFault(
+  run: DrillRun,
+  r: { node: NamedNode; kind: string; t0: number },
+  step: Step,
+  timeoutMs: number,
+): Promise<string> {
   const label = formatAddress(r.node);
   const what = `no promotion: ${label} was a replica when it was broken (${r.kind}), so its master keeps its slots`;
   if (run.ctx.ops.kind === 'sentinel') {
@@ -149,8 +201,14 @@ async function holdReplicaFault(run: DrillRun, r: { node: NamedNode; kind: strin
     await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.signal);
     return `${what}; the fault held ${holdMs} ms (2 x down-after)`;
   }
-  const seen = await run.watch<number>((probes) => flaggedFailEverywhere(probes, r.node), `every other node flagging ${label} fail`, timeoutMs);
-  const text = seen.ok ? `${what}; all ${seen.value} other node(s) flagged it fail ${Math.round(run.clock.now() - r.t0)} ms after the fault (poll)` : `${label} was not flagged fail by every other node within ${timeoutMs} ms; ${seen.text}`;
+  const seen = await run.watch<number>(
+    (probes) => flaggedFailEverywhere(probes, r.node),
+    `every other node flagging ${label} fail`,
+    timeoutMs,
+  );
+  const text = seen.ok
+    ? `${what}; all ${seen.value} other node(s) flagged it fail ${Math.round(run.clock.now() - r.t0)} ms after the fault (poll)`
+    : `${label} was not flagged fail by every other node within ${timeoutMs} ms; ${seen.text}`;
   run.check(step, 'promotion', seen.ok, text);
   return text;
 }
