@@ -94,7 +94,7 @@ export class NodeStartError extends EnvironmentError {
   }
 }
 
-export class ClusterExistsError extends UsageError {
+export class DeploymentExistsError extends UsageError {
   constructor(
     readonly cluster: string,
     readonly dir: string,
@@ -105,7 +105,7 @@ export class ClusterExistsError extends UsageError {
   }
 }
 
-export class ClusterNotFoundError extends UsageError {
+export class DeploymentNotFoundError extends UsageError {
   constructor(
     readonly cluster: string,
     readonly dir: string,

@@ -65,6 +65,7 @@ export function targetOptions(ctx: Context): {
   seed?: Address;
   password?: string;
   timeoutMs: number;
+  abortSignal: AbortSignal;
   warn: (m: string) => void;
 } {
   const g = ctx.globals;
@@ -72,6 +73,7 @@ export function targetOptions(ctx: Context): {
     stateDir: g.stateDir,
     cluster: g.cluster,
     seed: g.seed,
+    abortSignal: ctx.signal,
     password: g.password,
     timeoutMs: g.timeout,
     warn: (m) => ctx.out.warn(m),

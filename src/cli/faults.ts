@@ -1,18 +1,18 @@
 import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
-import type { FaultSignal } from '../faults/kill-master.js';
+import type { FaultSignal } from '../faults/catalog.js';
 import type { PartitionMode } from '../faults/partition-plan.js';
-import type { FaultResult } from '../faults/report.js';
+import type { FaultResult } from '../faults/result.js';
 import type { Action } from './action.js';
 import { type Context, targetOptions } from './context.js';
-import type { DrillContext } from '../faults/drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
 import { choiceArg, intArg } from './options.js';
 
 /** Runs a fault on the cluster the globals name, and always closes what was opened (SSH connections). */
 async function onCluster(
   ctx: Context,
   kind: 'cluster' | 'sentinel',
-  fn: (d: DrillContext) => Promise<FaultResult>,
+  fn: (d: Deployment) => Promise<FaultResult>,
 ): Promise<FaultResult> {
   if (kind === 'sentinel' && ctx.globals.seed) {
     const { UsageError } = await import('../errors.js');
@@ -20,8 +20,8 @@ async function onCluster(
       hint: 'drop --seed and name the deployment with --cluster NAME',
     });
   }
-  const { withDrill } = await import('../faults/drill-context.js');
-  return withDrill({ ...targetOptions(ctx), expect: kind }, fn);
+  const { withDeployment } = await import('../deployment/handle.js');
+  return withDeployment({ ...targetOptions(ctx), expect: kind }, fn);
 }
 
 /** Prints the result (JSON or timeline); a missed deadline is exit 1 after the output. */
@@ -98,7 +98,6 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
                 wait: f.wait,
                 force: Boolean(f.force),
                 deadlineMs: f.deadline,
-                abort: ctx.signal,
               }),
             ),
           );
@@ -161,7 +160,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
             deadline?: number;
           },
         ) => {
-          const { partitionCluster } = await import('../faults/partition-fault.js');
+          const { partitionDeployment } = await import('../faults/partition-fault.js');
           const { parseLoss } = await import('../faults/partition-plan.js');
           const { parseDuration } = await import('../workload/options.js');
           const loss = parseLoss(f.loss);
@@ -169,7 +168,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
           await finish(
             ctx,
             await onCluster(ctx, kind, (d) =>
-              partitionCluster(d, {
+              partitionDeployment(d, {
                 target: { master: f.master, slot: f.slot, key: f.key },
                 sides: f.sides,
                 mode: f.mode,
@@ -178,7 +177,6 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
                 durationMs,
                 wait: f.wait,
                 deadlineMs: f.deadline,
-                abort: ctx.signal,
               }),
             ),
           );
@@ -195,12 +193,10 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
     .addOption(deadlineOption())
     .action(
       action(async (ctx, f: { wait: boolean; deadline?: number }) => {
-        const { healCluster } = await import('../faults/partition-fault.js');
+        const { healDeployment } = await import('../faults/partition-fault.js');
         await finish(
           ctx,
-          await onCluster(ctx, kind, (d) =>
-            healCluster(d, { wait: f.wait, deadlineMs: f.deadline, abort: ctx.signal }),
-          ),
+          await onCluster(ctx, kind, (d) => healDeployment(d, { wait: f.wait, deadlineMs: f.deadline })),
         );
       }),
     );
@@ -220,9 +216,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
           const { rejoinNode } = await import('../faults/rejoin.js');
           await finish(
             ctx,
-            await onCluster(ctx, kind, (d) =>
-              rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline, abort: ctx.signal }),
-            ),
+            await onCluster(ctx, kind, (d) => rejoinNode(d, { node: args[0]!, mode, deadlineMs: f.deadline })),
           );
         }),
       );
@@ -258,7 +252,6 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
             replica: f.replica,
             mode: f.force ? 'force' : f.takeover ? 'takeover' : 'default',
             deadlineMs: f.deadline,
-            abort: ctx.signal,
           }),
         ),
       );

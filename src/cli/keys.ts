@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ClusterNotFoundError } from '../errors.js';
+import { DeploymentNotFoundError } from '../errors.js';
 import type { Action } from './action.js';
 import { targetOptions } from './context.js';
 import { collect, intArg } from './options.js';
@@ -51,7 +51,7 @@ export function registerKeyCommands(program: Command, action: Action): void {
           map = await slotMap(t.targets, { timeoutMs: ctx.globals.timeout, password: t.password });
         } catch (e) {
           // The slot needs no cluster: without one, show just the slots.
-          if (!(e instanceof ClusterNotFoundError)) throw e;
+          if (!(e instanceof DeploymentNotFoundError)) throw e;
           ctx.out.info(
             `no cluster "${ctx.globals.cluster}" here: showing slots only (use --seed HOST:PORT for a running cluster)`,
           );
@@ -82,17 +82,15 @@ export function registerKeyCommands(program: Command, action: Action): void {
         const { mapProvider } = await import('../cluster/targets.js');
         const t = await clusterTargets(targetOptions(ctx));
         const connect = { timeoutMs: ctx.globals.timeout, password: t.password };
-        const result = await ctx.out
-          .reporter()
-          .step(`Writing ${flags.keys} keys`, () =>
-            populate(mapProvider(t, connect), {
-              keys: flags.keys,
-              prefix: flags.prefix,
-              valueSize: flags.valueSize,
-              connect,
-              signal: ctx.signal,
-            }),
-          );
+        const result = await ctx.out.reporter().step(`Writing ${flags.keys} keys`, () =>
+          populate(mapProvider(t, connect), {
+            keys: flags.keys,
+            prefix: flags.prefix,
+            valueSize: flags.valueSize,
+            connect,
+            signal: ctx.signal,
+          }),
+        );
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-keys.js')).renderPopulate(ctx.out.c, result));
         if (result.errors > 0) {

@@ -13,8 +13,8 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
     .action(
       action(async (ctx) => {
         requireManaged(ctx, `${kind} stop`);
-        const { stopCluster } = await import('../cluster/lifecycle.js');
-        const result = await stopCluster({
+        const { stopDeployment } = await import('../cluster/lifecycle.js');
+        const result = await stopDeployment({
           stateDir: ctx.globals.stateDir,
           cluster: ctx.globals.cluster,
           expect: kind,
@@ -35,8 +35,8 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
     .action(
       action(async (ctx) => {
         requireManaged(ctx, `${kind} start`);
-        const { startCluster } = await import('../cluster/lifecycle.js');
-        const result = await startCluster({
+        const { startDeployment } = await import('../cluster/lifecycle.js');
+        const result = await startDeployment({
           stateDir: ctx.globals.stateDir,
           cluster: ctx.globals.cluster,
           expect: kind,
@@ -55,8 +55,8 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
     .action(
       action(async (ctx, flags: { keepData?: boolean }) => {
         requireManaged(ctx, `${kind} destroy`);
-        const { destroyCluster } = await import('../cluster/lifecycle.js');
-        const result = await destroyCluster({
+        const { destroyDeployment } = await import('../cluster/lifecycle.js');
+        const result = await destroyDeployment({
           stateDir: ctx.globals.stateDir,
           cluster: ctx.globals.cluster,
           expect: kind,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CheckFailedError, ClusterNotFoundError, InterruptedError, UsageError } from '../errors.js';
+import { CheckFailedError, DeploymentNotFoundError, InterruptedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
 import { anyIntArg, intArg } from './options.js';
@@ -116,7 +116,7 @@ export function registerSoak(program: Command, action: Action): void {
       const state = f.create
         ? null
         : await readState(g.stateDir, g.cluster).catch((e: unknown) =>
-            f.plan && e instanceof ClusterNotFoundError ? null : Promise.reject(e as Error),
+            f.plan && e instanceof DeploymentNotFoundError ? null : Promise.reject(e as Error),
           );
       const kind = state?.kind ?? 'cluster';
       const masters = state ? (kind === 'sentinel' ? 1 : state.masters) : f.masters;
@@ -190,7 +190,9 @@ export function registerSoak(program: Command, action: Action): void {
       if (report.verdict === 'fail') {
         const failed = report.soak?.firstFailedLoop;
         if (f.create && f.destroyOnFailure)
-          await (await import('../cluster/lifecycle.js')).destroyCluster({ stateDir: g.stateDir, cluster: g.cluster });
+          await (
+            await import('../cluster/lifecycle.js')
+          ).destroyDeployment({ stateDir: g.stateDir, cluster: g.cluster });
         throw new CheckFailedError(`the soak failed${failed ? ` at loop ${failed}` : ''}: ${failedChecks(report)}`, {
           hint: `repeat it with: ${reproduce}${f.create && !f.destroyOnFailure ? `; the cluster "${g.cluster}" is kept for a look (redis-drill cluster status)` : ''}; see ${files[0] ?? dir}`,
         });

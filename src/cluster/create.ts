@@ -5,7 +5,7 @@ import type { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { formCluster } from './form.js';
-import { destroyCluster } from './lifecycle.js';
+import { destroyDeployment } from './lifecycle.js';
 import { expandBind } from './bind.js';
 import {
   hostsOf,
@@ -20,7 +20,7 @@ import { checkLayout, type HostEntry } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
 import { type Hosts, nodeFor } from './runtime.js';
 import type { SlotRange } from './slots.js';
-import { type ClusterState, clusterDir, ensureDir, writeState } from './state.js';
+import { type DeploymentState, clusterDir, ensureDir, writeState } from './state.js';
 
 export interface CreateOptions {
   cluster: string;
@@ -57,7 +57,7 @@ export interface NodeSummary {
 
 export interface CreateResult {
   cluster: string;
-  server: ClusterState['server'];
+  server: DeploymentState['server'];
   nodeTimeoutMs: number;
   /** Whether the nodes require a password (it is never printed; it is in the state file). */
   passwordProtected: boolean;
@@ -120,7 +120,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
   try {
     const d = { ...o, reporter };
     const { prepared, server } = await prepareDeployment(entries, hosts, d, true);
-    const state: ClusterState = {
+    const state: DeploymentState = {
       schemaVersion: 1,
       kind: 'cluster',
       name: o.cluster,
@@ -142,7 +142,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
 }
 
 async function startAndForm(
-  state: ClusterState,
+  state: DeploymentState,
   hosts: Hosts,
   o: CreateOptions,
   t: { clock: Clock; reporter: Reporter; started: number },
@@ -226,7 +226,7 @@ async function startAndForm(
     };
   } catch (e) {
     await pool.close();
-    await destroyCluster({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
+    await destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
     throw e;
   } finally {
     await pool.close();

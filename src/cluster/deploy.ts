@@ -1,16 +1,16 @@
 import { stat } from 'node:fs/promises';
-import { ClusterExistsError } from '../errors.js';
+import { DeploymentExistsError } from '../errors.js';
 import { type ServerBinary, versionAtLeast } from '../nodes/binary.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import type { Clock } from '../util/clock.js';
 import type { Reporter } from '../util/reporter.js';
 import { allSettledOrThrow } from '../util/wait.js';
 import { isLoopback } from './bind.js';
-import { destroyCluster } from './lifecycle.js';
+import { destroyDeployment } from './lifecycle.js';
 import { type HostEntry, hostName, nodeOrder } from './layout.js';
 import { type PreparedHost, prepareHost } from './prepare-host.js';
 import { Hosts } from './runtime.js';
-import { type ClusterState, type NodeRecord, clusterDir, nodeDir, writeState } from './state.js';
+import { type DeploymentState, type NodeRecord, clusterDir, nodeDir, writeState } from './state.js';
 
 /**
  * The steps every deployment's create shares (a cluster's and a Sentinel
@@ -53,9 +53,9 @@ export async function prepareDeployment(
       () => false,
     )
   ) {
-    if (!o.force) throw new ClusterExistsError(o.cluster, dir);
+    if (!o.force) throw new DeploymentExistsError(o.cluster, dir);
     await o.reporter.step(`Destroying the existing deployment "${o.cluster}" (--force)`, () =>
-      destroyCluster({ stateDir: o.stateDir, cluster: o.cluster }),
+      destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster }),
     );
   }
   const remote = entries.filter((e) => e.ssh !== null).length;
@@ -107,7 +107,7 @@ export function recordsFor(
 }
 
 /** The SSH hosts of a deployment, for its state file. */
-export function remoteHostsOf(prepared: readonly PreparedHost[]): ClusterState['hosts'] {
+export function remoteHostsOf(prepared: readonly PreparedHost[]): DeploymentState['hosts'] {
   return Object.fromEntries(
     prepared
       .filter((p) => p.remoteDir !== null)
@@ -144,7 +144,7 @@ export function ownAddresses(
  * cleanup finds it.
  */
 export async function startProcesses(
-  state: ClusterState,
+  state: DeploymentState,
   nodes: readonly RedisNode[],
   records: readonly NodeRecord[],
   configs: readonly string[],

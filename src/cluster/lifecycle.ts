@@ -11,7 +11,15 @@ import { chainName } from '../faults/partition-plan.js';
 import { waitClusterHealthy } from './health.js';
 import { waitSentinelFormed } from '../sentinel/health.js';
 import { Hosts, hostsFor, nodeFor } from './runtime.js';
-import { type ClusterState, type NodeRecord, allNodes, checkKind, clusterDir, readState, writeState } from './state.js';
+import {
+  type DeploymentState,
+  type NodeRecord,
+  allNodes,
+  checkKind,
+  clusterDir,
+  readState,
+  writeState,
+} from './state.js';
 
 export interface LifecycleOptions {
   stateDir: string;
@@ -94,7 +102,7 @@ async function recordsFromDirs(dir: string): Promise<(NodeRecord & { sentinel: b
 }
 
 /** Stops every process of the cluster (keeping its data) and records that in the state file. */
-export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
+export async function stopDeployment(o: LifecycleOptions): Promise<StopResult> {
   const state = await readState(o.stateDir, o.cluster);
   checkKind(state, o.expect);
   const hosts = hostsFor(state);
@@ -121,7 +129,7 @@ export async function stopCluster(o: LifecycleOptions): Promise<StopResult> {
  * Idempotent: a missing cluster, an unreadable state file or processes that
  * are already gone are not errors.
  */
-export async function destroyCluster(
+export async function destroyDeployment(
   o: LifecycleOptions & { keepData?: boolean; fast?: boolean },
 ): Promise<DestroyResult> {
   const dir = clusterDir(o.stateDir, o.cluster);
@@ -130,7 +138,7 @@ export async function destroyCluster(
     () => false,
   );
   if (!present) return { cluster: o.cluster, stopped: [], notRunning: [], removed: false, dir, healed: [] };
-  let state: ClusterState | null = null;
+  let state: DeploymentState | null = null;
   try {
     state = await readState(o.stateDir, o.cluster);
   } catch {
@@ -192,7 +200,7 @@ export interface StartResult {
  * nodes.conf, then waits until every node reports cluster_state:ok and every
  * replica's link is up. Nodes this call started are stopped again if it fails.
  */
-export async function startCluster(o: LifecycleOptions & { timeoutMs?: number }): Promise<StartResult> {
+export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number }): Promise<StartResult> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   const t0 = clock.now();

@@ -12,7 +12,7 @@ import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { selectMasterNode } from './reshard.js';
 import { type Hosts, hostsFor, nodeFor } from './runtime.js';
 import { buildSlotMap } from './slotmap.js';
-import { type ClusterState, type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
+import { type DeploymentState, type NodeRecord, checkKind, nodeDir, readState, writeState } from './state.js';
 
 export interface MembershipOptions {
   stateDir: string;
@@ -290,7 +290,7 @@ async function withMembership<T>(
     clock: Clock;
     reporter: Reporter;
     t0: number;
-    state: ClusterState;
+    state: DeploymentState;
     connect: ConnectOptions;
     hosts: Hosts;
     addresses: Address[];

@@ -5,7 +5,7 @@ import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, type SshTarget } from '../hosts/ssh.js';
 import { RedisNode } from '../nodes/redis-node.js';
-import type { ClusterState, NodeRecord } from './state.js';
+import type { DeploymentState, NodeRecord } from './state.js';
 
 /** How long an SSH host may take to accept a connection. */
 export const DEFAULT_SSH_CONNECT_TIMEOUT_MS = 5000;
@@ -54,13 +54,13 @@ export class Hosts {
 }
 
 /** The hosts of a cluster from its state file. */
-export function hostsFor(state: Pick<ClusterState, 'hosts'>): Hosts {
+export function hostsFor(state: Pick<DeploymentState, 'hosts'>): Hosts {
   return new Hosts(Object.fromEntries(Object.entries(state.hosts).map(([name, h]) => [name, h.ssh])));
 }
 
 export function nodeFor(
   hosts: Hosts,
-  state: Pick<ClusterState, 'server' | 'password' | 'hosts' | 'sentinel'>,
+  state: Pick<DeploymentState, 'server' | 'password' | 'hosts' | 'sentinel'>,
   record: NodeRecord,
 ): RedisNode {
   return new RedisNode({

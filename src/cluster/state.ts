@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ClusterNotFoundError, EnvironmentError, UsageError } from '../errors.js';
+import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, makeDirs } from '../util/fs.js';
 
 /**
@@ -82,10 +82,10 @@ export type PartitionRecord = z.infer<typeof partitionSchema>;
 export type SentinelRecord = z.infer<typeof sentinelSchema>;
 
 /** Every process of a deployment: its data nodes, and (Sentinel) its sentinels. */
-export function allNodes(state: Pick<ClusterState, 'nodes' | 'sentinel'>): NodeRecord[] {
+export function allNodes(state: Pick<DeploymentState, 'nodes' | 'sentinel'>): NodeRecord[] {
   return [...state.nodes, ...(state.sentinel?.nodes ?? [])];
 }
-export type ClusterState = z.infer<typeof stateSchema>;
+export type DeploymentState = z.infer<typeof stateSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -111,13 +111,13 @@ export function nodeDir(stateDir: string, name: string, bind: string, port: numb
 }
 
 /** Reads and validates the state file; a missing one means no such cluster. */
-export async function readState(stateDir: string, name: string): Promise<ClusterState> {
+export async function readState(stateDir: string, name: string): Promise<DeploymentState> {
   const file = statePath(stateDir, name);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ClusterNotFoundError(name, path.resolve(stateDir));
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DeploymentNotFoundError(name, path.resolve(stateDir));
     throw new EnvironmentError(`cannot read ${file}: ${(e as Error).message}`);
   }
   let json: unknown;
@@ -139,7 +139,7 @@ export async function readState(stateDir: string, name: string): Promise<Cluster
 }
 
 /** Writes the state file atomically (temp file + rename), mode 0600: it may hold a password. */
-export async function writeState(stateDir: string, state: ClusterState): Promise<void> {
+export async function writeState(stateDir: string, state: DeploymentState): Promise<void> {
   const file = statePath(stateDir, state.name);
   await ensureDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
@@ -161,7 +161,7 @@ export async function ensureDir(dir: string): Promise<void> {
 
 /** `cluster kill-master` on a Sentinel deployment (or the other way round) is a usage error that names the right command. */
 export function checkKind(
-  state: Pick<ClusterState, 'kind' | 'name'>,
+  state: Pick<DeploymentState, 'kind' | 'name'>,
   expect: 'cluster' | 'sentinel' | undefined,
 ): void {
   if (!expect || state.kind === expect) return;
@@ -180,7 +180,7 @@ export async function deploymentKind(stateDir: string, name: string): Promise<'c
     return (await readState(stateDir, name)).kind;
   } catch (e) {
     // No deployment of that name (yet): the command's own error says so later, with its hint.
-    if (e instanceof ClusterNotFoundError) return 'cluster';
+    if (e instanceof DeploymentNotFoundError) return 'cluster';
     throw e;
   }
 }

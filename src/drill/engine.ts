@@ -1,7 +1,8 @@
 import { sampleResources } from './resources.js';
 import { refuseUnreplicatedTargets } from './soak-preflight.js';
 import { InterruptedError } from '../errors.js';
-import { type DrillContext, deploymentMap } from '../faults/drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
+import { deploymentMap } from '../deployment/lookup.js';
 import { openObserver } from '../faults/observe-fault.js';
 import { formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
@@ -51,7 +52,7 @@ const STEADY_MAX_MS = 15_000;
  * (a frozen node) is undone, and the report is built. Core code: no printing,
  * no exit codes; errors other than failed checks propagate, after cleanup.
  */
-export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptions): Promise<DrillReport> {
+export async function runDrill(ctx: Deployment, spec: DrillSpec, o: DrillOptions): Promise<DrillReport> {
   const clock = o.clock ?? systemClock;
   const reporter = o.reporter ?? silentReporter;
   // What the steps will need is checked before anything is broken or loaded.
@@ -64,7 +65,7 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
   const sentinel = ctx.masterName
     ? { sentinels: ctx.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: ctx.masterName }
     : undefined;
-  const target = { seeds: ctx.nodes, sentinel, password: ctx.password };
+  const target = { seeds: ctx.nodes, sentinel, password: ctx.connect.password };
   // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
   const kvMix = kvMixFor(l.kinds, l.mix);
   const workload = new Workload({
@@ -91,13 +92,18 @@ export async function runDrill(ctx: DrillContext, spec: DrillSpec, o: DrillOptio
       id: m.id,
       ranges: m.slots,
     })),
-    { password: ctx.password, ownerOf: (slot) => ctx.ops.ownerOf(observer.snapshot(), slot), clock, ...o.probe },
+    {
+      password: ctx.connect.password,
+      ownerOf: (slot) => ctx.ops.ownerOf(observer.snapshot(), slot),
+      clock,
+      ...o.probe,
+    },
   );
   const stale = ctx.ops.kind === 'sentinel' ? staleWriter(ctx, observer, clock) : null;
   const env = programEnv({
     kind: ctx.ops.kind,
     nodes: ctx.nodes,
-    password: ctx.password,
+    password: ctx.connect.password,
     sentinels: ctx.sentinels,
     masterName: ctx.masterName,
   });
@@ -185,13 +191,7 @@ interface Parts {
 }
 
 /** The load, the warm-up and the steps; fills `ran` as it goes, so the caller can stop what runs whatever happens. */
-async function runSteps(
-  ctx: DrillContext,
-  spec: DrillSpec,
-  o: DrillOptions,
-  p: Parts,
-  ran: Partial<Ran>,
-): Promise<void> {
+async function runSteps(ctx: Deployment, spec: DrillSpec, o: DrillOptions, p: Parts, ran: Partial<Ran>): Promise<void> {
   const { workload, clock, reporter } = p;
   const load = workload.start();
   const loadStart = clock.now();
@@ -426,9 +426,9 @@ function lastError(w: Workload): string {
 }
 
 /** Sentinel: a client that keeps writing to any data node calling itself a master that the sentinels do not name (see StaleMasterWriter). */
-function staleWriter(ctx: DrillContext, observer: Observer, clock: Clock): StaleMasterWriter {
+function staleWriter(ctx: Deployment, observer: Observer, clock: Clock): StaleMasterWriter {
   return new StaleMasterWriter({
-    password: ctx.password,
+    password: ctx.connect.password,
     clock,
     master: () => sentinelOwner(observer.snapshot()),
     strays: () => {

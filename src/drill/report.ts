@@ -1,5 +1,5 @@
 import type { SlotMap } from '../cluster/slotmap.js';
-import type { DrillContext } from '../faults/drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { PollCadence } from '../observe/observer.js';
@@ -23,7 +23,7 @@ import type { DrillRun } from './run.js';
 import { soakSection } from '../soak/section.js';
 
 export interface ReportInput {
-  ctx: DrillContext;
+  ctx: Deployment;
   spec: DrillSpec;
   version: string;
   before: SlotMap;

@@ -1,8 +1,8 @@
 import type { SlotMap, SlotMapMaster } from '../cluster/slotmap.js';
 import { DeadlineError } from '../errors.js';
-import { type DrillContext, defaultDeadline, probesNow } from '../faults/drill-context.js';
-import { nodesWithIds } from '../faults/rejoin.js';
-import type { FaultResult } from '../faults/report.js';
+import { type Deployment, defaultDeadline } from '../deployment/handle.js';
+import { nodesWithIds, probesNow } from '../deployment/lookup.js';
+import type { FaultResult } from '../faults/result.js';
 import { selectMaster, selectNode } from '../faults/target.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
@@ -124,7 +124,7 @@ export class DrillRun {
   interrupted: string | null = null;
 
   constructor(
-    readonly ctx: DrillContext,
+    readonly ctx: Deployment,
     readonly observer: Observer,
     /** Local clock (epoch ms) when the load started: the chart's and the steps' zero. */
     readonly loadStart: number,
@@ -142,7 +142,7 @@ export class DrillRun {
   }
 
   get connect(): { timeoutMs: number; password: string | null } {
-    return { timeoutMs: this.ctx.timeoutMs, password: this.ctx.password };
+    return this.ctx.connect;
   }
 
   /** A wait's deadline: its own, else --deadline, else 3 x node timeout + 10 s. */

@@ -5,9 +5,9 @@ import { autoBind } from '../cluster/bind.js';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import { createFromRequest } from '../cluster/create-request.js';
 import { type SentinelCreateRequest, createSentinelFromRequest } from '../sentinel/create-request.js';
-import { destroyCluster } from '../cluster/lifecycle.js';
+import { destroyDeployment } from '../cluster/lifecycle.js';
 import { UsageError } from '../errors.js';
-import { withDrill } from '../faults/drill-context.js';
+import { withDeployment } from '../deployment/handle.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillReport } from '../report/model.js';
 import { type Format, defaultOutDir, prepareOutDir, writeReport } from '../report/write.js';
@@ -100,13 +100,14 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
     created = o.cluster;
   }
   try {
-    const report = await withDrill(
+    const report = await withDeployment(
       {
         stateDir: o.stateDir,
         cluster: o.cluster,
         seed: o.seed,
         password: o.password,
         timeoutMs: o.timeoutMs,
+        abortSignal: o.signal,
         warn: (m) => reporter.warn(m),
         expect: o.expect,
       },
@@ -117,7 +118,7 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
   } finally {
     if (created && o.destroyCreated)
       await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () =>
-        destroyCluster({ stateDir: o.stateDir, cluster: created }),
+        destroyDeployment({ stateDir: o.stateDir, cluster: created }),
       );
   }
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DrillContext } from '../faults/drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
 import type { DrillRun, NamedNode } from './run.js';
 
 /** One step of a drill as the loader parsed it (a scenario file's, or a built-in drill's). */
@@ -57,7 +57,7 @@ export interface StepHandler<O = Record<string, unknown>> {
    * machine must have; with one, what the deployment must be. Throws the
    * usage or environment error the step itself would throw later.
    */
-  preflight?(o: O, ctx: DrillContext | null): Promise<void>;
+  preflight?(o: O, ctx: Deployment | null): Promise<void>;
 }
 
 /** Lets each handler keep its own option type while the registry holds them all. */

@@ -3,13 +3,13 @@ import { formatRanges } from '../cluster/slots.js';
 import { type Address, closeClient, connectNode, formatAddress, isConnectionClosed } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
 import type { Observer } from '../observe/observer.js';
-import { type DrillContext, defaultDeadline, findDrillNode, pidOf, probesNow } from './drill-context.js';
+import { type Deployment, defaultDeadline } from '../deployment/handle.js';
+import { findNode, pidOf, probesNow } from '../deployment/lookup.js';
+import type { FaultSignal } from './catalog.js';
 import { observeFault } from './observe-fault.js';
-import type { FaultResult } from './report.js';
+import { type FaultResult, faultResult } from './result.js';
 import { type MasterSelector, selectMaster } from './target.js';
 
-/** kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine). */
-export type FaultSignal = 'kill' | 'term' | 'freeze';
 export type FaultVia = 'debug-sleep' | 'shutdown';
 
 export interface KillMasterOptions {
@@ -20,7 +20,6 @@ export interface KillMasterOptions {
   wait: boolean;
   force: boolean;
   deadlineMs?: number;
-  abort?: AbortSignal;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
   observer?: Observer;
 }
@@ -31,8 +30,8 @@ export const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM'
  * Breaks a master on purpose and watches the cluster heal: failure
  * detection, the replica's election, its promotion, cluster_state:ok.
  */
-export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promise<FaultResult> {
-  const map = ctx.ops.map(await probesNow(ctx, o.observer));
+export async function killMaster(d: Deployment, o: KillMasterOptions): Promise<FaultResult> {
+  const map = d.ops.map(await probesNow(d, o.observer));
   const victim = selectMaster(map, o.target);
   const label = `Master[${victim.index}] ${formatAddress(victim)}`;
   if (victim.state !== 'ok')
@@ -44,16 +43,16 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
       hint: 'pass --force to break it anyway, or create the cluster with --replicas 1 or more',
     });
   }
-  if (!ctx.managed && !o.via) {
+  if (!d.managed && !o.via) {
     throw new UsageError('a --seed cluster has no process redis-drill can signal', {
       hint: 'choose --via debug-sleep (freeze it with DEBUG SLEEP) or --via shutdown (SHUTDOWN NOSAVE)',
     });
   }
-  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
   const action = async (): Promise<{ node: string; detail: string }> => {
-    if (o.via) return { node: formatAddress(victim), detail: await viaCommand(ctx, victim, o.via, deadlineMs) };
-    const node = findDrillNode(ctx, victim);
-    const pid = node ? await pidOf(ctx, node) : null;
+    if (o.via) return { node: formatAddress(victim), detail: await viaCommand(d, victim, o.via, deadlineMs) };
+    const node = findNode(d, victim);
+    const pid = node ? await pidOf(d, node) : null;
     if (!node?.redis || pid === null)
       throw new EnvironmentError(`${label} has no running process redis-drill started`, {
         hint: 'is the cluster running? see: redis-drill cluster status',
@@ -61,70 +60,27 @@ export async function killMaster(ctx: DrillContext, o: KillMasterOptions): Promi
     await node.redis.signal(pid, SIGNALS[o.signal]);
     return { node: node.label, detail: `SIG${SIGNALS[o.signal]} sent to pid ${pid} (${label})` };
   };
-  const run = await observeFault(ctx, {
+  const run = await observeFault(d, {
     what: `a replica of ${label} becoming master of its slots with cluster_state:ok everywhere`,
     deadlineMs,
     wait: o.wait,
-    signal: o.abort,
     observer: o.observer,
     action,
-    condition: (probes) => ctx.ops.promotionDone(probes, victim),
+    condition: (probes) => d.ops.promotionDone(probes, victim),
   });
   const promotedReplica = victim.replicas.find((r) => r.id === run.value) ?? null;
-  const promoted = promotedReplica
-    ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port }
-    : null;
-  const timing = promotionTiming(run.events, promoted, run.t0, ctx.ops.kind);
-  return {
+  return faultResult(d, run, {
     action: 'kill-master',
-    cluster: ctx.name,
+    fault: o.signal,
     victim: { id: victim.id, host: victim.host, port: victim.port, index: victim.index },
     how: o.via ? `--via ${o.via}` : `SIG${SIGNALS[o.signal]}`,
-    faultAt: new Date(run.t0).toISOString(),
-    outcome: run.outcome,
     waitedFor: `a replica of ${label} master of its slots, cluster_state:ok everywhere`,
-    lastSeen: run.lastSeen,
-    promoted,
-    ...timing,
-    rejoined: null,
-    rejoinMs: null,
-    elapsedMs: Math.round(run.tEnd - run.t0),
     deadlineMs,
-    events: run.events,
-    log: promoted ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0, run.tEnd) } : null,
-    clock: run.observer.clockNote(),
-  };
-}
-
-/**
- * The promotion time: from the fault to the promoted replica's own "Failover
- * election won" log line (a cluster), or to the first sentinel's
- * "+switch-master" log line (Sentinel; the data node's own "MASTER MODE
- * enabled" is given too), in millisecond timestamps on the same clock; or to
- * the poll that first saw it master when no log is available.
- */
-export function promotionTiming(
-  events: FaultResult['events'],
-  promoted: Address | null,
-  t0: number,
-  kind: 'cluster' | 'sentinel' = 'cluster',
-): Pick<FaultResult, 'promotionMs' | 'promotionSource' | 'masterModeMs'> {
-  if (!promoted)
-    return { promotionMs: null, promotionSource: null, ...(kind === 'sentinel' ? { masterModeMs: null } : {}) };
-  const node = formatAddress(promoted);
-  const after = (e: FaultResult['events'][number]): boolean => e.source === 'log' && e.at >= t0 - 1;
-  const won =
-    kind === 'sentinel'
-      ? events.find((e) => after(e) && e.kind === 'switch-master' && e.detail.endsWith(`-> ${node}`))
-      : events.find((e) => after(e) && e.node === node && e.kind === 'election-won');
-  const mode =
-    kind === 'sentinel' ? events.find((e) => after(e) && e.node === node && e.kind === 'master-mode') : undefined;
-  const extra = kind === 'sentinel' ? { masterModeMs: mode ? Math.round(mode.at - t0) : null } : {};
-  if (won) return { promotionMs: Math.round(won.at - t0), promotionSource: 'log', ...extra };
-  const seen = events.find((e) => e.node === node && e.kind === 'promoted' && e.at >= t0);
-  return seen
-    ? { promotionMs: Math.round(seen.at - t0), promotionSource: 'poll', ...extra }
-    : { promotionMs: null, promotionSource: null, ...extra };
+    promoted: promotedReplica
+      ? { id: promotedReplica.id, host: promotedReplica.host, port: promotedReplica.port }
+      : null,
+    logOf: promotedReplica,
+  });
 }
 
 /**
@@ -132,8 +88,8 @@ export function promotionTiming(
  * signal). Each is checked: a refused command is an error that says why,
  * never a fault claimed that did not happen.
  */
-async function viaCommand(ctx: DrillContext, victim: Address, via: FaultVia, deadlineMs: number): Promise<string> {
-  const options = { timeoutMs: ctx.timeoutMs, password: ctx.password };
+async function viaCommand(d: Deployment, victim: Address, via: FaultVia, deadlineMs: number): Promise<string> {
+  const options = d.connect;
   const label = formatAddress(victim);
   if (via === 'shutdown') {
     const client = await connectNode(victim, options);

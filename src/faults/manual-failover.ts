@@ -2,11 +2,11 @@ import { CheckFailedError, UsageError } from '../errors.js';
 import { myselfOf } from '../cluster/probe.js';
 import { type SlotMapMaster, buildSlotMap } from '../cluster/slotmap.js';
 import { formatAddress, withNode } from '../nodes/client.js';
-import { rolesSwapped } from './conditions.js';
-import { type DrillContext, defaultDeadline, probesNow } from './drill-context.js';
-import { promotionTiming } from './kill-master.js';
+import { rolesSwapped } from '../cluster/conditions.js';
+import { type Deployment, defaultDeadline } from '../deployment/handle.js';
+import { probesNow } from '../deployment/lookup.js';
 import { observeFault } from './observe-fault.js';
-import type { FaultResult } from './report.js';
+import { type FaultResult, faultResult } from './result.js';
 import type { Observer } from '../observe/observer.js';
 import { selectNode } from './target.js';
 
@@ -15,7 +15,6 @@ export interface FailoverOptions {
   replica?: string;
   mode: 'default' | 'force' | 'takeover';
   deadlineMs?: number;
-  abort?: AbortSignal;
   /** Default true: wait until the roles have swapped. */
   wait?: boolean;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
@@ -28,9 +27,9 @@ export interface FailoverOptions {
  * mode the master stops writes until the replica has caught up, so no
  * acknowledged write is lost.
  */
-export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
-  if (ctx.ops.kind === 'sentinel') return sentinelFailover(ctx, o);
-  const probes = await probesNow(ctx, o.observer);
+export async function manualFailover(d: Deployment, o: FailoverOptions): Promise<FaultResult> {
+  if (d.ops.kind === 'sentinel') return sentinelFailover(d, o);
+  const probes = await probesNow(d, o.observer);
   const map = buildSlotMap(probes);
   const replicas = map.masters.flatMap((m) => m.replicas.map((r) => ({ ...r, master: m })));
   let chosen: (typeof replicas)[number];
@@ -71,44 +70,31 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
   }
   const master = chosen.master;
   const args = o.mode === 'default' ? [] : [o.mode.toUpperCase()];
-  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
   const label = formatAddress(chosen);
-  const run = await observeFault(ctx, {
+  const run = await observeFault(d, {
     what: `${label} becoming master of ${formatAddress(master)}'s slots with cluster_state:ok everywhere`,
     deadlineMs,
     wait: o.wait ?? true,
-    signal: o.abort,
     observer: o.observer,
     action: async () => {
-      await withNode(chosen, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) =>
-        c.call('CLUSTER', 'FAILOVER', ...args),
-      );
+      await withNode(chosen, d.connect, (c) => c.call('CLUSTER', 'FAILOVER', ...args));
       return { node: label, detail: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''} sent to ${label}` };
     },
     condition: (probes) => rolesSwapped(probes, chosen, master),
     retryOn:
       o.mode !== 'takeover' ? { kind: 'manual-failover-timeout', nodes: [label, formatAddress(master)] } : undefined,
   });
-  const promoted = run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null;
-  return {
+  return faultResult(d, run, {
     action: 'failover',
-    cluster: ctx.name,
+    fault: 'failover',
     victim: { id: master.id, host: master.host, port: master.port, index: master.index },
     how: `CLUSTER FAILOVER${args.length ? ` ${args[0]}` : ''}`,
-    faultAt: new Date(run.t0).toISOString(),
-    outcome: run.outcome,
     waitedFor: `${label} master of ${formatAddress(master)}'s slots, cluster_state:ok everywhere`,
-    lastSeen: run.lastSeen,
-    promoted,
-    ...promotionTiming(run.events, promoted, run.t0, 'cluster'),
-    rejoined: null,
-    rejoinMs: null,
-    elapsedMs: Math.round(run.tEnd - run.t0),
     deadlineMs,
-    events: run.events,
-    log: { node: label, lines: run.observer.logLines(chosen, run.t0 - 50, run.tEnd) },
-    clock: run.observer.clockNote(),
-  };
+    promoted: run.outcome === 'done' ? { id: chosen.id, host: chosen.host, port: chosen.port } : null,
+    logOf: chosen,
+  });
 }
 
 /**
@@ -118,7 +104,7 @@ export async function manualFailover(ctx: DrillContext, o: FailoverOptions): Pro
  * -NOGOODSLAVE (no replica fit to promote) and -INPROG (a failover is under
  * way) are the deployment's answer: a failed check (exit 1) with the reply.
  */
-async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<FaultResult> {
+async function sentinelFailover(d: Deployment, o: FailoverOptions): Promise<FaultResult> {
   if (o.replica)
     throw new UsageError('Sentinel chooses the replica to promote itself', {
       hint: 'leave out --replica; to steer its choice, give the other replicas a higher replica-priority (redis.conf)',
@@ -127,28 +113,27 @@ async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<
     throw new UsageError(`--${o.mode} is a Redis Cluster option`, {
       hint: 'SENTINEL FAILOVER has no such modes; leave it out',
     });
-  const map = ctx.ops.map(await probesNow(ctx, o.observer));
+  const map = d.ops.map(await probesNow(d, o.observer));
   const master = map.masters.find((m) => m.slots.length > 0);
   if (!master)
     throw new UsageError('the sentinels name no master', {
       hint: 'check the deployment with: redis-drill sentinel status',
     });
-  const sentinel = ctx.sentinels.find((s) => s.redis !== null) ?? ctx.sentinels[0]!;
-  const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
-  const run = await observeFault(ctx, {
+  const sentinel = d.sentinels.find((s) => s.redis !== null) ?? d.sentinels[0]!;
+  const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
+  const run = await observeFault(d, {
     what: `a replica of ${formatAddress(master)} named master by every sentinel, the old master its replica`,
     deadlineMs,
     wait: o.wait ?? true,
-    signal: o.abort,
     observer: o.observer,
     action: async () => {
-      await withNode(sentinel, { timeoutMs: ctx.timeoutMs, password: ctx.password }, async (c) => {
+      await withNode(sentinel, d.connect, async (c) => {
         try {
-          await c.call('SENTINEL', 'FAILOVER', ctx.masterName!);
+          await c.call('SENTINEL', 'FAILOVER', d.masterName!);
         } catch (e) {
           const reply = (e as Error).message;
           if (/NOGOODSLAVE|NOGOODREPLICA|INPROG/.test(reply))
-            throw new CheckFailedError(`SENTINEL FAILOVER ${ctx.masterName} was refused: ${reply}`, {
+            throw new CheckFailedError(`SENTINEL FAILOVER ${d.masterName} was refused: ${reply}`, {
               hint: /INPROG/.test(reply)
                 ? 'a failover is already under way: wait for it (redis-drill sentinel status)'
                 : 'no replica is fit to be promoted: are they up and in sync? (redis-drill sentinel status)',
@@ -158,32 +143,21 @@ async function sentinelFailover(ctx: DrillContext, o: FailoverOptions): Promise<
       });
       return {
         node: formatAddress(sentinel),
-        detail: `SENTINEL FAILOVER ${ctx.masterName} sent to sentinel ${formatAddress(sentinel)}`,
+        detail: `SENTINEL FAILOVER ${d.masterName} sent to sentinel ${formatAddress(sentinel)}`,
       };
     },
-    condition: (probes) => ctx.ops.rolesSwapped(probes, null, master),
+    condition: (probes) => d.ops.rolesSwapped(probes, null, master),
   });
   const winner = master.replicas.find((r) => r.id === run.value) ?? null;
   const promoted = winner ? { id: winner.id, host: winner.host, port: winner.port } : null;
-  return {
+  return faultResult(d, run, {
     action: 'failover',
-    cluster: ctx.name,
+    fault: 'failover',
     victim: { id: master.id, host: master.host, port: master.port, index: master.index },
-    how: `SENTINEL FAILOVER ${ctx.masterName}`,
-    faultAt: new Date(run.t0).toISOString(),
-    outcome: run.outcome,
+    how: `SENTINEL FAILOVER ${d.masterName}`,
     waitedFor: `a replica of ${formatAddress(master)} named master by every sentinel, the old master its replica`,
-    lastSeen: run.lastSeen,
-    promoted,
-    ...promotionTiming(run.events, promoted, run.t0, 'sentinel'),
-    rejoined: null,
-    rejoinMs: null,
-    elapsedMs: Math.round(run.tEnd - run.t0),
     deadlineMs,
-    events: run.events,
-    log: promoted
-      ? { node: formatAddress(promoted), lines: run.observer.logLines(promoted, run.t0 - 50, run.tEnd) }
-      : null,
-    clock: run.observer.clockNote(),
-  };
+    promoted,
+    logOf: promoted,
+  });
 }

@@ -4,16 +4,12 @@ import type { DrillEvent, EventKind } from '../observe/events.js';
 import { Observer } from '../observe/observer.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
-import { type DrillContext, observed } from './drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
+import { observed } from '../deployment/lookup.js';
+import type { Watched } from './result.js';
 
-export interface ObservedRun<T> {
-  outcome: 'done' | 'not-waited' | 'deadline-exceeded';
+export interface ObservedRun<T> extends Watched {
   value: T | null;
-  lastSeen: string | null;
-  events: DrillEvent[];
-  /** Local clock (epoch ms) of the fault and of the end of the watch. */
-  t0: number;
-  tEnd: number;
   observer: Observer;
 }
 
@@ -24,12 +20,11 @@ export interface ObservedRun<T> {
  * deadline is not an exception here: the caller reports what was seen.
  */
 export async function observeFault<T>(
-  ctx: DrillContext,
+  d: Deployment,
   o: {
     what: string;
     deadlineMs: number;
     wait: boolean;
-    signal?: AbortSignal;
     clock?: Clock;
     action: () => Promise<{ node: string; detail: string }>;
     condition: (probes: NodeProbe[]) => Probe<T>;
@@ -42,7 +37,7 @@ export async function observeFault<T>(
   },
 ): Promise<ObservedRun<T>> {
   const clock = o.clock ?? systemClock;
-  const observer = o.observer ?? openObserver(ctx, clock);
+  const observer = o.observer ?? openObserver(d, clock);
   if (!o.observer) await observer.start();
   let t0 = clock.now();
   // A shared observer keeps running: its events since this fault are this fault's.
@@ -65,7 +60,7 @@ export async function observeFault<T>(
     const value = await observer.waitFor(retrying(observer, t0, o), {
       what: o.what,
       timeoutMs: o.deadlineMs,
-      signal: o.signal,
+      signal: d.abortSignal,
     });
     const tEnd = clock.now();
     return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };
@@ -119,9 +114,9 @@ function retrying<T>(
 }
 
 /** An observer of every node of the cluster; polls get a short deadline of their own, so a frozen node cannot stall a 50 ms loop for long. */
-export function openObserver(ctx: DrillContext, clock: Clock = systemClock): Observer {
-  return new Observer(observed(ctx), {
-    connect: { timeoutMs: Math.min(ctx.timeoutMs, 500), password: ctx.password },
+export function openObserver(d: Deployment, clock: Clock = systemClock): Observer {
+  return new Observer(observed(d), {
+    connect: { ...d.connect, timeoutMs: Math.min(d.connect.timeoutMs, 500) },
     clock,
   });
 }

@@ -1,20 +1,19 @@
 import { formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
+import { minorityFailEvent } from '../observe/measure.js';
 import { systemClock } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
-import { type DrillContext, defaultDeadline } from './drill-context.js';
-import { promotionTiming } from './kill-master.js';
+import { type Deployment, defaultDeadline } from '../deployment/handle.js';
+import { nodesWithIds, roleOf } from '../deployment/lookup.js';
 import { observeFault, openObserver } from './observe-fault.js';
 import { type PartitionRequest, applyPartition, clusterChain, planPartition, removePartition } from './partition.js';
-import { nodesWithIds, roleOf } from './rejoin.js';
-import type { FaultResult, PartitionInfo } from './report.js';
+import { type FaultResult, type PartitionInfo, faultResult } from './result.js';
 
 export interface PartitionOptions extends PartitionRequest {
   /** Heal by itself this long after the cut (and watch the rejoin); otherwise it stays until `cluster heal`. */
   durationMs?: number;
   wait: boolean;
   deadlineMs?: number;
-  abort?: AbortSignal;
 }
 
 /**
@@ -27,9 +26,7 @@ export function minorityFail(
   t0: number,
 ): PartitionInfo['minorityFail'] {
   if (!node) return null;
-  const e = events.find(
-    (x) => x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0,
-  );
+  const e = minorityFailEvent(events, node, t0);
   return {
     node,
     ms: e ? Math.round(e.at - t0) : null,
@@ -45,23 +42,18 @@ export function minorityFail(
  * the old master come back as a replica. A command that does not finish
  * (an error, Ctrl-C) removes its rules before it returns.
  */
-export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): Promise<FaultResult> {
+export async function partitionDeployment(d: Deployment, o: PartitionOptions): Promise<FaultResult> {
   const clock = systemClock;
-  const observer = openObserver(ctx, clock);
+  const observer = openObserver(d, clock);
   await observer.start();
   let cutInPlace = false;
   let finished = false;
   try {
-    const planned = planPartition(
-      await nodesWithIds(ctx, observer),
-      ctx.ops.map(observer.snapshot()),
-      o,
-      ctx.sentinels,
-    );
+    const planned = planPartition(await nodesWithIds(d, observer), d.ops.map(observer.snapshot()), o, d.sentinels);
     const victim = planned.cutOff[0] ?? null;
     const label = victim ? formatAddress(victim) : null;
-    const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
-    const cut = await observeFault(ctx, {
+    const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
+    const cut = await observeFault(d, {
       what: victim
         ? `a replica of ${label} master of its slots with cluster_state:ok on the majority`
         : 'a promotion (no master is cut off from a replica of its own)',
@@ -69,16 +61,15 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       deadlineMs: o.durationMs !== undefined ? Math.min(deadlineMs, o.durationMs) : deadlineMs,
       // Nothing to wait for when no master lost its replicas (e.g. masters on one side, replicas on the other).
       wait: (o.wait && victim !== null) || o.durationMs !== undefined,
-      signal: o.abort,
       observer,
       action: async () => {
-        await applyPartition(ctx, planned);
+        await applyPartition(d, planned);
         cutInPlace = true;
         return { node: planned.sides[0].map(formatAddress).join(','), detail: `partition: ${planned.how}` };
       },
       condition: (p) =>
         victim
-          ? ctx.ops.promotionDone(p, victim, planned.minority)
+          ? d.ops.promotionDone(p, victim, planned.minority)
           : { done: false, seen: 'no master is cut off from a replica of its own' },
     });
     const replica = victim?.replicas.find((r) => r.id === cut.value) ?? null;
@@ -86,40 +77,30 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
     let outcome = cut.outcome;
     let lastSeen = cut.lastSeen;
     let rejoined: FaultResult['rejoined'] = null;
-    let rejoinMs: number | null = null;
-    let healedAt: number | null = null;
+    let healed: { t0: number; seenBackAt: number | null } | null = null;
     if (o.durationMs !== undefined) {
       const left = cut.t0 + o.durationMs - clock.now();
-      if (left > 0) await clock.sleep(left, o.abort);
-      const heal = await observeFault(ctx, {
+      if (left > 0) await clock.sleep(left, d.abortSignal);
+      const heal = await observeFault(d, {
         what: label
           ? `${label} back as a replica with master_link_status:up (or a master, if no failover happened)`
           : 'cluster_state:ok on every node',
         deadlineMs,
         wait: true,
-        signal: o.abort,
         observer,
         kind: 'heal',
         action: async () => {
-          await removePartition(ctx);
+          await removePartition(d);
           cutInPlace = false;
           return { node: '', detail: "the partition's rules removed" };
         },
-        condition: (p): Probe<unknown> => (victim ? ctx.ops.rejoinDone(p, victim) : ctx.ops.healthy(p)),
+        condition: (p): Probe<unknown> => (victim ? d.ops.rejoinDone(p, victim) : d.ops.healthy(p)),
       });
-      healedAt = heal.t0;
+      healed = { t0: heal.t0, seenBackAt: heal.outcome === 'done' ? heal.tEnd : null };
       // A partition shorter than the failover needs is healed before any promotion: an outcome, not a failure.
       outcome = heal.outcome;
       lastSeen = heal.lastSeen;
-      rejoined = heal.outcome === 'done' && victim ? await roleOf(ctx, victim) : null;
-      const link = heal.events.find(
-        (e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= heal.t0,
-      );
-      rejoinMs = link
-        ? Math.round(link.at - heal.t0)
-        : heal.outcome === 'done'
-          ? Math.round(heal.tEnd - heal.t0)
-          : null;
+      rejoined = heal.outcome === 'done' && victim ? await roleOf(d, victim) : null;
     }
     await observer.catchUpLogs();
     const events = (await observer.stop())
@@ -127,43 +108,37 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
       .map((e) => ({ ...e, tMs: Math.round(e.at - cut.t0) }));
     const first = planned.sides[0][0]!;
     finished = true;
-    return {
+    const watched = { outcome, lastSeen, events, t0: cut.t0, tEnd: clock.now(), observer };
+    return faultResult(d, watched, {
       action: 'partition',
-      cluster: ctx.name,
+      fault: o.mode === 'flaky' ? 'flaky' : 'partition',
       victim: victim
         ? { id: victim.id, host: victim.host, port: victim.port, index: victim.index }
         : { id: null, host: first.host, port: first.port },
       how: planned.how,
-      faultAt: new Date(cut.t0).toISOString(),
-      outcome,
       waitedFor: label
         ? `a replica of ${label} master of its slots, cluster_state:ok on the majority${o.durationMs !== undefined ? `; after the heal, ${label} back` : ''}`
         : 'the end of the partition',
-      lastSeen,
-      promoted,
-      ...promotionTiming(events, promoted, cut.t0, ctx.ops.kind),
-      rejoined,
-      rejoinMs,
-      elapsedMs: Math.round(clock.now() - cut.t0),
       deadlineMs,
-      events,
-      log: victim ? { node: label!, lines: observer.logLines(victim, cut.t0 - 50, clock.now()) } : null,
-      clock: observer.clockNote(),
+      promoted,
+      rejoined,
+      ...(healed ? { restore: healed } : {}),
+      logOf: victim,
       partition: {
-        chain: clusterChain(ctx),
+        chain: clusterChain(d),
         mode: o.mode,
         direction: o.mode === 'one-way' ? o.direction : 'both',
         loss: o.mode === 'flaky' ? o.loss : null,
         sides: [planned.sides[0].map(formatAddress), planned.sides[1].map(formatAddress)],
-        healedAt: healedAt !== null ? new Date(healedAt).toISOString() : null,
+        healedAt: healed !== null ? new Date(healed.t0).toISOString() : null,
         minorityFail: minorityFail(events, label, cut.t0),
-        nodeTimeoutMs: ctx.nodeTimeoutMs,
+        nodeTimeoutMs: d.nodeTimeoutMs,
       },
-    };
+    });
   } finally {
     await observer.stop();
     // Unfinished (an error, Ctrl-C): no rule outlives the command. A finished one without --duration leaves the cut for `cluster heal`.
-    if (!finished && cutInPlace) await removePartition(ctx);
+    if (!finished && cutInPlace) await removePartition(d);
   }
 }
 
@@ -173,29 +148,25 @@ export async function partitionCluster(ctx: DrillContext, o: PartitionOptions): 
  * successors, with every node at cluster_state:ok. Nothing to heal is not
  * an error: the result says so.
  */
-export async function healCluster(
-  ctx: DrillContext,
-  o: { wait: boolean; deadlineMs?: number; abort?: AbortSignal },
-): Promise<FaultResult> {
+export async function healDeployment(d: Deployment, o: { wait: boolean; deadlineMs?: number }): Promise<FaultResult> {
   const clock = systemClock;
-  const cutOff = ctx.state?.partition?.cutOff ?? [];
-  const observer = openObserver(ctx, clock);
+  const cutOff = d.state?.partition?.cutOff ?? [];
+  const observer = openObserver(d, clock);
   await observer.start();
   try {
-    const deadlineMs = o.deadlineMs ?? defaultDeadline(ctx);
+    const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
     let record: Awaited<ReturnType<typeof removePartition>> = { removed: false, record: null };
     const labels = cutOff.map(formatAddress);
-    const run = await observeFault(ctx, {
+    const run = await observeFault(d, {
       what: labels.length
         ? `${labels.join(', ')} back as replicas with master_link_status:up, cluster_state:ok everywhere`
         : 'cluster_state:ok on every node',
       deadlineMs,
       wait: o.wait,
-      signal: o.abort,
       observer,
       kind: 'heal',
       action: async () => {
-        record = await removePartition(ctx);
+        record = await removePartition(d);
         return {
           node: '',
           detail: record.removed
@@ -205,60 +176,51 @@ export async function healCluster(
       },
       condition: (p): Probe<unknown> => {
         for (const m of cutOff) {
-          const r = ctx.ops.rejoinDone(p, m);
+          const r = d.ops.rejoinDone(p, m);
           if (!r.done) return r;
         }
-        return ctx.ops.healthy(p);
+        return d.ops.healthy(p);
       },
     });
     const first = cutOff[0] ?? null;
-    const role = run.outcome === 'done' && first && record.removed ? await roleOf(ctx, first) : null;
+    const role = run.outcome === 'done' && first && record.removed ? await roleOf(d, first) : null;
     await observer.catchUpLogs();
     const events = (await observer.stop())
       .filter((e) => e.at >= run.t0 - 1)
       .map((e) => ({ ...e, tMs: Math.round(e.at - run.t0) }));
-    const link = first
-      ? events.find((e) => e.node === formatAddress(first) && (e.kind === 'link-up' || e.kind === 'sync-finished'))
-      : undefined;
     const p = record.record;
-    return {
-      action: 'heal',
-      cluster: ctx.name,
-      victim: first
-        ? { id: first.id, host: first.host, port: first.port }
-        : { id: null, host: ctx.nodes[0]!.host, port: ctx.nodes[0]!.port },
-      how: record.removed ? `removed iptables chain ${clusterChain(ctx)}` : 'nothing to heal',
-      faultAt: new Date(run.t0).toISOString(),
-      outcome: run.outcome,
-      waitedFor: labels.length
-        ? `${labels.join(', ')} back as replicas, cluster_state:ok everywhere`
-        : 'cluster_state:ok on every node',
-      lastSeen: run.lastSeen,
-      promoted: null,
-      promotionMs: null,
-      promotionSource: null,
-      rejoined: role,
-      rejoinMs: link ? Math.round(link.at - run.t0) : null,
-      elapsedMs: Math.round(clock.now() - run.t0),
-      deadlineMs,
-      events,
-      log: first ? { node: formatAddress(first), lines: observer.logLines(first, run.t0 - 50, clock.now()) } : null,
-      clock: observer.clockNote(),
-      ...(p
-        ? {
-            partition: {
-              chain: p.chain,
-              mode: p.mode,
-              direction: p.mode === 'one-way' ? p.direction : 'both',
-              loss: p.mode === 'flaky' ? p.loss : null,
-              sides: p.sides,
-              healedAt: new Date(run.t0).toISOString(),
-              minorityFail: null,
-              nodeTimeoutMs: ctx.nodeTimeoutMs,
-            },
-          }
-        : {}),
-    };
+    return faultResult(
+      d,
+      { ...run, events, tEnd: clock.now() },
+      {
+        action: 'heal',
+        fault: 'heal',
+        victim: first
+          ? { id: first.id, host: first.host, port: first.port }
+          : { id: null, host: d.nodes[0]!.host, port: d.nodes[0]!.port },
+        how: record.removed ? `removed iptables chain ${clusterChain(d)}` : 'nothing to heal',
+        waitedFor: labels.length
+          ? `${labels.join(', ')} back as replicas, cluster_state:ok everywhere`
+          : 'cluster_state:ok on every node',
+        deadlineMs,
+        rejoined: role,
+        logOf: first,
+        ...(p
+          ? {
+              partition: {
+                chain: p.chain,
+                mode: p.mode,
+                direction: p.mode === 'one-way' ? p.direction : 'both',
+                loss: p.mode === 'flaky' ? p.loss : null,
+                sides: p.sides,
+                healedAt: new Date(run.t0).toISOString(),
+                minorityFail: null,
+                nodeTimeoutMs: d.nodeTimeoutMs,
+              },
+            }
+          : {}),
+      },
+    );
   } finally {
     await observer.stop();
   }

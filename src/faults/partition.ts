@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import type { Host } from '../hosts/host.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import { applyChain, checkFirewall, mayChangeFirewall, removeChain } from './iptables.js';
-import { type DrillContext, type DrillNode } from './drill-context.js';
+import { type Deployment, type DeploymentNode } from '../deployment/handle.js';
 import { type PartitionMode, type PartitionSpec, chainName, drops, ruleArgs } from './partition-plan.js';
 import { type MasterSelector, selectMaster, selectNode } from './target.js';
 import { clusterDir } from '../cluster/state.js';
@@ -23,11 +23,11 @@ export interface PartitionRequest {
 /** A partition planned against the cluster as it is: who is on which side, and which masters are cut off. */
 export interface PlannedPartition {
   spec: PartitionSpec;
-  sides: [DrillNode[], DrillNode[]];
+  sides: [DeploymentNode[], DeploymentNode[]];
   /** Masters serving slots on the side with fewer masters, with a replica on the other side: each should be replaced. */
   cutOff: SlotMapMaster[];
   /** The side with fewer masters: its nodes cannot see the promotion (they stay cluster_state:fail until the heal). */
-  minority: DrillNode[];
+  minority: DeploymentNode[];
   /** In words: "isolate Master[0] 127.0.1.1:7000 from the other 5 nodes, both ways". */
   how: string;
 }
@@ -42,7 +42,7 @@ const oneAddressHint = (kind: 'cluster' | 'sentinel'): string =>
  * side would be empty.
  */
 /** A deployment a partition can cut: one address per node, none of them the address redis-drill's own connections come from, loopback on this machine. */
-export function checkPartitionable(nodes: readonly DrillNode[], kind: 'cluster' | 'sentinel' = 'cluster'): void {
+export function checkPartitionable(nodes: readonly DeploymentNode[], kind: 'cluster' | 'sentinel' = 'cluster'): void {
   const addresses = nodes.map((n) => n.host);
   const ONE_ADDRESS_HINT = oneAddressHint(kind);
   if (new Set(addresses).size !== nodes.length) {
@@ -65,13 +65,13 @@ export function checkPartitionable(nodes: readonly DrillNode[], kind: 'cluster' 
 }
 
 export function planPartition(
-  nodes: readonly (DrillNode & { id: string | null })[],
+  nodes: readonly (DeploymentNode & { id: string | null })[],
   map: SlotMap,
   r: PartitionRequest,
   sentinels: readonly Address[] = [],
 ): PlannedPartition {
   checkPartitionable(nodes);
-  let a: DrillNode[];
+  let a: DeploymentNode[];
   let how: string;
   if (r.sides !== undefined) {
     const parts = r.sides.split('|');
@@ -79,7 +79,7 @@ export function planPartition(
       throw new UsageError(`bad --sides "${r.sides}": expected two sides, A,B|C,D`, {
         hint: 'e.g. --sides 0|1,2 (Master[0] on one side, Master[1] and Master[2] with everything not listed on the other)',
       });
-    const side = (text: string): DrillNode[] =>
+    const side = (text: string): DeploymentNode[] =>
       text
         .split(',')
         .map((t) => t.trim())
@@ -133,11 +133,11 @@ export function planPartition(
     direction: r.direction,
     loss: r.mode === 'flaky' ? r.loss : 1,
   };
-  const mastersOn = (side: DrillNode[]): SlotMapMaster[] =>
+  const mastersOn = (side: DeploymentNode[]): SlotMapMaster[] =>
     map.masters.filter((m) => m.slots.length > 0 && side.some((n) => n.port === m.port && n.host === m.host));
   // The minority: in a cluster, the side with fewer masters (the majority of masters elects); with Sentinel,
   // the side with fewer sentinels (the sentinels' majority fails over).
-  const weight = (side: DrillNode[]): number =>
+  const weight = (side: DeploymentNode[]): number =>
     sentinels.length
       ? side.filter((n) => sentinels.some((s) => s.port === n.port && s.host === n.host)).length
       : mastersOn(side).length;
@@ -163,12 +163,12 @@ export function planPartition(
 }
 
 /** The chain of this cluster's rules (the same name every time, so heal and destroy find it). */
-export function clusterChain(ctx: Pick<DrillContext, 'stateDir' | 'name'>): string {
+export function clusterChain(ctx: Pick<Deployment, 'stateDir' | 'name'>): string {
   return chainName(clusterDir(ctx.stateDir, ctx.name));
 }
 
 /** The hosts that run the cluster's nodes, with the node addresses each one holds. */
-function hostsOf(ctx: DrillContext): Map<Host, string[]> {
+function hostsOf(ctx: Deployment): Map<Host, string[]> {
   const byHost = new Map<Host, string[]>();
   for (const n of [...ctx.nodes, ...ctx.sentinels]) {
     if (!n.redis) continue;
@@ -183,7 +183,7 @@ function hostsOf(ctx: DrillContext): Map<Host, string[]> {
  * one of its nodes, in this cluster's chain. Checked first on every host
  * (iptables there, and the right to use it): nothing changes unless it can.
  */
-export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Promise<PartitionRecord> {
+export async function applyPartition(ctx: Deployment, p: PlannedPartition): Promise<PartitionRecord> {
   if (!ctx.managed || !ctx.state)
     throw new UsageError(
       'a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)',
@@ -232,9 +232,7 @@ export async function applyPartition(ctx: DrillContext, p: PlannedPartition): Pr
 }
 
 /** Removes this cluster's rules on every host (also a chain a crashed run left). Returns the partition that was in place, if any. */
-export async function removePartition(
-  ctx: DrillContext,
-): Promise<{ removed: boolean; record: PartitionRecord | null }> {
+export async function removePartition(ctx: Deployment): Promise<{ removed: boolean; record: PartitionRecord | null }> {
   if (!ctx.managed || !ctx.state)
     throw new UsageError('heal works on a cluster redis-drill created', { hint: 'drop --seed and use --cluster NAME' });
   const chain = clusterChain(ctx);
@@ -258,7 +256,7 @@ export async function removePartition(
 }
 
 /** Before a drill that partitions starts: the hosts' firewalls can be changed, and the deployment can be cut. */
-export async function checkPartitionReady(ctx: DrillContext): Promise<void> {
+export async function checkPartitionReady(ctx: Deployment): Promise<void> {
   if (!ctx.managed)
     throw new UsageError(
       'a partition needs a cluster redis-drill created (it changes the firewall of the hosts its nodes run on)',

@@ -4,8 +4,8 @@
  */
 export type Signal = 'KILL' | 'TERM' | 'STOP' | 'CONT';
 
-/** `stopped` is a SIGSTOPped (frozen) process; a zombie counts as `gone`. */
-export type ProcessState = 'running' | 'stopped' | 'gone';
+/** `frozen` is a SIGSTOPped process; a zombie counts as `gone`. */
+export type ProcessState = 'running' | 'frozen' | 'gone';
 
 export interface ExecResult {
   exitCode: number;

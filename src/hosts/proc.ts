@@ -14,5 +14,5 @@ export function processStateFrom(stat: string, cmdline: string, markers?: readon
   const state = stat.slice(close + 2, close + 3);
   if (state === 'Z' || state === 'X' || state === '') return 'gone';
   if (markers !== undefined && !markers.some((m) => cmdline.includes(m))) return 'gone';
-  return state === 'T' || state === 't' ? 'stopped' : 'running';
+  return state === 'T' || state === 't' ? 'frozen' : 'running';
 }

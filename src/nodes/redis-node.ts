@@ -179,7 +179,7 @@ export class RedisNode {
     const knownPid = pid ?? (await this.readPid());
     const state = await this.processState(knownPid);
     if (knownPid === null || state === 'gone') return 'not running';
-    if (state === 'stopped') await this.signal(knownPid, 'CONT');
+    if (state === 'frozen') await this.signal(knownPid, 'CONT');
 
     const gone = (ms: number): Promise<boolean> =>
       waitUntil(

@@ -4,7 +4,7 @@ import type { LockResult } from '../workload/lock-load.js';
 import type { PubSubResult } from '../workload/pubsub-load.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { FaultResult } from '../faults/report.js';
+import type { FaultResult } from '../faults/result.js';
 import type { MasterAvailability } from '../workload/availability.js';
 import type { ConsistencyReport } from '../workload/consistency.js';
 import type { WriteLogReport } from '../workload/write-log.js';

@@ -1,5 +1,5 @@
 import type { SlotMap } from '../cluster/slotmap.js';
-import type { DrillContext } from '../faults/drill-context.js';
+import type { Deployment } from '../deployment/handle.js';
 import { callText, withNode } from '../nodes/client.js';
 import type { Gap } from '../workload/gaps.js';
 import type { WorkloadResult } from '../workload/runner.js';
@@ -35,12 +35,10 @@ export function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toM
 }
 
 /** INFO server of the first node that answers ('' if none): the server's name and version. */
-export async function serverInfo(ctx: DrillContext): Promise<string> {
+export async function serverInfo(ctx: Deployment): Promise<string> {
   for (const node of ctx.nodes) {
     try {
-      return await withNode(node, { timeoutMs: ctx.timeoutMs, password: ctx.password }, (c) =>
-        callText(c, 'INFO', 'server'),
-      );
+      return await withNode(node, ctx.connect, (c) => callText(c, 'INFO', 'server'));
     } catch {
       // That node is down (e.g. the drill's victim): ask the next; setupSection falls back to the state file's version.
     }
@@ -49,7 +47,7 @@ export async function serverInfo(ctx: DrillContext): Promise<string> {
 }
 
 /** `clock` says where the times come from (Observer.clockNote: local, or offsets of SSH hosts). */
-export function setupSection(ctx: DrillContext, before: SlotMap, server: string, clock: string): DrillReport['setup'] {
+export function setupSection(ctx: Deployment, before: SlotMap, server: string, clock: string): DrillReport['setup'] {
   const version = /redis_version:(\S+)/.exec(server)?.[1] ?? ctx.state?.server.version ?? 'unknown';
   return {
     cluster: ctx.name,

@@ -9,9 +9,9 @@ import {
   startProcesses,
 } from '../cluster/deploy.js';
 import { checkLayout, type HostEntry } from '../cluster/layout.js';
-import { destroyCluster } from '../cluster/lifecycle.js';
+import { destroyDeployment } from '../cluster/lifecycle.js';
 import { nodeFor } from '../cluster/runtime.js';
-import { type ClusterState, clusterDir, ensureDir, writeState } from '../cluster/state.js';
+import { type DeploymentState, clusterDir, ensureDir, writeState } from '../cluster/state.js';
 import type { ServerBinary } from '../nodes/binary.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { NodePool } from '../nodes/pool.js';
@@ -148,7 +148,7 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
   const hosts = hostsOf(all, o);
   try {
     const { prepared, server } = await prepareDeployment(all, hosts, { ...o, reporter }, false);
-    const state: ClusterState = {
+    const state: DeploymentState = {
       schemaVersion: 1,
       kind: 'sentinel',
       name: o.cluster,
@@ -177,7 +177,7 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
 }
 
 async function start(
-  state: ClusterState,
+  state: DeploymentState,
   hosts: ReturnType<typeof hostsOf>,
   o: SentinelCreateOptions,
   t: { clock: Clock; reporter: Reporter; t0: number },
@@ -283,7 +283,7 @@ async function start(
     };
   } catch (e) {
     await pool.close();
-    await destroyCluster({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
+    await destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
     throw e;
   } finally {
     await pool.close();

@@ -1,6 +1,6 @@
 import { livePid } from '../cluster/lifecycle.js';
 import { hostsFor, nodeFor } from '../cluster/runtime.js';
-import { type ClusterState, type NodeRecord, readState } from '../cluster/state.js';
+import { type DeploymentState, type NodeRecord, readState } from '../cluster/state.js';
 import type { ProcessState } from '../hosts/host.js';
 import { formatAddress } from '../nodes/address.js';
 import { probeSentinelDeployment } from './health.js';
@@ -57,7 +57,7 @@ export async function sentinelStatus(o: {
   stateDir: string;
   cluster: string;
   timeoutMs: number;
-  state?: ClusterState;
+  state?: DeploymentState;
 }): Promise<SentinelStatusResult> {
   const state = o.state ?? (await readState(o.stateDir, o.cluster));
   const s = state.sentinel!;

@@ -33,7 +33,7 @@ export function renderCreate(c: ChalkInstance, r: CreateResult): string {
 
 function stateCell(c: ChalkInstance, n: StatusNode): string {
   if (n.up) return c.green('up');
-  if (n.process === 'stopped') return c.yellow('frozen');
+  if (n.process === 'frozen') return c.yellow('frozen');
   return c.red('down');
 }
 

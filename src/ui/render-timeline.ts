@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { FaultResult } from '../faults/report.js';
+import type { FaultResult } from '../faults/result.js';
 import { formatAddress } from '../nodes/address.js';
 import { renderTable } from './table.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeProbe } from '../../src/cluster/probe.js';
 import { parseClusterNodes, parseInfo } from '../../src/cluster/nodes-parser.js';
-import { clusterSettled, flaggedFailEverywhere, promotionDone, rejoinDone } from '../../src/faults/conditions.js';
-import { promotionTiming } from '../../src/faults/kill-master.js';
+import { clusterSettled, flaggedFailEverywhere, promotionDone, rejoinDone } from '../../src/cluster/conditions.js';
+import { promotionTiming } from '../../src/observe/measure.js';
 import type { DrillEvent } from '../../src/observe/events.js';
 
 // 3 masters x 1 replica; Master[0] (M0, port 7000) is the victim, R0 (7003) its replica.

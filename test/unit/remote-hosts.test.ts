@@ -88,7 +88,7 @@ describe('shell and /proc helpers', () => {
   test('process state from /proc/PID/stat, with the command-line check against recycled pids', () => {
     const stat = (s: string) => `123 (redis-server 127.) ${s} 1 2 3`;
     expect(processStateFrom(stat('S'), '/usr/bin/redis-server 127.0.0.2:7000 [cluster]', [':7000'])).toBe('running');
-    expect(processStateFrom(stat('T'), 'redis-server :7000', [':7000'])).toBe('stopped');
+    expect(processStateFrom(stat('T'), 'redis-server :7000', [':7000'])).toBe('frozen');
     expect(processStateFrom(stat('Z'), 'redis-server :7000', [':7000'])).toBe('gone');
     expect(processStateFrom(stat('S'), 'sleep 100', [':7000'])).toBe('gone');
     expect(processStateFrom('', '', [':7000'])).toBe('gone');

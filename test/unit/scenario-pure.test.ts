@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { NodeProbe } from '../../src/cluster/probe.js';
 import { parseInfo } from '../../src/cluster/nodes-parser.js';
 import { describeStep, roleCheck, workloadChecks } from '../../src/drill/assertions.js';
-import { clusterOk } from '../../src/faults/conditions.js';
+import { clusterOk } from '../../src/cluster/conditions.js';
 import { chooseCluster } from '../../src/scenario/cluster.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { isName, isSelector } from '../../src/drill/check-steps.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { keysPresent } from '../../cluster/keys-present.js';
-import { probesNow } from '../../faults/drill-context.js';
-import { roleOf } from '../../faults/rejoin.js';
+import { probesNow } from '../../deployment/lookup.js';
+import { roleOf } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { Check } from '../../report/model.js';
 import { deferredOf, roleCheck } from '../assertions.js';

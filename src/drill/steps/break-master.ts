@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { findDrillNode, pidOf } from '../../faults/drill-context.js';
-import { type FaultSignal, SIGNALS, killMaster } from '../../faults/kill-master.js';
+import { findNode, pidOf } from '../../deployment/lookup.js';
+import type { FaultSignal } from '../../faults/catalog.js';
+import { SIGNALS, killMaster } from '../../faults/kill-master.js';
 import { rejoinNode, resumeIfFrozen } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { SlotMapMaster } from '../../cluster/slotmap.js';
@@ -62,7 +63,6 @@ async function masterFault(
     signal,
     wait: false,
     force: Boolean(o.force),
-    abort: run.signal,
     observer: run.observer,
   });
   run.noteFault(step.index, signal, r);
@@ -79,7 +79,7 @@ async function masterFault(
  * out by `wait-for: rejoin`.
  */
 async function replicaFault(run: DrillRun, n: NamedNode, signal: FaultSignal, step: Pick<Step, 'index'>, as: string) {
-  const dn = findDrillNode(run.ctx, n);
+  const dn = findNode(run.ctx, n);
   const pid = dn ? await pidOf(run.ctx, dn) : null;
   if (!dn?.redis || pid === null)
     throw new StepFailed(`${formatAddress(n)} has no running process redis-drill started`);

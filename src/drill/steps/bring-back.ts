@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findDrillNode, pidOf } from '../../faults/drill-context.js';
+import { findNode, pidOf } from '../../deployment/lookup.js';
 import { rejoinNode } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';
 import { expected, ref, shortForm } from '../schema-parts.js';
@@ -25,7 +25,7 @@ function bringBack(mode: 'restart' | 'resume'): StepHandler {
       const node = await run.node(o.node);
       let first = '';
       if (mode === 'restart') {
-        const dn = findDrillNode(run.ctx, node);
+        const dn = findNode(run.ctx, node);
         const pid = dn ? await pidOf(run.ctx, dn) : null;
         if (dn?.redis && pid !== null && (await dn.redis.processState(pid)) === 'running') {
           await dn.redis.stop(pid);
@@ -36,7 +36,6 @@ function bringBack(mode: 'restart' | 'resume'): StepHandler {
         node: formatAddress(node),
         mode,
         wait: false,
-        abort: run.signal,
         observer: run.observer,
       });
       // Brought back by the drill itself: nothing left to undo at the end.

@@ -84,7 +84,6 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       replica: replica ? formatAddress(replica) : undefined,
       mode,
       wait: false,
-      abort: run.signal,
       observer: run.observer,
     });
     run.noteFault(step.index, 'failover', r);

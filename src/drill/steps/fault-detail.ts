@@ -1,4 +1,4 @@
-import type { FaultResult } from '../../faults/report.js';
+import type { FaultResult } from '../../faults/result.js';
 import { formatAddress } from '../../nodes/address.js';
 
 /** The fault event's own words: "SIGKILL sent to pid 123 (Master[0] 127.0.0.1:7000)". */

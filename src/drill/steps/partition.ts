@@ -4,7 +4,7 @@ import { PARTITION_MODES, parseLoss } from '../../faults/partition-plan.js';
 import { applyPartition, checkPartitionReady, planPartition, removePartition } from '../../faults/partition.js';
 import { checkFirewall } from '../../faults/iptables.js';
 import { LocalHost } from '../../hosts/local.js';
-import { nodesWithIds } from '../../faults/rejoin.js';
+import { nodesWithIds } from '../../deployment/lookup.js';
 import type { DrillRun } from '../run.js';
 import { atMostOne, expected, int, name, noOptions, ref, shortForm, text } from '../schema-parts.js';
 import { defineStep } from '../step.js';

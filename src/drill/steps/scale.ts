@@ -52,7 +52,7 @@ export const addNodeStep = defineStep<z.output<typeof addSchema>>({
     const r = await addNode({
       stateDir: run.ctx.stateDir,
       cluster: run.ctx.name,
-      timeoutMs: run.ctx.timeoutMs,
+      timeoutMs: run.ctx.connect.timeoutMs,
       replicaOf: of ? formatAddress(of) : undefined,
       signal: run.signal,
     });
@@ -80,7 +80,7 @@ export const removeNodeStep = defineStep<{ node: string }>({
     const r = await removeNode({
       stateDir: run.ctx.stateDir,
       cluster: run.ctx.name,
-      timeoutMs: run.ctx.timeoutMs,
+      timeoutMs: run.ctx.connect.timeoutMs,
       node: formatAddress(n),
       signal: run.signal,
     });
@@ -164,7 +164,6 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
         signal: 'kill',
         wait: false,
         force: true,
-        abort: run.signal,
         observer: run.observer,
       });
       run.noteFault(step.index, 'kill', r);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { promotionTiming } from '../../faults/kill-master.js';
-import { roleOf } from '../../faults/rejoin.js';
+import { promotionTiming, rejoinTiming } from '../../observe/measure.js';
+import { roleOf } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
-import { flaggedFailEverywhere } from '../../faults/conditions.js';
+import { flaggedFailEverywhere } from '../../cluster/conditions.js';
 import { type DrillRun, type NamedNode, StepFailed } from '../run.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
 import { type Step, defineStep } from '../step.js';
@@ -168,10 +168,8 @@ export const waitForStep = defineStep<WaitOptions>({
     }
     const role = await roleOf(run.ctx, p.node);
     await run.observer.catchUpLogs();
-    const link = run.observer.events.find(
-      (e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= p.t0,
-    );
-    const ms = link ? Math.round(link.at - p.t0) : Math.round(run.clock.now() - p.t0);
+    // Seen back now: without a link event (a node back as a master), this poll is the measure.
+    const ms = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now()).ms!;
     run.rejoins.push({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
     run.marker('rejoin', p.t0 + ms);
     const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms`;

@@ -10,7 +10,7 @@ import {
   sentinelRejoinDone,
 } from '../sentinel/topology.js';
 import type { Probe } from '../util/wait.js';
-import { clusterOk, clusterSettled, promotionDone, rejoinDone, rolesSwapped } from './conditions.js';
+import { clusterOk, clusterSettled, promotionDone, rejoinDone, rolesSwapped } from '../cluster/conditions.js';
 
 /**
  * What differs between a Redis Cluster and a Sentinel deployment, for the

@@ -1,7 +1,7 @@
-import type { NodeProbe } from '../cluster/probe.js';
-import { myselfOf } from '../cluster/probe.js';
-import { buildSlotMap } from '../cluster/slotmap.js';
-import { type SlotRange, rangesContain } from '../cluster/slots.js';
+import type { NodeProbe } from './probe.js';
+import { myselfOf } from './probe.js';
+import { buildSlotMap } from './slotmap.js';
+import { type SlotRange, rangesContain } from './slots.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { Probe } from '../util/wait.js';
 
