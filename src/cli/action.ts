@@ -5,16 +5,24 @@ import { type Context, makeContext } from './context.js';
  * Wraps a command body for commander: builds the context (globals, output,
  * Ctrl-C signal) and passes the command's own options. Errors propagate to
  * main(), the one place that prints them and picks the exit code.
+ * `deprecated` notes an older spelling the parser accepted: the command
+ * prints one line about it on stderr before it runs.
  */
-export type Action = <F>(
+export type Action = (<F>(
   body: (ctx: Context, flags: F, args: string[]) => Promise<void>,
-) => (...args: unknown[]) => Promise<void>;
+) => (...args: unknown[]) => Promise<void>) & { deprecated: (written: string, now: string) => void };
 
 export function makeAction(signal: AbortSignal): Action {
-  return (body) =>
-    async (...args) => {
+  const notes: string[] = [];
+  const action = (<F>(body: (ctx: Context, flags: F, args: string[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const positional = args.slice(0, -2).flat() as string[];
-      await body(makeContext(cmd, signal), cmd.opts() as Parameters<typeof body>[1], positional);
-    };
+      const ctx = makeContext(cmd, signal);
+      for (const note of notes.splice(0)) ctx.out.warn(note);
+      await body(ctx, cmd.opts() as F, positional);
+    }) as Action;
+  action.deprecated = (written, now) =>
+    notes.push(`"${written}" is an older spelling of "${now}": it still works, but write ${now}`);
+  return action;
 }

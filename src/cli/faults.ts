@@ -54,7 +54,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
         '--signal <signal>',
         'kill = SIGKILL (a crash), term = SIGTERM (graceful), freeze = SIGSTOP (a hung machine; resume-node ends it)',
       )
-        .argParser(choiceArg(['kill', 'term', 'freeze'] as const, { stop: 'freeze' }))
+        .argParser(choiceArg(['kill', 'term', 'freeze'] as const, { stop: 'freeze' }, action.deprecated))
         .default('kill'),
     )
     .addOption(

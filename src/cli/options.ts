@@ -43,12 +43,18 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 /**
  * One of `choices`, or an older spelling of one (`aliases`: old -> new). The
- * help lists only the current words; the old ones keep scripts working.
+ * help lists only the current words; the old ones keep scripts working, and
+ * `deprecated` is told each time one is used (a one-line notice).
  */
 export const choiceArg =
-  <T extends string>(choices: readonly T[], aliases: Readonly<Record<string, T>> = {}) =>
+  <T extends string>(
+    choices: readonly T[],
+    aliases: Readonly<Record<string, T>> = {},
+    deprecated: (written: string, now: string) => void = () => undefined,
+  ) =>
   (value: string): T => {
     const v = aliases[value] ?? value;
+    if (v !== value) deprecated(value, v);
     if (!(choices as readonly string[]).includes(v))
       throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}.`);
     return v as T;

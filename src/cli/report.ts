@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { DRILL_FAULTS, type DrillFault, RESHARD_FAULTS } from '../drill/failover-report.js';
-import { CheckFailedError, UsageError } from '../errors.js';
+import { CheckFailedError } from '../errors.js';
+import { FAULTS, faultsFor, faultsHelp } from '../faults/catalog.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
 import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
@@ -12,7 +12,7 @@ interface ReportFlags extends CreateFlags, LoadKindInput {
   maxDoubleGrants?: number;
   maxLostMessages?: number;
   create?: boolean;
-  fault: DrillFault;
+  fault: string;
   master?: string;
   slot?: number;
   key?: string;
@@ -31,6 +31,11 @@ interface ReportFlags extends CreateFlags, LoadKindInput {
   partitionDuration?: string;
 }
 
+/** The faults --fault offers on this kind of deployment, and the older spellings of each (hidden from the help). */
+const faultNames = (kind: 'cluster' | 'sentinel'): string[] => faultsFor(kind).map((f) => f.name);
+const faultAliases = (): Record<string, string> =>
+  Object.fromEntries(FAULTS.flatMap((f) => f.aliases.map((a) => [a, f.name])));
+
 /**
  * `failover-report` (a cluster, or any deployment by --cluster) and
  * `sentinel failover-report` (whose --create makes a Sentinel deployment):
@@ -48,28 +53,14 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
       `build a fresh ${kind === 'sentinel' ? 'Sentinel deployment' : 'cluster'} first (with the create options below; replaces one of the same name)`,
     )
     .addOption(
-      kind === 'sentinel'
-        ? new Option(
-            '--fault <fault>',
-            'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual) or partition (iptables; needs root)',
-          )
-            .argParser(
-              choiceArg(
-                DRILL_FAULTS.filter((x) => !RESHARD_FAULTS.includes(x)),
-                { stop: 'freeze' },
-              ),
-            )
-            .default('kill')
-        : new Option(
-            '--fault <fault>',
-            'kill (SIGKILL), term (SIGTERM), freeze (SIGSTOP, then resumed), failover (manual), partition (iptables; needs root), or reshard-kill-source / reshard-kill-target (SIGKILL to a master 30% into a reshard; then fix)',
-          )
-            .argParser(choiceArg(DRILL_FAULTS, { stop: 'freeze' }))
-            .default('kill'),
+      new Option('--fault <fault>', `the fault, from the catalogue (docs/faults.md): ${faultsHelp(kind)}`)
+        .argParser(choiceArg(faultNames(kind), faultAliases(), action.deprecated))
+        .default('kill'),
     )
     .addOption(
-      new Option('--partition-mode <mode>', '--fault partition: isolate (both ways), one-way or flaky')
-        .choices(['isolate', 'one-way', 'flaky'])
+      new Option('--partition-mode <mode>', '--fault partition: isolate (both ways) or one-way')
+        // flaky was a partition mode here: it is its own fault now (--fault flaky); still read, with a notice.
+        .argParser(choiceArg(['isolate', 'one-way', 'flaky'] as const))
         .default('isolate'),
     )
     .addOption(
@@ -77,10 +68,10 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
         .choices(['in', 'out'])
         .default('out'),
     )
-    .option('--partition-loss <percent>', 'flaky: the share of packets dropped', '30%')
+    .option('--partition-loss <percent>', '--fault flaky: the share of packets dropped', '30%')
     .option(
       '--partition-duration <time>',
-      '--fault partition: how long the partition lasts before it is healed (default: 3 x node timeout)',
+      '--fault partition or flaky: how long it lasts before it is healed (default: 3 x node timeout)',
     )
     .option('--master <which>', 'the master to break (as kill-master: index, id prefix or HOST:PORT)')
     .option('--slot <n>', 'the master that owns this slot', intArg(0, 16383))
@@ -134,40 +125,40 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
       parseMix(f.mix);
       const kinds = loadKinds(f);
       const { parseLoss } = await import('../faults/partition-plan.js');
-      const partition = {
-        mode: f.partitionMode,
-        direction: f.partitionDirection,
-        loss: parseLoss(f.partitionLoss),
-        durationMs:
-          f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined,
-      };
+      let fault = f.fault;
+      if (f.partitionMode === 'flaky' && fault === 'partition') {
+        ctx.out.warn(
+          '--fault partition --partition-mode flaky is an older spelling of --fault flaky: it still works, but write --fault flaky',
+        );
+        fault = 'flaky';
+      }
       // What the drill runs on: what --create makes, or the named deployment's kind.
       const target = f.create
         ? kind
         : ctx.globals.seed
           ? 'cluster'
           : await (await import('../cluster/state.js')).deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
-      if (target === 'sentinel' && RESHARD_FAULTS.includes(f.fault))
-        throw new UsageError(
-          `--fault ${f.fault} needs Redis Cluster: "${ctx.globals.cluster}" is a Sentinel deployment, whose one master has no slots to move`,
-        );
       const spec = failoverReportSpec({
-        partition,
-        fault: f.fault,
+        fault,
+        kind: target,
         target: { master: f.master, slot: f.slot, key: f.key },
         warmupMs: parseDuration(f.warmup, '--warmup'),
         settleMs: parseDuration(f.settle, '--settle'),
         clients: f.clients,
         mix: f.mix,
         keyspace: f.keyspace,
-        // A cluster's manual failover waits for the replica to catch up: nothing may be lost. SENTINEL FAILOVER
-        // does not: the old master takes writes until Sentinel converts it, so its losses are reported, not judged.
-        maxLost: f.maxLost ?? (f.fault === 'failover' && target === 'cluster' ? 0 : null),
+        maxLost: f.maxLost,
         deadlineMs: f.deadline,
         kinds,
         maxDoubleGrants: f.maxDoubleGrants ?? null,
         maxLostMessages: f.maxLostMessages ?? null,
         programs: f.clientCmd.map((cmd) => ({ cmd, cwd: process.cwd() })),
+        network: {
+          direction: f.partitionMode === 'one-way' ? f.partitionDirection : undefined,
+          loss: parseLoss(f.partitionLoss),
+          durationMs:
+            f.partitionDuration !== undefined ? parseDuration(f.partitionDuration, '--partition-duration') : undefined,
+        },
       });
       const { failedChecks, sessionBase } = await import('./drill-session.js');
       const { report, files, dir } = await runDrillSession({

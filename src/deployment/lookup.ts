@@ -3,7 +3,7 @@ import { type NodeProbe, type ProbeKind, probeAll } from '../cluster/probe.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import { writeState } from '../cluster/state.js';
 import { type Address, formatAddress, withNode } from '../nodes/client.js';
-import type { ObservedNode, Observer } from '../observe/observer.js';
+import type { ObservedNode, ObserverView } from '../observe/observer.js';
 import type { Deployment, DeploymentNode } from './handle.js';
 
 /** What a node is asked when it is polled. */
@@ -46,7 +46,7 @@ export async function recordPid(d: Deployment, node: DeploymentNode, pid: number
  * is one (at most one poll interval old, and no new connection to any node),
  * else one probe of each node.
  */
-export async function probesNow(d: Deployment, observer?: Observer): Promise<NodeProbe[]> {
+export async function probesNow(d: Deployment, observer?: ObserverView): Promise<NodeProbe[]> {
   const seen = observer?.snapshot() ?? [];
   if (seen.length === d.nodes.length + d.sentinels.length) return seen;
   const connect = { ...d.connect, timeoutMs: Math.min(d.connect.timeoutMs, 1000) };
@@ -58,14 +58,14 @@ export async function probesNow(d: Deployment, observer?: Observer): Promise<Nod
 }
 
 /** The deployment's slot map now (a Sentinel deployment: its master serving every slot). */
-export async function deploymentMap(d: Deployment, observer?: Observer): Promise<SlotMap> {
+export async function deploymentMap(d: Deployment, observer?: ObserverView): Promise<SlotMap> {
   return d.ops.map(await probesNow(d, observer));
 }
 
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
 export async function nodesWithIds(
   d: Deployment,
-  observer?: Observer,
+  observer?: ObserverView,
 ): Promise<(DeploymentNode & { id: string | null })[]> {
   // A Sentinel deployment's nodes have no cluster ids: host:port is theirs (sentinels included, for partitions).
   if (d.ops.kind === 'sentinel') return [...d.nodes, ...d.sentinels].map((n) => ({ ...n, id: formatAddress(n) }));

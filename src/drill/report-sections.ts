@@ -13,31 +13,23 @@ import type { StaleWritesResult } from '../workload/stale-writes.js';
 import { measured } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WriteLogReport } from '../workload/write-log.js';
-import type { DrillRun } from './run.js';
+import type { Deployment } from '../deployment/handle.js';
+import { minorityFailEvent } from '../observe/measure.js';
+import { type RunRecord, relativeMs } from './run-record.js';
 
 /** The parts of a drill report built from what the run recorded: pure functions of their inputs. */
 
 /** The step markers, a FAIL marker where the cluster first flagged each fault's victim, and where a cut-off master said "fail". */
-export function markersFor(run: DrillRun, events: readonly DrillEvent[]): Marker[] {
+export function markersFor(run: RunRecord, events: readonly DrillEvent[]): Marker[] {
   const fails = run.faults.flatMap((f) => {
     const e = events.find((x) => (x.kind === 'fail-marked' || x.kind === 'fail') && x.at >= f.t0);
-    return e ? [{ label: 'FAIL', tMs: run.rel(e.at) }] : [];
+    return e ? [{ label: 'FAIL', tMs: relativeMs(run.loadStart, e.at) }] : [];
   });
   const minority = run.partitions.flatMap((p) => {
     const e = minorityFailEvent(events, p.cutOff[0] ?? null, p.t0);
-    return e ? [{ label: 'minority fail', tMs: run.rel(e.at) }] : [];
+    return e ? [{ label: 'minority fail', tMs: relativeMs(run.loadStart, e.at) }] : [];
   });
   return [...run.markers, ...fails, ...minority].sort((a, b) => a.tMs - b.tMs);
-}
-
-/** The cut-off master's own "Cluster state changed: fail" after the cut (its log, its timestamp). */
-function minorityFailEvent(events: readonly DrillEvent[], node: string | null, t0: number): DrillEvent | undefined {
-  return node === null
-    ? undefined
-    : events.find(
-        (x) =>
-          x.node === node && x.source === 'log' && x.kind === 'cluster-state' && /fail/.test(x.detail) && x.at >= t0,
-      );
 }
 
 /** Where the cut-off master's own window comes from, or why there is none. */
@@ -52,9 +44,9 @@ function minorityFailSource(kind: 'cluster' | 'sentinel', node: string | null, s
 }
 
 export function partitionSection(
-  run: DrillRun,
+  d: Pick<Deployment, 'ops' | 'nodeTimeoutMs'>,
+  run: RunRecord,
   events: readonly DrillEvent[],
-  nodeTimeoutMs: number,
 ): PartitionSection | null {
   const p = run.partitions[0];
   if (!p) return null;
@@ -68,17 +60,13 @@ export function partitionSection(
     loss: p.loss,
     sides: p.sides,
     cutOff: p.cutOff,
-    cutMs: run.rel(p.t0),
-    healMs: p.healedAt === null ? null : run.rel(p.healedAt),
+    cutMs: relativeMs(run.loadStart, p.t0),
+    healMs: p.healedAt === null ? null : relativeMs(run.loadStart, p.healedAt),
     minorityFail: {
-      ...measured(
-        e ? Math.round(e.at - p.t0) : null,
-        'ms',
-        minorityFailSource(run.ctx.ops.kind, node, e !== undefined),
-      ),
+      ...measured(e ? Math.round(e.at - p.t0) : null, 'ms', minorityFailSource(d.ops.kind, node, e !== undefined)),
       node,
     },
-    nodeTimeoutMs,
+    nodeTimeoutMs: d.nodeTimeoutMs,
   };
 }
 
@@ -138,7 +126,7 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
  * master); a node seen promoted beyond those (e.g. Sentinel failing over the
  * brand-new master again) is an anomaly that loses writes. Pure.
  */
-export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEvent[]): Check | null {
+export function unexpectedFailoverCheck(run: RunRecord, events: readonly DrillEvent[]): Check | null {
   if (run.faults.length === 0) return null;
   const t0 = run.faults[0]!.t0;
   const promoted = [
@@ -157,11 +145,12 @@ export function unexpectedFailoverCheck(run: DrillRun, events: readonly DrillEve
 
 /** A Sentinel deployment's section: its timings from the sentinels' and the data nodes' own logs, its aborted failovers, its stale masters. Pure. */
 export function sentinelSection(
-  run: DrillRun,
+  d: Pick<Deployment, 'state'>,
+  run: RunRecord,
   events: readonly DrillEvent[],
   stale: StaleWritesResult | null,
 ): SentinelSection | null {
-  const s = run.ctx.state?.sentinel;
+  const s = d.state?.sentinel;
   if (!s) return null;
   const t0 = run.faults[0]?.t0 ?? null;
   const after = (e: DrillEvent): boolean => t0 !== null && e.at >= t0 && e.source === 'log';
@@ -194,7 +183,7 @@ export function sentinelSection(
       {
         node: w.node,
         sinceMs: w.fromMs,
-        convertedMs: converted ? run.rel(converted.at) : null,
+        convertedMs: converted ? relativeMs(run.loadStart, converted.at) : null,
         window: measured(
           converted ? Math.round(converted.at - since) : Math.round(w.toMs - w.fromMs),
           'ms',
@@ -227,14 +216,14 @@ export function sentinelSection(
       'fault -> the promoted data node\'s own "MASTER MODE enabled" log line',
     ),
     switches: switches.map((e) => ({
-      tMs: run.rel(e.at),
+      tMs: relativeMs(run.loadStart, e.at),
       sentinel: e.node,
       from: /: (\S+) ->/.exec(e.detail)?.[1] ?? '?',
       to: to(e),
     })),
     aborts: events
       .filter((e) => after(e) && (e.kind === 'failover-abort' || e.kind === 'failover-end-for-timeout'))
-      .map((e) => ({ tMs: run.rel(e.at), sentinel: e.node, event: e.detail })),
+      .map((e) => ({ tMs: relativeMs(run.loadStart, e.at), sentinel: e.node, event: e.detail })),
     staleMasters,
     staleMethod: stale?.method ?? 'no stale-master writer ran',
   };

@@ -1,5 +1,5 @@
 import type { SlotMap } from '../cluster/slotmap.js';
-import type { Deployment } from '../deployment/handle.js';
+
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { PollCadence } from '../observe/observer.js';
@@ -19,38 +19,44 @@ import {
   writeLogSection,
 } from './report-sections.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
-import type { DrillRun } from './run.js';
+import type { Deployment } from '../deployment/handle.js';
+import type { RunRecord } from './run-record.js';
 import { soakSection } from '../soak/section.js';
 
+/** Everything a drill report is built from, grouped by where it comes from. */
 export interface ReportInput {
-  ctx: Deployment;
+  deployment: Deployment;
   spec: DrillSpec;
   version: string;
-  before: SlotMap;
-  after: SlotMap;
-  result: WorkloadResult;
-  /** The lock and pub/sub loads' results (null when they did not run). */
-  side: SideLoadResults;
-  /** The user's own clients (--client-cmd). */
-  programs: ProgramResult[];
-  availability: AvailabilityResult | null;
-  /** Sentinel: what the stale-master writer saw. */
-  stale: StaleWritesResult | null;
-  /** The load's gap on each master's slots (closed loop), in the order of `before`'s serving masters. */
-  loadGapOf: (masterIndex: number) => WorkloadResult['longestGap'] | null;
-  server: string;
-  clockNote: string;
-  latency: LatencyOf;
-  /** Every event (observer and steps), with absolute times. */
-  events: DrillEvent[];
-  /** How closely the observer kept its poll interval. */
-  cadence: PollCadence;
-  run: DrillRun;
+  maps: { before: SlotMap; after: SlotMap };
+  /** What the loads did. */
+  load: {
+    result: WorkloadResult;
+    /** The lock and pub/sub loads' results (null when they did not run). */
+    side: SideLoadResults;
+    /** The user's own clients (--client-cmd). */
+    programs: ProgramResult[];
+    /** The load's gap on a master's slots (closed loop), by the master's index in `before`. */
+    gapOf: (masterIndex: number) => WorkloadResult['longestGap'] | null;
+    latency: LatencyOf;
+  };
+  /** What the instruments measured. */
+  measured: {
+    availability: AvailabilityResult | null;
+    /** Sentinel: what the stale-master writer saw. */
+    stale: StaleWritesResult | null;
+    /** Every event (observer, steps, programs), with absolute times. */
+    events: DrillEvent[];
+    /** How closely the observer kept its poll interval. */
+    cadence: PollCadence;
+    server: string;
+    clockNote: string;
+  };
+  logLines: (a: Address, from: number, to: number) => string[];
+  run: RunRecord;
   checks: Check[];
   /** The steps' span, ms from the start of the load: the "during" phase. */
-  stepsFromMs: number;
-  stepsToMs: number;
-  logLines: (a: Address, from: number, to: number) => string[];
+  steps: { fromMs: number; toMs: number };
 }
 
 /**
@@ -60,16 +66,19 @@ export interface ReportInput {
  * load's figures are labelled as the closed-loop, client-side view they are.
  */
 export function buildDrillReport(b: ReportInput): DrillReport {
-  const { result, run, spec } = b;
+  const { run, spec } = b;
+  const { result } = b.load;
+  const { before } = b.maps;
+  const m = b.measured;
   const soak = spec.soak
     ? soakSection({
         plan: spec.soak,
         run,
         checks: b.checks,
-        availability: b.availability,
+        availability: m.availability,
         lostAtMs: result.writeLog?.lostWrites.map((w) => w.atMs) ?? [],
-        stepsToMs: b.stepsToMs,
-        cadence: b.cadence,
+        stepsToMs: b.steps.toMs,
+        cadence: m.cadence,
       })
     : null;
   const checks = [...b.checks, ...(soak?.checks ?? [])];
@@ -78,25 +87,25 @@ export function buildDrillReport(b: ReportInput): DrillReport {
   const rejoin = run.rejoins[0] ?? null;
   const origin = spec.timelineFrom === 'fault' && fault ? fault.t0 : run.loadStart;
   const phases = {
-    before: phase(result, b.latency, 0, b.stepsFromMs),
-    during: phase(result, b.latency, b.stepsFromMs, b.stepsToMs),
-    after: phase(result, b.latency, b.stepsToMs, result.durationMs),
+    before: phase(result, b.load.latency, 0, b.steps.fromMs),
+    during: phase(result, b.load.latency, b.steps.fromMs, b.steps.toMs),
+    after: phase(result, b.load.latency, b.steps.toMs, result.durationMs),
   };
   const several = (n: number, what: string): string => (n > 1 ? ` (the first of ${n} ${what})` : '');
-  const victimIndex = fault ? (b.before.masters.find((m) => m.id === fault.victim.id)?.index ?? null) : null;
-  const victimGap = victimIndex === null ? null : b.loadGapOf(victimIndex);
+  const victimIndex = fault ? (before.masters.find((m) => m.id === fault.victim.id)?.index ?? null) : null;
+  const victimGap = victimIndex === null ? null : b.load.gapOf(victimIndex);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: new Date().toISOString(),
     tool: { name: 'redis-drill', version: b.version },
-    setup: setupSection(b.ctx, b.before, b.server, b.clockNote),
+    setup: setupSection(b.deployment, before, m.server, m.clockNote),
     fault: fault
       ? { kind: fault.kind, how: fault.how, victim: fault.victim, at: new Date(fault.t0).toISOString() }
       : null,
-    slotMapBefore: b.before,
-    slotMapAfter: b.after,
+    slotMapBefore: before,
+    slotMapAfter: b.maps.after,
     timelineFrom: spec.timelineFrom,
-    timeline: b.events.map((e) => ({ ...e, tMs: Math.round(e.at - origin) })),
+    timeline: m.events.map((e) => ({ ...e, tMs: Math.round(e.at - origin) })),
     promotion: {
       promoted: first ? { id: first.promoted.id, host: first.promoted.host, port: first.promoted.port } : null,
       ms: measured(
@@ -104,7 +113,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
         'ms',
         first
           ? first.source === 'log'
-            ? b.ctx.ops.kind === 'sentinel'
+            ? b.deployment.ops.kind === 'sentinel'
               ? `fault -> the first sentinel's "+switch-master" to ${formatAddress(first.promoted)} (its log)${several(run.promotions.length, 'promotions')}`
               : `fault -> "Failover election won" in ${formatAddress(first.promoted)}'s redis.log${several(run.promotions.length, 'promotions')}`
             : `fault -> first CLUSTER NODES poll showing ${formatAddress(first.promoted)} master${several(run.promotions.length, 'promotions')}`
@@ -125,22 +134,22 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       : null,
     client: clientSection(
       result,
-      b.ctx.ops.kind === 'sentinel' ? 'ioredis in Sentinel mode' : 'ioredis Cluster',
+      b.deployment.ops.kind === 'sentinel' ? 'ioredis in Sentinel mode' : 'ioredis Cluster',
       phases,
       victimGap,
       fault
         ? "load (closed loop, client side): longest span with no successful operation on the victim's slots; its clients queue behind blocked requests, so see availability for the slots' own figure"
         : "load (closed loop, client side): longest span with no successful operation on one master's slots (no fault in this drill)",
     ),
-    availability: b.availability ? availabilitySection(b.availability, fault?.victim.id ?? null) : null,
-    partition: partitionSection(run, b.events, b.ctx.nodeTimeoutMs),
+    availability: m.availability ? availabilitySection(m.availability, fault?.victim.id ?? null) : null,
+    partition: partitionSection(b.deployment, run, m.events),
     consistency: result.consistency,
-    writeLog: result.writeLog ? writeLogSection(result.writeLog, b.before) : null,
-    sentinel: sentinelSection(run, b.events, b.stale),
-    ...sideSections(b.side, fault ? fault.t0 - run.loadStart : null),
-    programs: b.programs,
+    writeLog: result.writeLog ? writeLogSection(result.writeLog, before) : null,
+    sentinel: sentinelSection(b.deployment, run, m.events, m.stale),
+    ...sideSections(b.load.side, fault ? fault.t0 - run.loadStart : null),
+    programs: b.load.programs,
     soak: soak?.section ?? null,
-    migrations: run.migrations,
+    migrations: [...run.migrations],
     fixes: run.fixes.map((f) => ({
       step: f.index,
       openSlots: f.result.openSlots,
@@ -160,8 +169,8 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       })),
     ],
     markers: [
-      ...markersFor(run, b.events),
-      ...b.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }])),
+      ...markersFor(run, m.events),
+      ...b.load.programs.flatMap((p) => (p.exitedMs === null ? [] : [{ label: `${p.name} exited`, tMs: p.exitedMs }])),
     ].sort((x, y) => x.tMs - y.tMs),
     checks,
     verdict: checks.every((c) => c.passed) && run.records.every((r) => r.outcome !== 'failed') ? 'pass' : 'fail',
@@ -170,7 +179,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       file: spec.file,
       builtIn: spec.file === null,
       description: spec.description,
-      steps: run.records,
+      steps: [...run.records],
     },
   };
 }

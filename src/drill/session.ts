@@ -15,6 +15,8 @@ import { type Reporter, silentReporter } from '../util/reporter.js';
 import { checkSteps } from './check-steps.js';
 import { stepHandler } from './steps/index.js';
 import { runDrill } from './engine.js';
+import { FAULTS } from '../faults/catalog.js';
+import type { RunPolicy } from './step-loop.js';
 import type { DrillSpec } from './spec.js';
 
 export interface SessionOptions {
@@ -43,6 +45,8 @@ export interface SessionOptions {
   version: string;
   signal?: AbortSignal;
   reporter?: Reporter;
+  /** How the drill goes on when a step fails (a soak's loops); default: the first failed step ends the steps. */
+  policy?: RunPolicy;
 }
 
 export interface SessionResult {
@@ -93,7 +97,7 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
     // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
     const bind =
       o.create.bind ??
-      (o.spec.steps.some((s) => s.step === 'partition') ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
+      (o.spec.steps.some((s) => changesFirewall(s.step)) ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
     const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter };
     if (o.createKind === 'sentinel') await createSentinelFromRequest(request);
     else await createFromRequest(request);
@@ -111,7 +115,7 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
         warn: (m) => reporter.warn(m),
         expect: o.expect,
       },
-      (ctx) => runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, signal: o.signal, reporter }),
+      (ctx) => runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, reporter, policy: o.policy }),
     );
     const files = await writeReport(report, dir, o.formats);
     return { report, files, dir, kept: created && !o.destroyCreated ? created : null };
@@ -122,3 +126,6 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
       );
   }
 }
+
+/** A step of a fault that cuts the network (partition, flaky): it needs one address per node. */
+const changesFirewall = (step: string): boolean => FAULTS.some((f) => f.needs.root && f.step === step);

@@ -1,6 +1,26 @@
 import type { z } from 'zod';
 import type { Deployment } from '../deployment/handle.js';
-import type { DrillRun, NamedNode } from './run.js';
+import type { DrillRun } from './run.js';
+import type { NamedNode } from './run-record.js';
+
+/**
+ * What a step may do with the run: read the deployment and the observer,
+ * find and name nodes, wait, and record what it did. The engine's own
+ * methods (stopping, step records, teardowns, the snapshot) are not here.
+ */
+export type StepRun = Omit<
+  DrillRun,
+  | 'stop'
+  | 'resume'
+  | 'recordStep'
+  | 'recordResources'
+  | 'takeTeardowns'
+  | 'record'
+  | 'checkCount'
+  | 'failedSince'
+  | 'stopped'
+  | 'interrupted'
+>;
 
 /** One step of a drill as the loader parsed it (a scenario file's, or a built-in drill's). */
 export interface Step {
@@ -50,7 +70,7 @@ export interface StepHandler<O = Record<string, unknown>> {
     o: O,
     before: { faults: number; restores: number; steps: readonly string[] },
   ): { path: (string | number)[]; message: string } | null;
-  run(run: DrillRun, o: O, step: Step): Promise<StepOutcome>;
+  run(run: StepRun, o: O, step: Step): Promise<StepOutcome>;
   /**
    * Checks what the step will need, before anything is created or broken:
    * with no deployment yet (a local one is about to be created), what this

@@ -2,7 +2,7 @@ import { EnvironmentError, UsageError } from '../errors.js';
 import { formatRanges } from '../cluster/slots.js';
 import { type Address, closeClient, connectNode, formatAddress, isConnectionClosed } from '../nodes/client.js';
 import type { Signal } from '../hosts/host.js';
-import type { Observer } from '../observe/observer.js';
+import type { ObserverView } from '../observe/observer.js';
 import { type Deployment, defaultDeadline } from '../deployment/handle.js';
 import { findNode, pidOf, probesNow } from '../deployment/lookup.js';
 import type { FaultSignal } from './catalog.js';
@@ -21,7 +21,7 @@ export interface KillMasterOptions {
   force: boolean;
   deadlineMs?: number;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
-  observer?: Observer;
+  observer?: ObserverView;
 }
 
 export const SIGNALS: Record<FaultSignal, Signal> = { kill: 'KILL', term: 'TERM', freeze: 'STOP' };

@@ -7,7 +7,7 @@ import { type Deployment, defaultDeadline } from '../deployment/handle.js';
 import { probesNow } from '../deployment/lookup.js';
 import { observeFault } from './observe-fault.js';
 import { type FaultResult, faultResult } from './result.js';
-import type { Observer } from '../observe/observer.js';
+import type { ObserverView } from '../observe/observer.js';
 import { selectNode } from './target.js';
 
 export interface FailoverOptions {
@@ -18,7 +18,7 @@ export interface FailoverOptions {
   /** Default true: wait until the roles have swapped. */
   wait?: boolean;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
-  observer?: Observer;
+  observer?: ObserverView;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { DeadlineError } from '../errors.js';
 import type { NodeProbe } from '../cluster/probe.js';
 import type { DrillEvent, EventKind } from '../observe/events.js';
-import { Observer } from '../observe/observer.js';
+import { Observer, type ObserverView } from '../observe/observer.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
 import type { Deployment } from '../deployment/handle.js';
@@ -10,7 +10,7 @@ import type { Watched } from './result.js';
 
 export interface ObservedRun<T> extends Watched {
   value: T | null;
-  observer: Observer;
+  observer: ObserverView;
 }
 
 /**
@@ -29,7 +29,7 @@ export async function observeFault<T>(
     action: () => Promise<{ node: string; detail: string }>;
     condition: (probes: NodeProbe[]) => Probe<T>;
     /** An observer already running (a scenario watches all its steps with one); it is left running. */
-    observer?: Observer;
+    observer?: ObserverView;
     /** What the action is on the timeline: a fault (the default) or a heal. */
     kind?: 'fault' | 'heal';
     /** Do the action again whenever one of `nodes` logs an event of this kind after it (a manual failover that timed out). */
@@ -37,12 +37,14 @@ export async function observeFault<T>(
   },
 ): Promise<ObservedRun<T>> {
   const clock = o.clock ?? systemClock;
-  const observer = o.observer ?? openObserver(d, clock);
-  if (!o.observer) await observer.start();
+  // A shared observer keeps running; without one, this fault has one of its own for its watch.
+  const own = o.observer ? null : openObserver(d, clock);
+  await own?.start();
+  const observer: ObserverView = o.observer ?? own!;
   let t0 = clock.now();
-  // A shared observer keeps running: its events since this fault are this fault's.
+  // A shared observer's events since this fault are this fault's.
   const events = async (): Promise<DrillEvent[]> =>
-    o.observer ? observer.timeline().filter((e) => e.at >= t0 - 1) : observer.stop();
+    own ? own.stop() : observer.timeline().filter((e) => e.at >= t0 - 1);
   try {
     t0 = observer.markFault(o.kind);
     const what = await o.action();
@@ -89,7 +91,7 @@ export async function observeFault<T>(
  * later succeeds, as an operator would; each retry is on the timeline.
  */
 function retrying<T>(
-  observer: Observer,
+  observer: ObserverView,
   t0: number,
   o: {
     action: () => Promise<unknown>;

@@ -4,7 +4,7 @@ import { type Deployment, defaultDeadline } from '../deployment/handle.js';
 import { findNode, nodesWithIds, pidOf, recordPid, roleOf } from '../deployment/lookup.js';
 import { observeFault } from './observe-fault.js';
 import { type FaultResult, faultResult } from './result.js';
-import type { Observer } from '../observe/observer.js';
+import type { ObserverView } from '../observe/observer.js';
 import { selectNode } from './target.js';
 
 export interface RejoinOptions {
@@ -14,7 +14,7 @@ export interface RejoinOptions {
   /** Default true: wait until it has rejoined. */
   wait?: boolean;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
-  observer?: Observer;
+  observer?: ObserverView;
 }
 
 /**

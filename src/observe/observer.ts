@@ -113,6 +113,21 @@ export function defaultPollInterval(nodes: number): number {
   return Math.max(50, nodes);
 }
 
+/** What faults and drill steps use of a running observer (a fake stands in for it in the engine's unit tests). */
+export type ObserverView = Pick<
+  Observer,
+  | 'events'
+  | 'snapshot'
+  | 'waitFor'
+  | 'markFault'
+  | 'describeFault'
+  | 'note'
+  | 'timeline'
+  | 'catchUpLogs'
+  | 'logLines'
+  | 'clockNote'
+>;
+
 export class Observer {
   readonly events: DrillEvent[] = [];
   private readonly tracks: NodeTrack[];

@@ -1,11 +1,8 @@
 import { EnvironmentError, UsageError } from '../errors.js';
+import { FAULTS, FAULT_NAMES, faultEntry, findFault } from '../faults/catalog.js';
 
-/** Every fault a soak can send; each loop restores what it broke. */
-export const SOAK_FAULTS = ['kill', 'term', 'freeze', 'failover', 'partition', 'flaky', 'reshard-kill'] as const;
-
-/** The faults that change the firewall (iptables): root only. */
-const NETWORK_FAULTS: readonly SoakFault[] = ['partition', 'flaky'];
-export type SoakFault = (typeof SOAK_FAULTS)[number];
+/** A fault of the catalogue (src/faults/catalog.ts): every one can be a soak loop, which restores what it broke. */
+export type SoakFault = string;
 
 export interface SoakLoop {
   /** 1-based, as people count loops. */
@@ -34,22 +31,27 @@ export interface ScheduleOptions {
 }
 
 /**
- * "kill=3,failover=1" or "kill,freeze": each fault with its weight (1 when
- * not given). Unknown faults are named with the list; pure.
+ * "kill=3,failover=1" or "kill,freeze": each fault of the catalogue with its
+ * weight (1 when not given). Unknown faults are named with the list; an
+ * older spelling (reshard-kill) is read as the fault it names, and said in
+ * `deprecated` ("reshard-kill -> reshard-kill-source"). Pure.
  */
-export function parseFaults(text: string): { fault: SoakFault; weight: number }[] {
+export function parseFaults(text: string, deprecated: string[] = []): { fault: SoakFault; weight: number }[] {
   const out = text.split(',').map((part) => {
-    const [name = '', w] = part.trim().split('=');
-    if (!(SOAK_FAULTS as readonly string[]).includes(name))
-      throw new UsageError(`--faults: unknown fault "${name}"`, {
-        hint: `the faults are: ${SOAK_FAULTS.join(', ')} (weights as kill=3,failover=1)`,
+    const [written = '', w] = part.trim().split('=');
+    const found = findFault(written);
+    if (!found)
+      throw new UsageError(`--faults: unknown fault "${written}"`, {
+        hint: `the faults are: ${FAULT_NAMES.join(', ')} (weights as kill=3,failover=1)`,
       });
+    const name = found.entry.name;
+    if (found.deprecated) deprecated.push(`${found.deprecated} -> ${name}`);
     const weight = w === undefined ? 1 : Number(w);
     if (!Number.isInteger(weight) || weight < 1)
       throw new UsageError(`--faults: the weight of ${name} must be a whole number from 1 (got "${w}")`, {
         hint: 'e.g. --faults kill=3,failover=1',
       });
-    return { fault: name as SoakFault, weight };
+    return { fault: name, weight };
   });
   const names = out.map((f) => f.fault);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -101,8 +103,8 @@ export function buildSchedule(o: ScheduleOptions): SoakLoop[] {
     const pick = next();
     const jitter = (next() * 2 - 1) * 0.2;
     const pauseMs = Math.round(o.intervalMs * (1 + jitter));
-    // random-node: any data node, except for reshard-kill, whose victim is the source of a migration (a master).
-    if (o.target === 'random-node' && fault !== 'reshard-kill') {
+    // random-node: any data node, for the faults that can break a replica (not a migration's kill: its victim is a master).
+    if (o.target === 'random-node' && faultEntry(fault).targets.includes('replica')) {
       const node = Math.floor(pick * o.nodes);
       return { loop: i + 1, fault, target: `Node[${node}]`, master: null, node, pauseMs };
     }
@@ -117,7 +119,7 @@ export function randomSeed(): number {
 }
 
 /**
- * The faults this machine can send: partition and flaky need root
+ * The faults this machine can send: those that change the firewall need root
  * (iptables). Without it, the soak is refused before it starts, or, with
  * --skip-unavailable, runs without them (said in `dropped`). Pure.
  */
@@ -125,7 +127,8 @@ export function availableFaults(
   faults: readonly { fault: SoakFault; weight: number }[],
   o: { mayChangeFirewall: boolean; skipUnavailable: boolean },
 ): { faults: { fault: SoakFault; weight: number }[]; dropped: SoakFault[] } {
-  const network = faults.filter((f) => NETWORK_FAULTS.includes(f.fault)).map((f) => f.fault);
+  const needsRoot = (f: { fault: SoakFault }): boolean => faultEntry(f.fault).needs.root;
+  const network = faults.filter(needsRoot).map((f) => f.fault);
   if (o.mayChangeFirewall || network.length === 0) return { faults: [...faults], dropped: [] };
   const names = network.join(' and ');
   if (!o.skipUnavailable)
@@ -135,10 +138,12 @@ export function availableFaults(
         hint: `run it as root (sudo redis-drill soak ...), or add --skip-unavailable to soak without ${names}; nothing was started`,
       },
     );
-  const rest = faults.filter((f) => !NETWORK_FAULTS.includes(f.fault));
+  const rest = faults.filter((f) => !needsRoot(f));
   if (rest.length === 0)
     throw new UsageError(`--skip-unavailable leaves no fault: ${names} needs root`, {
-      hint: 'run it as root, or choose other faults: kill, term, freeze, failover, reshard-kill',
+      hint: `run it as root, or choose other faults: ${FAULTS.filter((f) => !f.needs.root)
+        .map((f) => f.name)
+        .join(', ')}`,
     });
   return { faults: rest, dropped: network };
 }

@@ -2,7 +2,7 @@ import { formatAddress } from '../nodes/address.js';
 import { spread } from '../report/load-rows.js';
 import type { Check, Distribution, SoakLoopRow, SoakSection } from '../report/model.js';
 import type { AvailabilityResult } from '../workload/availability.js';
-import type { DrillRun } from '../drill/run.js';
+import type { RunRecord } from '../drill/run-record.js';
 import type { SoakPlan } from '../drill/spec.js';
 import type { PollCadence } from '../observe/observer.js';
 
@@ -35,7 +35,7 @@ function longestIn(outages: readonly { fromMs: number; toMs: number }[], from: n
 
 export interface SoakInput {
   plan: SoakPlan;
-  run: DrillRun;
+  run: RunRecord;
   checks: readonly Check[];
   availability: AvailabilityResult | null;
   /** When each lost acknowledged write was acknowledged (ms from the start of the load). */

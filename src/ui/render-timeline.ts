@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { RESTORE_HEADLINES, type RestoreName, findFault } from '../faults/catalog.js';
 import type { FaultResult } from '../faults/result.js';
 import { formatAddress } from '../nodes/address.js';
 import { renderTable } from './table.js';
@@ -9,14 +10,11 @@ function clockTime(ms: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-const HEADLINE: Record<FaultResult['action'], string> = {
-  'kill-master': 'Broke',
-  'restart-node': 'Restarted',
-  'resume-node': 'Resumed',
-  failover: 'Manual failover away from',
-  partition: 'Partition',
-  heal: 'Heal',
-};
+/** The headline's first word, from the fault catalogue (or the restore's own). */
+function headlineOf(r: FaultResult): string {
+  const restore = RESTORE_HEADLINES[r.fault as RestoreName] as string | undefined;
+  return findFault(r.fault)?.entry.headline ?? restore ?? r.action;
+}
 
 /** The timeline a student pastes into a lab report, then the verdict and the raw log lines. */
 export function renderFault(c: ChalkInstance, r: FaultResult): string {
@@ -28,8 +26,8 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
   // A partition's and a heal's own words say what was done to whom.
   const headline =
     r.action === 'partition' || r.action === 'heal'
-      ? `${HEADLINE[r.action]}: ${r.how}, ${at}.`
-      : `${HEADLINE[r.action]} ${victim} with ${r.how} ${at}.`;
+      ? `${headlineOf(r)}: ${r.how}, ${at}.`
+      : `${headlineOf(r)} ${victim} with ${r.how} ${at}.`;
   const lines = [headline, ''];
   const rows = r.events
     .filter((e) => e.tMs >= -5)

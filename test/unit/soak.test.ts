@@ -75,7 +75,8 @@ describe('soak schedule', () => {
     const byNode = s.filter((l) => l.fault === 'kill');
     expect(new Set(byNode.map((l) => l.node))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
     expect(byNode.every((l) => l.master === null && l.target === `Node[${l.node}]`)).toBe(true);
-    const reshard = s.filter((l) => l.fault === 'reshard-kill');
+    // reshard-kill is the older spelling of reshard-kill-source: the schedule names the catalogue's fault.
+    const reshard = s.filter((l) => l.fault === 'reshard-kill-source');
     expect(reshard.length).toBeGreaterThan(50);
     expect(reshard.every((l) => l.node === null && l.master! < 3 && l.target === `Master[${l.master}]`)).toBe(true);
     // The same draws as any-master: the fault and pause of each loop do not depend on the target.
@@ -91,7 +92,7 @@ describe('soak spec and figures', () => {
       undefined,
     );
     expect(steps.map((s) => s.step)).toEqual([
-      'kill-master',
+      'kill',
       'wait-for',
       'restart-node',
       'wait-for',
@@ -103,8 +104,8 @@ describe('soak spec and figures', () => {
     // A Node[N] loop: the node's own steps, whatever its role when its turn comes.
     const node = (fault: 'kill' | 'freeze' | 'failover' | 'partition') =>
       loopSteps({ loop: 1, fault, target: 'Node[4]', master: null, node: 4, pauseMs: 100 }, undefined)[0]!;
-    expect(node('kill')).toMatchObject({ step: 'kill-node', options: { node: 'Node[4]', as: 'loop1' } });
-    expect(node('freeze')).toMatchObject({ step: 'freeze-node', options: { node: 'Node[4]' } });
+    expect(node('kill')).toMatchObject({ step: 'kill', options: { node: 'Node[4]', as: 'loop1' } });
+    expect(node('freeze')).toMatchObject({ step: 'freeze', options: { node: 'Node[4]' } });
     expect(node('failover')).toMatchObject({ step: 'failover', options: { node: 'Node[4]' } });
     expect(node('partition')).toMatchObject({ step: 'partition', options: { sides: 'Node[4]|' } });
     const spec = soakSpec({
@@ -240,7 +241,7 @@ describe('soak preflight', () => {
     })),
   });
   it('refuses a schedule that would break a master without a replica, unless --force', async () => {
-    const { refuseUnreplicatedTargets } = await import('../../src/drill/soak-preflight.js');
+    const { refuseUnreplicatedTargets } = await import('../../src/soak/preflight.js');
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 1 }]))).not.toThrow();
     expect(() => refuseUnreplicatedTargets(map, plan([{ master: 0 }, { master: 2 }]))).toThrow(
       /no replica, so nothing could take over: Master\[2\] 127\.0\.0\.1:7002 \(slots 200-299\)/,
@@ -257,9 +258,10 @@ describe('soak: flaky', () => {
       undefined,
     );
     expect(steps.map((s) => [s.step, s.options])).toEqual([
-      ['partition', { master: 'Master[1]', mode: 'flaky', as: 'loop2' }],
+      ['flaky', { master: 'Master[1]', loss: 0.3, as: 'loop2' }],
       ['wait-for', { elapsed: { nodeTimeouts: 3 } }],
       ['heal', {}],
+      ['wait-for', { 'cluster-ok': true }],
       ['wait-for', { settled: true }],
       ['wait-for', { duration: 100 }],
     ]);

@@ -5,7 +5,7 @@ import { roleOf } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { Check } from '../../report/model.js';
 import { deferredOf, roleCheck } from '../assertions.js';
-import { type PromotionRecord, checkName } from '../run.js';
+import { type PromotionRecord, checkName } from '../run-record.js';
 import { expected, int } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
@@ -64,32 +64,34 @@ export const assertStep = defineStep<z.output<typeof schema>>({
         Object.entries(o.roles).map(async ([ref, want]) => {
           const n = await run.node(ref);
           // A node that does not answer is reported as such in the check, not as an error of the drill.
-          return { ref, address: formatAddress(n), want, got: await roleOf(run.ctx, n).catch(() => null) };
+          return { ref, address: formatAddress(n), want, got: await roleOf(run.deployment, n).catch(() => null) };
         }),
       );
       done.push(roleCheck(step.index, items, step.label));
     }
     if (o['cluster-ok']) {
-      const r = run.ctx.ops.healthy(await probesNow(run.ctx, run.observer));
+      const r = run.deployment.ops.healthy(await probesNow(run.deployment, run.observer));
       done.push({ name: checkName(step, 'cluster-ok'), passed: r.done, detail: r.done ? r.value : r.seen });
     }
     if (o['max-promotion-ms'] !== undefined) {
       const limit = o['max-promotion-ms'];
-      const slowest = run.promotions.reduce<PromotionRecord | null>(
+      const promotions = run.promotionsSoFar();
+      const slowest = promotions.reduce<PromotionRecord | null>(
         (a, p) => (a === null || (p.ms ?? Infinity) > (a.ms ?? Infinity) ? p : a),
         null,
       );
       done.push({
         name: checkName(step, 'max-promotion-ms'),
-        passed: slowest !== null && run.promotions.every((p) => p.ms !== null && p.ms <= limit),
+        passed: slowest !== null && promotions.every((p) => p.ms !== null && p.ms <= limit),
         detail: slowest
-          ? `slowest of ${run.promotions.length} promotion(s): ${formatAddress(slowest.promoted)} after ${slowest.ms ?? '?'} ms; limit ${limit} ms`
+          ? `slowest of ${promotions.length} promotion(s): ${formatAddress(slowest.promoted)} after ${slowest.ms ?? '?'} ms; limit ${limit} ms`
           : 'no promotion measured before this step',
       });
     }
     if (o['max-lost-keys'] !== undefined) {
       const limit = o['max-lost-keys'];
-      const total = run.populated.reduce((n, p) => n + p.count, 0);
+      const populated = run.populatedKeys();
+      const total = populated.reduce((n, p) => n + p.count, 0);
       if (total === 0)
         done.push({
           name: checkName(step, 'max-lost-keys'),
@@ -97,7 +99,7 @@ export const assertStep = defineStep<z.output<typeof schema>>({
           detail: 'no populate step wrote keys before this step: nothing to count',
         });
       else {
-        const present = await keysPresent(run.ctx.nodes, run.connect, run.populated);
+        const present = await keysPresent(run.deployment.nodes, run.deployment.connect, populated);
         done.push({
           name: checkName(step, 'max-lost-keys'),
           passed: total - present <= limit,
@@ -106,8 +108,8 @@ export const assertStep = defineStep<z.output<typeof schema>>({
       }
     }
     const later = deferredOf(step, o);
-    run.deferred.push(...later);
-    run.checks.push(...done);
+    run.defer(later);
+    run.addChecks(done);
     const parts = [
       ...done.map((c) => `${c.passed ? 'pass' : 'FAIL'}: ${c.detail}`),
       ...later.map((d) => `${d.kind} ${d.limit}: judged at the end of the run`),

@@ -25,23 +25,21 @@ function bringBack(mode: 'restart' | 'resume'): StepHandler {
       const node = await run.node(o.node);
       let first = '';
       if (mode === 'restart') {
-        const dn = findNode(run.ctx, node);
-        const pid = dn ? await pidOf(run.ctx, dn) : null;
+        const dn = findNode(run.deployment, node);
+        const pid = dn ? await pidOf(run.deployment, dn) : null;
         if (dn?.redis && pid !== null && (await dn.redis.processState(pid)) === 'running') {
           await dn.redis.stop(pid);
           first = `shut down pid ${pid}, then `;
         }
       }
-      const r = await rejoinNode(run.ctx, {
+      const r = await rejoinNode(run.deployment, {
         node: formatAddress(node),
         mode,
         wait: false,
         observer: run.observer,
       });
       // Brought back by the drill itself: nothing left to undo at the end.
-      run.teardowns.delete(node.id);
-      run.pendingRejoins.set(node.id, { node, t0: Date.parse(r.faultAt), how: r.how });
-      run.lastRestored = node.id;
+      run.expectRejoin({ node, t0: Date.parse(r.faultAt), how: r.how });
       return { detail: `${first}${faultDetail(r)}${node.name ? ` (${node.name})` : ''}`, node };
     },
   });

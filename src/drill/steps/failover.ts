@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { SlotMapMaster } from '../../cluster/slotmap.js';
 import { manualFailover } from '../../faults/manual-failover.js';
 import { formatAddress } from '../../nodes/address.js';
-import { type DrillRun, StepFailed } from '../run.js';
+import { StepFailed } from '../run-record.js';
 import { type NodeProbe, myselfOf } from '../../cluster/probe.js';
 import type { Probe } from '../../util/wait.js';
 import { atMostOne, bool, expected, int, name, ref, shortForm, text } from '../schema-parts.js';
-import { defineStep } from '../step.js';
+import { type StepRun, defineStep } from '../step.js';
 import { faultDetail } from './fault-detail.js';
 
 const schema = shortForm(
@@ -52,12 +52,12 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       o = {
         ...o,
         node: undefined,
-        ...(run.ctx.ops.kind === 'sentinel' ? {} : isMaster ? { master: n.id } : { replica: n.id }),
+        ...(run.deployment.ops.kind === 'sentinel' ? {} : isMaster ? { master: n.id } : { replica: n.id }),
       };
     }
     let master: SlotMapMaster;
     let replica: { id: string; host: string; port: number } | null;
-    if (run.ctx.ops.kind === 'sentinel') {
+    if (run.deployment.ops.kind === 'sentinel') {
       // SENTINEL FAILOVER: Sentinel picks the replica itself, and has no FORCE or TAKEOVER.
       const clusterOnly = (['replica', 'force', 'takeover'] as const).find((k) => o[k] !== undefined);
       if (clusterOnly)
@@ -80,15 +80,15 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
     }
     const mode = o.force ? 'force' : o.takeover ? 'takeover' : 'default';
     if (replica && mode === 'default') await masterKnowsReplica(run, master, replica);
-    const r = await manualFailover(run.ctx, {
+    const r = await manualFailover(run.deployment, {
       replica: replica ? formatAddress(replica) : undefined,
       mode,
       wait: false,
       observer: run.observer,
     });
-    run.noteFault(step.index, 'failover', r);
-    run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0: Date.parse(r.faultAt) });
-    run.lastBroken = master.id;
+    const t0 = Date.parse(r.faultAt);
+    run.recordFault({ index: step.index, kind: 'failover', how: r.how, victim: r.victim, t0 });
+    run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0 });
     const node = run.named(o.as ?? 'victim', master);
     return {
       detail: `${faultDetail(r)} (replica of Master[${master.index}] ${formatAddress(master)}); named ${node.name}`,
@@ -105,7 +105,7 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
  * it links up: until then, wait, or the failover times out unnoticed.
  */
 async function masterKnowsReplica(
-  run: DrillRun,
+  run: StepRun,
   master: SlotMapMaster,
   replica: { id: string; host: string; port: number },
 ): Promise<void> {

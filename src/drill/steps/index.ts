@@ -1,33 +1,48 @@
 import type { StepHandler } from '../step.js';
 import { assertStep } from './assert.js';
+import { restartNodeStep, resumeNodeStep } from './bring-back.js';
+import { failoverStep } from './failover.js';
+import { flakyStep, healStep, partitionStep } from './partition.js';
+import { populateStep } from './populate.js';
+import { reshardKillSourceStep, reshardKillTargetStep, reshardStep } from './reshard.js';
+import { addNodeStep, fixStep, rebalanceStep, removeNodeStep } from './scale.js';
 import {
   freezeMasterStep,
   freezeNodeStep,
+  freezeStep,
   killMasterStep,
   killNodeStep,
+  killStep,
   termMasterStep,
   termNodeStep,
-} from './break-master.js';
-import { restartNodeStep, resumeNodeStep } from './bring-back.js';
-import { failoverStep } from './failover.js';
-import { healStep, partitionStep } from './partition.js';
-import { populateStep } from './populate.js';
-import { addNodeStep, fixStep, rebalanceStep, removeNodeStep, reshardStep } from './scale.js';
+  termStep,
+} from './signal.js';
 import { waitForStep } from './wait-for.js';
 
-/** Every step a drill can have, in the order the docs list them. A new step is one file and one entry here. */
+/**
+ * Every step a drill can have, in the order the docs list them: the fault
+ * catalogue's steps first (src/faults/catalog.ts), then their node-specific
+ * spellings, the restores, the cluster changes and the waits. A new step is
+ * one file and one entry here.
+ */
 export const STEPS: readonly StepHandler[] = [
+  killStep,
+  termStep,
+  freezeStep,
+  failoverStep,
+  partitionStep,
+  flakyStep,
+  reshardKillSourceStep,
+  reshardKillTargetStep,
   killMasterStep,
   termMasterStep,
   freezeMasterStep,
   killNodeStep,
   termNodeStep,
   freezeNodeStep,
-  partitionStep,
   healStep,
   restartNodeStep,
   resumeNodeStep,
-  failoverStep,
   reshardStep,
   rebalanceStep,
   addNodeStep,

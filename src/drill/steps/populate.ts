@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { populate } from '../../cluster/populate.js';
-import { StepFailed } from '../run.js';
+import { StepFailed } from '../run-record.js';
 import { expected, int, shortForm, text } from '../schema-parts.js';
 import { defineStep } from '../step.js';
 
@@ -24,14 +24,14 @@ export const populateStep = defineStep<z.output<typeof schema>>({
   refs: () => [],
   gives: () => [],
   async run(run, o) {
-    const r = await populate(run.ctx.nodes, {
+    const r = await populate(run.deployment.nodes, {
       keys: o.keys,
       prefix: o.prefix ?? 'key',
       valueSize: o['value-size'] ?? 16,
-      connect: run.connect,
-      signal: run.signal,
+      connect: run.deployment.connect,
+      signal: run.abortSignal,
     });
-    run.populated.push({ prefix: o.prefix ?? 'key', count: o.keys });
+    run.recordPopulated(o.prefix ?? 'key', o.keys);
     if (r.errors > 0)
       throw new StepFailed(`${r.errors} of ${r.keys} writes failed: ${r.errorSamples.slice(0, 2).join('; ')}`);
     return { detail: `wrote ${r.written} keys in ${r.elapsedMs} ms; the cluster holds ${r.totalKeys} keys` };

@@ -3,9 +3,9 @@ import { promotionTiming, rejoinTiming } from '../../observe/measure.js';
 import { roleOf } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
 import { flaggedFailEverywhere } from '../../cluster/conditions.js';
-import { type DrillRun, type NamedNode, StepFailed } from '../run.js';
+import { type NamedNode, StepFailed } from '../run-record.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
-import { type Step, defineStep } from '../step.js';
+import { type Step, type StepRun, defineStep } from '../step.js';
 
 const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'settled', 'duration', 'elapsed'] as const;
 const waitText =
@@ -76,20 +76,20 @@ export const waitForStep = defineStep<WaitOptions>({
   },
   async run(run, o, step) {
     if (o.duration !== undefined) {
-      await run.clock.sleep(o.duration, run.signal);
+      await run.clock.sleep(o.duration, run.abortSignal);
       return { detail: `waited ${o.duration} ms` };
     }
     if (o.elapsed !== undefined) {
-      const fault = run.faults[run.faults.length - 1]!;
-      const ms = 'ms' in o.elapsed ? o.elapsed.ms : o.elapsed.nodeTimeouts * run.ctx.nodeTimeoutMs;
+      const fault = run.latestFault()!;
+      const ms = 'ms' in o.elapsed ? o.elapsed.ms : o.elapsed.nodeTimeouts * run.deployment.nodeTimeoutMs;
       const left = Math.max(0, fault.t0 + ms - run.clock.now());
-      await run.clock.sleep(left, run.signal);
+      await run.clock.sleep(left, run.abortSignal);
       return { detail: `waited ${Math.round(left)} ms, until ${ms} ms after the fault of steps[${fault.index}]` };
     }
     const timeoutMs = run.deadline(o.deadline);
     if (o.settled) {
       const r = await run.watch(
-        (probes) => run.ctx.ops.settled(probes),
+        (probes) => run.deployment.ops.settled(probes),
         'every node answering with cluster_state:ok and one slot map, every replica linked',
         timeoutMs,
       );
@@ -98,8 +98,8 @@ export const waitForStep = defineStep<WaitOptions>({
     }
     if (o['cluster-ok']) {
       const r = await run.watch(
-        (probes) => run.ctx.ops.healthy(probes),
-        run.ctx.ops.kind === 'sentinel'
+        (probes) => run.deployment.ops.healthy(probes),
+        run.deployment.ops.kind === 'sentinel'
           ? 'every sentinel naming one master, every replica linked to it'
           : 'every answering node reporting cluster_state:ok',
         timeoutMs,
@@ -108,16 +108,13 @@ export const waitForStep = defineStep<WaitOptions>({
       return { detail: r.text };
     }
     if (o.promotion !== undefined) {
-      const id = o.promotion === null ? run.lastBroken! : (await run.node(o.promotion)).id;
-      const p = run.pendingPromotions.get(id);
+      const { promotion: p, replica: broken } = await run.broken(o.promotion);
       // A replica's fault (kill-node on a replica) has nothing to promote: a soak's loop goes on to its restore.
-      const brokenReplica = run.replicaFaults.get(id);
-      if (!p && brokenReplica)
-        return { detail: await holdReplicaFault(run, brokenReplica, step, timeoutMs), node: brokenReplica.node };
+      if (!p && broken) return { detail: await holdReplicaFault(run, broken, step, timeoutMs), node: broken.node };
       if (!p)
         throw new StepFailed(`${o.promotion} was not broken by an earlier step: there is no promotion to wait for`);
       const label = `Master[${p.victim.index}] ${formatAddress(p.victim)}`;
-      const ops = run.ctx.ops;
+      const ops = run.deployment.ops;
       const r = await run.watch<string>(
         (probes) =>
           p.manual ? ops.rolesSwapped(probes, p.chosen, p.victim) : ops.promotionDone(probes, p.victim, p.exclude),
@@ -132,7 +129,7 @@ export const waitForStep = defineStep<WaitOptions>({
       await run.observer.catchUpLogs();
       const timing = promotionTiming(run.observer.events, replica, p.t0, ops.kind);
       const promoted = run.named(o.as ?? 'promoted', replica);
-      run.promotions.push({
+      run.recordPromotion({
         index: step.index,
         victim: run.nameOf(p.victim),
         promoted,
@@ -150,15 +147,14 @@ export const waitForStep = defineStep<WaitOptions>({
       run.check(step, 'promotion', true, text);
       return { detail: text, node: promoted };
     }
-    const id = o.rejoin === null || o.rejoin === undefined ? run.lastRestored! : (await run.node(o.rejoin)).id;
-    const p = run.pendingRejoins.get(id);
+    const p = await run.restored(o.rejoin ?? null);
     if (!p)
       throw new StepFailed(
         `${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`,
       );
     const label = formatAddress(p.node);
     const r = await run.watch(
-      (probes) => run.ctx.ops.rejoinDone(probes, p.node),
+      (probes) => run.deployment.ops.rejoinDone(probes, p.node),
       `${label} back as a replica with master_link_status:up (or a master)`,
       timeoutMs,
     );
@@ -166,11 +162,11 @@ export const waitForStep = defineStep<WaitOptions>({
       run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
       return { detail: r.text, node: p.node };
     }
-    const role = await roleOf(run.ctx, p.node);
+    const role = await roleOf(run.deployment, p.node);
     await run.observer.catchUpLogs();
     // Seen back now: without a link event (a node back as a master), this poll is the measure.
     const ms = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now()).ms!;
-    run.rejoins.push({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
+    run.recordRejoin({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
     run.marker('rejoin', p.t0 + ms);
     const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms`;
     const asWanted = o.role === undefined || o.role === role.role;
@@ -187,16 +183,16 @@ export const waitForStep = defineStep<WaitOptions>({
  * is held for 2 x down-after.
  */
 async function holdReplicaFault(
-  run: DrillRun,
+  run: StepRun,
   r: { node: NamedNode; kind: string; t0: number },
   step: Step,
   timeoutMs: number,
 ): Promise<string> {
   const label = formatAddress(r.node);
   const what = `no promotion: ${label} was a replica when it was broken (${r.kind}), so its master keeps its slots`;
-  if (run.ctx.ops.kind === 'sentinel') {
-    const holdMs = 2 * run.ctx.nodeTimeoutMs;
-    await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.signal);
+  if (run.deployment.ops.kind === 'sentinel') {
+    const holdMs = 2 * run.deployment.nodeTimeoutMs;
+    await run.clock.sleep(Math.max(0, r.t0 + holdMs - run.clock.now()), run.abortSignal);
     return `${what}; the fault held ${holdMs} ms (2 x down-after)`;
   }
   const seen = await run.watch<number>(

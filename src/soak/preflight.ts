@@ -2,7 +2,7 @@ import type { SlotMap } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
 import { UsageError } from '../errors.js';
 import { formatAddress } from '../nodes/address.js';
-import type { SoakPlan } from './spec.js';
+import type { SoakPlan } from '../drill/spec.js';
 
 /**
  * A soak's loops each wait for a replica to take over: a master it may

@@ -1,0 +1,149 @@
+import type { SlotMap } from '../cluster/slotmap.js';
+import type { Deployment } from '../deployment/handle.js';
+import type { DrillEvent } from '../observe/events.js';
+import type { Clock } from '../util/clock.js';
+import { kvMixFor } from '../workload/loads.js';
+import { parseMix } from '../workload/options.js';
+import { ProgramRun, type ProgramResult, programEnv } from '../workload/program-run.js';
+import { SideLoads, type SideLoadResults } from '../workload/side-loads.js';
+import { Workload, type WorkloadResult } from '../workload/runner.js';
+import { refuseEarlyExit } from './programs.js';
+import type { DrillSpec } from './spec.js';
+
+const STEADY_MS = 1000;
+export const STEADY_MAX_MS = 15_000;
+
+/** What the loads did, once stopped. */
+export interface Loaded {
+  result: WorkloadResult;
+  side: SideLoadResults;
+  programs: ProgramResult[];
+}
+
+/**
+ * Everything that loads the deployment during a drill: the key-value load
+ * (consistency counters on), the lock and pub/sub loads, and the user's own
+ * programs. One start, one stop; the drill's steps run between.
+ */
+export class LoadSet {
+  readonly workload: Workload;
+  private readonly side: SideLoads;
+  private readonly programs: ProgramRun[];
+  private running: Promise<WorkloadResult> | null = null;
+  private sideStarted: Promise<void> = Promise.resolve();
+
+  constructor(
+    d: Deployment,
+    private readonly spec: DrillSpec,
+    private readonly serving: SlotMap['masters'],
+    clock: Clock,
+  ) {
+    const l = spec.load;
+    const sentinel = d.masterName
+      ? { sentinels: d.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: d.masterName }
+      : undefined;
+    const target = { seeds: d.nodes, sentinel, password: d.connect.password };
+    // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
+    const kvMix = kvMixFor(l.kinds, l.mix);
+    this.workload = new Workload({
+      ...target,
+      clients: kvMix === null ? 0 : l.clients,
+      durationMs: Number.MAX_SAFE_INTEGER,
+      mix: parseMix(kvMix ?? l.mix),
+      keyspace: l.keyspace,
+      valueSize: l.valueSize,
+      rateOps: kvMix === null ? undefined : l.rate,
+      check: true,
+      signal: d.abortSignal,
+      clock,
+    });
+    this.side = new SideLoads(l.kinds, target, { lock: l.lock, pubsub: l.pubsub, clock });
+    // Each master's slots apart: a failover makes one master's slots unavailable, not the whole cluster.
+    this.workload.watchSlotGroups(serving.map((m) => m.slots));
+    const env = programEnv({
+      kind: d.ops.kind,
+      nodes: d.nodes,
+      password: d.connect.password,
+      sentinels: d.sentinels,
+      masterName: d.masterName,
+    });
+    this.programs = spec.programs.map(
+      (p, i) => new ProgramRun(spec.programs.length > 1 ? `client ${i + 1}` : 'client', p, env, clock),
+    );
+  }
+
+  /** Starts the key-value load; returns its zero (local clock, epoch ms), which the other loads share. */
+  startKv(now: () => number): number {
+    this.running = this.workload.start();
+    return now();
+  }
+
+  /** The programs and the side loads, on the same zero. */
+  async startOthers(loadStart: number): Promise<void> {
+    for (const program of this.programs) program.start(loadStart);
+    this.sideStarted = this.side.start(loadStart);
+    await this.sideStarted;
+  }
+
+  /** A program of the user's that already ended gives nothing to judge: no fault is sent. */
+  refuseEarlyExits(): void {
+    for (const program of this.programs) refuseEarlyExit(program);
+  }
+
+  /** Waits until the last second had operations and no errors, and no operation has waited a second for its answer (at most 15 s); false if it never did. */
+  async untilSteady(clock: Clock, signal?: AbortSignal): Promise<boolean> {
+    const w = this.workload;
+    const until = clock.now() + STEADY_MAX_MS;
+    // The second must lie after the last step, not reach back before the fault.
+    const after = w.now();
+    while (clock.now() < until) {
+      await clock.sleep(200, signal);
+      // The last full second (the current 100 ms window is still filling).
+      const to = Math.floor(w.now() / 100) * 100;
+      const from = to - STEADY_MS;
+      const kv =
+        w.clients === 0 ||
+        (w.recorder.errorsBetween(from, to) === 0 &&
+          w.recorder.opsBetween(from, to) > 0 &&
+          w.oldestPendingMs() < STEADY_MS);
+      if (from >= after && kv && this.side.steadyBetween(from, to)) return true;
+    }
+    return false;
+  }
+
+  /** What the load's client last said per error class, for a check's detail. */
+  lastError(): string {
+    const said = [...this.workload.recorder.lastErrors].map(([cls, message]) => `${cls}: ${message}`);
+    return said.length ? `the client's last errors: ${said.join('; ')}` : 'no operation completed';
+  }
+
+  /** The load's gap on a master's slots (closed loop), by its index in the slot map before. */
+  gapOf(masterIndex: number): WorkloadResult['longestGap'] | null {
+    return this.workload.watchedGap(this.serving.findIndex((m) => m.index === masterIndex));
+  }
+
+  /** Stops the loads; the counters are read back (for at most `verifyTimeoutMs` when the slots may stay unserved). */
+  async stop(verifyTimeoutMs: number | undefined): Promise<Omit<Loaded, 'programs'>> {
+    this.workload.stop({ verifyTimeoutMs });
+    await this.sideStarted.catch(() => undefined);
+    const [result, side] = await Promise.all([this.running!, this.side.stop()]);
+    return { result, side };
+  }
+
+  /** The user's programs never outlive the drill, whatever happened. */
+  stopPrograms(): Promise<ProgramResult[]> {
+    return Promise.all(this.programs.map((p) => p.stop()));
+  }
+
+  programEvents(): DrillEvent[] {
+    return this.programs.flatMap((p) => p.events());
+  }
+
+  /** "20 clients" or "20 clients + lock + pubsub": what the warm-up line names. */
+  describe(): string {
+    const l = this.spec.load;
+    const kv = kvMixFor(l.kinds, l.mix) === null ? [] : [`${l.clients} clients`];
+    const own = this.spec.programs.length ? [`${this.spec.programs.length} program(s) of yours`] : [];
+    return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub'), ...own].join(' + ');
+  }
+}
