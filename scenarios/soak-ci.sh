@@ -31,7 +31,7 @@ out=${SOAK_OUT:-./reports/soak-ci}
 cluster=soak-ci
 mkdir -p "$out"
 opts=(--loops "${SOAK_LOOPS:-5}" --faults "${SOAK_FAULTS:-kill=2,failover=1}" --port "${DRILL_PORT:-7000}" --node-timeout "${DRILL_NODE_TIMEOUT:-1000}" --interval 500ms)
-[[ -n "${SOAK_SEED:-}" ]] && opts+=(--seed "$SOAK_SEED")
+[[ -n "${SOAK_SEED:-}" ]] && opts+=(--random-seed "$SOAK_SEED")
 
 # A field of the JSON on stdin, with node (always there: redis-drill needs it), e.g. 'd.verdict'.
 json() { node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); const v = new Function("d", `return (${process.argv[1]})`)(d); console.log(typeof v === "string" ? v : JSON.stringify(v));' "$1"; }

@@ -85,6 +85,7 @@ export function registerScenario(program: Command, action: Action): void {
       action(async (ctx, _f: object, files: string[]) => {
         const { validateFiles } = await import('../scenario/validate.js');
         const result = await validateFiles(files);
+        for (const notice of result.files.flatMap((x) => x.notices)) ctx.out.warn(notice);
         ctx.out.json(result);
         const text = (await import('../ui/render-scenario.js')).renderValidation(result);
         if (text) ctx.out.result(text);

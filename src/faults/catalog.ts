@@ -201,7 +201,7 @@ function reshardFault(side: 'source' | 'target', aliases: readonly string[] = []
     round: (o) => {
       if ('node' in o.target || o.target.slot !== undefined || o.target.key !== undefined)
         throw new UsageError(
-          `${side === 'source' ? 'reshard-kill-source' : 'reshard-kill-target'} moves slots away from a master: name it by Master[i], HOST:PORT or a node id prefix`,
+          `--fault reshard-kill-${side} moves slots away from a master: name it with --master (Master[i], HOST:PORT or a node id prefix), not --slot or --key`,
         );
       return [
         labelled(o, 'fault', {

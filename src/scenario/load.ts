@@ -103,6 +103,7 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
     ? (data as { steps: unknown[] }).steps
     : [];
   const steps: Step[] = [];
+  const notices: string[] = [];
   rawSteps.forEach((item, index) => {
     const shape = stepShape(item);
     if ('problem' in shape)
@@ -114,7 +115,11 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
     if (!r.success)
       return problems.push(...zodProblems(r.error, ['steps', index, shape.name], handler.schema).map(locate));
     const offset = offsetOf(doc, ['steps', index]);
-    // An older spelling (stop-master) runs as the step it names (term-master).
+    // An older spelling (stop-master) runs as the step it names (term-master), and is said.
+    if (shape.name !== handler.name)
+      notices.push(
+        `${file}${offset === null ? '' : `:${lines.linePos(offset).line}`}: steps[${index}] "${shape.name}" is an older spelling of "${handler.name}": it still works, but write ${handler.name}`,
+      );
     steps.push({
       index,
       line: offset === null ? null : lines.linePos(offset).line,
@@ -156,6 +161,7 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
     programs: (s.clients ?? []).map((cmd) => ({ cmd, cwd: path.dirname(path.resolve(file)) })),
     steps,
     timelineFrom: 'start',
+    notices,
   };
 }
 

@@ -66,6 +66,7 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
     ...r.set.map(parseSetOption),
   ];
   const scenario = await loadScenario(r.file, overrides);
+  for (const notice of scenario.notices) r.reporter?.warn(notice);
   const choice = chooseCluster(scenario, { cluster: r.cluster, clusterGiven: r.clusterGiven, seed: r.seed }, r.file);
   const c = choice.kind === 'create' ? choice.create : null;
   const st = choice.kind === 'create-sentinel' ? choice.sentinel : null;

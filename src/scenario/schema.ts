@@ -171,4 +171,6 @@ export type SentinelCreateSection = z.output<typeof sentinelCreateSchema>;
 export interface Scenario extends DrillSpec {
   file: string;
   cluster: ClusterSection;
+  /** Older spellings the file uses (stop-master): each still works, and is said once, as a one-line notice. */
+  notices: string[];
 }

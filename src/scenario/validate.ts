@@ -12,6 +12,8 @@ export interface FileValidation {
   cluster: 'create' | 'sentinel' | 'name' | 'seed' | 'none' | null;
   /** Each step as one line: "steps[0] kill-master master=0". */
   steps: string[];
+  /** Older spellings the file uses, each as a one-line notice (they still work). */
+  notices: string[];
   problems: (Problem & { text: string })[];
 }
 
@@ -34,6 +36,7 @@ export async function validateFiles(files: readonly string[]): Promise<Validatio
         description: s.description,
         cluster: c.seed ? 'seed' : c.create ? 'create' : c.sentinel ? 'sentinel' : c.name ? 'name' : 'none',
         steps: s.steps.map(describeStep),
+        notices: s.notices,
         problems: [],
       });
     } catch (e) {
@@ -51,6 +54,7 @@ export async function validateFiles(files: readonly string[]): Promise<Validatio
         description: null,
         cluster: null,
         steps: [],
+        notices: [],
         problems: problems.map((p) => ({
           ...p,
           text: e instanceof ScenarioFileError ? formatProblem(file, p) : p.message,

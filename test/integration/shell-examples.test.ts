@@ -108,7 +108,9 @@ describe.concurrent('shell examples in scenarios/', () => {
       expect(pass.stdout).toMatch(
         /^loop 1 (kill|failover) Master\[\d\]: passed, promotion \d+ ms, lost writes 0\nloop 2 /,
       );
-      expect(pass.stdout).toMatch(/\n2 of 2 loops passed \(seed 5\); repeat: redis-drill soak --loops 2 .*--seed 5/);
+      expect(pass.stdout).toMatch(
+        /\n2 of 2 loops passed \(seed 5\); repeat: redis-drill soak --loops 2 .*--random-seed 5/,
+      );
       expect(JSON.parse(readFileSync(path.join(dir, 'soak', 'report.json'), 'utf8')).soak.seed).toBe(5);
       const bad = await runScript('soak-ci.sh', [], { ...env, SOAK_FAULTS: 'explode' });
       expect(bad.exitCode).toBe(2);

@@ -6,7 +6,7 @@ import { freePortRange } from '../helpers/ports.js';
 import { rawCall } from '../helpers/raw.js';
 import { distribution } from '../../src/soak/section.js';
 
-const SOAK = ['--loops', '5', '--faults', 'kill,failover', '--seed', '7', '--interval', '300ms'];
+const SOAK = ['--loops', '5', '--faults', 'kill,failover', '--random-seed', '7', '--interval', '300ms'];
 
 /** A state dir and 6 free ports for a test's cluster ("default"), destroyed afterwards whatever happened. */
 async function onCluster(body: (dir: string, port: number) => Promise<void>): Promise<void> {
@@ -138,7 +138,7 @@ describe('soak (real servers)', () => {
           'kill,failover',
           '--targets',
           'random-node',
-          '--seed',
+          '--random-seed',
           '9',
           '--interval',
           '200ms',
@@ -222,7 +222,7 @@ describe('soak (real servers)', () => {
               'kill',
               '--targets',
               targets,
-              '--seed',
+              '--random-seed',
               '1',
               '--format',
               'json',
@@ -252,7 +252,7 @@ describe('soak (real servers)', () => {
             'kill',
             '--targets',
             'Master[2]',
-            '--seed',
+            '--random-seed',
             '1',
             '--force',
             '--deadline',
@@ -268,7 +268,7 @@ describe('soak (real servers)', () => {
         );
         expect(forced.result.exitCode, forced.result.stderr).toBe(1);
         expect(forced.json.soak.rows[0]).toMatchObject({ target: 'Master[2]', outcome: 'failed' });
-        expect(forced.result.stderr).toMatch(/--targets Master\[2\] --seed 1 --interval 2s --force/);
+        expect(forced.result.stderr).toMatch(/--targets Master\[2\] --random-seed 1 --interval 2s --force/);
       });
     },
   );
@@ -292,7 +292,7 @@ describe('soak (real servers)', () => {
             '3',
             '--faults',
             'kill',
-            '--seed',
+            '--random-seed',
             '11',
             '--deadline',
             '4000',
@@ -311,7 +311,7 @@ describe('soak (real servers)', () => {
         expect(r.soak.rows[0].anomalies[0]).toMatch(/^promotion: /);
         expect(result.stderr).toMatch(/the soak failed at loop 1/);
         expect(result.stderr).toMatch(
-          /repeat it with: redis-drill soak --loops 3 --faults kill --targets any-master --seed 11/,
+          /repeat it with: redis-drill soak --loops 3 --faults kill --targets any-master --random-seed 11/,
         );
         expect(result.stderr).toMatch(/is kept for a look/);
         // Kept: the other masters still answer.
@@ -341,7 +341,7 @@ describe('soak (real servers)', () => {
             '3',
             '--faults',
             'kill,failover',
-            '--seed',
+            '--random-seed',
             '7',
             '--deadline',
             '4000',
@@ -368,7 +368,7 @@ describe('soak (real servers)', () => {
         });
         expect(r.soak.firstFailedLoop).toBe(1);
         expect(result.stderr).toMatch(/loop 1: promotion .*; loop 3: promotion/);
-        expect(result.stderr).toMatch(/--seed 7 --interval 300ms --keep-going/);
+        expect(result.stderr).toMatch(/--random-seed 7 --interval 300ms --keep-going/);
       });
     },
   );
@@ -391,7 +391,7 @@ describe('soak (real servers)', () => {
             '5',
             '--faults',
             'kill',
-            '--seed',
+            '--random-seed',
             '2',
             '--interval',
             '300ms',
@@ -407,7 +407,7 @@ describe('soak (real servers)', () => {
         // Once loop 1's kill has gone out, while its promotion is awaited.
         let err = '';
         child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-        for (let i = 0; i < 300 && !/steps\[0\] kill-master .*\d+ ms/.test(err); i++)
+        for (let i = 0; i < 300 && !/steps\[0\] kill .*\d+ ms/.test(err); i++)
           await new Promise((r) => setTimeout(r, 50));
         await new Promise((r) => setTimeout(r, 300));
         child.kill('SIGINT');
@@ -463,7 +463,7 @@ describe('soak (real servers)', () => {
       'soak',
       '--faults',
       'kill,partition',
-      '--seed',
+      '--random-seed',
       '3',
       '--loops',
       '4',

@@ -91,14 +91,7 @@ describe('soak spec and figures', () => {
       { loop: 4, fault: 'kill', target: 'Master[2]', master: 2, node: null, pauseMs: 100 },
       undefined,
     );
-    expect(steps.map((s) => s.step)).toEqual([
-      'kill',
-      'wait-for',
-      'restart-node',
-      'wait-for',
-      'wait-for',
-      'wait-for',
-    ]);
+    expect(steps.map((s) => s.step)).toEqual(['kill', 'wait-for', 'restart-node', 'wait-for', 'wait-for', 'wait-for']);
     expect(steps[0]!.options).toEqual({ master: 'Master[2]', as: 'loop4' });
     expect(steps.every((s) => s.label!.startsWith('loop 4: '))).toBe(true);
     // A Node[N] loop: the node's own steps, whatever its role when its turn comes.
