@@ -87,3 +87,24 @@ export async function roleOf(
     return { role: 'replica', master: formatAddress({ host: String(r[1]), port: Number(r[2]) }) };
   return { role: 'master', master: null };
 }
+
+/**
+ * A node's role as the observer's latest answer from it says (INFO
+ * replication: role, master_host, master_port, at most one poll old), or
+ * ROLE asked of it when the observer has none.
+ */
+export async function roleNow(
+  d: Deployment,
+  a: Address,
+  observer?: ObserverView,
+): Promise<{ role: 'master' | 'replica'; master: string | null }> {
+  const seen = observer?.snapshot().find((p) => p.up && p.address.port === a.port && p.address.host === a.host);
+  const r = seen?.replication;
+  if (r?.get('role') === 'slave')
+    return {
+      role: 'replica',
+      master: formatAddress({ host: r.get('master_host') ?? '?', port: Number(r.get('master_port')) }),
+    };
+  if (r?.get('role') === 'master') return { role: 'master', master: null };
+  return roleOf(d, a);
+}

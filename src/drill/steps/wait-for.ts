@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { promotionTiming, rejoinTiming } from '../../observe/measure.js';
-import { roleOf } from '../../deployment/lookup.js';
+import { roleNow } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
 import { flaggedFailEverywhere } from '../../cluster/conditions.js';
 import { type NamedNode, StepFailed } from '../run-record.js';
@@ -162,7 +162,7 @@ export const waitForStep = defineStep<WaitOptions>({
       run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
       return { detail: r.text, node: p.node };
     }
-    const role = await roleOf(run.deployment, p.node);
+    const role = await roleNow(run.deployment, p.node, run.observer);
     await run.observer.catchUpLogs();
     // Seen back now: without a link event (a node back as a master), this poll is the measure.
     const ms = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now()).ms!;
