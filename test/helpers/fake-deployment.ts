@@ -183,28 +183,20 @@ export class FakeCluster {
 
   /** A stand-in for one node's RedisNode: its process is this model's. */
   private redisNode(port: number): RedisNode {
-    const model = this;
+    const n = (): NodeModel => this.node(port);
     return {
       spec: { host: new Hosts().get('local'), bind: HOST, port, dir: `/nonexistent/${port}` },
       logPath: `/nonexistent/${port}/redis.log`,
       label: `${HOST}:${port}`,
-      async processState(pid: number) {
-        const n = model.node(port);
-        return pid === n.pid ? n.process : 'gone';
+      processState: async (pid: number) => (pid === n().pid ? n().process : 'gone'),
+      readPid: async () => (n().process === 'gone' ? null : n().pid),
+      signal: async (pid: number, sig: string) => {
+        if (pid !== n().pid) throw new Error(`no such process ${pid}`);
+        this.signal(port, sig);
       },
-      async readPid() {
-        const n = model.node(port);
-        return n.process === 'gone' ? null : n.pid;
-      },
-      async signal(pid: number, sig: string) {
-        if (pid !== model.node(port).pid) throw new Error(`no such process ${pid}`);
-        model.signal(port, sig);
-      },
-      async start() {
-        return model.start(port);
-      },
-      async stop() {
-        model.node(port).process = 'gone';
+      start: async () => this.start(port),
+      stop: async () => {
+        n().process = 'gone';
         return 'stopped';
       },
     } as unknown as RedisNode;
@@ -235,17 +227,15 @@ export class FakeCluster {
 
   /** An observer of the model: its polls are the model's answers, its log lines the scripted ones. */
   observer(): ObserverView {
-    const model = this;
-    const clock = this.clock;
+    const { clock, events } = this;
+    const probes = (): NodeProbe[] => this.probes();
     return {
-      get events() {
-        return model.events;
-      },
-      snapshot: () => model.probes(),
+      events,
+      snapshot: probes,
       async waitFor(condition, options) {
         const t0 = clock.now();
         for (;;) {
-          const seen = condition(model.probes());
+          const seen = condition(probes());
           if (seen.done) return seen.value;
           if (clock.now() - t0 >= options.timeoutMs)
             throw new DeadlineError(options.what, options.timeoutMs, seen.seen);
@@ -253,17 +243,17 @@ export class FakeCluster {
         }
       },
       markFault(kind = 'fault') {
-        model.events.push({ tMs: 0, at: clock.now(), node: '', source: 'poll', kind, detail: '' });
+        events.push({ tMs: 0, at: clock.now(), node: '', source: 'poll', kind, detail: '' });
         return clock.now();
       },
       describeFault(node, detail, kind = 'fault') {
-        const e = model.events.findLast((x) => x.kind === kind);
+        const e = events.findLast((x) => x.kind === kind);
         if (e) Object.assign(e, { node, detail });
       },
       note(node, kind, detail) {
-        model.events.push({ tMs: 0, at: clock.now(), node, source: 'poll', kind, detail });
+        events.push({ tMs: 0, at: clock.now(), node, source: 'poll', kind, detail });
       },
-      timeline: () => [...model.events].sort((a, b) => a.at - b.at),
+      timeline: () => [...events].sort((a, b) => a.at - b.at),
       catchUpLogs: async () => undefined,
       logLines: () => [],
       clockNote: () => 'the fake clock',
