@@ -161,10 +161,8 @@ export function registerCluster(program: Command, action: Action): void {
     .description('a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down')
     .action(
       action(async (ctx) => {
-        const { clusterTargets } = await import('../cluster/targets.js');
-        const { clusterStatus } = await import('../cluster/status.js');
-        const { name, targets, password } = await clusterTargets({ ...targetOptions(ctx), expect: 'cluster' });
-        const result = await clusterStatus(name, targets, { timeoutMs: ctx.globals.timeout, password });
+        const { statusOf } = await import('../cluster/status.js');
+        const result = await statusOf(targetOptions(ctx));
         ctx.out.json(result);
         ctx.out.result((await import('../ui/render-cluster.js')).renderStatus(ctx.out.c, result));
       }),

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { readTextFile } from '../util/yaml-file.js';
 import type { DrillReport } from '../report/model.js';
 import type { Action } from './action.js';
 
@@ -41,16 +41,7 @@ export function registerReportGroup(program: Command, action: Action): void {
 }
 
 async function readReport(file: string, notAReport: (v: unknown) => string | null): Promise<DrillReport> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (e as Error).message}`,
-      { hint: 'give the report.json a drill wrote (--out DIR, or ./reports/...)' },
-    );
-  }
+  const text = await readTextFile(file, 'report ', 'give the report.json a drill wrote (--out DIR, or ./reports/...)');
   let v: unknown;
   try {
     v = JSON.parse(text);

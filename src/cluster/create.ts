@@ -4,6 +4,7 @@ import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
+import { rollBack } from '../util/rollback.js';
 import { formCluster } from './form.js';
 import { destroyDeployment } from './lifecycle.js';
 import { expandBind } from './bind.js';
@@ -226,7 +227,11 @@ async function startAndForm(
     };
   } catch (e) {
     await pool.close();
-    await destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
+    await rollBack(() => destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }), {
+      left: `the processes started so far and ${clusterDir(o.stateDir, o.cluster)}`,
+      remove: `redis-drill cluster destroy --cluster ${o.cluster}`,
+      warn: (m) => reporter.warn(m),
+    });
     throw e;
   } finally {
     await pool.close();

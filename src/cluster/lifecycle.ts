@@ -5,6 +5,7 @@ import { NodePool } from '../nodes/pool.js';
 import { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
+import { rollBack } from '../util/rollback.js';
 import { allSettledOrThrow } from '../util/wait.js';
 import { checkFirewall, removeChainEverywhere } from '../faults/iptables.js';
 import { chainName } from '../faults/partition-plan.js';
@@ -262,9 +263,24 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
     };
   } catch (e) {
     await pool.close();
-    await Promise.allSettled(startedHere.map((i) => nodes[i]!.stop(records[i]!.pid, { stepTimeoutMs: 1000 })));
-    records.forEach((r, i) => startedHere.includes(i) && (r.pid = null));
-    await writeState(o.stateDir, state).catch(() => undefined);
+    // What this start began is stopped again, and the state file says so; a part that fails is said, not swallowed.
+    const kind = state.kind === 'sentinel' ? 'sentinel' : 'cluster';
+    await rollBack(
+      async () => {
+        const stopped = await Promise.allSettled(
+          startedHere.map((i) => nodes[i]!.stop(records[i]!.pid, { stepTimeoutMs: 1000 })),
+        );
+        const left = startedHere.filter((_, k) => stopped[k]!.status === 'rejected');
+        records.forEach((r, i) => startedHere.includes(i) && !left.includes(i) && (r.pid = null));
+        await writeState(o.stateDir, state);
+        if (left.length) throw new Error(`${left.map((i) => nodes[i]!.label).join(', ')} did not stop`);
+      },
+      {
+        left: `nodes this start began, and the state file's record of them`,
+        remove: `redis-drill ${kind} stop --cluster ${o.cluster}`,
+        warn: (m) => reporter.warn(m),
+      },
+    );
     throw e;
   } finally {
     await pool.close();

@@ -1,8 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
-import { MakeDirError, makeDirs } from '../util/fs.js';
+import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
 
 /**
  * The state file, <state-dir>/<cluster>/cluster.json: every process the
@@ -143,8 +143,16 @@ export async function writeState(stateDir: string, state: DeploymentState): Prom
   const file = statePath(stateDir, state.name);
   await ensureDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EnvironmentError(`cannot write the state file ${file}: ${fsReason(code)}${code ? ` (${code})` : ''}`, {
+      hint: 'is the state directory writable, with space left, and not a mount point? (--state-dir DIR, or REDIS_DRILL_HOME)',
+    });
+  }
 }
 
 /** Creates a directory, turning permission problems into an error the user can act on. */

@@ -3,6 +3,10 @@ import { type Address, type ConnectOptions, formatAddress } from '../nodes/clien
 import { type ClusterNodeEntry, type Role } from './nodes-parser.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import type { SlotRange } from './slots.js';
+import { type PartitionLeft, partitionLeft } from '../faults/partition-left.js';
+import { hostsFor } from './runtime.js';
+import { readState } from './state.js';
+import { type StatusTarget, type TargetOptions, clusterTargets } from './targets.js';
 
 export interface StatusNode {
   id: string | null;
@@ -35,12 +39,8 @@ export interface StatusResult {
   /** cluster_state as the nodes that answered report it ("ok", "fail", or "unknown" if none answered). */
   clusterState: string;
   nodes: StatusNode[];
-}
-
-export interface StatusTarget extends Address {
-  machine?: string | null;
-  pid?: number | null;
-  process?: ProcessState | null;
+  /** A network partition still in place (state file or firewall), with the command that removes it; null when none. */
+  partition: PartitionLeft | null;
 }
 
 /** The entries other nodes hold for `addr` (not its own "myself" line). */
@@ -98,7 +98,30 @@ export async function clusterStatus(
   cluster: string,
   targets: readonly StatusTarget[],
   options: ConnectOptions,
+  partition: PartitionLeft | null = null,
 ): Promise<StatusResult> {
   const probes = await probeAll(targets, options);
-  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes) };
+  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes), partition };
+}
+
+/**
+ * `cluster status`: every node's answer, and, for a cluster redis-drill
+ * created, a partition left in place (a killed `cluster partition
+ * --duration`, or one never healed).
+ */
+export async function statusOf(o: TargetOptions): Promise<StatusResult> {
+  const { name, targets, password } = await clusterTargets({ ...o, expect: 'cluster' });
+  const partition = o.seed ? null : await recordedPartition(o.stateDir, o.cluster);
+  return clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }, partition);
+}
+
+/** A partition of a managed deployment still in place, read from its state file and its hosts' firewalls. */
+export async function recordedPartition(stateDir: string, cluster: string): Promise<PartitionLeft | null> {
+  const state = await readState(stateDir, cluster);
+  const hosts = hostsFor(state);
+  try {
+    return await partitionLeft(state, hosts, stateDir);
+  } finally {
+    await hosts.dispose();
+  }
 }

@@ -9,7 +9,14 @@ import { discoverFromSeed } from './discover.js';
 import { livePid } from './lifecycle.js';
 import { hostsFor, nodeFor } from './runtime.js';
 import { checkKind, readState } from './state.js';
-import type { StatusTarget } from './status.js';
+import type { ProcessState } from '../hosts/host.js';
+
+/** A node a read-only command asks, with its process when redis-drill started it. */
+export interface StatusTarget extends Address {
+  machine?: string | null;
+  pid?: number | null;
+  process?: ProcessState | null;
+}
 
 /** The nodes a read-only command talks to: from --seed, or from the state file of --cluster. */
 export interface Targets {
@@ -24,14 +31,17 @@ export interface Targets {
   masterName: string | null;
 }
 
-export async function clusterTargets(o: {
+/** Which deployment a command works on: --cluster (a state file) or --seed (attached), and the node deadline. */
+export interface TargetOptions {
   stateDir: string;
   cluster: string;
   seed?: Address;
   password?: string;
   timeoutMs: number;
   expect?: 'cluster' | 'sentinel';
-}): Promise<Targets> {
+}
+
+export async function clusterTargets(o: TargetOptions): Promise<Targets> {
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });

@@ -18,6 +18,7 @@ import { NodePool } from '../nodes/pool.js';
 import { UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
+import { rollBack } from '../util/rollback.js';
 import { renderSentinelConfig, sentinelId } from './config.js';
 import { waitSentinelFormed } from './health.js';
 
@@ -283,7 +284,11 @@ async function start(
     };
   } catch (e) {
     await pool.close();
-    await destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }).catch(() => undefined);
+    await rollBack(() => destroyDeployment({ stateDir: o.stateDir, cluster: o.cluster, fast: true }), {
+      left: `the processes started so far and ${clusterDir(o.stateDir, o.cluster)}`,
+      remove: `redis-drill sentinel destroy --cluster ${o.cluster}`,
+      warn: (m) => t.reporter.warn(m),
+    });
     throw e;
   } finally {
     await pool.close();

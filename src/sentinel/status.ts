@@ -3,6 +3,7 @@ import { hostsFor, nodeFor } from '../cluster/runtime.js';
 import { type DeploymentState, type NodeRecord, readState } from '../cluster/state.js';
 import type { ProcessState } from '../hosts/host.js';
 import { formatAddress } from '../nodes/address.js';
+import { type PartitionLeft, partitionLeft } from '../faults/partition-left.js';
 import { probeSentinelDeployment } from './health.js';
 import { sentinelsMaster } from './topology.js';
 
@@ -50,6 +51,8 @@ export interface SentinelStatusResult {
   agreed: boolean;
   nodes: SentinelStatusNode[];
   sentinels: SentinelStatusSentinel[];
+  /** A network partition still in place (state file or firewall), with the command that removes it; null when none. */
+  partition: PartitionLeft | null;
 }
 
 /** A live view of a Sentinel deployment: each data node's role and link, each sentinel's view of the master. */
@@ -69,12 +72,13 @@ export async function sentinelStatus(o: {
       return { pid, process: await n.processState(pid) };
     };
     const addr = (r: NodeRecord): { host: string; port: number } => ({ host: r.bind, port: r.port });
-    const [probes, procs] = await Promise.all([
+    const [probes, procs, partition] = await Promise.all([
       probeSentinelDeployment(state.nodes.map(addr), s.nodes.map(addr), s.masterName, {
         timeoutMs: o.timeoutMs,
         password: state.password,
       }),
       Promise.all([...state.nodes, ...s.nodes].map(proc)),
+      partitionLeft(state, hosts, o.stateDir),
     ]);
     const { master, agreed } = sentinelsMaster(probes);
     const mp = probes.find(
@@ -127,6 +131,7 @@ export async function sentinelStatus(o: {
       agreed,
       nodes,
       sentinels,
+      partition,
     };
   } finally {
     await hosts.dispose();

@@ -4,6 +4,7 @@ import type { DestroyResult, StartResult, StopResult } from '../cluster/lifecycl
 import { formatRanges } from '../cluster/slots.js';
 import type { StatusNode, StatusResult } from '../cluster/status.js';
 import { formatAddress } from '../nodes/client.js';
+import { partitionLines } from './render-partition.js';
 import { renderTable } from './table.js';
 
 export const shortId = (id: string | null): string => (id ? id.slice(0, 8) : '-');
@@ -79,6 +80,7 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
     ),
   ];
   for (const n of down) lines.push(`${formatAddress(n)}: ${n.error ?? 'down'}`);
+  lines.push(...partitionLines(c, r.partition));
   return lines.join('\n');
 }
 

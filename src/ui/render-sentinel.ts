@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { SentinelCreateResult } from '../sentinel/create.js';
 import type { SentinelStatusResult } from '../sentinel/status.js';
+import { partitionLines } from './render-partition.js';
 import { renderTable } from './table.js';
 
 export function renderSentinelCreate(c: ChalkInstance, r: SentinelCreateResult): string {
@@ -64,5 +65,6 @@ export function renderSentinelStatus(c: ChalkInstance, r: SentinelStatusResult):
     r.master
       ? `The sentinels ${r.agreed ? 'agree' : c.red('disagree')}: "${r.masterName}" is ${r.master}.`
       : c.red(`No sentinel names a master for "${r.masterName}".`),
+    ...partitionLines(c, r.partition),
   ].join('\n');
 }

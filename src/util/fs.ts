@@ -20,7 +20,13 @@ const REASONS: Record<string, string> = {
   ENOENT: 'its parent cannot hold directories',
   ENOSPC: 'no space left on the device',
   EEXIST: 'a file of that name is in the way',
+  EBUSY: 'busy (a mount point?)',
 };
+
+/** An errno code in words, for a message ("permission denied"); the code itself when it has none here. */
+export function fsReason(code: string | undefined): string {
+  return REASONS[code ?? ''] ?? code ?? 'error';
+}
 
 /**
  * `mkdir -p`, one level at a time. Node's own `mkdir(..., { recursive: true })`

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
+import { execa } from 'execa';
 import { Cluster } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import { liveServersUnder } from '../helpers/processes.js';
@@ -91,6 +92,40 @@ describe('stop and start', () => {
     expect(twice.exitCode).toBe(0);
     expect(twice.stdout).toContain('nothing to destroy');
   });
+});
+
+describe('a clean-up that fails is said', () => {
+  test(
+    'cluster start whose state file cannot be written: it stops what it started, and says that its clean-up could not finish (what may be left, how to remove it)',
+    { timeout: 60_000 },
+    async () => {
+      const c = await createTestCluster();
+      const file = `${c.stateDir}/default/cluster.json`;
+      const copy = `${c.stateDir}/cluster.json.copy`;
+      let mounted = false;
+      try {
+        expect((await c.run(['cluster', 'stop'])).exitCode).toBe(0);
+        // The state file made unwritable for a moment (a bind mount over it: rename onto it fails with EBUSY, even as root).
+        copyFileSync(file, copy);
+        await execa('mount', ['--bind', copy, file]);
+        mounted = true;
+        const start = await c.run(['cluster', 'start']);
+        // Start records each pid as it goes: the first write fails, and so does the clean-up's own record.
+        expect(start.exitCode, start.stderr).toBe(3);
+        expect(start.stderr).toMatch(
+          /error: cannot write the state file \S+cluster\.json: busy \(a mount point\?\) \(EBUSY\)\nhint: /,
+        );
+        expect(start.stderr).toMatch(
+          /warning: cleaning up after the failure did not finish \(cannot write the state file .*EBUSY.*\): nodes this start began, and the state file's record of them may be left; remove it with: redis-drill cluster stop --cluster default/,
+        );
+        // The nodes it started were stopped all the same.
+        expect(await liveServersUnder(c.stateDir)).toEqual([]);
+      } finally {
+        if (mounted) await execa('umount', [file]);
+        await c.destroy();
+      }
+    },
+  );
 });
 
 describe('status with failed nodes', () => {

@@ -193,6 +193,39 @@ describe('cluster partition and cluster heal', () => {
     },
   );
 
+  test(
+    'a `cluster partition --duration` killed before its heal: the rules stay, status says so and names the command that removes them',
+    { timeout: 60_000 },
+    async () => {
+      const child = spawnCli(['cluster', 'partition', '--master', '0', '--duration', '30s'], {
+        stateDir: c.stateDir,
+      });
+      // Once the cut is in place (the state file records it), the process is killed before it can heal.
+      const stateFile = path.join(c.stateDir, 'default', 'cluster.json');
+      for (let i = 0; i < 200 && JSON.parse(readFileSync(stateFile, 'utf8')).partition === null; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGKILL');
+      await child;
+      expect((await chainOf(c.stateDir)).length).toBeGreaterThan(0);
+      const status = await c.json<any>(['cluster', 'status']);
+      expect(status.result.exitCode, status.result.stderr).toBe(0);
+      expect(status.json.partition).toMatchObject({
+        mode: 'isolate',
+        rulesOn: ['local'],
+        heal: 'redis-drill cluster heal',
+      });
+      expect(status.json.partition.chain).toMatch(/^RDRILL-/);
+      expect(status.json.partition.sides[0]).toHaveLength(1);
+      const text = await c.run(['cluster', 'status']);
+      expect(text.stdout).toMatch(
+        /A network partition is still in place \(isolate\) \{.+\} \| \{.+\} since .+: iptables chain RDRILL-\w+, its rules are in the firewall of local\.\nRemove it with: redis-drill cluster heal/,
+      );
+      expect((await c.json<any>(['cluster', 'heal'])).result.exitCode).toBe(0);
+      expect(await chainOf(c.stateDir)).toEqual([]);
+      expect((await c.json<any>(['cluster', 'status'])).json.partition).toBeNull();
+    },
+  );
+
   test('bad input: exit 2 with the reason, nothing changed', async () => {
     for (const [args, message] of [
       [['--loss', 'lots', '--mode', 'flaky'], /bad --loss "lots"/],

@@ -119,6 +119,16 @@ describe('bad scenario files: exit 2 before anything starts', () => {
     const missing = await runCli(['scenario', 'run', path.join(dir, 'nope.yaml')], { stateDir: dir });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^error: cannot read scenario file \S+nope\.yaml: no such file/);
+    // A file that is not text (a program, an image): one line saying so, not its bytes.
+    for (const cmd of ['run', 'validate']) {
+      const binary = await runCli(['scenario', cmd, process.execPath], { stateDir: dir });
+      expect(binary.exitCode).toBe(2);
+      expect(binary.stderr).toMatch(
+        /^error: cannot read scenario file \S+: not a text file \(it has bytes that are not UTF-8 text\)\nhint: /,
+      );
+      expect(binary.stderr.split('\n').length).toBeLessThan(5);
+      expect(binary.stdout.length).toBeLessThan(500);
+    }
     // A scenario that breaks processes cannot run on a cluster attached with --seed.
     const seed = await runCli(['--seed', '127.0.0.1:1', 'scenario', 'run', path.join(SCENARIOS, 'kill-master.yaml')], {
       stateDir: dir,

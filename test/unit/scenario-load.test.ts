@@ -194,3 +194,13 @@ describe('parseScenario', () => {
     expect(parseScenario(block, 'docs.yaml').steps).toHaveLength(6);
   });
 });
+
+describe('textOf', () => {
+  test('UTF-8 text is text; a NUL byte or invalid UTF-8 is not', async () => {
+    const { textOf } = await import('../../src/util/yaml-file.js');
+    expect(textOf(Buffer.from('steps:\n  - kill: 0\n'))).toBe('steps:\n  - kill: 0\n');
+    expect(textOf(Buffer.from('naïve: ✓\n'))).toBe('naïve: ✓\n');
+    expect(textOf(Buffer.from([0x73, 0x00, 0x74]))).toBeNull();
+    expect(textOf(Buffer.from([0x73, 0xc3, 0x28]))).toBeNull();
+  });
+});

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseClusterNodes } from '../../src/cluster/nodes-parser.js';
 import type { NodeProbe } from '../../src/cluster/probe.js';
-import { type StatusTarget, mergeStatus, overallState } from '../../src/cluster/status.js';
+import { mergeStatus, overallState } from '../../src/cluster/status.js';
+import type { StatusTarget } from '../../src/cluster/targets.js';
 
 const A = 'aaaaaaaa00000000000000000000000000000001';
 const B = 'bbbbbbbb00000000000000000000000000000002';
