@@ -1,4 +1,3 @@
-import type { FixResult } from '../cluster/fix.js';
 import type { SlotMap, SlotMapMaster } from '../cluster/slotmap.js';
 import { readState } from '../cluster/state.js';
 import { nodeFor } from '../cluster/runtime.js';
@@ -7,26 +6,18 @@ import { nodesWithIds, probesNow } from '../deployment/lookup.js';
 import { DeadlineError } from '../errors.js';
 import { selectMaster, selectNode } from '../faults/target.js';
 import { formatAddress } from '../nodes/address.js';
-import type { DrillEvent } from '../observe/events.js';
 import type { ObserverView } from '../observe/observer.js';
-import type { Check, MigrationRecord, StepRecord } from '../report/model.js';
 import type { Clock } from '../util/clock.js';
-import type { DeferredAssertion } from './assertions.js';
+import { RunLedger } from './run-ledger.js';
 import {
   type FaultRecord,
   type NamedNode,
   type PartitionRun,
   type PendingPromotion,
   type PendingRejoin,
-  type PromotionRecord,
-  type RejoinRecord,
   type ReplicaFault,
-  type ResourceRecord,
-  type RunRecord,
   type Teardown,
   StepFailed,
-  checkName,
-  relativeMs,
 } from './run-record.js';
 
 export type Watch<T> = { ok: true; value: T; text: string } | { ok: false; text: string };
@@ -34,53 +25,34 @@ export type Watch<T> = { ok: true; value: T; text: string } | { ok: false; text:
 /**
  * The state of one drill run, with one owner: the engine creates it, steps
  * change it only through these methods (record a fault, a promotion, a
- * rejoin, a check...), and the report reads `record()`, a snapshot. The
- * names steps give nodes, what is waiting to be waited for, and what must
- * be undone if the drill ends early all live here.
+ * rejoin, a check...), and the report reads `record()`, a snapshot. Beside
+ * the record (RunLedger), it holds the names steps gave nodes, what is
+ * waiting to be waited for, and what must be undone if the drill ends early.
  */
-export class DrillRun {
+export class DrillRun extends RunLedger {
   private readonly names = new Map<string, NamedNode>();
-  private readonly records: StepRecord[] = [];
-  private readonly checks: Check[] = [];
-  private readonly markers: { label: string; tMs: number }[] = [];
-  private readonly stepEvents: DrillEvent[] = [];
-  private readonly deferred: DeferredAssertion[] = [];
-  private readonly promotions: PromotionRecord[] = [];
-  private readonly rejoins: RejoinRecord[] = [];
-  private readonly faults: FaultRecord[] = [];
-  private readonly partitions: PartitionRun[] = [];
-  private readonly migrations: MigrationRecord[] = [];
-  private readonly fixes: { index: number; result: FixResult }[] = [];
-  private readonly populated: { prefix: string; count: number }[] = [];
-  private readonly resources: ResourceRecord[] = [];
   private readonly teardowns = new Map<string, Teardown>();
   private readonly pendingPromotions = new Map<string, PendingPromotion>();
   private readonly pendingRejoins = new Map<string, PendingRejoin>();
-  private readonly brokenMasters = new Set<string>();
   private readonly replicaFaults = new Map<string, ReplicaFault>();
   private lastBroken: string | null = null;
   private lastRestored: string | null = null;
   private isStopped = false;
-  private interruption: string | null = null;
 
   constructor(
     readonly deployment: Deployment,
     readonly observer: ObserverView,
-    /** Local clock (epoch ms) when the load started: the chart's and the steps' zero. */
-    readonly loadStart: number,
+    loadStart: number,
     readonly clock: Clock,
     private readonly deadlineMs?: number,
-  ) {}
+  ) {
+    super(loadStart);
+  }
 
   // --- what steps read -----------------------------------------------------
 
   get abortSignal(): AbortSignal | undefined {
     return this.deployment.abortSignal;
-  }
-
-  /** ms from the start of the load. */
-  rel(at: number): number {
-    return relativeMs(this.loadStart, at);
   }
 
   /** A wait's deadline: its own, else --deadline, else 3 x node timeout + 10 s. */
@@ -142,11 +114,6 @@ export class DrillRun {
     }
   }
 
-  /** The latest fault a step sent (what `wait-for: elapsed` counts from). */
-  latestFault(): FaultRecord | undefined {
-    return this.faults.at(-1);
-  }
-
   /** The broken node a `wait-for: promotion` waits on: by name, or the latest broken (ref null). */
   async broken(ref: string | null): Promise<{ promotion: PendingPromotion | null; replica: ReplicaFault | null }> {
     const id = ref === null ? this.lastBroken : (await this.node(ref)).id;
@@ -160,15 +127,7 @@ export class DrillRun {
     return id === null ? null : (this.pendingRejoins.get(id) ?? null);
   }
 
-  promotionsSoFar(): readonly PromotionRecord[] {
-    return this.promotions;
-  }
-
-  populatedKeys(): readonly { prefix: string; count: number }[] {
-    return this.populated;
-  }
-
-  // --- what steps record -----------------------------------------------------
+  // --- what steps record, beyond the ledger ---------------------------------
 
   /** A fault was sent (the report's `fault` section names the first one). */
   recordFault(f: FaultRecord): void {
@@ -198,18 +157,6 @@ export class DrillRun {
     this.lastRestored = r.node.id;
   }
 
-  recordPromotion(p: PromotionRecord): void {
-    this.promotions.push(p);
-  }
-
-  recordRejoin(r: RejoinRecord): void {
-    this.rejoins.push(r);
-  }
-
-  recordPartition(p: PartitionRun): void {
-    this.partitions.push(p);
-  }
-
   /**
    * The partition was healed: the latest one gets its end, each master it
    * cut off is expected back (as a replica of its successor), and a replica
@@ -226,50 +173,14 @@ export class DrillRun {
       this.replicaFaults.delete(id);
       this.expectRejoin({ node: r.node, t0, how: 'heal' });
     }
-    for (const p of this.pendingPromotions.values())
-      if (cut(p.victim, 'cutOff')) this.expectRejoin({ node: this.nameOf(p.victim), t0, how: 'heal' });
+    for (const pending of this.pendingPromotions.values())
+      if (cut(pending.victim, 'cutOff')) this.expectRejoin({ node: this.nameOf(pending.victim), t0, how: 'heal' });
     return p;
   }
 
   /** Undone if the drill ends before a step restores it (Ctrl-C, a failed step). */
   undoIfEndedEarly(key: string, t: Teardown): void {
     this.teardowns.set(key, t);
-  }
-
-  /** Adds a check of a step (named after the step, or by the built-in drill's label). */
-  check(step: { index: number; step: string; label?: string }, what: string, passed: boolean, detail: string): void {
-    this.checks.push({ name: checkName(step, what), passed, detail });
-  }
-
-  addChecks(checks: readonly Check[]): void {
-    this.checks.push(...checks);
-  }
-
-  /** Assertions about the load, judged once it has stopped. */
-  defer(assertions: readonly DeferredAssertion[]): void {
-    this.deferred.push(...assertions);
-  }
-
-  marker(label: string, at: number): void {
-    this.markers.push({ label, tMs: this.rel(at) });
-  }
-
-  /** Something a step did, on the timeline. */
-  event(e: DrillEvent): void {
-    this.stepEvents.push(e);
-  }
-
-  recordMigration(m: MigrationRecord): void {
-    this.migrations.push(m);
-  }
-
-  recordFix(index: number, result: FixResult): void {
-    this.fixes.push({ index, result });
-  }
-
-  /** Keys a populate step wrote (key1..keyN with their prefix): an assert can count them again. */
-  recordPopulated(prefix: string, count: number): void {
-    this.populated.push({ prefix, count });
   }
 
   /** The nodes changed (add-node, remove-node): the drill's view of them follows the state file. */
@@ -296,15 +207,6 @@ export class DrillRun {
     return this.interruption;
   }
 
-  /** How many checks so far; `failedSince(n)` tells whether a step added a failed one. */
-  checkCount(): number {
-    return this.checks.length;
-  }
-
-  failedSince(count: number): boolean {
-    return this.checks.slice(count).some((c) => !c.passed);
-  }
-
   /** The remaining steps are skipped (a failed step, Ctrl-C in a soak). */
   stop(interruption?: string): void {
     this.isStopped = true;
@@ -316,40 +218,10 @@ export class DrillRun {
     this.isStopped = false;
   }
 
-  recordStep(r: StepRecord): void {
-    this.records.push(r);
-  }
-
-  recordResources(r: ResourceRecord): void {
-    this.resources.push(r);
-  }
-
   /** What must be undone now, each once: the list is emptied. */
   takeTeardowns(): Teardown[] {
     const all = [...this.teardowns.values()];
     this.teardowns.clear();
     return all;
-  }
-
-  /** What the report reads: a snapshot of everything recorded. */
-  record(): RunRecord {
-    return {
-      loadStart: this.loadStart,
-      records: [...this.records],
-      checks: [...this.checks],
-      markers: [...this.markers],
-      stepEvents: [...this.stepEvents],
-      deferred: [...this.deferred],
-      promotions: [...this.promotions],
-      rejoins: [...this.rejoins],
-      faults: [...this.faults],
-      partitions: this.partitions.map((p) => ({ ...p })),
-      migrations: [...this.migrations],
-      fixes: [...this.fixes],
-      populated: [...this.populated],
-      resources: [...this.resources],
-      brokenMasters: new Set(this.brokenMasters),
-      interrupted: this.interruption,
-    };
   }
 }

@@ -1,13 +1,17 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ClockOffset, Host } from '../hosts/host.js';
+import type { Host } from '../hosts/host.js';
 import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
-import { type NodeProbe, type ProbeKind, ProbeConnection, myselfOf } from '../cluster/probe.js';
+import { type NodeProbe, type ProbeKind, ProbeConnection } from '../cluster/probe.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Probe, type WaitOptions, waitUntil } from '../util/wait.js';
+import { GapCounts, type PollCadence, defaultPollInterval } from './cadence.js';
 import type { DrillEvent, EventKind } from './events.js';
-import { classifyLogMessage, parseLogLine, type LogLine } from './log-parser.js';
-import { parseSentinelEvent } from '../sentinel/events.js';
+import { LogFollower } from './log-follower.js';
+import { pollEvents } from './poll-diff.js';
+import { followSentinelEvents } from './sentinel-follower.js';
+
+export { type PollCadence, defaultPollInterval } from './cadence.js';
 
 export interface ObservedNode {
   address: Address;
@@ -23,14 +27,6 @@ export interface ObserverOptions {
   clock?: Clock;
 }
 
-/**
- * How often a log is read between catch-ups. Log lines carry their own
- * times, so reading less often loses no precision: over SSH each read is a
- * round trip; locally each is a stat at least, which a hundred-node
- * observer polling every 50 ms would make 2,000 times a second.
- */
-const LOG_INTERVAL_MS = 250;
-
 interface NodeTrack {
   node: ObservedNode;
   label: string;
@@ -45,72 +41,8 @@ interface NodeTrack {
   answered: NodeProbe | null;
   /** When its latest poll finished (local clock), for the gap to the next one. */
   polledAt: number | null;
-  logOffset: number;
-  logCarry: string;
-  /** The log's host clock minus ours; subtracted from log times. */
-  clock: ClockOffset;
-  lastLogRead: number;
-  /** The read in progress (see readLog). */
-  logReading: Promise<void>;
-  lines: LogLine[];
-}
-
-/**
- * The observation engine: polls CLUSTER NODES / CLUSTER INFO / INFO
- * replication on every node (every 50 ms by default) and follows every
- * node's log from its current end, turning both into typed, timestamped
- * events. Each node has its own loop, so a frozen node slows nobody else.
- */
-/**
- * Gaps between polls in 1 ms buckets (the last one: 60 s and more): a soak
- * polls millions of times, and this stays the same size however long it runs.
- */
-export class GapCounts {
-  private readonly buckets = new Uint32Array(60_001);
-  count = 0;
-  max: number | null = null;
-  maxNode: string | null = null;
-
-  add(gapMs: number, node: string): void {
-    this.buckets[Math.min(this.buckets.length - 1, Math.max(0, Math.round(gapMs)))]!++;
-    this.count++;
-    if (this.max === null || gapMs > this.max) [this.max, this.maxNode] = [gapMs, node];
-  }
-
-  /** Nearest rank, to the millisecond. */
-  percentile(p: number): number | null {
-    if (this.count === 0) return null;
-    const rank = Math.max(1, Math.ceil(p * this.count));
-    let seen = 0;
-    for (let ms = 0; ms < this.buckets.length; ms++) if ((seen += this.buckets[ms]!) >= rank) return ms;
-    return this.buckets.length - 1;
-  }
-}
-
-/** How closely the observer kept its poll interval (see Observer.cadence). */
-export interface PollCadence {
-  intervalMs: number;
-  nodes: number;
-  polls: number;
-  medianGapMs: number | null;
-  p99GapMs: number | null;
-  maxGapMs: number | null;
-  maxGapNode: string | null;
-  /** How long the answered polls took, send to answer: the nodes' share of the gap. */
-  medianAnswerMs: number | null;
-  p99AnswerMs: number | null;
-  /** redis-drill's own share: how late its event loop ran timers (p99, perf_hooks.monitorEventLoopDelay). */
-  eventLoopDelayP99Ms: number | null;
-}
-
-/**
- * 50 ms per node, but no more than about 1,000 polls a second in all: each
- * poll is four commands the node must answer, so a hundred nodes polled
- * every 50 ms (2,000 polls a second) load the cluster being measured and
- * the machine, and then no poll keeps its interval. 100 nodes: every 100 ms.
- */
-export function defaultPollInterval(nodes: number): number {
-  return Math.max(50, nodes);
+  /** Its log, when redis-drill started it. */
+  log: LogFollower | null;
 }
 
 /** What faults and drill steps use of a running observer (a fake stands in for it in the engine's unit tests). */
@@ -128,6 +60,12 @@ export type ObserverView = Pick<
   | 'clockNote'
 >;
 
+/**
+ * The observation engine: polls CLUSTER NODES / CLUSTER INFO / INFO
+ * replication on every node (every 50 ms by default) and follows every
+ * node's log from its current end, turning both into typed, timestamped
+ * events. Each node has its own loop, so a frozen node slows nobody else.
+ */
 export class Observer {
   readonly events: DrillEvent[] = [];
   private readonly tracks: NodeTrack[];
@@ -158,24 +96,21 @@ export class Observer {
       last: null,
       answered: null,
       polledAt: null,
-      logOffset: 0,
-      logCarry: '',
-      clock: { offsetMs: 0, uncertaintyMs: 0 },
-      lastLogRead: 0,
-      logReading: Promise.resolve(),
-      lines: [],
+      log: node.log
+        ? new LogFollower(
+            node.log.host,
+            node.log.path,
+            formatAddress(node.address),
+            () => this.clock.now(),
+            (e) => this.push(e),
+          )
+        : null,
     }));
   }
 
   /** Starts following logs from their current end and polling; resolves after the first round. */
   async start(): Promise<void> {
-    await Promise.all(
-      this.tracks.map(async (t) => {
-        if (!t.node.log) return;
-        t.clock = await t.node.log.host.clockOffset();
-        t.logOffset = (await t.node.log.host.readFrom(t.node.log.path, Number.MAX_SAFE_INTEGER)).size;
-      }),
-    );
+    await Promise.all(this.tracks.map((t) => t.log?.open() ?? Promise.resolve()));
     await Promise.all([
       ...this.tracks.map((t) => this.pollOnce(t)),
       ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t)),
@@ -232,7 +167,7 @@ export class Observer {
     await Promise.all(this.loops);
     for (const t of this.tracks) t.connection.close();
     for (const s of this.subscribers.splice(0)) s.disconnect();
-    await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
+    await Promise.all(this.tracks.map((t) => t.log?.read(true) ?? Promise.resolve()));
     return this.timeline();
   }
 
@@ -264,16 +199,12 @@ export class Observer {
 
   /** A node's raw log lines between two local-clock times (what a lab report quotes). */
   logLines(address: Address, from: number, to: number): string[] {
-    const t = this.tracks.find((x) => x.label === formatAddress(address));
-    const local = (time: number): number => time - (t?.clock.offsetMs ?? 0);
-    return (t?.lines ?? []).filter((l) => local(l.time) >= from - 1 && local(l.time) <= to + 1).map((l) => l.raw);
+    return this.tracks.find((x) => x.label === formatAddress(address))?.log?.between(from, to) ?? [];
   }
 
   /** Where the times come from, in words, for the report. */
   clockNote(): string {
-    const remote = new Map(
-      this.tracks.filter((t) => t.node.log?.host.remote).map((t) => [t.node.log!.host.name, t.clock]),
-    );
+    const remote = new Map(this.tracks.flatMap((t) => (t.log?.host.remote ? [[t.log.host.name, t.log.clock]] : [])));
     if (remote.size === 0) return CLOCK_NOTE;
     const offsets = [...remote].map(([name, c]) =>
       Number.isFinite(c.uncertaintyMs)
@@ -302,7 +233,7 @@ export class Observer {
   private async pollOnce(t: NodeTrack): Promise<void> {
     // The log is read beside the poll, not waited for: its lines carry their own times, and a slow
     // read (the thread pool is shared) must not delay the poll. stop() and catchUpLogs() wait for it.
-    void this.readLog(t).catch(() => undefined);
+    void t.log?.read().catch(() => undefined);
     const sent = this.clock.now();
     const probe = await t.connection.probe();
     const at = this.clock.now();
@@ -311,7 +242,9 @@ export class Observer {
     // Cadence is the observer's own pace: a node that did not answer (dead, frozen) waits out its deadline, which says nothing of it.
     if (t.polledAt !== null && probe.up && t.last?.up) this.gaps.add(at - t.polledAt, t.label);
     t.polledAt = at;
-    this.diff(t, t.last, probe, at, t.answered);
+    const seen = pollEvents(t.label, t.last, probe, at, t.answered);
+    for (const e of seen.events) this.push(e);
+    for (const o of seen.once) this.once(o.key, o.event);
     t.last = probe;
     this.latest = null;
     if (probe.up) t.answered = probe;
@@ -328,131 +261,15 @@ export class Observer {
     this.push(e);
   }
 
-  private diff(
-    t: NodeTrack,
-    before: NodeProbe | null,
-    after: NodeProbe,
-    at: number,
-    answered: NodeProbe | null = null,
-  ): void {
-    if (!before) return;
-    const poll = (kind: EventKind, detail: string): Omit<DrillEvent, 'tMs'> => ({
-      at,
-      node: t.label,
-      source: 'poll',
-      kind,
-      detail,
-    });
-    if (before.up && !after.up) this.push(poll('node-down', `stopped answering (${after.error})`));
-    if (!before.up && after.up) this.push(poll('node-up', 'answering again'));
-    // The role it had when it last answered: a change across polls that failed counts too.
-    const seen = before.up ? before : answered;
-    if (after.kind === 'data' && after.up && before.up) return this.replicationDiff(before, after, poll);
-    if (after.kind === 'data' && after.up && seen?.up) return this.roleDiff(seen, after, poll);
-    if (!after.up || !after.view) return;
-
-    const state = after.clusterInfo?.get('cluster_state');
-    if (before.up && state && state !== before.clusterInfo?.get('cluster_state'))
-      this.push(poll('cluster-state', `cluster_state ${state}`));
-    const me = myselfOf(after);
-    const meBefore = seen?.up ? myselfOf(seen) : null;
-    if (me && meBefore) {
-      if (meBefore.role === 'replica' && me.role === 'master')
-        this.push(
-          poll('promoted', `now a master${me.slots.length ? ` of ${me.slots.map((r) => r.join('-')).join(',')}` : ''}`),
-        );
-      if (meBefore.role === 'master' && me.role === 'replica')
-        this.push(poll('reconfigured-as-replica', `now a replica of ${me.masterId?.slice(0, 8)}`));
-    }
-    const link = after.replication?.get('master_link_status');
-    if (before.up && link === 'up' && before.replication?.get('master_link_status') !== 'up')
-      this.push(poll('link-up', 'master_link_status:up'));
-
-    // The same view as last time (ClusterNodesCache gives back the very array): no flag changed.
-    if (after.view === before.view) return;
-    // By id, once: with a hundred nodes a search per peer would cost 10,000 comparisons a poll.
-    const previous = new Map((before.view ?? []).map((n) => [n.id, n]));
-    for (const peer of after.view) {
-      if (peer.myself) continue;
-      const prev = previous.get(peer.id);
-      const name = peer.host ? `${peer.host}:${peer.port}` : peer.id.slice(0, 8);
-      for (const flag of ['fail?', 'fail'] as const) {
-        if (peer.flags.includes(flag) && !prev?.flags.includes(flag)) {
-          this.once(
-            `${flag} ${peer.id}`,
-            poll(
-              flag === 'fail?' ? 'pfail' : 'fail',
-              `${name} flagged ${flag}${flag === 'fail?' ? ' (PFAIL)' : ''}, first seen by ${t.label}`,
-            ),
-          );
-        }
-      }
-    }
-  }
-
-  /** A data node of a Sentinel deployment: its role and its link, from INFO replication. */
-  private replicationDiff(
-    before: NodeProbe,
-    after: NodeProbe,
-    poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>,
-  ): void {
-    this.roleDiff(before, after, poll);
-    const link = after.replication?.get('master_link_status');
-    if (link === 'up' && before.replication?.get('master_link_status') !== 'up')
-      this.push(poll('link-up', 'master_link_status:up'));
-  }
-
-  /** A data node's role change (INFO replication) between two answered polls. */
-  private roleDiff(
-    before: NodeProbe,
-    after: NodeProbe,
-    poll: (kind: EventKind, detail: string) => Omit<DrillEvent, 'tMs'>,
-  ): void {
-    const was = before.replication?.get('role');
-    const is = after.replication?.get('role');
-    if (was === 'slave' && is === 'master') this.push(poll('promoted', 'now a master'));
-    if (was === 'master' && is === 'slave')
-      this.push(
-        poll(
-          'reconfigured-as-replica',
-          `now a replica of ${after.replication?.get('master_host')}:${after.replication?.get('master_port')}`,
-        ),
-      );
-  }
-
-  /**
-   * A sentinel's Pub/Sub events: every one it publishes, including the ones
-   * its log leaves out at the default level. Only those are kept (the log
-   * has the others, with the server's own timestamps): -role-change.
-   */
   private async subscribe(t: NodeTrack): Promise<void> {
-    const { Redis } = await import('ioredis');
-    const sub = new Redis({
-      host: t.node.address.host,
-      port: t.node.address.port,
-      password: this.o.connect.password ?? undefined,
-      connectionName: 'redis-drill:observer-events',
-      lazyConnect: true,
-      connectTimeout: this.o.connect.timeoutMs,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => 200,
-      enableOfflineQueue: false,
-      disconnectTimeout: 0,
-    });
-    // Reconnects by itself; its errors are only the sentinel being away, which the polls report.
-    sub.on('error', () => undefined);
-    sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
-      const e = parseSentinelEvent(channel, message);
-      if (e && e.kind === 'role-change')
-        this.push({ at: this.clock.now(), node: t.label, source: 'pubsub', kind: e.kind, detail: e.detail });
-    });
+    const sub = await followSentinelEvents(
+      t.node.address,
+      t.label,
+      this.o.connect,
+      () => this.clock.now(),
+      (e) => this.push(e),
+    );
     this.subscribers.push(sub);
-    try {
-      await sub.connect();
-      await sub.psubscribe('*');
-    } catch {
-      // A sentinel that is down now: its events come from its log when it is back; the polls say it is down.
-    }
   }
 
   /**
@@ -461,43 +278,6 @@ export class Observer {
    * been read yet on an SSH host.
    */
   async catchUpLogs(): Promise<void> {
-    await Promise.all(this.tracks.map((t) => this.readLog(t, true)));
-  }
-
-  /** One read at a time per log: a catch-up and the poll loop must not read the same bytes twice. */
-  private readLog(t: NodeTrack, final = false): Promise<void> {
-    // A failed read is reported to its caller, not to the next one.
-    t.logReading = t.logReading.catch(() => undefined).then(() => this.readLogNow(t, final));
-    return t.logReading;
-  }
-
-  private async readLogNow(t: NodeTrack, final: boolean): Promise<void> {
-    if (!t.node.log) return;
-    if (!final && this.clock.now() - t.lastLogRead < LOG_INTERVAL_MS) return;
-    t.lastLogRead = this.clock.now();
-    const { text, size } = await t.node.log.host.readFrom(t.node.log.path, t.logOffset);
-    // A restarted node may have rotated or truncated nothing, but be safe.
-    if (size < t.logOffset) t.logOffset = 0;
-    if (!text) return;
-    t.logOffset += Buffer.byteLength(text);
-    const all = t.logCarry + text;
-    const lines = all.split('\n');
-    t.logCarry = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = parseLogLine(raw);
-      if (!line) continue;
-      t.lines.push(line);
-      const ev = classifyLogMessage(line.message, line.role);
-      if (ev)
-        this.push({
-          at: line.time - t.clock.offsetMs,
-          node: t.label,
-          source: 'log',
-          kind: ev.kind,
-          detail: ev.detail,
-          logTime: line.time,
-          raw: line.raw,
-        });
-    }
+    await Promise.all(this.tracks.map((t) => t.log?.read(true) ?? Promise.resolve()));
   }
 }

@@ -1,65 +1,17 @@
 import calculateSlot from 'cluster-key-slot';
+import type { WorkloadOptions, WorkloadResult } from './workload-types.js';
 import { rangesContain, type SlotRange } from '../cluster/slots.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { classifyClientError, type ErrorClass } from './error-class.js';
-import { type Mix, type Operation, pickOperation } from './options.js';
-import { type LatencySummary, Recorder, type WindowStats } from './stats.js';
-import { type LoadClient, type LoadTarget, loadClient, masterOfKey } from './client.js';
-import { type ConsistencyReport, Counters } from './consistency.js';
+import { classifyClientError } from './error-class.js';
+import { type Operation, pickOperation } from './options.js';
+import { Recorder } from './stats.js';
+import { type LoadClient, loadClient, masterOfKey } from './client.js';
+import { Counters } from './consistency.js';
 import type { Gap } from './gaps.js';
-import { WriteLog, type WriteLogReport } from './write-log.js';
-
-export interface WorkloadOptions extends LoadTarget {
-  clients: number;
-  durationMs: number;
-  mix: Mix;
-  keyspace: number;
-  valueSize: number;
-  /** Fixed rate (ops/s, open loop); closed loop when absent. */
-  rateOps?: number;
-  /** Consistency mode: every INCR goes to a counter whose acknowledged increments are counted, every add to the write log. */
-  check: boolean;
-  counters?: number;
-  clock?: Clock;
-  signal?: AbortSignal;
-  /** Called once a second with the last second's figures (for the progress line). */
-  onSecond?: (s: SecondLine) => void;
-}
-
-export interface SecondLine {
-  second: number;
-  ops: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  maxMs: number | null;
-  errors: number;
-}
+import { WriteLog } from './write-log.js';
 
 export type { Gap } from './gaps.js';
-
-export interface WorkloadResult {
-  startedAt: string;
-  durationMs: number;
-  mode: 'closed-loop' | 'fixed-rate';
-  clients: number;
-  rateOps: number | null;
-  ops: number;
-  errors: number;
-  opsPerSec: number;
-  latency: LatencySummary | null;
-  errorsByClass: Partial<Record<ErrorClass, number>>;
-  lastErrors: Partial<Record<ErrorClass, string>>;
-  /** Longest span with no successful operation at all, and on the watched slots (if any). */
-  longestGap: Gap;
-  longestGapWatched: Gap | null;
-  windows: WindowStats[];
-  consistency: ConsistencyReport | null;
-  /** With --check and adds in the mix: which acknowledged writes were lost, and when they were acknowledged. */
-  writeLog: WriteLogReport | null;
-  clientOptions: Record<string, unknown>;
-  /** ms from the start when the client ended itself and was replaced (see Workload.watchClient). */
-  clientRestarts: number[];
-}
+export type { SecondLine, WorkloadOptions, WorkloadResult } from './workload-types.js';
 
 /** A running workload: stop() ends it early (the failover report stops it once the cluster is steady). */
 export class Workload {

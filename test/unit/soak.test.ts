@@ -193,7 +193,7 @@ describe('report compare', () => {
 
 describe('observer poll gaps', () => {
   it('bounded 1 ms buckets give the nearest-rank percentiles of the gaps, and the longest with its node', async () => {
-    const { GapCounts } = await import('../../src/observe/observer.js');
+    const { GapCounts } = await import('../../src/observe/cadence.js');
     const g = new GapCounts();
     const gaps = [50, 52, 51, 49, 400, 50, 53, 55, 50, 48];
     gaps.forEach((x, i) => g.add(x, `n${i}`));

@@ -1,0 +1,60 @@
+import type { Clock } from '../util/clock.js';
+import type { LoadTarget } from './client.js';
+import type { ConsistencyReport } from './consistency.js';
+import type { ErrorClass } from './error-class.js';
+import type { Gap } from './gaps.js';
+import type { Mix } from './options.js';
+import type { LatencySummary, WindowStats } from './stats.js';
+import type { WriteLogReport } from './write-log.js';
+
+/** What a key-value load is asked to do, and what it reports. */
+
+export interface WorkloadOptions extends LoadTarget {
+  clients: number;
+  durationMs: number;
+  mix: Mix;
+  keyspace: number;
+  valueSize: number;
+  /** Fixed rate (ops/s, open loop); closed loop when absent. */
+  rateOps?: number;
+  /** Consistency mode: every INCR goes to a counter whose acknowledged increments are counted, every add to the write log. */
+  check: boolean;
+  counters?: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  /** Called once a second with the last second's figures (for the progress line). */
+  onSecond?: (s: SecondLine) => void;
+}
+
+export interface SecondLine {
+  second: number;
+  ops: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  errors: number;
+}
+
+export interface WorkloadResult {
+  startedAt: string;
+  durationMs: number;
+  mode: 'closed-loop' | 'fixed-rate';
+  clients: number;
+  rateOps: number | null;
+  ops: number;
+  errors: number;
+  opsPerSec: number;
+  latency: LatencySummary | null;
+  errorsByClass: Partial<Record<ErrorClass, number>>;
+  lastErrors: Partial<Record<ErrorClass, string>>;
+  /** Longest span with no successful operation at all, and on the watched slots (if any). */
+  longestGap: Gap;
+  longestGapWatched: Gap | null;
+  windows: WindowStats[];
+  consistency: ConsistencyReport | null;
+  /** With --check and adds in the mix: which acknowledged writes were lost, and when they were acknowledged. */
+  writeLog: WriteLogReport | null;
+  clientOptions: Record<string, unknown>;
+  /** ms from the start when the client ended itself and was replaced (see Workload.watchClient). */
+  clientRestarts: number[];
+}
