@@ -16,9 +16,9 @@ export interface Lane {
 /** At most this many lanes are drawn (a 50-master drill lists the rest in the report's table). */
 const MAX_LANES = 24;
 const LANE_H = 12;
-/** Marker labels: 11 px text (the page's style), one row each 13 px high, at most this many rows above the plot. */
+/** Marker labels: 11 px text (the page's style) in rows 14 px apart (its line box is 13.8), at most this many rows above the plot. */
 const LABEL_PX = 11;
-const LABEL_ROW_H = 13;
+const LABEL_ROW_H = 14;
 const MAX_LABEL_ROWS = 6;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -102,7 +102,9 @@ export function renderChart(
     markers.map((m) => ({ x: x(m.tMs), text: labelText(m) })),
     width - 2,
   );
-  const rows = Math.max(0, ...labels.map((b) => (b.row === null ? 0 : b.row + 1)));
+  const leftOut = labels.filter((b) => b.row === null).length;
+  // A label left out is said in a row of its own, above the labels' rows.
+  const rows = Math.max(0, ...labels.map((b) => (b.row === null ? 0 : b.row + 1))) + (leftOut ? 1 : 0);
   // The labels' rows stand above the plot, which keeps its height: the chart grows instead.
   const pad = {
     left,
@@ -137,7 +139,7 @@ export function renderChart(
     )
     .join('');
   // Each line reaches up to its own label's row, so a label higher up still points at its moment; the labels
-  // are drawn after every line, so their white outline keeps a later marker's line from running through them.
+  // are drawn after every line, on white, so no other marker's line runs through them.
   const baselineOf = (b: LabelBox): number => pad.top - 4 - (b.row ?? 0) * LABEL_ROW_H;
   const marks = markers
     .map((m, i) => {
@@ -150,10 +152,13 @@ export function renderChart(
     .map((m, i) => {
       const b = labels[i]!;
       if (b.row === null) return '';
-      return `<text class="marker-label ${b.anchor}" x="${(b.anchor === 'start' ? b.left : b.right).toFixed(1)}" y="${baselineOf(b)}">${esc(labelText(m))}</text>`;
+      const y = baselineOf(b);
+      return `<rect class="marker-label-bg" x="${b.left.toFixed(1)}" y="${y - LABEL_PX + 1}" width="${(b.right - b.left).toFixed(1)}" height="${LABEL_ROW_H - 1}"/><text class="marker-label ${b.anchor}" x="${(b.anchor === 'start' ? b.left : b.right).toFixed(1)}" y="${y}">${esc(labelText(m))}</text>`;
     })
     .join('');
-  const leftOut = labels.filter((b) => b.row === null).length;
+  const leftOutNote = leftOut
+    ? `<text class="axis" x="${pad.left}" y="${pad.top - 4 - (rows - 1) * LABEL_ROW_H}">${leftOut} marker labels left out where they would overlap: hover a line for its label</text>`
+    : '';
   const ticks = Array.from({ length: Math.floor(endMs / 1000) + 1 }, (_, s) => s)
     .filter((s) => s % Math.max(1, Math.ceil(endMs / 1000 / 15)) === 0)
     .map((s) => `<text class="tick" x="${x(s * 1000).toFixed(1)}" y="${pad.top + h + 16}">${s}s</text>`)
@@ -184,10 +189,10 @@ export function renderChart(
     : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="throughput, p99 latency and errors over time">
 <rect class="plot" x="${pad.left}" y="${pad.top}" width="${w}" height="${h}"/>
-${cutBand}${bars}${lostTicks}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${markLabels}${ticks}
+${cutBand}${bars}${lostTicks}<path class="ops" d="${ops}"/><path class="p99" d="${lat}"/>${marks}${markLabels}${leftOutNote}${ticks}
 <text class="axis ops-label" x="6" y="${pad.top + 10}">${Math.round(maxOps)} ops/s</text>
 <text class="axis p99-label" x="${width - pad.right + 4}" y="${pad.top + 10}">${maxP99} ms p99</text>
-<text class="axis" x="${pad.left}" y="${pad.top + h + 28}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations${extras.partition ? '; shaded: the partition' : ''}${extras.lostAtMs.length ? '; dark red ticks: lost writes (when acknowledged)' : ''}${leftOut ? `; ${leftOut} marker labels left out where they would overlap (hover a line)` : ''}</text>
+<text class="axis" x="${pad.left}" y="${pad.top + h + 28}">time since the load started; blue: throughput (ops/s per 100 ms); orange: p99 latency; red bars: failed operations${extras.partition ? '; shaded: the partition' : ''}${extras.lostAtMs.length ? '; dark red ticks: lost writes (when acknowledged)' : ''}</text>
 ${laneCaption}${bands}
 </svg>`;
 }

@@ -31,7 +31,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}t
 pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:12px}svg{width:100%;height:auto;border:1px solid #eee}
 svg .plot{fill:#fcfcfc;stroke:#ddd}svg .ops{fill:none;stroke:#1f6fd1;stroke-width:1.5}svg .p99{fill:none;stroke:#e07b00;stroke-width:1.2}
 svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}
-svg .marker-label{paint-order:stroke;stroke:#fff;stroke-width:3px}svg .marker-label.end{text-anchor:end}svg .tick{text-anchor:middle;fill:#777}
+svg .marker-label-bg{fill:#fff}svg .marker-label.end{text-anchor:end}svg .tick{text-anchor:middle;fill:#777}
 svg .lane-bg{fill:#eef6ee}svg .outage{fill:#d32f2f}svg .lane-label{text-anchor:end;font-size:10px}
 svg .partition{fill:#7b1fa2;opacity:.08}svg .lost{stroke:#b71c1c;stroke-width:1}`;
 

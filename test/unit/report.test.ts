@@ -156,7 +156,9 @@ describe('chart marker labels: laid out in rows, none over another', () => {
     const crowd = Array.from({ length: 10 }, (_, i) => ({ label: `[${i}] kill`, tMs: 5000 + i }));
     const svg = renderChart([], crowd);
     expect(svg.match(/<text class="marker-label/g)).toHaveLength(6);
-    expect(svg).toContain('4 marker labels left out where they would overlap (hover a line)');
+    expect(svg).toMatch(
+      /<text class="axis" x="60" y="20">4 marker labels left out where they would overlap: hover a line for its label<\/text>/,
+    );
     expect(svg).toContain('<g class="marker" data-marker="[9] kill"><title>[9] kill +5.01 s</title>');
   });
 });
