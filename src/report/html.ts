@@ -7,24 +7,21 @@ import {
   TIMELINE_HEAD,
   availabilityRows,
   errorRows,
-  restartSentence,
-  setupSentence,
-  faultSentence,
   keyFigureRows,
   lostRows,
   partitionLines,
-  reportTitle,
+  phaseRow,
+  restartSentence,
   sentinelLines,
   slotMapRows,
-  sourceSentence,
   stepRows,
   timelineRows,
-} from './markdown.js';
-import type { DrillReport, Measured } from './model.js';
+} from './drill-rows.js';
+import { faultSentence, reportTitle, setupSentence, sourceSentence } from './heading.js';
+import type { DrillReport } from './model.js';
 
 const esc = (s: unknown): string =>
   String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
 const table = (head: string[], rows: unknown[][]): string =>
   `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
@@ -33,22 +30,14 @@ h1{margin-bottom:.2rem}.pass{color:#17803d}.fail{color:#c62828}table{border-coll
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}
 pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:12px}svg{width:100%;height:auto;border:1px solid #eee}
 svg .plot{fill:#fcfcfc;stroke:#ddd}svg .ops{fill:none;stroke:#1f6fd1;stroke-width:1.5}svg .p99{fill:none;stroke:#e07b00;stroke-width:1.2}
-svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}svg .tick{text-anchor:middle;fill:#777}
+svg .errors{fill:#d32f2f;opacity:.7}svg .marker line{stroke:#555;stroke-dasharray:4 3}svg text{font-size:11px;fill:#333}
+svg .marker-label-bg{fill:#fff}svg .marker-label.end{text-anchor:end}svg .tick{text-anchor:middle;fill:#777}
 svg .lane-bg{fill:#eef6ee}svg .outage{fill:#d32f2f}svg .lane-label{text-anchor:end;font-size:10px}
 svg .partition{fill:#7b1fa2;opacity:.08}svg .lost{stroke:#b71c1c;stroke-width:1}`;
 
 /** One self-contained HTML file (no network needed): tables and an inline SVG chart. */
 export function renderHtml(r: DrillReport): string {
   const c = r.client;
-  const phase = (n: string, p: typeof c.phases.before): unknown[] => [
-    n,
-    `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`,
-    fig(p.opsPerSec),
-    p.errors,
-    p.latency?.p50Ms ?? '-',
-    p.latency?.p99Ms ?? '-',
-    p.latency?.maxMs ?? '-',
-  ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(reportTitle(r))} ${esc(r.verdict.toUpperCase())} - ${esc(r.setup.cluster)}</title><style>${STYLE}</style></head>
@@ -109,7 +98,7 @@ ${sideBlocks(r)
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
 <h2>Client impact (the load: closed loop, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>
-${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phase('before', c.phases.before), phase('during', c.phases.during), phase('after', c.phases.after)])}
+${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)])}
 ${Object.keys(c.errorsByClass).length ? table(['error class', 'count', 'last message'], errorRows(c)) : '<p>No operation failed.</p>'}
 ${restartSentence(c) ? `<p>${esc(restartSentence(c)!)}</p>` : ''}
 <h2>Timeline</h2><p>${esc(r.setup.clock)}</p>

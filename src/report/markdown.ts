@@ -1,10 +1,24 @@
-import { formatRanges } from '../cluster/slots.js';
-import type { SlotMap } from '../cluster/slotmap.js';
-import { formatAddress } from '../nodes/address.js';
 import { sideBlocks } from './load-rows.js';
-import type { DrillReport, Measured, PhaseStats } from './model.js';
+import {
+  AVAILABILITY_HEAD,
+  LOST_HEAD,
+  STEPS_HEAD,
+  TIMELINE_HEAD,
+  availabilityRows,
+  errorRows,
+  keyFigureRows,
+  lostRows,
+  partitionLines,
+  phaseRow,
+  restartSentence,
+  sentinelLines,
+  slotMapRows,
+  stepRows,
+  timelineRows,
+} from './drill-rows.js';
+import { faultSentence, reportTitle, setupSentence, sourceSentence } from './heading.js';
+import type { DrillReport } from './model.js';
 
-const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
 const row = (cells: (string | number)[]): string =>
   `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (head: string[], rows: (string | number)[][]): string[] => [
@@ -12,204 +26,6 @@ const table = (head: string[], rows: (string | number)[][]): string[] => [
   row(head.map(() => '---')),
   ...rows.map(row),
 ];
-
-export function slotMapRows(map: SlotMap): (string | number)[][] {
-  return map.masters
-    .filter((m) => m.slots.length > 0)
-    .map((m) => [
-      `Master[${m.index}] -> Slots ${formatRanges(m.slots)} -> ${formatAddress(m)}`,
-      m.dbsize ?? '?',
-      m.replicas.map((r) => `${formatAddress(r)} (${r.dbsize ?? '?'} keys)`).join(', ') || 'none',
-    ]);
-}
-
-/** "Failover drill" (the built-in drill) or "Scenario NAME". */
-export const reportTitle = (r: DrillReport): string =>
-  r.scenario.builtIn ? 'Failover drill' : `Scenario ${r.scenario.name}`;
-
-/** The file's line under the title (a built-in drill says what it does instead). */
-export const sourceSentence = (r: DrillReport): string =>
-  r.scenario.file
-    ? `File \`${r.scenario.file}\`.${r.scenario.description ? ` ${r.scenario.description}` : ''}`
-    : `${r.scenario.description ?? ''}`;
-
-/** "Cluster `x`, redis-server 7.0.15, 3 masters and 3 replicas, node timeout 1000 ms." (or a Sentinel deployment's own words); `code` formats the name. */
-export function setupSentence(r: DrillReport, code: (name: string) => string): string {
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (r.sentinel)
-    return `Sentinel deployment ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')} named "${r.sentinel.masterName}" by its sentinels (quorum ${r.sentinel.quorum}), down-after ${r.sentinel.downAfterMs} ms.`;
-  return `Cluster ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')}, node timeout ${fig(r.setup.nodeTimeoutMs)}.`;
-}
-
-export function faultSentence(r: DrillReport): string {
-  if (!r.fault) return 'No fault step.';
-  return `${r.scenario.builtIn ? 'Fault' : 'First fault'}: ${r.fault.how} on Master[${r.fault.victim.index ?? '?'}] ${formatAddress(r.fault.victim)} at ${r.fault.at}.`;
-}
-
-/** The key figures, in the order both renderers show them: the slots' own availability first, then the load's view. */
-export function keyFigureRows(r: DrillReport): string[][] {
-  const c = r.client;
-  const a = r.availability;
-  return [
-    ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
-    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
-    ...(a
-      ? [
-          ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), a.victimUnavailable.source]] : []),
-          [
-            r.fault ? "other masters' slots unavailable (longest)" : "a master's slots unavailable (longest)",
-            fig(a.othersUnavailable),
-            a.othersUnavailable.source,
-          ],
-        ]
-      : []),
-    [`load: no success on ${watchedLabel(r)}`, fig(c.unavailableVictimSlots), c.unavailableVictimSlots.source],
-    ['load: no success at all', fig(c.unavailableAll), c.unavailableAll.source],
-    ['operations', fig(c.ops), c.ops.source],
-    ['failed operations', fig(c.errors), c.errors.source],
-    ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
-    ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
-    ...(r.writeLog ? writeLogFigures(r) : []),
-    ...(r.partition
-      ? [['cut-off master still acknowledging writes', fig(r.partition.minorityFail), r.partition.minorityFail.source]]
-      : []),
-  ];
-}
-
-function writeLogFigures(r: DrillReport): string[][] {
-  const w = r.writeLog!;
-  return [
-    ['lost writes (write log)', `${w.lost} of ${w.acknowledged} acknowledged (${w.lostPercent}%)`, w.method],
-    ...(w.lostAcknowledgedFromMs !== null
-      ? [
-          [
-            'lost writes acknowledged',
-            `from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms`,
-            'ms from the start of the load',
-          ],
-        ]
-      : []),
-    [
-      'unacknowledged writes present (write log)',
-      `${w.unacknowledgedApplied} writes`,
-      'the client saw an error or no reply; the id is in the set',
-    ],
-  ];
-}
-
-/** The partition in words, and the lost writes against its window: what people need to see. */
-export function partitionLines(r: DrillReport): string[] {
-  const p = r.partition;
-  if (!p) return [];
-  const w = r.writeLog;
-  const lines = [
-    `${p.how} (steps[${p.step}], ${p.mode}${p.loss !== null ? `, ${Math.round(p.loss * 100)}% loss` : ''}): cut at +${p.cutMs} ms, ${p.healMs === null ? 'not healed by the drill' : `healed at +${p.healMs} ms`}.`,
-    `Sides: {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}.`,
-  ];
-  if (p.minorityFail.value !== null) {
-    lines.push(
-      `${p.minorityFail.node} kept acknowledging writes for ${p.minorityFail.value} ms after the cut (node timeout ${p.nodeTimeoutMs} ms), until its own "Cluster state changed: fail" at +${p.cutMs + p.minorityFail.value} ms.`,
-    );
-  }
-  if (w && w.lost > 0)
-    lines.push(
-      `${w.lost} acknowledged writes (${w.lostPercent}%) were lost; they were acknowledged from +${w.lostAcknowledgedFromMs} to +${w.lostAcknowledgedToMs} ms.`,
-    );
-  else if (w) lines.push(`No acknowledged write in the write log was lost (${w.acknowledged} acknowledged).`);
-  return lines;
-}
-
-export const LOST_HEAD = ['id', 'key', 'slot', 'acknowledged at'];
-
-export function lostRows(
-  list: readonly { id: string; key: string; slot: number; atMs: number }[],
-  most = 20,
-): string[][] {
-  return list.slice(0, most).map((x) => [x.id, x.key, String(x.slot), `+${x.atMs} ms`]);
-}
-
-export const AVAILABILITY_HEAD = [
-  'master (at the start)',
-  'writes',
-  'failed',
-  'longest span without a successful write',
-  'first failure',
-  'last failure',
-  'failures by class',
-];
-
-/** One row per master: what the write probe saw on its slots. */
-export function availabilityRows(r: DrillReport): string[][] {
-  const at = (ms: number | null): string => (ms === null ? '-' : `+${ms} ms`);
-  return (r.availability?.masters ?? []).map((m) => [
-    `${m.label}${m.victim ? ' (victim)' : ''}`,
-    String(m.writes),
-    String(m.failed),
-    `${m.longestGap.ms} ms (+${m.longestGap.fromMs} to +${m.longestGap.toMs})`,
-    at(m.firstFailureMs),
-    at(m.lastFailureMs),
-    Object.entries(m.failedByClass)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ') || '-',
-  ]);
-}
-
-/** When the load's client ended itself and was replaced: what a real application would have had to do. */
-export function restartSentence(c: DrillReport['client']): string | null {
-  if (c.restarts.length === 0) return null;
-  return `The load's client ended itself for good ${c.restarts.length} time(s), at ${c.restarts.map((t) => `${t} ms`).join(', ')} from the start ("Connection is closed." on every later command: a +switch-master arriving while ioredis reconnects, ioredis issue #1683); the load replaced it at once. An application using the client the same way stays down until it does the same.`;
-}
-
-/** Failed operations per error class, with the client's last message of each. */
-export function errorRows(c: DrillReport['client']): (string | number)[][] {
-  return Object.entries(c.errorsByClass).map(([k, v]) => [
-    k,
-    v ?? 0,
-    c.lastErrors[k as keyof typeof c.lastErrors] ?? '',
-  ]);
-}
-
-export const TIMELINE_HEAD = (r: DrillReport): string[] => [
-  r.timelineFrom === 'start' ? 'ms from start' : 'ms from fault',
-  'source',
-  'node',
-  'event',
-  'detail',
-];
-
-/** The timeline rows; a failover drill's starts just before the fault. */
-export function timelineRows(r: DrillReport): (string | number)[][] {
-  return r.timeline
-    .filter((e) => r.timelineFrom === 'start' || e.tMs >= -5)
-    .map((e) => [e.tMs, e.source, e.node, e.kind, e.detail]);
-}
-
-/** With a fault, the load's figure is the victim's slots; without, the worst master's. */
-export const watchedLabel = (r: DrillReport): string => (r.fault ? "the victim's slots" : "one master's slots");
-
-export const STEPS_HEAD = ['step', 'ms from start', 'took ms', 'outcome', 'detail'];
-
-export function stepRows(r: DrillReport): (string | number)[][] {
-  return r.scenario.steps.map((s) => [
-    `steps[${s.index}] ${s.title}`,
-    s.startMs,
-    s.endMs - s.startMs,
-    s.outcome,
-    s.detail,
-  ]);
-}
-
-function phaseRow(name: string, p: PhaseStats): (string | number)[] {
-  return [
-    name,
-    `${(p.fromMs / 1000).toFixed(1)}-${(p.toMs / 1000).toFixed(1)} s`,
-    fig(p.opsPerSec),
-    p.errors,
-    p.latency?.p50Ms ?? '-',
-    p.latency?.p99Ms ?? '-',
-    p.latency?.maxMs ?? '-',
-  ];
-}
 
 /** The report as Markdown: what a lab report or an incident review pastes in. */
 export function renderMarkdown(r: DrillReport): string {
@@ -337,21 +153,4 @@ function writeLogMarkdown(r: DrillReport): string[] {
         ]
       : []),
   ];
-}
-
-/** A Sentinel deployment: its timings, its failovers, and old masters that came back as masters before Sentinel converted them. */
-export function sentinelLines(r: DrillReport): string[] {
-  const s = r.sentinel;
-  if (!s) return [];
-  const lines = [
-    `Master "${s.masterName}", quorum ${s.quorum}, down-after ${s.downAfterMs} ms. Promotion: the first "+switch-master" after ${fig(s.switchMaster)}; the new master's own "MASTER MODE enabled" after ${fig(s.masterMode)}.`,
-    ...s.switches.map((w) => `+${w.tMs} ms: ${w.sentinel} switched the master from ${w.from} to ${w.to}.`),
-    ...s.aborts.map((a) => `+${a.tMs} ms: ${a.sentinel}: ${a.event} (the failover was given up).`),
-  ];
-  for (const m of s.staleMasters) {
-    lines.push(
-      `${m.node} took writes as a master from +${m.sinceMs} ms while the sentinels named another, for ${m.window.value} ms${m.convertedMs !== null ? `, until Sentinel converted it (+convert-to-slave at +${m.convertedMs} ms)` : ' (no +convert-to-slave seen)'}. A client still pointing at it had ${m.acknowledged} writes acknowledged there${m.lost !== null ? `, of which ${m.lost} are not on the real master` : ''}.`,
-    );
-  }
-  return lines;
 }
