@@ -2,7 +2,8 @@ import { PortInUseError, UsageError } from '../errors.js';
 import { LocalHost } from '../hosts/local.js';
 import { selectNode } from '../faults/target.js';
 import { type Address, type ConnectOptions, formatAddress, withNode } from '../nodes/client.js';
-import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
+import { renderNodeConfig } from '../nodes/config.js';
+import { extraConfig, knows, nextBind } from './new-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { waitUntil } from '../util/wait.js';
@@ -43,53 +44,6 @@ export interface RemoveNodeResult {
   forgottenBy: number;
   elapsedMs: number;
 }
-
-/** redis.conf lines that redis-drill writes itself for every node; anything else came from --config and is kept for a new node. */
-const OWN_KEYS = new Set([
-  'port',
-  'bind',
-  'cluster-announce-ip',
-  'replica-announce-ip',
-  'daemonize',
-  'dir',
-  'pidfile',
-  'logfile',
-  'cluster-enabled',
-  'cluster-config-file',
-  'cluster-node-timeout',
-  'appendonly',
-  'repl-diskless-sync-delay',
-  'bind-source-addr',
-  'protected-mode',
-  'requirepass',
-  'masterauth',
-]);
-
-/** The --config lines of an existing node's redis.conf. Pure. */
-export function extraConfig(text: string | null): ConfigEntry[] {
-  return (text ?? '')
-    .split('\n')
-    .map((l) => /^([a-z][a-z0-9-]*)\s+(.*)$/i.exec(l.trim()))
-    .filter((m): m is RegExpExecArray => m !== null && !OWN_KEYS.has(m[1]!.toLowerCase()))
-    .map((m) => ({ key: m[1]!.toLowerCase(), value: unquote(m[2]!) }));
-}
-
-/** A value as renderNodeConfig quoted it ("a b" with \\ and \" escapes), back to its text. */
-function unquote(v: string): string {
-  return /^".*"$/.test(v) ? v.slice(1, -1).replace(/\\(["\\])/g, '$1') : v;
-}
-
-/** A new node's address: the nodes' shared one, or (one address per node) the next after the highest. Pure. */
-export function nextBind(records: readonly Pick<NodeRecord, 'bind'>[]): string {
-  const binds = [...new Set(records.map((r) => r.bind))];
-  if (binds.length === 1) return binds[0]!;
-  const last = [...binds].sort((a, b) => ipValue(a) - ipValue(b)).at(-1)!;
-  const parts = last.split('.').map(Number);
-  parts[3]! += 1;
-  return parts.join('.');
-}
-
-const ipValue = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
 
 /**
  * `cluster add-node`: a new node with the cluster's config on the next
@@ -319,12 +273,6 @@ async function withMembership<T>(
   } finally {
     await hosts.dispose();
   }
-}
-
-/** This node's CLUSTER NODES lists `id` out of handshake. */
-function knows(p: NodeProbe, id: string): boolean {
-  const n = p.view?.find((x) => x.id === id);
-  return Boolean(n && !n.flags.includes('handshake') && !n.flags.includes('noaddr'));
 }
 
 /** Polls the nodes until `problem` is null on every one (each answer counts; a node that does not answer is a problem). */

@@ -9,7 +9,7 @@ import {
   pubsubRows,
   pubsubSentence,
 } from '../report/load-rows.js';
-import type { SecondLine, WorkloadResult } from '../workload/runner.js';
+import type { SecondLine, WorkloadResult } from '../workload/workload-types.js';
 import type { SideLoadResults } from '../workload/side-loads.js';
 import { renderTable } from './table.js';
 

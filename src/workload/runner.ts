@@ -11,7 +11,7 @@ import type { Gap } from './gaps.js';
 import { WriteLog } from './write-log.js';
 
 export type { Gap } from './gaps.js';
-export type { SecondLine, WorkloadOptions, WorkloadResult } from './workload-types.js';
+export type { WorkloadOptions, WorkloadResult } from './workload-types.js';
 
 /** A running workload: stop() ends it early (the failover report stops it once the cluster is steady). */
 export class Workload {
