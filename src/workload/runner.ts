@@ -264,8 +264,10 @@ export class Workload {
       second++;
       const from = (second - 1) * 1000;
       const l = this.recorder.latency(from, from + 1000);
-      const ops = this.recorder.opsBetween(from, from + 1000);
-      const errors = this.recorder.errorsBetween(from, from + 1000);
+      const [ops, errors] = [
+        this.recorder.opsBetween(from, from + 1000),
+        this.recorder.errorsBetween(from, from + 1000),
+      ];
       this.o.onSecond?.({
         second,
         ops,
