@@ -61,3 +61,10 @@ export class GapTracker {
     this.openSince = null;
   }
 }
+
+/** The longer of `gap` and the span from `last` (if any success yet) to `t`. */
+export function longer(gap: Gap, last: number | null, t: number): Gap {
+  return last !== null && t - last > gap.ms
+    ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) }
+    : gap;
+}

@@ -7,7 +7,7 @@ import { type Operation, pickOperation } from './options.js';
 import { Recorder } from './stats.js';
 import { type LoadClient, loadClient, masterOfKey } from './client.js';
 import { Counters } from './consistency.js';
-import type { Gap } from './gaps.js';
+import { type Gap, longer } from './gaps.js';
 import { WriteLog } from './write-log.js';
 
 export type { Gap } from './gaps.js';
@@ -264,10 +264,8 @@ export class Workload {
       second++;
       const from = (second - 1) * 1000;
       const l = this.recorder.latency(from, from + 1000);
-      const [ops, errors] = [
-        this.recorder.opsBetween(from, from + 1000),
-        this.recorder.errorsBetween(from, from + 1000),
-      ];
+      const ops = this.recorder.opsBetween(from, from + 1000);
+      const errors = this.recorder.errorsBetween(from, from + 1000);
       this.o.onSecond?.({
         second,
         ops,
@@ -289,13 +287,6 @@ function keyFor(op: Operation, n: number, counters: Counters | null, logged: { k
   if (op === 'incr') return counters ? counters.pick() : `drill:count:${n}`;
   if (op === 'add') return logged ? logged.key : `drill:set:${n % 1000}`;
   return `drill:key:${n}`;
-}
-
-/** The longer of `gap` and the span from `last` (if any success yet) to `t`. */
-function longer(gap: Gap, last: number | null, t: number): Gap {
-  return last !== null && t - last > gap.ms
-    ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) }
-    : gap;
 }
 
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
