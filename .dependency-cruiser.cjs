@@ -1,5 +1,5 @@
 /**
- * The layers of DESIGN.md, checked by `npm run lint`:
+ * The layers of docs/architecture.md, checked by `npm run lint`:
  * cli -> core (drill, faults, cluster, observe, workload, report, scenario)
  * -> nodes/hosts -> real processes. Core code never imports src/cli or
  * src/ui (it returns plain objects; they render them), and no module

@@ -24,7 +24,7 @@ export default tseslint.config(
         {
           object: 'process',
           property: 'exit',
-          message: 'only src/cli/main.ts ends the process (DESIGN.md: core code never calls process.exit)',
+          message: 'only src/cli/main.ts ends the process (docs/architecture.md: core code never calls process.exit)',
         },
       ],
     },

@@ -1,6 +1,6 @@
 /**
  * Typed errors. Core code throws these; only src/cli turns them into text and
- * exit codes (see DESIGN.md: 1 check failed, 2 bad usage/input, 3 environment,
+ * exit codes (docs/architecture.md: 1 check failed, 2 bad usage/input, 3 environment,
  * 70 internal error, 130 interrupted).
  */
 export type ExitCode = 0 | 1 | 2 | 3 | 70 | 130;

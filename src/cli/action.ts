@@ -12,13 +12,13 @@ export type Action = (<F>(
   body: (ctx: Context, flags: F, args: string[]) => Promise<void>,
 ) => (...args: unknown[]) => Promise<void>) & { deprecated: (written: string, now: string) => void };
 
-export function makeAction(signal: AbortSignal): Action {
+export function makeAction(abortSignal: AbortSignal): Action {
   const notes: string[] = [];
   const action = (<F>(body: (ctx: Context, flags: F, args: string[]) => Promise<void>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const positional = args.slice(0, -2).flat() as string[];
-      const ctx = makeContext(cmd, signal);
+      const ctx = makeContext(cmd, abortSignal);
       for (const note of notes.splice(0)) ctx.out.warn(note);
       await body(ctx, cmd.opts() as F, positional);
     }) as Action;

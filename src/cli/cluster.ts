@@ -107,7 +107,7 @@ export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequ
     sshOptions: flags.sshOption,
     sshTimeoutMs: flags.sshTimeout,
     remoteDir: flags.remoteDir,
-    signal: ctx.signal,
+    abortSignal: ctx.abortSignal,
     reporter: ctx.out.reporter(),
   };
 }

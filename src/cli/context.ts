@@ -24,12 +24,12 @@ export interface Context {
   globals: Globals;
   out: Output;
   /** Aborted on Ctrl-C: long waits stop and clean up what they started. */
-  signal: AbortSignal;
+  abortSignal: AbortSignal;
   /** Whether the user gave an option (on the command line or by its environment variable), rather than its default. */
   given(option: string): boolean;
 }
 
-export function makeContext(cmd: Command, signal: AbortSignal): Context {
+export function makeContext(cmd: Command, abortSignal: AbortSignal): Context {
   const raw = cmd.optsWithGlobals<Omit<Globals, 'seed'> & { seed?: Address | number }>();
   if (typeof raw.seed === 'number' && cmd.name() !== 'soak')
     throw new UsageError(`--seed: expected HOST:PORT, e.g. 127.0.0.1:7000 (got ${raw.seed})`, {
@@ -52,7 +52,7 @@ export function makeContext(cmd: Command, signal: AbortSignal): Context {
   };
   return {
     globals,
-    signal,
+    abortSignal,
     given,
     out: new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose, color: globals.color }),
   };
@@ -73,7 +73,7 @@ export function targetOptions(ctx: Context): {
     stateDir: g.stateDir,
     cluster: g.cluster,
     seed: g.seed,
-    abortSignal: ctx.signal,
+    abortSignal: ctx.abortSignal,
     password: g.password,
     timeoutMs: g.timeout,
     warn: (m) => ctx.out.warn(m),

@@ -16,7 +16,7 @@ export function sessionBase(ctx: Context, f: { out?: string; format: string; dea
     formats: parseFormats(f.format),
     deadlineMs: f.deadline,
     version: VERSION,
-    signal: ctx.signal,
+    signal: ctx.abortSignal,
     reporter: ctx.out.reporter(),
   };
 }

@@ -88,7 +88,7 @@ export function registerKeyCommands(program: Command, action: Action): void {
             prefix: flags.prefix,
             valueSize: flags.valueSize,
             connect,
-            signal: ctx.signal,
+            abortSignal: ctx.abortSignal,
           }),
         );
         ctx.out.json(result);

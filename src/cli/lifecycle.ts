@@ -40,7 +40,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
           stateDir: ctx.globals.stateDir,
           cluster: ctx.globals.cluster,
           expect: kind,
-          signal: ctx.signal,
+          abortSignal: ctx.abortSignal,
           reporter: ctx.out.reporter(),
         });
         ctx.out.json(result);

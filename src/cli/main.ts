@@ -32,7 +32,7 @@ Environment:
 const EXIT_CODES_SHORT =
   '\nExit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment, 70 internal error, 130 interrupted (see redis-drill --help).';
 
-export function buildProgram(signal: AbortSignal): Command {
+export function buildProgram(abortSignal: AbortSignal): Command {
   const program = new Command('redis-drill')
     .description('Build Redis Cluster deployments, break masters on purpose, and measure the failover.')
     .version(VERSION, '-V, --version')
@@ -63,7 +63,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  const action = makeAction(signal);
+  const action = makeAction(abortSignal);
   registerCluster(program, action);
   registerSentinel(program, action);
   registerKeyCommands(program, action);

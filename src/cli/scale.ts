@@ -13,7 +13,7 @@ async function slotCommand(ctx: Context, command: string) {
     common: {
       connect: { timeoutMs: ctx.globals.timeout, password: t.password },
       targets: t.targets,
-      signal: ctx.signal,
+      signal: ctx.abortSignal,
       reporter: ctx.out.reporter(),
     },
   };
@@ -127,7 +127,7 @@ export function registerScale(cluster: Command, action: Action): void {
           replicaOf: f.replicaOf,
           port: f.port,
           bind: f.bind,
-          signal: ctx.signal,
+          abortSignal: ctx.abortSignal,
           reporter: ctx.out.reporter(),
         });
         ctx.out.json(result);
@@ -158,7 +158,7 @@ export function registerScale(cluster: Command, action: Action): void {
           cluster: ctx.globals.cluster,
           timeoutMs: ctx.globals.timeout,
           node: args[0]!,
-          signal: ctx.signal,
+          abortSignal: ctx.abortSignal,
           reporter: ctx.out.reporter(),
         });
         ctx.out.json(result);

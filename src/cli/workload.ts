@@ -76,7 +76,7 @@ export function registerWorkload(program: Command, action: Action): void {
             valueSize: f.valueSize,
             rateOps: kvMix === null ? undefined : f.rate,
             check,
-            signal: ctx.signal,
+            abortSignal: ctx.abortSignal,
             clientOptions: f.autoPipelining ? { enableAutoPipelining: true } : {},
             onSecond: (s) => ctx.out.info(render.renderSecond(s)),
           });

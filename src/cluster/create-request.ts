@@ -31,7 +31,7 @@ export interface CreateRequest {
   sshOptions?: readonly string[];
   sshTimeoutMs?: number;
   remoteDir?: string;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
 }
@@ -110,7 +110,7 @@ export async function createFromRequest(r: CreateRequest): Promise<CreateResult>
     password: passwordFor(r.password, hosts !== undefined, warn),
     hosts,
     sshConnectTimeoutMs: r.sshTimeoutMs,
-    signal: r.signal,
+    abortSignal: r.abortSignal,
     reporter: r.reporter,
     clock: r.clock,
   });

@@ -38,7 +38,7 @@ export interface CreateOptions {
   /** Machines to run on (SSH); default: this machine, `bind`, consecutive ports from `port`. */
   hosts?: HostEntry[];
   sshConnectTimeoutMs?: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
 }
@@ -182,7 +182,7 @@ async function startAndForm(
       }),
     );
     await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, () =>
-      startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, signal: o.signal, clock }),
+      startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, abortSignal: o.abortSignal, clock }),
     );
 
     const slots = planSlots(o.masters);
@@ -195,7 +195,7 @@ async function startAndForm(
       timeoutMs: 20_000 + 200 * count,
       serverVersion: state.server.version,
       nodeTimeoutMs: o.nodeTimeoutMs,
-      signal: o.signal,
+      abortSignal: o.abortSignal,
       clock,
       step: (title, fn) => reporter.step(title, fn),
     });

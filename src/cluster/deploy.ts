@@ -148,11 +148,11 @@ export async function startProcesses(
   nodes: readonly RedisNode[],
   records: readonly NodeRecord[],
   configs: readonly string[],
-  o: { stateDir: string; signal?: AbortSignal; clock: Clock },
+  o: { stateDir: string; abortSignal?: AbortSignal; clock: Clock },
 ): Promise<void> {
   await allSettledOrThrow(nodes, (n, i) => n.writeConfig(configs[i]!));
   const pids = await Promise.allSettled(
-    nodes.map((n) => n.start({ timeoutMs: 10_000, signal: o.signal, clock: o.clock })),
+    nodes.map((n) => n.start({ timeoutMs: 10_000, abortSignal: o.abortSignal, clock: o.clock })),
   );
   pids.forEach((p, i) => (records[i]!.pid = p.status === 'fulfilled' ? p.value : null));
   await writeState(o.stateDir, state);

@@ -67,7 +67,7 @@ export function openSlots(probes: readonly NodeProbe[], map: SlotMap): OpenSlot[
 export async function fixCluster(o: {
   connect: ConnectOptions;
   targets: readonly Address[];
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
   reporter?: Reporter;
 }): Promise<FixResult> {
@@ -107,7 +107,13 @@ export async function fixCluster(o: {
                 ? { done: false, seen: `cluster_state not ok on ${notOk.join(', ')}` }
                 : { done: true, value: null };
             },
-            { what: 'cluster_state:ok on every master', timeoutMs: 10_000, intervalMs: 50, clock, signal: o.signal },
+            {
+              what: 'cluster_state:ok on every master',
+              timeoutMs: 10_000,
+              intervalMs: 50,
+              clock,
+              abortSignal: o.abortSignal,
+            },
           ),
       );
     }
@@ -130,7 +136,7 @@ export async function fixCluster(o: {
           const problem = unstableSlots(after, buildSlotMap(after));
           return problem ? { done: false, seen: problem } : { done: true, value: null };
         },
-        { what: 'every slot stable and served', timeoutMs: 30_000, intervalMs: 100, clock, signal: o.signal },
+        { what: 'every slot stable and served', timeoutMs: 30_000, intervalMs: 100, clock, abortSignal: o.abortSignal },
       ),
     );
   }

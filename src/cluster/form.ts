@@ -21,7 +21,7 @@ export interface FormOptions {
   serverVersion: string;
   /** The cluster-node-timeout the nodes keep once formed. */
   nodeTimeoutMs: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
   step: <T>(title: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -95,7 +95,7 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
     timeoutMs: o.timeoutMs,
     intervalMs: 20,
     clock: o.clock,
-    signal: o.signal,
+    signal: o.abortSignal,
   });
 
   const ids = await o.step('Checking nodes are empty', () =>

@@ -8,7 +8,7 @@ import { parseInfo } from './nodes-parser.js';
 export async function waitClusterHealthy(
   addresses: { host: string; port: number }[],
   pool: NodePool,
-  o: { timeoutMs: number; clock?: Clock; signal?: AbortSignal },
+  o: { timeoutMs: number; clock?: Clock; abortSignal?: AbortSignal },
 ): Promise<void> {
   await waitUntil(
     async () => {
@@ -40,7 +40,7 @@ export async function waitClusterHealthy(
       timeoutMs: o.timeoutMs,
       intervalMs: 25,
       clock: o.clock,
-      signal: o.signal,
+      abortSignal: o.abortSignal,
     },
   );
 }

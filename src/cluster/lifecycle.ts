@@ -27,7 +27,7 @@ export interface LifecycleOptions {
   cluster: string;
   /** The kind the command is for (`cluster stop` / `sentinel stop`): another kind is refused (exit 2). */
   expect?: 'cluster' | 'sentinel';
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
 }
@@ -217,7 +217,7 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
     const toStart = nodes.map((_, i) => i).filter((i) => pids[i] === null);
     await reporter.step(`Starting ${toStart.length} of ${nodes.length} nodes`, async () => {
       const results = await Promise.allSettled(
-        toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, signal: o.signal, clock })),
+        toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, abortSignal: o.abortSignal, clock })),
       );
       results.forEach((r, k) => {
         const i = toStart[k]!;
@@ -231,7 +231,7 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     });
-    const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, signal: o.signal };
+    const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, signal: o.abortSignal };
     const s = state.sentinel;
     if (s) {
       await reporter.step('Waiting until every sentinel agrees on the master and every replica link is up', () =>

@@ -19,7 +19,7 @@ export interface MembershipOptions {
   stateDir: string;
   cluster: string;
   timeoutMs: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
   reporter?: Reporter;
 }
@@ -91,7 +91,7 @@ export async function addNode(
       ...network,
     });
     await reporter.step(`Starting ${bind}:${port}`, () =>
-      startProcesses(state, [node], [record], [config], { stateDir: o.stateDir, signal: o.signal, clock }),
+      startProcesses(state, [node], [record], [config], { stateDir: o.stateDir, abortSignal: o.abortSignal, clock }),
     );
     const address = { host: bind, port };
     // A MEET to every node, not to one: each learns of it from its own handshake instead of waiting for gossip.
@@ -107,7 +107,7 @@ export async function addNode(
         (p) => (knows(p, id) ? null : 'not yet'),
         'every node knowing the new node',
         clock,
-        o.signal,
+        o.abortSignal,
       ),
     );
     // A new master answers CLUSTERDOWN (and refuses the keys of a reshard) until its own state is ok: Redis waits up to the node timeout after a start.
@@ -121,7 +121,7 @@ export async function addNode(
             : `cluster_state:${p.clusterInfo?.get('cluster_state') ?? '?'}`,
         'the new node reporting cluster_state:ok',
         clock,
-        o.signal,
+        o.abortSignal,
       ),
     );
     if (master) {
@@ -136,7 +136,7 @@ export async function addNode(
               : `master_link_status:${p.replication?.get('master_link_status') ?? '?'}`,
           'the new replica linked to its master',
           clock,
-          o.signal,
+          o.abortSignal,
         ),
       );
       // Every other node must see it as a replica too before a failover can count on it.
@@ -146,7 +146,7 @@ export async function addNode(
         (p) => (p.view?.find((n) => n.id === id)?.masterId === master.id ? null : 'not yet a replica here'),
         'every node seeing the new replica',
         clock,
-        o.signal,
+        o.abortSignal,
       );
     }
     return {
@@ -225,7 +225,7 @@ export async function removeNode(o: MembershipOptions & { node: string }): Promi
         (p) => (p.view?.some((n) => n.id === target.id) ? 'still listed' : null),
         'no node listing the removed node',
         clock,
-        o.signal,
+        o.abortSignal,
       ),
     );
     return {
@@ -282,7 +282,7 @@ function waitFor(
   problem: (p: NodeProbe) => string | null,
   what: string,
   clock: Clock,
-  signal?: AbortSignal,
+  abortSignal?: AbortSignal,
 ): Promise<null> {
   return waitUntil(
     async () => {
@@ -293,6 +293,6 @@ function waitFor(
         .filter((m) => m !== null);
       return bad.length ? { done: false, seen: bad.slice(0, 3).join('; ') } : { done: true, value: null };
     },
-    { what, timeoutMs: 30_000, intervalMs: 50, clock, signal },
+    { what, timeoutMs: 30_000, intervalMs: 50, clock, abortSignal },
   );
 }

@@ -23,7 +23,7 @@ export interface MigrateOptions {
   batch: number;
   /** MIGRATE's own timeout (ms). */
   migrateTimeoutMs: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
   /** After each batch: slots and keys moved so far. */
   onProgress?: (p: MigrationProgress) => void;
@@ -120,7 +120,7 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
   let open: number[] = [];
   try {
     for (let i = 0; i < o.slots.length; i += o.batch) {
-      if (o.signal?.aborted) throw new InterruptedError();
+      if (o.abortSignal?.aborted) throw new InterruptedError();
       await o.beforeBatch?.({ ...progress, elapsedMs: Math.round(clock.now() - t0) });
       const slots = o.slots.slice(i, i + o.batch);
       open = slots;

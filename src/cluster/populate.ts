@@ -11,7 +11,7 @@ export interface PopulateOptions {
   prefix: string;
   valueSize: number;
   connect: ConnectOptions;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
 }
 
@@ -77,7 +77,7 @@ export async function populate(
       const r = await bulkSet(m, keys, value, {
         password: o.connect.password ?? null,
         timeoutMs: Math.max(o.connect.timeoutMs, 10_000),
-        signal: o.signal,
+        abortSignal: o.abortSignal,
       });
       written.set(m, r.ok);
       errorSamples.push(...r.errorSamples.slice(0, 5 - errorSamples.length));

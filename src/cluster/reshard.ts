@@ -22,7 +22,7 @@ export interface ReshardOptions {
   batch?: number;
   /** Wait until every node agrees on the new owners (default true). */
   wait?: boolean;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   clock?: Clock;
   reporter?: Reporter;
   beforeBatch?: (p: MigrationProgress) => Promise<void>;
@@ -162,7 +162,7 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
         pipeline: o.pipeline,
         batch: o.batch ?? RESHARD_DEFAULTS.batch,
         migrateTimeoutMs: RESHARD_DEFAULTS.migrateTimeoutMs,
-        signal: o.signal,
+        abortSignal: o.abortSignal,
         clock,
         beforeBatch: o.beforeBatch,
         onProgress: (p) => {
@@ -190,7 +190,13 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
             ? { done: false, seen: `not yet on ${disagree.join(', ')}` }
             : { done: true, value: null };
         },
-        { what: 'every node agreeing on the new owner', timeoutMs: 30_000, intervalMs: 50, clock, signal: o.signal },
+        {
+          what: 'every node agreeing on the new owner',
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          clock,
+          abortSignal: o.abortSignal,
+        },
       ),
     );
     agreedMs = Math.round(clock.now() - t);
@@ -274,7 +280,7 @@ export async function rebalance(o: Omit<ReshardOptions, 'slots' | 'from' | 'to'>
   const plan = planRebalance(masters.map((m) => m.slotCount));
   const moves: RebalanceResult['moves'] = [];
   for (const m of plan) {
-    if (o.signal?.aborted) break;
+    if (o.abortSignal?.aborted) break;
     const r = await reshard({
       ...o,
       slots: m.slots,

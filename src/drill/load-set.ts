@@ -54,7 +54,7 @@ export class LoadSet {
       valueSize: l.valueSize,
       rateOps: kvMix === null ? undefined : l.rate,
       check: true,
-      signal: d.abortSignal,
+      abortSignal: d.abortSignal,
       clock,
     });
     this.side = new SideLoads(l.kinds, target, { lock: l.lock, pubsub: l.pubsub, clock });
@@ -91,13 +91,13 @@ export class LoadSet {
   }
 
   /** Waits until the last second had operations and no errors, and no operation has waited a second for its answer (at most 15 s); false if it never did. */
-  async untilSteady(clock: Clock, signal?: AbortSignal): Promise<boolean> {
+  async untilSteady(clock: Clock, abortSignal?: AbortSignal): Promise<boolean> {
     const w = this.workload;
     const until = clock.now() + STEADY_MAX_MS;
     // The second must lie after the last step, not reach back before the fault.
     const after = w.now();
     while (clock.now() < until) {
-      await clock.sleep(200, signal);
+      await clock.sleep(200, abortSignal);
       // The last full second (the current 100 ms window is still filling).
       const to = Math.floor(w.now() / 100) * 100;
       const from = to - STEADY_MS;

@@ -106,7 +106,7 @@ export class DrillRun extends RunLedger {
     timeoutMs: number,
   ): Promise<Watch<T>> {
     try {
-      const value = (await this.observer.waitFor(condition, { what, timeoutMs, signal: this.abortSignal })) as T;
+      const value = (await this.observer.waitFor(condition, { what, timeoutMs, abortSignal: this.abortSignal })) as T;
       return { ok: true, value, text: typeof value === 'string' ? value : what };
     } catch (e) {
       if (e instanceof DeadlineError) return { ok: false, text: `last seen: ${e.lastSeen}` };

@@ -43,7 +43,7 @@ export interface SessionOptions {
   formats: readonly Format[];
   deadlineMs?: number;
   version: string;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
   /** How the drill goes on when a step fails (a soak's loops); default: the first failed step ends the steps. */
   policy?: RunPolicy;
@@ -98,7 +98,7 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
     const bind =
       o.create.bind ??
       (o.spec.steps.some((s) => changesFirewall(s.step)) ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
-    const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.signal, reporter };
+    const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.abortSignal, reporter };
     if (o.createKind === 'sentinel') await createSentinelFromRequest(request);
     else await createFromRequest(request);
     created = o.cluster;
@@ -111,7 +111,7 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
         seed: o.seed,
         password: o.password,
         timeoutMs: o.timeoutMs,
-        abortSignal: o.signal,
+        abortSignal: o.abortSignal,
         warn: (m) => reporter.warn(m),
         expect: o.expect,
       },

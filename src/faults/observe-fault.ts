@@ -62,7 +62,7 @@ export async function observeFault<T>(
     const value = await observer.waitFor(retrying(observer, t0, o), {
       what: o.what,
       timeoutMs: o.deadlineMs,
-      signal: d.abortSignal,
+      abortSignal: d.abortSignal,
     });
     const tEnd = clock.now();
     return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };

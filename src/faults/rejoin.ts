@@ -60,7 +60,7 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
         await node.redis!.signal(pid!, 'CONT');
         return { node: node.label, detail: `SIGCONT sent to pid ${pid}` };
       }
-      const newPid = await node.redis!.start({ timeoutMs: 10_000, signal: d.abortSignal });
+      const newPid = await node.redis!.start({ timeoutMs: 10_000, abortSignal: d.abortSignal });
       await recordPid(d, node, newPid);
       return {
         node: node.label,

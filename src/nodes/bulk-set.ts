@@ -13,7 +13,7 @@ export interface BulkSetOptions {
   password: string | null;
   /** Fails when the server sends nothing for this long. */
   timeoutMs: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
 }
 
 /** Commands encoded per write, and unanswered commands allowed before writing more. */
@@ -53,13 +53,13 @@ export function bulkSet(
     const finish = (error?: Error): void => {
       if (done) return;
       done = true;
-      o.signal?.removeEventListener('abort', onAbort);
+      o.abortSignal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (error) reject(error);
       else resolve(result);
     };
     const onAbort = (): void => finish(new InterruptedError());
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    o.abortSignal?.addEventListener('abort', onAbort, { once: true });
 
     const pump = (): void => {
       while (sent < keys.length && sent - answered < WINDOW) {

@@ -87,7 +87,7 @@ export class RedisNode {
    * log says it cannot start (port taken, bad config) and shows the log tail.
    * Returns the pid.
    */
-  async start(options: { timeoutMs: number; signal?: AbortSignal; clock?: Clock }): Promise<number> {
+  async start(options: { timeoutMs: number; abortSignal?: AbortSignal; clock?: Clock }): Promise<number> {
     // A stale pid file from a killed run would be taken for the new process.
     await this.spec.host.remove(this.pidPath);
     const r = await this.spec.host.exec(
@@ -109,7 +109,7 @@ export class RedisNode {
       timeoutMs: options.timeoutMs,
       intervalMs: 15,
       clock: options.clock,
-      signal: options.signal,
+      abortSignal: options.abortSignal,
     }).catch(async (e: unknown) => {
       if (e instanceof NodeStartError || e instanceof PortInUseError) throw e;
       if (e instanceof InterruptedError) {

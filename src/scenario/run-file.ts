@@ -27,7 +27,7 @@ export interface ScenarioRunRequest {
   /** The server binary when the file does not name one (--redis-server / REDIS_SERVER). */
   redisServer?: string;
   version: string;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
 }
 
@@ -112,7 +112,7 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
     formats: r.formats,
     deadlineMs: r.deadlineMs,
     version: r.version,
-    signal: r.signal,
+    abortSignal: r.abortSignal,
     reporter: r.reporter,
   });
   return { ...result, scenario };

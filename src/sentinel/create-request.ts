@@ -50,7 +50,7 @@ export async function createSentinelFromRequest(r: SentinelCreateRequest): Promi
     password: passwordFor(r.password, data !== undefined, (m) => r.reporter?.warn(m)),
     hosts: data ? { data, sentinels: sentinelEntries(data, sentinels, sentinelPort) } : undefined,
     sshConnectTimeoutMs: r.sshTimeoutMs,
-    signal: r.signal,
+    abortSignal: r.abortSignal,
     reporter: r.reporter,
     clock: r.clock,
   });

@@ -44,7 +44,7 @@ export interface SentinelCreateOptions {
   /** SSH hosts for the data nodes and the sentinels (sentinels one per host first). */
   hosts?: { data: HostEntry[]; sentinels: HostEntry[] };
   sshConnectTimeoutMs?: number;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   reporter?: Reporter;
   clock?: Clock;
 }
@@ -224,7 +224,7 @@ async function start(
       }),
     );
     const version = `${state.server.flavor}-server ${state.server.version}`;
-    const starting = { stateDir: o.stateDir, signal: o.signal, clock: t.clock };
+    const starting = { stateDir: o.stateDir, signal: o.abortSignal, clock: t.clock };
     await t.reporter.step(
       `Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`,
       async () => {
@@ -251,7 +251,7 @@ async function start(
             connect: { timeoutMs: 1000, password: o.password },
             withCkquorum: async (a) => String(await (await pool.get(a)).call('SENTINEL', 'CKQUORUM', o.masterName)),
           },
-          { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, signal: o.signal },
+          { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, abortSignal: o.abortSignal },
         ),
     );
     return {

@@ -32,7 +32,7 @@ export async function waitSentinelFormed(
     connect: ConnectOptions;
     withCkquorum: (s: Address) => Promise<string>;
   },
-  w: { timeoutMs: number; clock?: Clock; signal?: AbortSignal },
+  w: { timeoutMs: number; clock?: Clock; abortSignal?: AbortSignal },
 ): Promise<void> {
   const replicas = o.data.length - 1;
   const others = o.sentinels.length - 1;
@@ -57,7 +57,7 @@ export async function waitSentinelFormed(
       timeoutMs: w.timeoutMs,
       intervalMs: 20,
       clock: w.clock,
-      signal: w.signal,
+      abortSignal: w.abortSignal,
     },
   );
 }

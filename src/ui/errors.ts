@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT, type ExitCode, isDrillError } from '../errors.js';
 
-/** The lines to print for an error, and the exit code it maps to (DESIGN.md). */
+/** The lines to print for an error, and the exit code it maps to (docs/architecture.md, "Exit codes"). */
 export function describeError(e: unknown, verbose: boolean): { lines: string[]; exitCode: ExitCode } {
   if (isDrillError(e)) {
     const lines = [e.message];

@@ -7,7 +7,7 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   clock?: Clock;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
 }
 
 /** The answer of one probe: done with a value, or not yet with what was seen. */
@@ -23,12 +23,12 @@ export async function waitUntil<T>(probe: () => Promise<Probe<T>>, options: Wait
   const deadline = clock.now() + options.timeoutMs;
   let seen = 'nothing yet';
   for (;;) {
-    throwIfAborted(options.signal);
+    throwIfAborted(options.abortSignal);
     const result = await probe();
     if (result.done) return result.value;
     seen = result.seen;
     if (clock.now() >= deadline) throw new DeadlineError(options.what, options.timeoutMs, seen);
-    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), options.signal);
+    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), options.abortSignal);
   }
 }
 

@@ -56,7 +56,7 @@ export class Workload {
     // Errors reach each command's promise; without a listener ioredis would print them.
     this.client.on('error', () => {});
     this.client.once('end', () => {
-      if (this.stopped || this.o.signal?.aborted) return;
+      if (this.stopped || this.o.abortSignal?.aborted) return;
       this.restarts.push(Math.round(this.now()));
       this.client = loadClient(this.o).client;
       this.watchClient();
@@ -157,7 +157,7 @@ export class Workload {
   }
 
   private finished(): boolean {
-    return this.stopped || this.o.signal?.aborted === true || this.now() >= this.o.durationMs;
+    return this.stopped || this.o.abortSignal?.aborted === true || this.now() >= this.o.durationMs;
   }
 
   private async closedLoop(): Promise<void> {

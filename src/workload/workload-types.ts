@@ -21,7 +21,7 @@ export interface WorkloadOptions extends LoadTarget {
   check: boolean;
   counters?: number;
   clock?: Clock;
-  signal?: AbortSignal;
+  abortSignal?: AbortSignal;
   /** Called once a second with the last second's figures (for the progress line). */
   onSecond?: (s: SecondLine) => void;
 }

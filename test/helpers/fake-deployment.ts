@@ -239,7 +239,7 @@ export class FakeCluster {
           if (seen.done) return seen.value;
           if (clock.now() - t0 >= options.timeoutMs)
             throw new DeadlineError(options.what, options.timeoutMs, seen.seen);
-          await clock.sleep(50, options.signal);
+          await clock.sleep(50, options.abortSignal);
         }
       },
       markFault(kind = 'fault') {

@@ -77,7 +77,7 @@ describe('waitUntil', () => {
     const clock = fakeClock();
     const probe = probeAfter(0, 1);
     const signal = AbortSignal.abort();
-    const e = await caught(waitUntil(probe, { what: 'x', timeoutMs: 1000, clock, signal }));
+    const e = await caught(waitUntil(probe, { what: 'x', timeoutMs: 1000, clock, abortSignal: signal }));
     expect(e).toBeInstanceOf(InterruptedError);
     expect((e as InterruptedError).exitCode).toBe(130);
     expect(probe.calls()).toBe(0);
@@ -87,7 +87,9 @@ describe('waitUntil', () => {
     const ac = new AbortController();
     const clock = fakeClock(() => ac.abort());
     const probe = probeAfter(Infinity, 1);
-    const e = await caught(waitUntil(probe, { what: 'x', timeoutMs: 1000, intervalMs: 10, clock, signal: ac.signal }));
+    const e = await caught(
+      waitUntil(probe, { what: 'x', timeoutMs: 1000, intervalMs: 10, clock, abortSignal: ac.signal }),
+    );
     expect(e).toBeInstanceOf(InterruptedError);
     expect(probe.calls()).toBe(1);
   });

@@ -29,7 +29,7 @@ export const populateStep = defineStep<z.output<typeof schema>>({
       prefix: o.prefix ?? 'key',
       valueSize: o['value-size'] ?? 16,
       connect: run.deployment.connect,
-      signal: run.abortSignal,
+      abortSignal: run.abortSignal,
     });
     run.recordPopulated(o.prefix ?? 'key', o.keys);
     if (r.errors > 0)

@@ -141,7 +141,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
         to: formatAddress(to),
         pipeline: o.pipeline ?? RESHARD_DEFAULTS.pipeline,
         batch: o.batch,
-        signal: run.abortSignal,
+        abortSignal: run.abortSignal,
         beforeBatch,
         clock: run.clock,
       });

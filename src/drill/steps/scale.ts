@@ -29,7 +29,7 @@ export const addNodeStep = defineStep<z.output<typeof addSchema>>({
       cluster: run.deployment.name,
       timeoutMs: run.deployment.connect.timeoutMs,
       replicaOf: of ? formatAddress(of) : undefined,
-      signal: run.abortSignal,
+      abortSignal: run.abortSignal,
     });
     await run.refreshNodes();
     const node = run.named(o.as ?? 'added', r.node);
@@ -57,7 +57,7 @@ export const removeNodeStep = defineStep<{ node: string }>({
       cluster: run.deployment.name,
       timeoutMs: run.deployment.connect.timeoutMs,
       node: formatAddress(n),
-      signal: run.abortSignal,
+      abortSignal: run.abortSignal,
     });
     await run.refreshNodes();
     return {
@@ -80,7 +80,7 @@ export const rebalanceStep = defineStep<Record<string, never>>({
       connect: run.deployment.connect,
       targets: run.deployment.nodes,
       pipeline: RESHARD_DEFAULTS.pipeline,
-      signal: run.abortSignal,
+      abortSignal: run.abortSignal,
       clock: run.clock,
     });
     const total = await counted();
@@ -108,7 +108,7 @@ export const fixStep = defineStep<Record<string, never>>({
     const r = await fixCluster({
       connect: run.deployment.connect,
       targets: run.deployment.nodes,
-      signal: run.abortSignal,
+      abortSignal: run.abortSignal,
       clock: run.clock,
     });
     run.recordFix(step.index, r);
