@@ -12,11 +12,9 @@ export function sessionBase(ctx: Context, f: { out?: string; format: string; dea
     seed: g.seed,
     password: g.password,
     timeoutMs: g.timeout,
-    out: f.out,
-    formats: parseFormats(f.format),
+    report: { out: f.out, formats: parseFormats(f.format), version: VERSION },
     deadlineMs: f.deadline,
-    version: VERSION,
-    signal: ctx.abortSignal,
+    abortSignal: ctx.abortSignal,
     reporter: ctx.out.reporter(),
   };
 }

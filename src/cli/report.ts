@@ -164,13 +164,16 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
       const { report, files, dir } = await runDrillSession({
         ...sessionBase(ctx, f),
         create: f.create
-          ? kind === 'sentinel'
-            ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true })
-            : createRequest(ctx, { ...f, force: true })
+          ? {
+              request:
+                kind === 'sentinel'
+                  ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true })
+                  : createRequest(ctx, { ...f, force: true }),
+              kind,
+              throwAway: false,
+            }
           : undefined,
-        createKind: kind,
         expect: kind === 'sentinel' ? 'sentinel' : undefined,
-        destroyCreated: false,
         spec,
       });
       ctx.out.json(report);

@@ -13,7 +13,7 @@ async function slotCommand(ctx: Context, command: string) {
     common: {
       connect: { timeoutMs: ctx.globals.timeout, password: t.password },
       targets: t.targets,
-      signal: ctx.abortSignal,
+      abortSignal: ctx.abortSignal,
       reporter: ctx.out.reporter(),
     },
   };

@@ -136,7 +136,9 @@ export function registerSoak(program: Command, action: Action): void {
       const { report, files, dir } = await runSoak(s, {
         session: {
           ...sessionBase(ctx, f),
-          create: f.create ? createRequest(ctx, { ...f, force: true }) : undefined,
+          create: f.create
+            ? { request: createRequest(ctx, { ...f, force: true }), kind: 'cluster', throwAway: false }
+            : undefined,
         },
         clients: f.clients,
         warmupMs: (await import('../workload/options.js')).parseDuration(f.warmup, '--warmup'),

@@ -7,8 +7,28 @@ import { CREATE_DEFAULTS } from './create-defaults.js';
 import { type CreateResult, createCluster } from './create.js';
 import type { HostEntry } from './layout.js';
 
+/** Where the nodes run when not on this machine: SSH hosts, as the user gave them (--hosts and its options, or --inventory). */
+export interface RemoteRequest {
+  /** `--hosts` text, or an inventory file (relative paths as given). */
+  hosts?: string;
+  inventory?: string;
+  nodesPerHost?: number;
+  sshPort?: number;
+  sshIdentity?: string;
+  sshOptions?: readonly string[];
+  sshTimeoutMs?: number;
+  remoteDir?: string;
+}
+
+/** What a command that starts processes runs with: its Ctrl-C, its progress lines, its clock. */
+export interface RunContext {
+  abortSignal?: AbortSignal;
+  reporter?: Reporter;
+  clock?: Clock;
+}
+
 /** A cluster to create, as a user asks for it: flags of `cluster create`, or a scenario's `cluster.create`. */
-export interface CreateRequest {
+export interface CreateRequest extends RunContext {
   cluster: string;
   stateDir: string;
   masters?: number;
@@ -22,18 +42,8 @@ export interface CreateRequest {
   force?: boolean;
   /** auto, none, or not given (then: auto on SSH hosts, none locally). Never a literal password. */
   password?: string;
-  /** SSH hosts: `--hosts` text, or an inventory file (relative paths as given). */
-  hosts?: string;
-  inventory?: string;
-  nodesPerHost?: number;
-  sshPort?: number;
-  sshIdentity?: string;
-  sshOptions?: readonly string[];
-  sshTimeoutMs?: number;
-  remoteDir?: string;
-  abortSignal?: AbortSignal;
-  reporter?: Reporter;
-  clock?: Clock;
+  /** SSH hosts (none: this machine). */
+  remote?: RemoteRequest;
 }
 
 /** The password a new cluster gets: random by default on SSH hosts, none locally. Never from the command line. */
@@ -57,10 +67,12 @@ const SSH_ONLY = {
 
 /** Where `count` nodes go: SSH hosts from --hosts or an inventory, or undefined for this machine. */
 export async function hostEntries(
-  r: Omit<CreateRequest, 'cluster' | 'stateDir'>,
+  remote: RemoteRequest | undefined,
+  redisServer: string | undefined,
   count: number,
   port: number,
 ): Promise<HostEntry[] | undefined> {
+  const r = remote ?? {};
   if (r.hosts && r.inventory) throw new UsageError('give --hosts or --inventory, not both');
   if (!r.hosts && !r.inventory) {
     const sshOnly = (Object.keys(SSH_ONLY) as (keyof typeof SSH_ONLY)[]).find((k) => r[k] !== undefined);
@@ -84,7 +96,7 @@ export async function hostEntries(
     count,
     port,
     nodesPerHost: r.nodesPerHost,
-    redisServer: r.redisServer,
+    redisServer,
     baseDir: r.remoteDir,
   });
 }
@@ -94,7 +106,7 @@ export async function createFromRequest(r: CreateRequest): Promise<CreateResult>
   const masters = r.masters ?? CREATE_DEFAULTS.masters;
   const replicas = r.replicas ?? CREATE_DEFAULTS.replicas;
   const port = r.port ?? CREATE_DEFAULTS.port;
-  const hosts = await hostEntries(r, masters * (1 + replicas), port);
+  const hosts = await hostEntries(r.remote, r.redisServer, masters * (1 + replicas), port);
   const warn = (m: string): void => r.reporter?.warn(m);
   return createCluster({
     cluster: r.cluster,
@@ -109,7 +121,7 @@ export async function createFromRequest(r: CreateRequest): Promise<CreateResult>
     force: Boolean(r.force),
     password: passwordFor(r.password, hosts !== undefined, warn),
     hosts,
-    sshConnectTimeoutMs: r.sshTimeoutMs,
+    sshConnectTimeoutMs: r.remote?.sshTimeoutMs,
     abortSignal: r.abortSignal,
     reporter: r.reporter,
     clock: r.clock,

@@ -95,7 +95,7 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
     timeoutMs: o.timeoutMs,
     intervalMs: 20,
     clock: o.clock,
-    signal: o.abortSignal,
+    abortSignal: o.abortSignal,
   });
 
   const ids = await o.step('Checking nodes are empty', () =>

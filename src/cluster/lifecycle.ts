@@ -231,7 +231,7 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     });
-    const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, signal: o.abortSignal };
+    const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, abortSignal: o.abortSignal };
     const s = state.sentinel;
     if (s) {
       await reporter.step('Waiting until every sentinel agrees on the master and every replica link is up', () =>

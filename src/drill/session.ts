@@ -7,8 +7,8 @@ import { createFromRequest } from '../cluster/create-request.js';
 import { type SentinelCreateRequest, createSentinelFromRequest } from '../sentinel/create-request.js';
 import { destroyDeployment } from '../cluster/lifecycle.js';
 import { UsageError } from '../errors.js';
-import { withDeployment } from '../deployment/handle.js';
-import { type Address, formatAddress } from '../nodes/address.js';
+import { type OpenOptions, withDeployment } from '../deployment/handle.js';
+import { formatAddress } from '../nodes/address.js';
 import type { DrillReport } from '../report/model.js';
 import { type Format, defaultOutDir, prepareOutDir, writeReport } from '../report/write.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
@@ -19,34 +19,38 @@ import { FAULTS } from '../faults/catalog.js';
 import type { RunPolicy } from './step-loop.js';
 import type { DrillSpec } from './spec.js';
 
-export interface SessionOptions {
-  stateDir: string;
-  /** The cluster to create (with `create`) or to use. */
-  cluster: string;
-  /** Attach to a running cluster instead (no process faults). */
-  seed?: Address;
-  password?: string;
-  timeoutMs: number;
-  /** Create the cluster first. */
-  create?: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'signal' | 'reporter'> & {
+/** Where a drill's report goes, and the version it names. */
+export interface ReportRequest {
+  out?: string;
+  formats: readonly Format[];
+  version: string;
+}
+
+/** A deployment the session creates first. */
+export interface CreateFirst {
+  request: Omit<SentinelCreateRequest, 'cluster' | 'stateDir' | 'abortSignal' | 'reporter'> & {
     masters?: number;
     nodeTimeoutMs?: number;
   };
-  /** What to create: a Redis Cluster (default) or a Sentinel deployment. */
-  createKind?: 'cluster' | 'sentinel';
-  /** The kind of deployment the command is for (`sentinel failover-report`); another is refused (exit 2). */
-  expect?: 'cluster' | 'sentinel';
-  /** Destroy the created cluster at the end (also on failure and Ctrl-C); a scenario's throw-away cluster. */
-  destroyCreated: boolean;
+  /** A Redis Cluster or a Sentinel deployment. */
+  kind: 'cluster' | 'sentinel';
+  /** Destroyed at the end, whatever happened (a scenario's throw-away cluster); else kept. */
+  throwAway: boolean;
+}
+
+/**
+ * A drill session: which deployment (the `--cluster` / `--seed` it opens,
+ * or one it creates first), the drill, and where its report goes.
+ */
+export interface SessionOptions extends Omit<OpenOptions, 'warn' | 'abortSignal'> {
+  create?: CreateFirst;
   spec: DrillSpec;
-  out?: string;
-  formats: readonly Format[];
-  deadlineMs?: number;
-  version: string;
-  abortSignal?: AbortSignal;
-  reporter?: Reporter;
   /** How the drill goes on when a step fails (a soak's loops); default: the first failed step ends the steps. */
   policy?: RunPolicy;
+  deadlineMs?: number;
+  report: ReportRequest;
+  abortSignal?: AbortSignal;
+  reporter?: Reporter;
 }
 
 export interface SessionResult {
@@ -75,7 +79,7 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
   }
   // A client program that cannot be found is bad input: said before any cluster is made or broken.
   for (const program of o.spec.programs) await checkProgramFound(program);
-  const dir = o.out ?? defaultOutDir(o.seed ? formatAddress(o.seed) : o.cluster);
+  const dir = o.report.out ?? defaultOutDir(o.seed ? formatAddress(o.seed) : o.cluster);
   const existed = existsSync(dir);
   await prepareOutDir(dir);
   try {
@@ -89,17 +93,18 @@ export async function runDrillSession(o: SessionOptions): Promise<SessionResult>
 
 async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter): Promise<SessionResult> {
   let created: string | null = null;
-  if (o.create && o.create.hosts === undefined && o.create.inventory === undefined) {
+  const create = o.create?.request;
+  if (create && create.remote?.hosts === undefined && create.remote?.inventory === undefined) {
     // A local deployment is about to be created: what the steps need of this machine is checked first.
     for (const step of o.spec.steps) await stepHandler(step.step)!.preflight?.(step.options, null);
   }
-  if (o.create) {
+  if (o.create && create) {
     // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
     const bind =
-      o.create.bind ??
-      (o.spec.steps.some((s) => changesFirewall(s.step)) ? autoBind(o.create.port ?? CREATE_DEFAULTS.port) : undefined);
-    const request = { ...o.create, bind, cluster: o.cluster, stateDir: o.stateDir, signal: o.abortSignal, reporter };
-    if (o.createKind === 'sentinel') await createSentinelFromRequest(request);
+      create.bind ??
+      (o.spec.steps.some((s) => changesFirewall(s.step)) ? autoBind(create.port ?? CREATE_DEFAULTS.port) : undefined);
+    const request = { ...create, bind, cluster: o.cluster, stateDir: o.stateDir, abortSignal: o.abortSignal, reporter };
+    if (o.create.kind === 'sentinel') await createSentinelFromRequest(request);
     else await createFromRequest(request);
     created = o.cluster;
   }
@@ -115,12 +120,13 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
         warn: (m) => reporter.warn(m),
         expect: o.expect,
       },
-      (ctx) => runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.version, reporter, policy: o.policy }),
+      (ctx) =>
+        runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.report.version, reporter, policy: o.policy }),
     );
-    const files = await writeReport(report, dir, o.formats);
-    return { report, files, dir, kept: created && !o.destroyCreated ? created : null };
+    const files = await writeReport(report, dir, o.report.formats);
+    return { report, files, dir, kept: created && !o.create?.throwAway ? created : null };
   } finally {
-    if (created && o.destroyCreated)
+    if (created && o.create?.throwAway)
       await reporter.step(`Destroying the ${o.spec.file ? "scenario's" : "drill's"} cluster "${created}"`, () =>
         destroyDeployment({ stateDir: o.stateDir, cluster: created }),
       );

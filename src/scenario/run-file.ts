@@ -1,34 +1,22 @@
 import path from 'node:path';
-import { type SessionResult, runDrillSession } from '../drill/session.js';
-import type { Address } from '../nodes/address.js';
-import type { Format } from '../report/write.js';
-import type { Reporter } from '../util/reporter.js';
+import { type SessionOptions, type SessionResult, runDrillSession } from '../drill/session.js';
 import { chooseCluster } from './cluster.js';
 import { type Override, loadScenario, parseSetOption } from './load.js';
 import type { Scenario } from './schema.js';
 
-export interface ScenarioRunRequest {
+/** `scenario run FILE`: the session's own options (which deployment, the report), and what the command line overrides. */
+export interface ScenarioRunRequest extends Omit<SessionOptions, 'create' | 'spec' | 'policy'> {
   file: string;
-  stateDir: string;
-  cluster: string;
   /** Whether --cluster was given (it then names the cluster the file would create). */
   clusterGiven: boolean;
-  seed?: Address;
-  password?: string;
-  timeoutMs: number;
   /** --port, --node-timeout and --set: values that override the file's. */
   port?: number;
   nodeTimeoutMs?: number;
   set: readonly string[];
-  out?: string;
-  formats: readonly Format[];
-  deadlineMs?: number;
+  /** Keep the cluster the file creates (default: it is a throw-away one). */
   keep: boolean;
   /** The server binary when the file does not name one (--redis-server / REDIS_SERVER). */
   redisServer?: string;
-  version: string;
-  abortSignal?: AbortSignal;
-  reporter?: Reporter;
 }
 
 export interface ScenarioRunResult extends SessionResult {
@@ -76,42 +64,45 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
     seed: choice.kind === 'attach' ? choice.seed : undefined,
     password: r.password,
     timeoutMs: r.timeoutMs,
-    create: c
-      ? {
-          masters: c.masters,
-          replicas: c.replicas,
-          port: c.port,
-          bind: c.bind,
-          nodeTimeoutMs: c['node-timeout'],
-          redisServer: c['redis-server'] ?? r.redisServer,
-          config: Object.entries(c.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
-          password: c.password,
-          // An inventory's path is relative to the scenario file.
-          inventory: c.inventory ? path.resolve(path.dirname(r.file), c.inventory) : undefined,
-        }
-      : st
+    create:
+      c || st
         ? {
-            replicas: st.replicas,
-            sentinels: st.sentinels,
-            quorum: st.quorum,
-            port: st.port,
-            sentinelPort: st['sentinel-port'],
-            downAfterMs: st['down-after'],
-            failoverTimeoutMs: st['failover-timeout'],
-            masterName: st['master-name'],
-            bind: st.bind,
-            redisServer: st['redis-server'] ?? r.redisServer,
-            config: Object.entries(st.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
-            password: st.password,
+            request: (c
+              ? {
+                  masters: c.masters,
+                  replicas: c.replicas,
+                  port: c.port,
+                  bind: c.bind,
+                  nodeTimeoutMs: c['node-timeout'],
+                  redisServer: c['redis-server'] ?? r.redisServer,
+                  config: Object.entries(c.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+                  password: c.password,
+                  // An inventory's path is relative to the scenario file.
+                  remote: c.inventory ? { inventory: path.resolve(path.dirname(r.file), c.inventory) } : undefined,
+                }
+              : st
+                ? {
+                    replicas: st.replicas,
+                    sentinels: st.sentinels,
+                    quorum: st.quorum,
+                    port: st.port,
+                    sentinelPort: st['sentinel-port'],
+                    downAfterMs: st['down-after'],
+                    failoverTimeoutMs: st['failover-timeout'],
+                    masterName: st['master-name'],
+                    bind: st.bind,
+                    redisServer: st['redis-server'] ?? r.redisServer,
+                    config: Object.entries(st.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+                    password: st.password,
+                  }
+                : undefined)!,
+            kind: st ? 'sentinel' : 'cluster',
+            throwAway: !r.keep,
           }
         : undefined,
-    createKind: st ? 'sentinel' : 'cluster',
-    destroyCreated: !r.keep,
     spec: scenario,
-    out: r.out,
-    formats: r.formats,
+    report: r.report,
     deadlineMs: r.deadlineMs,
-    version: r.version,
     abortSignal: r.abortSignal,
     reporter: r.reporter,
   });

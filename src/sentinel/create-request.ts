@@ -31,7 +31,7 @@ export async function createSentinelFromRequest(r: SentinelCreateRequest): Promi
   const sentinels = r.sentinels ?? SENTINEL_DEFAULTS.sentinels;
   const port = r.port ?? SENTINEL_DEFAULTS.port;
   const sentinelPort = r.sentinelPort ?? SENTINEL_DEFAULTS.sentinelPort;
-  const data = await hostEntries(r, 1 + replicas, port);
+  const data = await hostEntries(r.remote, r.redisServer, 1 + replicas, port);
   return createSentinel({
     cluster: r.cluster,
     stateDir: r.stateDir,
@@ -49,7 +49,7 @@ export async function createSentinelFromRequest(r: SentinelCreateRequest): Promi
     force: Boolean(r.force),
     password: passwordFor(r.password, data !== undefined, (m) => r.reporter?.warn(m)),
     hosts: data ? { data, sentinels: sentinelEntries(data, sentinels, sentinelPort) } : undefined,
-    sshConnectTimeoutMs: r.sshTimeoutMs,
+    sshConnectTimeoutMs: r.remote?.sshTimeoutMs,
     abortSignal: r.abortSignal,
     reporter: r.reporter,
     clock: r.clock,

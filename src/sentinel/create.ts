@@ -224,7 +224,7 @@ async function start(
       }),
     );
     const version = `${state.server.flavor}-server ${state.server.version}`;
-    const starting = { stateDir: o.stateDir, signal: o.abortSignal, clock: t.clock };
+    const starting = { stateDir: o.stateDir, abortSignal: o.abortSignal, clock: t.clock };
     await t.reporter.step(
       `Starting ${data.length} ${version} data nodes and ${sentinels.length} sentinels`,
       async () => {

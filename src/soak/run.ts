@@ -9,7 +9,7 @@ import { soakSpec } from './spec.js';
 
 export interface SoakRun {
   /** The session: where, how to report, and what to create (without the drill itself). */
-  session: Omit<SessionOptions, 'spec' | 'policy' | 'createKind' | 'destroyCreated'>;
+  session: Omit<SessionOptions, 'spec' | 'policy'>;
   clients: number;
   warmupMs: number;
   /** As the user wrote them: the report names them so. */
@@ -52,8 +52,6 @@ export async function runSoak(s: SoakSchedule, o: SoakRun): Promise<SessionResul
   });
   const result = await runDrillSession({
     ...o.session,
-    createKind: 'cluster',
-    destroyCreated: false,
     spec,
     policy: soakPolicy(spec.soak!),
   });
