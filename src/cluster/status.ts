@@ -98,10 +98,9 @@ export async function clusterStatus(
   cluster: string,
   targets: readonly StatusTarget[],
   options: ConnectOptions,
-  partition: PartitionLeft | null = null,
 ): Promise<StatusResult> {
   const probes = await probeAll(targets, options);
-  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes), partition };
+  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes), partition: null };
 }
 
 /**
@@ -111,8 +110,12 @@ export async function clusterStatus(
  */
 export async function statusOf(o: TargetOptions): Promise<StatusResult> {
   const { name, targets, password } = await clusterTargets({ ...o, expect: 'cluster' });
-  const partition = o.seed ? null : await recordedPartition(o.stateDir, o.cluster);
-  return clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }, partition);
+  // The firewall is read while the nodes answer, not after: status keeps to the node deadline.
+  const [status, partition] = await Promise.all([
+    clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }),
+    o.seed ? null : recordedPartition(o.stateDir, o.cluster),
+  ]);
+  return { ...status, partition };
 }
 
 /** A partition of a managed deployment still in place, read from its state file and its hosts' firewalls. */
