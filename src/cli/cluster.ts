@@ -160,7 +160,9 @@ export function registerCluster(program: Command, action: Action): void {
 
   cluster
     .command('status')
-    .description('a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down')
+    .description(
+      'a live table from every node: role, master, slots, link, failure flags, epoch, keys, pid, up/down/frozen; and a network partition left in place',
+    )
     .action(
       action(async (ctx) => {
         const { statusOf } = await import('../cluster/status.js');

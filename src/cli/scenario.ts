@@ -21,7 +21,7 @@ Scenario file (YAML):
     create: { masters: 3, replicas: 1, port: 7000, node-timeout: 2000 }
   workload: { clients: 20, mix: "set=35,get=35,incr=15,add=15", warmup: 1s }
   steps:
-    - kill-master: { master: 0, as: victim }   # also term-master (SIGTERM), freeze-master (SIGSTOP)
+    - kill: { master: 0, as: victim }          # also term (SIGTERM), freeze (SIGSTOP); { node: Node[4] } for any node
     - wait-for: promotion                      # names the new master "promoted"
     - restart-node: victim                     # also resume-node
     - wait-for: rejoin                         # also cluster-ok, or a duration: 2s

@@ -65,6 +65,11 @@ export function checkSteps(steps: readonly Step[], o: { seed: boolean; sentinel?
         path: at([clusterOnly]),
         message: `${clusterOnly} is a Redis Cluster option; on a Sentinel deployment (cluster: sentinel:) SENTINEL FAILOVER picks the replica itself and has no modes`,
       });
+    if (o.sentinel && h.redisClusterOnly)
+      problems.push({
+        path: ['steps', step.index, step.step],
+        message: `${step.step} needs Redis Cluster: a Sentinel deployment (cluster: sentinel:) has one master and no slots to move`,
+      });
     const p = h.check?.(step.options, before);
     if (p) problems.push({ path: at(p.path), message: p.message });
     if (h.role === 'fault') before.faults++;

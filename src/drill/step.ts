@@ -61,6 +61,10 @@ export interface StepHandler<O = Record<string, unknown>> {
   role?: 'fault' | 'restore';
   /** Needs processes redis-drill started: not possible on a cluster attached with --seed. */
   needsProcess: boolean;
+  /** Moves slots or changes the cluster's membership: Redis Cluster only (not a Sentinel deployment). */
+  redisClusterOnly?: boolean;
+  /** An older way of writing these options, said as a notice (e.g. partition's mode flaky, now the flaky step). */
+  olderSpelling?(o: O): string | null;
   /** Node references in the options (checked against the names given before this step). */
   refs(o: O): NodeRef[];
   /** Names this step gives nodes once it has run (e.g. "victim"). */

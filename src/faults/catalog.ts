@@ -152,7 +152,8 @@ function networkFault(name: 'partition' | 'flaky'): FaultEntry {
     targets: ['master', 'replica'],
     step: name,
     restore: 'heal',
-    headline: flaky ? 'Flaky link' : 'Partition',
+    // The partition's own words follow ("flaky link: ...", "isolate ..."): one headline for both.
+    headline: 'Partition',
     describe: flaky
       ? 'drop a share of its packets for a while, heal, wait for cluster_state:ok'
       : 'cut it off, wait for the promotion, heal after a while, wait for it to rejoin as a replica',

@@ -116,10 +116,13 @@ export function parseScenario(text: string, file: string, overrides: readonly Ov
       return problems.push(...zodProblems(r.error, ['steps', index, shape.name], handler.schema).map(locate));
     const offset = offsetOf(doc, ['steps', index]);
     // An older spelling (stop-master) runs as the step it names (term-master), and is said.
+    const where = `${file}${offset === null ? '' : `:${lines.linePos(offset).line}`}: steps[${index}]`;
     if (shape.name !== handler.name)
       notices.push(
-        `${file}${offset === null ? '' : `:${lines.linePos(offset).line}`}: steps[${index}] "${shape.name}" is an older spelling of "${handler.name}": it still works, but write ${handler.name}`,
+        `${where} "${shape.name}" is an older spelling of "${handler.name}": it still works, but write ${handler.name}`,
       );
+    const older = handler.olderSpelling?.(r.data);
+    if (older) notices.push(`${where} ${older}`);
     steps.push({
       index,
       line: offset === null ? null : lines.linePos(offset).line,

@@ -5,7 +5,7 @@ import type { PartitionLeft } from '../faults/partition-left.js';
 export function partitionLines(c: ChalkInstance, p: PartitionLeft | null): string[] {
   if (!p) return [];
   const sides = p.sides[0].length ? ` {${p.sides[0].join(', ')}} | {${p.sides[1].join(', ')}}` : '';
-  const since = p.startedAt ? ` since ${p.startedAt}` : '';
+  const since = p.startedAt ? ` since ${localTime(p.startedAt)}` : '';
   const where =
     p.rulesOn === null
       ? 'recorded in the state file (run as root to see the firewall itself)'
@@ -19,4 +19,10 @@ export function partitionLines(c: ChalkInstance, p: PartitionLeft | null): strin
     ),
     c.yellow(`Remove it with: ${p.heal}`),
   ];
+}
+
+/** "14:02:07" on this machine's clock, as the timelines print times. */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }

@@ -204,3 +204,27 @@ describe('textOf', () => {
     expect(textOf(Buffer.from([0x73, 0xc3, 0x28]))).toBeNull();
   });
 });
+
+describe('older spellings of options, and steps a Sentinel deployment cannot take', () => {
+  test('partition with mode flaky loads, with a notice that names the flaky step', () => {
+    const s = parseScenario('steps:\n  - partition: { master: 1, mode: flaky }\n', 'drill.yaml');
+    expect(s.steps[0]!.step).toBe('partition');
+    expect(s.notices).toEqual([
+      'drill.yaml:2: steps[0] partition with mode flaky is an older spelling of the flaky step: it still works, but write flaky: { ... }',
+    ]);
+  });
+
+  test('a Sentinel file with a step that moves slots is refused before anything runs', () => {
+    const text = 'cluster:\n  sentinel: {}\nsteps:\n  - reshard-kill-source: 0\n  - rebalance\n';
+    expect(() => parseScenario(text, 'drill.yaml')).toThrow(ScenarioFileError);
+    try {
+      parseScenario(text, 'drill.yaml');
+    } catch (e) {
+      const messages = (e as ScenarioFileError).problems.map((p) => p.message);
+      expect(messages).toEqual([
+        'reshard-kill-source needs Redis Cluster: a Sentinel deployment (cluster: sentinel:) has one master and no slots to move',
+        'rebalance needs Redis Cluster: a Sentinel deployment (cluster: sentinel:) has one master and no slots to move',
+      ]);
+    }
+  });
+});

@@ -79,6 +79,10 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
     needsProcess: true,
     refs: (o) => (typeof o.master === 'string' ? [{ path: ['master'], ref: o.master }] : []),
     gives: (o) => [o.as ?? 'victim'],
+    olderSpelling: (o) =>
+      stepName === 'partition' && o.mode === 'flaky'
+        ? 'partition with mode flaky is an older spelling of the flaky step: it still works, but write flaky: { ... }'
+        : null,
     async preflight(_o, ctx) {
       // No deployment yet: a local one is about to be created; its firewall must be ours to change.
       if (ctx === null) return checkFirewall(new LocalHost());

@@ -55,6 +55,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
   schema: reshardSchema,
   role: 'fault',
   needsProcess: false,
+  redisClusterOnly: true,
   refs: (o) => [{ path: ['from'], ref: o.from }, ...(o.to !== undefined ? [{ path: ['to'], ref: o.to }] : [])],
   gives: (o) => (o.during ? [o.during.as ?? 'victim'] : []),
   async run(run, o, step) {
@@ -252,6 +253,7 @@ function reshardKillStep(side: 'source' | 'target'): StepHandler {
     schema: killSchema,
     role: 'fault',
     needsProcess: true,
+    redisClusterOnly: true,
     refs: (o) => (o.master !== undefined ? [{ path: ['master'], ref: o.master }] : []),
     gives: (o) => [o.as ?? 'victim'],
     run: (run, o, step) =>

@@ -20,6 +20,7 @@ export const addNodeStep = defineStep<z.output<typeof addSchema>>({
   name: 'add-node',
   schema: addSchema,
   needsProcess: true,
+  redisClusterOnly: true,
   refs: (o) => (o['replica-of'] ? [{ path: ['replica-of'], ref: o['replica-of'] }] : []),
   gives: (o) => [o.as ?? 'added'],
   async run(run, o) {
@@ -48,6 +49,7 @@ export const removeNodeStep = defineStep<{ node: string }>({
     z.strictObject({ node: ref }, expected('a node (a name, Master[N], HOST:PORT or an id prefix)')),
   ),
   needsProcess: true,
+  redisClusterOnly: true,
   refs: (o) => [{ path: ['node'], ref: o.node }],
   gives: () => [],
   async run(run, o) {
@@ -71,6 +73,7 @@ export const rebalanceStep = defineStep<Record<string, never>>({
   name: 'rebalance',
   schema: noOptions('rebalance'),
   needsProcess: false,
+  redisClusterOnly: true,
   refs: () => [],
   gives: () => [],
   async run(run, _o, step) {
@@ -102,6 +105,7 @@ export const fixStep = defineStep<Record<string, never>>({
   name: 'fix',
   schema: noOptions('fix'),
   needsProcess: false,
+  redisClusterOnly: true,
   refs: () => [],
   gives: () => [],
   async run(run, _o, step) {
