@@ -5,12 +5,13 @@ import type {
   AvailabilitySection,
   Check,
   Marker,
+  Measured,
   PartitionSection,
   SentinelSection,
   WriteLogSection,
 } from '../report/model.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
-import { measured } from '../report/sections.js';
+import { bounded, measured } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WriteLogReport } from '../workload/write-log.js';
 import type { Deployment } from '../deployment/handle.js';
@@ -98,26 +99,33 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
     null,
   );
   const probe = `write probe, one SET every ${a.intervalMs} ms, ${a.deadlineMs} ms deadline each`;
+  const gap = (m: (typeof masters)[number] | null, source: string, none: string): Measured => {
+    const figure = measured(m?.longestGap.ms ?? null, 'ms', m ? source : none);
+    return m ? bounded(figure, m.longestGap.boundMs, probeBound(a, m)) : figure;
+  };
   return {
     method: a.method,
     intervalMs: a.intervalMs,
     deadlineMs: a.deadlineMs,
-    victimUnavailable: measured(
-      victim?.longestGap.ms ?? null,
-      'ms',
-      victim
-        ? `${probe}: longest span without a successful write to ${victim.label}'s slots`
-        : 'no fault in this drill',
+    victimUnavailable: gap(
+      victim,
+      `${probe}: longest span without a successful write to ${victim?.label}'s slots`,
+      'no fault in this drill',
     ),
-    othersUnavailable: measured(
-      worst?.longestGap.ms ?? null,
-      'ms',
-      worst
-        ? `${probe}: longest span without a successful write to another master's slots (${worst.label})`
-        : 'no other master',
+    othersUnavailable: gap(
+      worst,
+      `${probe}: longest span without a successful write to another master's slots (${worst?.label})`,
+      'no other master',
     ),
     masters,
+    sendDelay: a.sendDelay,
   };
+}
+
+/** Why a probe figure may be off: the spacing of its sends at the gap's ends, and the probe's own lateness. */
+function probeBound(a: AvailabilityResult, m: AvailabilityResult['masters'][number]): string {
+  const stalled = m.longestGap.boundMs > 2 * a.intervalMs + 2 * m.sendDelay.p99Ms;
+  return `probe interval ${a.intervalMs} ms, its worst send delay ${m.sendDelay.maxMs} ms${m.sendDelay.missed ? `, ${m.sendDelay.missed} write(s) not sent in time` : ''}${stalled ? '; the probe sent nothing for part of the span' : ''}`;
 }
 
 /**

@@ -3,8 +3,8 @@ import type { SlotMap } from '../cluster/slotmap.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { PollCadence } from '../observe/observer.js';
-import { type Check, type DrillReport, REPORT_SCHEMA_VERSION } from '../report/model.js';
-import { type LatencyOf, clientSection, measured, phase, setupSection } from '../report/sections.js';
+import { type Check, type DrillReport, type Measured, REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { type LatencyOf, bounded, clientSection, measured, phase, setupSection } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
 import type { DrillSpec } from './spec.js';
@@ -108,9 +108,10 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     timeline: m.events.map((e) => ({ ...e, tMs: Math.round(e.at - origin) })),
     promotion: {
       promoted: first ? { id: first.promoted.id, host: first.promoted.host, port: first.promoted.port } : null,
-      ms: measured(
+      ms: timed(
         first?.ms ?? null,
-        'ms',
+        first?.source ?? null,
+        m.cadence,
         first
           ? first.source === 'log'
             ? b.deployment.ops.kind === 'sentinel'
@@ -118,6 +119,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
               : `fault -> "Failover election won" in ${formatAddress(first.promoted)}'s redis.log${several(run.promotions.length, 'promotions')}`
             : `fault -> first CLUSTER NODES poll showing ${formatAddress(first.promoted)} master${several(run.promotions.length, 'promotions')}`
           : 'no promotion in this drill',
+        fault?.sendMs ?? 0,
       ),
     },
     rejoin: rejoin
@@ -125,9 +127,10 @@ export function buildDrillReport(b: ReportInput): DrillReport {
           node: formatAddress(rejoin.node),
           role: rejoin.role.role,
           master: rejoin.role.master,
-          ms: measured(
+          ms: timed(
             rejoin.ms,
-            'ms',
+            rejoin.source,
+            m.cadence,
             `restart/resume -> master_link_status:up (log "sync: Finished with success" or INFO replication poll)${several(run.rejoins.length, 'rejoins')}`,
           ),
         }
@@ -200,4 +203,30 @@ export function sideSections(side: SideLoadResults, faultMs: number | null): Pic
       : null,
     pubsub: side.pubsub ? { ...side.pubsub, faultMs: at } : null,
   };
+}
+
+/**
+ * A timing from the timeline with its bound: a log line carries the
+ * server's own millisecond time (1 ms, plus the measured clock offset's
+ * uncertainty on a remote host, given in the report's clock note); a poll
+ * saw the change at most one poll gap after it happened (the observer's p99
+ * gap between two answered polls of a node).
+ */
+function timed(
+  value: number | null,
+  source: 'log' | 'poll' | null,
+  cadence: PollCadence,
+  text: string,
+  sendMs = 0,
+): Measured {
+  const m = measured(value, 'ms', text);
+  if (value === null || source === null) return m;
+  const sent = sendMs >= 1 ? `; the fault went out ${Math.round(sendMs)} ms after its mark` : '';
+  if (source === 'log') return bounded(m, 1 + sendMs, `the server's own millisecond log timestamp${sent}`);
+  const gap = cadence.p99GapMs ?? cadence.intervalMs;
+  return bounded(
+    m,
+    gap + sendMs,
+    `seen by a poll: polls every ${cadence.intervalMs} ms, p99 gap between two polls of a node ${gap} ms${sent}`,
+  );
 }

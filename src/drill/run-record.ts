@@ -29,6 +29,8 @@ export interface RejoinRecord {
   how: string;
   role: { role: 'master' | 'replica'; master: string | null };
   ms: number;
+  /** The node's own log line, or the poll that saw its link up (or it back). */
+  source: 'log' | 'poll';
   t0: number;
   at: number;
 }
@@ -42,6 +44,8 @@ export interface FaultRecord {
   victim: FaultResult['victim'];
   /** Local clock, epoch ms. */
   t0: number;
+  /** How long the fault took to go out after t0 (a timing from the fault is this uncertain). */
+  sendMs: number;
 }
 
 /** A partition a step made: what the report's `partition` section says (the first one). */

@@ -49,16 +49,17 @@ export async function killMaster(d: Deployment, o: KillMasterOptions): Promise<F
     });
   }
   const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
+  // The process is found before the fault is marked: the mark and the signal are then a moment apart.
+  const node = o.via ? undefined : findNode(d, victim);
+  const pid = node ? await pidOf(d, node) : null;
+  if (!o.via && (!node?.redis || pid === null))
+    throw new EnvironmentError(`${label} has no running process redis-drill started`, {
+      hint: 'is the cluster running? see: redis-drill cluster status',
+    });
   const action = async (): Promise<{ node: string; detail: string }> => {
     if (o.via) return { node: formatAddress(victim), detail: await viaCommand(d, victim, o.via, deadlineMs) };
-    const node = findNode(d, victim);
-    const pid = node ? await pidOf(d, node) : null;
-    if (!node?.redis || pid === null)
-      throw new EnvironmentError(`${label} has no running process redis-drill started`, {
-        hint: 'is the cluster running? see: redis-drill cluster status',
-      });
-    await node.redis.signal(pid, SIGNALS[o.signal]);
-    return { node: node.label, detail: `SIG${SIGNALS[o.signal]} sent to pid ${pid} (${label})` };
+    await node!.redis!.signal(pid!, SIGNALS[o.signal]);
+    return { node: node!.label, detail: `SIG${SIGNALS[o.signal]} sent to pid ${pid} (${label})` };
   };
   const run = await observeFault(d, {
     what: `a replica of ${label} becoming master of its slots with cluster_state:ok everywhere`,

@@ -42,12 +42,15 @@ export async function observeFault<T>(
   await own?.start();
   const observer: ObserverView = o.observer ?? own!;
   let t0 = clock.now();
+  let actionMs = 0;
   // A shared observer's events since this fault are this fault's.
   const events = async (): Promise<DrillEvent[]> =>
     own ? own.stop() : observer.timeline().filter((e) => e.at >= t0 - 1);
   try {
     t0 = observer.markFault(o.kind);
     const what = await o.action();
+    // How long the action took to go out (a signal over SSH is a round trip): the fault's time is that uncertain.
+    actionMs = clock.now() - t0;
     observer.describeFault(what.node, what.detail, o.kind);
     if (!o.wait)
       return {
@@ -57,6 +60,7 @@ export async function observeFault<T>(
         events: await events(),
         t0,
         tEnd: clock.now(),
+        actionMs,
         observer,
       };
     const value = await observer.waitFor(retrying(observer, t0, o), {
@@ -65,7 +69,7 @@ export async function observeFault<T>(
       abortSignal: d.abortSignal,
     });
     const tEnd = clock.now();
-    return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, observer };
+    return { outcome: 'done', value, lastSeen: null, events: await events(), t0, tEnd, actionMs, observer };
   } catch (e) {
     const seen = await events();
     if (e instanceof DeadlineError)
@@ -76,6 +80,7 @@ export async function observeFault<T>(
         events: seen,
         t0,
         tEnd: clock.now(),
+        actionMs,
         observer,
       };
     throw e;

@@ -31,6 +31,8 @@ export interface FaultResult {
   rejoinMs: number | null;
   elapsedMs: number;
   deadlineMs: number;
+  /** How long the fault took to go out after its moment (faultAt) was marked: a signal over SSH is a round trip. Times from the fault are this uncertain. */
+  actionMs: number;
   events: DrillEvent[];
   /** Raw log lines of the node that matters (the promoted replica, or the node that came back) for the drill's window. */
   log: { node: string; lines: string[] } | null;
@@ -64,6 +66,8 @@ export interface Watched {
   /** Local clock (epoch ms) of the action, and of the end of the watch. */
   t0: number;
   tEnd: number;
+  /** How long the action took to go out after its moment was marked (0 when not measured). */
+  actionMs?: number;
   observer: Pick<Observer, 'logLines' | 'clockNote'>;
 }
 
@@ -116,6 +120,7 @@ export function faultResult(
     rejoinMs: rejoined ? rejoinTiming(w.events, f.victim, restore.t0, restore.seenBackAt).ms : null,
     elapsedMs: Math.round(w.tEnd - w.t0),
     deadlineMs: f.deadlineMs,
+    actionMs: Math.round(w.actionMs ?? 0),
     events: w.events,
     log: logOf ? { node: formatAddress(logOf), lines: w.observer.logLines(logOf, w.t0 - 50, w.tEnd) } : null,
     clock: w.observer.clockNote(),

@@ -5,7 +5,11 @@ import type { DrillReport, Measured, PhaseStats } from './model.js';
 
 /** The rows and sentences both renderers show (Markdown and HTML differ only in how they draw a table). Pure. */
 
-export const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
+/** A figure as people read it: "1450 ms", with its bound when it has one ("1450 ms (up to 20 ms less)"), flagged when coarse. */
+export const fig = (m: Measured): string =>
+  m.value === null
+    ? 'n/a'
+    : `${m.value} ${m.unit}${m.bound ? ` (up to ${m.bound.ms} ms less)` : ''}${m.warning ? ' [coarse: see its bound]' : ''}`;
 
 export function slotMapRows(map: SlotMap): (string | number)[][] {
   return map.masters
@@ -17,20 +21,24 @@ export function slotMapRows(map: SlotMap): (string | number)[][] {
     ]);
 }
 
+/** Where a figure comes from, with its bound and, when coarse, the warning. */
+export const sourceOf = (m: Measured): string =>
+  `${m.source}${m.bound ? `; error bound ${m.bound.ms} ms: ${m.bound.detail}` : ''}${m.warning ? `; WARNING: ${m.warning}` : ''}`;
+
 /** The key figures, in the order both renderers show them: the slots' own availability first, then the load's view. */
 export function keyFigureRows(r: DrillReport): string[][] {
   const c = r.client;
   const a = r.availability;
   return [
-    ['promotion time', fig(r.promotion.ms), r.promotion.ms.source],
-    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), r.rejoin.ms.source]] : []),
+    ['promotion time', fig(r.promotion.ms), sourceOf(r.promotion.ms)],
+    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), sourceOf(r.rejoin.ms)]] : []),
     ...(a
       ? [
-          ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), a.victimUnavailable.source]] : []),
+          ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), sourceOf(a.victimUnavailable)]] : []),
           [
             r.fault ? "other masters' slots unavailable (longest)" : "a master's slots unavailable (longest)",
             fig(a.othersUnavailable),
-            a.othersUnavailable.source,
+            sourceOf(a.othersUnavailable),
           ],
         ]
       : []),

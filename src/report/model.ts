@@ -5,7 +5,7 @@ import type { PubSubResult } from '../workload/pubsub-load.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { FaultResult } from '../faults/result.js';
-import type { MasterAvailability } from '../workload/availability.js';
+import type { MasterAvailability, SendDelay } from '../workload/availability.js';
 import type { ConsistencyReport } from '../workload/consistency.js';
 import type { WriteLogReport } from '../workload/write-log.js';
 import type { ErrorClass } from '../workload/error-class.js';
@@ -16,11 +16,15 @@ export type { Distribution, SoakLoopRow, SoakSection } from './model-soak.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** Every figure in a report carries its unit and where it was measured. */
+/** Every figure in a report carries its unit and where it was measured; a timing, how far off it may be. */
 export interface Measured {
   value: number | null;
   unit: 'ms' | 'ops' | 'ops/s' | 'writes' | 'keys' | 'slots';
   source: string;
+  /** How much the real value may differ from `value`, and why (the instrument's resolution and its own lateness). */
+  bound?: { ms: number; detail: string };
+  /** Set when the bound is over 50 ms and over 10% of the value: the figure is not as precise as its digits. */
+  warning?: string;
 }
 
 export interface PhaseStats {
@@ -121,6 +125,8 @@ export interface AvailabilitySection {
   /** The longest such span on any other master's slots. */
   othersUnavailable: Measured;
   masters: (MasterAvailability & { victim: boolean })[];
+  /** How late the probe's own writes went out, over the drill: the instrument's error. */
+  sendDelay: SendDelay;
 }
 
 /** What was cut, as the step that made the partition and the report both say it. */

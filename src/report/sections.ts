@@ -14,6 +14,24 @@ export const measured = (value: number | null, unit: Measured['unit'], source: s
   source,
 });
 
+/**
+ * A timing with its error bound. The bound is flagged (`warning`) when it is
+ * over 50 ms and over 10% of the value: such a figure is an upper bound,
+ * not a measurement to the millisecond.
+ */
+export function bounded(m: Measured, boundMs: number, detail: string): Measured {
+  const coarse = m.value !== null && boundMs > Math.max(50, 0.1 * m.value);
+  return {
+    ...m,
+    bound: { ms: Math.round(boundMs), detail },
+    ...(coarse
+      ? {
+          warning: `may be up to ${Math.round(boundMs)} ms less (${detail}): more than 10% of the figure and more than 50 ms, so read it as an upper bound`,
+        }
+      : {}),
+  };
+}
+
 export type LatencyOf = (fromMs: number, toMs: number) => LatencySummary | null;
 
 /** Throughput, errors and latency (merged HDR histograms) of the load between two times (ms from its start). */

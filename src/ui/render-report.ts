@@ -1,8 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { DrillReport, Measured } from '../report/model.js';
+import { fig } from '../report/drill-rows.js';
 import { renderTable } from './table.js';
-
-const fig = (m: Measured): string => (m.value === null ? 'n/a' : `${m.value} ${m.unit}`);
 
 /** The summary printed on stdout after a drill; the files hold the rest. */
 export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: string[]): string {
@@ -69,5 +68,17 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
         ]
       : []),
   ];
-  return [renderTable(c, ['', ''], rows), '', ...files.map((f) => `report: ${f}`)].join('\n');
+  const coarse = coarseFigures(r).map(([name, m]) => c.yellow(`warning: ${name}: ${m.warning}`));
+  return [renderTable(c, ['', ''], rows), ...coarse, '', ...files.map((f) => `report: ${f}`)].join('\n');
+}
+
+/** The figures whose error bound is too wide for their digits, by name. */
+function coarseFigures(r: DrillReport): [string, Measured][] {
+  const all: [string, Measured | undefined][] = [
+    ['promotion time', r.promotion.ms],
+    ['rejoin time', r.rejoin?.ms],
+    ["victim's slots unavailable", r.availability?.victimUnavailable],
+    ["other masters' slots unavailable", r.availability?.othersUnavailable],
+  ];
+  return all.filter((x): x is [string, Measured] => x[1]?.warning !== undefined);
 }

@@ -1,19 +1,11 @@
 import { Redis } from 'ioredis';
 import { keyInRanges } from '../cluster/owner.js';
-import type { SlotRange } from '../cluster/slots.js';
 import { type Address, formatAddress, parseAddress } from '../nodes/address.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { type ErrorClass, classifyClientError } from './error-class.js';
-import { type Gap, GapTracker, type Outage } from './gaps.js';
+import { classifyClientError } from './error-class.js';
+import { type MasterAvailability, type ProbeGroup, ProbeLane, type SendDelay } from './probe-lane.js';
 
-/** One master's slots at the start of the drill: probed as one group whoever serves them later. */
-export interface ProbeGroup {
-  index: number;
-  /** "Master[0] 127.0.0.1:7000": who served them when the drill began. */
-  label: string;
-  id: string;
-  ranges: SlotRange[];
-}
+export type { FailedWrite, MasterAvailability, ProbeGroup, SendDelay } from './probe-lane.js';
 
 export interface AvailabilityOptions {
   password: string | null;
@@ -25,43 +17,13 @@ export interface AvailabilityOptions {
   clock?: Clock;
 }
 
-export interface MasterAvailability {
-  index: number;
-  label: string;
-  id: string;
-  slots: SlotRange[];
-  /** The key written, and its slot. */
-  key: string;
-  slot: number;
-  writes: number;
-  failed: number;
-  failedByClass: Partial<Record<ErrorClass, number>>;
-  /** Longest span between two successful writes (ms from the start of the load). */
-  longestGap: Gap;
-  firstFailureMs: number | null;
-  lastFailureMs: number | null;
-  /** Runs of failed writes (at most 200 kept; outagesDropped counts the rest). */
-  outages: Outage[];
-  outagesDropped: number;
-}
-
 export interface AvailabilityResult {
   method: string;
   intervalMs: number;
   deadlineMs: number;
   masters: MasterAvailability[];
-}
-
-interface Lane {
-  group: ProbeGroup;
-  key: string;
-  slot: number;
-  tracker: GapTracker;
-  byClass: Map<ErrorClass, number>;
-  /** Outcomes by sequence number, fed to the tracker in the order they were sent. */
-  pending: Map<number, { tMs: number; ok: boolean | null }>;
-  nextSeq: number;
-  nextFeed: number;
+  /** How late the probe's writes went out, over every master: its own error. */
+  sendDelay: SendDelay;
 }
 
 /**
@@ -73,7 +35,7 @@ interface Lane {
  * unavailable: every group is written on its own schedule.
  */
 export class AvailabilityProbe {
-  private readonly lanes: Lane[];
+  private readonly lanes: ProbeLane[];
   private readonly clients = new Map<string, Redis>();
   private readonly clock: Clock;
   private readonly intervalMs: number;
@@ -81,6 +43,8 @@ export class AvailabilityProbe {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private t0 = 0;
+  /** The next write's place on the schedule: it is due at t0 + next x interval. */
+  private next = 0;
 
   constructor(
     groups: readonly ProbeGroup[],
@@ -89,15 +53,10 @@ export class AvailabilityProbe {
     this.clock = o.clock ?? systemClock;
     this.intervalMs = o.intervalMs ?? 10;
     this.deadlineMs = o.deadlineMs ?? 100;
-    this.lanes = groups.map((group) => ({
-      group,
-      ...keyInRanges(group.ranges, `drill:probe:${group.index}:`),
-      tracker: new GapTracker(),
-      byClass: new Map(),
-      pending: new Map(),
-      nextSeq: 0,
-      nextFeed: 0,
-    }));
+    this.lanes = groups.map((group) => {
+      const { key, slot } = keyInRanges(group.ranges, `drill:probe:${group.index}:`);
+      return new ProbeLane(group, key, slot);
+    });
   }
 
   /**
@@ -128,74 +87,67 @@ export class AvailabilityProbe {
   /** Starts writing; times are ms from `t0` (the load's start, the chart's zero). */
   start(t0: number): void {
     this.t0 = t0;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.tick();
   }
 
   /** Stops writing, waits for the writes in flight (at most one deadline), closes every connection. */
   async stop(): Promise<AvailabilityResult> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.next = Number.POSITIVE_INFINITY;
     await Promise.all(this.inFlight);
     const end = this.clock.now() - this.t0;
     for (const c of this.clients.values()) c.disconnect();
     this.clients.clear();
+    const masters = this.lanes.map((l) => l.result(end));
     return {
-      method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), sent to the node that serves the slot in the latest poll (CLUSTER NODES; for Sentinel, the master the sentinels name), each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times`,
+      method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), on a fixed schedule, sent to the node that serves the slot in the latest poll (CLUSTER NODES; for Sentinel, the master the sentinels name), each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times, and may be shorter by the spacing of the sends at its two ends (its bound); a write due more than one interval ago is not sent late but counted as missed`,
       intervalMs: this.intervalMs,
       deadlineMs: this.deadlineMs,
-      masters: this.lanes.map((l) => {
-        l.tracker.end(end);
-        const t = l.tracker;
-        return {
-          index: l.group.index,
-          label: l.group.label,
-          id: l.group.id,
-          slots: l.group.ranges,
-          key: l.key,
-          slot: l.slot,
-          writes: t.writes,
-          failed: t.failed,
-          failedByClass: Object.fromEntries(l.byClass),
-          longestGap: t.longest,
-          firstFailureMs: t.firstFailureMs,
-          lastFailureMs: t.lastFailureMs,
-          outages: t.outages,
-          outagesDropped: t.outagesDropped,
-        };
-      }),
+      masters,
+      sendDelay: {
+        maxMs: Math.max(0, ...masters.map((m) => m.sendDelay.maxMs)),
+        p99Ms: Math.max(0, ...masters.map((m) => m.sendDelay.p99Ms)),
+        missed: masters.reduce((n, m) => n + m.sendDelay.missed, 0),
+      },
     };
   }
 
+  /**
+   * One round of writes, due at t0 + next x interval, then the next round
+   * on the same fixed schedule (a late round does not push the later ones
+   * back). A round more than one interval late is not sent: the rounds it
+   * missed are counted, with the stall's length as their lateness.
+   */
   private tick(): void {
-    for (const lane of this.lanes) {
-      const seq = lane.nextSeq++;
-      const tMs = this.clock.now() - this.t0;
-      lane.pending.set(seq, { tMs, ok: null });
-      const p = this.write(lane).then(
-        () => this.settle(lane, seq, true),
-        (e: unknown) => {
-          const cls = classifyClientError(e);
-          lane.byClass.set(cls, (lane.byClass.get(cls) ?? 0) + 1);
-          this.settle(lane, seq, false);
-        },
-      );
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
+    const now = this.clock.now() - this.t0;
+    const late = now - this.next * this.intervalMs;
+    if (late > this.intervalMs) {
+      const missed = Math.floor(late / this.intervalMs);
+      for (const lane of this.lanes) lane.skipped(missed, late);
+      this.next += missed;
     }
+    const seq = this.next++;
+    const dueMs = seq * this.intervalMs;
+    for (const lane of this.lanes) this.send(lane, seq, dueMs, now);
+    const wait = this.next * this.intervalMs - (this.clock.now() - this.t0);
+    if (Number.isFinite(wait)) this.timer = setTimeout(() => this.tick(), Math.max(0, wait));
   }
 
-  /** Records an outcome, then feeds every outcome known so far in send order. */
-  private settle(lane: Lane, seq: number, ok: boolean): void {
-    lane.pending.get(seq)!.ok = ok;
-    for (let next = lane.pending.get(lane.nextFeed); next && next.ok !== null; next = lane.pending.get(lane.nextFeed)) {
-      lane.tracker.record(next.tMs, next.ok);
-      lane.pending.delete(lane.nextFeed++);
-    }
+  private send(lane: ProbeLane, seq: number, dueMs: number, sentMs: number): void {
+    lane.sent(seq, dueMs, sentMs);
+    const owner = this.o.ownerOf(lane.slot);
+    const p = this.write(lane, owner, seq).then(
+      () => lane.settled(seq, true),
+      (e: unknown) =>
+        lane.settled(seq, false, { tMs: dueMs, cls: classifyClientError(e), node: owner ? formatAddress(owner) : '' }),
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   /** One write with one deadline: to the slot's owner, following one MOVED. */
-  private async write(lane: Lane): Promise<void> {
-    const owner = this.o.ownerOf(lane.slot);
+  private async write(lane: ProbeLane, owner: Address | null, seq: number): Promise<void> {
     if (!owner) throw new Error('CLUSTERDOWN no node is known to serve the slot');
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -203,12 +155,12 @@ export class AvailabilityProbe {
     });
     const attempt = async (): Promise<void> => {
       try {
-        await this.client(owner).set(lane.key, String(lane.nextSeq));
+        await this.client(owner).set(lane.key, String(seq));
       } catch (e) {
         const moved = /^MOVED \d+ (\S+)/.exec((e as Error).message ?? '');
         const to = moved ? parseAddress(moved[1]!) : null;
         if (!to) throw e;
-        await this.client(to).set(lane.key, String(lane.nextSeq));
+        await this.client(to).set(lane.key, String(seq));
       }
     };
     try {

@@ -8,6 +8,19 @@ export interface Gap {
 /** A run of failed writes: from the first failed one to the next success (or the end). */
 export type Outage = Omit<Gap, 'ms'>;
 
+/**
+ * A span without success as a probe measures it, with how much shorter the
+ * real one may be: the probe saw a success at `fromMs` and the next at
+ * `toMs`, but the slots may have become unwritable as late as its next send
+ * after `fromMs` and writable again as early as its last send before
+ * `toMs`. `boundMs` is the sum of those two spacings: one interval each when
+ * the probe kept its schedule, the whole gap when it sent nothing between
+ * (a stalled sender knows nothing of that time).
+ */
+export interface ProbeGap extends Gap {
+  boundMs: number;
+}
+
 /** At most this many outages are kept per group (a flaky link can make thousands); the rest are counted. */
 const MAX_OUTAGES = 200;
 
@@ -20,26 +33,32 @@ const MAX_OUTAGES = 200;
 export class GapTracker {
   writes = 0;
   failed = 0;
-  longest: Gap = { ms: 0, fromMs: 0, toMs: 0 };
+  longest: ProbeGap = { ms: 0, fromMs: 0, toMs: 0, boundMs: 0 };
   firstFailureMs: number | null = null;
   lastFailureMs: number | null = null;
   readonly outages: Outage[] = [];
   outagesDropped = 0;
   private lastOk: number | null = null;
   private openSince: number | null = null;
+  /** The first write sent after the latest success, and the write sent before this one: the gap's bounds. */
+  private firstAfterOk: number | null = null;
+  private prevSend: number | null = null;
 
   record(tMs: number, ok: boolean): void {
     this.writes++;
+    if (this.lastOk !== null) this.firstAfterOk ??= tMs;
     if (ok) {
       this.extend(tMs);
       this.lastOk = tMs;
+      this.firstAfterOk = null;
       if (this.openSince !== null) this.closeOutage(tMs);
-      return;
+    } else {
+      this.failed++;
+      this.firstFailureMs ??= Math.round(tMs);
+      this.lastFailureMs = Math.round(tMs);
+      this.openSince ??= tMs;
     }
-    this.failed++;
-    this.firstFailureMs ??= Math.round(tMs);
-    this.lastFailureMs = Math.round(tMs);
-    this.openSince ??= tMs;
+    this.prevSend = tMs;
   }
 
   /** The end of the run: a gap or an outage still open counts up to here. */
@@ -50,8 +69,16 @@ export class GapTracker {
 
   private extend(tMs: number): void {
     // Gaps count from the first success: the time before it is start-up, not unavailability.
-    if (this.lastOk !== null && tMs - this.lastOk > this.longest.ms)
-      this.longest = { ms: Math.round(tMs - this.lastOk), fromMs: Math.round(this.lastOk), toMs: Math.round(tMs) };
+    if (this.lastOk === null || tMs - this.lastOk <= this.longest.ms) return;
+    const ms = tMs - this.lastOk;
+    const left = (this.firstAfterOk ?? tMs) - this.lastOk;
+    const right = tMs - (this.prevSend ?? this.lastOk);
+    this.longest = {
+      ms: Math.round(ms),
+      fromMs: Math.round(this.lastOk),
+      toMs: Math.round(tMs),
+      boundMs: Math.round(Math.min(ms, left + right)),
+    };
   }
 
   private closeOutage(tMs: number): void {

@@ -152,11 +152,19 @@ export function fixtureReport(overrides: Partial<DrillReport> = {}): DrillReport
       writes: 1200,
       failed: own.length * 9,
       failedByClass: own.length ? { timeout: own.length * 9 } : {},
-      longestGap: { ms: own.length ? 470 : 20, fromMs: own[0]?.atMs ?? 0, toMs: (own[0]?.atMs ?? 0) + 470 },
+      longestGap: {
+        ms: own.length ? 470 : 20,
+        fromMs: own[0]?.atMs ?? 0,
+        toMs: (own[0]?.atMs ?? 0) + 470,
+        boundMs: 20,
+      },
       firstFailureMs: own[0] ? own[0].atMs + 10 : null,
       lastFailureMs: own[0] ? own[0].atMs + 460 : null,
       outages: own.map((l) => ({ fromMs: l.atMs, toMs: l.atMs + 470 })),
       outagesDropped: 0,
+      failures: [],
+      failuresDropped: 0,
+      sendDelay: { maxMs: 2, p99Ms: 1, missed: 0 },
       victim,
     };
   };
@@ -211,6 +219,7 @@ export function fixtureReport(overrides: Partial<DrillReport> = {}): DrillReport
       victimUnavailable: m(null, 'ms'),
       othersUnavailable: m(470, 'ms'),
       masters: [probe(0, false), probe(1, false), probe(2, false)],
+      sendDelay: { maxMs: 2, p99Ms: 1, missed: 0 },
     },
     partition: null,
     consistency: null,

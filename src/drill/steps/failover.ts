@@ -87,7 +87,7 @@ export const failoverStep = defineStep<z.output<typeof schema>>({
       observer: run.observer,
     });
     const t0 = Date.parse(r.faultAt);
-    run.recordFault({ index: step.index, kind: 'failover', how: r.how, victim: r.victim, t0 });
+    run.recordFault({ index: step.index, kind: 'failover', how: r.how, victim: r.victim, t0, sendMs: r.actionMs });
     run.expectPromotion({ victim: master, manual: true, chosen: replica?.id ?? null, t0 });
     const node = run.named(o.as ?? 'victim', master);
     return {

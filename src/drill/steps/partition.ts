@@ -103,6 +103,7 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
       );
       const t0 = run.observer.markFault();
       await applyPartition(run.deployment, planned);
+      const sendMs = run.clock.now() - t0;
       run.observer.describeFault(planned.sides[0].map(formatAddress).join(','), `partition: ${planned.how}`);
       run.undoIfEndedEarly('partition', {
         what: 'healed the partition (removed its iptables rules)',
@@ -125,6 +126,7 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
         how: planned.how,
         victim,
         t0,
+        sendMs,
       });
       run.recordPartition({
         index: step.index,

@@ -90,6 +90,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       });
       const killedAt = Date.parse(r.faultAt);
       run.recordFault({
+        sendMs: r.actionMs,
         index: step.index,
         kind: `reshard-kill-${o.during!.kill}`,
         how: r.how,

@@ -114,7 +114,7 @@ async function masterFault(
     observer: run.observer,
   });
   const t0 = Date.parse(r.faultAt);
-  run.recordFault({ index: step.index, kind: signal, how: r.how, victim: r.victim, t0 });
+  run.recordFault({ index: step.index, kind: signal, how: r.how, victim: r.victim, t0, sendMs: r.actionMs });
   run.expectPromotion({ victim, manual: false, chosen: null, t0 });
   undoIfEndedEarly(run, victim, signal, step.index);
   const node = run.named(o.as ?? 'victim', victim);
@@ -139,9 +139,17 @@ async function replicaFault(
     throw new StepFailed(`${formatAddress(n)} has no running process redis-drill started`);
   const t0 = run.observer.markFault();
   await dn.redis.signal(pid, SIGNALS[signal]);
+  const sendMs = run.clock.now() - t0;
   const how = `SIG${SIGNALS[signal]}`;
   run.observer.describeFault(formatAddress(n), `${how} sent to pid ${pid} (a replica)`);
-  run.recordFault({ index: step.index, kind: signal, how, victim: { id: n.id, host: n.host, port: n.port }, t0 });
+  run.recordFault({
+    index: step.index,
+    kind: signal,
+    how,
+    victim: { id: n.id, host: n.host, port: n.port },
+    t0,
+    sendMs,
+  });
   undoIfEndedEarly(run, n, signal, step.index);
   const node = run.named(as, n);
   run.brokeReplica({ node, kind: signal, t0 });

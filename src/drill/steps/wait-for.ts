@@ -165,8 +165,18 @@ export const waitForStep = defineStep<WaitOptions>({
     const role = await roleNow(run.deployment, p.node, run.observer);
     await run.observer.catchUpLogs();
     // Seen back now: without a link event (a node back as a master), this poll is the measure.
-    const ms = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now()).ms!;
-    run.recordRejoin({ index: step.index, node: p.node, how: p.how, role, ms, t0: p.t0, at: run.clock.now() });
+    const timing = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now());
+    const ms = timing.ms!;
+    run.recordRejoin({
+      index: step.index,
+      node: p.node,
+      how: p.how,
+      role,
+      ms,
+      source: timing.source ?? 'poll',
+      t0: p.t0,
+      at: run.clock.now(),
+    });
     run.marker('rejoin', p.t0 + ms);
     const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms`;
     const asWanted = o.role === undefined || o.role === role.role;
