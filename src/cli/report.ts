@@ -9,6 +9,7 @@ import { choiceArg, collect, intArg, loadKindOptions } from './options.js';
 
 interface ReportFlags extends CreateFlags, LoadKindInput {
   clientCmd: string[];
+  witness?: boolean;
   maxDoubleGrants?: number;
   maxLostMessages?: number;
   create?: boolean;
@@ -102,6 +103,10 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
       collect,
       [],
     )
+    .option(
+      '--witness',
+      "beside the probe, an independent process per master (raw RESP, no cluster client) measures each master's unavailability too; both figures are printed side by side",
+    )
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'md, json, html', 'md,json,html')
     .addOption(
@@ -174,6 +179,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
             }
           : undefined,
         expect: kind === 'sentinel' ? 'sentinel' : undefined,
+        witness: Boolean(f.witness),
         spec,
       });
       ctx.out.json(report);

@@ -17,6 +17,7 @@ import type { RunRecord } from './run-record.js';
 import type { DrillSpec } from './spec.js';
 import { type RunPolicy, runStepList, undoTeardowns } from './step-loop.js';
 import { stepHandler } from './steps/index.js';
+import { type WitnessResult, Witnesses } from './witnesses.js';
 
 export interface DrillOptions {
   /** Deadline of every wait without its own (default 3 x node timeout + 10 s). */
@@ -28,6 +29,8 @@ export interface DrillOptions {
   probe?: { intervalMs: number; deadlineMs: number };
   /** How the drill goes on when a step fails or throws (default: the first failed step ends the steps). */
   policy?: RunPolicy;
+  /** Run an independent witness process per master beside the probe (--witness). */
+  witness?: boolean;
 }
 
 /** How long a failed run reads back counters on slots that may stay unserved. */
@@ -54,15 +57,18 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const loads = new LoadSet(d, spec, serving, clock);
   const instruments = new Instruments(d, before, clock, o.probe);
+  const witnesses = o.witness ? new Witnesses(d, before) : null;
   const out: Partial<{ run: RunRecord; steps: { fromMs: number; toMs: number }; loaded: Omit<Loaded, 'programs'> }> =
     {};
   let measured: Measured;
   let programs: Loaded['programs'];
+  let witnessed: WitnessResult | null;
   try {
     await instruments.open();
-    await runSteps(d, spec, o, { loads, instruments, clock, reporter, policy }, out);
+    await runSteps(d, spec, o, { loads, instruments, witnesses, clock, reporter, policy }, out);
   } finally {
     programs = await loads.stopPrograms();
+    witnessed = (await witnesses?.stop()) ?? null;
     measured = await instruments.stop();
   }
   const { run, steps, loaded } = out as Required<typeof out>;
@@ -82,7 +88,13 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
       gapOf: (index) => loads.gapOf(index),
       latency: (from, to) => loads.workload.recorder.latency(from, to),
     },
-    measured: { ...measured, events, server: await serverInfo(d), clockNote: instruments.observer.clockNote() },
+    measured: {
+      ...measured,
+      witness: witnessed,
+      events,
+      server: await serverInfo(d),
+      clockNote: instruments.observer.clockNote(),
+    },
     logLines: (a, from, to) => instruments.observer.logLines(a, from, to),
     run,
     checks: [
@@ -98,6 +110,7 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
 interface Parts {
   loads: LoadSet;
   instruments: Instruments;
+  witnesses: Witnesses | null;
   clock: Clock;
   reporter: Reporter;
   policy: RunPolicy;
@@ -114,6 +127,7 @@ async function runSteps(
   const { loads, clock, reporter } = p;
   const loadStart = loads.startKv(() => clock.now());
   p.instruments.start(loadStart);
+  p.witnesses?.start(loadStart);
   const run = new DrillRun(d, p.instruments.observer, loadStart, clock, o.deadlineMs);
   const stopSampling = sampleResources((x) => run.recordResources({ tMs: run.rel(clock.now()), ...x }));
   // The steps ran and the load recovered: only then is it worth waiting for unserved slots when reading back.

@@ -1,13 +1,15 @@
+import { Worker } from 'node:worker_threads';
 import type { SlotMap } from '../cluster/slotmap.js';
 import type { Deployment } from '../deployment/handle.js';
-import { openObserver } from '../faults/observe-fault.js';
-import { formatAddress } from '../nodes/address.js';
+import { observed } from '../deployment/lookup.js';
+import { CheckFailedError, EnvironmentError, UsageError } from '../errors.js';
+import { ObserverMirror } from '../instruments/mirror.js';
+import type { FromInstruments, InstrumentsConfig, InstrumentsResult, ToInstruments } from '../instruments/protocol.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { Observer, PollCadence } from '../observe/observer.js';
-import { sentinelOwner } from '../sentinel/topology.js';
+import type { PollCadence } from '../observe/observer.js';
 import type { Clock } from '../util/clock.js';
-import { AvailabilityProbe, type AvailabilityResult } from '../workload/availability.js';
-import { StaleMasterWriter, type StaleWritesResult } from '../workload/stale-writes.js';
+import type { AvailabilityResult } from '../workload/availability.js';
+import type { StaleWritesResult } from '../workload/stale-writes.js';
 
 /** What the instruments measured, once stopped. */
 export interface Measured {
@@ -18,79 +20,114 @@ export interface Measured {
 }
 
 /**
- * The drill's measuring instruments, apart from the load: the observer
- * (every node polled and its log followed), the write probe (one SET every
- * few ms to each master's slots) and, on Sentinel, the stale-master writer.
+ * The drill's measuring instruments, in a thread of their own
+ * (src/instruments/worker.ts): the observer, the write probe and, on
+ * Sentinel, the stale-master writer. Nothing the main thread does (the
+ * load's clients, the steps, building the report) can delay their writes
+ * or their polls; the main thread sees their answers through the mirror.
  */
 export class Instruments {
-  readonly observer: Observer;
-  private readonly probe: AvailabilityProbe;
-  private readonly stale: StaleMasterWriter | null;
+  readonly observer: ObserverMirror;
+  private readonly worker: Worker;
+  private readonly waiting = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private catchUps = 0;
+  private closed = false;
 
   constructor(
     private readonly d: Deployment,
     private readonly before: SlotMap,
     clock: Clock,
-    probe?: { intervalMs: number; deadlineMs: number },
+    private readonly probe?: { intervalMs: number; deadlineMs: number },
   ) {
-    this.observer = openObserver(d, clock);
-    const serving = before.masters.filter((m) => m.slots.length > 0);
-    this.probe = new AvailabilityProbe(
-      serving.map((m) => ({
-        index: m.index,
-        label: `Master[${m.index}] ${formatAddress(m)}`,
-        id: m.id,
-        ranges: m.slots,
-      })),
-      {
-        password: d.connect.password,
-        ownerOf: (slot) => d.ops.ownerOf(this.observer.snapshot(), slot),
-        clock,
-        ...probe,
+    this.observer = new ObserverMirror(
+      clock,
+      (kind, at) => this.post({ t: 'fault', kind, at }),
+      () => {
+        const id = ++this.catchUps;
+        this.post({ t: 'catchUp', id });
+        return this.expect(`caughtUp ${id}`).then(() => undefined);
       },
     );
-    this.stale = d.ops.kind === 'sentinel' ? staleWriter(d, this.observer, clock) : null;
+    this.worker = new Worker(new URL('../instruments/worker.js', import.meta.url));
+    this.worker.on('message', (m: FromInstruments) => this.receive(m));
+    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('exit', (code) => {
+      this.closed = true;
+      this.failAll(new Error(`the instruments' thread ended (exit code ${code})`));
+    });
   }
 
-  /** Watching begins, and the probe opens its connections (to masters and their replicas). */
+  /** Watching begins (a first poll of every node, the logs from their end), and the probe opens its connections. */
   async open(): Promise<void> {
-    await this.observer.start();
-    const serving = this.before.masters.filter((m) => m.slots.length > 0);
-    await this.probe.connect(serving.flatMap((m) => [m, ...m.replicas]));
+    const config: InstrumentsConfig = {
+      kind: this.d.ops.kind,
+      nodes: observed(this.d).map((n) => ({
+        address: { host: n.address.host, port: n.address.port },
+        log: n.log ? { host: n.log.host.name, path: n.log.path } : null,
+        probe: n.probe,
+      })),
+      sshHosts: Object.fromEntries(Object.entries(this.d.state?.hosts ?? {}).map(([name, h]) => [name, h.ssh])),
+      connect: this.d.connect,
+      before: this.before,
+      probe: this.probe,
+    };
+    this.post({ t: 'open', config });
+    const ready = (await this.expect('ready')) as Extract<FromInstruments, { t: 'ready' }>;
+    this.observer.clockNoteText = ready.clockNote;
+    this.observer.intervalMs = ready.intervalMs;
   }
 
   /** Writing begins, on the load's clock (ms from `loadStart`). */
   start(loadStart: number): void {
-    this.probe.start(loadStart);
-    this.stale?.start(loadStart);
+    this.post({ t: 'start', loadStart });
   }
 
   async stop(): Promise<Measured> {
-    const availability = await this.probe.stop();
-    const stale = (await this.stale?.stop()) ?? null;
-    const events = await this.observer.stop();
-    return { availability, stale, events, cadence: this.observer.cadence() };
+    try {
+      this.post({ t: 'stop' });
+      const { result } = (await this.expect('stopped')) as { result: InstrumentsResult };
+      this.observer.setLogLines(result.logLines);
+      return {
+        availability: result.availability,
+        stale: result.stale,
+        cadence: result.cadence,
+        events: this.observer.timeline(),
+      };
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
+    }
+  }
+
+  private post(m: ToInstruments): void {
+    if (!this.closed) this.worker.postMessage(m);
+  }
+
+  private expect(what: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiting.set(what, { resolve, reject }));
+  }
+
+  private receive(m: FromInstruments): void {
+    if (m.t === 'batch') return this.observer.receive(m.events, m.probes);
+    if (m.t === 'failed') return this.failAll(rebuild(m));
+    const key = m.t === 'caughtUp' ? `caughtUp ${m.id}` : m.t;
+    this.waiting.get(key)?.resolve(m);
+    this.waiting.delete(key);
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
   }
 }
 
-/** Sentinel: a client that keeps writing to any data node calling itself a master that the sentinels do not name (see StaleMasterWriter). */
-function staleWriter(d: Deployment, observer: Observer, clock: Clock): StaleMasterWriter {
-  return new StaleMasterWriter({
-    password: d.connect.password,
-    clock,
-    master: () => sentinelOwner(observer.snapshot()),
-    strays: () => {
-      const probes = observer.snapshot();
-      const master = sentinelOwner(probes);
-      return probes
-        .filter(
-          (p) =>
-            p.kind === 'data' &&
-            p.up &&
-            p.replication?.get('role') === 'master' &&
-            !(master && p.address.port === master.port && p.address.host === master.host),
-        )
-        .map((p) => p.address);
-    },
-  });
+/** The instruments' thread's error as the main thread throws it: the same exit code, reason and hint. */
+function rebuild(m: Extract<FromInstruments, { t: 'failed' }>): Error {
+  const o = { hint: m.hint };
+  if (m.exitCode === 2) return new UsageError(m.message, o);
+  if (m.exitCode === 3) return new EnvironmentError(m.message, o);
+  if (m.exitCode === 1) return new CheckFailedError(m.message, o);
+  const e = new Error(m.message);
+  e.name = m.name;
+  return e;
 }

@@ -21,6 +21,7 @@ import {
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 import type { Deployment } from '../deployment/handle.js';
 import type { RunRecord } from './run-record.js';
+import type { WitnessResult } from './witnesses.js';
 import { soakSection } from '../soak/section.js';
 
 /** Everything a drill report is built from, grouped by where it comes from. */
@@ -45,6 +46,8 @@ export interface ReportInput {
     availability: AvailabilityResult | null;
     /** Sentinel: what the stale-master writer saw. */
     stale: StaleWritesResult | null;
+    /** --witness: what the independent witnesses saw. */
+    witness: WitnessResult | null;
     /** Every event (observer, steps, programs), with absolute times. */
     events: DrillEvent[];
     /** How closely the observer kept its poll interval. */
@@ -145,6 +148,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
         : "load (closed loop, client side): longest span with no successful operation on one master's slots (no fault in this drill)",
     ),
     availability: m.availability ? availabilitySection(m.availability, fault?.victim.id ?? null) : null,
+    witness: m.witness,
     partition: partitionSection(b.deployment, run, m.events),
     consistency: result.consistency,
     writeLog: result.writeLog ? writeLogSection(result.writeLog, before) : null,

@@ -48,6 +48,8 @@ export interface SessionOptions extends Omit<OpenOptions, 'warn' | 'abortSignal'
   /** How the drill goes on when a step fails (a soak's loops); default: the first failed step ends the steps. */
   policy?: RunPolicy;
   deadlineMs?: number;
+  /** An independent witness process per master beside the probe (--witness). */
+  witness?: boolean;
   report: ReportRequest;
   abortSignal?: AbortSignal;
   reporter?: Reporter;
@@ -121,7 +123,13 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
         expect: o.expect,
       },
       (ctx) =>
-        runDrill(ctx, o.spec, { deadlineMs: o.deadlineMs, version: o.report.version, reporter, policy: o.policy }),
+        runDrill(ctx, o.spec, {
+          deadlineMs: o.deadlineMs,
+          version: o.report.version,
+          reporter,
+          policy: o.policy,
+          witness: o.witness,
+        }),
     );
     const files = await writeReport(report, dir, o.report.formats);
     return { report, files, dir, kept: created && !o.create?.throwAway ? created : null };

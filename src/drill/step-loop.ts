@@ -62,6 +62,7 @@ export async function runStep(run: DrillRun, step: Step): Promise<void> {
   let outcome: 'done' | 'failed' = 'done';
   try {
     ({ detail, node = null } = await h.run(run, step.options, step));
+    if (h.role === 'fault') blockForTest();
   } catch (e) {
     if (!(e instanceof StepFailed)) throw e;
     detail = e.message;
@@ -122,4 +123,17 @@ export async function undoTeardowns(run: DrillRun, reporter: Reporter, interrupt
       run.event({ tMs: 0, at, node: '', source: 'scenario', kind: 'step', detail: text });
     }
   }
+}
+
+/**
+ * A test-only hook: REDIS_DRILL_TEST_BLOCK_MAIN_MS=500 keeps the main
+ * thread busy that long right after each fault step, as a load's burst of
+ * errors and reconnects could. The instruments run on their own thread:
+ * the suite checks their figures do not move.
+ */
+function blockForTest(): void {
+  const ms = Number(process.env.REDIS_DRILL_TEST_BLOCK_MAIN_MS ?? 0);
+  if (!(ms > 0)) return;
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }

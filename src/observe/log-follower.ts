@@ -47,6 +47,11 @@ export class LogFollower {
     return this.reading;
   }
 
+  /** Every line read, on this machine's clock. */
+  localLines(): { at: number; raw: string }[] {
+    return this.lines.map((l) => ({ at: l.time - this.clock.offsetMs, raw: l.raw }));
+  }
+
   /** Lines between two local-clock times. */
   between(from: number, to: number): string[] {
     const local = (time: number): number => time - this.clock.offsetMs;

@@ -25,10 +25,13 @@ export interface ObserverOptions {
   connect: ConnectOptions;
   intervalMs?: number;
   clock?: Clock;
+  /** Told of each event and each answer as it comes (the instruments' thread forwards them to the main thread). */
+  listener?: { event(e: DrillEvent): void; poll(index: number, probe: NodeProbe): void };
 }
 
 interface NodeTrack {
   node: ObservedNode;
+  index: number;
   label: string;
   /** One connection per node for the whole watch. */
   connection: ProbeConnection;
@@ -89,8 +92,9 @@ export class Observer {
   ) {
     this.clock = o.clock ?? systemClock;
     this.interval = o.intervalMs ?? defaultPollInterval(nodes.length);
-    this.tracks = nodes.map((node) => ({
+    this.tracks = nodes.map((node, index) => ({
       node,
+      index,
       label: formatAddress(node.address),
       connection: new ProbeConnection(node.address, { ...o.connect, name: 'redis-drill:observer' }, node.probe),
       last: null,
@@ -125,12 +129,17 @@ export class Observer {
    */
   markFault(kind: 'fault' | 'heal' = 'fault'): number {
     const at = this.clock.now();
+    this.faultMarked(kind, at);
+    this.push({ at, node: '', source: 'poll', kind, detail: '' });
+    return at;
+  }
+
+  /** A fault (or heal) was marked at `at`, by this observer or by the thread that sent it. */
+  faultMarked(kind: 'fault' | 'heal', at: number): void {
     // The timeline counts from the fault; a heal is a moment on it, not a new zero.
     if (kind === 'fault') this.faultAt = at;
     // A later fault may break a node an earlier one broke: its first flags count again.
     this.seen.clear();
-    this.push({ at, node: '', source: 'poll', kind, detail: '' });
-    return at;
   }
 
   describeFault(node: string, detail: string, kind: 'fault' | 'heal' = 'fault'): void {
@@ -197,6 +206,11 @@ export class Observer {
     return [...this.events].sort((a, b) => a.at - b.at).map((e) => ({ ...e, tMs: Math.round(e.at - t0) }));
   }
 
+  /** Every log line read so far, per node, on this machine's clock (what the main thread quotes from). */
+  allLogLines(): Record<string, { at: number; raw: string }[]> {
+    return Object.fromEntries(this.tracks.flatMap((t) => (t.log ? [[t.label, t.log.localLines()]] : [])));
+  }
+
   /** A node's raw log lines between two local-clock times (what a lab report quotes). */
   logLines(address: Address, from: number, to: number): string[] {
     return this.tracks.find((x) => x.label === formatAddress(address))?.log?.between(from, to) ?? [];
@@ -247,11 +261,14 @@ export class Observer {
     for (const o of seen.once) this.once(o.key, o.event);
     t.last = probe;
     this.latest = null;
+    this.o.listener?.poll(t.index, probe);
     if (probe.up) t.answered = probe;
   }
 
   private push(e: Omit<DrillEvent, 'tMs'>): void {
-    this.events.push({ ...e, tMs: 0 });
+    const event = { ...e, tMs: 0 };
+    this.events.push(event);
+    this.o.listener?.event(event);
   }
 
   /** Only the first of each kind of observation, e.g. the first node to flag X as fail?. */

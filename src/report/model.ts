@@ -11,6 +11,7 @@ import type { WriteLogReport } from '../workload/write-log.js';
 import type { ErrorClass } from '../workload/error-class.js';
 import type { LatencySummary, WindowStats } from '../workload/stats.js';
 import type { SoakSection } from './model-soak.js';
+import type { WitnessResult } from '../instruments/witness-result.js';
 
 export type { Distribution, SoakLoopRow, SoakSection } from './model-soak.js';
 
@@ -88,6 +89,8 @@ export interface DrillReport {
   };
   /** Per master, from the open-loop write probe (null when the drill ran none). */
   availability: AvailabilitySection | null;
+  /** --witness: an independent process per master, its longest gap beside the probe's (null without --witness). */
+  witness: WitnessResult | null;
   /** The (first) network partition: what was cut, when, and the cut-off master's own window (null without one). */
   partition: PartitionSection | null;
   consistency: ConsistencyReport | null;

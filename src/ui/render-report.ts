@@ -69,7 +69,20 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
       : []),
   ];
   const coarse = coarseFigures(r).map(([name, m]) => c.yellow(`warning: ${name}: ${m.warning}`));
-  return [renderTable(c, ['', ''], rows), ...coarse, '', ...files.map((f) => `report: ${f}`)].join('\n');
+  return [renderTable(c, ['', ''], rows), ...coarse, ...witnessLines(r), '', ...files.map((f) => `report: ${f}`)].join(
+    '\n',
+  );
+}
+
+/** --witness: each master's longest gap as the probe and as the independent witness saw it, side by side. */
+function witnessLines(r: DrillReport): string[] {
+  if (!r.witness || !r.availability) return [];
+  const rows = r.witness.masters.map((w) => {
+    const p = r.availability!.masters.find((m) => m.index === w.index);
+    const diff = p ? w.longestGap.ms - p.longestGap.ms : null;
+    return `  ${w.label}: probe ${p?.longestGap.ms ?? '?'} ms, witness ${w.longestGap.ms} ms${diff === null ? '' : ` (difference ${diff >= 0 ? '+' : ''}${diff} ms)`}`;
+  });
+  return ['', 'Longest span without a successful write, the probe and an independent witness:', ...rows];
 }
 
 /** The figures whose error bound is too wide for their digits, by name. */

@@ -15,6 +15,8 @@ export interface AvailabilityOptions {
   /** How long one write may take before it counts as failed. */
   deadlineMs?: number;
   clock?: Clock;
+  /** How one SET goes out (default: the probe's own connection to that node). Tests replace it to stall or fail on cue. */
+  set?(node: Address, key: string, value: string): Promise<unknown>;
 }
 
 export interface AvailabilityResult {
@@ -124,7 +126,7 @@ export class AvailabilityProbe {
     const late = now - this.next * this.intervalMs;
     if (late > this.intervalMs) {
       const missed = Math.floor(late / this.intervalMs);
-      for (const lane of this.lanes) lane.skipped(missed, late);
+      for (const lane of this.lanes) lane.skipped(this.next, missed, late);
       this.next += missed;
     }
     const seq = this.next++;
@@ -155,12 +157,12 @@ export class AvailabilityProbe {
     });
     const attempt = async (): Promise<void> => {
       try {
-        await this.client(owner).set(lane.key, String(seq));
+        await this.set(owner, lane.key, String(seq));
       } catch (e) {
         const moved = /^MOVED \d+ (\S+)/.exec((e as Error).message ?? '');
         const to = moved ? parseAddress(moved[1]!) : null;
         if (!to) throw e;
-        await this.client(to).set(lane.key, String(seq));
+        await this.set(to, lane.key, String(seq));
       }
     };
     try {
@@ -168,6 +170,10 @@ export class AvailabilityProbe {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private set(node: Address, key: string, value: string): Promise<unknown> {
+    return this.o.set ? this.o.set(node, key, value) : this.client(node).set(key, value);
   }
 
   /** One connection per node, kept for the whole drill; it reconnects by itself every 100 ms while the node is away. */

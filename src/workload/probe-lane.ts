@@ -66,7 +66,8 @@ const DELAY_BUCKETS = 10_001;
 export class ProbeLane {
   readonly tracker = new GapTracker();
   private readonly byClass = new Map<ErrorClass, number>();
-  private readonly pending = new Map<number, { sentMs: number; ok: boolean | null }>();
+  /** Writes by their place on the schedule; a write never sent (the probe was too late) is `skipped`. */
+  private readonly pending = new Map<number, { sentMs: number; ok: boolean | null } | 'skipped'>();
   private readonly failures: FailedWrite[] = [];
   private failuresDropped = 0;
   private readonly delays = new Uint32Array(DELAY_BUCKETS);
@@ -87,25 +88,39 @@ export class ProbeLane {
     this.delay(sentMs - dueMs);
   }
 
-  /** `count` writes due from `fromMs` were never sent: the probe was that late. Their lateness is the stall's length. */
-  skipped(count: number, lateMs: number): void {
+  /** `count` writes from `fromSeq` on were never sent: the probe was that late. Their lateness is the stall's length. */
+  skipped(fromSeq: number, count: number, lateMs: number): void {
+    for (let seq = fromSeq; seq < fromSeq + count; seq++) this.pending.set(seq, 'skipped');
     this.missed += count;
     this.delay(lateMs);
+    this.feed();
   }
 
   /** Records an outcome, then feeds every outcome known so far in the order the writes were due. */
   settled(seq: number, ok: boolean, fail?: Omit<FailedWrite, 'lateMs'>): void {
     const p = this.pending.get(seq);
-    if (!p) return;
+    if (!p || p === 'skipped') return;
     p.ok = ok;
     if (fail) {
       this.byClass.set(fail.cls, (this.byClass.get(fail.cls) ?? 0) + 1);
       if (this.failures.length < MAX_FAILURES)
-        this.failures.push({ ...fail, tMs: Math.round(fail.tMs), lateMs: Math.round(p.sentMs - fail.tMs) });
+        this.failures.push({
+          ...fail,
+          tMs: Math.round(fail.tMs),
+          lateMs: Math.max(0, Math.round(p.sentMs - fail.tMs)),
+        });
       else this.failuresDropped++;
     }
-    for (let next = this.pending.get(this.nextFeed); next && next.ok !== null; next = this.pending.get(this.nextFeed)) {
-      this.tracker.record(next.sentMs, next.ok);
+    this.feed();
+  }
+
+  /** Feeds every outcome known so far to the tracker, in the order the writes were due (a skipped one feeds nothing). */
+  private feed(): void {
+    for (let next = this.pending.get(this.nextFeed); next !== undefined; next = this.pending.get(this.nextFeed)) {
+      if (next !== 'skipped') {
+        if (next.ok === null) return;
+        this.tracker.record(next.sentMs, next.ok);
+      }
       this.pending.delete(this.nextFeed++);
     }
   }

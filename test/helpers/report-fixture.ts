@@ -221,6 +221,7 @@ export function fixtureReport(overrides: Partial<DrillReport> = {}): DrillReport
       masters: [probe(0, false), probe(1, false), probe(2, false)],
       sendDelay: { maxMs: 2, p99Ms: 1, missed: 0 },
     },
+    witness: null,
     partition: null,
     consistency: null,
     writeLog: null,

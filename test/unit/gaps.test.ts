@@ -69,17 +69,23 @@ describe('gap tracking (write probe)', () => {
   test('an outage with a stall inside: the gap is real only up to the sends around it', () => {
     const g = new GapTracker();
     // Down from 1000 to 1600; the sender stalled from 1100 to 1400 (no sends), on time otherwise.
-    const sends = [...Array.from({ length: 110 }, (_, i) => i * 10), ...Array.from({ length: 60 }, (_, i) => 1400 + i * 10)];
+    const sends = [
+      ...Array.from({ length: 110 }, (_, i) => i * 10),
+      ...Array.from({ length: 60 }, (_, i) => 1400 + i * 10),
+    ];
     for (const t of sends) g.record(t, t < 1000 || t >= 1600);
     g.end(2000);
     // The sends next to the gap's ends were on time: the bound stays two intervals, however long the stall inside.
     expect(g.longest).toEqual({ ms: 610, fromMs: 990, toMs: 1600, boundMs: 20 });
   });
 
-  test('a stall at the gap\'s edge widens the bound by the stall', () => {
+  test("a stall at the gap's edge widens the bound by the stall", () => {
     const g = new GapTracker();
     // Down from 1000 to 1600; nothing sent from 1550 to 1900: the first success is seen late, at 1900.
-    const sends = [...Array.from({ length: 155 }, (_, i) => i * 10), ...Array.from({ length: 10 }, (_, i) => 1900 + i * 10)];
+    const sends = [
+      ...Array.from({ length: 155 }, (_, i) => i * 10),
+      ...Array.from({ length: 10 }, (_, i) => 1900 + i * 10),
+    ];
     for (const t of sends) g.record(t, t < 1000 || t >= 1600);
     g.end(2000);
     expect(g.longest).toEqual({ ms: 910, fromMs: 990, toMs: 1900, boundMs: 10 + 360 });
