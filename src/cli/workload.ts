@@ -20,7 +20,12 @@ export function registerWorkload(program: Command, action: Action): void {
       '--check',
       "consistency mode: the mix's INCRs go to counters and its adds to a write log; lost and unacknowledged writes are counted (and listed) at the end",
     )
-    .option('--auto-pipelining', 'ioredis enableAutoPipelining (batches commands issued in the same tick)');
+    .option('--auto-pipelining', 'ioredis enableAutoPipelining (batches commands issued in the same tick)')
+    .option(
+      '--threads <n>',
+      'threads for the key-value load, each with its own client and a share of --clients (default: one per core but one)',
+      intArg(1, 64),
+    );
   loadKindOptions(cmd)
     .addHelpText(
       'after',
@@ -39,11 +44,12 @@ export function registerWorkload(program: Command, action: Action): void {
             rate?: number;
             check?: boolean;
             autoPipelining?: boolean;
+            threads?: number;
           } & LoadKindInput,
         ) => {
           const { parseDuration, parseMix } = await import('../workload/options.js');
           const { loadKinds, kvMixFor } = await import('../workload/loads.js');
-          const { Workload } = await import('../workload/runner.js');
+          const { ThreadedLoad, defaultLoadThreads } = await import('../workload/threaded-load.js');
           const { SideLoads } = await import('../workload/side-loads.js');
           const { systemClock } = await import('../util/clock.js');
           const { clusterTargets } = await import('../cluster/targets.js');
@@ -66,22 +72,25 @@ export function registerWorkload(program: Command, action: Action): void {
             sentinel: t.masterName ? { sentinels: t.sentinels, masterName: t.masterName } : undefined,
             password: t.password,
           };
-          const workload = new Workload({
-            ...target,
-            // No kv or set kind: no key-value clients, the other kinds run for --duration.
-            clients: kvMix === null ? 0 : f.clients,
-            durationMs,
-            mix,
-            keyspace: f.keyspace,
-            valueSize: f.valueSize,
-            rateOps: kvMix === null ? undefined : f.rate,
-            check,
-            abortSignal: ctx.abortSignal,
-            clientOptions: f.autoPipelining ? { enableAutoPipelining: true } : {},
-            onSecond: (s) => ctx.out.info(render.renderSecond(s)),
-          });
+          const workload = new ThreadedLoad(
+            {
+              ...target,
+              // No kv or set kind: no key-value clients, the other kinds run for --duration.
+              clients: kvMix === null ? 0 : f.clients,
+              durationMs,
+              mix,
+              keyspace: f.keyspace,
+              valueSize: f.valueSize,
+              rateOps: kvMix === null ? undefined : f.rate,
+              check,
+              abortSignal: ctx.abortSignal,
+              clientOptions: f.autoPipelining ? { enableAutoPipelining: true } : {},
+              onSecond: (s) => ctx.out.info(render.renderSecond(s)),
+            },
+            f.threads ?? defaultLoadThreads(),
+          );
           const side = new SideLoads(kinds.kinds, target, kinds);
-          const running = workload.start();
+          const { done: running } = await workload.start();
           try {
             await side.start(systemClock.now());
           } catch (e) {

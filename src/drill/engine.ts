@@ -125,7 +125,7 @@ async function runSteps(
   out: { run?: RunRecord; steps?: { fromMs: number; toMs: number }; loaded?: Omit<Loaded, 'programs'> },
 ): Promise<void> {
   const { loads, clock, reporter } = p;
-  const loadStart = loads.startKv(() => clock.now());
+  const loadStart = await loads.startKv();
   p.instruments.start(loadStart);
   p.witnesses?.start(loadStart);
   const run = new DrillRun(d, p.instruments.observer, loadStart, clock, o.deadlineMs);

@@ -6,7 +6,8 @@ import { kvMixFor } from '../workload/loads.js';
 import { parseMix } from '../workload/options.js';
 import { ProgramRun, type ProgramResult, programEnv } from '../workload/program-run.js';
 import { SideLoads, type SideLoadResults } from '../workload/side-loads.js';
-import { Workload, type WorkloadResult } from '../workload/runner.js';
+import { ThreadedLoad } from '../workload/threaded-load.js';
+import type { WorkloadResult } from '../workload/workload-types.js';
 import { refuseEarlyExit } from './programs.js';
 import type { DrillSpec } from './spec.js';
 
@@ -26,7 +27,7 @@ export interface Loaded {
  * programs. One start, one stop; the drill's steps run between.
  */
 export class LoadSet {
-  readonly workload: Workload;
+  readonly workload: ThreadedLoad;
   private readonly side: SideLoads;
   private readonly programs: ProgramRun[];
   private running: Promise<WorkloadResult> | null = null;
@@ -42,10 +43,15 @@ export class LoadSet {
     const sentinel = d.masterName
       ? { sentinels: d.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: d.masterName }
       : undefined;
-    const target = { seeds: d.nodes, sentinel, password: d.connect.password };
+    // Plain addresses: the load runs in threads of its own, and a node's process handle cannot cross to them.
+    const target = {
+      seeds: d.nodes.map((n) => ({ host: n.host, port: n.port })),
+      sentinel,
+      password: d.connect.password,
+    };
     // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
     const kvMix = kvMixFor(l.kinds, l.mix);
-    this.workload = new Workload({
+    this.workload = new ThreadedLoad({
       ...target,
       clients: kvMix === null ? 0 : l.clients,
       durationMs: Number.MAX_SAFE_INTEGER,
@@ -72,10 +78,11 @@ export class LoadSet {
     );
   }
 
-  /** Starts the key-value load; returns its zero (local clock, epoch ms), which the other loads share. */
-  startKv(now: () => number): number {
-    this.running = this.workload.start();
-    return now();
+  /** Starts the key-value load's threads; returns its zero (local clock, epoch ms), which the other loads share. */
+  async startKv(): Promise<number> {
+    const { t0, done } = await this.workload.start();
+    this.running = done;
+    return t0;
   }
 
   /** The programs and the side loads, on the same zero. */
@@ -103,9 +110,7 @@ export class LoadSet {
       const from = to - STEADY_MS;
       const kv =
         w.clients === 0 ||
-        (w.recorder.errorsBetween(from, to) === 0 &&
-          w.recorder.opsBetween(from, to) > 0 &&
-          w.oldestPendingMs() < STEADY_MS);
+        (w.errorsBetween(from, to) === 0 && w.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS);
       if (from >= after && kv && this.side.steadyBetween(from, to)) return true;
     }
     return false;
@@ -113,7 +118,7 @@ export class LoadSet {
 
   /** What the load's client last said per error class, for a check's detail. */
   lastError(): string {
-    const said = [...this.workload.recorder.lastErrors].map(([cls, message]) => `${cls}: ${message}`);
+    const said = [...this.workload.lastErrors()].map(([cls, message]) => `${cls}: ${message}`);
     return said.length ? `the client's last errors: ${said.join('; ')}` : 'no operation completed';
   }
 

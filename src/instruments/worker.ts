@@ -115,12 +115,13 @@ async function stop(): Promise<void> {
   const availability = await probe.stop();
   const staleResult = (await stale?.stop()) ?? null;
   await observer.stop();
+  // The SSH connections close before the main thread hears "stopped" (it ends this thread then).
+  await hosts.dispose();
   flush();
   send({
     t: 'stopped',
     result: { availability, stale: staleResult, cadence: observer.cadence(), logLines: observer.allLogLines() },
   });
-  await hosts.dispose();
   parts = null;
 }
 

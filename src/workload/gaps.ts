@@ -95,3 +95,54 @@ export function longer(gap: Gap, last: number | null, t: number): Gap {
     ? { ms: Math.round(t - last), fromMs: Math.round(last), toMs: Math.round(t) }
     : gap;
 }
+
+/**
+ * When successes happened, one bit per millisecond from the start of the
+ * load: what a load in several threads needs to find its longest span
+ * without any success (the threads' timelines are OR'ed, then the longest
+ * run of zeros after the first success is the gap). An hour is 450 KB.
+ */
+export class SuccessTimeline {
+  bits: Uint8Array;
+
+  constructor(bits?: Uint8Array) {
+    this.bits = bits ?? new Uint8Array(1024);
+  }
+
+  mark(tMs: number): void {
+    const ms = Math.max(0, Math.floor(tMs));
+    const byte = ms >> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[byte]! |= 1 << (ms & 7);
+  }
+
+  /** Every success of both. */
+  or(other: SuccessTimeline): SuccessTimeline {
+    const [long, short] = this.bits.length >= other.bits.length ? [this.bits, other.bits] : [other.bits, this.bits];
+    const out = new Uint8Array(long);
+    for (let i = 0; i < short.length; i++) out[i]! |= short[i]!;
+    return new SuccessTimeline(out);
+  }
+
+  /** The longest span from one success to the next (or to `endMs`), counted from the first success. Pure. */
+  longestGap(endMs: number): Gap {
+    let last: number | null = null;
+    let gap: Gap = { ms: 0, fromMs: 0, toMs: 0 };
+    const end = Math.floor(endMs);
+    for (let byte = 0; byte < this.bits.length && byte * 8 <= end; byte++) {
+      const b = this.bits[byte]!;
+      if (b === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        if (!(b & (1 << k))) continue;
+        const t = byte * 8 + k;
+        gap = longer(gap, last, t);
+        last = t;
+      }
+    }
+    return longer(gap, last, Math.max(end, last ?? 0));
+  }
+}

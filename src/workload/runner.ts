@@ -29,7 +29,7 @@ export class Workload {
   private stopped = false;
   private t0 = 0;
   /** Slot groups whose availability is tracked apart, each with its own longest gap. */
-  private watched: { ranges: SlotRange[]; lastOk: number | null; gap: Gap }[] = [];
+  protected watched: { ranges: SlotRange[]; lastOk: number | null; gap: Gap }[] = [];
   /** Time of the last success; gaps are counted from the first one, not from connecting. */
   private lastOk: number | null = null;
   private gap: Gap = { ms: 0, fromMs: 0, toMs: 0 };
@@ -97,8 +97,9 @@ export class Workload {
     return this.clock.now() - this.t0;
   }
 
-  start(): Promise<WorkloadResult> {
-    this.t0 = this.clock.now();
+  /** Starts the load; `t0` (local clock) is its zero, so loads in several threads share one. */
+  start(t0 = this.clock.now()): Promise<WorkloadResult> {
+    this.t0 = t0;
     this.done = this.run();
     return this.done;
   }
@@ -153,6 +154,7 @@ export class Workload {
       writeLog,
       clientOptions: this.clientOptions,
       clientRestarts: [...this.restarts],
+      threads: 1,
     };
   }
 
@@ -240,7 +242,7 @@ export class Workload {
     }
   }
 
-  private noteSuccess(key: string, t: number): void {
+  protected noteSuccess(key: string, t: number): void {
     this.gap = longer(this.gap, this.lastOk, t);
     this.lastOk = t;
     if (!this.watched.length) return;

@@ -44,6 +44,14 @@ interface Window {
 
 type Histogram = ReturnType<typeof newHistogram>;
 
+/** One 100 ms window as a load's thread hands it over: its counts and its histogram, compressed. */
+export interface ExportedWindow {
+  ops: number;
+  errors: number;
+  byClass: [ErrorClass, number][];
+  histogram: string | null;
+}
+
 const round = (us: number): number => Math.round(us) / 1000;
 
 /**
@@ -151,6 +159,32 @@ export class Recorder {
     return this.between(fromMs, toMs).reduce((n, w) => n + w.errors, 0);
   }
 
+  /** Every window, closed and compressed: what a load's thread sends to the main thread at its end. */
+  exportWindows(): ExportedWindow[] {
+    const last = this.windows.at(-1);
+    if (last) close(last);
+    return this.windows.map((w) => ({ ops: w.ops, errors: w.errors, byClass: [...w.byClass], histogram: w.encoded }));
+  }
+
+  /** Adds another thread's windows to these, window by window (histograms merged exactly). */
+  absorb(windows: readonly ExportedWindow[], lastErrors: Partial<Record<ErrorClass, string>>): void {
+    windows.forEach((x, i) => {
+      const w = this.window(i * WINDOW_MS);
+      w.ops += x.ops;
+      w.errors += x.errors;
+      this.ops += x.ops;
+      this.errors += x.errors;
+      for (const [cls, n] of x.byClass) {
+        w.byClass.set(cls, (w.byClass.get(cls) ?? 0) + n);
+        this.errorsByClass.set(cls, (this.errorsByClass.get(cls) ?? 0) + n);
+      }
+      if (x.histogram) w.encoded = mergeEncoded(w.encoded, x.histogram, w);
+    });
+    for (const [cls, m] of Object.entries(lastErrors)) this.lastErrors.set(cls as ErrorClass, m);
+    const last = this.windows.at(-1);
+    if (last) close(last);
+  }
+
   errorClasses(): Partial<Record<ErrorClass, number>> {
     return Object.fromEntries(
       ERROR_CLASSES.filter((c) => this.errorsByClass.has(c)).map((c) => [c, this.errorsByClass.get(c)!]),
@@ -171,4 +205,23 @@ function close(w: Window): void {
   w.encoded = hdr.encodeIntoCompressedBase64(w.histogram);
   w.histogram.destroy();
   w.histogram = null;
+}
+
+/** Two compressed histograms as one (and the window's figures from it). */
+function mergeEncoded(a: string | null, b: string, w: Window): string {
+  const h = hdr.decodeFromCompressedBase64(b);
+  if (a) {
+    const other = hdr.decodeFromCompressedBase64(a);
+    h.add(other);
+    other.destroy();
+  }
+  if (w.histogram) {
+    h.add(w.histogram);
+    w.histogram.destroy();
+    w.histogram = null;
+  }
+  w.figures = figures(h);
+  const out = hdr.encodeIntoCompressedBase64(h);
+  h.destroy();
+  return out;
 }

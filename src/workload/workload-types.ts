@@ -57,4 +57,6 @@ export interface WorkloadResult {
   clientOptions: Record<string, unknown>;
   /** ms from the start when the client ended itself and was replaced (see Workload.watchClient). */
   clientRestarts: number[];
+  /** How many threads ran the load (each with its own client and share of the clients). */
+  threads: number;
 }

@@ -93,7 +93,7 @@ describe('the instruments are apart from the main thread, and a witness checks t
     try {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toMatch(
-        /Longest span without a successful write, the probe and an independent witness:\n  Master\[0\] \S+: probe \d+ ms, witness \d+ ms \(difference [+-]\d+ ms\)\n  Master\[1\]/,
+        /Longest span without a successful write, the probe and an independent witness:\n {2}Master\[0\] \S+: probe \d+ ms, witness \d+ ms \(difference [+-]\d+ ms\)\n {2}Master\[1\]/,
       );
     } finally {
       await runCli(['cluster', 'destroy'], { stateDir: dir });

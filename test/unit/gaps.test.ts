@@ -91,3 +91,19 @@ describe('gap tracking (write probe)', () => {
     expect(g.longest).toEqual({ ms: 910, fromMs: 990, toMs: 1900, boundMs: 10 + 360 });
   });
 });
+
+describe('success timelines of a load in several threads', () => {
+  test('the longest span without any success is found after OR-ing the threads', async () => {
+    const { SuccessTimeline } = await import('../../src/workload/gaps.js');
+    const a = new SuccessTimeline();
+    const b = new SuccessTimeline();
+    // Thread a succeeds every 5 ms until 1000 and from 2000; thread b from 0 to 1500.
+    for (let t = 0; t < 3000; t += 5) if (t < 1000 || t >= 2000) a.mark(t);
+    for (let t = 0; t < 1500; t += 5) b.mark(t);
+    expect(a.longestGap(3000)).toEqual({ ms: 1005, fromMs: 995, toMs: 2000 });
+    expect(a.or(b).longestGap(3000)).toEqual({ ms: 505, fromMs: 1495, toMs: 2000 });
+    // A gap still open at the end counts to the end.
+    expect(b.longestGap(3000)).toEqual({ ms: 1505, fromMs: 1495, toMs: 3000 });
+    expect(new SuccessTimeline().longestGap(100)).toEqual({ ms: 0, fromMs: 0, toMs: 0 });
+  });
+});
