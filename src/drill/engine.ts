@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Deployment } from '../deployment/handle.js';
 import { deploymentMap } from '../deployment/lookup.js';
 import type { DrillReport } from '../report/model.js';
@@ -63,6 +64,9 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
   let measured: Measured;
   let programs: Loaded['programs'];
   let witnessed: WitnessResult | null;
+  // The main thread's own lateness, beside the instruments' (their thread measures its own).
+  const mainDelay = monitorEventLoopDelay({ resolution: 10 });
+  mainDelay.enable();
   try {
     await instruments.open();
     await runSteps(d, spec, o, { loads, instruments, witnesses, clock, reporter, policy }, out);
@@ -70,6 +74,8 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
     programs = await loads.stopPrograms();
     witnessed = (await witnesses?.stop()) ?? null;
     measured = await instruments.stop();
+    mainDelay.disable();
+    measured.cadence.mainLoopDelayP99Ms = mainDelay.count ? Math.round(mainDelay.percentile(99) / 1e6) : null;
   }
   const { run, steps, loaded } = out as Required<typeof out>;
   const fault = run.faults[0];

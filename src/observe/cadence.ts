@@ -36,8 +36,10 @@ export interface PollCadence {
   /** How long the answered polls took, send to answer: the nodes' share of the gap. */
   medianAnswerMs: number | null;
   p99AnswerMs: number | null;
-  /** redis-drill's own share: how late its event loop ran timers (p99, perf_hooks.monitorEventLoopDelay). */
+  /** redis-drill's own share: how late the instruments' event loop ran timers (p99, perf_hooks.monitorEventLoopDelay). */
   eventLoopDelayP99Ms: number | null;
+  /** How late the main thread (the steps, the side loads, the report) ran timers, p99; null when not measured. */
+  mainLoopDelayP99Ms: number | null;
 }
 
 /**

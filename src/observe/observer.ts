@@ -198,6 +198,7 @@ export class Observer {
       medianAnswerMs: this.answers.percentile(0.5),
       p99AnswerMs: this.answers.percentile(0.99),
       eventLoopDelayP99Ms: this.loopDelay.count ? Math.round(this.loopDelay.percentile(99) / 1e6) : null,
+      mainLoopDelayP99Ms: null,
     };
   }
 

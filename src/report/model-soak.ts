@@ -72,7 +72,10 @@ export interface SoakSection {
       maxGapNode: string | null;
       medianAnswerMs: number | null;
       p99AnswerMs: number | null;
+      /** How late the instruments' thread ran its timers (p99). */
       eventLoopDelayP99Ms: number | null;
+      /** How late the main thread (the steps) ran its timers (p99). */
+      mainLoopDelayP99Ms: number | null;
       method: string;
     };
   };

@@ -86,7 +86,7 @@ export function soakBlocks(s: SoakSection | null): Block[] {
       title: 'Soak: redis-drill itself',
       lines: [
         `Peak RSS ${fig(mem.peakRssMb)} MB; at the end of the first loop ${fig(mem.firstLoopRssMb)} MB, of the last ${fig(mem.lastLoopRssMb)} MB (the heap kept after a full garbage collection, with buffers: ${fig(mem.firstLoopHeapMb)} MB and ${fig(mem.lastLoopHeapMb)} MB); CPU ${fig(mem.cpuMs)} ms over the run. Measured with ${mem.method}.`,
-        `The observer polled ${mem.observer.nodes} node(s) every ${mem.observer.intervalMs} ms: ${mem.observer.polls} polls, median gap ${fig(mem.observer.medianGapMs)} ms, p99 ${fig(mem.observer.p99GapMs)} ms, longest ${fig(mem.observer.maxGapMs)} ms (${fig(mem.observer.maxGapNode)}); ${mem.observer.method}. Of that, the nodes took a median ${fig(mem.observer.medianAnswerMs)} ms to answer a poll (p99 ${fig(mem.observer.p99AnswerMs)} ms), and redis-drill's event loop ran its timers up to ${fig(mem.observer.eventLoopDelayP99Ms)} ms late (p99).`,
+        `The observer polled ${mem.observer.nodes} node(s) every ${mem.observer.intervalMs} ms: ${mem.observer.polls} polls, median gap ${fig(mem.observer.medianGapMs)} ms, p99 ${fig(mem.observer.p99GapMs)} ms, longest ${fig(mem.observer.maxGapMs)} ms (${fig(mem.observer.maxGapNode)}); ${mem.observer.method}. Of that, the nodes took a median ${fig(mem.observer.medianAnswerMs)} ms to answer a poll (p99 ${fig(mem.observer.p99AnswerMs)} ms), the instruments' thread ran its timers up to ${fig(mem.observer.eventLoopDelayP99Ms)} ms late (p99), and the main thread ${fig(mem.observer.mainLoopDelayP99Ms)} ms.`,
       ],
       tables: [],
     },

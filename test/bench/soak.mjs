@@ -43,7 +43,7 @@ async function soak(masters, loops) {
     String(loops),
     '--faults',
     'kill',
-    '--seed',
+    '--random-seed',
     '1',
     '--interval',
     '1s',

@@ -115,6 +115,7 @@ function soakSection(): SoakSection {
         medianAnswerMs: 1,
         p99AnswerMs: 3,
         eventLoopDelayP99Ms: 2,
+        mainLoopDelayP99Ms: 3,
         method: 'fixture',
       },
     },
