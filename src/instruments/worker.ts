@@ -80,7 +80,12 @@ async function open(c: InstrumentsConfig): Promise<void> {
       id: m.id,
       ranges: m.slots,
     })),
-    { password: c.connect.password, ownerOf: (slot) => ops.ownerOf(observer.snapshot(), slot), ...c.probe },
+    {
+      password: c.connect.password,
+      ownerOf: (slot) => ops.ownerOf(observer.snapshot(), slot),
+      ownerLagMs: observer.cadence().intervalMs,
+      ...c.probe,
+    },
   );
   const stale =
     c.kind === 'sentinel'

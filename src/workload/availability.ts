@@ -15,6 +15,8 @@ export interface AvailabilityOptions {
   /** How long one write may take before it counts as failed. */
   deadlineMs?: number;
   clock?: Clock;
+  /** How late the probe may learn a new owner (the observer's poll interval): part of a failover gap's bound. */
+  ownerLagMs?: number;
   /** How one SET goes out (default: the probe's own connection to that node). Tests replace it to stall or fail on cue. */
   set?(node: Address, key: string, value: string): Promise<unknown>;
 }
@@ -101,7 +103,7 @@ export class AvailabilityProbe {
     const end = this.clock.now() - this.t0;
     for (const c of this.clients.values()) c.disconnect();
     this.clients.clear();
-    const masters = this.lanes.map((l) => l.result(end));
+    const masters = this.lanes.map((l) => l.result(end, this.o.ownerLagMs ?? 0));
     return {
       method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), on a fixed schedule, sent to the node that serves the slot in the latest poll (CLUSTER NODES; for Sentinel, the master the sentinels name), each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times, and may be shorter by the spacing of the sends at its two ends (its bound); a write due more than one interval ago is not sent late but counted as missed`,
       intervalMs: this.intervalMs,
@@ -137,8 +139,8 @@ export class AvailabilityProbe {
   }
 
   private send(lane: ProbeLane, seq: number, dueMs: number, sentMs: number): void {
-    lane.sent(seq, dueMs, sentMs);
     const owner = this.o.ownerOf(lane.slot);
+    lane.sent(seq, dueMs, sentMs, owner ? formatAddress(owner) : '');
     const p = this.write(lane, owner, seq).then(
       () => lane.settled(seq, true),
       (e: unknown) =>

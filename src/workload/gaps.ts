@@ -43,13 +43,17 @@ export class GapTracker {
   /** The first write sent after the latest success, and the write sent before this one: the gap's bounds. */
   private firstAfterOk: number | null = null;
   private prevSend: number | null = null;
+  /** Where the last success went, and whether the longest gap ended on another node than it began (a new owner). */
+  private lastOkNode: string | undefined;
+  moved = false;
 
-  record(tMs: number, ok: boolean): void {
+  record(tMs: number, ok: boolean, node?: string): void {
     this.writes++;
     if (this.lastOk !== null) this.firstAfterOk ??= tMs;
     if (ok) {
-      this.extend(tMs);
+      if (this.extend(tMs)) this.moved = node !== this.lastOkNode;
       this.lastOk = tMs;
+      this.lastOkNode = node;
       this.firstAfterOk = null;
       if (this.openSince !== null) this.closeOutage(tMs);
     } else {
@@ -63,13 +67,14 @@ export class GapTracker {
 
   /** The end of the run: a gap or an outage still open counts up to here. */
   end(tMs: number): void {
-    this.extend(tMs);
+    if (this.extend(tMs)) this.moved = false;
     if (this.openSince !== null) this.closeOutage(tMs);
   }
 
-  private extend(tMs: number): void {
+  /** True when this span is the longest so far. */
+  private extend(tMs: number): boolean {
     // Gaps count from the first success: the time before it is start-up, not unavailability.
-    if (this.lastOk === null || tMs - this.lastOk <= this.longest.ms) return;
+    if (this.lastOk === null || tMs - this.lastOk <= this.longest.ms) return false;
     const ms = tMs - this.lastOk;
     const left = (this.firstAfterOk ?? tMs) - this.lastOk;
     const right = tMs - (this.prevSend ?? this.lastOk);
@@ -79,6 +84,7 @@ export class GapTracker {
       toMs: Math.round(tMs),
       boundMs: Math.round(Math.min(ms, left + right)),
     };
+    return true;
   }
 
   private closeOutage(tMs: number): void {

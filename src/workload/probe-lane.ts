@@ -67,7 +67,7 @@ export class ProbeLane {
   readonly tracker = new GapTracker();
   private readonly byClass = new Map<ErrorClass, number>();
   /** Writes by their place on the schedule; a write never sent (the probe was too late) is `skipped`. */
-  private readonly pending = new Map<number, { sentMs: number; ok: boolean | null } | 'skipped'>();
+  private readonly pending = new Map<number, { sentMs: number; ok: boolean | null; node: string } | 'skipped'>();
   private readonly failures: FailedWrite[] = [];
   private failuresDropped = 0;
   private readonly delays = new Uint32Array(DELAY_BUCKETS);
@@ -82,9 +82,9 @@ export class ProbeLane {
     readonly slot: number,
   ) {}
 
-  /** Write `seq`, due at `dueMs`, went out at `sentMs`. */
-  sent(seq: number, dueMs: number, sentMs: number): void {
-    this.pending.set(seq, { sentMs, ok: null });
+  /** Write `seq`, due at `dueMs`, went out at `sentMs` (to `node`, the slot's owner as the probe knew it). */
+  sent(seq: number, dueMs: number, sentMs: number, node = ''): void {
+    this.pending.set(seq, { sentMs, ok: null, node });
     this.delay(sentMs - dueMs);
   }
 
@@ -119,16 +119,22 @@ export class ProbeLane {
     for (let next = this.pending.get(this.nextFeed); next !== undefined; next = this.pending.get(this.nextFeed)) {
       if (next !== 'skipped') {
         if (next.ok === null) return;
-        this.tracker.record(next.sentMs, next.ok);
+        this.tracker.record(next.sentMs, next.ok, next.node);
       }
       this.pending.delete(this.nextFeed++);
     }
   }
 
-  /** The figures at the end of the run (`endMs`: ms from the start of the load). */
-  result(endMs: number): MasterAvailability {
+  /**
+   * The figures at the end of the run (`endMs`: ms from the start of the
+   * load). When the longest gap ended on another node than it began (a
+   * failover), the probe learnt the new owner from the observer's polls,
+   * up to `ownerLagMs` after it took over: that lag joins the bound.
+   */
+  result(endMs: number, ownerLagMs = 0): MasterAvailability {
     this.tracker.end(endMs);
     const t = this.tracker;
+    const gap = t.moved ? { ...t.longest, boundMs: Math.min(t.longest.ms, t.longest.boundMs + ownerLagMs) } : t.longest;
     return {
       index: this.group.index,
       label: this.group.label,
@@ -139,7 +145,7 @@ export class ProbeLane {
       writes: t.writes,
       failed: t.failed,
       failedByClass: Object.fromEntries(this.byClass),
-      longestGap: t.longest,
+      longestGap: gap,
       firstFailureMs: t.firstFailureMs,
       lastFailureMs: t.lastFailureMs,
       outages: t.outages,

@@ -79,6 +79,29 @@ describe('a lane fed out of order', () => {
     expect(r.failures).toEqual([{ tMs: 0, lateMs: 0, cls: 'timeout', node: 'n' }]);
   });
 
+  it('a gap that ends on another node (a failover) adds how late the probe may learn the new owner to its bound', () => {
+    const lane = new ProbeLane(groups[0]!, 'k', 0);
+    const write = (seq: number, node: string, ok: boolean) => {
+      lane.sent(seq, seq * 10, seq * 10, node);
+      lane.settled(seq, ok, ok ? undefined : { tMs: seq * 10, cls: 'connection refused', node });
+    };
+    for (let i = 0; i < 10; i++) write(i, 'old:7000', true);
+    for (let i = 10; i < 200; i++) write(i, 'old:7000', false);
+    for (let i = 200; i < 210; i++) write(i, 'new:7003', true);
+    expect(lane.result(2100, 50).longestGap).toEqual({ ms: 1910, fromMs: 90, toMs: 2000, boundMs: 70 });
+    // The same gap on one node (a master that came back) has no such lag.
+    const same = new ProbeLane(groups[0]!, 'k', 0);
+    for (let i = 0; i < 210; i++) {
+      same.sent(i, i * 10, i * 10, 'old:7000');
+      same.settled(
+        i,
+        i < 10 || i >= 200,
+        i < 10 || i >= 200 ? undefined : { tMs: i * 10, cls: 'timeout', node: 'old:7000' },
+      );
+    }
+    expect(same.result(2100, 50).longestGap.boundMs).toBe(20);
+  });
+
   it('percentile: nearest rank over 1 ms buckets', () => {
     const b = new Uint32Array(10);
     b[1] = 98;
