@@ -39,7 +39,11 @@ module.exports = {
       name: 'no-orphans',
       severity: 'error',
       comment: 'A module nothing imports is dead code (a worker thread entry is loaded by its path instead).',
-      from: { orphan: true, path: '^src/', pathNot: '^src/cli/main\\.ts$|\\.d\\.ts$|^src/instruments/(worker|witness)\\.ts$' },
+      from: {
+        orphan: true,
+        path: '^src/',
+        pathNot: '^src/cli/main\\.ts$|\\.d\\.ts$|^src/instruments/(worker|witness)\\.ts$',
+      },
       to: {},
     },
   ],
