@@ -87,7 +87,7 @@ export function registerScale(cluster: Command, action: Action): void {
     .action(
       action(async (ctx, f: { pipeline: number; batch: number }) => {
         const t = await slotCommand(ctx, 'cluster rebalance');
-        const { rebalance } = await import('../cluster/reshard.js');
+        const { rebalance } = await import('../cluster/rebalance.js');
         const result = await rebalance({ ...t.common, pipeline: f.pipeline, batch: f.batch });
         ctx.out.json({ cluster: t.name, ...result });
         ctx.out.result((await import('../ui/render-scale.js')).renderRebalance(result));

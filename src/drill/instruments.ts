@@ -6,7 +6,7 @@ import { CheckFailedError, EnvironmentError, UsageError } from '../errors.js';
 import { ObserverMirror } from '../instruments/mirror.js';
 import type { FromInstruments, InstrumentsConfig, InstrumentsResult, ToInstruments } from '../instruments/protocol.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { PollCadence } from '../observe/observer.js';
+import type { PollCadence } from '../observe/cadence.js';
 import type { Clock } from '../util/clock.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';

@@ -2,7 +2,7 @@ import type { SlotMap } from '../cluster/slotmap.js';
 
 import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { PollCadence } from '../observe/observer.js';
+import type { PollCadence } from '../observe/cadence.js';
 import { type Check, type DrillReport, type Measured, REPORT_SCHEMA_VERSION } from '../report/model.js';
 import { type LatencyOf, bounded, clientSection, measured, phase, setupSection } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';

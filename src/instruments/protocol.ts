@@ -4,7 +4,7 @@ import type { SshTarget } from '../hosts/ssh.js';
 import type { Address } from '../nodes/address.js';
 import type { ConnectOptions } from '../nodes/client.js';
 import type { DrillEvent } from '../observe/events.js';
-import type { PollCadence } from '../observe/observer.js';
+import type { PollCadence } from '../observe/cadence.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
 

@@ -11,8 +11,6 @@ import { LogFollower } from './log-follower.js';
 import { pollEvents } from './poll-diff.js';
 import { followSentinelEvents } from './sentinel-follower.js';
 
-export { type PollCadence, defaultPollInterval } from './cadence.js';
-
 export interface ObservedNode {
   address: Address;
   /** Where its log is, when redis-drill started it (null for --seed clusters). */

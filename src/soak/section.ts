@@ -4,7 +4,7 @@ import type { Check, Distribution, SoakLoopRow, SoakSection } from '../report/mo
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { RunRecord } from '../drill/run-record.js';
 import type { SoakPlan } from '../drill/spec.js';
-import type { PollCadence } from '../observe/observer.js';
+import type { PollCadence } from '../observe/cadence.js';
 
 /** Nearest-rank percentile of sorted values. Pure. */
 function rank(sorted: readonly number[], p: number): number | null {

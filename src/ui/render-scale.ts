@@ -1,5 +1,6 @@
 import { type FixResult, fixSummary } from '../cluster/fix.js';
-import type { RebalanceResult, ReshardResult } from '../cluster/reshard.js';
+import type { RebalanceResult } from '../cluster/rebalance.js';
+import type { ReshardResult } from '../cluster/reshard.js';
 import { slotsText } from '../cluster/slots.js';
 
 const node = (n: ReshardResult['from']): string => `Master[${n.index}] ${n.host}:${n.port}`;

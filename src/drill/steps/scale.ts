@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { fixCluster, fixSummary } from '../../cluster/fix.js';
 import { addNode, removeNode } from '../../cluster/membership.js';
-import { RESHARD_DEFAULTS, rebalance } from '../../cluster/reshard.js';
+import { rebalance } from '../../cluster/rebalance.js';
+import { RESHARD_DEFAULTS } from '../../cluster/reshard.js';
 import { formatAddress } from '../../nodes/address.js';
 import { expected, name, noOptions, ref, shortForm } from '../schema-parts.js';
 import { defineStep } from '../step.js';
