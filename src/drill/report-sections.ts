@@ -124,8 +124,10 @@ export function availabilitySection(a: AvailabilityResult, victimId: string | nu
 
 /** Why a probe figure may be off: the spacing of its sends at the gap's ends, and the probe's own lateness. */
 function probeBound(a: AvailabilityResult, m: AvailabilityResult['masters'][number]): string {
-  const stalled = m.longestGap.boundMs > 2 * a.intervalMs + 2 * m.sendDelay.p99Ms;
-  return `probe interval ${a.intervalMs} ms, its worst send delay ${m.sendDelay.maxMs} ms${m.sendDelay.missed ? `, ${m.sendDelay.missed} write(s) not sent in time` : ''}${stalled ? '; the probe sent nothing for part of the span' : ''}`;
+  const { boundMs, ownerLagMs } = m.longestGap;
+  const stalled = boundMs - ownerLagMs > 2 * a.intervalMs + 2 * m.sendDelay.p99Ms;
+  const lag = ownerLagMs > 0 ? `, up to ${ownerLagMs} ms to learn the new owner (observer poll interval)` : '';
+  return `probe interval ${a.intervalMs} ms, its worst send delay ${m.sendDelay.maxMs} ms${m.sendDelay.missed ? `, ${m.sendDelay.missed} write(s) not sent in time` : ''}${lag}${stalled ? '; the probe sent nothing for part of the span' : ''}`;
 }
 
 /**

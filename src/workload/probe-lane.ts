@@ -42,7 +42,8 @@ export interface MasterAvailability {
   failed: number;
   failedByClass: Partial<Record<ErrorClass, number>>;
   /** Longest span between two successful writes (ms from the start of the load), and how much shorter it may really be. */
-  longestGap: ProbeGap;
+  /** `ownerLagMs`: the part of the bound that is the observer's poll interval (0 unless the gap ended on a new owner). */
+  longestGap: ProbeGap & { ownerLagMs: number };
   firstFailureMs: number | null;
   lastFailureMs: number | null;
   /** Runs of failed writes (at most 200 kept; outagesDropped counts the rest). */
@@ -134,7 +135,8 @@ export class ProbeLane {
   result(endMs: number, ownerLagMs = 0): MasterAvailability {
     this.tracker.end(endMs);
     const t = this.tracker;
-    const gap = t.moved ? { ...t.longest, boundMs: Math.min(t.longest.ms, t.longest.boundMs + ownerLagMs) } : t.longest;
+    const lag = t.moved ? Math.max(0, Math.min(ownerLagMs, t.longest.ms - t.longest.boundMs)) : 0;
+    const gap = { ...t.longest, boundMs: t.longest.boundMs + lag, ownerLagMs: lag };
     return {
       index: this.group.index,
       label: this.group.label,

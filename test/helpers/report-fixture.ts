@@ -158,6 +158,7 @@ export function fixtureReport(overrides: Partial<DrillReport> = {}): DrillReport
         fromMs: own[0]?.atMs ?? 0,
         toMs: (own[0]?.atMs ?? 0) + 470,
         boundMs: 20,
+        ownerLagMs: 0,
       },
       firstFailureMs: own[0] ? own[0].atMs + 10 : null,
       lastFailureMs: own[0] ? own[0].atMs + 460 : null,

@@ -58,7 +58,11 @@ describe('the instruments are apart from the main thread, and a witness checks t
         }
         // The victim's slots were unwritable about as long as the promotion took; the figure has its bound.
         expect(r.availability.victimUnavailable.value).toBeGreaterThan(800);
-        expect(r.availability.victimUnavailable.bound.ms).toBeLessThanOrEqual(40);
+        // It ended on the promoted replica, which the probe learnt of from the observer's polls: that lag is in it.
+        const victim = r.availability.masters.find((m: any) => m.victim);
+        expect(victim.longestGap.ownerLagMs).toBeGreaterThan(0);
+        expect(r.availability.victimUnavailable.bound.ms).toBe(victim.longestGap.boundMs);
+        expect(r.availability.victimUnavailable.bound.ms).toBeLessThanOrEqual(100);
         // Every witness process ended with the drill.
         expect(await witnesses()).toEqual([]);
       } finally {

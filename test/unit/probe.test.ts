@@ -37,7 +37,7 @@ describe('the write probe on a fixed schedule', () => {
     await vi.advanceTimersByTimeAsync(3000);
     const r = await p.stop();
     const m = r.masters[0]!;
-    expect(m.longestGap).toEqual({ ms: 610, fromMs: 990, toMs: 1600, boundMs: 20 });
+    expect(m.longestGap).toEqual({ ms: 610, fromMs: 990, toMs: 1600, boundMs: 20, ownerLagMs: 0 });
     expect(m.failed).toBe(60);
     expect(m.failures[0]).toEqual({ tMs: 1000, lateMs: 0, cls: 'CLUSTERDOWN', node: '127.0.0.1:7000' });
     expect(m.sendDelay).toEqual({ maxMs: 0, p99Ms: 0, missed: 0 });
@@ -74,7 +74,7 @@ describe('a lane fed out of order', () => {
     lane.settled(0, false, { tMs: 0, cls: 'timeout', node: 'n' });
     expect(lane.tracker.writes).toBe(3);
     const r = lane.result(60);
-    expect(r.longestGap).toEqual({ ms: 38, fromMs: 12, toMs: 50, boundMs: 38 });
+    expect(r.longestGap).toEqual({ ms: 38, fromMs: 12, toMs: 50, boundMs: 38, ownerLagMs: 0 });
     expect(r.sendDelay).toEqual({ maxMs: 40, p99Ms: 40, missed: 3 });
     expect(r.failures).toEqual([{ tMs: 0, lateMs: 0, cls: 'timeout', node: 'n' }]);
   });
@@ -88,7 +88,7 @@ describe('a lane fed out of order', () => {
     for (let i = 0; i < 10; i++) write(i, 'old:7000', true);
     for (let i = 10; i < 200; i++) write(i, 'old:7000', false);
     for (let i = 200; i < 210; i++) write(i, 'new:7003', true);
-    expect(lane.result(2100, 50).longestGap).toEqual({ ms: 1910, fromMs: 90, toMs: 2000, boundMs: 70 });
+    expect(lane.result(2100, 50).longestGap).toEqual({ ms: 1910, fromMs: 90, toMs: 2000, boundMs: 70, ownerLagMs: 50 });
     // The same gap on one node (a master that came back) has no such lag.
     const same = new ProbeLane(groups[0]!, 'k', 0);
     for (let i = 0; i < 210; i++) {
