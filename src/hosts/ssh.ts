@@ -1,6 +1,8 @@
 import { EnvironmentError } from '../errors.js';
 import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
 import { processStateFrom } from './proc.js';
+import { SessionError, SessionPool } from './session-pool.js';
+import { ShellSession, lastLine } from './shell-session.js';
 import { shellCommand, shellQuote } from './shell.js';
 
 /** How to reach one machine over SSH (what the state file keeps per host). */
@@ -51,6 +53,7 @@ export class SshHost implements Host {
   readonly remote = true;
   private connected: Promise<void> | null = null;
   private offset: Promise<ClockOffset> | null = null;
+  private readonly pool: SessionPool;
 
   constructor(
     readonly target: SshTarget,
@@ -58,6 +61,10 @@ export class SshHost implements Host {
     private readonly connectTimeoutMs: number,
   ) {
     this.name = sshHostName(target);
+    this.pool = new SessionPool(async () => {
+      await this.connect();
+      return new ShellSession(['ssh', ...(await this.args('no')), '--', 'exec /bin/sh']);
+    }, connectTimeoutMs);
   }
 
   /** Options for every ssh call; the user's come first because ssh keeps the first value it reads. */
@@ -101,20 +108,23 @@ export class SshHost implements Host {
     return this.connected;
   }
 
-  /** Runs a shell script on the host. ssh's own failures (exit 255) become SshError. */
+  /**
+   * Runs a shell script on the host, in one of its long-lived shell
+   * sessions (see ShellSession): a call costs a few forks there, not an ssh
+   * channel and a login shell. A lost or late session becomes SshError.
+   */
   async run(script: string, options: { input?: string; timeoutMs?: number; step?: string } = {}): Promise<ExecResult> {
-    await this.connect();
-    const { execa } = await import('execa');
-    const timeout = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-    const r = await execa('ssh', [...(await this.args('no')), '--', script], {
-      reject: false,
-      timeout,
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-    });
     const step = options.step ?? script.split(' ')[0]!;
-    if (r.timedOut) throw new SshError(this.name, step, `no answer within ${timeout} ms`);
-    if (r.exitCode === 255) throw new SshError(this.name, step, lastLine(r.stderr) || 'the connection was lost');
-    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    try {
+      return await this.pool.call(script, options.input, options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
+    } catch (e) {
+      if (e instanceof SshError) throw e;
+      throw new SshError(
+        this.name,
+        e instanceof SessionError && e.stage === 'start' ? 'starting a shell' : step,
+        (e as Error).message,
+      );
+    }
   }
 
   exec(
@@ -226,6 +236,7 @@ export class SshHost implements Host {
 
   /** Closes the master connection, if one was opened. */
   async dispose(): Promise<void> {
+    this.pool.close();
     if (!this.connected) return;
     const opened = await this.connected.then(
       () => true,
@@ -241,8 +252,4 @@ export class SshHost implements Host {
     const r = await this.run(script, { step, input });
     if (r.exitCode !== 0) throw new SshError(this.name, step, lastLine(r.stderr) || `exit code ${r.exitCode}`);
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
 }

@@ -8,6 +8,8 @@ export interface TestSshd {
   /** A key it refuses. */
   wrongIdentity: string;
   knownHosts: string;
+  /** What the remote shell sessions left in their TMPDIR (each removes its own directory when it ends). */
+  leftInTmp(): string[];
   /** `--ssh-*` flags for `cluster create --hosts`. */
   flags(): string[];
   stop(): Promise<void>;
@@ -15,5 +17,5 @@ export interface TestSshd {
 
 export declare function startSshd(
   dir: string,
-  options?: { addresses?: readonly string[]; band?: number },
+  options?: { addresses?: readonly string[]; band?: number; loginShell?: string | null },
 ): Promise<TestSshd>;

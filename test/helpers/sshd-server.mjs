@@ -2,7 +2,7 @@
 // Plain JavaScript so the benchmark scripts (which run without a TypeScript
 // step) can use it too; sshd-server.d.mts gives the tests its types.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -31,11 +31,21 @@ async function freePort(addresses, band) {
   throw new Error('no free port for the test sshd');
 }
 
+/** A wrapper that runs `code`, then the command the client asked for (as a login shell would). */
+function writeLoginShell(dir, code) {
+  const file = path.join(dir, 'login-shell');
+  writeFileSync(file, `#!/bin/sh\n${code}\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
+  return file;
+}
+
 /**
  * Starts sshd in the foreground (our child, in its own process group) with a
  * generated host key, an accepted client key and one it refuses, all in `dir`.
+ * `loginShell`: shell code run before every command, as a login shell's
+ * start-up files are (e.g. 'sleep 0.5' for a .bashrc that sets up pyenv, or
+ * 'sleep 3600' for a shell that hangs); sshd runs it through ForceCommand.
  */
-export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}) {
+export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, loginShell = null } = {}) {
   const key = (name) => {
     const file = path.join(dir, name);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `redis-drill-test-${name}`, '-f', file]);
@@ -48,6 +58,8 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}
   // sshd's privilege separation directory; a fresh install may not have made it yet.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755, recursive: true });
   const port = await freePort(addresses, band);
+  const sessionTmp = path.join(dir, 'tmp');
+  mkdirSync(sessionTmp, { mode: 0o700 });
   const config = [
     `Port ${port}`,
     ...addresses.map((h) => `ListenAddress ${h}`),
@@ -60,9 +72,11 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}
     'UsePAM no',
     // The key files live in a temporary directory that sshd's permission checks would reject.
     'StrictModes no',
-    // bash reads ~/.bashrc for commands that come over SSH unless SHLVL says it is
-    // nested; a heavy .bashrc (pyenv here) would add ~100 ms to every remote call.
-    'SetEnv SHLVL=1',
+    // No SetEnv SHLVL=1 or the like: bash reads the account's ~/.bashrc for every
+    // command that comes over SSH, as it does on users' machines.
+    ...(loginShell ? [`ForceCommand ${writeLoginShell(dir, loginShell)}`] : []),
+    // Each test sshd's sessions keep their private directories apart, so a test can check they were removed.
+    `SetEnv TMPDIR=${sessionTmp}`,
     'LogLevel ERROR',
   ];
   const configFile = path.join(dir, 'sshd_config');
@@ -89,6 +103,8 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200 } = {}
     identity,
     wrongIdentity,
     knownHosts,
+    /** What the remote shell sessions left in their TMPDIR (each removes its own directory when it ends). */
+    leftInTmp: () => readdirSync(sessionTmp),
     /** `--ssh-*` flags for `cluster create --hosts`. */
     flags: () => [
       '--ssh-port',

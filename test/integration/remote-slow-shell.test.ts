@@ -1,0 +1,166 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
+import { freePortRange } from '../helpers/ports.js';
+import { liveServersUnder } from '../helpers/processes.js';
+import { type TestSshd, onSshHosts, remotePlace, sshMastersFor, startSshd } from '../helpers/sshd.js';
+
+/** Live ssh clients of ours running a shell session on the test sshd (pid, args). */
+function sessionsFor(port: number): { pid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2]!.startsWith('Z'))
+    .filter((m) => /\bssh\b/.test(m[3]!) && m[3]!.includes(`-p ${port}`) && m[3]!.includes('exec /bin/sh'))
+    .map((m) => ({ pid: Number(m[1]), args: m[3]! }));
+}
+
+/**
+ * Hosts whose login shell takes 0.5 s to start, as a .bashrc that sets up
+ * pyenv, nvm or conda makes it: every command of the tool must work there,
+ * paying that start-up once per session, not once per remote call.
+ */
+describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
+  let sshd: TestSshd;
+  let dir: string;
+  let remoteDir: string;
+  let port: number;
+  const run = (args: string[]) => runCli(args, { stateDir: dir, timeoutMs: 120_000 });
+
+  beforeAll(async () => {
+    sshd = await startSshd({ loginShell: 'sleep 0.5' });
+    dir = await stateDir();
+    remoteDir = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
+    port = await freePortRange(2);
+  });
+
+  afterAll(async () => {
+    await run(['cluster', 'destroy']);
+    await sshd?.stop();
+  });
+
+  test(
+    'create, status, kill-master, failover-report, soak (2 loops) and destroy all complete',
+    { timeout: 300_000 },
+    async () => {
+      const create = await run(['cluster', 'create', ...onSshHosts(sshd, remoteDir, port), '--node-timeout', '1000']);
+      expect(create.exitCode, create.stderr).toBe(0);
+
+      const status = await runJson<{ nodes: { up: boolean }[] }>(['cluster', 'status'], { stateDir: dir });
+      expect(status.result.exitCode, status.result.stderr).toBe(0);
+
+      const kill = await runJson<{ outcome: string; promotionSource: string; victim: { host: string; port: number } }>(
+        ['cluster', 'kill-master', '--master', '0'],
+        { stateDir: dir },
+      );
+      expect(kill.result.exitCode, kill.result.stderr).toBe(0);
+      expect(kill.json.outcome).toBe('done');
+      // The promotion is read from the remote redis.log, as on a fast shell.
+      expect(kill.json.promotionSource).toBe('log');
+      const restart = await run(['cluster', 'restart-node', `${kill.json.victim.host}:${kill.json.victim.port}`]);
+      expect(restart.exitCode, restart.stderr).toBe(0);
+
+      const out = path.join(dir, 'report');
+      const report = await runJson<any>(
+        ['failover-report', '--fault', 'kill', '--settle', '500ms', '--format', 'json', '--out', out],
+        { stateDir: dir, timeoutMs: 120_000 },
+      );
+      expect(report.result.exitCode, report.result.stderr).toBe(0);
+      expect(report.json.promotion.ms.source).toMatch(/redis\.log/);
+
+      const soak = await runJson<any>(['soak', '--loops', '2', '--faults', 'kill', '--interval', '500ms'], {
+        stateDir: dir,
+        timeoutMs: 180_000,
+      });
+      expect(soak.result.exitCode, soak.result.stderr).toBe(0);
+      expect(soak.json.soak.loopsRun).toBe(2);
+
+      const destroy = await run(['cluster', 'destroy']);
+      expect(destroy.exitCode, destroy.stderr).toBe(0);
+      expect(await liveServersUnder(remoteDir)).toEqual([]);
+      expect(sshMastersFor(sshd.port)).toEqual([]);
+      expect(sessionsFor(sshd.port)).toEqual([]);
+    },
+  );
+
+  test(
+    'a shell session killed mid-drill is opened again, and the drill ends with its report',
+    { timeout: 180_000 },
+    async () => {
+      const { state, remote, port: base } = await remotePlace();
+      const drill = spawnCli(
+        [
+          '--json',
+          'failover-report',
+          '--create',
+          ...onSshHosts(sshd, remote, base),
+          '--node-timeout',
+          '1000',
+          '--settle',
+          '500ms',
+          '--format',
+          'json',
+          '--out',
+          path.join(state, 'report'),
+        ],
+        { stateDir: state, timeoutMs: 150_000 },
+      );
+      // While the drill runs (its sessions up on every host), one session is killed (its ssh client, as a network drop would).
+      let killed = false;
+      try {
+        for (let i = 0; i < 600 && !killed && drill.exitCode === null; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (sessionsFor(sshd.port).length < 3) continue;
+          await new Promise((r) => setTimeout(r, 1500));
+          const victim = sessionsFor(sshd.port).pop();
+          if (victim) process.kill(victim.pid, 'SIGKILL');
+          killed = victim !== undefined;
+        }
+      } finally {
+        await drill;
+        await runCli(['cluster', 'destroy'], { stateDir: state });
+      }
+      const r = await drill;
+      expect(killed).toBe(true);
+      // Reopened: the drill went on. Or, if the lost session held a step's call, a clear error naming the host.
+      if (r.exitCode !== 0) expect(r.stderr).toMatch(/root@127\.0\.0\.\d:\d+: .*(lost|exited|closed)/);
+      else expect(JSON.parse(String(r.stdout)).verdict).toBe('pass');
+      expect(await liveServersUnder(remote)).toEqual([]);
+      expect(sessionsFor(sshd.port)).toEqual([]);
+      expect(sshMastersFor(sshd.port)).toEqual([]);
+    },
+  );
+
+  test('a host whose shell hangs: create fails within --ssh-timeout naming the host, nothing left', async () => {
+    // A start-up that waits for input that never comes (a .bashrc that prompts); it ends when the channel closes.
+    const hung = await startSshd({ loginShell: 'cat > /dev/null' });
+    try {
+      const { state, remote, port: base } = await remotePlace();
+      const r = await runCli(['cluster', 'create', ...onSshHosts(hung, remote, base), '--ssh-timeout', '2000'], {
+        stateDir: state,
+        timeoutMs: 60_000,
+      });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toMatch(
+        /root@127\.0\.0\.\d:\d+: starting a shell failed: the remote shell did not start within 2000 ms/,
+      );
+      expect(r.stderr).toMatch(/hint: /);
+      // The timeout, plus the clean-up's own bounded calls.
+      expect(r.durationMs).toBeLessThan(15_000);
+      expect(existsSync(path.join(state, 'default'))).toBe(false);
+      expect(sessionsFor(hung.port)).toEqual([]);
+      expect(sshMastersFor(hung.port)).toEqual([]);
+    } finally {
+      await hung.stop();
+    }
+  });
+
+  test('every remote shell session ended and removed its directory', async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sessionsFor(sshd.port)).toEqual([]);
+    expect(sshd.leftInTmp()).toEqual([]);
+  });
+});
