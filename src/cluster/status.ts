@@ -109,21 +109,21 @@ export async function clusterStatus(
  * --duration`, or one never healed).
  */
 export async function statusOf(o: TargetOptions): Promise<StatusResult> {
-  const { name, targets, password } = await clusterTargets({ ...o, expect: 'cluster' });
-  // The firewall is read while the nodes answer, not after: status keeps to the node deadline.
-  const [status, partition] = await Promise.all([
-    clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }),
-    o.seed ? null : recordedPartition(o.stateDir, o.cluster),
-  ]);
-  return { ...status, partition };
-}
-
-/** A partition of a managed deployment still in place, read from its state file and its hosts' firewalls. */
-export async function recordedPartition(stateDir: string, cluster: string): Promise<PartitionLeft | null> {
-  const state = await readState(stateDir, cluster);
+  if (o.seed) {
+    const { name, targets, password } = await clusterTargets(o);
+    return clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password });
+  }
+  const state = await readState(o.stateDir, o.cluster);
   const hosts = hostsFor(state);
   try {
-    return await partitionLeft(state, hosts, stateDir);
+    // The firewalls are read while the nodes are found and asked, not after, over the same SSH sessions.
+    const [status, partition] = await Promise.all([
+      clusterTargets({ ...o, expect: 'cluster' }, hosts).then(({ name, targets, password }) =>
+        clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }),
+      ),
+      partitionLeft(state, hosts, o.stateDir),
+    ]);
+    return { ...status, partition };
   } finally {
     await hosts.dispose();
   }

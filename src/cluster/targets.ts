@@ -7,7 +7,7 @@ import { type SlotMap, slotMap } from './slotmap.js';
 import { formatAddress } from '../nodes/address.js';
 import { discoverFromSeed } from './discover.js';
 import { livePid } from './lifecycle.js';
-import { hostsFor, nodeFor } from './runtime.js';
+import { type Hosts, hostsFor, nodeFor } from './runtime.js';
 import { checkKind, readState } from './state.js';
 import type { ProcessState } from '../hosts/host.js';
 
@@ -41,7 +41,8 @@ export interface TargetOptions {
   expect?: 'cluster' | 'sentinel';
 }
 
-export async function clusterTargets(o: TargetOptions): Promise<Targets> {
+/** `hosts`: the command's own (kept open for its other calls); without it, made here and closed. */
+export async function clusterTargets(o: TargetOptions, shared?: Hosts): Promise<Targets> {
   if (o.seed) {
     const password = o.password ?? null;
     const addresses = await discoverFromSeed(o.seed, { timeoutMs: o.timeoutMs, password });
@@ -56,7 +57,7 @@ export async function clusterTargets(o: TargetOptions): Promise<Targets> {
   }
   const state = await readState(o.stateDir, o.cluster);
   checkKind(state, o.expect);
-  const hosts = hostsFor(state);
+  const hosts = shared ?? hostsFor(state);
   try {
     const targets = await Promise.all(
       state.nodes.map(async (r) => {
@@ -74,7 +75,7 @@ export async function clusterTargets(o: TargetOptions): Promise<Targets> {
       masterName: state.sentinel?.masterName ?? null,
     };
   } finally {
-    await hosts.dispose();
+    if (!shared) await hosts.dispose();
   }
 }
 

@@ -32,14 +32,12 @@ export async function partitionLeft(
 ): Promise<PartitionLeft | null> {
   const chain = chainName(clusterDir(stateDir, state.name));
   const machines = [...new Set([...state.nodes, ...(state.sentinel?.nodes ?? [])].map((n) => n.host))];
-  const readable = await mayChangeFirewall();
-  const rulesOn: string[] | null = [];
-  for (const name of machines) {
-    const h = hosts.get(name);
-    // Reading the firewall needs root here; on an SSH host, the remote account's rights.
-    if (!h.remote && !readable) return describe(state, chain, null);
-    if ((await h.which(['iptables'])) !== null && (await chainExists(h, chain).catch(() => false))) rulesOn.push(name);
-  }
+  // Reading the firewall needs root here; on an SSH host, the remote account's rights.
+  if (machines.some((name) => !hosts.get(name).remote) && !(await mayChangeFirewall()))
+    return describe(state, chain, null);
+  // Every host at once, one call each (no iptables there: no chain).
+  const held = await Promise.all(machines.map((name) => chainExists(hosts.get(name), chain).catch(() => false)));
+  const rulesOn = machines.filter((_, i) => held[i]);
   return state.partition || rulesOn.length ? describe(state, chain, rulesOn) : null;
 }
 

@@ -3,6 +3,12 @@ import { ShellSession, withDeadline } from './shell-session.js';
 
 /** At most this many calls run at once on one host; more wait their turn (within their own deadline). */
 export const SESSIONS_PER_HOST = 4;
+/**
+ * A caller waits this long for a busy session before another is opened. A
+ * call takes a few ms; a new session costs a login shell's start-up, often
+ * CPU-bound (pyenv, conda): a burst of them would slow each other down.
+ */
+const GROW_AFTER_MS = 100;
 
 /** Why a call failed: the session could not start (`start`) or was lost or late (`call`). */
 export class SessionError extends Error {
@@ -67,9 +73,17 @@ export class SessionPool {
     else if (this.idle.length) w.give(this.idle.pop()!);
     else {
       this.waiting.push(w);
-      if (this.all.size + this.opening < SESSIONS_PER_HOST) void this.grow();
+      if (this.all.size + this.opening === 0) void this.grow();
+      else setTimeout(() => this.growFor(w), GROW_AFTER_MS).unref();
     }
     return w;
+  }
+
+  /** One more session for a caller still waiting, if the host may have one and none is starting (else look again later). */
+  private growFor(w: Waiter): void {
+    if (this.closed || this.givenUp || !this.waiting.includes(w) || this.all.size >= SESSIONS_PER_HOST) return;
+    if (this.opening === 0) void this.grow();
+    else setTimeout(() => this.growFor(w), GROW_AFTER_MS).unref();
   }
 
   private async grow(): Promise<void> {
