@@ -2,7 +2,7 @@ import { DeadlineError } from '../errors.js';
 import type { NodeProbe } from '../cluster/probe.js';
 import type { DrillEvent, EventKind } from '../observe/events.js';
 import { Observer, type ObserverView } from '../observe/observer.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
 import type { Deployment } from '../deployment/handle.js';
 import { observed } from '../deployment/lookup.js';
@@ -47,6 +47,8 @@ export async function observeFault<T>(
   const events = async (): Promise<DrillEvent[]> =>
     own ? own.stop() : observer.timeline().filter((e) => e.at >= t0 - 1);
   try {
+    // Interrupted while the watch started (over SSH, a shell's start-up per host): nothing is broken yet, and nothing will be.
+    throwIfAborted(d.abortSignal);
     t0 = observer.markFault(o.kind);
     const what = await o.action();
     // How long the action took to go out (a signal over SSH is a round trip): the fault's time is that uncertain.

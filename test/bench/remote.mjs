@@ -74,15 +74,7 @@ async function cycle(placeArgs) {
 
 async function sshPlace(sshd) {
   const remoteDir = await mkdtemp(path.join(root, 'remote-'));
-  return [
-    '--hosts',
-    SSH_HOSTS.map((h) => `root@${h}`).join(','),
-    ...sshd.flags(),
-    '--remote-dir',
-    remoteDir,
-    '--port',
-    String(await freeBase(6, 13000)),
-  ];
+  return sshd.placeFlags(remoteDir, await freeBase(6, 13000));
 }
 
 async function cleanup() {

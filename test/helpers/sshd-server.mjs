@@ -105,6 +105,21 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, login
     knownHosts,
     /** What the remote shell sessions left in their TMPDIR (each removes its own directory when it ends). */
     leftInTmp: () => readdirSync(sessionTmp),
+    /** The flags that put a new deployment's nodes on `hosts` (root@ each), under `remoteDir`, from `port` on. */
+    placeFlags: (remoteDir, firstPort, hosts = addresses) => [
+      '--hosts',
+      hosts.map((h) => `root@${h}`).join(','),
+      '--ssh-port',
+      String(port),
+      '--ssh-identity',
+      identity,
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+      '--remote-dir',
+      remoteDir,
+      '--port',
+      String(firstPort),
+    ],
     /** `--ssh-*` flags for `cluster create --hosts`. */
     flags: () => [
       '--ssh-port',

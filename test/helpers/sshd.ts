@@ -31,21 +31,3 @@ export async function remotePlace(): Promise<{ state: string; remote: string; po
   const remote = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
   return { state, remote, port: await freePortRange(2) };
 }
-
-/** The flags that put a new deployment's nodes on the test sshd's hosts, under `remote`, from `port` on. */
-export function onSshHosts(
-  sshd: TestSshd,
-  remote: string,
-  port: number,
-  hosts: readonly string[] = SSH_HOSTS,
-): string[] {
-  return [
-    '--hosts',
-    hosts.map((h) => `root@${h}`).join(','),
-    ...sshd.flags(),
-    '--remote-dir',
-    remote,
-    '--port',
-    String(port),
-  ];
-}

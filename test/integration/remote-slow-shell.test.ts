@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
-import { type TestSshd, onSshHosts, remotePlace, sshMastersFor, startSshd } from '../helpers/sshd.js';
+import { type TestSshd, remotePlace, sshMastersFor, startSshd } from '../helpers/sshd.js';
 
 /** Live ssh clients of ours running a shell session on the test sshd (pid, args). */
 function sessionsFor(port: number): { pid: number; args: string }[] {
@@ -46,7 +46,7 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
     'create, status, kill-master, failover-report, soak (2 loops) and destroy all complete',
     { timeout: 300_000 },
     async () => {
-      const create = await run(['cluster', 'create', ...onSshHosts(sshd, remoteDir, port), '--node-timeout', '1000']);
+      const create = await run(['cluster', 'create', ...sshd.placeFlags(remoteDir, port), '--node-timeout', '1000']);
       expect(create.exitCode, create.stderr).toBe(0);
 
       const status = await runJson<{ nodes: { up: boolean }[] }>(['cluster', 'status'], { stateDir: dir });
@@ -96,7 +96,7 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
           '--json',
           'failover-report',
           '--create',
-          ...onSshHosts(sshd, remote, base),
+          ...sshd.placeFlags(remote, base),
           '--node-timeout',
           '1000',
           '--settle',
@@ -134,12 +134,48 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
     },
   );
 
+  test(
+    'SIGTERM at any moment of a remote command: exit 130 within 5 s, no ssh process of ours left',
+    { timeout: 180_000 },
+    async () => {
+      const { state, remote, port: base } = await remotePlace();
+      const create = await runCli(['cluster', 'create', ...sshd.placeFlags(remote, base), '--node-timeout', '1000'], {
+        stateDir: state,
+      });
+      expect(create.exitCode, create.stderr).toBe(0);
+      try {
+        // While it connects and starts its shells; then while it waits for the promotion.
+        for (const afterMs of [300, 2500]) {
+          const cmd = spawnCli(['cluster', 'kill-master', '--master', '0'], { stateDir: state });
+          await new Promise((r) => setTimeout(r, afterMs));
+          const sent = Date.now();
+          cmd.kill('SIGTERM');
+          const r = await cmd;
+          const tookMs = Date.now() - sent;
+          expect(r.exitCode, `${afterMs} ms: ${r.stderr}`).toBe(130);
+          expect(tookMs, `${afterMs} ms`).toBeLessThan(5000);
+          await new Promise((res) => setTimeout(res, 300));
+          expect(sessionsFor(sshd.port)).toEqual([]);
+          expect(sshMastersFor(sshd.port)).toEqual([]);
+          if (afterMs === 300) {
+            // Interrupted before the fault went out: nothing was broken.
+            const status = await runJson<{ clusterState: string }>(['cluster', 'status'], { stateDir: state });
+            expect(status.json.clusterState).toBe('ok');
+          }
+        }
+      } finally {
+        await runCli(['cluster', 'destroy'], { stateDir: state });
+      }
+      expect(await liveServersUnder(remote)).toEqual([]);
+    },
+  );
+
   test('a host whose shell hangs: create fails within --ssh-timeout naming the host, nothing left', async () => {
     // A start-up that waits for input that never comes (a .bashrc that prompts); it ends when the channel closes.
     const hung = await startSshd({ loginShell: 'cat > /dev/null' });
     try {
       const { state, remote, port: base } = await remotePlace();
-      const r = await runCli(['cluster', 'create', ...onSshHosts(hung, remote, base), '--ssh-timeout', '2000'], {
+      const r = await runCli(['cluster', 'create', ...hung.placeFlags(remote, base), '--ssh-timeout', '2000'], {
         stateDir: state,
         timeoutMs: 60_000,
       });

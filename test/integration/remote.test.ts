@@ -67,19 +67,7 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
     remoteDir = await mkdtemp(path.join(inject('testRoot'), 'remote-'));
     port = await freePortRange(2);
     const r = await runJson<Created>(
-      [
-        'cluster',
-        'create',
-        '--hosts',
-        SSH_HOSTS.map((h) => `root@${h}`).join(','),
-        ...sshd.flags(),
-        '--remote-dir',
-        remoteDir,
-        '--port',
-        String(port),
-        '--node-timeout',
-        '1000',
-      ],
+      ['cluster', 'create', ...sshd.placeFlags(remoteDir, port), '--node-timeout', '1000'],
       { stateDir: dir },
     );
     create = r.result;
