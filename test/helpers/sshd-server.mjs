@@ -97,6 +97,14 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, login
     await new Promise((r) => setTimeout(r, 20));
   }
   const knownHosts = path.join(dir, 'known_hosts');
+  const sshFlags = [
+    '--ssh-port',
+    String(port),
+    '--ssh-identity',
+    identity,
+    '--ssh-option',
+    `UserKnownHostsFile=${knownHosts}`,
+  ];
   return {
     port,
     dir,
@@ -109,26 +117,14 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, login
     placeFlags: (remoteDir, firstPort, hosts = addresses) => [
       '--hosts',
       hosts.map((h) => `root@${h}`).join(','),
-      '--ssh-port',
-      String(port),
-      '--ssh-identity',
-      identity,
-      '--ssh-option',
-      `UserKnownHostsFile=${knownHosts}`,
+      ...sshFlags,
       '--remote-dir',
       remoteDir,
       '--port',
       String(firstPort),
     ],
     /** `--ssh-*` flags for `cluster create --hosts`. */
-    flags: () => [
-      '--ssh-port',
-      String(port),
-      '--ssh-identity',
-      identity,
-      '--ssh-option',
-      `UserKnownHostsFile=${knownHosts}`,
-    ],
+    flags: () => [...sshFlags],
     async stop() {
       // The whole process group: the listener and any session it still serves.
       if (child.exitCode !== null) return;
