@@ -32,6 +32,8 @@ export async function observeFault<T>(
     observer?: ObserverView;
     /** What the action is on the timeline: a fault (the default) or a heal. */
     kind?: 'fault' | 'heal';
+    /** A restore (a restart, a heal): it runs in the clean-up after an interrupt too, so the interrupt does not stop it. */
+    restore?: boolean;
     /** Do the action again whenever one of `nodes` logs an event of this kind after it (a manual failover that timed out). */
     retryOn?: { kind: EventKind; nodes: string[] };
   },
@@ -47,8 +49,8 @@ export async function observeFault<T>(
   const events = async (): Promise<DrillEvent[]> =>
     own ? own.stop() : observer.timeline().filter((e) => e.at >= t0 - 1);
   try {
-    // Interrupted while the watch started (over SSH, a shell's start-up per host): nothing is broken yet, and nothing will be.
-    throwIfAborted(d.abortSignal);
+    // A fault interrupted while the watch started (over SSH, a shell's start-up per host): nothing is broken yet, and nothing will be.
+    if (!o.restore && o.kind !== 'heal') throwIfAborted(d.abortSignal);
     t0 = observer.markFault(o.kind);
     const what = await o.action();
     // How long the action took to go out (a signal over SSH is a round trip): the fault's time is that uncertain.

@@ -55,6 +55,7 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
     deadlineMs,
     wait: o.wait ?? true,
     observer: o.observer,
+    restore: true,
     action: async () => {
       if (o.mode === 'resume') {
         await node.redis!.signal(pid!, 'CONT');
