@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import type { FaultSignal } from '../faults/catalog.js';
-import type { PartitionMode } from '../faults/partition-plan.js';
+import { PARTITION_MODES, type PartitionMode } from '../faults/partition-plan.js';
 import type { FaultResult } from '../faults/result.js';
 import type { Action } from './action.js';
 import { type Context, targetOptions } from './context.js';
@@ -121,8 +121,11 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
       'an explicit split instead: nodes (Master[N], HOST:PORT or id prefix) on the first side | on the second; unlisted nodes join the second',
     )
     .addOption(
-      new Option('--mode <mode>', 'isolate (both ways), one-way (see --direction) or flaky (random loss, see --loss)')
-        .choices(['isolate', 'one-way', 'flaky'])
+      new Option(
+        '--mode <mode>',
+        'isolate (both ways), one-way (see --direction), flaky (random loss, see --loss) or blackhole (every packet to and from the node, clients too)',
+      )
+        .choices(PARTITION_MODES)
         .default('isolate'),
     )
     .addOption(
@@ -140,7 +143,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
     .addHelpText(
       'after',
       kind === 'cluster'
-        ? '\nNeeds root (iptables) and a cluster with one address per node (cluster create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill cluster partition --master 0 --duration 3s\n  redis-drill cluster partition --mode flaky --loss 30% --duration 20s\n  redis-drill cluster partition --sides 0,1\\|2 && redis-drill cluster heal'
+        ? '\nNeeds root (iptables) and a cluster with one address per node (cluster create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill cluster partition --master 0 --duration 3s\n  redis-drill cluster partition --mode flaky --loss 30% --duration 20s\n  redis-drill cluster partition --mode blackhole --master 1 --duration 5s\n  redis-drill cluster partition --sides 0,1\\|2 && redis-drill cluster heal'
         : '\nNeeds root (iptables) and a deployment with one address per node and sentinel (sentinel create --bind 127.0.1.1+).\n\nExamples:\n  redis-drill sentinel partition --duration 5s\n  redis-drill sentinel partition --sides "0,Sentinel[0]|" && redis-drill sentinel heal',
     )
     .action(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
+import { PARTITION_MODES } from '../faults/partition-plan.js';
 
 /**
  * The state file, <state-dir>/<cluster>/cluster.json: every process the
@@ -38,7 +39,7 @@ const remoteHostSchema = z.object({
 const partitionSchema = z.object({
   /** The iptables chain, on every host that runs nodes. */
   chain: z.string(),
-  mode: z.enum(['isolate', 'one-way', 'flaky']),
+  mode: z.enum(PARTITION_MODES),
   direction: z.enum(['in', 'out']),
   loss: z.number().min(0).max(1),
   /** host:port of the nodes on each side. */

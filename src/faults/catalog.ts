@@ -139,15 +139,20 @@ function signalFault(name: FaultSignal, e: Pick<FaultEntry, 'summary' | 'headlin
   };
 }
 
-/** partition and flaky: the cut (or the lossy link), its time, the heal, and what must follow. */
-function networkFault(name: 'partition' | 'flaky'): FaultEntry {
+const NETWORK_SUMMARY = {
+  partition: 'cut the node off the cluster network, clients still reach it (iptables; root)',
+  flaky: 'a lossy link: a share of the packets between the node and the others dropped both ways (iptables; root)',
+  blackhole:
+    'every packet to and from the node dropped, clients too, its process running: a host gone from the network; clients hang instead of being refused (iptables; root)',
+} as const;
+
+/** partition, flaky and blackhole: the cut (or the lossy link), its time, the heal, and what must follow. */
+function networkFault(name: keyof typeof NETWORK_SUMMARY): FaultEntry {
   const flaky = name === 'flaky';
   return {
     name,
     aliases: [],
-    summary: flaky
-      ? 'a lossy link: a share of the packets between the node and the others dropped both ways (iptables; root)'
-      : 'cut the node off the cluster network, clients still reach it (iptables; root)',
+    summary: NETWORK_SUMMARY[name],
     needs: { root: true, redisCluster: false, replica: !flaky },
     targets: ['master', 'replica'],
     step: name,
@@ -156,12 +161,12 @@ function networkFault(name: 'partition' | 'flaky'): FaultEntry {
     headline: 'Partition',
     describe: flaky
       ? 'drop a share of its packets for a while, heal, wait for cluster_state:ok'
-      : 'cut it off, wait for the promotion, heal after a while, wait for it to rejoin as a replica',
+      : `${name === 'blackhole' ? 'drop every packet to and from it' : 'cut it off'}, wait for the promotion, heal after a while, wait for it to rejoin as a replica`,
     round: (o) => {
       const target = 'node' in o.target ? { sides: `${o.target.node}|` } : targetOptions(o.target);
       const how = flaky
         ? { loss: o.loss ?? 0.3 }
-        : o.direction !== undefined
+        : name === 'partition' && o.direction !== undefined
           ? { mode: 'one-way', direction: o.direction }
           : {};
       const cut = labelled(o, 'fault', { step: name, options: { ...target, ...how, as: o.as } });
@@ -248,6 +253,7 @@ export const FAULTS: readonly FaultEntry[] = [
   },
   networkFault('partition'),
   networkFault('flaky'),
+  networkFault('blackhole'),
   reshardFault('source', ['reshard-kill']),
   reshardFault('target'),
 ];

@@ -111,7 +111,7 @@ export async function partitionDeployment(d: Deployment, o: PartitionOptions): P
     const watched = { outcome, lastSeen, events, t0: cut.t0, tEnd: clock.now(), observer };
     return faultResult(d, watched, {
       action: 'partition',
-      fault: o.mode === 'flaky' ? 'flaky' : 'partition',
+      fault: o.mode === 'flaky' || o.mode === 'blackhole' ? o.mode : 'partition',
       victim: victim
         ? { id: victim.id, host: victim.host, port: victim.port, index: victim.index }
         : { id: null, host: first.host, port: first.port },

@@ -2,13 +2,13 @@ import type { Hosts } from '../cluster/runtime.js';
 import type { DeploymentState } from '../cluster/state.js';
 import { clusterDir } from '../cluster/state.js';
 import { chainExists, mayChangeFirewall } from './iptables.js';
-import { chainName } from './partition-plan.js';
+import { type PartitionMode, chainName } from './partition-plan.js';
 
 /** A network partition still in place, as `status` shows it. */
 export interface PartitionLeft {
   chain: string;
   /** From the state file (null when only the rules were found). */
-  mode: 'isolate' | 'one-way' | 'flaky' | null;
+  mode: PartitionMode | null;
   /** host:port of the nodes on each side, from the state file (empty when only the rules were found). */
   sides: [string[], string[]];
   /** Local clock, ISO time of the cut (null when only the rules were found). */

@@ -7,8 +7,13 @@ import { UsageError } from '../errors.js';
  * dropped. Pure functions here; iptables.ts applies the result.
  */
 
-/** isolate: both ways; one-way: one direction (see `direction`); flaky: both ways, each packet with probability `loss`. */
-export const PARTITION_MODES = ['isolate', 'one-way', 'flaky'] as const;
+/**
+ * isolate: both ways, between the two sides; one-way: one direction (see
+ * `direction`); flaky: both ways, each packet with probability `loss`;
+ * blackhole: every packet to or from side A's nodes on the deployment's
+ * ports, whoever sent it (clients too): a host gone from the network.
+ */
+export const PARTITION_MODES = ['isolate', 'one-way', 'flaky', 'blackhole'] as const;
 export type PartitionMode = (typeof PARTITION_MODES)[number];
 
 export interface PartitionSpec {
@@ -22,10 +27,10 @@ export interface PartitionSpec {
   loss: number;
 }
 
-/** One rule: drop packets from `from` to `to` (with `probability`, when flaky). */
+/** One rule: drop packets from `from` to `to` (with `probability`, when flaky); null is any address. */
 export interface Drop {
-  from: string;
-  to: string;
+  from: string | null;
+  to: string | null;
   probability: number | null;
 }
 
@@ -34,6 +39,11 @@ export function drops(p: PartitionSpec): Drop[] {
   const pairs = (from: string[], to: string[]): Drop[] =>
     from.flatMap((f) => to.map((t) => ({ from: f, to: t, probability: p.mode === 'flaky' ? p.loss : null })));
   if (p.mode === 'one-way') return p.direction === 'out' ? pairs(p.sideA, p.sideB) : pairs(p.sideB, p.sideA);
+  if (p.mode === 'blackhole')
+    return p.sideA.flatMap((a) => [
+      { from: null, to: a, probability: null },
+      { from: a, to: null, probability: null },
+    ]);
   return [...pairs(p.sideA, p.sideB), ...pairs(p.sideB, p.sideA)];
 }
 
@@ -72,10 +82,8 @@ export function ruleArgs(chain: string, list: readonly Drop[], ports: readonly n
   return list.map((d) => [
     '-A',
     chain,
-    '-s',
-    `${d.from}/32`,
-    '-d',
-    `${d.to}/32`,
+    ...(d.from === null ? [] : ['-s', `${d.from}/32`]),
+    ...(d.to === null ? [] : ['-d', `${d.to}/32`]),
     '-p',
     'tcp',
     '-m',

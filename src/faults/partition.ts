@@ -72,6 +72,8 @@ export function planPartition(
 ): PlannedPartition {
   checkPartitionable(nodes);
   let a: DeploymentNode[];
+  /** Side A in words, and the whole split in words. */
+  let subject: string;
   let how: string;
   if (r.sides !== undefined) {
     const parts = r.sides.split('|');
@@ -115,11 +117,13 @@ export function planPartition(
       throw new UsageError(`--sides "${r.sides}": the first side is empty`, {
         hint: 'list at least one node before the |',
       });
-    how = `split {${a.map(formatAddress).join(', ')}} from {the other ${nodes.length - a.length} nodes}`;
+    subject = `{${a.map(formatAddress).join(', ')}}`;
+    how = `split ${subject} from {the other ${nodes.length - a.length} nodes}`;
   } else {
     const victim = selectMaster(map, r.target);
     a = [nodes.find((n) => n.port === victim.port && n.host === victim.host)!];
-    how = `Master[${victim.index}] ${formatAddress(victim)} from the other ${nodes.length - 1} nodes`;
+    subject = `Master[${victim.index}] ${formatAddress(victim)}`;
+    how = `${subject} from the other ${nodes.length - 1} nodes`;
   }
   const b = nodes.filter((n) => !a.includes(n));
   if (b.length === 0)
@@ -145,21 +149,21 @@ export function planPartition(
   const cutOff = mastersOn(small).filter((m) =>
     m.replicas.some((rep) => other.some((n) => n.port === rep.port && n.host === rep.host)),
   );
-  const way =
-    r.mode === 'isolate'
-      ? 'both ways'
-      : r.mode === 'flaky'
-        ? `${Math.round(r.loss * 100)}% of packets lost both ways`
-        : r.direction === 'out'
-          ? 'its packets to the others dropped (one way)'
-          : "the others' packets to it dropped (one way)";
-  return {
-    spec,
-    sides: [a, b],
-    cutOff,
-    minority: small,
-    how: `${r.mode === 'flaky' ? 'flaky link:' : r.mode === 'one-way' ? 'one-way cut:' : 'isolate'} ${how}, ${way}`,
-  };
+  return { spec, sides: [a, b], cutOff, minority: small, how: describeCut(r, how, subject) };
+}
+
+/** "isolate Master[0] ... from the other 5 nodes, both ways", "black hole: Master[0] ..., every packet ...". Pure. */
+function describeCut(r: PartitionRequest, how: string, subject: string): string {
+  switch (r.mode) {
+    case 'isolate':
+      return `isolate ${how}, both ways`;
+    case 'flaky':
+      return `flaky link: ${how}, ${Math.round(r.loss * 100)}% of packets lost both ways`;
+    case 'one-way':
+      return `one-way cut: ${how}, ${r.direction === 'out' ? 'its packets to the others dropped (one way)' : "the others' packets to it dropped (one way)"}`;
+    case 'blackhole':
+      return `black hole: ${subject}, every packet to and from its ports dropped (clients too), its process running`;
+  }
 }
 
 /** The chain of this cluster's rules (the same name every time, so heal and destroy find it). */
@@ -206,7 +210,8 @@ export async function applyPartition(ctx: Deployment, p: PlannedPartition): Prom
         chain,
         ruleArgs(
           chain,
-          all.filter((d) => local.includes(d.to)),
+          // A drop to any address (a black hole's packets from its nodes) is on every host.
+          all.filter((d) => d.to === null || local.includes(d.to)),
           ports,
         ),
       );

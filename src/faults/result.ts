@@ -3,6 +3,7 @@ import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import { promotionTiming, rejoinTiming } from '../observe/measure.js';
 import type { Observer } from '../observe/observer.js';
+import type { PartitionMode } from './partition-plan.js';
 
 /** What a fault command found: the same object is printed, rendered, and (later) stored in reports. */
 export interface FaultResult {
@@ -44,7 +45,7 @@ export interface FaultResult {
 export interface PartitionInfo {
   /** The iptables chain holding the rules (on every host that runs nodes). */
   chain: string;
-  mode: 'isolate' | 'one-way' | 'flaky';
+  mode: PartitionMode;
   /** Which packets: both ways, or one way (out: from the first side; in: to it). */
   direction: 'both' | 'in' | 'out';
   /** flaky: the share of packets dropped (0 to 1); null otherwise. */

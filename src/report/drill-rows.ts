@@ -2,6 +2,7 @@ import { formatRanges } from '../cluster/slots.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import { formatAddress } from '../nodes/address.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
+import { minorityLabel, minorityWindow } from './minority-window.js';
 
 /** The rows and sentences both renderers show (Markdown and HTML differ only in how they draw a table). Pure. */
 
@@ -50,7 +51,7 @@ export function keyFigureRows(r: DrillReport): string[][] {
     ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
     ...(r.writeLog ? writeLogFigures(r) : []),
     ...(r.partition
-      ? [['cut-off master still acknowledging writes', fig(r.partition.minorityFail), r.partition.minorityFail.source]]
+      ? [[minorityLabel(r.partition.mode), fig(r.partition.minorityFail), r.partition.minorityFail.source]]
       : []),
   ];
 }
@@ -87,7 +88,12 @@ export function partitionLines(r: DrillReport): string[] {
   ];
   if (p.minorityFail.value !== null) {
     lines.push(
-      `${p.minorityFail.node} kept acknowledging writes for ${p.minorityFail.value} ms after the cut (node timeout ${p.nodeTimeoutMs} ms), until its own "Cluster state changed: fail" at +${p.cutMs + p.minorityFail.value} ms.`,
+      minorityWindow(p.mode, {
+        node: p.minorityFail.node,
+        ms: p.minorityFail.value,
+        nodeTimeoutMs: p.nodeTimeoutMs,
+        atMs: p.cutMs + p.minorityFail.value,
+      }),
     );
   }
   if (w && w.lost > 0)

@@ -12,6 +12,7 @@ import type { ErrorClass } from '../workload/error-class.js';
 import type { LatencySummary, WindowStats } from '../workload/stats.js';
 import type { SoakSection } from './model-soak.js';
 import type { WitnessResult } from '../instruments/witness-result.js';
+import type { PartitionMode } from '../faults/partition-plan.js';
 
 export type { Distribution, SoakLoopRow, SoakSection } from './model-soak.js';
 
@@ -135,7 +136,7 @@ export interface AvailabilitySection {
 /** What was cut, as the step that made the partition and the report both say it. */
 export interface PartitionShape {
   how: string;
-  mode: 'isolate' | 'one-way' | 'flaky';
+  mode: PartitionMode;
   direction: 'both' | 'in' | 'out';
   loss: number | null;
   sides: [string[], string[]];

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { DrillReport, Measured } from '../report/model.js';
 import { fig } from '../report/drill-rows.js';
 import { renderTable } from './table.js';
+import { minorityLabel } from '../report/minority-window.js';
 
 /** The summary printed on stdout after a drill; the files hold the rest. */
 export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: string[]): string {
@@ -62,7 +63,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ...(r.partition?.minorityFail.value != null
       ? [
           [
-            'cut-off master acknowledged writes for',
+            minorityLabel(r.partition.mode),
             `${r.partition.minorityFail.value} ms after the cut (node timeout ${r.partition.nodeTimeoutMs} ms)`,
           ],
         ]

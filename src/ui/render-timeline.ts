@@ -3,6 +3,7 @@ import { RESTORE_HEADLINES, type RestoreName, findFault } from '../faults/catalo
 import type { FaultResult } from '../faults/result.js';
 import { formatAddress } from '../nodes/address.js';
 import { renderTable } from './table.js';
+import { minorityWindow } from '../report/minority-window.js';
 
 function clockTime(ms: number): string {
   const d = new Date(ms);
@@ -94,7 +95,7 @@ function partitionLines(c: ChalkInstance, r: FaultResult): string[] {
   ];
   if (p.minorityFail?.ms !== null && p.minorityFail) {
     out.push(
-      `${p.minorityFail.node} said "Cluster state changed: fail" ${p.minorityFail.ms} ms after the cut (node timeout ${p.nodeTimeoutMs} ms): until then it acknowledged writes that the majority never saw.`,
+      minorityWindow(p.mode, { node: p.minorityFail.node, ms: p.minorityFail.ms, nodeTimeoutMs: p.nodeTimeoutMs }),
     );
   }
   if (p.direction !== 'both')

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -11,6 +12,16 @@ import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+
+/** Whether a TCP connection to host:port is accepted, refused, or neither within `ms` (a black hole). */
+function tcpConnect(host: string, port: number, ms: number): Promise<'connected' | 'refused' | 'hangs'> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => (socket.destroy(), resolve('hangs')), ms);
+    socket.once('connect', () => (clearTimeout(timer), socket.destroy(), resolve('connected')));
+    socket.once('error', () => (clearTimeout(timer), resolve('refused')));
+  });
+}
 
 /** ROLE asked directly of a node at its own address. */
 const rawRole = (host: string, port: number): Promise<unknown[]> =>
@@ -223,6 +234,49 @@ describe('cluster partition and cluster heal', () => {
       expect((await c.json<any>(['cluster', 'heal'])).result.exitCode).toBe(0);
       expect(await chainOf(c.stateDir)).toEqual([]);
       expect((await c.json<any>(['cluster', 'status'])).json.partition).toBeNull();
+    },
+  );
+
+  test(
+    'blackhole on a master: clients hang (no refusal) while other nodes answer, the replica is promoted, the heal brings it back as a replica, no rule left',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await stateDir();
+      const port = await freePortRange(6);
+      const create = await runCli(
+        ['cluster', 'create', '--bind', ownAddresses(port), '--port', String(port), '--node-timeout', '1000'],
+        { stateDir: dir },
+      );
+      expect(create.exitCode, create.stderr).toBe(0);
+      try {
+        const cut = await runJson<any>(['cluster', 'partition', '--mode', 'blackhole', '--master', '1'], {
+          stateDir: dir,
+        });
+        expect(cut.result.exitCode, cut.result.stderr).toBe(0);
+        expect(cut.json.fault).toBe('blackhole');
+        expect(cut.json.partition.mode).toBe('blackhole');
+        const victim = cut.json.victim;
+        // A client's connection to it is neither accepted nor refused: it hangs (the SYN is dropped).
+        expect(await tcpConnect(victim.host, victim.port, 700)).toBe('hangs');
+        // Another node still answers clients.
+        const other = cut.json.promoted;
+        expect(await tcpConnect(other.host, other.port, 700)).toBe('connected');
+        expect(String(await raw(other.port, (r) => r.call('PING'), other.host))).toBe('PONG');
+        // The chain drops by address on the deployment's ports only: the rules name the victim as source and destination.
+        const rules = await chainOf(dir);
+        expect(rules.some((l) => l.includes(`-d ${victim.host}/32`) && !l.includes(' -s '))).toBe(true);
+        expect(rules.some((l) => l.includes(`-s ${victim.host}/32`) && !l.includes(' -d '))).toBe(true);
+
+        const heal = await runJson<any>(['cluster', 'heal'], { stateDir: dir });
+        expect(heal.result.exitCode, heal.result.stderr).toBe(0);
+        expect(await chainOf(dir)).toEqual([]);
+        const role = await rawRole(victim.host, victim.port);
+        expect(role[0]).toBe('slave');
+        expect(`${role[1]}:${role[2]}`).toBe(`${other.host}:${other.port}`);
+      } finally {
+        await runCli(['cluster', 'destroy'], { stateDir: dir });
+      }
+      expect(await chainOf(dir)).toEqual([]);
     },
   );
 

@@ -2,7 +2,7 @@ import type { StepHandler } from '../step.js';
 import { assertStep } from './assert.js';
 import { restartNodeStep, resumeNodeStep } from './bring-back.js';
 import { failoverStep } from './failover.js';
-import { flakyStep, healStep, partitionStep } from './partition.js';
+import { blackholeStep, flakyStep, healStep, partitionStep } from './partition.js';
 import { populateStep } from './populate.js';
 import { reshardKillSourceStep, reshardKillTargetStep, reshardStep } from './reshard.js';
 import { addNodeStep, fixStep, rebalanceStep, removeNodeStep } from './scale.js';
@@ -32,6 +32,7 @@ export const STEPS: readonly StepHandler[] = [
   failoverStep,
   partitionStep,
   flakyStep,
+  blackholeStep,
   reshardKillSourceStep,
   reshardKillTargetStep,
   killMasterStep,

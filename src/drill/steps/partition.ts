@@ -22,47 +22,42 @@ const loss = z
     }
   });
 
-const schema = shortForm(
-  'master',
-  z
-    .strictObject(
-      {
-        master: ref.optional(),
-        slot: int(0, 16383).optional(),
-        key: text.optional(),
-        /** "A,B|C,D": an explicit split (nodes by Master[N], host:port or id prefix). */
-        sides: text.optional(),
-        mode: z.enum(PARTITION_MODES, expected(PARTITION_MODES.join(', '))).optional(),
-        direction: z.enum(['in', 'out'], expected('in or out')).optional(),
-        loss: loss.optional(),
-        as: name.optional(),
-      },
-      expected('a mapping of options (master, slot, key, sides, mode, direction, loss, as) or a master'),
-    )
-    .refine(atMostOne(['master', 'slot', 'key', 'sides']), {
-      error: 'expected at most one of master, slot, key and sides',
-    }),
-);
+/** Who a network step cuts: a master (by index, slot or key) or one side of an explicit split. */
+const targets = {
+  master: ref.optional(),
+  slot: int(0, 16383).optional(),
+  key: text.optional(),
+  /** "A,B|C,D": an explicit split (nodes by Master[N], host:port or id prefix). */
+  sides: text.optional(),
+  as: name.optional(),
+};
+const onlyOneTarget = {
+  check: atMostOne(['master', 'slot', 'key', 'sides']),
+  error: 'expected at most one of master, slot, key and sides',
+};
 
-/** flaky: the same targets, and the share of packets dropped (its mode is always a lossy link). */
-const flakySchema = shortForm(
-  'master',
-  z
-    .strictObject(
-      {
-        master: ref.optional(),
-        slot: int(0, 16383).optional(),
-        key: text.optional(),
-        sides: text.optional(),
-        loss: loss.optional(),
-        as: name.optional(),
-      },
-      expected('a mapping of options (master, slot, key, sides, loss, as) or a master'),
-    )
-    .refine(atMostOne(['master', 'slot', 'key', 'sides']), {
-      error: 'expected at most one of master, slot, key and sides',
-    }),
-) as unknown as typeof schema;
+/** A network step's options: the targets and `extra` (listed in the error a wrong key gets). */
+function networkSchema<E extends z.ZodRawShape>(extra: E) {
+  const keys = ['master', 'slot', 'key', 'sides', ...Object.keys(extra), 'as'].join(', ');
+  return shortForm(
+    'master',
+    z
+      .strictObject({ ...targets, ...extra }, expected(`a mapping of options (${keys}) or a master`))
+      .refine(onlyOneTarget.check, { error: onlyOneTarget.error }),
+  );
+}
+
+const schema = networkSchema({
+  mode: z.enum(PARTITION_MODES, expected(PARTITION_MODES.join(', '))).optional(),
+  direction: z.enum(['in', 'out'], expected('in or out')).optional(),
+  loss: loss.optional(),
+});
+
+/** The steps that are one mode of a partition: flaky (a lossy link: its share of packets dropped) and blackhole. */
+const ownMode = {
+  flaky: networkSchema({ loss: loss.optional() }) as unknown as typeof schema,
+  blackhole: networkSchema({}) as unknown as typeof schema,
+};
 
 /**
  * partition: cut a master (or one side of an explicit split) off the
@@ -71,10 +66,10 @@ const flakySchema = shortForm(
  * `wait-for: promotion`; `heal` ends the partition (and the drill heals it
  * anyway when it ends, whatever happened).
  */
-function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
+function networkStep(stepName: 'partition' | keyof typeof ownMode): StepHandler {
   return defineStep<z.output<typeof schema>>({
     name: stepName,
-    schema: stepName === 'flaky' ? flakySchema : schema,
+    schema: stepName === 'partition' ? schema : ownMode[stepName],
     role: 'fault',
     needsProcess: true,
     refs: (o) => (typeof o.master === 'string' ? [{ path: ['master'], ref: o.master }] : []),
@@ -92,8 +87,8 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
       const map = await run.slotMap();
       const target =
         o.sides === undefined ? { master: run.master(map, o.master, { slot: o.slot, key: o.key }).id } : {};
-      // flaky is a partition whose mode is a lossy link (also written partition: { mode: flaky }).
-      const mode = stepName === 'flaky' ? 'flaky' : (o.mode ?? 'isolate');
+      // flaky and blackhole are partitions of their own mode (also written partition: { mode: flaky }).
+      const mode = stepName === 'partition' ? (o.mode ?? 'isolate') : stepName;
       const known = await nodesWithIds(run.deployment, run.observer);
       const planned = planPartition(
         known,
@@ -122,7 +117,7 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
       // After the promotions: the first master cut off is the one a `wait-for: promotion` without a name waits for.
       run.recordFault({
         index: step.index,
-        kind: mode === 'flaky' ? 'flaky' : 'partition',
+        kind: mode === 'flaky' || mode === 'blackhole' ? mode : 'partition',
         how: planned.how,
         victim,
         t0,
@@ -158,6 +153,8 @@ function networkStep(stepName: 'partition' | 'flaky'): StepHandler {
 
 export const partitionStep = networkStep('partition');
 export const flakyStep = networkStep('flaky');
+/** blackhole: every packet to and from the node's ports dropped, clients' too, its process running; `heal` ends it. */
+export const blackholeStep = networkStep('blackhole');
 
 /** heal: removes the partition's rules; the cut-off masters' rejoin is then what `wait-for: rejoin` waits for. */
 export const healStep = defineStep<Record<string, never>>({
@@ -168,9 +165,9 @@ export const healStep = defineStep<Record<string, never>>({
   refs: () => [],
   gives: () => [],
   check: (_o, before) =>
-    before.steps.includes('partition') || before.steps.includes('flaky')
+    ['partition', 'flaky', 'blackhole'].some((s) => before.steps.includes(s))
       ? null
-      : { path: [], message: 'heal needs an earlier partition or flaky step' },
+      : { path: [], message: 'heal needs an earlier partition, flaky or blackhole step' },
   async run(run) {
     const t0 = run.observer.markFault('heal');
     const { removed } = await removePartition(run.deployment);
