@@ -16,6 +16,8 @@ ensurePackages(
     { what: 'chromium', present: () => has('chromium'), packages: ['chromium'] },
     // Network-fault tests cut node-to-node traffic with redis-drill's own iptables chain.
     { what: 'iptables', present: () => has('iptables') && has('iptables-restore'), packages: ['iptables'] },
+    // The multi-host lab (scripts/netns-lab.sh): network namespaces, a bridge, veth pairs.
+    { what: 'ip (iproute2)', present: () => has('ip'), packages: ['iproute2'] },
   ],
   'npm test',
 );

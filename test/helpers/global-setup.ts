@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { drillChains } from './firewall.js';
+import { labsLeft, removeLab } from './lab-leftovers.js';
 import { liveServersUnder } from './processes.js';
 
 declare module 'vitest' {
@@ -32,5 +33,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const chains = (await drillChains()).filter((l) => !chainsBefore.includes(l));
     if (chains.length > 0)
       throw new Error(`redis-drill iptables rules or chains survived the suite:\n${chains.join('\n')}`);
+    // A test lab's namespaces and bridge (scripts/netns-lab.sh) must be gone too; any left is removed, and the run fails.
+    const labs = await labsLeft();
+    for (const name of labs) await removeLab(name);
+    if (labs.length > 0)
+      throw new Error(`network namespaces or bridges of a test lab survived the suite: ${labs.join(', ')}`);
   };
 }

@@ -429,7 +429,7 @@ describe('soak (real servers)', () => {
       [['soak', '--loops', '0', '--plan'], /--loops must be at least 1/],
       [
         ['soak', '--faults', 'kill,explode', '--plan'],
-        /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, flaky, reshard-kill/,
+        /unknown fault "explode".*\n.*the faults are: kill, term, freeze, failover, partition, flaky, blackhole, reshard-kill/,
       ],
       [['soak', '--targets', 'Master[7]', '--plan'], /Master\[7\] does not exist/],
       [['soak', '--targets', 'replicas', '--plan'], /--targets: expected any-master, random-node or Master\[N\]/],
