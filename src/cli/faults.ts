@@ -108,7 +108,7 @@ export function registerFaults(cluster: Command, action: Action, kind: 'cluster'
   cluster
     .command('partition')
     .description(
-      'cut a master (or a set of nodes) off the cluster network with iptables, and watch the majority replace it; clients still reach every node',
+      'cut a master (or a set of nodes) off the cluster network with iptables, and watch the majority replace it; clients still reach every node (not with --mode blackhole, which drops theirs too)',
     )
     .option(
       '--master <which>',
