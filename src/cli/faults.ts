@@ -33,6 +33,15 @@ async function finish(ctx: Context, r: FaultResult): Promise<void> {
       details: [`waited for: ${r.waitedFor}`, `last seen: ${r.lastSeen}`],
     });
   }
+  if (r.wiped) {
+    const held = Math.max(...r.wiped.replicas.map((x) => x.keysBefore));
+    throw new CheckFailedError(
+      `${r.action}: ${r.wiped.node} came back empty as a master while its replica held ${held} keys: the shard is lost`,
+      {
+        details: r.wiped.replicas.map((x) => `replica ${x.node}: ${x.keysBefore} keys before, ${x.keysNow ?? '?'} now`),
+      },
+    );
+  }
 }
 
 const deadlineOption = (): Option =>

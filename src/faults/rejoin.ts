@@ -6,6 +6,7 @@ import { observeFault } from './observe-fault.js';
 import { type FaultResult, faultResult } from './result.js';
 import type { ObserverView } from '../observe/observer.js';
 import { selectNode } from './target.js';
+import { replicaKeys, shardWipe } from './wipe.js';
 
 export interface RejoinOptions {
   node: string;
@@ -50,10 +51,13 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
     });
   }
   const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
+  // What its replicas hold before it comes back: a master restarted empty would take that with it.
+  const wait = o.wait ?? true;
+  const replicasBefore = o.mode === 'restart' && wait ? await replicaKeys(d, node) : [];
   const run = await observeFault(d, {
     what: `${node.label} rejoining (a replica with its link up, or a master with cluster_state:ok)`,
     deadlineMs,
-    wait: o.wait ?? true,
+    wait,
     observer: o.observer,
     restore: true,
     action: async () => {
@@ -70,6 +74,7 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
     },
     condition: (probes) => d.ops.rejoinDone(probes, node),
   });
+  const rejoined = run.outcome === 'done' ? await roleOf(d, node) : null;
   return faultResult(d, run, {
     action: o.mode === 'restart' ? 'restart-node' : 'resume-node',
     fault: o.mode,
@@ -78,7 +83,8 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
     waitedFor: `${node.label} back as a replica with master_link_status:up (or a master, if no failover happened)`,
     deadlineMs,
     // The last word is ROLE, asked directly of the node.
-    rejoined: run.outcome === 'done' ? await roleOf(d, node) : null,
+    rejoined,
+    wiped: rejoined?.role === 'master' ? await shardWipe(d, node, replicasBefore) : null,
   });
 }
 

@@ -4,6 +4,7 @@ import type { DrillEvent } from '../observe/events.js';
 import { promotionTiming, rejoinTiming } from '../observe/measure.js';
 import type { Observer } from '../observe/observer.js';
 import type { PartitionMode } from './partition-plan.js';
+import type { ShardWipe } from './wipe.js';
 
 /** What a fault command found: the same object is printed, rendered, and (later) stored in reports. */
 export interface FaultResult {
@@ -40,6 +41,8 @@ export interface FaultResult {
   clock: string;
   /** partition and heal: what was cut, and the cut-off master's own window. */
   partition?: PartitionInfo;
+  /** restart-node: the master came back empty while its replicas held its shard (see faults/wipe.ts). */
+  wiped?: ShardWipe;
 }
 
 export interface PartitionInfo {
@@ -96,6 +99,8 @@ export function faultResult(
     /** Whose log lines to quote (default: the promoted replica, else the victim). */
     logOf?: Address | null;
     partition?: PartitionInfo;
+    /** A restarted master that came back empty while its replicas held its shard. */
+    wiped?: ShardWipe | null;
   },
 ): FaultResult {
   const promoted = f.promoted ?? null;
@@ -126,5 +131,6 @@ export function faultResult(
     log: logOf ? { node: formatAddress(logOf), lines: w.observer.logLines(logOf, w.t0 - 50, w.tEnd) } : null,
     clock: w.observer.clockNote(),
     ...(f.partition ? { partition: f.partition } : {}),
+    ...(f.wiped ? { wiped: f.wiped } : {}),
   };
 }

@@ -77,6 +77,7 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
       ),
     );
   }
+  if (r.wiped) lines.push(...wipeLines(c, r.wiped));
   if (r.partition) lines.push(...partitionLines(c, r));
   if (r.action === 'heal' && !r.partition && r.how === 'nothing to heal')
     lines.push('Nothing to heal: no rule of this cluster was in place.');
@@ -85,6 +86,21 @@ export function renderFault(c: ChalkInstance, r: FaultResult): string {
     lines.push('', `Log of ${r.log.node} during the drill:`, ...r.log.lines.map((l) => `  ${l}`));
   }
   return lines.join('\n');
+}
+
+/** A master back empty: loudly, with each replica's keys before and now. */
+function wipeLines(c: ChalkInstance, w: NonNullable<FaultResult['wiped']>): string[] {
+  return [
+    c.red(
+      `WARNING: ${w.node} came back as a master with ${w.keysAfter} keys, before the cluster failed it over: its shard is lost, and its replicas resynchronize from it.`,
+    ),
+    ...w.replicas.map((r) =>
+      c.red(`  replica ${r.node}: ${r.keysBefore} keys before the restart, ${r.keysNow ?? '?'} now`),
+    ),
+    c.red(
+      '  A master without persistence (appendonly no, no RDB save) that restarts before its node timeout loses everything; turn persistence on, or let it stay down until a replica is promoted.',
+    ),
+  ];
 }
 
 /** What was cut, the cut-off master's own window, the heal; and what a one-way cut really does. */
