@@ -49,7 +49,8 @@ export function registerWorkload(program: Command, action: Action): void {
         ) => {
           const { parseDuration, parseMix } = await import('../workload/options.js');
           const { loadKinds, kvMixFor } = await import('../workload/loads.js');
-          const { ThreadedLoad, defaultLoadThreads } = await import('../workload/threaded-load.js');
+          const { kvLoad } = await import('../workload/kv-load.js');
+          const { defaultLoadThreads } = await import('../workload/threaded-load.js');
           const { SideLoads } = await import('../workload/side-loads.js');
           const { systemClock } = await import('../util/clock.js');
           const { clusterTargets } = await import('../cluster/targets.js');
@@ -72,7 +73,7 @@ export function registerWorkload(program: Command, action: Action): void {
             sentinel: t.masterName ? { sentinels: t.sentinels, masterName: t.masterName } : undefined,
             password: t.password,
           };
-          const workload = new ThreadedLoad(
+          const workload = kvLoad(
             {
               ...target,
               // No kv or set kind: no key-value clients, the other kinds run for --duration.
@@ -90,7 +91,7 @@ export function registerWorkload(program: Command, action: Action): void {
             f.threads ?? defaultLoadThreads(),
           );
           const side = new SideLoads(kinds.kinds, target, kinds);
-          const { done: running } = await workload.start();
+          const { done: running } = await workload.begin();
           try {
             await side.start(systemClock.now());
           } catch (e) {

@@ -6,7 +6,8 @@ import { kvMixFor } from '../workload/loads.js';
 import { parseMix } from '../workload/options.js';
 import { ProgramRun, type ProgramResult, programEnv } from '../workload/program-run.js';
 import { SideLoads, type SideLoadResults } from '../workload/side-loads.js';
-import { ThreadedLoad } from '../workload/threaded-load.js';
+import { kvLoad } from '../workload/kv-load.js';
+import type { KvLoad } from '../workload/workload-types.js';
 import type { WorkloadResult } from '../workload/workload-types.js';
 import { refuseEarlyExit } from './programs.js';
 import type { DrillSpec } from './spec.js';
@@ -27,7 +28,7 @@ export interface Loaded {
  * programs. One start, one stop; the drill's steps run between.
  */
 export class LoadSet {
-  readonly workload: ThreadedLoad;
+  readonly workload: KvLoad;
   private readonly side: SideLoads;
   private readonly programs: ProgramRun[];
   private running: Promise<WorkloadResult> | null = null;
@@ -51,7 +52,7 @@ export class LoadSet {
     };
     // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
     const kvMix = kvMixFor(l.kinds, l.mix);
-    this.workload = new ThreadedLoad({
+    this.workload = kvLoad({
       ...target,
       clients: kvMix === null ? 0 : l.clients,
       durationMs: Number.MAX_SAFE_INTEGER,
@@ -80,7 +81,7 @@ export class LoadSet {
 
   /** Starts the key-value load's threads; returns its zero (local clock, epoch ms), which the other loads share. */
   async startKv(): Promise<number> {
-    const { t0, done } = await this.workload.start();
+    const { t0, done } = await this.workload.begin();
     this.running = done;
     return t0;
   }

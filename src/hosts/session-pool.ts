@@ -1,5 +1,6 @@
 import type { ExecResult } from './host.js';
-import { ShellSession, withDeadline } from './shell-session.js';
+import { withDeadline } from '../util/deadline.js';
+import type { ShellSession } from './shell-session.js';
 
 /** At most this many calls run at once on one host; more wait their turn (within their own deadline). */
 export const SESSIONS_PER_HOST = 4;

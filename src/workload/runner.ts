@@ -27,7 +27,7 @@ export class Workload {
   private readonly writeLog: WriteLog | null;
   private readonly value: string;
   private stopped = false;
-  private t0 = 0;
+  protected t0 = 0;
   /** Slot groups whose availability is tracked apart, each with its own longest gap. */
   protected watched: { ranges: SlotRange[]; lastOk: number | null; gap: Gap }[] = [];
   /** Time of the last success; gaps are counted from the first one, not from connecting. */

@@ -6,9 +6,8 @@ import type { Gap } from './gaps.js';
 import type { FromLoadThread, LoadThreadData, ToLoadThread } from './load-thread.js';
 import { type ThreadPart, mergeThreads } from './merge.js';
 import type { ErrorClass } from './error-class.js';
-import { Workload } from './runner.js';
-import { type LatencySummary, Recorder, WINDOW_MS } from './stats.js';
-import type { WorkloadOptions, WorkloadResult } from './workload-types.js';
+import { Recorder, WINDOW_MS } from './stats.js';
+import type { KvLoad, WorkloadOptions, WorkloadResult } from './workload-types.js';
 
 /** Threads for the load by default: every core but one, which the instruments' thread and the main thread share. */
 export function defaultLoadThreads(): number {
@@ -26,31 +25,25 @@ export function shares(total: number, parts: number): number[] {
  * fixed rate: each thread keeps its own schedule, so there is no
  * coordinated omission across them). The main thread keeps their live
  * counts for the steady-load check; at the end their results are merged
- * exactly (src/workload/merge.ts). One thread is no thread: the load then
- * runs on this one (the instruments have their own), which spares a thread's
- * heap and its cluster client (on 50 masters, about 80 MB of RSS).
+ * exactly (src/workload/merge.ts). For one thread, see kvLoad.
  */
-export class ThreadedLoad {
+export class ThreadedLoad implements KvLoad {
   /** Live: each window's counts from every thread; after the end, the merged recorder. */
   recorder = new Recorder();
-  private readonly threads: number;
   private readonly live = new Map<number, Map<number, { ops: number; errors: number }>>();
   private readonly oldest = new Map<number, number>();
   private readonly said = new Map<ErrorClass, string>();
   private watched: SlotRange[][] = [];
   private watchedGaps: Gap[] = [];
   private workers: Worker[] = [];
-  private inline: Workload | null = null;
   private readonly clock: Clock;
   private t0 = 0;
 
   constructor(
     private readonly o: WorkloadOptions,
-    threads = defaultLoadThreads(),
+    private readonly threads: number,
   ) {
     this.clock = o.clock ?? systemClock;
-    // No more threads than clients: each thread needs at least one.
-    this.threads = Math.max(1, Math.min(threads, o.clients || 1));
   }
 
   get clients(): number {
@@ -66,13 +59,11 @@ export class ThreadedLoad {
   }
 
   watchedGap(group: number): Gap | null {
-    if (this.inline) return this.inline.watchedGap(group);
     return this.watchedGaps[group] ?? null;
   }
 
   /** How long the oldest operation still waiting has waited, over every thread (as each last said). */
   oldestPendingMs(): number {
-    if (this.inline) return this.inline.oldestPendingMs();
     return Math.max(0, ...this.oldest.values());
   }
 
@@ -90,8 +81,7 @@ export class ThreadedLoad {
    * ms to start), they all begin on one zero, which this resolves to (local
    * clock, epoch ms). `done` is the merged result.
    */
-  async start(): Promise<{ t0: number; done: Promise<WorkloadResult> }> {
-    if (this.threads === 1) return this.startInline();
+  async begin(): Promise<{ t0: number; done: Promise<WorkloadResult> }> {
     const clients = shares(this.o.clients, this.threads);
     const rates = this.o.rateOps ? shares(this.o.rateOps, this.threads) : null;
     // What cannot cross to a thread (a clock, a signal, a callback) stays here.
@@ -138,16 +128,7 @@ export class ThreadedLoad {
     return { t0: this.t0, done };
   }
 
-  private startInline(): { t0: number; done: Promise<WorkloadResult> } {
-    const w = (this.inline = new Workload(this.o));
-    w.watchSlotGroups(this.watched);
-    this.recorder = w.recorder;
-    this.t0 = this.clock.now();
-    return { t0: this.t0, done: w.start(this.t0) };
-  }
-
   stop(o: { verifyTimeoutMs?: number } = {}): void {
-    this.inline?.stop(o);
     const m: ToLoadThread = { t: 'stop', verifyTimeoutMs: o.verifyTimeoutMs };
     for (const w of this.workers) w.postMessage(m);
   }
@@ -165,16 +146,10 @@ export class ThreadedLoad {
 
   /** What the clients last said per error class (live, from the threads). */
   lastErrors(): Map<ErrorClass, string> {
-    return this.inline ? this.inline.recorder.lastErrors : this.said;
-  }
-
-  /** Latency over [fromMs, toMs), once the load has ended (the windows' histograms merged over the threads). */
-  latency(fromMs: number, toMs: number): LatencySummary | null {
-    return this.recorder.latency(fromMs, toMs);
+    return this.said;
   }
 
   private sum(fromMs: number, toMs: number, k: 'ops' | 'errors'): number {
-    if (this.inline) return this.inline.recorder[k === 'ops' ? 'opsBetween' : 'errorsBetween'](fromMs, toMs);
     const from = Math.ceil(fromMs / WINDOW_MS);
     const to = Math.ceil(toMs / WINDOW_MS);
     let n = 0;

@@ -4,7 +4,8 @@ import type { ConsistencyReport } from './consistency.js';
 import type { ErrorClass } from './error-class.js';
 import type { Gap } from './gaps.js';
 import type { Mix } from './options.js';
-import type { LatencySummary, WindowStats } from './stats.js';
+import type { LatencySummary, Recorder, WindowStats } from './stats.js';
+import type { SlotRange } from '../cluster/slots.js';
 import type { WriteLogReport } from './write-log.js';
 
 /** What a key-value load is asked to do, and what it reports. */
@@ -59,4 +60,26 @@ export interface WorkloadResult {
   clientRestarts: number[];
   /** How many threads ran the load (each with its own client and share of the clients). */
   threads: number;
+}
+
+/**
+ * The key-value load as the drill and `workload` drive it, on one thread or
+ * several (see kvLoad): live counts for the steady-load check, the watched
+ * slot groups' gaps, and at the end one result.
+ */
+export interface KvLoad {
+  readonly clients: number;
+  /** Live on one thread; after the end of a threaded load, its threads' recorders merged. */
+  readonly recorder: Recorder;
+  /** ms since the load's zero. */
+  now(): number;
+  watchSlotGroups(groups: SlotRange[][]): void;
+  watchedGap(group: number): Gap | null;
+  oldestPendingMs(): number;
+  opsBetween(fromMs: number, toMs: number): number;
+  errorsBetween(fromMs: number, toMs: number): number;
+  lastErrors(): Map<ErrorClass, string>;
+  /** Starts it; `t0` is its zero (local clock, epoch ms), `done` its result. */
+  begin(): Promise<{ t0: number; done: Promise<WorkloadResult> }>;
+  stop(o?: { verifyTimeoutMs?: number }): void;
 }
