@@ -18,6 +18,11 @@ function sessionsFor(port: number): { pid: number; args: string }[] {
     .map((m) => ({ pid: Number(m[1]), args: m[3]! }));
 }
 
+/** Polls `done` every 20 ms for up to `ms`; the assertions after it say what was wrong if it never held. */
+async function until(done: () => boolean, ms = 3000): Promise<void> {
+  for (const end = Date.now() + ms; !done() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+}
+
 /**
  * Hosts whose login shell takes 0.5 s to start, as a .bashrc that sets up
  * pyenv, nvm or conda makes it: every command of the tool must work there,
@@ -156,7 +161,8 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
           const tookMs = Date.now() - sent;
           expect(r.exitCode, `${moment}: ${r.stderr}`).toBe(130);
           expect(tookMs, moment).toBeLessThan(5000);
-          await new Promise((res) => setTimeout(res, 300));
+          // The ssh clients end with the command; their exit is seen a moment later.
+          await until(() => sessionsFor(sshd.port).length === 0 && sshMastersFor(sshd.port).length === 0);
           expect(sessionsFor(sshd.port)).toEqual([]);
           expect(sshMastersFor(sshd.port)).toEqual([]);
           if (moment === 'connecting') {
@@ -197,7 +203,8 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
   });
 
   test('every remote shell session ended and removed its directory', async () => {
-    await new Promise((r) => setTimeout(r, 500));
+    // Each remote shell removes its directory once it sees its channel close.
+    await until(() => sessionsFor(sshd.port).length === 0 && sshd.leftInTmp().length === 0);
     expect(sessionsFor(sshd.port)).toEqual([]);
     expect(sshd.leftInTmp()).toEqual([]);
   });
