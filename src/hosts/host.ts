@@ -1,3 +1,5 @@
+import type { ChunkListener, FollowedFile } from './file-stream.js';
+
 /**
  * Where redis-server processes run. Local processes and SSH hosts
  * implement the same interface, so nodes and the cluster code never care which.
@@ -35,6 +37,12 @@ export interface Host {
   readFile(path: string): Promise<string | null>;
   /** What a file holds from byte `offset` on, and its size now (follows a growing log). */
   readFrom(path: string, offset: number): Promise<{ text: string; size: number }>;
+  /**
+   * Follows files as they grow, over one long-running reader (SSH: one
+   * channel per call, instead of a round trip per read). Absent where
+   * reading on demand is cheap (this machine).
+   */
+  follow?(files: readonly FollowedFile[], onChunk: ChunkListener): Promise<Stream>;
   /** The last `maxBytes` of a file ('' when it does not exist). */
   readTail(path: string, maxBytes: number): Promise<string>;
   remove(path: string): Promise<void>;
@@ -48,4 +56,11 @@ export interface Host {
   /** See ClockOffset; 0 for this machine. Log times are moved onto our clock with it. */
   clockOffset(): Promise<ClockOffset>;
   dispose(): Promise<void>;
+}
+
+/** A running follower (see Host.follow). */
+export interface Stream {
+  /** False once it ended or has been silent too long: read on demand then. */
+  live(): boolean;
+  close(): void;
 }

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { endChild } from './child.js';
 import { withDeadline } from '../util/deadline.js';
 import type { ExecResult } from './host.js';
 
@@ -91,12 +92,7 @@ export class ShellSession {
    */
   close(): void {
     this.fail('the session was closed');
-    this.child.stdin.end();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    setTimeout(() => {
-      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    }, 1000).unref();
+    endChild(this.child);
   }
 
   private write(text: string): void {

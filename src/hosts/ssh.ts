@@ -1,5 +1,6 @@
 import { EnvironmentError } from '../errors.js';
-import type { ClockOffset, ExecResult, Host, ProcessState, Signal } from './host.js';
+import { type ChunkListener, FileStream, type FollowedFile } from './file-stream.js';
+import type { ClockOffset, ExecResult, Host, ProcessState, Signal, Stream } from './host.js';
 import { processStateFrom } from './proc.js';
 import { SessionError, SessionPool } from './session-pool.js';
 import { ShellSession, lastLine } from './shell-session.js';
@@ -54,6 +55,7 @@ export class SshHost implements Host {
   private connected: Promise<void> | null = null;
   private offset: Promise<ClockOffset> | null = null;
   private readonly pool: SessionPool;
+  private readonly streams = new Set<FileStream>();
 
   constructor(
     readonly target: SshTarget,
@@ -179,6 +181,14 @@ export class SshHost implements Host {
     return { text: cut < 0 ? '' : r.stdout.slice(cut + 1), size: Number.isFinite(size) ? size : 0 };
   }
 
+  /** One more ssh channel on the shared connection (not a pool session: it runs as long as the watch). */
+  async follow(files: readonly FollowedFile[], onChunk: ChunkListener): Promise<Stream> {
+    await this.connect();
+    const stream = new FileStream(['ssh', ...(await this.args('no')), '--', 'exec /bin/sh'], files, onChunk);
+    this.streams.add(stream);
+    return stream;
+  }
+
   async readTail(path: string, maxBytes: number): Promise<string> {
     const r = await this.run(`tail -c ${maxBytes} -- ${shellQuote(path)} 2>/dev/null; exit 0`, {
       step: `reading ${path}`,
@@ -237,6 +247,8 @@ export class SshHost implements Host {
   /** Closes the master connection, if one was opened. */
   async dispose(): Promise<void> {
     this.pool.close();
+    for (const s of this.streams) s.close();
+    this.streams.clear();
     if (!this.connected) return;
     const opened = await this.connected.then(
       () => true,

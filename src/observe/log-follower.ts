@@ -1,4 +1,4 @@
-import type { ClockOffset, Host } from '../hosts/host.js';
+import type { ClockOffset, Host, Stream } from '../hosts/host.js';
 import type { DrillEvent } from './events.js';
 import { type LogLine, classifyLogMessage, parseLogLine } from './log-parser.js';
 
@@ -20,15 +20,18 @@ export class LogFollower {
   /** The log's host clock minus ours; subtracted from log times. */
   clock: ClockOffset = { offsetMs: 0, uncertaintyMs: 0 };
   readonly lines: LogLine[] = [];
-  private offset = 0;
-  private carry = '';
+  /** How many bytes of the log have been taken. */
+  offset = 0;
+  private carry: Buffer = Buffer.alloc(0);
+  /** The stream (Host.follow) that delivers the log: while it is live, no reads between catch-ups. */
+  stream: Stream | null = null;
   private lastRead = 0;
   /** The read in progress (see read). */
   private reading: Promise<void> = Promise.resolve();
 
   constructor(
     readonly host: Host,
-    private readonly path: string,
+    readonly path: string,
     private readonly label: string,
     private readonly now: () => number,
     private readonly push: (e: Omit<DrillEvent, 'tMs'>) => void,
@@ -59,31 +62,44 @@ export class LogFollower {
   }
 
   private async readNow(final: boolean): Promise<void> {
-    if (!final && this.now() - this.lastRead < LOG_INTERVAL_MS) return;
+    // A streamed log arrives by itself; only the final catch-up asks (the stream may be a moment behind).
+    if (!final && (this.stream?.live() || this.now() - this.lastRead < LOG_INTERVAL_MS)) return;
     this.lastRead = this.now();
     const { text, size } = await this.host.readFrom(this.path, this.offset);
-    // A restarted node may have rotated or truncated nothing, but be safe.
+    // A log that shrank was rewritten: read it again from its start.
     if (size < this.offset) this.offset = 0;
-    if (!text) return;
-    this.offset += Buffer.byteLength(text);
-    const all = this.carry + text;
-    const lines = all.split('\n');
-    this.carry = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = parseLogLine(raw);
-      if (!line) continue;
-      this.lines.push(line);
-      const ev = classifyLogMessage(line.message, line.role);
-      if (ev)
-        this.push({
-          at: line.time - this.clock.offsetMs,
-          node: this.label,
-          source: 'log',
-          kind: ev.kind,
-          detail: ev.detail,
-          logTime: line.time,
-          raw: line.raw,
-        });
-    }
+    this.take(this.offset, Buffer.from(text));
+  }
+
+  /**
+   * The bytes at position `at` of the log, from a read or the stream: what
+   * was already taken is skipped, so both can deliver the same bytes.
+   */
+  take(at: number, bytes: Buffer): void {
+    const skip = Math.max(0, this.offset - at);
+    if (skip >= bytes.length) return;
+    this.offset = at + bytes.length;
+    // A line (or a character) may be split between two pieces: the rest waits for the next.
+    const all = Buffer.concat([this.carry, bytes.subarray(skip)]);
+    const end = all.lastIndexOf(0x0a) + 1;
+    this.carry = all.subarray(end);
+    for (const raw of all.subarray(0, end).toString().split('\n')) this.line(raw);
+  }
+
+  private line(raw: string): void {
+    const line = parseLogLine(raw);
+    if (!line) return;
+    this.lines.push(line);
+    const ev = classifyLogMessage(line.message, line.role);
+    if (ev)
+      this.push({
+        at: line.time - this.clock.offsetMs,
+        node: this.label,
+        source: 'log',
+        kind: ev.kind,
+        detail: ev.detail,
+        logTime: line.time,
+        raw: line.raw,
+      });
   }
 }

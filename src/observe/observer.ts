@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Host } from '../hosts/host.js';
+import type { Host, Stream } from '../hosts/host.js';
 import { CLOCK_NOTE } from './clock-note.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
 import { type NodeProbe, type ProbeKind, ProbeConnection } from '../cluster/probe.js';
@@ -79,6 +79,8 @@ export class Observer {
   private readonly answers = new GapCounts();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private loops: Promise<void>[] = [];
+  /** One log stream per remote host (see streamLogs). */
+  private streams: Stream[] = [];
   /** One Pub/Sub connection per sentinel (PSUBSCRIBE *). */
   private readonly subscribers: { disconnect(): void }[] = [];
   private stopped = false;
@@ -113,6 +115,7 @@ export class Observer {
   /** Starts following logs from their current end and polling; resolves after the first round. */
   async start(): Promise<void> {
     await Promise.all(this.tracks.map((t) => t.log?.open() ?? Promise.resolve()));
+    this.streams = await streamLogs(this.tracks.flatMap((t) => (t.log ? [t.log] : [])));
     await Promise.all([
       ...this.tracks.map((t) => this.pollOnce(t)),
       ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t)),
@@ -175,6 +178,7 @@ export class Observer {
     for (const t of this.tracks) t.connection.close();
     for (const s of this.subscribers.splice(0)) s.disconnect();
     await Promise.all(this.tracks.map((t) => t.log?.read(true) ?? Promise.resolve()));
+    for (const s of this.streams.splice(0)) s.close();
     return this.timeline();
   }
 
@@ -296,4 +300,30 @@ export class Observer {
   async catchUpLogs(): Promise<void> {
     await Promise.all(this.tracks.map((t) => t.log?.read(true) ?? Promise.resolve()));
   }
+}
+
+/**
+ * Streams the logs of each host that can (SSH: one channel per host for all
+ * its nodes' logs). A host whose stream cannot start, ends or stalls is
+ * read on demand as before; no line is lost or taken twice, since both say
+ * where their bytes start.
+ */
+async function streamLogs(logs: readonly LogFollower[]): Promise<Stream[]> {
+  const byHost = new Map<Host, LogFollower[]>();
+  for (const l of logs) if (l.host.follow) byHost.set(l.host, [...(byHost.get(l.host) ?? []), l]);
+  const started = await Promise.all(
+    [...byHost].map(async ([host, followers]) => {
+      try {
+        const stream = await host.follow!(
+          followers.map((f) => ({ path: f.path, offset: f.offset })),
+          (i, at, bytes) => followers[i]?.take(at, bytes),
+        );
+        for (const f of followers) f.stream = stream;
+        return [stream];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return started.flat();
 }

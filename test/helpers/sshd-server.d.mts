@@ -10,6 +10,8 @@ export interface TestSshd {
   knownHosts: string;
   /** What the remote shell sessions left in their TMPDIR (each removes its own directory when it ends). */
   leftInTmp(): string[];
+  /** Live processes the sshd runs for its clients (sessions, shells, their commands): none once every client is gone. */
+  remoteProcesses(): string[];
   /** The flags that put a new deployment's nodes on `hosts` (root@ each), under `remoteDir`, from `port` on. */
   placeFlags(remoteDir: string, port: number, hosts?: readonly string[]): string[];
   /** `--ssh-*` flags for `cluster create --hosts`. */

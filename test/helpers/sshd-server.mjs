@@ -113,6 +113,8 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, login
     knownHosts,
     /** What the remote shell sessions left in their TMPDIR (each removes its own directory when it ends). */
     leftInTmp: () => readdirSync(sessionTmp),
+    /** Live processes the sshd runs for its clients (sessions, shells, their commands): none once every client is gone. */
+    remoteProcesses: () => liveDescendants(child.pid),
     /** The flags that put a new deployment's nodes on `hosts` (root@ each), under `remoteDir`, from `port` on. */
     placeFlags: (remoteDir, firstPort, hosts = addresses) => [
       '--hosts',
@@ -136,4 +138,20 @@ export async function startSshd(dir, { addresses = SSH_HOSTS, band = 2200, login
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     },
   };
+}
+
+/** Live (not zombie) descendants of `pid`, as "pid args". Daemonized redis-servers are not among them (init adopts them). */
+function liveDescendants(pid) {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), live: !m[3].startsWith('Z'), args: m[4] }));
+  const found = [];
+  for (let parents = new Set([pid]); parents.size;) {
+    const children = rows.filter((r) => parents.has(r.ppid));
+    found.push(...children);
+    parents = new Set(children.map((r) => r.pid));
+  }
+  return found.filter((r) => r.live).map((r) => `${r.pid} ${r.args}`);
 }

@@ -57,11 +57,23 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
       const status = await runJson<{ nodes: { up: boolean }[] }>(['cluster', 'status'], { stateDir: dir });
       expect(status.result.exitCode, status.result.stderr).toBe(0);
 
-      const kill = await runJson<{ outcome: string; promotionSource: string; victim: { host: string; port: number } }>(
-        ['cluster', 'kill-master', '--master', '0'],
-        { stateDir: dir },
-      );
-      expect(kill.result.exitCode, kill.result.stderr).toBe(0);
+      const killing = spawnCli(['--json', 'cluster', 'kill-master', '--master', '0'], { stateDir: dir });
+      // Each host's logs come over one long-running stream (its loop sleeps 0.2 s between looks), not a call per read.
+      let streams = 0;
+      while (killing.exitCode === null && streams < 3) {
+        streams = sshd.remoteProcesses().filter((p) => / sleep 0\.2$/.test(p)).length;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const killed = await killing;
+      expect(killed.exitCode, String(killed.stderr)).toBe(0);
+      expect(streams).toBe(3);
+      const kill = {
+        json: JSON.parse(String(killed.stdout)) as {
+          outcome: string;
+          promotionSource: string;
+          victim: { host: string; port: number };
+        },
+      };
       expect(kill.json.outcome).toBe('done');
       // The promotion is read from the remote redis.log, as on a fast shell.
       expect(kill.json.promotionSource).toBe('log');
@@ -88,6 +100,9 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
       expect(await liveServersUnder(remoteDir)).toEqual([]);
       expect(sshMastersFor(sshd.port)).toEqual([]);
       expect(sessionsFor(sshd.port)).toEqual([]);
+      // Nor on the hosts: each shell and log stream ends with its channel (a stream at its next heartbeat, within 1 s).
+      await until(() => sshd.remoteProcesses().length === 0);
+      expect(sshd.remoteProcesses()).toEqual([]);
     },
   );
 
@@ -204,8 +219,11 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
 
   test('every remote shell session ended and removed its directory', async () => {
     // Each remote shell removes its directory once it sees its channel close.
-    await until(() => sessionsFor(sshd.port).length === 0 && sshd.leftInTmp().length === 0);
+    await until(
+      () => sessionsFor(sshd.port).length === 0 && sshd.leftInTmp().length === 0 && !sshd.remoteProcesses().length,
+    );
     expect(sessionsFor(sshd.port)).toEqual([]);
     expect(sshd.leftInTmp()).toEqual([]);
+    expect(sshd.remoteProcesses()).toEqual([]);
   });
 });
