@@ -15,7 +15,10 @@ import { type ClusterNodeEntry, ClusterNodesCache, parseClusterNodes, parseInfo 
  * Sentinel deployment about its replication; a sentinel about the master
  * it watches (by name).
  */
-export type ProbeKind = { kind: 'cluster' } | { kind: 'data' } | { kind: 'sentinel'; masterName: string };
+export type ProbeKind =
+  | { kind: 'cluster'; /** Also INFO server, for the pid of the process that answered. */ pid?: boolean }
+  | { kind: 'data' }
+  | { kind: 'sentinel'; masterName: string };
 
 /** A sentinel's view of its master: SENTINEL GET-MASTER-ADDR-BY-NAME and SENTINEL MASTER. */
 export interface SentinelView {
@@ -41,6 +44,8 @@ export interface NodeProbe {
   dbsize: number | null;
   /** A sentinel's view (sentinels only). */
   sentinel?: SentinelView | null;
+  /** process_id from INFO server (only when asked for: ProbeKind `pid`). */
+  pid?: number | null;
 }
 
 export function myselfOf(p: NodeProbe): ClusterNodeEntry | null {
@@ -96,17 +101,26 @@ async function ask(client: Redis, address: Address, what: ProbeKind, views?: Clu
     return { ...base, replication: parseInfo(text(repl)), dbsize: Number(dbsize) };
   }
   // CLUSTER NODES as bytes: a cache of this node's lines reads them without making a string of the reply.
-  const [nodes, info, repl, dbsize] = await inOneWrite(
+  const withPid = what.pid === true;
+  const [nodes, info, repl, dbsize, server] = await inOneWrite(
     client,
-    [['CLUSTER', 'NODES'], ['CLUSTER', 'INFO'], ['INFO', 'replication'], ['DBSIZE']],
+    [
+      ['CLUSTER', 'NODES'],
+      ['CLUSTER', 'INFO'],
+      ['INFO', 'replication'],
+      ['DBSIZE'],
+      ...(withPid ? [['INFO', 'server'] as [string, string]] : []),
+    ],
     views ? 0 : -1,
   );
+  const pid = withPid ? Number(parseInfo(text(server)).get('process_id')) : NaN;
   return {
     ...base,
     view: views ? views.parse(nodes as Buffer) : parseClusterNodes(text(nodes)),
     clusterInfo: parseInfo(text(info)),
     replication: parseInfo(text(repl)),
     dbsize: Number(dbsize),
+    ...(withPid ? { pid: Number.isInteger(pid) && pid > 0 ? pid : null } : {}),
   };
 }
 

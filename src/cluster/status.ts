@@ -4,8 +4,9 @@ import { type ClusterNodeEntry, type Role } from './nodes-parser.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import type { SlotRange } from './slots.js';
 import { type PartitionLeft, partitionLeft } from '../faults/partition-left.js';
-import { hostsFor } from './runtime.js';
-import { readState } from './state.js';
+import { livePid } from './lifecycle.js';
+import { hostsFor, nodeFor } from './runtime.js';
+import { checkKind, readState } from './state.js';
 import { type StatusTarget, type TargetOptions, clusterTargets } from './targets.js';
 
 export interface StatusNode {
@@ -99,14 +100,24 @@ export async function clusterStatus(
   targets: readonly StatusTarget[],
   options: ConnectOptions,
 ): Promise<StatusResult> {
-  const probes = await probeAll(targets, options);
+  return clusterStatusFrom(cluster, targets, await probeAll(targets, options));
+}
+
+function clusterStatusFrom(
+  cluster: string,
+  targets: readonly StatusTarget[],
+  probes: readonly NodeProbe[],
+): StatusResult {
   return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes), partition: null };
 }
 
 /**
  * `cluster status`: every node's answer, and, for a cluster redis-drill
- * created, a partition left in place (a killed `cluster partition
- * --duration`, or one never healed).
+ * created, each node's process and a partition left in place (a killed
+ * `cluster partition --duration`, or one never healed). A node that answers
+ * is running and names its own pid (INFO server), so the hosts are asked
+ * only about the nodes that do not: on SSH hosts whose login shell is slow,
+ * a healthy cluster's status costs no remote call at all.
  */
 export async function statusOf(o: TargetOptions): Promise<StatusResult> {
   if (o.seed) {
@@ -114,16 +125,29 @@ export async function statusOf(o: TargetOptions): Promise<StatusResult> {
     return clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password });
   }
   const state = await readState(o.stateDir, o.cluster);
+  checkKind(state, 'cluster');
   const hosts = hostsFor(state);
   try {
-    // The firewalls are read while the nodes are found and asked, not after, over the same SSH sessions.
-    const [status, partition] = await Promise.all([
-      clusterTargets({ ...o, expect: 'cluster' }, hosts).then(({ name, targets, password }) =>
-        clusterStatus(name, targets, { timeoutMs: o.timeoutMs, password }),
+    const connect = { timeoutMs: o.timeoutMs, password: state.password };
+    const [probes, partition] = await Promise.all([
+      probeAll(
+        state.nodes.map((r) => ({ host: r.bind, port: r.port })),
+        connect,
+        { kind: 'cluster', pid: true },
       ),
-      partitionLeft(state, hosts, o.stateDir),
+      partitionLeft(state, hosts, o.stateDir, { remote: 'if-recorded' }),
     ]);
-    return { ...status, partition };
+    const targets = await Promise.all(
+      state.nodes.map(async (r, i): Promise<StatusTarget> => {
+        const self = probes[i]!;
+        const at = { host: r.bind, port: r.port, machine: r.host };
+        if (self.up && self.pid) return { ...at, pid: self.pid, process: 'running' };
+        const node = nodeFor(hosts, state, r);
+        const pid = await livePid(node, r.pid);
+        return { ...at, pid, process: await node.processState(pid) };
+      }),
+    );
+    return { ...clusterStatusFrom(state.name, targets, probes), partition };
   } finally {
     await hosts.dispose();
   }

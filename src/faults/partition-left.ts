@@ -29,9 +29,15 @@ export async function partitionLeft(
   state: DeploymentState,
   hosts: Hosts,
   stateDir: string,
+  o: { remote: 'always' | 'if-recorded' } = { remote: 'always' },
 ): Promise<PartitionLeft | null> {
   const chain = chainName(clusterDir(stateDir, state.name));
-  const machines = [...new Set([...state.nodes, ...(state.sentinel?.nodes ?? [])].map((n) => n.host))];
+  // An SSH host's firewall costs a remote call (a login shell's start-up, the first time); a partition
+  // always records itself in the state file right after its rules go in, so 'if-recorded' misses only a
+  // run killed in those few milliseconds (destroy and heal always look).
+  const machines = [...new Set([...state.nodes, ...(state.sentinel?.nodes ?? [])].map((n) => n.host))].filter(
+    (name) => !hosts.get(name).remote || o.remote === 'always' || state.partition !== null,
+  );
   // Reading the firewall needs root here; on an SSH host, the remote account's rights.
   if (machines.some((name) => !hosts.get(name).remote) && !(await mayChangeFirewall()))
     return describe(state, chain, null);
