@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The published entry point: everything lives in the compiled CLI.
-import { main } from '../dist/cli/main.js';
+// The published entry point: everything lives in the bundled CLI (npm run build; scripts/bundle.mjs).
+import { main } from '../dist/bundle/main.js';
 
 // `redis-drill ... --json | head -1`: a reader that stops early is not a crash. The command
 // finishes what it started (and cleans up) and exits with its own code.

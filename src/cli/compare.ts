@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { readTextFile } from '../util/yaml-file.js';
+import { readTextFile } from '../util/text-file.js';
 import type { DrillReport } from '../report/model.js';
 import type { Action } from './action.js';
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { DeploymentNotFoundError } from '../errors.js';
+import { statePath } from '../cluster/state-path.js';
 import type { Action } from './action.js';
 import { targetOptions } from './context.js';
 import { collect, intArg } from './options.js';
@@ -41,13 +43,16 @@ export function registerKeyCommands(program: Command, action: Action): void {
     .addHelpText('after', '\nExample:\n  redis-drill keyslot key1 "{user:1}:cart" "{user:1}:orders"')
     .action(
       action(async (ctx, _flags: object, args: string[]) => {
-        const { clusterTargets } = await import('../cluster/targets.js');
-        const { slotMap } = await import('../cluster/slotmap.js');
         const { placeKey } = await import('../cluster/keys.js');
         let map = null;
         try {
+          // No state file and no --seed: no cluster to load (nor its code: this is the common case, and fast).
+          if (!ctx.globals.seed && !existsSync(statePath(ctx.globals.stateDir, ctx.globals.cluster)))
+            throw new DeploymentNotFoundError(ctx.globals.cluster, ctx.globals.stateDir);
+          const { clusterTargets, requireCluster } = await import('../cluster/targets.js');
+          const { slotMap } = await import('../cluster/slotmap.js');
           const t = await clusterTargets(targetOptions(ctx));
-          (await import('../cluster/targets.js')).requireCluster(t, 'keyslot');
+          requireCluster(t, 'keyslot');
           map = await slotMap(t.targets, { timeoutMs: ctx.globals.timeout, password: t.password });
         } catch (e) {
           // The slot needs no cluster: without one, show just the slots.

@@ -1,28 +1,27 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
-import { z } from 'zod';
 import { type Address, parseAddress } from '../nodes/address.js';
 
-/** An argParser for commander backed by a zod schema: a bad value is a one-line usage error (exit 2). */
-function parser<T>(schema: z.ZodType<T>, expected: string): (value: string) => T {
+/**
+ * An integer option value (surrounding spaces allowed), or a one-line usage
+ * error (exit 2). Plain code, not a schema: option parsers are built when the
+ * CLI starts, and every command would pay for loading a schema library.
+ */
+function integerParser(min: number, max: number, expected: string): (value: string) => number {
   return (value) => {
-    const r = schema.safeParse(value);
-    if (!r.success) throw new InvalidArgumentError(`expected ${expected}.`);
-    return r.data;
+    const v = value.trim();
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected ${expected}.`);
+    return n;
   };
 }
 
-const integer = z
-  .string()
-  .trim()
-  .regex(/^-?\d+$/)
-  .transform(Number);
-
 export const intArg = (min: number, max = Number.MAX_SAFE_INTEGER, expected = `an integer from ${min} to ${max}`) =>
-  parser(integer.pipe(z.number().int().min(min).max(max)), expected);
+  integerParser(min, max, expected);
 
 /** Any integer: range checks that need a reason (e.g. at least 3 masters) happen in core code. */
-export const anyIntArg = parser(integer, 'an integer');
+export const anyIntArg = integerParser(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer');
 
 export const portArg = intArg(1, 65535, 'a port number from 1 to 65535');
 

@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
-import { type SlotMap, ownerOf } from './slotmap.js';
+import type { SlotMap } from './slotmap.js';
+import { ownerOf } from './slots.js';
 
 /** Where a key lives: its hash slot ({hash tag} rule included) and the nodes that serve it. */
 export interface KeyPlacement {

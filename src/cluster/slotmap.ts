@@ -150,7 +150,4 @@ export async function slotMap(targets: readonly Address[], options: ConnectOptio
   return buildSlotMap(await probeAll(targets, options));
 }
 
-/** The master that serves `slot` in a slot map, or undefined for an uncovered slot. */
-export function ownerOf(map: SlotMap, slot: number): SlotMapMaster | undefined {
-  return map.masters.find((m) => m.slots.some(([s, e]) => slot >= s && slot <= e));
-}
+export { ownerOf } from './slots.js';

@@ -3,6 +3,14 @@ export const SLOT_COUNT = 16384;
 
 export type SlotRange = [start: number, end: number];
 
+/** The master that serves `slot` in a slot map, or undefined for an uncovered slot. */
+export function ownerOf<M extends { slots: readonly SlotRange[] }>(
+  map: { masters: readonly M[] },
+  slot: number,
+): M | undefined {
+  return map.masters.find((m) => m.slots.some(([s, e]) => slot >= s && slot <= e));
+}
+
 /** Number of slots in a list of ranges. */
 export function countSlots(ranges: readonly SlotRange[]): number {
   return ranges.reduce((n, [s, e]) => n + (e - s + 1), 0);

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
 import { PARTITION_MODES } from '../faults/partition-plan.js';
+import { statePath } from './state-path.js';
+
+export { clusterDir, nodeDir, statePath, validateClusterName } from './state-path.js';
 
 /**
  * The state file, <state-dir>/<cluster>/cluster.json: every process the
@@ -87,29 +90,6 @@ export function allNodes(state: Pick<DeploymentState, 'nodes' | 'sentinel'>): No
   return [...state.nodes, ...(state.sentinel?.nodes ?? [])];
 }
 export type DeploymentState = z.infer<typeof stateSchema>;
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-export function validateClusterName(name: string): string {
-  if (!NAME.test(name)) {
-    throw new UsageError(`bad cluster name "${name}"`, {
-      hint: 'use letters, digits, "-", "_" or "." (at most 64), e.g. --cluster lab1',
-    });
-  }
-  return name;
-}
-
-export function clusterDir(stateDir: string, name: string): string {
-  return path.resolve(stateDir, validateClusterName(name));
-}
-
-export function statePath(stateDir: string, name: string): string {
-  return path.join(clusterDir(stateDir, name), 'cluster.json');
-}
-
-export function nodeDir(stateDir: string, name: string, bind: string, port: number): string {
-  return path.join(clusterDir(stateDir, name), 'nodes', `${bind}-${port}`);
-}
 
 /** Reads and validates the state file; a missing one means no such cluster. */
 export async function readState(stateDir: string, name: string): Promise<DeploymentState> {

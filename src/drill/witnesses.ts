@@ -7,6 +7,7 @@ import type { Deployment } from '../deployment/handle.js';
 import { formatAddress } from '../nodes/address.js';
 import type { Gap } from '../workload/gaps.js';
 import type { WitnessMaster, WitnessResult } from '../instruments/witness-result.js';
+import { programUrl } from '../util/program-url.js';
 
 export type { WitnessResult } from '../instruments/witness-result.js';
 
@@ -62,7 +63,7 @@ export class Witnesses {
   ) {}
 
   start(loadStart: number): void {
-    const program = fileURLToPath(new URL('../instruments/witness.js', import.meta.url));
+    const program = fileURLToPath(programUrl('instruments/witness'));
     const nodes = this.d.nodes.map(formatAddress).join(',');
     for (const m of this.before.masters.filter((x) => x.slots.length > 0)) {
       const { key } = keyInRanges(m.slots, `drill:witness:${m.index}:`);

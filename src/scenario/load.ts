@@ -8,7 +8,8 @@ import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
 import { type LoadKinds, loadKinds } from '../workload/loads.js';
 import type { Step } from '../drill/step.js';
 import { STEP_NAMES, stepHandler } from '../drill/steps/index.js';
-import { readTextFile, yamlData } from '../util/yaml-file.js';
+import { readTextFile } from '../util/text-file.js';
+import { yamlData } from '../util/yaml-file.js';
 import { type Problem, ScenarioFileError, closest, describeFound } from './problems.js';
 import { type Scenario, scenarioSchema } from './schema.js';
 

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { readTextFile } from './text-file.js';
 
 /** `hosts[1].ssh-port`, `steps[2].kill-master.signal`: a path in a YAML document ('' for the top). */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -18,40 +18,6 @@ export function describeFound(v: unknown): string {
   if (typeof v === 'object')
     return `a mapping (${Object.keys(v).slice(0, 6).join(', ')}${Object.keys(v).length > 6 ? ', ...' : ''})`;
   return typeof v;
-}
-
-/**
- * A text file's content; a missing or unreadable file is a usage error
- * (exit 2) saying which, and so is a file that is not text (a NUL byte, or
- * bytes that are not UTF-8): one line, not the bytes themselves.
- */
-export async function readTextFile(file: string, what: string, hint: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${what}${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`,
-      { hint },
-    );
-  }
-  const text = textOf(bytes);
-  if (text === null)
-    throw new UsageError(`cannot read ${what}${file}: not a text file (it has bytes that are not UTF-8 text)`, {
-      hint,
-    });
-  return text;
-}
-
-/** UTF-8 text without NUL bytes, or null. Pure. */
-export function textOf(bytes: Buffer): string | null {
-  if (bytes.includes(0)) return null;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
 }
 
 /**

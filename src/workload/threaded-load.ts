@@ -8,6 +8,7 @@ import { type ThreadPart, mergeThreads } from './merge.js';
 import type { ErrorClass } from './error-class.js';
 import { Recorder, WINDOW_MS } from './stats.js';
 import type { KvLoad, WorkloadOptions, WorkloadResult } from './workload-types.js';
+import { programUrl } from '../util/program-url.js';
 
 /** Threads for the load by default: every core but one, which the instruments' thread and the main thread share. */
 export function defaultLoadThreads(): number {
@@ -92,7 +93,7 @@ export class ThreadedLoad implements KvLoad {
         options: { ...options, clients: n, rateOps: rates ? rates[i] : undefined },
         watched: this.watched,
       };
-      const w = new Worker(new URL('./load-thread.js', import.meta.url), { workerData: data });
+      const w = new Worker(programUrl('workload/load-thread'), { workerData: data });
       this.workers.push(w);
       let ready!: () => void;
       readies.push(new Promise<void>((r) => (ready = r)));

@@ -197,7 +197,7 @@ describe('parseScenario', () => {
 
 describe('textOf', () => {
   test('UTF-8 text is text; a NUL byte or invalid UTF-8 is not', async () => {
-    const { textOf } = await import('../../src/util/yaml-file.js');
+    const { textOf } = await import('../../src/util/text-file.js');
     expect(textOf(Buffer.from('steps:\n  - kill: 0\n'))).toBe('steps:\n  - kill: 0\n');
     expect(textOf(Buffer.from('naïve: ✓\n'))).toBe('naïve: ✓\n');
     expect(textOf(Buffer.from([0x73, 0x00, 0x74]))).toBeNull();

@@ -1,0 +1,16 @@
+/** Set by the bundler (scripts/bundle.mjs); absent when running the per-file tsc output. */
+declare const REDIS_DRILL_BUNDLE: boolean | undefined;
+
+/** The programs the CLI starts beside itself: worker threads and a child process. */
+export type Program = 'instruments/worker' | 'instruments/witness' | 'workload/load-thread';
+
+/**
+ * Where one of those programs is. The bundle puts every entry and chunk in
+ * one directory, so a program is this module's sibling there; the tsc output
+ * keeps src's layout under dist/, one level above this module's directory.
+ */
+export function programUrl(program: Program): URL {
+  if (typeof REDIS_DRILL_BUNDLE !== 'undefined' && REDIS_DRILL_BUNDLE)
+    return new URL(`./${program.split('/').pop()!}.js`, import.meta.url);
+  return new URL(`../${program}.js`, import.meta.url);
+}
