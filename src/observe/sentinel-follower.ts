@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { Address, ConnectOptions } from '../nodes/client.js';
 import { parseSentinelEvent } from '../sentinel/events.js';
 import type { DrillEvent } from './events.js';
@@ -15,7 +16,6 @@ export async function followSentinelEvents(
   now: () => number,
   push: (e: Omit<DrillEvent, 'tMs'>) => void,
 ): Promise<{ disconnect(): void }> {
-  const { Redis } = await import('ioredis');
   const sub = new Redis({
     host: address.host,
     port: address.port,
