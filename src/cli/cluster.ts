@@ -2,7 +2,8 @@ import { type Command, Option } from 'commander';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import type { CreateRequest } from '../cluster/create-request.js';
 import { type Context, requireManaged, targetOptions } from './context.js';
-import { anyIntArg, collect, intArg, portArg } from './options.js';
+import { anyIntArg, choiceArg, collect, intArg, portArg } from './options.js';
+import { PERSISTENCE_MODES, type Persistence } from '../nodes/persistence.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
@@ -16,6 +17,7 @@ export interface CreateFlags {
   nodeTimeout: number;
   redisServer?: string;
   config: string[];
+  persistence?: Persistence;
   force?: boolean;
   hosts?: string;
   inventory?: string;
@@ -70,7 +72,18 @@ export function addServerAndHostOptions(
         'REDIS_SERVER',
       ),
     )
-    .option('--config <key=value>', `extra redis.conf line for every ${words.nodes} (repeatable)`, collect, [])
+    .addOption(
+      new Option(
+        '--persistence <mode>',
+        `what a ${words.nodes} keeps across a restart: none (nothing: a restarted master comes back empty), rdb (snapshots on Redis's default schedule), aof (append-only file, fsync every second) or aof-always (fsync every write) (default: aof)`,
+      ).argParser(choiceArg(PERSISTENCE_MODES)),
+    )
+    .option(
+      '--config <key=value>',
+      `extra redis.conf line for every ${words.nodes} (repeatable; wins over --persistence)`,
+      collect,
+      [],
+    )
     .option('--hosts <list>', `run the nodes on these machines over SSH: [user@]address,... (${words.first})`)
     .option('--inventory <file.yaml>', 'the hosts, with per-host SSH settings, ports and paths, from a YAML file')
     .option('--nodes-per-host <n>', words.perHost, intArg(1, 1000))
@@ -96,6 +109,7 @@ export function createRequest(ctx: Context, flags: CreateFlags): Omit<CreateRequ
     nodeTimeoutMs: flags.nodeTimeout,
     redisServer: flags.redisServer,
     config: flags.config,
+    persistence: flags.persistence,
     force: Boolean(flags.force),
     // REDISCLI_AUTH is the password of --seed clusters, never one to create a cluster with.
     password: ctx.globals.passwordFromEnv ? undefined : ctx.globals.password,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { type ConfigEntry, parseConfigEntry } from '../nodes/config.js';
+import { type Persistence, persistenceConfig } from '../nodes/persistence.js';
 import type { Clock } from '../util/clock.js';
 import type { Reporter } from '../util/reporter.js';
 import { CREATE_DEFAULTS } from './create-defaults.js';
@@ -39,6 +40,8 @@ export interface CreateRequest extends RunContext {
   redisServer?: string;
   /** `key=value` lines (from --config), or entries already parsed. */
   config?: readonly (string | ConfigEntry)[];
+  /** What the nodes keep across a restart (default: aof); --config lines given with it win. */
+  persistence?: Persistence;
   force?: boolean;
   /** auto, none, or not given (then: auto on SSH hosts, none locally). Never a literal password. */
   password?: string;
@@ -101,6 +104,14 @@ export async function hostEntries(
   });
 }
 
+/** The nodes' extra redis.conf lines: the persistence mode's, then the user's --config (which win). */
+export function configOf(r: Pick<CreateRequest, 'config' | 'persistence'>): ConfigEntry[] {
+  return [
+    ...(r.persistence ? persistenceConfig(r.persistence) : []),
+    ...(r.config ?? []).map((c) => (typeof c === 'string' ? parseConfigEntry(c) : c)),
+  ];
+}
+
 /** Creates a cluster from a request: defaults, the password policy and the hosts applied in one place. */
 export async function createFromRequest(r: CreateRequest): Promise<CreateResult> {
   const masters = r.masters ?? CREATE_DEFAULTS.masters;
@@ -117,7 +128,7 @@ export async function createFromRequest(r: CreateRequest): Promise<CreateResult>
     bind: r.bind ?? CREATE_DEFAULTS.bind,
     nodeTimeoutMs: r.nodeTimeoutMs ?? CREATE_DEFAULTS.nodeTimeoutMs,
     redisServer: r.redisServer,
-    config: (r.config ?? []).map((c) => (typeof c === 'string' ? parseConfigEntry(c) : c)),
+    config: configOf(r),
     force: Boolean(r.force),
     password: passwordFor(r.password, hosts !== undefined, warn),
     hosts,

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
+import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -128,6 +129,7 @@ export async function createCluster(o: CreateOptions): Promise<CreateResult> {
       createdAt: new Date().toISOString(),
       server,
       nodeTimeoutMs: o.nodeTimeoutMs,
+      persistence: persistenceOf(o.config),
       masters: o.masters,
       replicas: o.replicas,
       password: o.password,

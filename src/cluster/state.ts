@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
 import { PARTITION_MODES } from '../faults/partition-plan.js';
+import { PERSISTENCE_MODES } from '../nodes/persistence.js';
 import { statePath } from './state-path.js';
 
 export { clusterDir, nodeDir, statePath, validateClusterName } from './state-path.js';
@@ -70,6 +71,8 @@ const stateSchema = z.object({
   createdAt: z.string(),
   server: z.object({ path: z.string(), flavor: z.enum(['redis', 'valkey']), version: z.string() }),
   nodeTimeoutMs: z.number().int().positive(),
+  /** What the nodes keep across a restart (older state files: aof, the default they were made with). */
+  persistence: z.enum([...PERSISTENCE_MODES, 'custom']).default('aof'),
   masters: z.number().int().positive(),
   replicas: z.number().int().nonnegative(),
   password: z.string().nullable(),

@@ -40,6 +40,8 @@ export interface StatusResult {
   /** cluster_state as the nodes that answered report it ("ok", "fail", or "unknown" if none answered). */
   clusterState: string;
   nodes: StatusNode[];
+  /** What the nodes keep across a restart (--persistence); null for an attached cluster. */
+  persistence: string | null;
   /** A network partition still in place (state file or firewall), with the command that removes it; null when none. */
   partition: PartitionLeft | null;
 }
@@ -108,7 +110,13 @@ function clusterStatusFrom(
   targets: readonly StatusTarget[],
   probes: readonly NodeProbe[],
 ): StatusResult {
-  return { cluster, clusterState: overallState(probes), nodes: mergeStatus(targets, probes), partition: null };
+  return {
+    cluster,
+    clusterState: overallState(probes),
+    nodes: mergeStatus(targets, probes),
+    persistence: null,
+    partition: null,
+  };
 }
 
 /**
@@ -147,7 +155,7 @@ export async function statusOf(o: TargetOptions): Promise<StatusResult> {
         return { ...at, pid, process: await node.processState(pid) };
       }),
     );
-    return { ...clusterStatusFrom(state.name, targets, probes), partition };
+    return { ...clusterStatusFrom(state.name, targets, probes), persistence: state.persistence, partition };
   } finally {
     await hosts.dispose();
   }

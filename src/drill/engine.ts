@@ -1,12 +1,14 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Deployment } from '../deployment/handle.js';
 import { deploymentMap } from '../deployment/lookup.js';
+import type { SlotMap } from '../cluster/slotmap.js';
 import type { DrillReport } from '../report/model.js';
 import { serverInfo } from '../report/sections.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { checkProgramFound } from '../workload/program-run.js';
 import { workloadChecks } from './assertions.js';
+import { type ShardKeys, keyCounts, keysLostCheck, shardKeys } from './key-counts.js';
 import { Instruments, type Measured } from './instruments.js';
 import { type Loaded, LoadSet, STEADY_MAX_MS } from './load-set.js';
 import { survivedCheck } from './programs.js';
@@ -53,7 +55,10 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
   // What the steps will need is checked before anything is broken or loaded.
   for (const step of spec.steps) await stepHandler(step.step)!.preflight?.(step.options, d);
   for (const program of spec.programs) await checkProgramFound(program);
-  const before = await reporter.step('Snapshot before: slot map, keys per node, roles', () => deploymentMap(d));
+  const { map: before, keys: keysBefore } = await reporter.step(
+    'Snapshot before: slot map, keys per shard, roles',
+    () => snapshot(d),
+  );
   policy.preflight?.(before);
   const serving = before.masters.filter((m) => m.slots.length > 0);
   const loads = new LoadSet(d, spec, serving, clock);
@@ -80,7 +85,8 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
   const { run, steps, loaded } = out as Required<typeof out>;
   const fault = run.faults[0];
   const faultMs = fault ? fault.t0 - run.loadStart : null;
-  const after = await reporter.step('Snapshot after', () => deploymentMap(d));
+  const { map: after, keys: keysAfter } = await reporter.step('Snapshot after', () => snapshot(d));
+  const keys = keyCounts(before, after, keysBefore, keysAfter);
   const events = [...measured.events, ...run.stepEvents, ...loads.programEvents()].sort((a, b) => a.at - b.at);
   const sentinel = sentinelSection(d, run, measured.events, measured.stale);
   return buildDrillReport({
@@ -88,6 +94,7 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
     spec,
     version: o.version,
     maps: { before, after },
+    keys,
     load: {
       ...loaded,
       programs,
@@ -105,12 +112,19 @@ export async function runDrill(d: Deployment, spec: DrillSpec, o: DrillOptions):
     run,
     checks: [
       ...run.checks,
+      keysLostCheck(keys, before),
       ...workloadChecks(run.deferred, loaded.result, measured.availability, loaded.side),
       ...[unexpectedFailoverCheck(run, measured.events), abortCheck(sentinel)].filter((c) => c !== null),
       ...programs.map((p) => survivedCheck(p, faultMs, programs.length > 1)),
     ],
     steps,
   });
+}
+
+/** The slot map and each shard's keys (see key-counts.ts). */
+async function snapshot(d: Deployment): Promise<{ map: SlotMap; keys: ShardKeys[] }> {
+  const map = await deploymentMap(d);
+  return { map, keys: await shardKeys(map, d.connect) };
 }
 
 interface Parts {

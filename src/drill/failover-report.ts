@@ -38,6 +38,8 @@ const CHECK_NAMES: Partial<Record<RoundPart, string>> = {
   'old master is a replica': 'old master is a replica',
   'cluster ok after the heal': 'cluster ok after the heal',
   fix: 'fix',
+  back: 'back and serving',
+  'in sync': 'every replica in sync',
   'keys lost': 'keys lost',
 };
 

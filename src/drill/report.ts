@@ -23,6 +23,7 @@ import type { Deployment } from '../deployment/handle.js';
 import type { RunRecord } from './run-record.js';
 import type { WitnessResult } from './witnesses.js';
 import { soakSection } from '../soak/section.js';
+import type { KeyCounts } from './key-counts.js';
 
 /** Everything a drill report is built from, grouped by where it comes from. */
 export interface ReportInput {
@@ -30,6 +31,8 @@ export interface ReportInput {
   spec: DrillSpec;
   version: string;
   maps: { before: SlotMap; after: SlotMap };
+  /** Keys per shard before and after (see key-counts.ts). */
+  keys: KeyCounts;
   /** What the loads did. */
   load: {
     result: WorkloadResult;
@@ -151,6 +154,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
     witness: m.witness,
     partition: partitionSection(b.deployment, run, m.events),
     consistency: result.consistency,
+    keys: b.keys,
     writeLog: result.writeLog ? writeLogSection(result.writeLog, before) : null,
     sentinel: sentinelSection(b.deployment, run, m.events, m.stale),
     ...sideSections(b.load.side, fault ? fault.t0 - run.loadStart : null),

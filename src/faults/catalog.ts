@@ -61,6 +61,8 @@ export type RoundPart =
   | 'partition time'
   | 'cluster ok after the heal'
   | 'fix'
+  | 'back'
+  | 'in sync'
   | 'keys lost';
 
 export interface FaultEntry {
@@ -256,6 +258,29 @@ export const FAULTS: readonly FaultEntry[] = [
   networkFault('blackhole'),
   reshardFault('source', ['reshard-kill']),
   reshardFault('target'),
+  {
+    name: 'quick-restart',
+    aliases: [],
+    summary:
+      'SIGKILL, then started again at once, before the cluster can flag it failed (a supervisor restarting a crashed master): without persistence it comes back empty and its replicas copy that',
+    needs: { root: false, redisCluster: true, replica: true },
+    targets: ['master'],
+    step: 'quick-restart',
+    // The step restarts it itself: nothing is left to undo.
+    restore: null,
+    headline: 'Quick restart of',
+    describe:
+      'SIGKILL it and start it again at once (no failover), wait until it serves again and every replica is in sync, count the keys',
+    round: (o) => {
+      if ('node' in o.target)
+        throw new UsageError('--fault quick-restart restarts a master: name it with --master, --slot or --key');
+      return [
+        labelled(o, 'fault', { step: 'quick-restart', options: { ...targetOptions(o.target), as: o.as } }),
+        labelled(o, 'back', { step: 'wait-for', options: { rejoin: o.as, ...deadline(o) } }),
+        labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
+      ];
+    },
+  },
 ];
 
 export const FAULT_NAMES: readonly string[] = FAULTS.map((f) => f.name);

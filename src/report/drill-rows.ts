@@ -50,10 +50,18 @@ export function keyFigureRows(r: DrillReport): string[][] {
     ['lost writes', r.consistency ? `${r.consistency.lost} writes` : 'n/a', r.consistency?.method ?? ''],
     ['unacknowledged writes applied', r.consistency ? `${r.consistency.unacknowledgedApplied} writes` : 'n/a', 'same'],
     ...(r.writeLog ? writeLogFigures(r) : []),
+    ['keys before -> after', keysText(r.keys), r.keys.method],
     ...(r.partition
       ? [[minorityLabel(r.partition.mode), fig(r.partition.minorityFail), r.partition.minorityFail.source]]
       : []),
   ];
+}
+
+/** "Master[0] 1001 -> 1450, ..." (or the whole cluster's, when the shards changed). */
+export function keysText(k: DrillReport['keys']): string {
+  return Object.keys(k.before)
+    .map((s) => `${s === 'all' ? 'all shards' : `Master[${s}]`} ${k.before[s] ?? '?'} -> ${k.after[s] ?? '?'}`)
+    .join(', ');
 }
 
 function writeLogFigures(r: DrillReport): string[][] {

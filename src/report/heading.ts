@@ -21,9 +21,10 @@ export const sourceSentence = (r: DrillReport): string =>
 /** "Cluster `x`, redis-server 7.0.15, 3 masters and 3 replicas, node timeout 1000 ms." (or a Sentinel deployment's own words); `code` formats the name. */
 export function setupSentence(r: DrillReport, code: (name: string) => string): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const kept = r.setup.persistence ? `, persistence ${r.setup.persistence}` : '';
   if (r.sentinel)
-    return `Sentinel deployment ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')} named "${r.sentinel.masterName}" by its sentinels (quorum ${r.sentinel.quorum}), down-after ${r.sentinel.downAfterMs} ms.`;
-  return `Cluster ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')}, node timeout ${fig(r.setup.nodeTimeoutMs)}.`;
+    return `Sentinel deployment ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')} named "${r.sentinel.masterName}" by its sentinels (quorum ${r.sentinel.quorum}), down-after ${r.sentinel.downAfterMs} ms${kept}.`;
+  return `Cluster ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')}, node timeout ${fig(r.setup.nodeTimeoutMs)}${kept}.`;
 }
 
 /** failover-report has one fault; a scenario or a soak names its first. */

@@ -57,6 +57,8 @@ export interface DrillReport {
     cluster: string;
     server: string;
     nodeTimeoutMs: Measured;
+    /** What the nodes keep across a restart (--persistence, from the state file); null for an attached cluster. */
+    persistence: string | null;
     masters: number;
     replicas: number;
     clock: string;
@@ -95,6 +97,8 @@ export interface DrillReport {
   /** The (first) network partition: what was cut, when, and the cut-off master's own window (null without one). */
   partition: PartitionSection | null;
   consistency: ConsistencyReport | null;
+  /** Keys per shard (by master index) before the load and after the drill; the `no keys lost` check reads it. */
+  keys: KeyCounts;
   /** Which acknowledged writes were lost, and when they were acknowledged (null when the load had no adds). */
   writeLog: WriteLogSection | null;
   /** A Sentinel deployment's own figures: the sentinels' timings, aborted failovers, and old masters that came back as masters (null for a cluster). */
@@ -117,6 +121,22 @@ export interface DrillReport {
   verdict: 'pass' | 'fail';
   /** The drill's steps as they ran, and the file they came from (failover-report: built in). */
   scenario: ScenarioSection;
+}
+
+/**
+ * Keys per shard, not counting redis-drill's own (`drill:*`: the load, the
+ * probe, the witnesses), before the load and after the drill, by the index
+ * each master had before (a shard keeps its index when a replica takes it
+ * over). When the shards changed (a reshard, a node added), only the totals
+ * compare: `by` says which.
+ */
+export interface KeyCounts {
+  by: 'shard' | 'total';
+  before: Record<string, number | null>;
+  after: Record<string, number | null>;
+  /** Keys that had an expiry when the drill began (INFO keyspace `expires`): they may go by themselves. */
+  expiring: Record<string, number | null>;
+  method: string;
 }
 
 /** What the write probe saw: the figures operators ask for ("how long could Master[0]'s slots not be written?"). */

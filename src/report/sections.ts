@@ -71,6 +71,7 @@ export function setupSection(ctx: Deployment, before: SlotMap, server: string, c
     cluster: ctx.name,
     server: `${/valkey/i.test(server) ? 'valkey' : 'redis'}-server ${version}`,
     nodeTimeoutMs: measured(ctx.nodeTimeoutMs, 'ms', ctx.nodeTimeoutSource),
+    persistence: ctx.state?.persistence ?? null,
     masters: before.masters.filter((m) => m.slots.length > 0).length,
     replicas: before.masters.reduce((n, m) => n + m.replicas.length, 0),
     clock,

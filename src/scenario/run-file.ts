@@ -76,6 +76,7 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
                   nodeTimeoutMs: c['node-timeout'],
                   redisServer: c['redis-server'] ?? r.redisServer,
                   config: Object.entries(c.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+                  persistence: c.persistence,
                   password: c.password,
                   // An inventory's path is relative to the scenario file.
                   remote: c.inventory ? { inventory: path.resolve(path.dirname(r.file), c.inventory) } : undefined,
@@ -93,6 +94,7 @@ export async function runScenarioFile(r: ScenarioRunRequest): Promise<ScenarioRu
                     bind: st.bind,
                     redisServer: st['redis-server'] ?? r.redisServer,
                     config: Object.entries(st.config ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+                    persistence: st.persistence,
                     password: st.password,
                   }
                 : undefined)!,

@@ -1,3 +1,4 @@
+import { PERSISTENCE_MODES } from '../nodes/persistence.js';
 import { z } from 'zod';
 import type { DrillSpec } from '../drill/spec.js';
 import { duration, expected, int, text } from '../drill/schema-parts.js';
@@ -21,6 +22,8 @@ const address = z
 
 const configValue = z.union([z.string(), z.number(), z.boolean()], expected('a string, number or true/false'));
 
+const persistence = z.enum(PERSISTENCE_MODES, expected(PERSISTENCE_MODES.join(', '))).optional();
+
 export const createSchema = z.preprocess(
   (v) => (v === null || v === true ? {} : v),
   z.strictObject(
@@ -32,12 +35,13 @@ export const createSchema = z.preprocess(
       'node-timeout': int(100).optional(),
       'redis-server': text.optional(),
       config: z.record(z.string(), configValue, expected('a mapping of redis.conf keys to values')).optional(),
+      persistence,
       /** SSH hosts, as `cluster create --inventory` (a path relative to the scenario file). */
       inventory: text.optional(),
       password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
     },
     expected(
-      'a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config, inventory, password), or true',
+      'a mapping of cluster create options (masters, replicas, port, bind, node-timeout, redis-server, config, persistence, inventory, password), or true',
     ),
   ),
 );
@@ -58,10 +62,11 @@ export const sentinelCreateSchema = z.preprocess(
       bind: text.optional(),
       'redis-server': text.optional(),
       config: z.record(z.string(), configValue, expected('a mapping of redis.conf keys to values')).optional(),
+      persistence,
       password: z.enum(['auto', 'none'], expected('auto or none')).optional(),
     },
     expected(
-      'a mapping of sentinel create options (replicas, sentinels, quorum, port, sentinel-port, down-after, failover-timeout, master-name, bind, redis-server, config, password), or true',
+      'a mapping of sentinel create options (replicas, sentinels, quorum, port, sentinel-port, down-after, failover-timeout, master-name, bind, redis-server, config, persistence, password), or true',
     ),
   ),
 );

@@ -1,7 +1,6 @@
-import { type CreateRequest, hostEntries, passwordFor } from '../cluster/create-request.js';
+import { type CreateRequest, configOf, hostEntries, passwordFor } from '../cluster/create-request.js';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import type { HostEntry } from '../cluster/layout.js';
-import { parseConfigEntry } from '../nodes/config.js';
 import { type SentinelCreateResult, createSentinel } from './create.js';
 import { SENTINEL_DEFAULTS } from './defaults.js';
 
@@ -45,7 +44,7 @@ export async function createSentinelFromRequest(r: SentinelCreateRequest): Promi
     failoverTimeoutMs: r.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
     masterName: r.masterName ?? SENTINEL_DEFAULTS.masterName,
     redisServer: r.redisServer,
-    config: (r.config ?? []).map((c) => (typeof c === 'string' ? parseConfigEntry(c) : c)),
+    config: configOf(r),
     force: Boolean(r.force),
     password: passwordFor(r.password, data !== undefined, (m) => r.reporter?.warn(m)),
     hosts: data ? { data, sentinels: sentinelEntries(data, sentinels, sentinelPort) } : undefined,

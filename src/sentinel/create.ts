@@ -14,6 +14,7 @@ import { nodeFor } from '../cluster/runtime.js';
 import { type DeploymentState, clusterDir, ensureDir, writeState } from '../cluster/state.js';
 import type { ServerBinary } from '../nodes/binary.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
+import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import { UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -157,6 +158,7 @@ export async function createSentinel(o: SentinelCreateOptions): Promise<Sentinel
       server,
       // The deadlines of faults and waits scale with it, as with a cluster's node timeout.
       nodeTimeoutMs: o.downAfterMs,
+      persistence: persistenceOf(o.config),
       masters: 1,
       replicas: o.replicas,
       password: o.password,

@@ -58,7 +58,7 @@ export function renderStatus(c: ChalkInstance, r: StatusResult): string {
   const state = r.clusterState === 'ok' ? c.green('ok') : c.red(r.clusterState);
   const down = r.nodes.filter((n) => !n.up);
   const lines = [
-    `cluster ${r.cluster}: cluster_state ${state}, ${r.nodes.length - down.length} of ${r.nodes.length} nodes answering`,
+    `cluster ${r.cluster}: cluster_state ${state}, ${r.nodes.length - down.length} of ${r.nodes.length} nodes answering${r.persistence ? `, persistence ${r.persistence}` : ''}`,
     '',
     renderTable(
       c,

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { DrillReport, Measured } from '../report/model.js';
-import { fig } from '../report/drill-rows.js';
+import { fig, keysText } from '../report/drill-rows.js';
 import { renderTable } from './table.js';
 import { minorityLabel } from '../report/minority-window.js';
 
@@ -45,6 +45,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
       'lost / unacknowledged-applied writes',
       r.consistency ? `${r.consistency.lost} / ${r.consistency.unacknowledgedApplied} (counters)` : 'n/a',
     ],
+    ['keys before -> after', keysText(r.keys)],
     ...(r.writeLog
       ? [
           [

@@ -1,3 +1,5 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli, runJson, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
@@ -62,5 +64,95 @@ describe('restart-node: a master back empty while its replica held its shard', (
     } finally {
       await runCli(['cluster', 'destroy'], { stateDir: dir });
     }
+  });
+});
+
+/** A fresh cluster with `--persistence` (none: the default) and 3000 keys, then `failover-report --fault quick-restart`. */
+async function quickRestartDrill(dir: string, persistence: string[]) {
+  const port = await freePortRange(6);
+  const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000', ...persistence], {
+    stateDir: dir,
+  });
+  expect(create.exitCode, create.stderr).toBe(0);
+  expect((await runCli(['populate', '--keys', '3000'], { stateDir: dir })).exitCode).toBe(0);
+  const out = `${dir}/report`;
+  const drill = await runJson<any>(
+    ['failover-report', '--fault', 'quick-restart', '--warmup', '1s', '--format', 'json', '--out', out],
+    { stateDir: dir, timeoutMs: 120_000 },
+  );
+  const status = await runJson<any>(['cluster', 'status'], { stateDir: dir });
+  return { port, drill, status };
+}
+
+/** failover-report --fault quick-restart: no failover, and every drill counts each shard's keys before and after. */
+describe('failover-report --fault quick-restart, and --persistence', () => {
+  test(
+    '--persistence none: the shard is wiped, `no keys lost` fails, exit 1, keys before and after in the report',
+    { timeout: 150_000 },
+    async () => {
+      const dir = await stateDir();
+      try {
+        const { port, drill, status } = await quickRestartDrill(dir, ['--persistence', 'none']);
+        expect(status.json.persistence).toBe('none');
+        expect(drill.result.exitCode, drill.result.stderr).toBe(1);
+        const r = drill.json;
+        expect(r.setup.persistence).toBe('none');
+        expect(r.keys.by).toBe('shard');
+        // populate's 3000 keys: ~1000 per shard before; Master[0]'s shard empty after (its master came back empty).
+        expect(r.keys.before['0']).toBeGreaterThan(900);
+        expect(r.keys.after['0']).toBe(0);
+        expect(r.keys.after['1']).toBe(r.keys.before['1']);
+        const check = r.checks.find((c: any) => c.name === 'no keys lost');
+        expect(check.passed).toBe(false);
+        expect(check.detail).toMatch(/Master\[0\]'s shard \(slots 0-5460\): \d+ keys before, 0 after/);
+        // No replica was promoted: the restart came first.
+        expect(r.checks.find((c: any) => c.name === 'no unexpected failover').passed).toBe(true);
+        expect(r.scenario.steps[0].detail).toMatch(/came back EMPTY/);
+        // Asked independently: none of populate's keys (key1..key3000) is left on that master.
+        const [, left] = (await raw(port, (x) => x.call('SCAN', '0', 'MATCH', 'key*', 'COUNT', '1000000'))) as [
+          string,
+          string[],
+        ];
+        expect(left).toEqual([]);
+      } finally {
+        await runCli(['cluster', 'destroy'], { stateDir: dir });
+      }
+    },
+  );
+
+  test('the default (aof): every key kept, exit 0', { timeout: 150_000 }, async () => {
+    const dir = await stateDir();
+    try {
+      const { drill, status } = await quickRestartDrill(dir, []);
+      expect(status.json.persistence).toBe('aof');
+      expect(drill.result.exitCode, drill.result.stderr).toBe(0);
+      expect(drill.json.keys.after).toEqual(drill.json.keys.before);
+      expect(drill.json.checks.find((c: any) => c.name === 'no keys lost').passed).toBe(true);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+  });
+
+  test('bad input: an unknown mode; quick-restart of a replica, or on Sentinel', async () => {
+    const dir = await stateDir();
+    const bad = await runCli(['cluster', 'create', '--persistence', 'disk'], { stateDir: dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--persistence <mode>' argument 'disk' is invalid\. expected none, rdb, aof or aof-always/,
+    );
+    const file = path.join(dir, 'qr.yaml');
+    await writeFile(file, 'cluster:\n  create: true\nsteps:\n  - quick-restart: { node: "Node[3]" }\n');
+    const node = await runCli(['scenario', 'validate', file], { stateDir: dir });
+    expect(node.exitCode).toBe(2);
+    expect(node.stderr).toMatch(
+      /steps\[0\]\.quick-restart\.node: unknown option "node"; expected one of: master, slot, key/,
+    );
+    const sentinel = await runCli(['sentinel', 'failover-report', '--create', '--fault', 'quick-restart'], {
+      stateDir: dir,
+    });
+    expect(sentinel.exitCode).toBe(2);
+    expect(sentinel.stderr).toMatch(/'quick-restart' is invalid/);
+    // Nothing was created by any of them.
+    expect(await readdir(dir)).toEqual(['qr.yaml']);
   });
 });

@@ -161,6 +161,7 @@ describe('Sentinel drills with the load running', () => {
         'promotion',
         'old master is a replica',
         'load recovered',
+        'no keys lost',
         'no unexpected failover',
       ]);
       expect(json.sentinel.switchMaster.value).toBeGreaterThan(0);

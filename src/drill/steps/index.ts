@@ -17,6 +17,7 @@ import {
   termNodeStep,
   termStep,
 } from './signal.js';
+import { quickRestartStep } from './quick-restart.js';
 import { waitForStep } from './wait-for.js';
 
 /**
@@ -35,6 +36,7 @@ export const STEPS: readonly StepHandler[] = [
   blackholeStep,
   reshardKillSourceStep,
   reshardKillTargetStep,
+  quickRestartStep,
   killMasterStep,
   termMasterStep,
   freezeMasterStep,

@@ -20,9 +20,9 @@ import { faultDetail } from './fault-detail.js';
  * it; a killed one is started again on Ctrl-C.
  */
 
-type Accepts = 'either' | 'master' | 'node';
+export type Accepts = 'either' | 'master' | 'node';
 
-interface SignalOptions {
+export interface SignalOptions {
   master?: string;
   slot?: number;
   key?: string;
@@ -43,7 +43,7 @@ function shortKey(accepts: Accepts, v: string | number): 'master' | 'node' {
   return typeof v === 'string' && /^Node\[\d+\]$/i.test(v) ? 'node' : 'master';
 }
 
-function schemaFor(accepts: Accepts): z.ZodType<SignalOptions, unknown> {
+export function schemaFor(accepts: Accepts): z.ZodType<SignalOptions, unknown> {
   const keys = OPTIONS[accepts];
   const all = {
     master: ref.optional(),
