@@ -39,6 +39,7 @@ const CHECK_NAMES: Partial<Record<RoundPart, string>> = {
   'cluster ok after the heal': 'cluster ok after the heal',
   fix: 'fix',
   back: 'back and serving',
+  'serving again': 'serving again',
   'in sync': 'every replica in sync',
   'keys lost': 'keys lost',
 };

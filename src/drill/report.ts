@@ -133,6 +133,7 @@ export function buildDrillReport(b: ReportInput): DrillReport {
           node: formatAddress(rejoin.node),
           role: rejoin.role.role,
           master: rejoin.role.master,
+          resync: rejoin.resync,
           ms: timed(
             rejoin.ms,
             rejoin.source,

@@ -1,3 +1,4 @@
+import type { Resync } from '../observe/measure.js';
 import type { FixResult } from '../cluster/fix.js';
 import type { SlotMapMaster } from '../cluster/slotmap.js';
 import type { FaultResult } from '../faults/result.js';
@@ -31,6 +32,8 @@ export interface RejoinRecord {
   ms: number;
   /** The node's own log line, or the poll that saw its link up (or it back). */
   source: 'log' | 'poll';
+  /** How it (a replica) or its replicas (a node back as a master) resynchronized. */
+  resync: Resync;
   t0: number;
   at: number;
 }

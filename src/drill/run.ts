@@ -183,6 +183,11 @@ export class DrillRun extends RunLedger {
     this.teardowns.set(key, t);
   }
 
+  /** What `key` broke is restored: nothing left to undo for it. */
+  restoredItself(key: string): void {
+    this.teardowns.delete(key);
+  }
+
   /** The nodes changed (add-node, remove-node): the drill's view of them follows the state file. */
   async refreshNodes(): Promise<void> {
     const d = this.deployment;

@@ -62,6 +62,7 @@ export type RoundPart =
   | 'cluster ok after the heal'
   | 'fix'
   | 'back'
+  | 'serving again'
   | 'in sync'
   | 'keys lost';
 
@@ -280,6 +281,24 @@ export const FAULTS: readonly FaultEntry[] = [
         labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
       ];
     },
+  },
+  {
+    name: 'power-loss',
+    aliases: [],
+    summary:
+      'SIGKILL to every node at once, then all started again from their files (a rack or a region losing power): what each --persistence keeps',
+    needs: { root: false, redisCluster: true, replica: false },
+    targets: ['master'],
+    step: 'power-loss',
+    restore: null,
+    headline: 'Power loss',
+    describe:
+      'SIGKILL every node at once and start them all again, wait until the cluster serves again and every replica is in sync, count the keys',
+    round: (o) => [
+      labelled(o, 'fault', { step: 'power-loss', options: {} }),
+      labelled(o, 'serving again', { step: 'wait-for', options: { 'cluster-ok': true, ...deadline(o) } }),
+      labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
+    ],
   },
 ];
 

@@ -39,6 +39,8 @@ function sshHint(reason: string): string {
 }
 
 const CONTROL_PERSIST_S = 60;
+/** A failed handshake worth one more try (see connect). */
+const TRANSIENT = /timed out|no answer within|banner exchange|Connection reset|Connection closed|ssh exit code 255/i;
 const DEFAULT_RUN_TIMEOUT_MS = 15_000;
 /** Exit code of a remote `readFile` when the file does not exist. */
 const NO_FILE = 44;
@@ -89,25 +91,36 @@ export class SshHost implements Host {
     ];
   }
 
-  /** Opens the shared master connection once (ssh -fN backgrounds it after authentication). */
+  /**
+   * Opens the shared master connection once (ssh -fN backgrounds it after
+   * authentication). A handshake that timed out or was cut is tried once
+   * more: a loaded host (or sshd's MaxStartups throttling a burst of
+   * connections) drops one now and then; a refused key or host key is not.
+   */
   connect(): Promise<void> {
     this.connected ??= (async () => {
-      const { execa } = await import('execa');
-      const r = await execa('ssh', [...(await this.args('yes')), '-f', '-N'], {
-        reject: false,
-        stdin: 'ignore',
-        timeout: this.connectTimeoutMs + 5000,
-      });
-      if (r.timedOut) throw new SshError(this.name, 'connect', `no answer within ${this.connectTimeoutMs} ms`);
-      if (r.failed)
-        throw new SshError(
-          this.name,
-          'connect',
-          lastLine(r.stderr) ||
-            (r.code === 'ENOENT' ? 'the ssh client is not installed' : `ssh exit code ${r.exitCode}`),
-        );
+      const first = await this.openMaster();
+      if (first === null) return;
+      if (!TRANSIENT.test(first)) throw new SshError(this.name, 'connect', first);
+      const second = await this.openMaster();
+      if (second !== null) throw new SshError(this.name, 'connect', second);
     })();
     return this.connected;
+  }
+
+  /** One attempt at the master connection: null when it is up, else why not. */
+  private async openMaster(): Promise<string | null> {
+    const { execa } = await import('execa');
+    const r = await execa('ssh', [...(await this.args('yes')), '-f', '-N'], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: this.connectTimeoutMs + 5000,
+    });
+    if (r.timedOut) return `no answer within ${this.connectTimeoutMs} ms`;
+    if (!r.failed) return null;
+    return (
+      lastLine(r.stderr) || (r.code === 'ENOENT' ? 'the ssh client is not installed' : `ssh exit code ${r.exitCode}`)
+    );
   }
 
   /**

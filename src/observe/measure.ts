@@ -74,6 +74,22 @@ export function rejoinTiming(
   return seenBackAt === null ? { ms: null, source: null } : { ms: Math.round(seenBackAt - t0), source: 'poll' };
 }
 
+/**
+ * How a rejoin resynchronized, from the replicas' own log lines after `t0`
+ * (`nodes`: the rejoining replica, or the replicas of a node back as a
+ * master): "Full resync from master" (an RDB of the whole data set) wins over
+ * "Successful partial resynchronization" (the backlog sufficed); neither seen:
+ * unknown. Pure.
+ */
+export function resyncKind(events: readonly DrillEvent[], nodes: readonly string[], t0: number): Resync {
+  const seen = events.filter((e) => nodes.includes(e.node) && e.source === 'log' && e.at >= t0);
+  if (seen.some((e) => e.kind === 'full-resync')) return 'full';
+  if (seen.some((e) => e.kind === 'partial-resync')) return 'partial';
+  return 'unknown';
+}
+
+export type Resync = 'partial' | 'full' | 'unknown';
+
 /** The cut-off master's own "Cluster state changed: fail" after the cut (its log, its timestamp): until then it acknowledged writes. */
 export function minorityFailEvent(
   events: readonly DrillEvent[],

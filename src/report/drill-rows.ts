@@ -32,7 +32,16 @@ export function keyFigureRows(r: DrillReport): string[][] {
   const a = r.availability;
   return [
     ['promotion time', fig(r.promotion.ms), sourceOf(r.promotion.ms)],
-    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms), sourceOf(r.rejoin.ms)]] : []),
+    ...(r.rejoin
+      ? [
+          ['rejoin time', fig(r.rejoin.ms), sourceOf(r.rejoin.ms)],
+          [
+            'resync',
+            r.rejoin.resync,
+            'the replicas\' own log: "Full resync from master" (an RDB of the whole shard) or "Successful partial resynchronization" (the backlog sufficed)',
+          ],
+        ]
+      : []),
     ...(a
       ? [
           ...(r.fault ? [["victim's slots unavailable", fig(a.victimUnavailable), sourceOf(a.victimUnavailable)]] : []),

@@ -31,7 +31,9 @@ export function setupSentence(r: DrillReport, code: (name: string) => string): s
 export function faultSentence(r: DrillReport): string {
   if (!r.fault) return 'No fault step.';
   const which = r.scenario.builtIn && !r.soak ? 'Fault' : 'First fault';
-  return `${which}: ${r.fault.how} on ${victimName(r.fault.victim, r.slotMapBefore)} at ${r.fault.at}.`;
+  // A fault of the whole deployment has no one victim: its how names every node.
+  const on = r.fault.kind === 'power-loss' ? '' : ` on ${victimName(r.fault.victim, r.slotMapBefore)}`;
+  return `${which}: ${r.fault.how}${on} at ${r.fault.at}.`;
 }
 
 /**

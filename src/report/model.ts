@@ -1,3 +1,4 @@
+import type { Resync } from '../observe/measure.js';
 import type { ProgramResult } from '../workload/program-run.js';
 import type { FixAction } from '../cluster/fix.js';
 import type { LockResult } from '../workload/lock-load.js';
@@ -72,7 +73,8 @@ export interface DrillReport {
   /** Fault, promotion and rejoin events (a scenario: every step's) on one timeline. */
   timeline: DrillEvent[];
   promotion: { promoted: FaultResult['promoted']; ms: Measured };
-  rejoin: { node: string; role: string | null; master: string | null; ms: Measured } | null;
+  /** resync: partial (the backlog sufficed) or full (an RDB of the shard), from the replicas' logs; unknown when neither was seen. */
+  rejoin: { node: string; role: string | null; master: string | null; ms: Measured; resync: Resync } | null;
   client: {
     mode: string;
     clients: number;

@@ -11,7 +11,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
     ['verdict', r.verdict === 'pass' ? c.green('PASS') : c.red('FAIL')],
     ...r.checks.map((k) => [`check: ${k.name}`, `${k.passed ? c.green('pass') : c.red('FAIL')}  ${k.detail}`]),
     ['promotion time', `${fig(r.promotion.ms)} (${r.promotion.ms.source})`],
-    ...(r.rejoin ? [['rejoin time', fig(r.rejoin.ms)]] : []),
+    ...(r.rejoin ? [['rejoin time', `${fig(r.rejoin.ms)}, ${r.rejoin.resync} resync`]] : []),
     ...(r.availability && r.fault
       ? [["victim's slots unavailable (write probe)", fig(r.availability.victimUnavailable)]]
       : []),

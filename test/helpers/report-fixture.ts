@@ -196,7 +196,7 @@ export function fixtureReport(overrides: Partial<DrillReport> = {}): DrillReport
       { tMs: 1000, at: 1000, node: `${HOST}:7004`, source: 'scenario', kind: 'fault', detail: 'SIGKILL (a replica)' },
     ],
     promotion: { promoted: { id: idOf(7003), host: HOST, port: 7003 }, ms: m(460, 'ms') },
-    rejoin: { node: `${HOST}:7004`, role: 'replica', master: `${HOST}:7001`, ms: m(60, 'ms') },
+    rejoin: { node: `${HOST}:7004`, role: 'replica', master: `${HOST}:7001`, ms: m(60, 'ms'), resync: 'partial' },
     client: {
       mode: 'closed loop',
       clients: 20,

@@ -67,17 +67,23 @@ describe('restart-node: a master back empty while its replica held its shard', (
   });
 });
 
-/** A fresh cluster with `--persistence` (none: the default) and 3000 keys, then `failover-report --fault quick-restart`. */
-async function quickRestartDrill(dir: string, persistence: string[]) {
+/** A fresh cluster with `--persistence` (none given: aof) and 3000 keys, then `failover-report --fault FAULT`. */
+async function durabilityDrill(
+  dir: string,
+  persistence: string[],
+  fault = 'quick-restart',
+  beforeDrill = async (_port: number) => {},
+) {
   const port = await freePortRange(6);
   const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000', ...persistence], {
     stateDir: dir,
   });
   expect(create.exitCode, create.stderr).toBe(0);
   expect((await runCli(['populate', '--keys', '3000'], { stateDir: dir })).exitCode).toBe(0);
+  await beforeDrill(port);
   const out = `${dir}/report`;
   const drill = await runJson<any>(
-    ['failover-report', '--fault', 'quick-restart', '--warmup', '1s', '--format', 'json', '--out', out],
+    ['failover-report', '--fault', fault, '--warmup', '1s', '--format', 'json', '--out', out],
     { stateDir: dir, timeoutMs: 120_000 },
   );
   const status = await runJson<any>(['cluster', 'status'], { stateDir: dir });
@@ -92,7 +98,7 @@ describe('failover-report --fault quick-restart, and --persistence', () => {
     async () => {
       const dir = await stateDir();
       try {
-        const { port, drill, status } = await quickRestartDrill(dir, ['--persistence', 'none']);
+        const { port, drill, status } = await durabilityDrill(dir, ['--persistence', 'none']);
         expect(status.json.persistence).toBe('none');
         expect(drill.result.exitCode, drill.result.stderr).toBe(1);
         const r = drill.json;
@@ -108,6 +114,8 @@ describe('failover-report --fault quick-restart, and --persistence', () => {
         // No replica was promoted: the restart came first.
         expect(r.checks.find((c: any) => c.name === 'no unexpected failover').passed).toBe(true);
         expect(r.scenario.steps[0].detail).toMatch(/came back EMPTY/);
+        // Its replica copied the empty master whole: a full resync (its own log says so).
+        expect(r.rejoin.resync).toBe('full');
         // Asked independently: none of populate's keys (key1..key3000) is left on that master.
         const [, left] = (await raw(port, (x) => x.call('SCAN', '0', 'MATCH', 'key*', 'COUNT', '1000000'))) as [
           string,
@@ -123,11 +131,13 @@ describe('failover-report --fault quick-restart, and --persistence', () => {
   test('the default (aof): every key kept, exit 0', { timeout: 150_000 }, async () => {
     const dir = await stateDir();
     try {
-      const { drill, status } = await quickRestartDrill(dir, []);
+      const { drill, status } = await durabilityDrill(dir, []);
       expect(status.json.persistence).toBe('aof');
       expect(drill.result.exitCode, drill.result.stderr).toBe(0);
       expect(drill.json.keys.after).toEqual(drill.json.keys.before);
       expect(drill.json.checks.find((c: any) => c.name === 'no keys lost').passed).toBe(true);
+      // A restarted master has a new replication id: its replica cannot continue, it resyncs in full.
+      expect(drill.json.rejoin.resync).toBe('full');
     } finally {
       await runCli(['cluster', 'destroy'], { stateDir: dir });
     }
@@ -154,5 +164,64 @@ describe('failover-report --fault quick-restart, and --persistence', () => {
     expect(sentinel.stderr).toMatch(/'quick-restart' is invalid/);
     // Nothing was created by any of them.
     expect(await readdir(dir)).toEqual(['qr.yaml']);
+  });
+});
+
+/** failover-report --fault power-loss: every node SIGKILLed at once and started again; what each persistence mode keeps. */
+describe('failover-report --fault power-loss', () => {
+  const keysOf = (r: any): number[] => Object.values(r.keys.after) as number[];
+
+  test('--persistence none: every shard empty, exit 1', { timeout: 150_000 }, async () => {
+    const dir = await stateDir();
+    try {
+      const { drill } = await durabilityDrill(dir, ['--persistence', 'none'], 'power-loss');
+      expect(drill.result.exitCode, drill.result.stderr).toBe(1);
+      expect(keysOf(drill.json)).toEqual([0, 0, 0]);
+      expect(drill.json.checks.find((c: any) => c.name === 'serving again')).toMatchObject({ passed: true });
+      expect(drill.json.checks.find((c: any) => c.name === 'no keys lost').passed).toBe(false);
+      expect(drill.json.fault.how).toMatch(/^SIGKILL to all 6 nodes at once, all started again \d+ ms later$/);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+  });
+
+  test(
+    '--persistence rdb: what the last snapshot held (BGSAVE after populate) is kept; writes after it are lost',
+    { timeout: 150_000 },
+    async () => {
+      const dir = await stateDir();
+      try {
+        const snapshot = async (port: number): Promise<void> => {
+          for (const p of [port, port + 1, port + 2]) await raw(p, (r) => r.call('SAVE'));
+        };
+        const { drill } = await durabilityDrill(dir, ['--persistence', 'rdb'], 'power-loss', snapshot);
+        expect(drill.json.setup.persistence).toBe('rdb');
+        expect(drill.result.exitCode, drill.result.stderr).toBe(0);
+        expect(drill.json.keys.after).toEqual(drill.json.keys.before);
+        // The load's acknowledged writes came after the snapshot: the write log finds them gone.
+        expect(drill.json.writeLog.lost).toBeGreaterThan(0);
+      } finally {
+        await runCli(['cluster', 'destroy'], { stateDir: dir });
+      }
+    },
+  );
+
+  test('aof (the default): nothing lost, exit 0, every node a new pid', { timeout: 150_000 }, async () => {
+    const dir = await stateDir();
+    try {
+      const pids = async () =>
+        (await runJson<any>(['cluster', 'status'], { stateDir: dir })).json.nodes.map((n: any) => n.pid);
+      let before: number[] = [];
+      const { drill, status } = await durabilityDrill(dir, [], 'power-loss', async () => {
+        before = await pids();
+      });
+      expect(drill.result.exitCode, drill.result.stderr).toBe(0);
+      expect(drill.json.keys.after).toEqual(drill.json.keys.before);
+      expect(drill.json.writeLog.lost).toBe(0);
+      const after = status.json.nodes.map((n: any) => n.pid);
+      expect(after.every((p: number, i: number) => p !== before[i])).toBe(true);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
   });
 });

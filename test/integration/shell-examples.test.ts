@@ -65,7 +65,7 @@ describe.concurrent('shell examples in scenarios/', () => {
       const pass = await runScript('ci-check.sh', [path.join(SCENARIOS, 'manual-failover.yaml')], env);
       expect(pass.exitCode, pass.stderr).toBe(0);
       expect(pass.stdout).toMatch(
-        /^PASS manual-failover: 7 checks, promotion \d+ ms, lost writes 0\n1 of 1 scenarios passed; reports in /,
+        /^PASS manual-failover: 8 checks, promotion \d+ ms, lost writes 0\n1 of 1 scenarios passed; reports in /,
       );
       expect(
         JSON.parse(readFileSync(path.join(dir, 'reports', 'manual-failover', 'report.json'), 'utf8')).verdict,

@@ -17,6 +17,7 @@ import {
   termNodeStep,
   termStep,
 } from './signal.js';
+import { powerLossStep } from './power-loss.js';
 import { quickRestartStep } from './quick-restart.js';
 import { waitForStep } from './wait-for.js';
 
@@ -37,6 +38,7 @@ export const STEPS: readonly StepHandler[] = [
   reshardKillSourceStep,
   reshardKillTargetStep,
   quickRestartStep,
+  powerLossStep,
   killMasterStep,
   termMasterStep,
   freezeMasterStep,

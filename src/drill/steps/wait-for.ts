@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { promotionTiming, rejoinTiming } from '../../observe/measure.js';
+import { promotionTiming, rejoinTiming, resyncKind } from '../../observe/measure.js';
 import { roleNow } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
 import { flaggedFailEverywhere } from '../../cluster/conditions.js';
@@ -104,8 +104,12 @@ export const waitForStep = defineStep<WaitOptions>({
           : 'every answering node reporting cluster_state:ok',
         timeoutMs,
       );
-      run.check(step, 'cluster-ok', r.ok, r.text);
-      return { detail: r.text };
+      // Seen ok: how long after the latest fault (the time to serve again after a power loss).
+      const fault = run.latestFault();
+      const text =
+        r.ok && fault ? `${r.text}, ${Math.round(run.clock.now() - fault.t0)} ms after the fault (poll)` : r.text;
+      run.check(step, 'cluster-ok', r.ok, text);
+      return { detail: text };
     }
     if (o.promotion !== undefined) {
       const { promotion: p, replica: broken } = await run.broken(o.promotion);
@@ -167,7 +171,15 @@ export const waitForStep = defineStep<WaitOptions>({
     // Seen back now: without a link event (a node back as a master), this poll is the measure.
     const timing = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now());
     const ms = timing.ms!;
+    const synced =
+      role.role === 'replica'
+        ? [label]
+        : ((await run.slotMap()).masters
+            .find((m) => m.host === p.node.host && m.port === p.node.port)
+            ?.replicas.map(formatAddress) ?? []);
+    const resync = resyncKind(run.observer.events, synced, p.t0);
     run.recordRejoin({
+      resync,
       index: step.index,
       node: p.node,
       how: p.how,
@@ -178,7 +190,7 @@ export const waitForStep = defineStep<WaitOptions>({
       at: run.clock.now(),
     });
     run.marker('rejoin', p.t0 + ms);
-    const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms`;
+    const text = `${label}${p.node.name ? ` (${p.node.name})` : ''} is back: ROLE ${role.role}${role.master ? ` of ${role.master}` : ''}, ${role.role === 'replica' ? 'link up' : 'cluster_state:ok'} after ${ms} ms${resync === 'unknown' ? '' : `; ${role.role === 'replica' ? 'its' : "its replicas'"} resync: ${resync}`}`;
     const asWanted = o.role === undefined || o.role === role.role;
     run.check(step, 'rejoin', asWanted, asWanted ? text : `${text}; expected it back as a ${o.role}`);
     return { detail: text, node: p.node };
