@@ -7,6 +7,7 @@ import { PERSISTENCE_MODES, type Persistence } from '../nodes/persistence.js';
 import type { Action } from './action.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
+import { registerRollingRestart } from './rolling.js';
 import { registerScale } from './scale.js';
 
 export interface CreateFlags {
@@ -189,4 +190,5 @@ export function registerCluster(program: Command, action: Action): void {
   registerLifecycle(cluster, action, 'cluster');
   registerFaults(cluster, action, 'cluster');
   registerScale(cluster, action);
+  registerRollingRestart(cluster, action);
 }

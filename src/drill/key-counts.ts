@@ -6,9 +6,9 @@ import type { Check, KeyCounts } from '../report/model.js';
 export type { KeyCounts };
 
 /** Every key redis-drill writes itself starts with this (the load, the probe, the witnesses, the locks). */
-const OWN_KEYS = 'drill:*';
+const OWN_PREFIX = 'drill:';
 
-export const KEY_COUNT_METHOD = `each shard's master: DBSIZE less the keys matching ${OWN_KEYS} (SCAN; redis-drill's own), before the load and after the drill; a shard may lose only keys that had an expiry when the drill began (INFO keyspace)`;
+export const KEY_COUNT_METHOD = `each shard's master: its keys not starting with "${OWN_PREFIX}" (redis-drill's own), counted with SCAN, before the load and after the drill; a shard may lose only keys that had an expiry when the drill began (INFO keyspace)`;
 
 /** What one master holds now: keys not of ours, and keys with an expiry (null: it did not answer). */
 export interface ShardKeys {
@@ -17,23 +17,26 @@ export interface ShardKeys {
   expiring: number | null;
 }
 
-/** The keys of every serving master, asked directly (SCAN walks the whole keyspace: ~1 s per million keys). */
+/**
+ * The keys of every serving master, asked directly. SCAN walks the whole
+ * keyspace (~1 s per million keys); counting the keys that are not ours,
+ * rather than DBSIZE less ours, stays exact while a load of ours writes.
+ */
 export async function shardKeys(map: SlotMap, connect: ConnectOptions): Promise<ShardKeys[]> {
   const serving = map.masters.filter((m) => m.slots.length > 0);
   return Promise.all(
     serving.map((m) =>
       withNode(m, connect, async (c) => {
-        const total = Number(await c.dbsize());
-        let ours = 0;
+        let theirs = 0;
         let cursor = '0';
         do {
-          const [next, keys] = await c.scan(cursor, 'MATCH', OWN_KEYS, 'COUNT', 1000);
+          const [next, keys] = await c.scan(cursor, 'COUNT', 1000);
           cursor = next;
-          ours += keys.length;
+          for (const k of keys) if (!k.startsWith(OWN_PREFIX)) theirs++;
         } while (cursor !== '0');
         const info = await callText(c, 'INFO', 'keyspace');
         const expiring = [...info.matchAll(/expires=(\d+)/g)].reduce((n, x) => n + Number(x[1]), 0);
-        return { index: m.index, keys: total - ours, expiring };
+        return { index: m.index, keys: theirs, expiring };
       }).catch(() => ({ index: m.index, keys: null, expiring: null })),
     ),
   );
