@@ -300,6 +300,23 @@ export const FAULTS: readonly FaultEntry[] = [
       labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
     ],
   },
+  {
+    name: 'rolling-restart',
+    aliases: [],
+    summary:
+      'every node restarted in turn, replicas first, each master after a manual failover to its replica (planned maintenance): no write may be lost',
+    needs: { root: false, redisCluster: true, replica: true },
+    targets: ['master'],
+    step: 'rolling-restart',
+    restore: null,
+    headline: 'Rolling restart',
+    describe:
+      'restart every replica, then fail each master over to its replica and restart it, each waited back in sync; count the keys',
+    round: (o) => [
+      labelled(o, 'fault', { step: 'rolling-restart', options: {} }),
+      labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
+    ],
+  },
 ];
 
 export const FAULT_NAMES: readonly string[] = FAULTS.map((f) => f.name);

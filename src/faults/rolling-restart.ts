@@ -6,6 +6,8 @@ import type { ConfigEntry } from '../nodes/config.js';
 import { formatAddress, withNode } from '../nodes/client.js';
 import type { Check, KeyCounts } from '../report/model.js';
 import type { Reporter } from '../util/reporter.js';
+import type { SlotMapMaster } from '../cluster/slotmap.js';
+import type { ObserverView } from '../observe/observer.js';
 import { manualFailover } from './manual-failover.js';
 import { rejoinNode } from './rejoin.js';
 
@@ -13,6 +15,10 @@ export interface RollingRestartOptions {
   /** redis.conf lines applied to every node as it restarts (CONFIG SET, then CONFIG REWRITE), checked with CONFIG GET. */
   config: readonly ConfigEntry[];
   reporter: Reporter;
+  /** A drill's running observer (one timeline, no new connections); a command watches with its own. */
+  observer?: ObserverView;
+  /** Told before each master's failover (a drill expects that promotion). */
+  onFailover?: (master: SlotMapMaster, to: { id: string }) => void;
 }
 
 export interface RestartedNode {
@@ -53,7 +59,7 @@ export async function rollingRestart(d: Deployment, o: RollingRestartOptions): P
       hint: 'name it with --cluster NAME (no --seed)',
     });
   const t0 = Date.now();
-  const before = d.ops.map(await probesNow(d));
+  const before = d.ops.map(await probesNow(d, o.observer));
   const masters = before.masters.filter((m) => m.slots.length > 0);
   const bare = masters.find((m) => !m.replicas.some((r) => r.up));
   if (bare)
@@ -69,12 +75,13 @@ export async function rollingRestart(d: Deployment, o: RollingRestartOptions): P
   for (const m of masters) {
     const to = m.replicas.find((r) => r.up)!;
     const label = `Master[${m.index}] ${formatAddress(m)}`;
+    o.onFailover?.(m, to);
     await o.reporter.step(`Failing ${label} over to ${formatAddress(to)}`, () =>
-      manualFailover(d, { replica: formatAddress(to), mode: 'default' }),
+      manualFailover(d, { replica: formatAddress(to), mode: 'default', observer: o.observer }),
     );
     nodes.push(await o.reporter.step(`Restarting ${label}`, () => restart(d, m, 'master', formatAddress(to), o)));
   }
-  const after = d.ops.map(await probesNow(d));
+  const after = d.ops.map(await probesNow(d, o.observer));
   const keys = keyCounts(before, after, keysBefore, await shardKeys(after, d.connect));
   const config = await checkConfig(d, o.config);
   const checks = [
@@ -114,7 +121,7 @@ async function restart(
   const node = findNode(d, at) as DeploymentNode;
   const oldPid = await pidOf(d, node);
   await node.redis!.stop(oldPid);
-  const r = await rejoinNode(d, { node: node.label, mode: 'restart' });
+  const r = await rejoinNode(d, { node: node.label, mode: 'restart', observer: o.observer });
   if (r.outcome !== 'done')
     throw new CheckFailedError(`rolling-restart: ${node.label} did not rejoin within ${r.deadlineMs} ms`, {
       details: [`last seen: ${r.lastSeen}`, 'the nodes before it were restarted; the ones after it were not touched'],

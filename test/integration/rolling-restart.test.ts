@@ -3,19 +3,25 @@ import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
+/** A fresh 3x1 cluster at node timeout 1000 ms. */
+async function cluster(): Promise<{ dir: string; port: number }> {
+  const dir = await stateDir();
+  const port = await freePortRange(6);
+  const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], {
+    stateDir: dir,
+  });
+  expect(create.exitCode, create.stderr).toBe(0);
+  return { dir, port };
+}
+
 /** `cluster rolling-restart`: every node restarted in turn under a client's load, nothing lost. */
 describe('cluster rolling-restart (real servers)', () => {
   test(
     'under load: every pid changed, 0 acknowledged writes lost, every shard kept its keys, the config change on every node',
     { timeout: 120_000 },
     async () => {
-      const dir = await stateDir();
-      const port = await freePortRange(6);
+      const { dir, port } = await cluster();
       try {
-        const create = await runCli(['cluster', 'create', '--port', String(port), '--node-timeout', '1000'], {
-          stateDir: dir,
-        });
-        expect(create.exitCode, create.stderr).toBe(0);
         expect((await runCli(['populate', '--keys', '3000'], { stateDir: dir })).exitCode).toBe(0);
         // A client with a write log runs through the whole restart.
         const load = spawnCli(
@@ -93,6 +99,33 @@ describe('cluster rolling-restart (real servers)', () => {
         expect(bare.stderr).toMatch(/Master\[0\] .* has no replica that answers to take its slots/);
         expect(bare.stderr).toMatch(/hint: /);
         expect(await pids()).toEqual(before);
+      } finally {
+        await runCli(['cluster', 'destroy'], { stateDir: dir });
+      }
+    },
+  );
+
+  test(
+    "failover-report --fault rolling-restart: 3 expected promotions, 0 writes lost, each master's slots measured by the write probe",
+    { timeout: 120_000 },
+    async () => {
+      const { dir, port } = await cluster();
+      try {
+        const drill = await runJson<any>(
+          ['failover-report', '--fault', 'rolling-restart', '--warmup', '1s', '--format', 'json', '--out', `${dir}/r`],
+          { stateDir: dir, timeoutMs: 100_000 },
+        );
+        expect(drill.result.exitCode, drill.result.stderr).toBe(0);
+        const names = drill.json.checks.map((c: any) => c.name);
+        expect(names).toContain('every node restarted');
+        expect(drill.json.checks.find((c: any) => c.name === 'no unexpected failover').detail).toMatch(
+          /^3 node\(s\) promoted for 3 expected/,
+        );
+        expect(drill.json.fault.kind).toBe('rolling-restart');
+        expect(drill.json.writeLog.lost).toBe(0);
+        // Every master's slots were probed throughout: a figure for each, from the probe's own writes.
+        expect(drill.json.availability.masters).toHaveLength(3);
+        for (const m of drill.json.availability.masters) expect(m.writes).toBeGreaterThan(0);
       } finally {
         await runCli(['cluster', 'destroy'], { stateDir: dir });
       }

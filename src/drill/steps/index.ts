@@ -19,6 +19,7 @@ import {
 } from './signal.js';
 import { powerLossStep } from './power-loss.js';
 import { quickRestartStep } from './quick-restart.js';
+import { rollingRestartStep } from './rolling-restart.js';
 import { waitForStep } from './wait-for.js';
 
 /**
@@ -39,6 +40,7 @@ export const STEPS: readonly StepHandler[] = [
   reshardKillTargetStep,
   quickRestartStep,
   powerLossStep,
+  rollingRestartStep,
   killMasterStep,
   termMasterStep,
   freezeMasterStep,
