@@ -143,17 +143,30 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     await check('cluster start', []);
   });
 
-  test('changing the cluster: add-node, reshard, rebalance, fix, remove-node', { timeout: 90_000 }, async () => {
-    const added = await check('cluster add-node', []);
-    const node = `${added.node.host}:${added.node.port}`;
-    const moved = await check('cluster reshard', ['--slots', '10', '--from', '0', '--to', node]);
-    expect(moved.slots).toBe(10);
-    // Emptied again, it turns into a replica (cluster-allow-replica-migration), which remove-node takes.
-    await check('cluster reshard', ['--slots', '10', '--from', node, '--to', `${moved.from.host}:${moved.from.port}`]);
-    await check('cluster rebalance', []);
-    await check('cluster fix', []);
-    await check('cluster remove-node', [node]);
-  });
+  test(
+    'changing the cluster: add-node, reshard, rebalance, fix, remove-node, rolling-restart',
+    { timeout: 90_000 },
+    async () => {
+      const added = await check('cluster add-node', []);
+      const node = `${added.node.host}:${added.node.port}`;
+      const moved = await check('cluster reshard', ['--slots', '10', '--from', '0', '--to', node]);
+      expect(moved.slots).toBe(10);
+      // Emptied again, it turns into a replica (cluster-allow-replica-migration), which remove-node takes.
+      await check('cluster reshard', [
+        '--slots',
+        '10',
+        '--from',
+        node,
+        '--to',
+        `${moved.from.host}:${moved.from.port}`,
+      ]);
+      await check('cluster rebalance', []);
+      await check('cluster fix', []);
+      await check('cluster remove-node', [node]);
+      const rolled = await check('cluster rolling-restart', []);
+      expect(rolled.passed).toBe(true);
+    },
+  );
 });
 
 describe('--json output matches the documented shapes (real Sentinel deployment)', () => {
