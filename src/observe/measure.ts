@@ -67,9 +67,10 @@ export function rejoinTiming(
   seenBackAt: number | null,
 ): RejoinTiming {
   const label = formatAddress(node);
-  const link = events.find(
-    (e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= t0,
-  );
+  // The earliest by time: a log line read after a poll may still be the first thing that happened.
+  const link = events
+    .filter((e) => e.node === label && (e.kind === 'link-up' || e.kind === 'sync-finished') && e.at >= t0)
+    .reduce<DrillEvent | undefined>((a, e) => (a === undefined || e.at < a.at ? e : a), undefined);
   if (link) return { ms: Math.round(link.at - t0), source: link.source === 'log' ? 'log' : 'poll' };
   return seenBackAt === null ? { ms: null, source: null } : { ms: Math.round(seenBackAt - t0), source: 'poll' };
 }

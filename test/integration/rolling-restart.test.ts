@@ -109,7 +109,7 @@ describe('cluster rolling-restart (real servers)', () => {
     "failover-report --fault rolling-restart: 3 expected promotions, 0 writes lost, each master's slots measured by the write probe",
     { timeout: 120_000 },
     async () => {
-      const { dir, port } = await cluster();
+      const { dir } = await cluster();
       try {
         const drill = await runJson<any>(
           ['failover-report', '--fault', 'rolling-restart', '--warmup', '1s', '--format', 'json', '--out', `${dir}/r`],

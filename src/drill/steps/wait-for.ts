@@ -7,6 +7,9 @@ import { type NamedNode, StepFailed } from '../run-record.js';
 import { DURATION_RE, duration, expected, name, refOrLatest, span } from '../schema-parts.js';
 import { type Step, type StepRun, defineStep } from '../step.js';
 
+/** How long after a resume or a heal a replica's "link up" may still be the one from before (see the rejoin wait). */
+const STALE_LINK_MS = 1100;
+
 const WAITS = ['promotion', 'rejoin', 'cluster-ok', 'settled', 'duration', 'elapsed'] as const;
 const waitText =
   'promotion, rejoin, cluster-ok, settled, a duration such as 2s, or a mapping such as { promotion: victim, as: promoted } or { elapsed: 4s }';
@@ -157,11 +160,19 @@ export const waitForStep = defineStep<WaitOptions>({
         `${o.rejoin} was not restarted or resumed by an earlier step: there is no rejoin to wait for`,
       );
     const label = formatAddress(p.node);
-    const r = await run.watch(
-      (probes) => run.deployment.ops.rejoinDone(probes, p.node),
-      `${label} back as a replica with master_link_status:up (or a master)`,
-      timeoutMs,
-    );
+    const rejoined = () =>
+      run.watch(
+        (probes) => run.deployment.ops.rejoinDone(probes, p.node),
+        `${label} back as a replica with master_link_status:up (or a master)`,
+        timeoutMs,
+      );
+    let r = await rejoined();
+    if (r.ok && p.how !== 'restart' && run.clock.now() - p.t0 < STALE_LINK_MS) {
+      // A resumed (or healed) replica reports its old link as up until its replication cron, once a
+      // second, notices the timeout and drops it: only after that is "up" an answer.
+      await run.clock.sleep(p.t0 + STALE_LINK_MS - run.clock.now(), run.abortSignal);
+      r = await rejoined();
+    }
     if (!r.ok) {
       run.check(step, 'rejoin', false, `${label} did not rejoin within ${timeoutMs} ms; ${r.text}`);
       return { detail: r.text, node: p.node };
@@ -169,7 +180,9 @@ export const waitForStep = defineStep<WaitOptions>({
     const role = await roleNow(run.deployment, p.node, run.observer);
     await run.observer.catchUpLogs();
     // Seen back now: without a link event (a node back as a master), this poll is the measure.
-    const timing = rejoinTiming(run.observer.events, p.node, p.t0, run.clock.now());
+    // A link that never dropped (a short freeze): back when it answered again, not when we last looked.
+    const answered = run.observer.events.find((e) => e.node === label && e.kind === 'node-up' && e.at >= p.t0);
+    const timing = rejoinTiming(run.observer.events, p.node, p.t0, answered?.at ?? run.clock.now());
     const ms = timing.ms!;
     const synced =
       role.role === 'replica'
