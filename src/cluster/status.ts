@@ -4,10 +4,9 @@ import { type ClusterNodeEntry, type Role } from './nodes-parser.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import type { SlotRange } from './slots.js';
 import { type PartitionLeft, partitionLeft } from '../faults/partition-left.js';
-import { livePid } from './lifecycle.js';
-import { hostsFor, nodeFor } from './runtime.js';
+import { hostsFor } from './runtime.js';
 import { checkKind, readState } from './state.js';
-import { type StatusTarget, type TargetOptions, clusterTargets } from './targets.js';
+import { type StatusTarget, type TargetOptions, clusterTargets, processTarget } from './targets.js';
 
 export interface StatusNode {
   id: string | null;
@@ -145,14 +144,13 @@ export async function statusOf(o: TargetOptions): Promise<StatusResult> {
       ),
       partitionLeft(state, hosts, o.stateDir, { remote: 'if-recorded' }),
     ]);
+    // A node that answered is running and named its pid; only the others are looked for on their host.
     const targets = await Promise.all(
       state.nodes.map(async (r, i): Promise<StatusTarget> => {
-        const self = probes[i]!;
-        const at = { host: r.bind, port: r.port, machine: r.host };
-        if (self.up && self.pid) return { ...at, pid: self.pid, process: 'running' };
-        const node = nodeFor(hosts, state, r);
-        const pid = await livePid(node, r.pid);
-        return { ...at, pid, process: await node.processState(pid) };
+        const pid = probes[i]!.up ? probes[i]!.pid : null;
+        return pid
+          ? { host: r.bind, port: r.port, machine: r.host, pid, process: 'running' }
+          : processTarget(hosts, state, r);
       }),
     );
     return { ...clusterStatusFrom(state.name, targets, probes), persistence: state.persistence, partition };

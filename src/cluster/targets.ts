@@ -8,7 +8,7 @@ import { formatAddress } from '../nodes/address.js';
 import { discoverFromSeed } from './discover.js';
 import { livePid } from './lifecycle.js';
 import { type Hosts, hostsFor, nodeFor } from './runtime.js';
-import { checkKind, readState } from './state.js';
+import { type DeploymentState, type NodeRecord, checkKind, readState } from './state.js';
 import type { ProcessState } from '../hosts/host.js';
 
 /** A node a read-only command asks, with its process when redis-drill started it. */
@@ -41,6 +41,13 @@ export interface TargetOptions {
   expect?: 'cluster' | 'sentinel';
 }
 
+/** A node of the state file with its live process, as its host sees it (the pid file, /proc). */
+export async function processTarget(hosts: Hosts, state: DeploymentState, r: NodeRecord): Promise<StatusTarget> {
+  const node = nodeFor(hosts, state, r);
+  const pid = await livePid(node, r.pid);
+  return { host: r.bind, port: r.port, machine: r.host, pid, process: await node.processState(pid) };
+}
+
 /** `hosts`: the command's own (kept open for its other calls); without it, made here and closed. */
 export async function clusterTargets(o: TargetOptions, shared?: Hosts): Promise<Targets> {
   if (o.seed) {
@@ -59,13 +66,7 @@ export async function clusterTargets(o: TargetOptions, shared?: Hosts): Promise<
   checkKind(state, o.expect);
   const hosts = shared ?? hostsFor(state);
   try {
-    const targets = await Promise.all(
-      state.nodes.map(async (r) => {
-        const node = nodeFor(hosts, state, r);
-        const pid = await livePid(node, r.pid);
-        return { host: r.bind, port: r.port, machine: r.host, pid, process: await node.processState(pid) };
-      }),
-    );
+    const targets = await Promise.all(state.nodes.map((r) => processTarget(hosts, state, r)));
     return {
       name: state.name,
       targets,

@@ -80,6 +80,8 @@ export interface FaultEntry {
     /** A replica must take over: a master without one cannot be broken (unless forced). */
     replica: boolean;
   };
+  /** `deployment`: it breaks every node at once (no one victim: the report names it by its how). */
+  scope?: 'deployment';
   /** The roles of node it can break: a master (a promotion follows) or a replica (only a rejoin). */
   targets: readonly ('master' | 'replica')[];
   /** The scenario step that sends it, and the one that undoes it (null: nothing to undo). */
@@ -285,6 +287,7 @@ export const FAULTS: readonly FaultEntry[] = [
   {
     name: 'power-loss',
     aliases: [],
+    scope: 'deployment',
     summary:
       'SIGKILL to every node at once, then all started again from their files (a rack or a region losing power): what each --persistence keeps',
     needs: { root: false, redisCluster: true, replica: false },
@@ -303,6 +306,7 @@ export const FAULTS: readonly FaultEntry[] = [
   {
     name: 'rolling-restart',
     aliases: [],
+    scope: 'deployment',
     summary:
       'every node restarted in turn, replicas first, each master after a manual failover to its replica (planned maintenance): no write may be lost',
     needs: { root: false, redisCluster: true, replica: true },

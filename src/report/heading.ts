@@ -1,3 +1,4 @@
+import { findFault } from '../faults/catalog.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import { formatAddress } from '../nodes/address.js';
 import { fig } from './drill-rows.js';
@@ -27,15 +28,13 @@ export function setupSentence(r: DrillReport, code: (name: string) => string): s
   return `Cluster ${code(r.setup.cluster)}, ${r.setup.server}, ${plural(r.setup.masters, 'master')} and ${plural(r.setup.replicas, 'replica')}, node timeout ${fig(r.setup.nodeTimeoutMs)}${kept}.`;
 }
 
-/** Faults of every node at once: no one victim. */
-const WHOLE_DEPLOYMENT = new Set(['power-loss', 'rolling-restart']);
-
 /** failover-report has one fault; a scenario or a soak names its first. */
 export function faultSentence(r: DrillReport): string {
   if (!r.fault) return 'No fault step.';
   const which = r.scenario.builtIn && !r.soak ? 'Fault' : 'First fault';
   // A fault of the whole deployment has no one victim: its how names every node.
-  const on = WHOLE_DEPLOYMENT.has(r.fault.kind) ? '' : ` on ${victimName(r.fault.victim, r.slotMapBefore)}`;
+  const whole = findFault(r.fault.kind)?.entry.scope === 'deployment';
+  const on = whole ? '' : ` on ${victimName(r.fault.victim, r.slotMapBefore)}`;
   return `${which}: ${r.fault.how}${on} at ${r.fault.at}.`;
 }
 

@@ -4,7 +4,7 @@ import { rejoinNode } from '../../faults/rejoin.js';
 import { replicaKeys, shardWipe } from '../../faults/wipe.js';
 import { formatAddress } from '../../nodes/address.js';
 import { StepFailed } from '../run-record.js';
-import { type StepHandler, defineStep } from '../step.js';
+import { type StepHandler, type StepRun, defineStep } from '../step.js';
 import { type SignalOptions, restartOnInterrupt, schemaFor } from './signal.js';
 
 /**
@@ -71,7 +71,7 @@ export const quickRestartStep: StepHandler = defineStep<SignalOptions>({
   },
 });
 
-async function keysOf(run: Parameters<StepHandler['run']>[0], m: { host: string; port: number }): Promise<string> {
+async function keysOf(run: StepRun, m: { host: string; port: number }): Promise<string> {
   const map = await run.slotMap();
   return String(map.masters.find((x) => x.host === m.host && x.port === m.port)?.dbsize ?? '?');
 }
