@@ -12,6 +12,7 @@ import { registerScenario } from './scenario.js';
 import { registerSentinel } from './sentinel.js';
 import { registerSoak } from './soak.js';
 import { registerReportGroup } from './compare.js';
+import { registerClients } from './clients.js';
 import { intArg, seedArg } from './options.js';
 
 const EXIT_CODES_HELP = `
@@ -70,6 +71,7 @@ export function buildProgram(abortSignal: AbortSignal): Command {
   registerWorkload(program, action);
   registerReport(program, action, 'cluster');
   registerSoak(program, action);
+  registerClients(program, action, 'cluster');
   registerReportGroup(program, action);
   registerScenario(program, action);
   // Subcommands inherit the error behaviour: throw to main() instead of exiting.

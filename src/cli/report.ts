@@ -2,8 +2,9 @@ import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import { FAULTS, faultsFor, faultsHelp } from '../faults/catalog.js';
 import type { Action } from './action.js';
-import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
-import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
+import { addReportOutputOptions, createFirst } from './drill-options.js';
+import { type CreateFlags, addCreateOptions } from './cluster.js';
+import { addSentinelCreateOptions } from './sentinel-options.js';
 import type { LoadKindInput } from '../workload/load-defaults.js';
 import { choiceArg, collect, intArg, loadKindOptions } from './options.js';
 
@@ -106,21 +107,18 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
     .option(
       '--witness',
       "beside the probe, an independent process per master (raw RESP, no cluster client) measures each master's unavailability too; both figures are printed side by side",
-    )
-    .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
-    .option('--format <list>', 'md, json, html', 'md,json,html')
-    .addOption(
-      new Option('--deadline <ms>', 'for the promotion and the rejoin (default: 3 x node timeout + 10 s)').argParser(
-        intArg(1),
-      ),
-    )
-    .addHelpText(
-      'after',
-      '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  redis-drill failover-report --create --node-timeout 1000 --load kv,lock,pubsub\n  redis-drill failover-report --create --node-timeout 1000 --client-cmd "node my-client.mjs"\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s' +
-        (kind === 'cluster'
-          ? '\n  redis-drill failover-report --create --node-timeout 1000 --fault reshard-kill-source'
-          : ''),
     );
+  addReportOutputOptions(
+    cmd,
+    'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)',
+    'for the promotion and the rejoin (default: 3 x node timeout + 10 s)',
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  redis-drill failover-report --create --node-timeout 1000\n  redis-drill failover-report --fault failover --format html --out ./drill\n  redis-drill failover-report --create --node-timeout 1000 --load kv,lock,pubsub\n  redis-drill failover-report --create --node-timeout 1000 --client-cmd "node my-client.mjs"\n  sudo redis-drill failover-report --create --node-timeout 1000 --fault partition --partition-duration 4s' +
+      (kind === 'cluster'
+        ? '\n  redis-drill failover-report --create --node-timeout 1000 --fault reshard-kill-source'
+        : ''),
+  );
   loadKindOptions(cmd).action(
     action(async (ctx, f: ReportFlags) => {
       const { parseDuration, parseMix } = await import('../workload/options.js');
@@ -168,16 +166,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
       const { failedChecks, sessionBase } = await import('./drill-session.js');
       const { report, files, dir } = await runDrillSession({
         ...sessionBase(ctx, f),
-        create: f.create
-          ? {
-              request:
-                kind === 'sentinel'
-                  ? sentinelRequest(ctx, { ...(f as unknown as SentinelFlags), force: true })
-                  : createRequest(ctx, { ...f, force: true }),
-              kind,
-              throwAway: false,
-            }
-          : undefined,
+        create: createFirst(ctx, f, kind),
         expect: kind === 'sentinel' ? 'sentinel' : undefined,
         witness: Boolean(f.witness),
         spec,

@@ -4,6 +4,7 @@ import { requireManaged } from './context.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerReport } from './report.js';
+import { registerClients } from './clients.js';
 import { type SentinelFlags, addSentinelCreateOptions, sentinelRequest } from './sentinel-options.js';
 
 export function registerSentinel(program: Command, action: Action): void {
@@ -65,4 +66,5 @@ export function registerSentinel(program: Command, action: Action): void {
   registerLifecycle(group, action, 'sentinel');
   registerFaults(group, action, 'sentinel');
   registerReport(group, action, 'sentinel');
+  registerClients(group, action, 'sentinel');
 }

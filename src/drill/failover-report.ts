@@ -105,17 +105,17 @@ export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
 }
 
 /** The catalogue entry, refused (exit 2) when unknown or when the deployment cannot take it. */
-function faultFor(name: string, kind: 'cluster' | 'sentinel'): FaultEntry {
+export function faultFor(name: string, kind: 'cluster' | 'sentinel', flag = '--fault'): FaultEntry {
   const found = findFault(name);
   if (!found)
-    throw new UsageError(`--fault: unknown fault "${name}"`, {
+    throw new UsageError(`${flag}: unknown fault "${name}"`, {
       hint: `the faults are: ${faultsFor(kind)
         .map((f) => f.name)
         .join(', ')}`,
     });
   if (kind === 'sentinel' && found.entry.needs.redisCluster)
     throw new UsageError(
-      `--fault ${found.entry.name} needs Redis Cluster: a Sentinel deployment's one master has no slots to move`,
+      `${flag} ${found.entry.name} needs Redis Cluster: a Sentinel deployment's one master has no slots to move`,
       { hint: 'choose another fault, or run it on a cluster' },
     );
   return faultEntry(found.entry.name);

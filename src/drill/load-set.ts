@@ -2,6 +2,7 @@ import type { SlotMap } from '../cluster/slotmap.js';
 import type { Deployment } from '../deployment/handle.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { Clock } from '../util/clock.js';
+import type { LoadTarget } from '../workload/client.js';
 import { kvMixFor } from '../workload/loads.js';
 import { parseMix } from '../workload/options.js';
 import { ProgramRun, type ProgramResult, programEnv } from '../workload/program-run.js';
@@ -27,6 +28,14 @@ export interface Loaded {
  * (consistency counters on), the lock and pub/sub loads, and the user's own
  * programs. One start, one stop; the drill's steps run between.
  */
+/** What a client of the deployment connects to. Plain addresses: the load runs in threads of its own, and a node's process handle cannot cross to them. */
+export function loadTargetOf(d: Deployment): LoadTarget {
+  const sentinel = d.masterName
+    ? { sentinels: d.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: d.masterName }
+    : undefined;
+  return { seeds: d.nodes.map((n) => ({ host: n.host, port: n.port })), sentinel, password: d.connect.password };
+}
+
 export class LoadSet {
   readonly workload: KvLoad;
   private readonly side: SideLoads;
@@ -41,15 +50,7 @@ export class LoadSet {
     clock: Clock,
   ) {
     const l = spec.load;
-    const sentinel = d.masterName
-      ? { sentinels: d.sentinels.map((s) => ({ host: s.host, port: s.port })), masterName: d.masterName }
-      : undefined;
-    // Plain addresses: the load runs in threads of its own, and a node's process handle cannot cross to them.
-    const target = {
-      seeds: d.nodes.map((n) => ({ host: n.host, port: n.port })),
-      sentinel,
-      password: d.connect.password,
-    };
+    const target = loadTargetOf(d);
     // Without the kv or set kind the key-value load has no clients; the other kinds run beside it.
     const kvMix = kvMixFor(l.kinds, l.mix);
     this.workload = kvLoad({
@@ -75,7 +76,7 @@ export class LoadSet {
       masterName: d.masterName,
     });
     this.programs = spec.programs.map(
-      (p, i) => new ProgramRun(spec.programs.length > 1 ? `client ${i + 1}` : 'client', p, env, clock),
+      (p, i) => new ProgramRun(p.name ?? (spec.programs.length > 1 ? `client ${i + 1}` : 'client'), p, env, clock),
     );
   }
 

@@ -29,14 +29,23 @@ export function defaultOutDir(cluster: string, now = new Date()): string {
 
 /** Writes the chosen formats (each file via a temp name + rename: never half-written). */
 export async function writeReport(report: DrillReport, dir: string, formats: readonly Format[]): Promise<string[]> {
+  const { renderMarkdown } = await import('./markdown.js');
+  const { renderHtml } = await import('./html.js');
+  return writeTexts(
+    dir,
+    formats.map((f) => [
+      `report.${f}`,
+      f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report),
+    ]),
+  );
+}
+
+/** Writes files into the report's directory, each via a temp name + rename. */
+export async function writeTexts(dir: string, files: readonly (readonly [string, string])[]): Promise<string[]> {
   await prepareOutDir(dir);
   const written: string[] = [];
-  for (const f of formats) {
-    const { renderMarkdown } = await import('./markdown.js');
-    const { renderHtml } = await import('./html.js');
-    const text =
-      f === 'json' ? JSON.stringify(report, null, 2) + '\n' : f === 'md' ? renderMarkdown(report) : renderHtml(report);
-    const file = path.join(dir, `report.${f}`);
+  for (const [name, text] of files) {
+    const file = path.join(dir, name);
     try {
       await writeFile(`${file}.tmp`, text);
       await rename(`${file}.tmp`, file);

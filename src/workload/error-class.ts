@@ -14,6 +14,7 @@ export const ERROR_CLASSES = [
   'connection refused',
   'connection reset/closed',
   'timeout',
+  'retries exhausted',
   'other',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
@@ -31,7 +32,7 @@ export function classifyClientError(e: unknown): ErrorClass {
   // min-replicas-to-write: the master refuses writes while too few replicas are linked.
   if (/NOREPLICAS/.test(msg)) return 'NOREPLICAS';
   if (/LOADING/.test(msg)) return 'LOADING';
-  if (/ECONNREFUSED/.test(msg)) return 'connection refused';
+  if (/ECONNREFUSED|Connection refused/i.test(msg)) return 'connection refused';
   if (/timed? ?out|ETIMEDOUT/i.test(msg)) return 'timeout';
   if (
     /ECONNRESET|EPIPE|Connection is closed|connection closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Failed to refresh slots cache|None of startup nodes/i.test(
@@ -39,5 +40,10 @@ export function classifyClientError(e: unknown): ErrorClass {
     )
   )
     return 'connection reset/closed';
+  // Other libraries' words for the same (redis-py, redis-rb, phpredis, node-redis).
+  if (/read error on connection|Connection lost|Socket closed|client is closed|Connection closed by server/i.test(msg))
+    return 'connection reset/closed';
+  // A library that gave up after its own retries (redis-py "TTL exhausted", Jedis "No more cluster attempts left", phpredis).
+  if (/TTL exhausted|No more cluster attempts|Can't communicate with any node/i.test(msg)) return 'retries exhausted';
   return 'other';
 }

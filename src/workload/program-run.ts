@@ -10,6 +10,32 @@ export interface ProgramSpec {
   cmd: string;
   /** Where it runs: the scenario file's directory, or the current one. */
   cwd: string;
+  /** Its name in the report (default: "client", or "client N" when there are several). */
+  name?: string;
+  /** More environment on top of the deployment's (redis-drill clients: each adapter's key prefix). */
+  env?: Record<string, string>;
+  /** Told of every operation line it prints and of its end (redis-drill clients builds its matrix from them). */
+  sink?: ProgramSink;
+}
+
+/** One operation the program reported: {"op":..,"ok":..,"ms":..,"error":..,"key":..,"value":..}; tMs from the start of the load. */
+export interface ProgramOp {
+  tMs: number;
+  ok: boolean;
+  /** How long it took, as the program measured it (null when it did not say). */
+  ms: number | null;
+  error: string | null;
+  op: string | null;
+  key: string | null;
+  value: string | null;
+}
+
+export interface ProgramSink {
+  op(o: ProgramOp): void;
+  /** A line it wrote on stderr. */
+  stderr(line: string): void;
+  /** It ended (tMs from the start of the load): stopped by the drill, or exited by itself. */
+  ended(tMs: number, stoppedByDrill: boolean): void;
 }
 
 /** What the user's program is told about the deployment: in its environment, never on its command line (a password would show in ps). */
@@ -106,7 +132,7 @@ export class ProgramRun {
     this.t0 = t0;
     const child = spawn('sh', ['-c', this.spec.cmd], {
       cwd: this.spec.cwd,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...this.spec.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -159,6 +185,7 @@ export class ProgramRun {
     // Whatever the group still holds (a child it started in the background) goes too.
     if (pid !== null) signalGroup(pid, 'SIGKILL');
     const e = this.exit;
+    this.spec.sink?.ended(Math.round(e?.atMs ?? this.now()), this.stoppedByDrill);
     return {
       name: this.name,
       cmd: this.spec.cmd,
@@ -218,7 +245,10 @@ export class ProgramRun {
   private note(stream: 'stdout' | 'stderr', text: string): void {
     const tMs = Math.round(this.now());
     this.linesTotal++;
-    if (stream === 'stderr') this.stderr.push(text);
+    if (stream === 'stderr') {
+      this.stderr.push(text);
+      this.spec.sink?.stderr(text);
+    }
     if (stream === 'stdout' && this.countJsonLine(tMs, text)) return;
     const line = { tMs, stream, text: text.slice(0, 500) };
     this.lines.push(line);
@@ -238,6 +268,7 @@ export class ProgramRun {
     }
     if (typeof v !== 'object' || v === null || typeof (v as { ok?: unknown }).ok !== 'boolean') return false;
     const { ok, error } = v as { ok: boolean; error?: unknown };
+    this.spec.sink?.op(opOf(tMs, v as Record<string, unknown>));
     const second = Math.floor(tMs / 1000) * 1000;
     const w = this.series.get(second) ?? { ok: 0, errors: 0 };
     if (ok) w.ok++;
@@ -248,6 +279,20 @@ export class ProgramRun {
     this.series.set(second, w);
     return true;
   }
+}
+
+const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
+
+function opOf(tMs: number, v: Record<string, unknown>): ProgramOp {
+  return {
+    tMs,
+    ok: v.ok === true,
+    ms: typeof v.ms === 'number' && Number.isFinite(v.ms) ? v.ms : null,
+    error: str(v.error),
+    op: str(v.op),
+    key: str(v.key),
+    value: str(v.value),
+  };
 }
 
 function seriesOf(

@@ -1,0 +1,163 @@
+import { classifyClientError } from '../workload/error-class.js';
+import type { ProgramOp } from '../workload/program-run.js';
+
+/** An operation that took longer than this is stuck: an application's user has given up by then. */
+export const STUCK_MS = 5000;
+
+/** One client through one fault: the matrix's cell (report.json `matrix[]`, docs/json.md). */
+export interface MatrixCell {
+  client: string;
+  fault: string;
+  /** Still running at the end (stopped by the drill), or exited with code 0. */
+  survived: boolean;
+  /** From the fault to its first successful operation after it (null: none). */
+  firstSuccessAfterFaultMs: number | null;
+  /** From the fault to the first success after its last failed or stuck operation (0: the fault never touched it; null: no success after it). */
+  recoveredMs: number | null;
+  /** The longest span from the fault to its end without a successful operation (a hang shows here). */
+  longestNoSuccessMs: number;
+  /** Acknowledged writes (SETs it was told succeeded) missing or different when read back at the end. */
+  lostWrites: number;
+  acknowledgedWrites: number;
+  /** Operations that took over 5 s, and one still in flight at the end after 5 s of silence. */
+  stuckOps: number;
+  ops: number;
+  errors: Record<string, number>;
+  /** The last error it reported (what a user would grep for). */
+  lastError: string | null;
+  /** How long an operation still in flight at the end had been waiting (0: none over 5 s). */
+  hungMs: number;
+  /** ms from the fault when it exited by itself (null: it ran to the end). */
+  exitedAfterFaultMs: number | null;
+  verdict: string;
+}
+
+export interface CellInput {
+  client: string;
+  fault: string;
+  ops: readonly ProgramOp[];
+  /** The fault, ms from the start of the load (null: the drill sent none). */
+  faultMs: number | null;
+  /** When it ended, ms from the start of the load. */
+  endMs: number;
+  survived: boolean;
+  stoppedByDrill: boolean;
+  /** Why it died, from its stderr (null: it said nothing). */
+  deathLine: string | null;
+  lostWrites: number;
+  acknowledgedWrites: number;
+}
+
+const disturbed = (o: ProgramOp): boolean => !o.ok || (o.ms ?? 0) > STUCK_MS;
+
+/** The cell, from the client's own operation lines. Pure. */
+export function matrixCell(i: CellInput): MatrixCell {
+  const fault = i.faultMs ?? 0;
+  const after = i.ops.filter((o) => o.tMs >= fault);
+  const firstOk = after.find((o) => o.ok);
+  const lastBad = [...after].reverse().find(disturbed);
+  const recoveredAt = lastBad ? after.find((o) => o.ok && o.tMs > lastBad.tMs) : undefined;
+  // An operation in flight at the end: the silence since its last line, if it is longer than a stuck one.
+  const last = i.ops.at(-1);
+  const silentMs = i.endMs - (last?.tMs ?? fault);
+  const inFlight = i.stoppedByDrill && silentMs > STUCK_MS ? 1 : 0;
+  const errors: Record<string, number> = {};
+  for (const o of i.ops)
+    if (!o.ok) {
+      const c = classifyClientError(new Error(o.error ?? ''));
+      errors[c] = (errors[c] ?? 0) + 1;
+    }
+  const cell = {
+    client: i.client,
+    fault: i.fault,
+    survived: i.survived,
+    firstSuccessAfterFaultMs: firstOk ? Math.round(firstOk.tMs - fault) : null,
+    recoveredMs: !lastBad ? 0 : recoveredAt ? Math.round(recoveredAt.tMs - fault) : null,
+    longestNoSuccessMs: longestNoSuccess(after, fault, i.endMs),
+    lostWrites: i.lostWrites,
+    acknowledgedWrites: i.acknowledgedWrites,
+    stuckOps: i.ops.filter((o) => (o.ms ?? 0) > STUCK_MS).length + inFlight,
+    ops: i.ops.length,
+    errors,
+    lastError: [...i.ops].reverse().find((o) => !o.ok)?.error ?? null,
+    hungMs: inFlight ? Math.round(silentMs) : 0,
+    exitedAfterFaultMs: i.stoppedByDrill ? null : Math.round(i.endMs - fault),
+  };
+  return { ...cell, verdict: verdictOf(cell, i.deathLine) };
+}
+
+/** The longest span from the fault to the end with no success in it. */
+function longestNoSuccess(after: readonly ProgramOp[], fault: number, end: number): number {
+  let longest = 0;
+  let from = fault;
+  for (const o of after)
+    if (o.ok) {
+      longest = Math.max(longest, o.tMs - from);
+      from = o.tMs;
+    }
+  return Math.round(Math.max(longest, end - from));
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** One line a reader takes away: "recovered in 2.6 s", "hung 31 s", "died at +0.1 s: TTL exhausted". Pure. */
+export function verdictOf(c: Omit<MatrixCell, 'verdict'>, deathLine: string | null): string {
+  const lost = c.lostWrites ? `; ${c.lostWrites} acknowledged writes lost` : '';
+  if (!c.survived) {
+    const why = deathLine ?? c.lastError ?? 'no message';
+    const at = c.exitedAfterFaultMs ?? 0;
+    return `died at ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}: ${why.slice(0, 120)}${lost}`;
+  }
+  if (c.hungMs) return `hung ${s(c.hungMs)} (an operation still waiting at the end)${lost}`;
+  if (c.recoveredMs === null) return `no success after the fault${lost}`;
+  const stuck = c.stuckOps ? `; ${c.stuckOps} operation${c.stuckOps > 1 ? 's' : ''} over 5 s` : '';
+  if (c.recoveredMs === 0) return `unaffected${stuck}${lost}`;
+  return `recovered in ${s(c.recoveredMs)}${stuck}; longest without a success ${s(c.longestNoSuccessMs)}${lost}`;
+}
+
+/** How a cell reads at a glance: good (unaffected, or recovered within 5 s, nothing lost), slow, or bad (died, hung, never recovered, writes lost). Pure. */
+export function cellGrade(c: MatrixCell): 'good' | 'slow' | 'bad' {
+  if (!c.survived || c.hungMs || c.recoveredMs === null || c.lostWrites) return 'bad';
+  return c.recoveredMs > STUCK_MS || c.stuckOps ? 'slow' : 'good';
+}
+
+/** The cell in a few words, for the matrix's table: "2.6 s", "hung 31.0 s", "died +0.1 s", "unaffected", with "N lost". Pure. */
+export function cellShort(c: MatrixCell): string {
+  const lost = c.lostWrites ? `, ${c.lostWrites} lost` : '';
+  const stuck = c.stuckOps && !c.hungMs ? `, ${c.stuckOps} stuck` : '';
+  if (!c.survived) {
+    const at = c.exitedAfterFaultMs ?? 0;
+    return `died ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}${lost}`;
+  }
+  if (c.hungMs) return `hung ${s(c.hungMs)}${lost}`;
+  if (c.recoveredMs === null) return `no success${lost}`;
+  return `${c.recoveredMs === 0 ? 'unaffected' : s(c.recoveredMs)}${stuck}${lost}`;
+}
+
+/** A client's operations through one drill, per window: what the HTML matrix draws as its timeline. */
+export interface ClientTimeline {
+  client: string;
+  fault: string;
+  /** The first window's start, ms from the fault (negative: before it). */
+  fromMs: number;
+  windowMs: number;
+  ok: number[];
+  errors: number[];
+}
+
+/** Counts the operations per window, times from the fault. Pure. */
+export function timelineOf(
+  client: string,
+  fault: string,
+  ops: readonly ProgramOp[],
+  faultMs: number | null,
+  windowMs = 250,
+): ClientTimeline {
+  const zero = faultMs ?? 0;
+  const fromMs = ops.length ? Math.floor((ops[0]!.tMs - zero) / windowMs) * windowMs : 0;
+  const n = ops.length ? Math.floor((ops.at(-1)!.tMs - zero - fromMs) / windowMs) + 1 : 0;
+  const ok = new Array<number>(n).fill(0);
+  const errors = new Array<number>(n).fill(0);
+  for (const o of ops) (o.ok ? ok : errors)[Math.floor((o.tMs - zero - fromMs) / windowMs)]!++;
+  return { client, fault, fromMs, windowMs, ok, errors };
+}

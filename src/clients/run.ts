@@ -1,0 +1,192 @@
+import { join } from 'node:path';
+import { withDeployment } from '../deployment/handle.js';
+import { failoverReportSpec } from '../drill/failover-report.js';
+import { type CreateFirst, type SessionOptions, runDrillSession } from '../drill/session.js';
+import type { DrillSpec } from '../drill/spec.js';
+import type { DrillReport } from '../report/model.js';
+import type { Format } from '../report/write.js';
+import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
+import { loadKinds } from '../workload/loads.js';
+import type { AdapterStatus } from './adapters.js';
+import { type ClientTimeline, type MatrixCell, matrixCell, timelineOf } from './matrix.js';
+import { OpLog } from './op-log.js';
+import { readBack } from './readback.js';
+
+/** A client in the matrix: a shipped adapter, or the user's own program (--client NAME=CMD). */
+export interface MatrixClient {
+  name: string;
+  cmd: string;
+  library: string | null;
+  language: string | null;
+  config: string | null;
+  version: string | null;
+  shipped: boolean;
+}
+
+export const fromAdapter = (s: AdapterStatus): MatrixClient => ({
+  name: s.adapter.name,
+  cmd: s.cmd!,
+  library: s.adapter.library,
+  language: s.adapter.language,
+  config: s.adapter.config,
+  version: s.version,
+  shipped: true,
+});
+
+export interface ClientsRun {
+  clients: MatrixClient[];
+  faults: string[];
+  kind: 'cluster' | 'sentinel';
+  /** The deployment, and what to create first (the first fault's drill creates it). */
+  session: Omit<SessionOptions, 'spec' | 'report' | 'create'>;
+  create?: CreateFirst;
+  dir: string;
+  formats: readonly Format[];
+  version: string;
+  warmupMs: number;
+  settleMs: number;
+  /** redis-drill's own load beside the clients (its probe and checks need one); small, so it does not crowd them. */
+  loadClients: number;
+  /** The pause between one client's operations. */
+  intervalMs: number;
+  deadlineMs?: number;
+  onFault?: (fault: string, index: number) => void;
+}
+
+/** One fault's drill, as the matrix names it. */
+export interface FaultRun {
+  fault: string;
+  /** The drill's own report, relative to the matrix's directory. */
+  report: string;
+  /** The fault, ms from the start of the load (null: none was sent). */
+  faultMs: number | null;
+  /** The drill's checks other than the clients' own survival: did the deployment do its part? */
+  drillPassed: boolean;
+  failedChecks: string[];
+}
+
+export interface ClientsReport {
+  schemaVersion: 1;
+  generatedAt: string;
+  tool: { name: 'redis-drill'; version: string };
+  deployment: { cluster: string; kind: 'cluster' | 'sentinel'; server: string; nodeTimeoutMs: number | null };
+  clients: MatrixClient[];
+  skipped: { name: string; reason: string }[];
+  faults: FaultRun[];
+  matrix: MatrixCell[];
+  /** Each client's operations per 250 ms through each fault (the HTML matrix's timelines). */
+  timelines: ClientTimeline[];
+  method: string;
+}
+
+const METHOD =
+  'each client runs one SET at a time on a new key and prints one JSON line per operation (docs/clients.md); times are when redis-drill read the line, ms from the fault; acknowledged writes are read back through a cluster client after the deployment was restored';
+
+/**
+ * The client matrix: one failover-report drill per fault, on a deployment
+ * that is healthy and settled before each, with every client running beside
+ * redis-drill's own small load. After each drill the writes each client was
+ * told succeeded are read back (and removed). Core code: no printing.
+ */
+export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['skipped']): Promise<ClientsReport> {
+  const faults: FaultRun[] = [];
+  const matrix: MatrixCell[] = [];
+  const timelines: ClientTimeline[] = [];
+  let first: DrillReport | null = null;
+  for (const [index, fault] of o.faults.entries()) {
+    o.onFault?.(fault, index);
+    const logs = new Map(o.clients.map((c) => [c.name, new OpLog()]));
+    const spec = settledFirst(
+      failoverReportSpec({
+        fault,
+        kind: o.kind,
+        target: {},
+        warmupMs: o.warmupMs,
+        settleMs: o.settleMs,
+        clients: o.loadClients,
+        mix: 'set=35,get=35,incr=15,add=15',
+        keyspace: 10_000,
+        kinds: loadKinds(LOAD_KIND_DEFAULTS),
+        maxDoubleGrants: null,
+        maxLostMessages: null,
+        deadlineMs: o.deadlineMs,
+        programs: o.clients.map((c) => ({
+          name: c.name,
+          cmd: c.cmd,
+          cwd: process.cwd(),
+          env: {
+            REDIS_DRILL_KEY_PREFIX: `drill:clients:${fault}:${c.name}:`,
+            REDIS_DRILL_INTERVAL_MS: String(o.intervalMs),
+          },
+          sink: logs.get(c.name)!,
+        })),
+      }),
+    );
+    const { report } = await runDrillSession({
+      ...o.session,
+      create: index === 0 ? o.create : undefined,
+      spec,
+      report: { out: join(o.dir, fault), formats: o.formats, version: o.version },
+    });
+    first ??= report;
+    const faultMs = report.markers.find((m) => m.label === 'fault')?.tMs ?? null;
+    const failed = report.checks.filter((c) => !c.passed && !c.name.startsWith('client survived'));
+    faults.push({
+      fault,
+      report: `${fault}/report.${o.formats.includes('html') ? 'html' : (o.formats[0] ?? 'json')}`,
+      faultMs,
+      drillPassed: failed.length === 0,
+      failedChecks: failed.map((c) => `${c.name}: ${c.detail}`),
+    });
+    const back = await withDeployment({ ...o.session, cluster: o.session.cluster, warn: () => {} }, async (d) => {
+      const out = new Map<string, { lost: number; acknowledged: number }>();
+      for (const [name, log] of logs) {
+        const writes = log.acknowledged();
+        out.set(name, { lost: (await readBack(d, writes)).lost, acknowledged: writes.length });
+      }
+      return out;
+    });
+    for (const c of o.clients) {
+      const log = logs.get(c.name)!;
+      const p = report.programs.find((x) => x.name === c.name);
+      timelines.push(timelineOf(c.name, fault, log.ops, faultMs));
+      matrix.push(
+        matrixCell({
+          client: c.name,
+          fault,
+          ops: log.ops,
+          faultMs,
+          endMs: log.endMs ?? log.ops.at(-1)?.tMs ?? 0,
+          survived: p?.survived ?? false,
+          stoppedByDrill: p?.stoppedByDrill ?? false,
+          deathLine: log.deathLine(),
+          lostWrites: back.get(c.name)!.lost,
+          acknowledgedWrites: back.get(c.name)!.acknowledged,
+        }),
+      );
+    }
+  }
+  return {
+    schemaVersion: 1,
+    generatedAt: new Date().toISOString(),
+    tool: { name: 'redis-drill', version: o.version },
+    deployment: {
+      cluster: first?.setup.cluster ?? o.session.cluster,
+      kind: o.kind,
+      server: first?.setup.server ?? 'unknown',
+      nodeTimeoutMs: first?.setup.nodeTimeoutMs.value ?? null,
+    },
+    clients: o.clients,
+    skipped,
+    faults,
+    matrix,
+    timelines,
+    method: METHOD,
+  };
+}
+
+/** The drill waits until the deployment is healthy and settled (the previous fault fully undone) before its fault. */
+function settledFirst(spec: DrillSpec): DrillSpec {
+  const steps = [{ step: 'wait-for', options: { settled: true }, label: 'settled before the fault' }, ...spec.steps];
+  return { ...spec, steps: steps.map((s, index) => ({ ...s, index, line: null })) };
+}
