@@ -33,3 +33,23 @@ export const REDIS = {
   present: () => has('redis-server') || has('valkey-server'),
   packages: ['redis-server', 'redis-tools'],
 };
+
+/** Whether a program runs and exits 0 (a runtime with its library loaded). */
+export function runs(cmd, args) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** The client libraries redis-drill clients runs from Debian's packages (the npm ones come with npm ci). */
+export const CLIENT_LIBRARIES = [
+  {
+    what: 'redis-py',
+    present: () => runs('/usr/bin/python3', ['-c', 'import redis']),
+    packages: ['python3', 'python3-redis'],
+  },
+  { what: 'redis-rb', present: () => runs('ruby', ['-e', 'require "redis"']), packages: ['ruby', 'ruby-redis'] },
+  {
+    what: 'phpredis',
+    present: () => runs('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']),
+    packages: ['php-cli', 'php-redis'],
+  },
+];

@@ -2,7 +2,7 @@
 // Runs before `npm test`: the suite starts real redis-server processes, its
 // own sshd (remote-node tests), headless Chromium (HTML report check) and
 // iptables (network partitions).
-import { REDIS, ensurePackages, has } from './system-deps.mjs';
+import { CLIENT_LIBRARIES, REDIS, ensurePackages, has } from './system-deps.mjs';
 
 ensurePackages(
   [
@@ -18,6 +18,8 @@ ensurePackages(
     { what: 'iptables', present: () => has('iptables') && has('iptables-restore'), packages: ['iptables'] },
     // The multi-host lab (scripts/netns-lab.sh): network namespaces, a bridge, veth pairs.
     { what: 'ip (iproute2)', present: () => has('ip'), packages: ['iproute2'] },
+    // redis-drill clients: the Python, Ruby and PHP client libraries it compares.
+    ...CLIENT_LIBRARIES,
   ],
   'npm test',
 );

@@ -33,7 +33,8 @@ $password = getenv('REDIS_DRILL_PASSWORD') ?: null;
 function connect(bool $failover, float $timeout, ?string $password) {
     if (getenv('REDIS_DRILL_KIND') === 'sentinel') {
         [$h, $p] = explode(':', addresses('REDIS_DRILL_SENTINELS')[0]);
-        $s = new RedisSentinel(['host' => $h, 'port' => (int) $p, 'connectTimeout' => $timeout]);
+        // phpredis 5 takes positional arguments (6 also takes an array).
+        $s = new RedisSentinel($h, (int) $p, $timeout);
         [$mh, $mp] = $s->getMasterAddrByName(getenv('REDIS_DRILL_MASTER_NAME'));
         $r = new Redis();
         $r->connect($mh, (int) $mp, $timeout);

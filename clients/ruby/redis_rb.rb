@@ -34,8 +34,9 @@ PASSWORD = ENV['REDIS_DRILL_PASSWORD'].to_s.empty? ? {} : { password: ENV['REDIS
 
 def connect
   if ENV['REDIS_DRILL_KIND'] == 'sentinel'
-    Redis.new(name: ENV['REDIS_DRILL_MASTER_NAME'], sentinels: addresses('REDIS_DRILL_SENTINELS'), role: :master,
-              **FAILOVER, **PASSWORD)
+    # The master name goes in the URL: redis-rb 4.8's name: option also names the client, and that breaks its sentinel lookups.
+    Redis.new(url: "redis://#{ENV['REDIS_DRILL_MASTER_NAME']}", sentinels: addresses('REDIS_DRILL_SENTINELS'),
+              role: :master, **FAILOVER, **PASSWORD)
   else
     Redis.new(cluster: addresses('REDIS_DRILL_NODES').map { |a| "redis://#{a[:host]}:#{a[:port]}" }, **FAILOVER,
               **PASSWORD)

@@ -14,6 +14,7 @@ interface ClientsFlags extends CreateFlags {
   create?: boolean;
   warmup: string;
   settle: string;
+  hold: string;
   interval: string;
   loadClients: number;
   requireSurvival?: boolean;
@@ -54,6 +55,11 @@ export function registerClients(group: Command, action: Action, kind: 'cluster' 
     .option('--faults <list>', 'catalogue faults, one drill each (partition and blackhole need root)', DEFAULT_FAULTS)
     .option('--warmup <time>', 'clients and load running before each fault', '3s')
     .option('--settle <time>', 'wait after the promotion before the old master is brought back', '3s')
+    .option(
+      '--hold <time>',
+      'how long a partition or black hole lasts before it is healed: long enough to tell a client that hangs from one that gives up',
+      '15s',
+    )
     .option('--interval <time>', "pause between one client's operations", '10ms')
     .option('--load-clients <n>', "redis-drill's own load beside the clients (its checks need one)", intArg(1, 1000), 4)
     .option(
@@ -102,6 +108,7 @@ export function registerClients(group: Command, action: Action, kind: 'cluster' 
         const timing = {
           warmupMs: parseDuration(f.warmup, '--warmup'),
           settleMs: parseDuration(f.settle, '--settle'),
+          holdMs: parseDuration(f.hold, '--hold'),
           intervalMs: parseDuration(f.interval, '--interval'),
         };
         const chosen = await chooseClients(f.libraries, f.client, target, (m) => ctx.out.warn(m));

@@ -12,7 +12,7 @@ export interface MatrixCell {
   survived: boolean;
   /** From the fault to its first successful operation after it (null: none). */
   firstSuccessAfterFaultMs: number | null;
-  /** From the fault to the first success after its last failed or stuck operation (0: the fault never touched it; null: no success after it). */
+  /** From the fault to the first success after its last failed or slow (over 1 s) operation (0: the fault never touched it; null: no success after it). */
   recoveredMs: number | null;
   /** The longest span from the fault to its end without a successful operation (a hang shows here). */
   longestNoSuccessMs: number;
@@ -21,6 +21,8 @@ export interface MatrixCell {
   acknowledgedWrites: number;
   /** Operations that took over 5 s, and one still in flight at the end after 5 s of silence. */
   stuckOps: number;
+  /** The slowest operation that returned, as the client timed it. */
+  slowestOpMs: number;
   ops: number;
   errors: Record<string, number>;
   /** The last error it reported (what a user would grep for). */
@@ -48,7 +50,11 @@ export interface CellInput {
   acknowledgedWrites: number;
 }
 
-const disturbed = (o: ProgramOp): boolean => !o.ok || (o.ms ?? 0) > STUCK_MS;
+/** An operation slower than this was held up by the fault (the adapters' writes take about 1 ms on a healthy deployment). */
+export const SLOW_MS = 1000;
+
+/** Failed, or held up: the fault touched the client. */
+const disturbed = (o: ProgramOp): boolean => !o.ok || (o.ms ?? 0) > SLOW_MS;
 
 /** The cell, from the client's own operation lines. Pure. */
 export function matrixCell(i: CellInput): MatrixCell {
@@ -77,6 +83,7 @@ export function matrixCell(i: CellInput): MatrixCell {
     lostWrites: i.lostWrites,
     acknowledgedWrites: i.acknowledgedWrites,
     stuckOps: i.ops.filter((o) => (o.ms ?? 0) > STUCK_MS).length + inFlight,
+    slowestOpMs: Math.max(0, ...i.ops.map((o) => o.ms ?? 0)),
     ops: i.ops.length,
     errors,
     lastError: [...i.ops].reverse().find((o) => !o.ok)?.error ?? null,
@@ -98,21 +105,26 @@ function longestNoSuccess(after: readonly ProgramOp[], fault: number, end: numbe
   return Math.round(Math.max(longest, end - from));
 }
 
+/** Not one operation succeeded: the client is misconfigured or cannot reach the deployment, whatever the fault did. */
+const neverOk = (c: Pick<MatrixCell, 'ops' | 'errors'>): boolean =>
+  c.ops > 0 && Object.values(c.errors).reduce((n, v) => n + v, 0) === c.ops;
+
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** One line a reader takes away: "recovered in 2.6 s", "hung 31 s", "died at +0.1 s: TTL exhausted". Pure. */
 export function verdictOf(c: Omit<MatrixCell, 'verdict'>, deathLine: string | null): string {
-  const lost = c.lostWrites ? `; ${c.lostWrites} acknowledged writes lost` : '';
+  const lost = c.lostWrites ? `; ${c.lostWrites} acknowledged write${c.lostWrites > 1 ? 's' : ''} lost` : '';
   if (!c.survived) {
     const why = deathLine ?? c.lastError ?? 'no message';
     const at = c.exitedAfterFaultMs ?? 0;
-    return `died at ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}: ${why.slice(0, 120)}${lost}`;
+    return `died at ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}: ${why.slice(0, 200)}${lost}`;
   }
   if (c.hungMs) return `hung ${s(c.hungMs)} (an operation still waiting at the end)${lost}`;
+  if (neverOk(c)) return `never succeeded, before or after the fault: ${c.lastError ?? 'no error given'}`;
   if (c.recoveredMs === null) return `no success after the fault${lost}`;
-  const stuck = c.stuckOps ? `; ${c.stuckOps} operation${c.stuckOps > 1 ? 's' : ''} over 5 s` : '';
-  if (c.recoveredMs === 0) return `unaffected${stuck}${lost}`;
-  return `recovered in ${s(c.recoveredMs)}${stuck}; longest without a success ${s(c.longestNoSuccessMs)}${lost}`;
+  const stuck = c.stuckOps ? `an operation hung ${s(c.slowestOpMs)}, ` : '';
+  if (c.recoveredMs === 0) return `unaffected${lost}`;
+  return `${stuck}recovered in ${s(c.recoveredMs)}; longest without a success ${s(c.longestNoSuccessMs)}${lost}`;
 }
 
 /** How a cell reads at a glance: good (unaffected, or recovered within 5 s, nothing lost), slow, or bad (died, hung, never recovered, writes lost). Pure. */
@@ -130,6 +142,7 @@ export function cellShort(c: MatrixCell): string {
     return `died ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}${lost}`;
   }
   if (c.hungMs) return `hung ${s(c.hungMs)}${lost}`;
+  if (neverOk(c)) return 'never succeeded';
   if (c.recoveredMs === null) return `no success${lost}`;
   return `${c.recoveredMs === 0 ? 'unaffected' : s(c.recoveredMs)}${stuck}${lost}`;
 }

@@ -31,11 +31,11 @@ export class OpLog implements ProgramSink {
   /** Why it died, in one line: the last unindented line of its stderr that names an error (Python's is last, Ruby's first). */
   deathLine(): string | null {
     const lines = [...this.stderrHead, ...this.stderrTail];
-    return (
+    const line =
       lines.filter((l) => /^\S/.test(l) && /error|exception|panic|fatal/i.test(l) && !/^Traceback/.test(l)).at(-1) ??
-      lines.filter((l) => l.trim()).at(-1) ??
-      null
-    );
+      lines.filter((l) => l.trim()).at(-1);
+    // Ruby starts with where it was raised ("/usr/.../client.rb:398:in `x': "): the message is what follows.
+    return line?.replace(/^\S+:\d+:in [`'][^']*': /, '') ?? null;
   }
 
   ended(tMs: number): void {

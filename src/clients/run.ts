@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { withDeployment } from '../deployment/handle.js';
+import { type Deployment, withDeployment } from '../deployment/handle.js';
+import { stepHandler } from '../drill/steps/index.js';
+import { findFault } from '../faults/catalog.js';
 import { failoverReportSpec } from '../drill/failover-report.js';
 import { type CreateFirst, type SessionOptions, runDrillSession } from '../drill/session.js';
 import type { DrillSpec } from '../drill/spec.js';
@@ -45,6 +47,8 @@ export interface ClientsRun {
   version: string;
   warmupMs: number;
   settleMs: number;
+  /** How long a partition or black hole lasts before it is healed. */
+  holdMs: number;
   /** redis-drill's own load beside the clients (its probe and checks need one); small, so it does not crowd them. */
   loadClients: number;
   /** The pause between one client's operations. */
@@ -93,38 +97,19 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
   const matrix: MatrixCell[] = [];
   const timelines: ClientTimeline[] = [];
   let first: DrillReport | null = null;
+  const logsOf = o.faults.map(() => new Map(o.clients.map((c) => [c.name, new OpLog()])));
+  const specs = o.faults.map((fault, index) => faultSpec(o, fault, logsOf[index]!));
+  await preflight(o, specs);
   for (const [index, fault] of o.faults.entries()) {
     o.onFault?.(fault, index);
-    const logs = new Map(o.clients.map((c) => [c.name, new OpLog()]));
-    const spec = settledFirst(
-      failoverReportSpec({
-        fault,
-        kind: o.kind,
-        target: {},
-        warmupMs: o.warmupMs,
-        settleMs: o.settleMs,
-        clients: o.loadClients,
-        mix: 'set=35,get=35,incr=15,add=15',
-        keyspace: 10_000,
-        kinds: loadKinds(LOAD_KIND_DEFAULTS),
-        maxDoubleGrants: null,
-        maxLostMessages: null,
-        deadlineMs: o.deadlineMs,
-        programs: o.clients.map((c) => ({
-          name: c.name,
-          cmd: c.cmd,
-          cwd: process.cwd(),
-          env: {
-            REDIS_DRILL_KEY_PREFIX: `drill:clients:${fault}:${c.name}:`,
-            REDIS_DRILL_INTERVAL_MS: String(o.intervalMs),
-          },
-          sink: logs.get(c.name)!,
-        })),
-      }),
-    );
+    const logs = logsOf[index]!;
+    const spec = specs[index]!;
     const { report } = await runDrillSession({
       ...o.session,
-      create: index === 0 ? o.create : undefined,
+      create:
+        index === 0 && o.create
+          ? { ...o.create, cutsNetworkLater: o.faults.some((f) => findFault(f)?.entry.needs.root) }
+          : undefined,
       spec,
       report: { out: join(o.dir, fault), formats: o.formats, version: o.version },
     });
@@ -138,7 +123,7 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
       drillPassed: failed.length === 0,
       failedChecks: failed.map((c) => `${c.name}: ${c.detail}`),
     });
-    const back = await withDeployment({ ...o.session, cluster: o.session.cluster, warn: () => {} }, async (d) => {
+    const back = await withDeployment({ ...o.session, warn: () => {} }, async (d) => {
       const out = new Map<string, { lost: number; acknowledged: number }>();
       for (const [name, log] of logs) {
         const writes = log.acknowledged();
@@ -183,6 +168,50 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
     timelines,
     method: METHOD,
   };
+}
+
+/** One fault's drill: failover-report's, with every client beside the load, each telling its own log what it did. */
+function faultSpec(o: ClientsRun, fault: string, logs: ReadonlyMap<string, OpLog>): DrillSpec {
+  return settledFirst(
+    failoverReportSpec({
+      fault,
+      kind: o.kind,
+      target: {},
+      warmupMs: o.warmupMs,
+      settleMs: o.settleMs,
+      clients: o.loadClients,
+      mix: 'set=35,get=35,incr=15,add=15',
+      keyspace: 10_000,
+      kinds: loadKinds(LOAD_KIND_DEFAULTS),
+      maxDoubleGrants: null,
+      maxLostMessages: null,
+      deadlineMs: o.deadlineMs,
+      network: { durationMs: o.holdMs },
+      programs: o.clients.map((c) => ({
+        name: c.name,
+        cmd: c.cmd,
+        cwd: process.cwd(),
+        env: {
+          REDIS_DRILL_KEY_PREFIX: `drill:clients:${fault}:${c.name}:`,
+          REDIS_DRILL_INTERVAL_MS: String(o.intervalMs),
+        },
+        sink: logs.get(c.name)!,
+      })),
+    }),
+  );
+}
+
+/** What every fault's steps need (root for a network fault, a replica to promote) is checked before the first drill, not when its turn comes. */
+async function preflight(o: ClientsRun, specs: readonly DrillSpec[]): Promise<void> {
+  const check = async (d: Deployment | null): Promise<void> => {
+    for (const spec of specs) for (const step of spec.steps) await stepHandler(step.step)!.preflight?.(step.options, d);
+  };
+  const remote = o.create?.request.remote;
+  if (o.create) {
+    if (remote?.hosts === undefined && remote?.inventory === undefined) await check(null);
+    return;
+  }
+  await withDeployment({ ...o.session, warn: () => {} }, check);
 }
 
 /** The drill waits until the deployment is healthy and settled (the previous fault fully undone) before its fault. */

@@ -150,7 +150,8 @@ export class LoadSet {
   describe(): string {
     const l = this.spec.load;
     const kv = kvMixFor(l.kinds, l.mix) === null ? [] : [`${l.clients} clients`];
-    const own = this.spec.programs.length ? [`${this.spec.programs.length} program(s) of yours`] : [];
+    const n = this.spec.programs.length;
+    const own = n ? [`${n} client program${n > 1 ? 's' : ''}`] : [];
     return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub'), ...own].join(' + ');
   }
 }

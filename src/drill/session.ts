@@ -36,6 +36,8 @@ export interface CreateFirst {
   kind: 'cluster' | 'sentinel';
   /** Destroyed at the end, whatever happened (a scenario's throw-away cluster); else kept. */
   throwAway: boolean;
+  /** A later drill on it cuts the network (redis-drill clients --faults blackhole): one address per node, as this drill's own such steps would get. */
+  cutsNetworkLater?: boolean;
 }
 
 /**
@@ -104,7 +106,9 @@ async function createAndRun(o: SessionOptions, dir: string, reporter: Reporter):
     // A drill that cuts the network needs one address per node: it gets them unless --bind says otherwise.
     const bind =
       create.bind ??
-      (o.spec.steps.some((s) => changesFirewall(s.step)) ? autoBind(create.port ?? CREATE_DEFAULTS.port) : undefined);
+      (o.create.cutsNetworkLater || o.spec.steps.some((s) => changesFirewall(s.step))
+        ? autoBind(create.port ?? CREATE_DEFAULTS.port)
+        : undefined);
     const request = { ...create, bind, cluster: o.cluster, stateDir: o.stateDir, abortSignal: o.abortSignal, reporter };
     if (o.create.kind === 'sentinel') await createSentinelFromRequest(request);
     else await createFromRequest(request);

@@ -29,7 +29,7 @@ function heading(r: ClientsReport): string {
 }
 
 const LEGEND =
-  'A cell: how long after the fault the client succeeded again after its last error ("unaffected": no error after the fault), "hung": an operation still waiting at the end, "died": it exited, with "N stuck" (operations over 5 s) and "N lost" (acknowledged writes missing when read back).';
+  'A cell: how long after the fault the client succeeded again after its last failed or slow (over 1 s) operation ("unaffected": none after the fault); "hung N s": an operation still waiting at the end; "died +N s": it exited; "never succeeded": not one operation went through; with "N stuck" (operations over 5 s) and "N lost" (acknowledged writes missing when read back). Green: unaffected or back within 5 s, nothing lost; yellow: slower, or stuck operations; red: died, hung, never recovered, or writes lost.';
 
 /** The Markdown matrix (report.md). Pure. */
 export function renderMatrixMarkdown(r: ClientsReport): string {
@@ -121,7 +121,7 @@ export function renderMatrixHtml(r: ClientsReport): string {
 /** Operations per window as bars (green: successes, red: errors) with the fault as a line at 0. */
 function strip(t: ClientTimeline): string {
   const n = t.ok.length;
-  const w = Math.max(1, Math.min(4, Math.floor(1000 / Math.max(n, 1))));
+  const w = Math.max(1, Math.min(8, Math.floor(1000 / Math.max(n, 1))));
   const max = Math.max(1, ...t.ok.map((v, i) => v + t.errors[i]!));
   const h = 40;
   const bars = t.ok

@@ -15,6 +15,9 @@ const JSON_DOC = readFileSync(fileURLToPath(new URL('../../docs/json.md', import
 const SHAPES = docShapes(JSON_DOC);
 const EXAMPLE_CLIENT = fileURLToPath(new URL('../../scenarios/clients/ioredis-client.mjs', import.meta.url));
 
+/** A client matrix as short as it can be: its shape is checked, not the libraries. */
+const QUICK_MATRIX = ['--warmup', '500ms', '--settle', '200ms', '--format', 'json'];
+
 /** Every command that does something (not the groups), as "cluster create". */
 function leafCommands(cmd: Command, prefix = ''): string[] {
   return cmd.commands.flatMap((c) =>
@@ -99,7 +102,7 @@ describe('--json output matches the documented shapes (real cluster)', () => {
     ]);
   });
 
-  test('faults, reports, scenarios, stop and start', { timeout: 90_000 }, async () => {
+  test('faults, reports, scenarios, stop and start', { timeout: 120_000 }, async () => {
     const killed = await check('cluster kill-master', ['--master', '0']);
     await check('cluster restart-node', [`${killed.victim.host}:${killed.victim.port}`]);
     await check('cluster failover', []);
@@ -131,6 +134,17 @@ describe('--json output matches the documented shapes (real cluster)', () => {
       '--out',
       path.join(c.stateDir, 'report'),
     ]);
+    // One library, one fault that loses nothing: the matrix's shape, not a study of the library.
+    const matrix = await check('clients', [
+      ...QUICK_MATRIX,
+      '--faults',
+      'failover',
+      '--libraries',
+      'ioredis',
+      '--out',
+      path.join(c.stateDir, 'clients'),
+    ]);
+    expect(matrix.matrix.map((m: any) => m.client)).toEqual(['ioredis', 'ioredis-failover']);
     const file = path.join(c.stateDir, 'swap.yaml');
     await writeFile(
       file,
@@ -192,7 +206,7 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     if (dir) await check('sentinel destroy', []);
   });
 
-  test('status, faults, report, stop and start', { timeout: 90_000 }, async () => {
+  test('status, faults, report, stop and start', { timeout: 120_000 }, async () => {
     await check('sentinel status', []);
     const frozen = await check('sentinel kill-master', ['--signal', 'freeze', '--no-wait']);
     await check('sentinel resume-node', [`${frozen.victim.host}:${frozen.victim.port}`]);
@@ -217,6 +231,17 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
       '--out',
       path.join(dir, 'report'),
     ]);
+    const matrix = await check('sentinel clients', [
+      ...QUICK_MATRIX,
+      '--faults',
+      'kill',
+      '--libraries',
+      'ioredis-failover',
+      '--out',
+      path.join(dir, 'clients'),
+    ]);
+    expect(matrix.matrix).toHaveLength(1);
+    expect(matrix.deployment.kind).toBe('sentinel');
     await check('sentinel stop', []);
     await check('sentinel start', []);
   });
