@@ -39,6 +39,12 @@ export function registerClients(group: Command, action: Action, kind: 'cluster' 
   (kind === 'sentinel' ? addSentinelCreateOptions(cmd) : addCreateOptions(cmd))
     .option('--list', 'list the shipped adapters and whether this machine can run them, then exit')
     .option(
+      '--sentinel',
+      kind === 'sentinel'
+        ? 'a Sentinel deployment (this command always is one)'
+        : 'on a Sentinel deployment: the same as redis-drill sentinel clients (its create options)',
+    )
+    .option(
       '--create',
       `build a fresh ${kind === 'sentinel' ? 'Sentinel deployment' : 'cluster'} first (with the create options; replaces one of the same name)`,
     )

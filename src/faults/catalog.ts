@@ -321,6 +321,32 @@ export const FAULTS: readonly FaultEntry[] = [
       labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
     ],
   },
+  {
+    name: 'kill-during-sync',
+    aliases: [],
+    summary:
+      "SIGKILL to a master while its replica's first full sync is still held back: Redis refuses to promote a replica that never had the data, so the shard waits for its master",
+    needs: { root: false, redisCluster: true, replica: true },
+    targets: ['master'],
+    step: 'kill-during-sync',
+    restore: 'restart-node',
+    headline: 'Killed during the sync of',
+    describe:
+      'make its replica start over (data removed, a full sync requested and held back 5 s), SIGKILL the master meanwhile, watch for a promotion, restart the master and wait until the cluster serves again and its replica is in sync; count the keys',
+    setup: [{ step: 'populate', options: { keys: 20_000, prefix: 'sync-drill:' } }],
+    round: (o) => {
+      if ('node' in o.target)
+        throw new UsageError('--fault kill-during-sync breaks a master: name it with --master, --slot or --key');
+      return [
+        labelled(o, 'fault', { step: 'kill-during-sync', options: { ...targetOptions(o.target), as: o.as } }),
+        labelled(o, 'restart', { step: 'restart-node', options: { node: o.as } }),
+        labelled(o, 'serving again', { step: 'wait-for', options: { 'cluster-ok': true, ...deadline(o) } }),
+        labelled(o, 'in sync', { step: 'wait-for', options: { settled: true, ...deadline(o) } }),
+        // The populated keys, each read back: a replica promoted with nothing takes them all.
+        labelled(o, 'keys lost', { step: 'assert', options: { 'max-lost-keys': 0 } }),
+      ];
+    },
+  },
 ];
 
 export const FAULT_NAMES: readonly string[] = FAULTS.map((f) => f.name);

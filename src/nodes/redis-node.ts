@@ -62,6 +62,11 @@ export class RedisNode {
     await this.spec.host.writeFile(this.confPath, text, 0o600);
   }
 
+  /** Its data files (the RDB and the AOF directory, redis-drill's names for them), never nodes.conf: started again, it is the same node with nothing. */
+  async removeData(): Promise<void> {
+    for (const f of ['dump.rdb', 'appendonlydir']) await this.spec.host.remove(`${this.spec.dir}/${f}`);
+  }
+
   async logTail(lines = 12): Promise<string[]> {
     const text = await this.spec.host.readTail(this.logPath, 16 * 1024);
     return text.split('\n').filter(Boolean).slice(-lines);

@@ -25,7 +25,7 @@ const BAD: [string, string, RegExp][] = [
   [
     'unknown step',
     'steps:\n  - kil-master: { master: 0 }\n',
-    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill, term, freeze, failover, partition, flaky, blackhole, reshard-kill-source, reshard-kill-target, quick-restart, power-loss, rolling-restart, kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, heal, restart-node, resume-node, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
+    /^error: \S+drill\.yaml:2:5: steps\[0\]\.kil-master: unknown step "kil-master" \(did you mean kill-master\?\); the steps are: kill, term, freeze, failover, partition, flaky, blackhole, reshard-kill-source, reshard-kill-target, quick-restart, power-loss, rolling-restart, kill-during-sync, kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, heal, restart-node, resume-node, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert\n/,
   ],
   [
     'wrong type',

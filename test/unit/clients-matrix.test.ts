@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseClients, parseFaultList, parseOwnClient, selectAdapters } from '../../src/clients/choose.js';
 import { type CellInput, cellGrade, cellShort, matrixCell, timelineOf } from '../../src/clients/matrix.js';
 import { OpLog } from '../../src/clients/op-log.js';
+import { sentinelSpelling } from '../../src/cli/main.js';
 import type { ProgramOp } from '../../src/workload/program-run.js';
 
 const op = (tMs: number, ok: boolean, ms = 1, error: string | null = null): ProgramOp => ({
@@ -173,5 +174,21 @@ describe('a client that never succeeded', () => {
     expect(c.verdict).toBe('never succeeded, before or after the fault: No sentinels available.');
     expect(cellShort(c)).toBe('never succeeded');
     expect(cellGrade(c)).toBe('bad');
+  });
+});
+
+describe('clients --sentinel', () => {
+  it('is sentinel clients, wherever the flag and the global options are', () => {
+    const argv = (...a: string[]): string[] => ['node', 'redis-drill', ...a];
+    expect(sentinelSpelling(argv('clients', '--create', '--sentinel', '--faults', 'kill'))).toEqual(
+      argv('sentinel', 'clients', '--create', '--faults', 'kill'),
+    );
+    expect(sentinelSpelling(argv('--cluster', 'clients', '--json', 'clients', '--sentinel'))).toEqual(
+      argv('--cluster', 'clients', '--json', 'sentinel', 'clients'),
+    );
+    expect(sentinelSpelling(argv('clients', '--create'))).toEqual(argv('clients', '--create'));
+    expect(sentinelSpelling(argv('sentinel', 'clients', '--sentinel'))).toEqual(
+      argv('sentinel', 'clients', '--sentinel'),
+    );
   });
 });

@@ -66,7 +66,7 @@ describe('parseScenario', () => {
   test('unknown step: lists the known ones, with a guess', () => {
     const [first] = problemsOf('steps:\n  - populate: 10\n  - kil-master: { master: 0 }\n');
     expect(first).toBe(
-      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill, term, freeze, failover, partition, flaky, blackhole, reshard-kill-source, reshard-kill-target, quick-restart, power-loss, rolling-restart, kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, heal, restart-node, resume-node, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert',
+      'drill.yaml:3:5: steps[1].kil-master: unknown step "kil-master" (did you mean kill-master?); the steps are: kill, term, freeze, failover, partition, flaky, blackhole, reshard-kill-source, reshard-kill-target, quick-restart, power-loss, rolling-restart, kill-during-sync, kill-master, term-master, freeze-master, kill-node, term-node, freeze-node, heal, restart-node, resume-node, reshard, rebalance, add-node, remove-node, fix, wait-for, populate, assert',
     );
   });
 

@@ -19,6 +19,7 @@ import {
 } from './signal.js';
 import { powerLossStep } from './power-loss.js';
 import { quickRestartStep } from './quick-restart.js';
+import { killDuringSyncStep } from './kill-during-sync.js';
 import { rollingRestartStep } from './rolling-restart.js';
 import { waitForStep } from './wait-for.js';
 
@@ -41,6 +42,7 @@ export const STEPS: readonly StepHandler[] = [
   quickRestartStep,
   powerLossStep,
   rollingRestartStep,
+  killDuringSyncStep,
   killMasterStep,
   termMasterStep,
   freezeMasterStep,

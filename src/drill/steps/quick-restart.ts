@@ -4,8 +4,8 @@ import { rejoinNode } from '../../faults/rejoin.js';
 import { replicaKeys, shardWipe } from '../../faults/wipe.js';
 import { formatAddress } from '../../nodes/address.js';
 import { StepFailed } from '../run-record.js';
-import { type StepHandler, type StepRun, defineStep } from '../step.js';
-import { type SignalOptions, restartOnInterrupt, schemaFor } from './signal.js';
+import type { StepHandler, StepRun } from '../step.js';
+import { masterFaultStep, restartOnInterrupt } from './signal.js';
 
 /**
  * quick-restart: SIGKILL a master and start it again at once, well inside
@@ -17,58 +17,50 @@ import { type SignalOptions, restartOnInterrupt, schemaFor } from './signal.js';
  * `no keys lost` check judges it. A `wait-for: rejoin` after it waits for
  * the master to serve again.
  */
-export const quickRestartStep: StepHandler = defineStep<SignalOptions>({
-  name: 'quick-restart',
-  schema: schemaFor('master'),
-  role: 'fault',
-  needsProcess: true,
-  refs: (o) => (typeof o.master === 'string' ? [{ path: ['master'], ref: o.master }] : []),
-  gives: (o) => [o.as ?? 'victim'],
-  async run(run, o, step) {
-    const map = await run.slotMap();
-    const victim = run.master(map, o.master, { slot: o.slot, key: o.key });
-    if (!findNode(run.deployment, victim)?.redis)
-      throw new StepFailed(`${formatAddress(victim)} has no process redis-drill started`);
-    // What its replicas hold before: a master back empty takes that with it.
-    const replicasBefore = await replicaKeys(run.deployment, victim);
-    const killed = await killMaster(run.deployment, {
-      target: { master: victim.id },
-      signal: 'kill',
-      wait: false,
-      force: Boolean(o.force),
-      observer: run.observer,
-    });
-    const t0 = Date.parse(killed.faultAt);
-    const node = run.named(o.as ?? 'victim', victim);
-    restartOnInterrupt(run, victim, step.index);
-    const back = await rejoinNode(run.deployment, {
-      node: formatAddress(victim),
-      mode: 'restart',
-      wait: false,
-      observer: run.observer,
-    });
-    const downMs = Date.parse(back.faultAt) - t0;
-    const how = `${killed.how}, started again ${downMs} ms later`;
-    run.recordFault({
-      index: step.index,
-      kind: 'quick-restart',
-      how,
-      victim: killed.victim,
-      t0,
-      sendMs: killed.actionMs,
-    });
-    run.expectRejoin({ node, t0: Date.parse(back.faultAt), how: 'restart' });
-    const wiped = await shardWipe(run.deployment, victim, replicasBefore);
-    const held = replicasBefore.map((r) => `${formatAddress(r.node)} held ${r.keys} keys`).join(', ');
-    return {
-      detail: `${how} (node timeout ${run.deployment.nodeTimeoutMs} ms: no failover); ${
-        wiped
-          ? `it came back EMPTY while its replicas held its shard (${held}): without persistence the shard is lost`
-          : `it came back with ${await keysOf(run, victim)} keys${held ? ` (${held})` : ''}`
-      }; named ${node.name}`,
-      node,
-    };
-  },
+export const quickRestartStep: StepHandler = masterFaultStep('quick-restart', async (run, o, step) => {
+  const map = await run.slotMap();
+  const victim = run.master(map, o.master, { slot: o.slot, key: o.key });
+  if (!findNode(run.deployment, victim)?.redis)
+    throw new StepFailed(`${formatAddress(victim)} has no process redis-drill started`);
+  // What its replicas hold before: a master back empty takes that with it.
+  const replicasBefore = await replicaKeys(run.deployment, victim);
+  const killed = await killMaster(run.deployment, {
+    target: { master: victim.id },
+    signal: 'kill',
+    wait: false,
+    force: Boolean(o.force),
+    observer: run.observer,
+  });
+  const t0 = Date.parse(killed.faultAt);
+  const node = run.named(o.as ?? 'victim', victim);
+  restartOnInterrupt(run, victim, step.index);
+  const back = await rejoinNode(run.deployment, {
+    node: formatAddress(victim),
+    mode: 'restart',
+    wait: false,
+    observer: run.observer,
+  });
+  const downMs = Date.parse(back.faultAt) - t0;
+  const how = `${killed.how}, started again ${downMs} ms later`;
+  run.recordFault({
+    index: step.index,
+    kind: 'quick-restart',
+    how,
+    victim: killed.victim,
+    t0,
+    sendMs: killed.actionMs,
+  });
+  run.expectRejoin({ node, t0: Date.parse(back.faultAt), how: 'restart' });
+  const wiped = await shardWipe(run.deployment, victim, replicasBefore);
+  const held = replicasBefore.map((r) => `${formatAddress(r.node)} held ${r.keys} keys`).join(', ');
+  return {
+    detail: `${how} (node timeout ${run.deployment.nodeTimeoutMs} ms: no failover); ${
+      wiped
+        ? `it came back EMPTY while its replicas held its shard (${held}): without persistence the shard is lost`
+        : `it came back with ${await keysOf(run, victim)} keys${held ? ` (${held})` : ''}`
+    }; named ${node.name}`,
+    node,
+  };
 });
 
 async function keysOf(run: StepRun, m: { host: string; port: number }): Promise<string> {

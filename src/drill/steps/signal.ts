@@ -187,6 +187,19 @@ export function restartOnInterrupt(
   });
 }
 
+/** A fault step aimed at one master (`master`, `slot` or `key`; `as`), as quick-restart and kill-during-sync are: the parts they share. */
+export function masterFaultStep(name: string, run: StepHandler<SignalOptions>['run']): StepHandler {
+  return defineStep<SignalOptions>({
+    name,
+    schema: schemaFor('master'),
+    role: 'fault',
+    needsProcess: true,
+    refs: (o) => (typeof o.master === 'string' ? [{ path: ['master'], ref: o.master }] : []),
+    gives: (o) => [o.as ?? 'victim'],
+    run,
+  });
+}
+
 export const killStep = signalStep('kill', 'kill', 'either');
 export const termStep = signalStep('term', 'term', 'either');
 export const freezeStep = signalStep('freeze', 'freeze', 'either');
