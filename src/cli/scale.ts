@@ -33,7 +33,12 @@ export function registerScale(cluster: Command, action: Action): void {
     )
     .requiredOption('--from <node>', 'the master giving the slots: Master[N] / N, HOST:PORT or a node-id prefix')
     .requiredOption('--to <node>', 'the master taking them (may own none yet)')
-    .option('--pipeline <n>', 'keys per MIGRATE', intArg(1, 100_000), 100)
+    .option(
+      '--pipeline <n>',
+      'keys per MIGRATE to start with (more for a slot with many keys, while each round stays fast)',
+      intArg(1, 100_000),
+      100,
+    )
     .option('--batch <n>', 'slots moved together, their commands pipelined', intArg(1, 16384), 256)
     .option('--no-wait', 'return after the last SETSLOT, without waiting until every node agrees')
     .addHelpText(
@@ -81,7 +86,12 @@ export function registerScale(cluster: Command, action: Action): void {
     .description(
       'even out the slots over every master, empty ones included (as redis-cli --cluster rebalance --cluster-use-empty-masters), one reshard per move',
     )
-    .option('--pipeline <n>', 'keys per MIGRATE', intArg(1, 100_000), 100)
+    .option(
+      '--pipeline <n>',
+      'keys per MIGRATE to start with (more for a slot with many keys, while each round stays fast)',
+      intArg(1, 100_000),
+      100,
+    )
     .option('--batch <n>', 'slots moved together', intArg(1, 16384), 256)
     .addHelpText('after', '\nExample:\n  redis-drill cluster add-node && redis-drill cluster rebalance')
     .action(

@@ -133,10 +133,11 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
         slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'MIGRATING', o.to.id]),
       );
       // GETKEYSINSLOT, then MIGRATE with the next GETKEYSINSLOT in the same pipeline, until every slot is empty.
+      let count = o.pipeline;
       let left = (
         (await pipelined(
           source!,
-          slots.map((s) => ['CLUSTER', 'GETKEYSINSLOT', s, o.pipeline]),
+          slots.map((s) => ['CLUSTER', 'GETKEYSINSLOT', s, count]),
         )) as string[][]
       ).map((keys, j) => ({ slot: slots[j]!, keys }));
       for (
@@ -144,6 +145,7 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
         withKeys.length > 0;
         withKeys = left.filter((x) => x.keys.length > 0)
       ) {
+        const roundStart = clock.now();
         const replies = await raw(source!, [
           ...withKeys.map((x) => [
             'MIGRATE',
@@ -156,7 +158,7 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
             'KEYS',
             ...x.keys,
           ]),
-          ...withKeys.map((x) => ['CLUSTER', 'GETKEYSINSLOT', x.slot, o.pipeline]),
+          ...withKeys.map((x) => ['CLUSTER', 'GETKEYSINSLOT', x.slot, count]),
         ]);
         const failed = replies.slice(0, withKeys.length).findIndex(([err]) => err !== null);
         if (failed >= 0) {
@@ -170,6 +172,8 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
         }
         progress.keys += withKeys.reduce((n, x) => n + x.keys.length, 0);
         left = withKeys.map((x, j) => ({ slot: x.slot, keys: reply(replies[withKeys.length + j]) as string[] }));
+        // A slot with more keys than one answer: ask for more next time, as fast rounds allow.
+        count = adapt(count, o.pipeline, clock.now() - roundStart);
       }
       // The target first: once it owns the slot, redirections lead there.
       await pipelined(
@@ -200,6 +204,25 @@ export async function migrateSlots(o: MigrateOptions): Promise<MigrationResult> 
   } finally {
     for (const c of [source, target, ...others]) if (c) closeClient(c);
   }
+}
+
+/** Keys per MIGRATE never go past this, whatever the slot holds: the source is busy for the whole call. */
+export const MAX_KEYS_PER_MIGRATE = 10_000;
+/** A round (every open slot's MIGRATE and next GETKEYSINSLOT) this fast may carry more keys; one slower carries fewer. */
+const FAST_ROUND_MS = 25;
+const SLOW_ROUND_MS = 150;
+
+/**
+ * Keys per MIGRATE for the next round, from how long the last one took:
+ * a heavy slot (a hash tag holding 270 000 keys) would otherwise take one
+ * round trip per 100 keys. Grows x4 while rounds are fast, halves when they
+ * are slow (big values), never below the --pipeline asked for nor above
+ * MAX_KEYS_PER_MIGRATE. Pure.
+ */
+export function adapt(count: number, floor: number, roundMs: number): number {
+  if (roundMs < FAST_ROUND_MS) return Math.min(MAX_KEYS_PER_MIGRATE, count * 4);
+  if (roundMs > SLOW_ROUND_MS) return Math.max(floor, Math.floor(count / 2));
+  return count;
 }
 
 /**

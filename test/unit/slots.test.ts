@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_KEYS_PER_MIGRATE, adapt } from '../../src/cluster/migrate.js';
 import {
   type SlotRange,
   countSlots,
@@ -203,5 +204,15 @@ describe('slot lists', () => {
       [20, 29],
     ]);
     expect(withoutSlots([[0, 3]], [0, 1, 2, 3])).toEqual([]);
+  });
+});
+
+describe('keys per MIGRATE for a heavy slot', () => {
+  it('grows x4 while rounds are fast, halves when slow, within --pipeline and 10 000', () => {
+    expect(adapt(100, 100, 5)).toBe(400);
+    expect(adapt(4000, 100, 5)).toBe(MAX_KEYS_PER_MIGRATE);
+    expect(adapt(400, 100, 60)).toBe(400);
+    expect(adapt(400, 100, 400)).toBe(200);
+    expect(adapt(150, 100, 400)).toBe(100);
   });
 });
