@@ -92,6 +92,24 @@ const rows = [
     'vs pipeline 1000',
   ],
 ];
+/** redis-drill cluster reshard of n slots, m.from -> m.to. */
+const reshard = (n, m, extra) =>
+  drill(
+    [
+      'cluster',
+      'reshard',
+      '--slots',
+      String(n),
+      '--from',
+      `127.0.0.1:${m.from}`,
+      '--to',
+      `127.0.0.1:${m.to}`,
+      ...extra,
+      '-q',
+    ],
+    env,
+  );
+
 /** The keys, in the shape asked for. */
 async function fill(shape) {
   if (shape === 'spread') await drill(['populate', '--keys', String(KEYS), '-q'], env);
@@ -129,22 +147,7 @@ try {
         let m = move();
         d.push(
           await timed(async () => {
-            const r = await drill(
-              [
-                'cluster',
-                'reshard',
-                '--slots',
-                String(n),
-                '--from',
-                `127.0.0.1:${m.from}`,
-                '--to',
-                `127.0.0.1:${m.to}`,
-                '--no-wait',
-                '--json',
-                '-q',
-              ],
-              env,
-            );
+            const r = await reshard(n, m, ['--no-wait', '--json']);
             keys.push(JSON.parse(r.stdout).keys);
           }),
         );
@@ -179,20 +182,7 @@ try {
         }
         // An odd number of moves per round: one more to bring the slots home.
         m = move();
-        await drill(
-          [
-            'cluster',
-            'reshard',
-            '--slots',
-            String(n),
-            '--from',
-            `127.0.0.1:${m.from}`,
-            '--to',
-            `127.0.0.1:${m.to}`,
-            '-q',
-          ],
-          env,
-        );
+        await reshard(n, m, []);
         await waitAgreed(ports);
         process.stderr.write(
           `  ${n} slots run ${i + 1}: drill ${fmtMs(d[i])}, redis-cli ${fmtMs(cli[i])}, redis-cli pipeline 1000 ${fmtMs(cli1000[i])}\n`,
