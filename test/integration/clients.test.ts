@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { runCli, runJson, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 
 const NAIVE = fileURLToPath(new URL('./fixtures/naive-cluster-client.rb', import.meta.url));
@@ -18,6 +19,12 @@ const CELL_KEYS = [
   'stuckOps',
   'errors',
 ];
+
+/** Whether a live process has exactly this command line (zombies do not count). */
+async function running(cmdline: string): Promise<boolean> {
+  const { stdout } = await execa('ps', ['-eo', 'stat=,args=']);
+  return stdout.split('\n').some((l) => !/^\s*Z/.test(l) && l.trim().replace(/^\S+\s+/, '') === cmdline);
+}
 
 /** Long enough for the clients to connect, short enough for a test. */
 const SHORT = ['--warmup', '2s', '--settle', '1s'];
@@ -146,6 +153,46 @@ describe('redis-drill clients: the matrix on a real cluster', () => {
       }
     },
   );
+});
+
+describe('redis-drill clients: Ctrl-C', () => {
+  test('exit 130, and no client program is left running', { timeout: 60_000 }, async () => {
+    const dir = await stateDir();
+    const port = await freePortRange(6);
+    // A marker no other test's process has: this run's own client.
+    const marker = `sleep ${900_000 + (port % 10_000)}`;
+    try {
+      const child = spawnCli(
+        [
+          'clients',
+          '--create',
+          '--port',
+          String(port),
+          '--node-timeout',
+          '1000',
+          '--faults',
+          'kill',
+          '--libraries',
+          'ioredis',
+          '--client',
+          `idle=exec ${marker}`,
+          '--out',
+          path.join(dir, 'm'),
+        ],
+        { stateDir: dir },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      for (let i = 0; i < 1000 && !/Warming up/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await running(marker)).toBe(true);
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode, stderr).toBe(130);
+      expect(await running(marker)).toBe(false);
+    } finally {
+      await runCli(['cluster', 'destroy'], { stateDir: dir });
+    }
+  });
 });
 
 describe('redis-drill clients: bad input says why, exits 2, and starts nothing', () => {
