@@ -16,6 +16,8 @@ export interface RejoinOptions {
   wait?: boolean;
   /** Watch with this running observer instead of a new one (a scenario's single timeline). */
   observer?: ObserverView;
+  /** The cleanup after Ctrl-C: the start goes through to the end (bounded by its own timeout) although the command was interrupted. */
+  cleanup?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function rejoinNode(d: Deployment, o: RejoinOptions): Promise<Fault
         await node.redis!.signal(pid!, 'CONT');
         return { node: node.label, detail: `SIGCONT sent to pid ${pid}` };
       }
-      const newPid = await node.redis!.start({ timeoutMs: 10_000, abortSignal: d.abortSignal });
+      const newPid = await node.redis!.start({ timeoutMs: 10_000, abortSignal: o.cleanup ? undefined : d.abortSignal });
       await recordPid(d, node, newPid);
       return {
         node: node.label,

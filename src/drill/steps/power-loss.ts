@@ -34,7 +34,7 @@ export const powerLossStep: StepHandler = defineStep<Record<string, never>>({
       what: `restarted every node (power-loss of steps[${step.index}])`,
       run: async () => {
         for (const n of nodes)
-          await rejoinNode(d, { node: n.label, mode: 'restart', wait: false }).catch(() => undefined);
+          await rejoinNode(d, { node: n.label, mode: 'restart', wait: false, cleanup: true }).catch(() => undefined);
       },
       onInterruptOnly: true,
     });

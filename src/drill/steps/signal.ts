@@ -182,7 +182,7 @@ export function restartOnInterrupt(
 ): void {
   run.undoIfEndedEarly(victim.id, {
     what: `restarted ${formatAddress(victim)} (killed by steps[${index}])`,
-    run: () => rejoinNode(run.deployment, { node: formatAddress(victim), mode: 'restart', wait: false }),
+    run: () => rejoinNode(run.deployment, { node: formatAddress(victim), mode: 'restart', wait: false, cleanup: true }),
     onInterruptOnly: true,
   });
 }
