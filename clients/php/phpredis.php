@@ -32,10 +32,19 @@ $password = getenv('REDIS_DRILL_PASSWORD') ?: null;
 
 function connect(bool $failover, float $timeout, ?string $password) {
     if (getenv('REDIS_DRILL_KIND') === 'sentinel') {
-        [$h, $p] = explode(':', addresses('REDIS_DRILL_SENTINELS')[0]);
-        // phpredis 5 takes positional arguments (6 also takes an array).
-        $s = new RedisSentinel($h, (int) $p, $timeout);
-        [$mh, $mp] = $s->getMasterAddrByName(getenv('REDIS_DRILL_MASTER_NAME'));
+        // Each sentinel in turn until one names the master (phpredis 5 takes positional arguments).
+        $master = null;
+        foreach (addresses('REDIS_DRILL_SENTINELS') as $a) {
+            [$h, $p] = explode(':', $a);
+            try {
+                $master = (new RedisSentinel($h, (int) $p, $timeout))->getMasterAddrByName(getenv('REDIS_DRILL_MASTER_NAME'));
+                if ($master) break;
+            } catch (RedisException $e) {
+                // Not this one: the next.
+            }
+        }
+        if (!$master) throw new RedisException('no sentinel named the master');
+        [$mh, $mp] = $master;
         $r = new Redis();
         $r->connect($mh, (int) $mp, $timeout);
         if ($failover) $r->setOption(Redis::OPT_READ_TIMEOUT, $timeout);

@@ -145,6 +145,7 @@ export async function adapterStatus(a: Adapter): Promise<AdapterStatus> {
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  // A --version that does not answer in time is killed (code null): said as such, not as a missing runtime.
   return new Promise((resolve) => {
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: VERSION_TIMEOUT_MS });
     let out = '';
@@ -152,7 +153,13 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
     c.stderr.on('data', (b: Buffer) => (err += b.toString()));
     c.once('error', (e) => resolve({ code: null, out, err: e.message }));
-    c.once('close', (code) => resolve({ code, out, err }));
+    c.once('close', (code, signal) =>
+      resolve({
+        code: code ?? -1,
+        out,
+        err: signal ? `${cmd} ${args[0]} --version did not answer within ${VERSION_TIMEOUT_MS / 1000} s` : err,
+      }),
+    );
   });
 }
 

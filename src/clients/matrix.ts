@@ -18,6 +18,8 @@ export interface MatrixCell {
   longestNoSuccessMs: number;
   /** Acknowledged writes (SETs it was told succeeded) missing or different when read back at the end. */
   lostWrites: number;
+  /** Acknowledged writes that could not be read back (a shard still unserved at the end): neither kept nor lost. */
+  unreadableWrites: number;
   acknowledgedWrites: number;
   /** Operations that took over 5 s, and one still in flight at the end after 5 s of silence. */
   stuckOps: number;
@@ -47,7 +49,10 @@ export interface CellInput {
   /** Why it died, from its stderr (null: it said nothing). */
   deathLine: string | null;
   lostWrites: number;
+  unreadableWrites: number;
   acknowledgedWrites: number;
+  /** The pause between its operations: silence that long is not a hang. */
+  intervalMs: number;
 }
 
 /** An operation slower than this was held up by the fault (the adapters' writes take about 1 ms on a healthy deployment). */
@@ -62,11 +67,12 @@ export function matrixCell(i: CellInput): MatrixCell {
   const after = i.ops.filter((o) => o.tMs >= fault);
   const firstOk = after.find((o) => o.ok);
   const lastBad = [...after].reverse().find(disturbed);
-  const recoveredAt = lastBad ? after.find((o) => o.ok && o.tMs > lastBad.tMs) : undefined;
+  // A slow operation that succeeded ends the disturbance itself.
+  const recoveredAt = lastBad?.ok ? lastBad : lastBad ? after.find((o) => o.ok && o.tMs > lastBad.tMs) : undefined;
   // An operation in flight at the end: the silence since its last line, if it is longer than a stuck one.
   const last = i.ops.at(-1);
   const silentMs = i.endMs - (last?.tMs ?? fault);
-  const inFlight = i.stoppedByDrill && silentMs > STUCK_MS ? 1 : 0;
+  const inFlight = i.stoppedByDrill && silentMs > STUCK_MS + i.intervalMs ? 1 : 0;
   const errors: Record<string, number> = {};
   for (const o of i.ops)
     if (!o.ok) {
@@ -81,6 +87,7 @@ export function matrixCell(i: CellInput): MatrixCell {
     recoveredMs: !lastBad ? 0 : recoveredAt ? Math.round(recoveredAt.tMs - fault) : null,
     longestNoSuccessMs: longestNoSuccess(after, fault, i.endMs),
     lostWrites: i.lostWrites,
+    unreadableWrites: i.unreadableWrites,
     acknowledgedWrites: i.acknowledgedWrites,
     stuckOps: i.ops.filter((o) => (o.ms ?? 0) > STUCK_MS).length + inFlight,
     slowestOpMs: Math.max(0, ...i.ops.map((o) => o.ms ?? 0)),
@@ -90,8 +97,11 @@ export function matrixCell(i: CellInput): MatrixCell {
     hungMs: inFlight ? Math.round(silentMs) : 0,
     exitedAfterFaultMs: i.stoppedByDrill ? null : Math.round(i.endMs - fault),
   };
-  return { ...cell, verdict: verdictOf(cell, i.deathLine) };
+  return { ...cell, verdict: i.faultMs === null ? NO_FAULT : verdictOf(cell, i.deathLine) };
 }
+
+/** The drill stopped before its fault (a failed wait, a refused step): nothing about the client can be said. */
+export const NO_FAULT = 'no fault was sent: the drill stopped before it (see its report)';
 
 /** The longest span from the fault to the end with no success in it. */
 function longestNoSuccess(after: readonly ProgramOp[], fault: number, end: number): number {
@@ -110,15 +120,19 @@ const neverOk = (c: Pick<MatrixCell, 'ops' | 'errors'>): boolean =>
   c.ops > 0 && Object.values(c.errors).reduce((n, v) => n + v, 0) === c.ops;
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const signed = (ms: number): string => `${ms >= 0 ? '+' : '-'}${s(Math.abs(ms))}`;
 
 /** One line a reader takes away: "recovered in 2.6 s", "hung 31 s", "died at +0.1 s: TTL exhausted". Pure. */
 export function verdictOf(c: Omit<MatrixCell, 'verdict'>, deathLine: string | null): string {
-  const lost = c.lostWrites ? `; ${c.lostWrites} acknowledged write${c.lostWrites > 1 ? 's' : ''} lost` : '';
+  const lost =
+    (c.lostWrites ? `; ${c.lostWrites} acknowledged write${c.lostWrites > 1 ? 's' : ''} lost` : '') +
+    (c.unreadableWrites ? `; ${c.unreadableWrites} could not be read back` : '');
   if (!c.survived) {
     const why = deathLine ?? c.lastError ?? 'no message';
-    const at = c.exitedAfterFaultMs ?? 0;
-    return `died at ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}: ${why.slice(0, 200)}${lost}`;
+    return `died at ${signed(c.exitedAfterFaultMs ?? 0)}: ${why.slice(0, 200)}${lost}`;
   }
+  if (c.exitedAfterFaultMs !== null)
+    return `exited by itself with code 0 at ${signed(c.exitedAfterFaultMs)}: nothing after that was measured${lost}`;
   if (c.hungMs) return `hung ${s(c.hungMs)} (an operation still waiting at the end)${lost}`;
   if (neverOk(c)) return `never succeeded, before or after the fault: ${c.lastError ?? 'no error given'}`;
   if (c.recoveredMs === null) return `no success after the fault${lost}`;
@@ -129,18 +143,20 @@ export function verdictOf(c: Omit<MatrixCell, 'verdict'>, deathLine: string | nu
 
 /** How a cell reads at a glance: good (unaffected, or recovered within 5 s, nothing lost), slow, or bad (died, hung, never recovered, writes lost). Pure. */
 export function cellGrade(c: MatrixCell): 'good' | 'slow' | 'bad' {
+  if (c.verdict === NO_FAULT) return 'slow';
   if (!c.survived || c.hungMs || c.recoveredMs === null || c.lostWrites) return 'bad';
+  if (c.exitedAfterFaultMs !== null || c.unreadableWrites) return 'slow';
   return c.recoveredMs > STUCK_MS || c.stuckOps ? 'slow' : 'good';
 }
 
 /** The cell in a few words, for the matrix's table: "2.6 s", "hung 31.0 s", "died +0.1 s", "unaffected", with "N lost". Pure. */
 export function cellShort(c: MatrixCell): string {
-  const lost = c.lostWrites ? `, ${c.lostWrites} lost` : '';
+  const lost =
+    (c.lostWrites ? `, ${c.lostWrites} lost` : '') + (c.unreadableWrites ? `, ${c.unreadableWrites} unread` : '');
   const stuck = c.stuckOps && !c.hungMs ? `, ${c.stuckOps} stuck` : '';
-  if (!c.survived) {
-    const at = c.exitedAfterFaultMs ?? 0;
-    return `died ${at >= 0 ? '+' : '-'}${s(Math.abs(at))}${lost}`;
-  }
+  if (c.verdict === NO_FAULT) return 'no fault';
+  if (!c.survived) return `died ${signed(c.exitedAfterFaultMs ?? 0)}${lost}`;
+  if (c.exitedAfterFaultMs !== null) return `exited ${signed(c.exitedAfterFaultMs)}${lost}`;
   if (c.hungMs) return `hung ${s(c.hungMs)}${lost}`;
   if (neverOk(c)) return 'never succeeded';
   if (c.recoveredMs === null) return `no success${lost}`;

@@ -42,10 +42,15 @@ export class OpLog implements ProgramSink {
     this.endMs = tMs;
   }
 
-  /** Every SET it was told succeeded, with the value it wrote. */
-  acknowledged(): Acknowledged[] {
-    return this.ops.flatMap((o) =>
-      o.ok && o.key !== null && o.value !== null ? [{ key: o.key, value: o.value }] : [],
-    );
+  /**
+   * Every key under `prefix` it was told it SET, with the last value it
+   * wrote there. Keys outside the prefix are never read back nor removed:
+   * they may be the user's own data.
+   */
+  acknowledged(prefix: string): Acknowledged[] {
+    const last = new Map<string, string>();
+    for (const o of this.ops)
+      if (o.ok && o.key !== null && o.value !== null && o.key.startsWith(prefix)) last.set(o.key, o.value);
+    return [...last].map(([key, value]) => ({ key, value }));
   }
 }

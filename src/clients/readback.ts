@@ -4,37 +4,41 @@ import { loadClient } from '../workload/client.js';
 import type { Acknowledged } from './op-log.js';
 
 const BATCH = 2000;
+/** A GET that failed: neither kept nor lost. */
+const UNREADABLE = Symbol('unreadable');
 
 /**
  * Reads back every write a client was told succeeded, through a cluster (or
  * Sentinel) client of redis-drill's own that follows redirections, then
- * removes them (they are redis-drill's keys, `drill:clients:*`): how many
- * are missing or hold another value. A key that cannot be read counts as
- * lost, with the reason in `unreadable`.
+ * removes them (only keys under the client's `drill:clients:*` prefix come
+ * here): how many are missing or hold another value, and how many could not
+ * be read at all (a shard still unserved), which are not called lost.
  */
 export async function readBack(
   d: Deployment,
   writes: readonly Acknowledged[],
-): Promise<{ lost: number; unreadable: string | null }> {
+): Promise<{ lost: number; unreadable: number; reason: string | null }> {
   const { client } = loadClient({ ...loadTargetOf(d), clientOptions: { enableAutoPipelining: true } });
   client.on('error', () => {});
   let lost = 0;
-  let unreadable: string | null = null;
+  let unreadable = 0;
+  let reason: string | null = null;
   try {
     for (let i = 0; i < writes.length; i += BATCH) {
       const batch = writes.slice(i, i + BATCH);
       const values = await Promise.all(
         batch.map((w) =>
           client.get(w.key).catch((e: Error) => {
-            unreadable = e.message;
-            return null;
+            reason = e.message;
+            return UNREADABLE;
           }),
         ),
       );
-      lost += values.filter((v, k) => v !== batch[k]!.value).length;
+      unreadable += values.filter((v) => v === UNREADABLE).length;
+      lost += values.filter((v, k) => v !== UNREADABLE && v !== batch[k]!.value).length;
       await Promise.all(batch.map((w) => client.unlink(w.key).catch(() => 0)));
     }
-    return { lost, unreadable };
+    return { lost, unreadable, reason };
   } finally {
     client.disconnect();
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type Deployment, withDeployment } from '../deployment/handle.js';
+import { InterruptedError } from '../errors.js';
 import { stepHandler } from '../drill/steps/index.js';
 import { findFault } from '../faults/catalog.js';
 import { failoverReportSpec } from '../drill/failover-report.js';
@@ -101,6 +102,8 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
   const specs = o.faults.map((fault, index) => faultSpec(o, fault, logsOf[index]!));
   await preflight(o, specs);
   for (const [index, fault] of o.faults.entries()) {
+    // Ctrl-C during a drill ends it (and this loop); between two drills, before the next is created.
+    if (o.session.abortSignal?.aborted) throw new InterruptedError();
     o.onFault?.(fault, index);
     const logs = logsOf[index]!;
     const spec = specs[index]!;
@@ -124,10 +127,10 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
       failedChecks: failed.map((c) => `${c.name}: ${c.detail}`),
     });
     const back = await withDeployment({ ...o.session, warn: () => {} }, async (d) => {
-      const out = new Map<string, { lost: number; acknowledged: number }>();
+      const out = new Map<string, { lost: number; unreadable: number; acknowledged: number }>();
       for (const [name, log] of logs) {
-        const writes = log.acknowledged();
-        out.set(name, { lost: (await readBack(d, writes)).lost, acknowledged: writes.length });
+        const writes = log.acknowledged(keyPrefix(fault, name));
+        out.set(name, { ...(await readBack(d, writes)), acknowledged: writes.length });
       }
       return out;
     });
@@ -146,7 +149,9 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
           stoppedByDrill: p?.stoppedByDrill ?? false,
           deathLine: log.deathLine(),
           lostWrites: back.get(c.name)!.lost,
+          unreadableWrites: back.get(c.name)!.unreadable,
           acknowledgedWrites: back.get(c.name)!.acknowledged,
+          intervalMs: o.intervalMs,
         }),
       );
     }
@@ -169,6 +174,9 @@ export async function runClientsMatrix(o: ClientsRun, skipped: ClientsReport['sk
     method: METHOD,
   };
 }
+
+/** Where a client writes its keys in one fault's drill: only keys under it are read back and removed. */
+const keyPrefix = (fault: string, client: string): string => `drill:clients:${fault}:${client}:`;
 
 /** One fault's drill: failover-report's, with every client beside the load, each telling its own log what it did. */
 function faultSpec(o: ClientsRun, fault: string, logs: ReadonlyMap<string, OpLog>): DrillSpec {

@@ -88,7 +88,8 @@ const COLOURS = { good: '#c8ecd0', slow: '#fdf0c2', bad: '#f7c9c9' } as const;
 /** The HTML matrix (report.html): coloured cells, each linking to that client's timeline through that fault. Pure. */
 export function renderMatrixHtml(r: ClientsReport): string {
   const { head, rows } = matrixRows(r);
-  const id = (m: MatrixCell): string => `t-${m.fault}-${m.client}`.replace(/[^\w-]/g, '_');
+  // Client names are letters, digits and . _ - (--client NAME=CMD), fault names the catalogue's: a valid id as they are.
+  const id = (m: MatrixCell): string => esc(`t-${m.fault}-${m.client}`);
   const table = `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((row) => {
       const c = r.clients.find((x) => x.name === row.client)!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseClients, parseFaultList, parseOwnClient, selectAdapters } from '../../src/clients/choose.js';
-import { type CellInput, cellGrade, cellShort, matrixCell, timelineOf } from '../../src/clients/matrix.js';
+import { type CellInput, NO_FAULT, cellGrade, cellShort, matrixCell, timelineOf } from '../../src/clients/matrix.js';
 import { OpLog } from '../../src/clients/op-log.js';
 import { sentinelSpelling } from '../../src/cli/main.js';
 import type { ProgramOp } from '../../src/workload/program-run.js';
@@ -35,7 +35,9 @@ const input = (ops: ProgramOp[], over: Partial<CellInput> = {}): CellInput => ({
   stoppedByDrill: true,
   deathLine: null,
   lostWrites: 0,
+  unreadableWrites: 0,
   acknowledgedWrites: ops.filter((o) => o.ok).length,
+  intervalMs: 10,
   ...over,
 });
 
@@ -66,7 +68,7 @@ describe('the client matrix cell', () => {
     for (let t = 1010; t < 7000; t += 10) gap[t] = null;
     gap[7000] = op(7000, true, 5990);
     const c = matrixCell(input(run(8000, gap)));
-    expect(c.recoveredMs).toBe(6010);
+    expect(c.recoveredMs).toBe(6000);
     expect(c.stuckOps).toBe(1);
     expect(cellShort(c)).toBe('6.0 s, 1 stuck');
     expect(c.verdict).toBe('an operation hung 6.0 s, recovered in 6.0 s; longest without a success 6.0 s');
@@ -190,5 +192,45 @@ describe('clients --sentinel', () => {
     expect(sentinelSpelling(argv('sentinel', 'clients', '--sentinel'))).toEqual(
       argv('sentinel', 'clients', '--sentinel'),
     );
+  });
+});
+
+describe('cells the review found wrong', () => {
+  it('a client that exits 0 by itself after the fault is not "unaffected"', () => {
+    const c = matrixCell(input(run(1100), { stoppedByDrill: false, endMs: 1200 }));
+    expect(c.survived).toBe(true);
+    expect(c.verdict).toBe('exited by itself with code 0 at +0.2 s: nothing after that was measured');
+    expect(cellShort(c)).toBe('exited +0.2 s');
+    expect(cellGrade(c)).toBe('slow');
+  });
+
+  it('no fault sent: said, not graded as unaffected', () => {
+    const c = matrixCell(input(run(3000), { faultMs: null }));
+    expect(c.verdict).toBe(NO_FAULT);
+    expect(cellShort(c)).toBe('no fault');
+    expect(cellGrade(c)).toBe('slow');
+  });
+
+  it('a slow operation that succeeded, as its last line, is the recovery', () => {
+    const gap: Record<number, ProgramOp | null> = {};
+    for (let t = 1010; t <= 4000; t += 10) gap[t] = null;
+    gap[4000] = op(4000, true, 2990);
+    const c = matrixCell(input(run(4000, gap)));
+    expect(c.recoveredMs).toBe(3000);
+  });
+
+  it('a long --interval is not a hang', () => {
+    const ops = run(1000).filter((o) => o.tMs % 1000 === 0);
+    expect(matrixCell(input(ops, { endMs: 6900, intervalMs: 6000 })).hungMs).toBe(0);
+    expect(matrixCell(input(ops, { endMs: 6900, intervalMs: 10 })).hungMs).toBe(5900);
+  });
+
+  it('writes read back only under the client prefix, each key at its last value', () => {
+    const log = new OpLog();
+    const w = (key: string, value: string): ProgramOp => ({ ...op(1, true), key, value });
+    [w('drill:clients:kill:c:1', 'a'), w('drill:clients:kill:c:1', 'b'), w('session:42', 'x')].forEach((o) =>
+      log.op(o),
+    );
+    expect(log.acknowledged('drill:clients:kill:c:')).toEqual([{ key: 'drill:clients:kill:c:1', value: 'b' }]);
   });
 });

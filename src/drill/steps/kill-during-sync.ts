@@ -1,4 +1,5 @@
 import { findNode, pidOf, recordPid } from '../../deployment/lookup.js';
+import { rejoinNode } from '../../faults/rejoin.js';
 import type { DeploymentNode } from '../../deployment/handle.js';
 import { killMaster } from '../../faults/kill-master.js';
 import { type Address, callText, formatAddress, withNode } from '../../nodes/client.js';
@@ -31,12 +32,22 @@ export const killDuringSyncStep: StepHandler = masterFaultStep('kill-during-sync
   const replica = withProcess(findNode(d, replicaAddress), replicaAddress);
   withProcess(findNode(d, victim), victim);
   // The master waits before it streams a full sync (its own config file restores the setting when it restarts).
-  await withNode(victim, d.connect, async (c) => {
-    await c.call('CONFIG', 'SET', 'repl-diskless-sync', 'yes', 'repl-diskless-sync-delay', String(SYNC_DELAY_S));
+  const held = await holdFullSyncs(run, victim);
+  // Interrupted between its SIGKILL and its start, the replica would stay down with nothing: started on the way out.
+  run.undoIfEndedEarly(replica.label, {
+    what: `started ${replica.label} again (stopped by steps[${step.index}])`,
+    run: async () => {
+      if ((await pidOf(d, replica)) === null)
+        await rejoinNode(d, { node: replica.label, mode: 'restart', wait: false, cleanup: true });
+    },
+    onInterruptOnly: true,
   });
   await startOver(run, replica);
   const syncing = await waitSyncing(run, victim, replica);
-  if (!syncing) throw new StepFailed(`${replica.label} did not start a full sync from ${formatAddress(victim)}`);
+  if (!syncing) {
+    await held.undo();
+    throw new StepFailed(`${replica.label} did not start a full sync from ${formatAddress(victim)}`);
+  }
   const keysBefore = await withNode(victim, d.connect, async (c) => String(await c.call('DBSIZE'))).catch(() => '?');
   const killed = await killMaster(d, {
     target: { master: victim.id },
@@ -60,11 +71,14 @@ export const killDuringSyncStep: StepHandler = masterFaultStep('kill-during-sync
     sendMs: killed.actionMs,
   });
   const watchMs = 2 * d.nodeTimeoutMs + 3000;
-  const promoted = await watchPromotion(run, replica, watchMs);
+  const replicas = (shard?.replicas ?? []).map((r) => withProcess(findNode(d, r), r));
+  const promoted = await watchPromotion(run, replicas, watchMs);
   const outcome =
     promoted === null
       ? `${replica.label} was not promoted in ${watchMs} ms: it never had the master's data (Redis refuses such a replica, cluster-replica-validity-factor), so the shard's slots are unserved until the master is back`
-      : `${replica.label} was promoted after ${Math.round(promoted.atMs - t0)} ms with ${promoted.keys} keys (its master held ${keysBefore} when it was killed): what it had not received is gone`;
+      : promoted.node !== replica
+        ? `${promoted.node.label}, a replica that had the data, was promoted after ${Math.round(promoted.atMs - t0)} ms with ${promoted.keys} keys`
+        : `${replica.label} was promoted after ${Math.round(promoted.atMs - t0)} ms with ${promoted.keys} keys (its master held ${keysBefore} when it was killed): what it had not received is gone`;
   return { detail: `${how}; ${outcome}; named ${node.name}`, node };
 });
 
@@ -79,7 +93,12 @@ function withProcess(n: DeploymentNode | undefined, a: Address): WithProcess {
 async function startOver(run: StepRun, n: WithProcess): Promise<void> {
   const d = run.deployment;
   const pid = await pidOf(d, n);
-  if (pid !== null) await n.redis.signal(pid, 'KILL');
+  if (pid !== null) {
+    await n.redis.signal(pid, 'KILL');
+    // Its port is free only once the process is gone.
+    const until = run.clock.now() + 5000;
+    while ((await n.redis.processState(pid)) !== 'gone' && run.clock.now() < until) await run.clock.sleep(10);
+  }
   await n.redis.removeData();
   await recordPid(d, n, await n.redis.start({ timeoutMs: 30_000, abortSignal: d.abortSignal }));
 }
@@ -109,20 +128,42 @@ async function waitSyncing(run: StepRun, master: Address, n: WithProcess): Promi
   return false;
 }
 
-/** The replica's role every 100 ms for `ms`: when it became a master, with its keys then; null if it never did. */
+/** Each replica's role every 100 ms for `ms`: the first that became a master, when, with its keys then; null if none did. */
 async function watchPromotion(
   run: StepRun,
-  n: WithProcess,
+  replicas: readonly WithProcess[],
   ms: number,
-): Promise<{ atMs: number; keys: number } | null> {
+): Promise<{ node: WithProcess; atMs: number; keys: number } | null> {
   const until = run.clock.now() + ms;
   while (run.clock.now() < until) {
-    const seen = await withNode(n, run.deployment.connect, async (c) => ({
-      role: field(await callText(c, 'INFO', 'replication'), 'role'),
-      keys: Number(await c.call('DBSIZE')),
-    })).catch(() => null);
-    if (seen?.role === 'master') return { atMs: run.clock.now(), keys: seen.keys };
+    for (const n of replicas) {
+      const seen = await withNode(n, run.deployment.connect, async (c) => ({
+        role: field(await callText(c, 'INFO', 'replication'), 'role'),
+        keys: Number(await c.call('DBSIZE')),
+      })).catch(() => null);
+      if (seen?.role === 'master') return { node: n, atMs: run.clock.now(), keys: seen.keys };
+    }
     await run.clock.sleep(100, run.abortSignal);
   }
   return null;
+}
+
+/** The master holds a full sync back SYNC_DELAY_S before streaming it; `undo` puts its settings back (a restart does too: its file has them). */
+async function holdFullSyncs(run: StepRun, master: Address): Promise<{ undo: () => Promise<void> }> {
+  const d = run.deployment;
+  const before = await withNode(master, d.connect, async (c) => {
+    const pairs = (await c.call('CONFIG', 'GET', 'repl-diskless-sync*')) as string[];
+    await c.call('CONFIG', 'SET', 'repl-diskless-sync', 'yes', 'repl-diskless-sync-delay', String(SYNC_DELAY_S));
+    return pairs;
+  });
+  const keep: string[] = [];
+  for (let i = 0; i + 1 < before.length; i += 2)
+    if (before[i] === 'repl-diskless-sync' || before[i] === 'repl-diskless-sync-delay')
+      keep.push(before[i]!, before[i + 1]!);
+  return {
+    undo: async () => {
+      if (keep.length)
+        await withNode(master, d.connect, (c) => c.call('CONFIG', 'SET', ...keep)).catch(() => undefined);
+    },
+  };
 }
