@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import type { Action } from './action.js';
-import { addReportOutputOptions, createFirst } from './drill-options.js';
+import { addReportOutputOptions, createFirst, drillTarget } from './drill-options.js';
 import { type CreateFlags, addCreateOptions } from './cluster.js';
 import { addSentinelCreateOptions } from './sentinel-options.js';
 import { collect, intArg } from './options.js';
@@ -104,11 +104,7 @@ export function registerClients(group: Command, action: Action, kind: 'cluster' 
         const { parseDuration } = await import('../workload/options.js');
         const { parseFormats, defaultOutDir, writeTexts } = await import('../report/write.js');
         const { chooseClients, parseFaultList } = await import('../clients/choose.js');
-        const target = f.create
-          ? kind
-          : ctx.globals.seed
-            ? 'cluster'
-            : await (await import('../cluster/state.js')).deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
+        const target = await drillTarget(ctx, f.create, kind);
         const faults = parseFaultList(f.faults, target);
         const formats = parseFormats(f.format);
         const timing = {
@@ -121,17 +117,17 @@ export function registerClients(group: Command, action: Action, kind: 'cluster' 
         const dir = f.out ?? defaultOutDir('clients');
         const { runClientsMatrix } = await import('../clients/run.js');
         const { sessionBase } = await import('./drill-session.js');
-        const base = sessionBase(ctx, f);
+        const { report: reportRequest, ...session } = sessionBase(ctx, f);
         const report = await runClientsMatrix(
           {
             clients: chosen.clients,
             faults,
             kind: target,
-            session: { ...base, report: undefined } as never,
+            session,
             create: createFirst(ctx, f, kind),
             dir,
             formats,
-            version: base.report.version,
+            version: reportRequest.version,
             ...timing,
             loadClients: f.loadClients,
             deadlineMs: f.deadline,

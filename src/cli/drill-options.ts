@@ -29,3 +29,15 @@ export function createFirst(
     throwAway: false,
   };
 }
+
+/** What a drill command runs on: the kind --create makes, a cluster attached with --seed, or the named deployment's kind. */
+export async function drillTarget(
+  ctx: Context,
+  create: boolean | undefined,
+  kind: 'cluster' | 'sentinel',
+): Promise<'cluster' | 'sentinel'> {
+  if (create) return kind;
+  if (ctx.globals.seed) return 'cluster';
+  const { deploymentKind } = await import('../cluster/state.js');
+  return deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
+}

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import { FAULTS, faultsFor, faultsHelp } from '../faults/catalog.js';
 import type { Action } from './action.js';
-import { addReportOutputOptions, createFirst } from './drill-options.js';
+import { addReportOutputOptions, createFirst, drillTarget } from './drill-options.js';
 import { type CreateFlags, addCreateOptions } from './cluster.js';
 import { addSentinelCreateOptions } from './sentinel-options.js';
 import type { LoadKindInput } from '../workload/load-defaults.js';
@@ -135,12 +135,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
         );
         fault = 'flaky';
       }
-      // What the drill runs on: what --create makes, or the named deployment's kind.
-      const target = f.create
-        ? kind
-        : ctx.globals.seed
-          ? 'cluster'
-          : await (await import('../cluster/state.js')).deploymentKind(ctx.globals.stateDir, ctx.globals.cluster);
+      const target = await drillTarget(ctx, f.create, kind);
       const spec = failoverReportSpec({
         fault,
         kind: target,
