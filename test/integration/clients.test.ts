@@ -26,6 +26,22 @@ async function running(cmdline: string): Promise<boolean> {
   return stdout.split('\n').some((l) => !/^\s*Z/.test(l) && l.trim().replace(/^\S+\s+/, '') === cmdline);
 }
 
+/** clients on a fresh 3x1 cluster (node timeout 1000 ms) through one kill: these libraries and one client of the user's. */
+const killMatrix = (port: number, libraries: string, client: string): string[] => [
+  'clients',
+  '--create',
+  '--port',
+  String(port),
+  '--node-timeout',
+  '1000',
+  '--faults',
+  'kill',
+  '--libraries',
+  libraries,
+  '--client',
+  client,
+];
+
 /** Long enough for the clients to connect, short enough for a test. */
 const SHORT = ['--warmup', '2s', '--settle', '1s'];
 
@@ -74,23 +90,7 @@ describe('redis-drill clients: the matrix on a real cluster', () => {
       const out = path.join(dir, 'matrix');
       try {
         const { result, json } = await runJson<any>(
-          [
-            'clients',
-            '--create',
-            '--port',
-            String(port),
-            '--node-timeout',
-            '1000',
-            '--faults',
-            'kill',
-            '--libraries',
-            'ioredis,redis-py',
-            '--client',
-            `ruby-naive=ruby ${NAIVE}`,
-            ...SHORT,
-            '--out',
-            out,
-          ],
+          [...killMatrix(port, 'ioredis,redis-py', `ruby-naive=ruby ${NAIVE}`), ...SHORT, '--out', out],
           { stateDir: dir },
         );
         expect(result.exitCode, result.stderr).toBe(0);
@@ -162,25 +162,9 @@ describe('redis-drill clients: Ctrl-C', () => {
     // A marker no other test's process has: this run's own client.
     const marker = `sleep ${900_000 + (port % 10_000)}`;
     try {
-      const child = spawnCli(
-        [
-          'clients',
-          '--create',
-          '--port',
-          String(port),
-          '--node-timeout',
-          '1000',
-          '--faults',
-          'kill',
-          '--libraries',
-          'ioredis',
-          '--client',
-          `idle=exec ${marker}`,
-          '--out',
-          path.join(dir, 'm'),
-        ],
-        { stateDir: dir },
-      );
+      const child = spawnCli([...killMatrix(port, 'ioredis', `idle=exec ${marker}`), '--out', path.join(dir, 'm')], {
+        stateDir: dir,
+      });
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
       for (let i = 0; i < 1000 && !/Warming up/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
