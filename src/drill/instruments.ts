@@ -10,7 +10,7 @@ import type { PollCadence } from '../observe/cadence.js';
 import type { Clock } from '../util/clock.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { StaleWritesResult } from '../workload/stale-writes.js';
-import { programUrl } from '../util/program-url.js';
+import { WORKER_LIMITS, programUrl } from '../util/program-url.js';
 
 /** What the instruments measured, once stopped. */
 export interface Measured {
@@ -49,7 +49,7 @@ export class Instruments {
         return this.expect(`caughtUp ${id}`).then(() => undefined);
       },
     );
-    this.worker = new Worker(programUrl('instruments/worker'));
+    this.worker = new Worker(programUrl('instruments/worker'), { resourceLimits: WORKER_LIMITS });
     this.worker.on('message', (m: FromInstruments) => this.receive(m));
     this.worker.on('error', (e) => this.failAll(e));
     this.worker.on('exit', (code) => {

@@ -1,6 +1,17 @@
 /** Set by the bundler (scripts/bundle.mjs); absent when running the per-file tsc output. */
 declare const REDIS_DRILL_BUNDLE: boolean | undefined;
 
+import type { ResourceLimits } from 'node:worker_threads';
+
+/**
+ * Each worker thread's young generation (two semi-spaces and the large-object
+ * space). V8's default lets it grow to 48 MB per thread; the instruments'
+ * thread polls every node ten times a second and fills it with short-lived
+ * replies, so a 100-node soak paid ~100 MB of RSS for garbage. 8 MB keeps
+ * each scavenge short (they run more often) and the process's RSS flat.
+ */
+export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+
 /** The programs the CLI starts beside itself: worker threads and a child process. */
 export type Program = 'instruments/worker' | 'instruments/witness' | 'workload/load-thread';
 

@@ -8,7 +8,7 @@ import { type ThreadPart, mergeThreads } from './merge.js';
 import type { ErrorClass } from './error-class.js';
 import { Recorder, WINDOW_MS } from './stats.js';
 import type { KvLoad, WorkloadOptions, WorkloadResult } from './workload-types.js';
-import { programUrl } from '../util/program-url.js';
+import { WORKER_LIMITS, programUrl } from '../util/program-url.js';
 
 /** Threads for the load by default: every core but one, which the instruments' thread and the main thread share. */
 export function defaultLoadThreads(): number {
@@ -93,7 +93,7 @@ export class ThreadedLoad implements KvLoad {
         options: { ...options, clients: n, rateOps: rates ? rates[i] : undefined },
         watched: this.watched,
       };
-      const w = new Worker(programUrl('workload/load-thread'), { workerData: data });
+      const w = new Worker(programUrl('workload/load-thread'), { workerData: data, resourceLimits: WORKER_LIMITS });
       this.workers.push(w);
       let ready!: () => void;
       readies.push(new Promise<void>((r) => (ready = r)));
