@@ -99,7 +99,12 @@ export class LoadSet {
     for (const program of this.programs) refuseEarlyExit(program);
   }
 
-  /** Waits until the last second had operations and no errors, and no operation has waited a second for its answer (at most 15 s); false if it never did. */
+  /**
+   * Waits until a full second had operations, every operation sent before
+   * its end has its answer, and none failed since it began (at most 15 s);
+   * false if it never did. Errors count from the second's start to now: an
+   * operation that hung through the second (a dead master's) fails after it.
+   */
   async untilSteady(clock: Clock, abortSignal?: AbortSignal): Promise<boolean> {
     const w = this.workload;
     const until = clock.now() + STEADY_MAX_MS;
@@ -107,12 +112,14 @@ export class LoadSet {
     const after = w.now();
     while (clock.now() < until) {
       await clock.sleep(200, abortSignal);
-      // The last full second (the current 100 ms window is still filling).
-      const to = Math.floor(w.now() / 100) * 100;
+      // The last full second the load has told of (the current 100 ms window is still filling; a
+      // threaded load's counts are up to 100 ms old).
+      const waiting = w.waiting();
+      const to = Math.floor(Math.min(w.now(), waiting.asOfMs) / 100) * 100;
       const from = to - STEADY_MS;
+      const answered = waiting.sinceMs === null || waiting.sinceMs >= to;
       const kv =
-        w.clients === 0 ||
-        (w.errorsBetween(from, to) === 0 && w.opsBetween(from, to) > 0 && w.oldestPendingMs() < STEADY_MS);
+        w.clients === 0 || (answered && w.opsBetween(from, to) > 0 && w.errorsBetween(from, w.now() + 100) === 0);
       if (from >= after && kv && this.side.steadyBetween(from, to)) return true;
     }
     return false;

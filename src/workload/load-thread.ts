@@ -28,7 +28,8 @@ export type FromLoadThread =
   | {
       t: 'tick';
       windows: [number, number, number][];
-      oldestPendingMs: number;
+      /** When its oldest operation still waiting was sent (null: none), as of `now`. */
+      waitingSinceMs: number | null;
       now: number;
       lastErrors: WorkloadResult['lastErrors'];
     }
@@ -94,7 +95,7 @@ function tick(l: TimedWorkload): void {
   port.postMessage({
     t: 'tick',
     windows,
-    oldestPendingMs: l.oldestPendingMs(),
+    waitingSinceMs: l.waiting().sinceMs,
     now,
     lastErrors: Object.fromEntries(l.recorder.lastErrors),
   } satisfies FromLoadThread);

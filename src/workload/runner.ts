@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import type { WorkloadOptions, WorkloadResult } from './workload-types.js';
+import type { Waiting, WorkloadOptions, WorkloadResult } from './workload-types.js';
 import { rangesContain, type SlotRange } from '../cluster/slots.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { classifyClientError } from './error-class.js';
@@ -220,11 +220,11 @@ export class Workload {
     }
   }
 
-  /** How long the oldest operation still waiting for its answer has waited (0 if none): a stuck client makes no errors yet. */
-  oldestPendingMs(): number {
-    let oldest = Infinity;
-    for (const p of this.pending) oldest = Math.min(oldest, p.sentMs);
-    return oldest === Infinity ? 0 : Math.round(this.now() - oldest);
+  /** When the oldest operation still waiting for its answer was sent (a stuck client makes no errors yet), as of now. */
+  waiting(): Waiting {
+    let oldest: number | null = null;
+    for (const p of this.pending) oldest = Math.min(oldest ?? p.sentMs, p.sentMs);
+    return { sinceMs: oldest, asOfMs: this.now() };
   }
 
   private send(op: Operation, key: string, member: string): Promise<unknown> {

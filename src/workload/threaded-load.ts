@@ -7,7 +7,7 @@ import type { FromLoadThread, LoadThreadData, ToLoadThread } from './load-thread
 import { type ThreadPart, mergeThreads } from './merge.js';
 import type { ErrorClass } from './error-class.js';
 import { Recorder, WINDOW_MS } from './stats.js';
-import type { KvLoad, WorkloadOptions, WorkloadResult } from './workload-types.js';
+import type { KvLoad, Waiting, WorkloadOptions, WorkloadResult } from './workload-types.js';
 import { WORKER_LIMITS, programUrl } from '../util/program-url.js';
 
 /** Threads for the load by default: every core but one, which the instruments' thread and the main thread share. */
@@ -32,7 +32,7 @@ export class ThreadedLoad implements KvLoad {
   /** Live: each window's counts from every thread; after the end, the merged recorder. */
   recorder = new Recorder();
   private readonly live = new Map<number, Map<number, { ops: number; errors: number }>>();
-  private readonly oldest = new Map<number, number>();
+  private readonly waits = new Map<number, Waiting>();
   private readonly said = new Map<ErrorClass, string>();
   private watched: SlotRange[][] = [];
   private watchedGaps: Gap[] = [];
@@ -63,9 +63,14 @@ export class ThreadedLoad implements KvLoad {
     return this.watchedGaps[group] ?? null;
   }
 
-  /** How long the oldest operation still waiting has waited, over every thread (as each last said). */
-  oldestPendingMs(): number {
-    return Math.max(0, ...this.oldest.values());
+  /** The oldest operation still waiting over every thread, as of the stalest thread's last word. */
+  waiting(): Waiting {
+    const waits = [...this.waits.values()];
+    const since = waits.flatMap((w) => (w.sinceMs === null ? [] : [w.sinceMs]));
+    return {
+      sinceMs: since.length ? Math.min(...since) : null,
+      asOfMs: waits.length ? Math.min(...waits.map((w) => w.asOfMs)) : 0,
+    };
   }
 
   /** Operations and errors in [fromMs, toMs), from the threads' live counts. */
@@ -141,7 +146,7 @@ export class ThreadedLoad implements KvLoad {
       this.live.set(thread, windows);
     }
     for (const [i, ops, errors] of m.windows) windows.set(i, { ops, errors });
-    this.oldest.set(thread, m.oldestPendingMs);
+    this.waits.set(thread, { sinceMs: m.waitingSinceMs, asOfMs: m.now });
     for (const [cls, text] of Object.entries(m.lastErrors)) this.said.set(cls as ErrorClass, text);
   }
 

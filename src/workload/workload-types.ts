@@ -67,6 +67,16 @@ export interface WorkloadResult {
  * several (see kvLoad): live counts for the steady-load check, the watched
  * slot groups' gaps, and at the end one result.
  */
+/**
+ * The oldest operation still waiting for its answer: when it was sent (ms
+ * since the load's zero; null when none waits), as known at `asOfMs` (a
+ * load's threads tell it every 100 ms).
+ */
+export interface Waiting {
+  sinceMs: number | null;
+  asOfMs: number;
+}
+
 export interface KvLoad {
   readonly clients: number;
   /** Live on one thread; after the end of a threaded load, its threads' recorders merged. */
@@ -75,7 +85,7 @@ export interface KvLoad {
   now(): number;
   watchSlotGroups(groups: SlotRange[][]): void;
   watchedGap(group: number): Gap | null;
-  oldestPendingMs(): number;
+  waiting(): Waiting;
   opsBetween(fromMs: number, toMs: number): number;
   errorsBetween(fromMs: number, toMs: number): number;
   lastErrors(): Map<ErrorClass, string>;
