@@ -44,8 +44,10 @@ describe('the instruments are apart from the main thread, and a witness checks t
       );
       try {
         expect(result.exitCode, result.stderr).toBe(0);
-        // The main thread was busy 500 ms right after the fault; the probe's own thread was not.
-        expect(r.availability.sendDelay.maxMs).toBeLessThan(100);
+        // The main thread was busy 500 ms right after the fault; the probe's own thread was not: had the block
+        // reached it, a write would have gone out 500 ms late. (What is left is the machine's own scheduling:
+        // the suite runs several files at once on two cores, and a user's machine may be as busy.)
+        expect(r.availability.sendDelay.maxMs).toBeLessThan(250);
         expect(r.witness.masters).toHaveLength(3);
         for (const w of r.witness.masters) {
           const p = r.availability.masters.find((m: any) => m.index === w.index);
@@ -62,7 +64,10 @@ describe('the instruments are apart from the main thread, and a witness checks t
         const victim = r.availability.masters.find((m: any) => m.victim);
         expect(victim.longestGap.ownerLagMs).toBeGreaterThan(0);
         expect(r.availability.victimUnavailable.bound.ms).toBe(victim.longestGap.boundMs);
-        expect(r.availability.victimUnavailable.bound.ms).toBeLessThanOrEqual(100);
+        // Within the witness's tolerance: at most 100 ms, or 10% of the figure.
+        expect(r.availability.victimUnavailable.bound.ms).toBeLessThanOrEqual(
+          Math.max(100, 0.1 * r.availability.victimUnavailable.value),
+        );
         // Every witness process ended with the drill.
         expect(await witnesses()).toEqual([]);
       } finally {

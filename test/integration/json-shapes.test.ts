@@ -1,22 +1,17 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { BIN, runCli, runJson, stateDir } from '../helpers/cli.js';
-import { type TestCluster, createTestCluster, ownAddresses } from '../helpers/cluster.js';
-import { docShapes, shapeProblems } from '../helpers/json-shape.js';
-import { freePortRange } from '../helpers/ports.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { shapeProblems } from '../helpers/json-shape.js';
+import { QUICK_MATRIX, SHAPES, shapeChecker } from '../helpers/json-shape-check.js';
 
-const JSON_DOC = readFileSync(fileURLToPath(new URL('../../docs/json.md', import.meta.url)), 'utf8');
-const SHAPES = docShapes(JSON_DOC);
+// The Sentinel and soak parts are json-shapes-sentinel and json-shapes-soak (their own deployments, side by side).
 const EXAMPLE_CLIENT = fileURLToPath(new URL('../../scenarios/clients/ioredis-client.mjs', import.meta.url));
-
-/** A client matrix as short as it can be: its shape is checked, not the libraries. */
-const QUICK_MATRIX = ['--warmup', '500ms', '--settle', '200ms', '--format', 'json'];
 
 /** Every command that does something (not the groups), as "cluster create". */
 function leafCommands(cmd: Command, prefix = ''): string[] {
@@ -26,20 +21,7 @@ function leafCommands(cmd: Command, prefix = ''): string[] {
 }
 const LEAVES = leafCommands(buildProgram(new AbortController().signal));
 
-/** Commands whose --json output a test below has checked against its documented shape. */
-const seen = new Set<string>();
-afterAll(() => {
-  expect([...SHAPES.keys()].filter((k) => !seen.has(k))).toEqual([]);
-});
-
-/** Runs one command with --json in a state directory; its exit code and its shape are checked. */
-async function checkShape(dir: string, command: string, args: string[], code = 0): Promise<any> {
-  const { result, json } = await runJson<any>([...command.split(' '), ...args], { stateDir: dir });
-  expect(result.exitCode, result.stderr).toBe(code);
-  expect(shapeProblems(json, SHAPES.get(command)!), command).toEqual([]);
-  seen.add(command);
-  return json;
-}
+const { check: checkShape, seen } = shapeChecker('cluster');
 
 describe('every command for scripts', () => {
   test('every command has its --json shape in docs/json.md, and --help lists the exit codes', async () => {
@@ -181,103 +163,4 @@ describe('--json output matches the documented shapes (real cluster)', () => {
       expect(rolled.passed).toBe(true);
     },
   );
-});
-
-describe('--json output matches the documented shapes (real Sentinel deployment)', () => {
-  let dir = '';
-  const check = (command: string, args: string[], code = 0): Promise<any> => checkShape(dir, command, args, code);
-
-  beforeAll(async () => {
-    dir = await stateDir();
-    const port = await freePortRange(6);
-    // Own addresses: sentinel partition needs one address per node and sentinel.
-    await check('sentinel create', [
-      '--port',
-      String(port),
-      '--sentinel-port',
-      String(port + 3),
-      '--down-after',
-      '2000',
-      '--bind',
-      ownAddresses(port),
-    ]);
-  });
-  afterAll(async () => {
-    if (dir) await check('sentinel destroy', []);
-  });
-
-  test('status, faults, report, stop and start', { timeout: 120_000 }, async () => {
-    await check('sentinel status', []);
-    const frozen = await check('sentinel kill-master', ['--signal', 'freeze', '--no-wait']);
-    await check('sentinel resume-node', [`${frozen.victim.host}:${frozen.victim.port}`]);
-    const killed = await check('sentinel kill-master', []);
-    await check('sentinel restart-node', [`${killed.victim.host}:${killed.victim.port}`]);
-    await check('sentinel failover', []);
-    // Shorter than down-after: healed before any failover; then nothing is left to heal.
-    const cut = await check('sentinel partition', ['--duration', '300ms']);
-    expect(cut.partition.healedAt).not.toBeNull();
-    await check('sentinel heal', []);
-    await check('sentinel failover-report', [
-      '--fault',
-      'failover',
-      '--warmup',
-      '300ms',
-      '--settle',
-      '200ms',
-      '--clients',
-      '4',
-      '--format',
-      'json',
-      '--out',
-      path.join(dir, 'report'),
-    ]);
-    const matrix = await check('sentinel clients', [
-      ...QUICK_MATRIX,
-      '--faults',
-      'kill',
-      '--libraries',
-      'ioredis-failover',
-      '--out',
-      path.join(dir, 'clients'),
-    ]);
-    expect(matrix.matrix).toHaveLength(1);
-    expect(matrix.deployment.kind).toBe('sentinel');
-    await check('sentinel stop', []);
-    await check('sentinel start', []);
-  });
-});
-
-describe('--json output matches the documented shapes (soak, its own cluster)', () => {
-  test('soak: the drill report with its soak section', { timeout: 90_000 }, async () => {
-    const dir = await stateDir();
-    const port = await freePortRange(6);
-    try {
-      const r = await checkShape(dir, 'soak', [
-        '--create',
-        '--port',
-        String(port),
-        '--node-timeout',
-        '1000',
-        '--loops',
-        '2',
-        '--faults',
-        'kill,failover',
-        '--seed',
-        '3',
-        '--interval',
-        '100ms',
-        '--warmup',
-        '300ms',
-        '--format',
-        'json',
-        '--out',
-        path.join(dir, 'report'),
-      ]);
-      expect(r.soak.rows).toHaveLength(2);
-      const file = path.join(dir, 'report', 'report.json');
-      await checkShape(dir, 'report compare', [file, file]);
-    } finally {
-      await runCli(['cluster', 'destroy'], { stateDir: dir });
-    }
-  });
 });

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { stateDir } from '../helpers/cli.js';
+import { ownAddresses } from '../helpers/cluster.js';
+import { QUICK_MATRIX, shapeChecker } from '../helpers/json-shape-check.js';
+import { freePortRange } from '../helpers/ports.js';
+
+// json-shapes.test.ts's Sentinel part, on its own deployment so that it runs beside the cluster part.
+const { check: checkShape } = shapeChecker('sentinel');
+
+describe('--json output matches the documented shapes (real Sentinel deployment)', () => {
+  let dir = '';
+  const check = (command: string, args: string[], code = 0): Promise<any> => checkShape(dir, command, args, code);
+
+  beforeAll(async () => {
+    dir = await stateDir();
+    const port = await freePortRange(6);
+    // Own addresses: sentinel partition needs one address per node and sentinel.
+    await check('sentinel create', [
+      '--port',
+      String(port),
+      '--sentinel-port',
+      String(port + 3),
+      '--down-after',
+      '2000',
+      '--bind',
+      ownAddresses(port),
+    ]);
+  });
+  afterAll(async () => {
+    if (dir) await check('sentinel destroy', []);
+  });
+
+  test('status, faults, report, stop and start', { timeout: 120_000 }, async () => {
+    await check('sentinel status', []);
+    const frozen = await check('sentinel kill-master', ['--signal', 'freeze', '--no-wait']);
+    await check('sentinel resume-node', [`${frozen.victim.host}:${frozen.victim.port}`]);
+    const killed = await check('sentinel kill-master', []);
+    await check('sentinel restart-node', [`${killed.victim.host}:${killed.victim.port}`]);
+    await check('sentinel failover', []);
+    // Shorter than down-after: healed before any failover; then nothing is left to heal.
+    const cut = await check('sentinel partition', ['--duration', '300ms']);
+    expect(cut.partition.healedAt).not.toBeNull();
+    await check('sentinel heal', []);
+    await check('sentinel failover-report', [
+      '--fault',
+      'failover',
+      '--warmup',
+      '300ms',
+      '--settle',
+      '200ms',
+      '--clients',
+      '4',
+      '--format',
+      'json',
+      '--out',
+      path.join(dir, 'report'),
+    ]);
+    const matrix = await check('sentinel clients', [
+      ...QUICK_MATRIX,
+      '--faults',
+      'kill',
+      '--libraries',
+      'ioredis-failover',
+      '--out',
+      path.join(dir, 'clients'),
+    ]);
+    expect(matrix.matrix).toHaveLength(1);
+    expect(matrix.deployment.kind).toBe('sentinel');
+    await check('sentinel stop', []);
+    await check('sentinel start', []);
+  });
+});
