@@ -81,7 +81,7 @@ describe('the drill engine measures availability per master and watches on one c
         for (const o of m.outages) {
           expect(
             o.fromMs,
-            `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}`,
+            `${m.label} outage ${JSON.stringify(o)}; fail window ${failFrom}..${okTo}; first failures ${JSON.stringify(m.failures.slice(0, 3))}`,
           ).toBeGreaterThanOrEqual(failFrom - margin);
           expect(
             o.toMs,
