@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The slowest integration files, longest first (60-130 s each in a CI run
+ * with five files at a time). On a clean clone vitest has no durations and
+ * starts the biggest files first; a short file that starts early and a long
+ * one that starts last make a long tail. Starting these first keeps the
+ * suite near its total divided by the workers. A file not listed runs after
+ * them, in vitest's own order.
+ */
+const SLOW_FIRST = [
+  'scenarios',
+  'soak',
+  'remote-slow-shell',
+  'restart-wipe',
+  'scale',
+  'partition',
+  'sentinel',
+  'json-shapes-sentinel',
+  'loads',
+  'faults',
+  'json-shapes',
+  'clients',
+  'remote',
+  'report',
+];
+
+export default class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification): number => {
+      const i = SLOW_FIRST.indexOf(path.basename(f.moduleId, '.test.ts'));
+      return i < 0 ? SLOW_FIRST.length : i;
+    };
+    // Array.prototype.sort is stable: the files not listed keep vitest's order.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
