@@ -102,8 +102,9 @@ export class LoadSet {
   /**
    * Waits until a full second had operations, every operation sent before
    * its end has its answer, and none failed since it began (at most 15 s);
-   * false if it never did. Errors count from the second's start to now: an
-   * operation that hung through the second (a dead master's) fails after it.
+   * false if it never did. An operation that hung through the second (a
+   * dead master's) keeps the second from counting until it is answered, and
+   * its error then counts.
    */
   async untilSteady(clock: Clock, abortSignal?: AbortSignal): Promise<boolean> {
     const w = this.workload;
@@ -112,15 +113,8 @@ export class LoadSet {
     const after = w.now();
     while (clock.now() < until) {
       await clock.sleep(200, abortSignal);
-      // The last full second the load has told of (the current 100 ms window is still filling; a
-      // threaded load's counts are up to 100 ms old).
-      const waiting = w.waiting();
-      const to = Math.floor(Math.min(w.now(), waiting.asOfMs) / 100) * 100;
-      const from = to - STEADY_MS;
-      const answered = waiting.sinceMs === null || waiting.sinceMs >= to;
-      const kv =
-        w.clients === 0 || (answered && w.opsBetween(from, to) > 0 && w.errorsBetween(from, w.now() + 100) === 0);
-      if (from >= after && kv && this.side.steadyBetween(from, to)) return true;
+      const second = steadySecond(w, after);
+      if (second && this.side.steadyBetween(second.from, second.to)) return true;
     }
     return false;
   }
@@ -161,4 +155,24 @@ export class LoadSet {
     const own = n ? [`${n} client program${n > 1 ? 's' : ''}`] : [];
     return [...kv, ...l.kinds.filter((k) => k === 'lock' || k === 'pubsub'), ...own].join(' + ');
   }
+}
+
+/**
+ * The last full second of the key-value load whose every operation has its
+ * answer, if it began at or after `after`, had operations, and nothing failed
+ * from its start to now; otherwise null. It ends at a 100 ms boundary no later
+ * than the oldest operation still waiting was sent, and than the load last
+ * told (a threaded load's counts are up to 100 ms old). Pure over what the
+ * load says.
+ */
+export function steadySecond(
+  w: Pick<KvLoad, 'clients' | 'now' | 'waiting' | 'opsBetween' | 'errorsBetween'>,
+  after: number,
+): { from: number; to: number } | null {
+  const waiting = w.waiting();
+  const to = Math.floor(Math.min(w.now(), waiting.asOfMs, waiting.sinceMs ?? Infinity) / 100) * 100;
+  const from = to - STEADY_MS;
+  if (from < after) return null;
+  if (w.clients === 0) return { from, to };
+  return w.opsBetween(from, to) > 0 && w.errorsBetween(from, w.now() + 100) === 0 ? { from, to } : null;
 }
