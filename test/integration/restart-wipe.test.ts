@@ -9,7 +9,8 @@ import { raw } from '../helpers/raw.js';
 async function quickRestart(dir: string, config: string[]) {
   const port = await freePortRange(6);
   const create = await runCli(
-    ['cluster', 'create', '--port', String(port), '--node-timeout', '1000', ...config.flatMap((c) => ['--config', c])],
+    // 5 s: the restart (two CLI runs) must come before a failover, also on a busy machine.
+    ['cluster', 'create', '--port', String(port), '--node-timeout', '5000', ...config.flatMap((c) => ['--config', c])],
     { stateDir: dir },
   );
   expect(create.exitCode, create.stderr).toBe(0);

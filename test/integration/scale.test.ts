@@ -290,7 +290,14 @@ describe('reshard refuses bad input, leaving the cluster as it was', () => {
         const long = spawnCli(['cluster', 'reshard', '--slots', '3000', '--from', '1', '--to', '0', '--batch', '8'], {
           stateDir: c.stateDir,
         });
-        await new Promise((r) => setTimeout(r, 700));
+        // Once a slot is open (a busy machine may take longer than a fixed pause to get there).
+        const until = Date.now() + 30_000;
+        const open = async (): Promise<boolean> => {
+          for (const n of c.nodes)
+            if (/\[\d+-[<>]-/.test(String(await rawCall(n.port, 'CLUSTER', 'NODES')))) return true;
+          return false;
+        };
+        while (!(await open()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
         long.kill('SIGINT');
         const interrupted = await long;
         expect(interrupted.exitCode).toBe(130);
