@@ -1,7 +1,7 @@
+import type { ResourceLimits } from 'node:worker_threads';
+
 /** Set by the bundler (scripts/bundle.mjs); absent when running the per-file tsc output. */
 declare const REDIS_DRILL_BUNDLE: boolean | undefined;
-
-import type { ResourceLimits } from 'node:worker_threads';
 
 /**
  * Each worker thread's young generation (two semi-spaces and the large-object

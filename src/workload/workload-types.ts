@@ -63,11 +63,6 @@ export interface WorkloadResult {
 }
 
 /**
- * The key-value load as the drill and `workload` drive it, on one thread or
- * several (see kvLoad): live counts for the steady-load check, the watched
- * slot groups' gaps, and at the end one result.
- */
-/**
  * The oldest operation still waiting for its answer: when it was sent (ms
  * since the load's zero; null when none waits), as known at `asOfMs` (a
  * load's threads tell it every 100 ms).
@@ -77,6 +72,11 @@ export interface Waiting {
   asOfMs: number;
 }
 
+/**
+ * The key-value load as the drill and `workload` drive it, on one thread or
+ * several (see kvLoad): live counts for the steady-load check, the watched
+ * slot groups' gaps, and at the end one result.
+ */
 export interface KvLoad {
   readonly clients: number;
   /** Live on one thread; after the end of a threaded load, its threads' recorders merged. */
