@@ -7,10 +7,12 @@ declare const REDIS_DRILL_BUNDLE: boolean | undefined;
  * Each worker thread's young generation (two semi-spaces and the large-object
  * space). V8's default lets it grow to 48 MB per thread; the instruments'
  * thread polls every node ten times a second and fills it with short-lived
- * replies, so a 100-node soak paid ~100 MB of RSS for garbage. 8 MB keeps
- * each scavenge short (they run more often) and the process's RSS flat.
+ * replies, so a 100-node soak paid ~100 MB of RSS for garbage. 8 MB cut more
+ * but promoted replies still in flight to the old generation, whose longer
+ * collections made the 100-node observer's polls late (p99 gap 0.6 -> 0.85 s);
+ * 16 MB keeps both (bench:soak with BENCH_BIG=1).
  */
-export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
 
 /** The programs the CLI starts beside itself: worker threads and a child process. */
 export type Program = 'instruments/worker' | 'instruments/witness' | 'workload/load-thread';
