@@ -172,10 +172,13 @@ describe('slotmap with a dead master', () => {
 
   test('returns within the deadline, marks it unreachable, then its slots as failing', async () => {
     const victim = c.masters[1]!;
+    // What the same command takes on this machine now, with every node up: the CLI's start and the answers.
+    const healthy = await c.run(['slotmap', '--timeout', '1000']);
     process.kill(victim.pid, 'SIGKILL');
     const { result, json } = await c.json<SlotMapJson>(['slotmap', '--timeout', '1000']);
     expect(result.exitCode).toBe(0);
-    expect(result.durationMs).toBeLessThan(1000 + 1000 + 500);
+    // The deadline on top of that (and 1 s for a busy machine), not a wait on the dead master.
+    expect(result.durationMs).toBeLessThan(healthy.durationMs + 1000 + 1000);
     const m = json.masters.find((x) => x.port === victim.port)!;
     expect(m.dbsize).toBeNull();
     expect(m.slots).toEqual(victim.slots);
