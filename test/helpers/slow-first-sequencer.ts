@@ -2,8 +2,8 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The slowest integration files, longest first (60-130 s each in a CI run
- * with five files at a time). On a clean clone vitest has no durations and
+ * The integration files over 20 s, longest first (20-130 s each in a CI run
+ * with four files at a time). On a clean clone vitest has no durations and
  * starts the biggest files first; a short file that starts early and a long
  * one that starts last make a long tail. Starting these first keeps the
  * suite near its total divided by the workers. A file not listed runs after
@@ -14,16 +14,25 @@ const SLOW_FIRST = [
   'soak',
   'remote-slow-shell',
   'restart-wipe',
-  'scale',
   'partition',
-  'sentinel',
+  'scale',
   'json-shapes-sentinel',
+  'sentinel',
   'loads',
-  'faults',
   'json-shapes',
-  'clients',
-  'remote',
+  'faults',
   'report',
+  'remote',
+  'clients',
+  'remote-lab',
+  'drill-engine',
+  'rolling-restart',
+  'create-errors',
+  'kill-during-sync',
+  'resync',
+  'lifecycle',
+  'instruments',
+  'scenario-errors',
 ];
 
 export default class SlowFirstSequencer extends BaseSequencer {
