@@ -1,11 +1,10 @@
 import { findNode, pidOf, recordPid } from '../../deployment/lookup.js';
 import { rejoinNode } from '../../faults/rejoin.js';
 import type { DeploymentNode } from '../../deployment/handle.js';
-import { killMaster } from '../../faults/kill-master.js';
 import { type Address, callText, formatAddress, withNode } from '../../nodes/client.js';
 import { StepFailed } from '../run-record.js';
 import type { StepHandler, StepRun } from '../step.js';
-import { masterFaultStep, restartOnInterrupt } from './signal.js';
+import { masterFaultStep, restartOnInterrupt, sigkillMaster } from './signal.js';
 
 /** How long the master holds a full sync back before streaming it: the window the kill lands in. */
 const SYNC_DELAY_S = 5;
@@ -49,13 +48,7 @@ export const killDuringSyncStep: StepHandler = masterFaultStep('kill-during-sync
     throw new StepFailed(`${replica.label} did not start a full sync from ${formatAddress(victim)}`);
   }
   const keysBefore = await withNode(victim, d.connect, async (c) => String(await c.call('DBSIZE'))).catch(() => '?');
-  const killed = await killMaster(d, {
-    target: { master: victim.id },
-    signal: 'kill',
-    wait: false,
-    force: true,
-    observer: run.observer,
-  });
+  const killed = await sigkillMaster(run, victim.id);
   const t0 = Date.parse(killed.faultAt);
   // A broken master: a promotion may follow (whether Redis allows one is what the drill shows).
   run.expectPromotion({ victim, manual: false, chosen: null, t0 });

@@ -1,11 +1,10 @@
 import { findNode } from '../../deployment/lookup.js';
-import { killMaster } from '../../faults/kill-master.js';
 import { rejoinNode } from '../../faults/rejoin.js';
 import { replicaKeys, shardWipe } from '../../faults/wipe.js';
 import { formatAddress } from '../../nodes/address.js';
 import { StepFailed } from '../run-record.js';
 import type { StepHandler, StepRun } from '../step.js';
-import { masterFaultStep, restartOnInterrupt } from './signal.js';
+import { masterFaultStep, restartOnInterrupt, sigkillMaster } from './signal.js';
 
 /**
  * quick-restart: SIGKILL a master and start it again at once, well inside
@@ -24,13 +23,7 @@ export const quickRestartStep: StepHandler = masterFaultStep('quick-restart', as
     throw new StepFailed(`${formatAddress(victim)} has no process redis-drill started`);
   // What its replicas hold before: a master back empty takes that with it.
   const replicasBefore = await replicaKeys(run.deployment, victim);
-  const killed = await killMaster(run.deployment, {
-    target: { master: victim.id },
-    signal: 'kill',
-    wait: false,
-    force: Boolean(o.force),
-    observer: run.observer,
-  });
+  const killed = await sigkillMaster(run, victim.id, Boolean(o.force));
   const t0 = Date.parse(killed.faultAt);
   const node = run.named(o.as ?? 'victim', victim);
   restartOnInterrupt(run, victim, step.index);

@@ -4,13 +4,12 @@ import { readRedirections, redirectionsBetween } from '../../cluster/redirection
 import { RESHARD_DEFAULTS, type ReshardResult, firstSlots, reshard } from '../../cluster/reshard.js';
 import { countSlots, slotsText, withoutSlots } from '../../cluster/slots.js';
 import { InterruptedError } from '../../errors.js';
-import { killMaster } from '../../faults/kill-master.js';
 import { formatAddress } from '../../nodes/address.js';
 import type { MigrationRecord } from '../../report/model.js';
 import { StepFailed } from '../run-record.js';
 import { expected, int, name, ref } from '../schema-parts.js';
 import { type StepHandler, type StepRun, defineStep } from '../step.js';
-import { restartOnInterrupt } from './signal.js';
+import { restartOnInterrupt, sigkillMaster } from './signal.js';
 
 /** "30%" as 0.3. Pure. */
 const share = (v: string): number => Number(v.slice(0, -1)) / 100;
@@ -81,13 +80,7 @@ export const reshardStep = defineStep<z.output<typeof reshardSchema>>({
       const victim = o.during!.kill === 'source' ? from : to;
       if (!(await run.slotMap()).masters.some((m) => m.id === victim.id))
         throw new StepFailed(`${formatAddress(victim)} is not a master any more`);
-      const r = await killMaster(run.deployment, {
-        target: { master: victim.id },
-        signal: 'kill',
-        wait: false,
-        force: true,
-        observer: run.observer,
-      });
+      const r = await sigkillMaster(run, victim.id);
       const killedAt = Date.parse(r.faultAt);
       run.recordFault({
         sendMs: r.actionMs,

@@ -174,6 +174,21 @@ function undoIfEndedEarly(
   else restartOnInterrupt(run, node, index);
 }
 
+/**
+ * SIGKILLs the master a step chose, at once: no wait for a promotion (the
+ * step watches what follows), and the observer marks the fault. quick-restart
+ * passes the user's `force`; the other steps kill on purpose.
+ */
+export function sigkillMaster(run: StepRun, masterId: string, force = true): ReturnType<typeof killMaster> {
+  return killMaster(run.deployment, {
+    target: { master: masterId },
+    signal: 'kill',
+    wait: false,
+    force,
+    observer: run.observer,
+  });
+}
+
 /** A killed node is started again if Ctrl-C ends the drill before a restart-node step does it (a failed drill keeps it down, for a look). */
 export function restartOnInterrupt(
   run: StepRun,
