@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
+import { shapeChecker } from '../helpers/json-shape-check.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
 import { raw } from '../helpers/raw.js';
+
+// The JSON of the drills below is checked against docs/json.md here, instead of running them again in json-shapes-sentinel.
+const { expectShape } = shapeChecker('sentinel-drills');
 
 const call = (port: number, ...args: (string | number)[]): Promise<unknown> =>
   raw(port, (r) => r.call(String(args[0]), ...args.slice(1)));
@@ -67,6 +71,7 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
   test('kill-master: every sentinel names a former replica, the other replica follows it; timed from +switch-master (within 50 ms of the log); restart: the old master ends a replica', async () => {
     const { result, json } = await runJson<any>(['sentinel', 'kill-master'], { stateDir: d.dir });
     expect(result.exitCode, result.stderr).toBe(0);
+    expectShape('sentinel kill-master', json);
     const promoted = `${json.promoted.host}:${json.promoted.port}`;
     expect([`127.0.0.1:${d.port + 1}`, `127.0.0.1:${d.port + 2}`]).toContain(promoted);
     for (const s of d.sentinelPorts)
@@ -96,6 +101,7 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
     // Restarted, the old master is a master again until Sentinel converts it; then a replica of the new one.
     const back = await runJson<any>(['sentinel', 'restart-node', `127.0.0.1:${d.port}`], { stateDir: d.dir });
     expect(back.result.exitCode, back.result.stderr).toBe(0);
+    expectShape('sentinel restart-node', back.json);
     expect(back.json.events.some((e: any) => e.kind === 'convert-to-replica')).toBe(true);
     const oldRole = (await call(d.port, 'ROLE')) as unknown[];
     expect(oldRole[0]).toBe('slave');
@@ -110,6 +116,7 @@ describe('sentinel create, status, kill-master, restart-node (real servers and s
       stateDir: d.dir,
     });
     expect(resumed.result.exitCode, resumed.result.stderr).toBe(0);
+    expectShape('sentinel resume-node', resumed.json);
     expect(((await call(frozen.json.victim.port, 'ROLE')) as unknown[])[0]).toBe('slave');
 
     const slotmap = await runCli(['slotmap'], { stateDir: d.dir });
@@ -157,6 +164,7 @@ describe('Sentinel drills with the load running', () => {
     );
     try {
       expect(result.exitCode, result.stderr).toBe(0);
+      expectShape('sentinel failover-report', json);
       expect(json.checks.map((c: any) => c.name)).toEqual([
         'promotion',
         'old master is a replica',
