@@ -59,6 +59,11 @@ export const choiceArg =
     return v as T;
   };
 
+/** --rate (workload, failover-report, soak): the key-value load's fixed rate, its help and its parser. */
+export const RATE_HELP =
+  "a fixed rate in ops/s, shared by the clients (open loop), instead of as fast as they can: latency counts from each request's intended start, and the load leaves the CPU to Redis";
+export const rateArg = intArg(1, 1_000_000, 'ops per second, an integer from 1 to 1000000');
+
 /** --load and the settings of its lock and pub/sub kinds (workload, failover-report). */
 export function loadKindOptions(cmd: Command): Command {
   const d = LOAD_KIND_DEFAULTS;

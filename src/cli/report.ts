@@ -6,7 +6,7 @@ import { addReportOutputOptions, createFirst, drillTarget } from './drill-option
 import { type CreateFlags, addCreateOptions } from './cluster.js';
 import { addSentinelCreateOptions } from './sentinel-options.js';
 import type { LoadKindInput } from '../workload/load-defaults.js';
-import { choiceArg, collect, intArg, loadKindOptions } from './options.js';
+import { RATE_HELP, rateArg, choiceArg, collect, intArg, loadKindOptions } from './options.js';
 
 interface ReportFlags extends CreateFlags, LoadKindInput {
   clientCmd: string[];
@@ -21,6 +21,7 @@ interface ReportFlags extends CreateFlags, LoadKindInput {
   warmup: string;
   settle: string;
   clients: number;
+  rate?: number;
   mix: string;
   keyspace: number;
   maxLost?: number;
@@ -81,6 +82,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
     .option('--warmup <time>', 'load before the fault', '5s')
     .option('--settle <time>', 'wait after the promotion before restarting the old master', '5s')
     .option('--clients <n>', 'concurrent request loops', intArg(1, 10_000), 50)
+    .option('--rate <ops>', RATE_HELP, rateArg)
     .option(
       '--mix <ops>',
       'operation weights; INCRs are the consistency counters, adds the write log of lost writes',
@@ -143,6 +145,7 @@ export function registerReport(group: Command, action: Action, kind: 'cluster' |
         warmupMs: parseDuration(f.warmup, '--warmup'),
         settleMs: parseDuration(f.settle, '--settle'),
         clients: f.clients,
+        rate: f.rate,
         mix: f.mix,
         keyspace: f.keyspace,
         maxLost: f.maxLost,

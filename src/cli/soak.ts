@@ -3,7 +3,7 @@ import { faultsHelp } from '../faults/catalog.js';
 import { CheckFailedError, InterruptedError, UsageError } from '../errors.js';
 import type { Action } from './action.js';
 import { type CreateFlags, addCreateOptions, createRequest } from './cluster.js';
-import { anyIntArg, intArg } from './options.js';
+import { RATE_HELP, rateArg, anyIntArg, intArg } from './options.js';
 
 interface SoakFlags extends CreateFlags {
   create?: boolean;
@@ -14,6 +14,7 @@ interface SoakFlags extends CreateFlags {
   interval: string;
   plan?: boolean;
   clients: number;
+  rate?: number;
   warmup: string;
   out?: string;
   format: string;
@@ -63,6 +64,7 @@ export function registerSoak(program: Command, action: Action): void {
     .addOption(new Option('--seed <n>').hideHelp().argParser(intArg(0)))
     .option('--plan', 'print the schedule and stop: nothing is created or broken')
     .option('--clients <n>', 'load connections', intArg(1), 20)
+    .option('--rate <ops>', RATE_HELP, rateArg)
     .option('--warmup <time>', 'load before the first loop', '1s')
     .option('--out <dir>', 'where to write the report (default ./reports/<UTC timestamp>-<cluster>/)')
     .option('--format <list>', 'report formats: md, json, html', 'md,json,html')
@@ -141,6 +143,7 @@ export function registerSoak(program: Command, action: Action): void {
             : undefined,
         },
         clients: f.clients,
+        rate: f.rate,
         warmupMs: (await import('../workload/options.js')).parseDuration(f.warmup, '--warmup'),
         faults: f.faults,
         targets: f.targets,

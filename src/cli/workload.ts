@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Action } from './action.js';
 import { targetOptions } from './context.js';
 import type { LoadKindInput } from '../workload/load-defaults.js';
-import { intArg, loadKindOptions } from './options.js';
+import { RATE_HELP, rateArg, intArg, loadKindOptions } from './options.js';
 
 export function registerWorkload(program: Command, action: Action): void {
   const cmd = program
@@ -15,7 +15,7 @@ export function registerWorkload(program: Command, action: Action): void {
     .option('--mix <ops>', 'operation weights: set, get, del, incr, add (SADD)', 'set=45,get=45,del=5,incr=5')
     .option('--keyspace <n>', 'random keys drill:key:0..n-1, spread over all slots', intArg(1), 100_000)
     .option('--value-size <bytes>', 'size of SET values', intArg(0, 1 << 20), 16)
-    .option('--rate <ops>', "fixed rate (open loop): latency counts from each request's intended start", intArg(1))
+    .option('--rate <ops>', RATE_HELP, rateArg)
     .option(
       '--check',
       "consistency mode: the mix's INCRs go to counters and its adds to a write log; lost and unacknowledged writes are counted (and listed) at the end",

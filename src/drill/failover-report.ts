@@ -14,6 +14,8 @@ export interface FailoverReportOptions {
   warmupMs: number;
   settleMs: number;
   clients: number;
+  /** A fixed rate for the key-value load (ops/s, open loop); as fast as the clients can when absent. */
+  rate?: number;
   mix: string;
   keyspace: number;
   /** Lost acknowledged writes allowed before the verdict fails (undefined: the default for the fault, see maxLostFor). */
@@ -94,7 +96,7 @@ export function failoverReportSpec(o: FailoverReportOptions): DrillSpec {
       mix: o.mix,
       keyspace: o.keyspace,
       valueSize: 16,
-      rate: undefined,
+      rate: o.rate,
       warmupMs: o.warmupMs,
       ...o.kinds,
     },

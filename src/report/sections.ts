@@ -87,7 +87,7 @@ export function clientSection(
   watchedSource: string,
 ): DrillReport['client'] {
   return {
-    mode: `${result.mode}, ${result.clients} clients, consistency mode on`,
+    mode: `${result.mode}${result.rateOps ? ` at ${result.rateOps} ops/s` : ''}, ${result.clients} clients, consistency mode on`,
     clients: result.clients,
     ops: measured(result.ops, 'ops', `load: successful operations (${client})`),
     errors: measured(result.errors, 'ops', 'load: failed operations (each class below)'),

@@ -11,6 +11,8 @@ export interface SoakRun {
   /** The session: where, how to report, and what to create (without the drill itself). */
   session: Omit<SessionOptions, 'spec' | 'policy'>;
   clients: number;
+  /** A fixed rate for the load (ops/s); as fast as the clients can when absent. */
+  rate?: number;
   warmupMs: number;
   /** As the user wrote them: the report names them so. */
   faults: string;
@@ -34,7 +36,7 @@ export async function runSoak(s: SoakSchedule, o: SoakRun): Promise<SessionResul
       ...LOAD_DEFAULTS,
       clients: o.clients,
       warmupMs: o.warmupMs,
-      rate: undefined,
+      rate: o.rate,
       ...loadKinds(LOAD_KIND_DEFAULTS),
     },
     plan: {

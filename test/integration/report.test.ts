@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli, runJson, stateDir } from '../helpers/cli.js';
+import { FIXED_RATE, runCli, runJson, stateDir } from '../helpers/cli.js';
 import { renderInChromium } from '../helpers/chromium.js';
 import { createTestCluster } from '../helpers/cluster.js';
 import { freePortRange } from '../helpers/ports.js';
@@ -21,6 +21,7 @@ const drillArgs = (port: number, out: string, extra: string[] = []) => [
   '500ms',
   '--clients',
   '20',
+  ...FIXED_RATE,
   '--out',
   out,
   ...extra,
@@ -73,6 +74,20 @@ describe('workload', () => {
 });
 
 describe('failover-report', () => {
+  test.each([
+    ['failover-report', '0'],
+    ['failover-report', 'fast'],
+    ['soak', '2000000'],
+  ])('%s --rate %s: exit 2 with the range, nothing created', async (command, rate) => {
+    const dir = await stateDir();
+    const r = await runCli([command, '--create', '--port', String(await freePortRange(6)), '--rate', rate], {
+      stateDir: dir,
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--rate <ops>.*expected ops per second, an integer from 1 to 1000000/);
+    expect(existsSync(path.join(dir, 'default'))).toBe(false);
+  });
+
   test('--create --fault kill: exit 0, report files, timings from the logs, old master back as a replica, HTML renders in Chromium', async () => {
     const dir = await stateDir();
     const out = path.join(dir, 'report');
@@ -86,6 +101,10 @@ describe('failover-report', () => {
       expect(report.verdict).toBe('pass');
       expect(report.promotion.ms.unit).toBe('ms');
       expect(report.promotion.ms.source).toMatch(/Failover election won/);
+      // --rate 2000: an open loop at that rate (a closed loop here does ~20 000 ops/s), named so in the report.
+      expect(report.client.mode).toBe('fixed-rate at 2000 ops/s, 20 clients, consistency mode on');
+      expect(report.client.ops.value).toBeGreaterThan(1000);
+      expect(report.client.ops.value).toBeLessThanOrEqual((2000 * r.durationMs) / 1000);
       const promotedDir = path.join(dir, 'default', 'nodes', `127.0.0.1-${report.promotion.promoted.port}`);
       const won = readFileSync(path.join(promotedDir, 'redis.log'), 'utf8')
         .split('\n')
