@@ -6,18 +6,6 @@ import { inject } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/redis-drill.js', import.meta.url));
 
-/**
- * A drill's load at a fixed rate, for the tests whose subject is not the
- * load (a shard's durability, a report's rendering, a JSON shape, a
- * procedure's steps). The default closed loop takes every free cycle of the
- * machine: with four test files at a time on two cores it made each file
- * about twice as slow as alone. The tests about the load, or about what users
- * run as shipped, keep the default: the shipped scenarios, the soak's main
- * run, the drill engine, the instruments, the load kinds, partitions,
- * Sentinel drills, the slow-shell flow, scaling and the client matrix.
- */
-export const FIXED_RATE = ['--rate', '2000'];
-
 export interface CliResult {
   exitCode: number;
   stdout: string;

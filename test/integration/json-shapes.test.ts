@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { FIXED_RATE, BIN, runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
 import { shapeProblems } from '../helpers/json-shape.js';
 import { QUICK_MATRIX, SHAPES, shapeChecker } from '../helpers/json-shape-check.js';
@@ -103,7 +103,6 @@ describe('--json output matches the documented shapes (real cluster)', () => {
       '200ms',
       '--clients',
       '5',
-      ...FIXED_RATE,
       '--load',
       'kv,lock,pubsub',
       '--lock-hold',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FIXED_RATE, runCli, stateDir } from '../helpers/cli.js';
+import { runCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 
 /** failover-report --fault kill-during-sync on a fresh 3x1 cluster; the report as written. */
@@ -25,7 +25,6 @@ async function drill(config: string[]): Promise<{ code: number | null; stderr: s
         '500ms',
         '--clients',
         '4',
-        ...FIXED_RATE,
         '--format',
         'json',
         '--out',

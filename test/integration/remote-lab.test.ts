@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { FIXED_RATE, runCli, runJson, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, stateDir } from '../helpers/cli.js';
 import { type Lab, startLab } from '../helpers/netns-lab.js';
 import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
@@ -55,7 +55,6 @@ describe('network faults on separate SSH hosts (network namespaces, each its own
           '4s',
           '--settle',
           '500ms',
-          ...FIXED_RATE,
           '--out',
           path.join(dir, 'report'),
         ],

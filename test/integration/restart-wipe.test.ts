@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FIXED_RATE, runCli, runJson, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
@@ -84,7 +84,7 @@ async function durabilityDrill(
   await beforeDrill(port);
   const out = `${dir}/report`;
   const drill = await runJson<any>(
-    ['failover-report', '--fault', fault, '--warmup', '1s', ...FIXED_RATE, '--format', 'json', '--out', out],
+    ['failover-report', '--fault', fault, '--warmup', '1s', '--format', 'json', '--out', out],
     { stateDir: dir, timeoutMs: 120_000 },
   );
   const status = await runJson<any>(['cluster', 'status'], { stateDir: dir });

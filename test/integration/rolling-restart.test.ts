@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FIXED_RATE, runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { raw } from '../helpers/raw.js';
 
@@ -112,18 +112,7 @@ describe('cluster rolling-restart (real servers)', () => {
       const { dir } = await cluster();
       try {
         const drill = await runJson<any>(
-          [
-            'failover-report',
-            '--fault',
-            'rolling-restart',
-            '--warmup',
-            '1s',
-            ...FIXED_RATE,
-            '--format',
-            'json',
-            '--out',
-            `${dir}/r`,
-          ],
+          ['failover-report', '--fault', 'rolling-restart', '--warmup', '1s', '--format', 'json', '--out', `${dir}/r`],
           { stateDir: dir, timeoutMs: 100_000 },
         );
         expect(drill.result.exitCode, drill.result.stderr).toBe(0);

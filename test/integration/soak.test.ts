@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FIXED_RATE, runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
+import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { rawCall } from '../helpers/raw.js';
 import { distribution } from '../../src/soak/section.js';
@@ -91,7 +91,6 @@ describe('soak (real servers)', () => {
             'failover',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--settle',
             '200ms',
             '--format',
@@ -160,7 +159,6 @@ describe('soak (real servers)', () => {
             '1000',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--format',
             'json',
             '--out',
@@ -261,7 +259,6 @@ describe('soak (real servers)', () => {
             '3000',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--format',
             'json',
             '--out',
@@ -301,7 +298,6 @@ describe('soak (real servers)', () => {
             '4000',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--format',
             'json',
             '--out',
@@ -353,7 +349,6 @@ describe('soak (real servers)', () => {
             '300ms',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--keep-going',
             '--format',
             'json',
@@ -402,7 +397,6 @@ describe('soak (real servers)', () => {
             '300ms',
             '--warmup',
             '300ms',
-            ...FIXED_RATE,
             '--format',
             'json',
             '--out',
