@@ -119,7 +119,11 @@ async function runCommand(ctx: Context, file: string, f: RunFlags): Promise<void
     keep: Boolean(f.keep),
     redisServer: process.env.REDIS_SERVER,
   });
-  if (kept) ctx.out.info(`Kept cluster "${kept}"; remove it with: redis-drill cluster destroy --cluster ${kept}`);
+  if (kept) {
+    // A Sentinel deployment is removed by `sentinel destroy`: `cluster destroy` refuses it.
+    const [what, group] = report.sentinel ? ['Sentinel deployment', 'sentinel'] : ['cluster', 'cluster'];
+    ctx.out.info(`Kept ${what} "${kept}"; remove it with: redis-drill ${group} destroy --cluster ${kept}`);
+  }
   ctx.out.json(report);
   ctx.out.result((await import('../ui/render-scenario.js')).renderScenarioSummary(ctx.out.c, report, files));
   if (report.verdict === 'fail') {

@@ -142,10 +142,16 @@ async function inOneWrite(client: Redis, commands: [string, ...string[]][], asBy
 }
 
 /** SENTINEL MASTER (a flat list of names and values) and GET-MASTER-ADDR-BY-NAME ([ip, port] or nil). */
-export function sentinelView(master: unknown, addr: unknown): SentinelView {
-  const flat = Array.isArray(master) ? master.map(String) : [];
+/** A Sentinel reply of field-value pairs (SENTINEL MASTER, one entry of SENTINEL REPLICAS) as a map. */
+export function sentinelFields(reply: unknown): Map<string, string> {
+  const flat = Array.isArray(reply) ? reply.map(String) : [];
   const field = new Map<string, string>();
   for (let i = 0; i + 1 < flat.length; i += 2) field.set(flat[i]!, flat[i + 1]!);
+  return field;
+}
+
+export function sentinelView(master: unknown, addr: unknown): SentinelView {
+  const field = sentinelFields(master);
   const a = Array.isArray(addr) && addr.length === 2 ? { host: String(addr[0]), port: Number(addr[1]) } : null;
   return {
     master: a,

@@ -21,7 +21,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { renderSentinelConfig, sentinelId } from './config.js';
-import { waitSentinelFormed } from './health.js';
+import { waitReplicasLinked, waitSentinelFormed } from './health.js';
 
 export interface SentinelCreateOptions {
   cluster: string;
@@ -233,17 +233,17 @@ async function start(
         // The master first: a replica that finds no master listening retries only
         // once a second (replicationCron), which would add a second to the wait.
         await startProcesses(state, data.slice(0, 1), records.slice(0, 1), dataConfigs.slice(0, 1), starting);
-        await startProcesses(
-          state,
-          [...data.slice(1), ...sentinels],
-          records.slice(1),
-          [...dataConfigs.slice(1), ...sentinelConfigs],
-          starting,
-        );
+        await startProcesses(state, data.slice(1), records.slice(1, data.length), dataConfigs.slice(1), starting);
+        // The sentinels once every replica is in sync: a sentinel that finds a
+        // replica not listening tries again a second later, and one whose
+        // first INFO of a replica shows its link down cannot promote it
+        // (-NOGOODSLAVE) until its next INFO, ten seconds later.
+        await waitReplicasLinked(replicas, { timeoutMs: 1000, password: o.password }, o.abortSignal, t.clock);
+        await startProcesses(state, sentinels, records.slice(data.length), sentinelConfigs, starting);
       },
     );
     await t.reporter.step(
-      'Waiting until every sentinel knows the master, every replica and every other sentinel (CKQUORUM) and every replica is in sync',
+      'Waiting until every sentinel knows the master, every replica and every other sentinel (CKQUORUM), every replica is in sync and every sentinel has seen it so',
       () =>
         waitSentinelFormed(
           {
@@ -251,7 +251,7 @@ async function start(
             sentinels: sentinels.map((n) => n.address),
             masterName: o.masterName,
             connect: { timeoutMs: 1000, password: o.password },
-            withCkquorum: async (a) => String(await (await pool.get(a)).call('SENTINEL', 'CKQUORUM', o.masterName)),
+            ask: async (a, ...command) => (await pool.get(a)).call(...(command as [string, ...string[]])),
           },
           { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, abortSignal: o.abortSignal },
         ),

@@ -123,6 +123,10 @@ describe.concurrent('shipped scenarios run against real servers', () => {
       const cluster = `scenario-${file.replace('.yaml', '')}`;
       try {
         expect(result.exitCode, result.stderr).toBe(0);
+        // --keep: the hint names the command that removes this kind of deployment.
+        expect(result.stderr).toContain(
+          `remove it with: redis-drill ${sentinel ? 'sentinel' : 'cluster'} destroy --cluster ${cluster}`,
+        );
         expect(r.verdict).toBe('pass');
         expect(r.scenario.file).toBe(path.join(SCENARIOS, file));
         expect(r.scenario.steps.every((s: any) => s.outcome === 'done')).toBe(true);
