@@ -241,7 +241,7 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
             sentinels: s.nodes.map((r) => ({ host: r.bind, port: r.port })),
             masterName: s.masterName,
             connect: { timeoutMs: 2000, password: state.password },
-            ask: async (a, ...command) => (await pool.get(a)).call(...(command as [string, ...string[]])),
+            pool,
           },
           wait,
         ),

@@ -141,7 +141,6 @@ async function inOneWrite(client: Redis, commands: [string, ...string[]][], asBy
   return replies.map(([, v]) => v);
 }
 
-/** SENTINEL MASTER (a flat list of names and values) and GET-MASTER-ADDR-BY-NAME ([ip, port] or nil). */
 /** A Sentinel reply of field-value pairs (SENTINEL MASTER, one entry of SENTINEL REPLICAS) as a map. */
 export function sentinelFields(reply: unknown): Map<string, string> {
   const flat = Array.isArray(reply) ? reply.map(String) : [];
@@ -150,6 +149,7 @@ export function sentinelFields(reply: unknown): Map<string, string> {
   return field;
 }
 
+/** SENTINEL MASTER (a flat list of names and values) and GET-MASTER-ADDR-BY-NAME ([ip, port] or nil). */
 export function sentinelView(master: unknown, addr: unknown): SentinelView {
   const field = sentinelFields(master);
   const a = Array.isArray(addr) && addr.length === 2 ? { host: String(addr[0]), port: Number(addr[1]) } : null;

@@ -23,6 +23,11 @@ export class NodePool {
     return client;
   }
 
+  /** One command to one node, on its pooled connection. */
+  async call(addr: Address, command: string, ...args: string[]): Promise<unknown> {
+    return (await this.get(addr)).call(command, ...args);
+  }
+
   async close(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();

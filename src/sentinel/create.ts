@@ -251,7 +251,7 @@ async function start(
             sentinels: sentinels.map((n) => n.address),
             masterName: o.masterName,
             connect: { timeoutMs: 1000, password: o.password },
-            ask: async (a, ...command) => (await pool.get(a)).call(...(command as [string, ...string[]])),
+            pool,
           },
           { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, abortSignal: o.abortSignal },
         ),

@@ -1,6 +1,7 @@
 import { type NodeProbe, probeAll, sentinelFields } from '../cluster/probe.js';
 import { formatAddress } from '../nodes/address.js';
 import type { Address, ConnectOptions } from '../nodes/client.js';
+import type { NodePool } from '../nodes/pool.js';
 import type { Clock } from '../util/clock.js';
 import { waitUntil } from '../util/wait.js';
 import { sentinelHealthy } from './topology.js';
@@ -72,8 +73,8 @@ export async function waitSentinelFormed(
     sentinels: readonly Address[];
     masterName: string;
     connect: ConnectOptions;
-    /** Sends one command to a sentinel (the caller's connection pool). */
-    ask: (s: Address, ...command: string[]) => Promise<unknown>;
+    /** The caller's connections to the sentinels. */
+    pool: Pick<NodePool, 'call'>;
   },
   w: { timeoutMs: number; clock?: Clock; abortSignal?: AbortSignal },
 ): Promise<void> {
@@ -95,11 +96,11 @@ export async function waitSentinelFormed(
         return { done: false, seen: `sentinels that do not know every replica and sentinel yet: ${short.length}` };
       const [quorum, ready] = await Promise.all([
         each(async (s) => {
-          const q = String(await o.ask(s, 'SENTINEL', 'CKQUORUM', o.masterName));
+          const q = String(await o.pool.call(s, 'SENTINEL', 'CKQUORUM', o.masterName));
           return q.startsWith('OK') ? null : q;
         }),
         each(async (s) => {
-          const why = replicasNotReady(await o.ask(s, 'SENTINEL', 'REPLICAS', o.masterName));
+          const why = replicasNotReady(await o.pool.call(s, 'SENTINEL', 'REPLICAS', o.masterName));
           return why && `sentinel ${formatAddress(s)} cannot promote yet: ${why}`;
         }),
       ]);
