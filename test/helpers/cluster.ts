@@ -87,6 +87,15 @@ export function useTestCluster(o: Parameters<typeof createTestCluster>[0] = {}):
 }
 
 /** One loopback address per node, derived from the first port (as redis-drill does itself), for network-fault tests. */
+/**
+ * `sentinel create`'s options for a test deployment on six consecutive free
+ * ports from `port`: three data nodes, then the three sentinels; down-after
+ * 2000 ms (below it Sentinel can fail over a new master twice, docs/sentinel.md).
+ */
+export function sentinelCreateArgs(port: number, extra: string[] = []): string[] {
+  return ['--port', String(port), '--sentinel-port', String(port + 3), '--down-after', '2000', ...extra];
+}
+
 export function ownAddresses(port: number): string {
   return `127.${1 + ((port >> 8) % 254)}.${port & 255}.1+`;
 }

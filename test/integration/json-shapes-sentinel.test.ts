@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stateDir } from '../helpers/cli.js';
-import { ownAddresses } from '../helpers/cluster.js';
+import { ownAddresses, sentinelCreateArgs } from '../helpers/cluster.js';
 import { QUICK_MATRIX, shapeChecker } from '../helpers/json-shape-check.js';
 import { freePortRange } from '../helpers/ports.js';
 
@@ -17,16 +17,7 @@ describe('--json output matches the documented shapes (real Sentinel deployment)
     dir = await stateDir();
     const port = await freePortRange(6);
     // Own addresses: sentinel partition needs one address per node and sentinel.
-    await check('sentinel create', [
-      '--port',
-      String(port),
-      '--sentinel-port',
-      String(port + 3),
-      '--down-after',
-      '2000',
-      '--bind',
-      ownAddresses(port),
-    ]);
+    await check('sentinel create', sentinelCreateArgs(port, ['--bind', ownAddresses(port)]));
   });
   afterAll(async () => {
     if (dir) await check('sentinel destroy', []);

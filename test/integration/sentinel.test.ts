@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, runJson, spawnCli, stateDir } from '../helpers/cli.js';
+import { sentinelCreateArgs } from '../helpers/cluster.js';
 import { shapeChecker } from '../helpers/json-shape-check.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { freePortRange } from '../helpers/ports.js';
@@ -18,20 +19,7 @@ const call = (port: number, ...args: (string | number)[]): Promise<unknown> =>
 async function deployment(extra: string[] = []) {
   const dir = await stateDir();
   const port = await freePortRange(6);
-  const created = await runJson<any>(
-    [
-      'sentinel',
-      'create',
-      '--port',
-      String(port),
-      '--sentinel-port',
-      String(port + 3),
-      '--down-after',
-      '2000',
-      ...extra,
-    ],
-    { stateDir: dir },
-  );
+  const created = await runJson<any>(['sentinel', 'create', ...sentinelCreateArgs(port, extra)], { stateDir: dir });
   return { dir, port, sentinelPorts: [port + 3, port + 4, port + 5], created };
 }
 
