@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import { describeError } from '../ui/errors.js';
@@ -15,6 +14,8 @@ import { registerSoak } from './soak.js';
 import { registerReportGroup } from './compare.js';
 import { registerClients } from './clients.js';
 import { intArg, seedArg } from './options.js';
+import { sentinelSpelling } from './argv.js';
+import { runController } from './run-controller.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -87,35 +88,6 @@ export function buildProgram(abortSignal: AbortSignal): Command {
     });
   inherit(program);
   return program;
-}
-
-/** The global options that take a value (the word after them is not the command). */
-const GLOBAL_VALUES = new Set(['--cluster', '--state-dir', '--seed', '--password', '--timeout']);
-
-/**
- * `clients --sentinel ...` is `sentinel clients ...` (the Sentinel create
- * options are the sentinel group's). Pure: argv as process.argv has it.
- */
-export function sentinelSpelling(argv: readonly string[]): string[] {
-  const out = [...argv];
-  let i = 2;
-  while (i < out.length && out[i]!.startsWith('-')) i += GLOBAL_VALUES.has(out[i]!) ? 2 : 1;
-  const flag = out.indexOf('--sentinel', i + 1);
-  if (out[i] !== 'clients' || flag < 0) return out;
-  out.splice(flag, 1);
-  out.splice(i, 1, 'sentinel', 'clients');
-  return out;
-}
-
-/**
- * The controller Ctrl-C aborts. Every wait of the run listens on its signal,
- * one per node at a time on a big cluster (a 100-node soak had 11): not a
- * leak, so Node's MaxListenersExceededWarning would only alarm the user.
- */
-export function runController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit itself. */

@@ -119,6 +119,27 @@ export interface AdapterStatus {
   reason: string | null;
 }
 
+/** A client in the matrix: a shipped adapter, or the user's own program (--client NAME=CMD). */
+export interface MatrixClient {
+  name: string;
+  cmd: string;
+  library: string | null;
+  language: string | null;
+  config: string | null;
+  version: string | null;
+  shipped: boolean;
+}
+
+export const fromAdapter = (s: AdapterStatus): MatrixClient => ({
+  name: s.adapter.name,
+  cmd: s.cmd!,
+  library: s.adapter.library,
+  language: s.adapter.language,
+  config: s.adapter.config,
+  version: s.version,
+  shipped: true,
+});
+
 const VERSION_TIMEOUT_MS = 15_000;
 
 /** Asks the adapter for its library's version (`--version`): the one way to know the runtime and the library both load. */

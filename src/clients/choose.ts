@@ -1,7 +1,6 @@
 import { UsageError } from '../errors.js';
 import { faultFor } from '../drill/failover-report.js';
-import { ADAPTERS, type Adapter, adapterStatus } from './adapters.js';
-import { type MatrixClient, fromAdapter } from './run.js';
+import { ADAPTERS, type Adapter, type MatrixClient, adapterStatus, fromAdapter } from './adapters.js';
 
 /** --faults: catalogue faults (or their older spellings), each once, refused (exit 2) when unknown or not for this deployment. */
 export function parseFaultList(text: string, kind: 'cluster' | 'sentinel'): string[] {

@@ -10,31 +10,10 @@ import type { DrillReport } from '../report/model.js';
 import type { Format } from '../report/write.js';
 import { LOAD_KIND_DEFAULTS } from '../workload/load-defaults.js';
 import { loadKinds } from '../workload/loads.js';
-import type { AdapterStatus } from './adapters.js';
+import type { MatrixClient } from './adapters.js';
 import { type ClientTimeline, type MatrixCell, matrixCell, timelineOf } from './matrix.js';
 import { OpLog } from './op-log.js';
 import { readBack } from './readback.js';
-
-/** A client in the matrix: a shipped adapter, or the user's own program (--client NAME=CMD). */
-export interface MatrixClient {
-  name: string;
-  cmd: string;
-  library: string | null;
-  language: string | null;
-  config: string | null;
-  version: string | null;
-  shipped: boolean;
-}
-
-export const fromAdapter = (s: AdapterStatus): MatrixClient => ({
-  name: s.adapter.name,
-  cmd: s.cmd!,
-  library: s.adapter.library,
-  language: s.adapter.language,
-  config: s.adapter.config,
-  version: s.version,
-  shipped: true,
-});
 
 export interface ClientsRun {
   clients: MatrixClient[];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseClients, parseFaultList, parseOwnClient, selectAdapters } from '../../src/clients/choose.js';
 import { type CellInput, NO_FAULT, cellGrade, cellShort, matrixCell, timelineOf } from '../../src/clients/matrix.js';
 import { OpLog } from '../../src/clients/op-log.js';
-import { sentinelSpelling } from '../../src/cli/main.js';
+import { sentinelSpelling } from '../../src/cli/argv.js';
 import type { ProgramOp } from '../../src/workload/program-run.js';
 
 const op = (tMs: number, ok: boolean, ms = 1, error: string | null = null): ProgramOp => ({

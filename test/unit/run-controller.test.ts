@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { runController } from '../../src/cli/main.js';
+import { runController } from '../../src/cli/run-controller.js';
 import { systemClock } from '../../src/util/clock.js';
 
 test('a hundred waits on the run signal at once (one per node of a 100-node cluster) raise no listener warning', async () => {
