@@ -35,7 +35,7 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['test/**/*.ts', 'vitest.config.ts', 'vitest.unit.config.ts'],
+    files: ['test/**/*.ts', 'vitest.config.ts'],
     extends: [...tseslint.configs.recommended],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
