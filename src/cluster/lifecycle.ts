@@ -189,6 +189,39 @@ export async function destroyDeployment(
   }
 }
 
+/**
+ * The stopped nodes in the order they start, each wave once the one before
+ * answers. A cluster's nodes start all at once (its 2 s writable delay is
+ * longer than any wait below). A Sentinel deployment starts its master, then
+ * the replicas, then the sentinels: a replica that finds its master not yet
+ * listening tries again a second later (its replication cron), and so does
+ * a sentinel that finds a node down (once per ping period). Started all at
+ * once, it took 1.1 s to settle in about half the starts, 0.1 s otherwise.
+ */
+async function startWaves(state: DeploymentState, nodes: RedisNode[], toStart: number[]): Promise<number[][]> {
+  if (!state.sentinel) return [toStart];
+  const dataCount = state.nodes.length;
+  const roles = await Promise.all(
+    toStart.map(async (i) =>
+      i >= dataCount ? 'sentinel' : dataRole(await nodes[i]!.spec.host.readFile(nodes[i]!.confPath)),
+    ),
+  );
+  return startOrder(roles).map((wave) => wave.map((k) => toStart[k]!));
+}
+
+export type StartRole = 'master' | 'replica' | 'sentinel';
+
+/** A data node's role as its redis.conf says (Sentinel rewrites it at every failover); an unreadable file starts first. */
+export function dataRole(conf: string | null): 'master' | 'replica' {
+  return conf !== null && /^\s*(replicaof|slaveof)\s/im.test(conf) ? 'replica' : 'master';
+}
+
+/** Pure: the waves, as indexes into `roles`: masters, then replicas, then sentinels; an empty wave is left out. */
+export function startOrder(roles: readonly StartRole[]): number[][] {
+  const order: StartRole[] = ['master', 'replica', 'sentinel'];
+  return order.map((role) => roles.flatMap((r, k) => (r === role ? [k] : []))).filter((wave) => wave.length > 0);
+}
+
 export interface StartResult {
   cluster: string;
   started: string[];
@@ -215,21 +248,24 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
   try {
     const pids = await Promise.all(nodes.map((n, i) => livePid(n, records[i]!.pid)));
     const toStart = nodes.map((_, i) => i).filter((i) => pids[i] === null);
+    const waves = await startWaves(state, nodes, toStart);
     await reporter.step(`Starting ${toStart.length} of ${nodes.length} nodes`, async () => {
-      const results = await Promise.allSettled(
-        toStart.map((i) => nodes[i]!.start({ timeoutMs: 10_000, abortSignal: o.abortSignal, clock })),
-      );
-      results.forEach((r, k) => {
-        const i = toStart[k]!;
-        if (r.status === 'fulfilled') {
-          pids[i] = r.value;
-          startedHere.push(i);
-        }
-      });
-      records.forEach((r, i) => (r.pid = pids[i] ?? null));
-      await writeState(o.stateDir, state);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      for (const wave of waves) {
+        const results = await Promise.allSettled(
+          wave.map((i) => nodes[i]!.start({ timeoutMs: 10_000, abortSignal: o.abortSignal, clock })),
+        );
+        results.forEach((r, k) => {
+          const i = wave[k]!;
+          if (r.status === 'fulfilled') {
+            pids[i] = r.value;
+            startedHere.push(i);
+          }
+        });
+        records.forEach((r, i) => (r.pid = pids[i] ?? null));
+        await writeState(o.stateDir, state);
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
     });
     const wait = { timeoutMs: o.timeoutMs ?? 20_000 + 4 * state.nodeTimeoutMs, clock, abortSignal: o.abortSignal };
     const s = state.sentinel;
