@@ -183,8 +183,22 @@ async function startAndForm(
         ...network,
       }),
     );
-    await reporter.step(`Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`, () =>
-      startProcesses(state, nodes, state.nodes, configs, { stateDir: o.stateDir, abortSignal: o.abortSignal, clock }),
+    // The masters first, the replicas once they answer: a master reports
+    // cluster_state:ok no sooner than 2 s after it starts (CLUSTER_WRITABLE_DELAY),
+    // a replica has no such wait, so the replicas start while those 2 s run.
+    const replicas = nodes.map((_, i) => i).filter((i) => !placement.masters.includes(i));
+    await reporter.step(
+      `Starting ${count} ${state.server.flavor}-server ${state.server.version} processes`,
+      async () => {
+        for (const wave of [placement.masters, replicas]) {
+          const pick = <T>(all: readonly T[]): T[] => wave.map((i) => all[i]!);
+          await startProcesses(state, pick(nodes), pick(state.nodes), pick(configs), {
+            stateDir: o.stateDir,
+            abortSignal: o.abortSignal,
+            clock,
+          });
+        }
+      },
     );
 
     const slots = planSlots(o.masters);
