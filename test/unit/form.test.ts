@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formationProblem, viewMismatch } from '../../src/cluster/form.js';
+import { formationProblem, formingNodeTimeout, viewMismatch } from '../../src/cluster/form.js';
 import { type ClusterNodeEntry, parseClusterNodes } from '../../src/cluster/nodes-parser.js';
 import type { SlotRange } from '../../src/cluster/slots.js';
 
@@ -113,5 +113,15 @@ describe('formationProblem', () => {
 
   it('does not ask a master for a replication link', () => {
     expect(formationProblem({ view: viewOfA(), clusterInfo: ok, replication: new Map() }, ids, plan, B)).toBeNull();
+  });
+});
+
+describe('formingNodeTimeout', () => {
+  it('grows as the square of the node count, never below 500 ms', () => {
+    expect(formingNodeTimeout(6)).toBe(500);
+    expect(formingNodeTimeout(70)).toBe(500);
+    expect(formingNodeTimeout(100)).toBe(1000);
+    expect(formingNodeTimeout(150)).toBe(2250);
+    expect(formingNodeTimeout(200)).toBe(4000);
   });
 });
