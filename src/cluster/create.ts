@@ -214,6 +214,7 @@ async function startAndForm(
       abortSignal: o.abortSignal,
       clock,
       step: (title, fn) => reporter.step(title, fn),
+      info: (line) => reporter.info(line),
     });
 
     const masterOf = new Map<number, number>();

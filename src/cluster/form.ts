@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { EnvironmentError } from '../errors.js';
 import { type Address, callText, formatAddress } from '../nodes/client.js';
 import type { NodePool } from '../nodes/pool.js';
-import { type Clock } from '../util/clock.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { waitUntil } from '../util/wait.js';
+import { type FormingState, formingStep } from './forming-care.js';
 import { type ClusterNodeEntry, parseClusterNodes, parseInfo } from './nodes-parser.js';
 import { type SlotRange, rangesEqual } from './slots.js';
 
@@ -24,6 +25,8 @@ export interface FormOptions {
   abortSignal?: AbortSignal;
   clock?: Clock;
   step: <T>(title: string, fn: () => Promise<T>) => Promise<T>;
+  /** A line for the user when the forming has to be helped along (timeout raised, a node met again). */
+  info?: (line: string) => void;
 }
 
 /**
@@ -73,17 +76,18 @@ export function formationProblem(
 }
 
 /**
- * The node timeout while a cluster of `nodes` forms, in ms. Each node pings
- * every peer about once per timeout/2, each ping carrying gossip about a
- * tenth of the nodes: the cluster's work grows as nodes^3 / timeout, so a
- * timeout growing as nodes^2 keeps it linear. 100 nodes: 1000 ms (create
- * median 3.07 s against 3.51 s at 2000 ms, the earlier 20 ms per node, six
- * interleaved runs); 200 nodes: 4000 ms (2000 ms never agreed on two cores,
- * 4000 took 8.4-9.2 s); never below 500 ms (100 nodes at 500 ms never
- * agreed either). Pure.
+ * The node timeout while a cluster of `nodes` forms, in ms: 20 ms per node,
+ * at least 500. Shorter makes the nodes ping each other more often, so the
+ * slot map spreads sooner, until the machine cannot keep up: then pongs come
+ * late, nodes flag each other as failing and the cluster never agrees. A
+ * square law (n^2/10, 1000 ms for 100 nodes) was 0.45 s faster on an idle
+ * host but never agreed on one twice as slow (the classic path took 16 s
+ * there, against 8.5 s), where 20 ms per node took 7.0-7.3 s. 200 nodes:
+ * 4000 ms (2000 never agreed). forming-care.ts raises it further when the
+ * nodes still flag each other. Pure.
  */
 export function formingNodeTimeout(nodes: number): number {
-  return Math.max(500, Math.round(nodes ** 2 / 10));
+  return Math.max(500, 20 * nodes);
 }
 
 async function addSlots(client: Redis, slots: readonly SlotRange[], serverVersion: string): Promise<void> {
@@ -146,13 +150,43 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
   // node pings a peer about every node-timeout/2: with the default 5000 ms
   // agreement would take seconds. A short timeout while forming makes the
   // nodes ping each other every cron tick; the configured one is restored
-  // at the end (and is what redis.conf says for any restart).
-  const formingTimeout = Math.min(o.nodeTimeoutMs, formingNodeTimeout(plan.nodes.length));
+  // at the end (and is what redis.conf says for any restart). While forming,
+  // no replica may fail over: a late pong on a busy machine must not hand a
+  // master's slots to its replica before the cluster even exists
+  // (forming-care.ts has what was seen).
+  const clock = o.clock ?? systemClock;
+  // Not capped by the configured timeout: a shorter one is the user's to run with, not to form with.
+  const formingTimeout = formingNodeTimeout(plan.nodes.length);
   const setNodeTimeout = (ms: number) =>
     Promise.all(clients.map((c) => c.call('CONFIG', 'SET', 'cluster-node-timeout', String(ms))));
+  const noFailover = await Promise.all(
+    clients.map(async (c) => {
+      const [, value] = (await c.call('CONFIG', 'GET', 'cluster-replica-no-failover')) as string[];
+      await c.call('CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
+      return value ?? 'no';
+    }),
+  );
   await setNodeTimeout(formingTimeout);
+  let care: FormingState = { timeoutMs: formingTimeout, setAt: clock.now(), unknownSince: new Map() };
 
   const slotsById = new Map(plan.masters.map((m) => [ids[m.node]!, m.slots]));
+  /** Raises the forming timeout or meets a forgotten node again, as formingStep decides from the views. */
+  const helpForming = async (views: (ClusterNodeEntry[] | null)[]): Promise<void> => {
+    const { state, actions } = formingStep(care, views, ids, clock.now());
+    care = state;
+    if (actions.raiseTo !== null) {
+      o.info?.(`  nodes flag each other as failing: node timeout while forming raised to ${actions.raiseTo} ms`);
+      await setNodeTimeout(actions.raiseTo);
+    }
+    if (actions.meet.length > 0)
+      o.info?.(`  ${actions.meet.length} node(s) still unknown to others: meeting them again (CLUSTER MEET)`);
+    // A refused MEET is only a missed nudge; the next look tries again.
+    await Promise.all(
+      actions.meet.map(({ from, to }) =>
+        clients[from]!.call('CLUSTER', 'MEET', plan.nodes[to]!.host, plan.nodes[to]!.port).catch(() => undefined),
+      ),
+    );
+  };
   await o.step('Joining nodes (CLUSTER MEET) and attaching replicas (CLUSTER REPLICATE)', async () => {
     // Every node meets the first (as redis-cli does) and gossip spreads the
     // rest; measured faster than a full mesh of MEETs, whose thousands of
@@ -175,7 +209,7 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
           const masterId = ids[m.node]!;
           await waitUntil(
             async () => {
-              const view = parseClusterNodes(await callText(clients[r]!, 'CLUSTER', 'NODES'));
+              const view = await callText(clients[r]!, 'CLUSTER', 'NODES').then(parseClusterNodes, () => []);
               const master = view.find((n) => n.id === masterId);
               return master && !master.flags.includes('handshake')
                 ? { done: true, value: undefined }
@@ -191,23 +225,28 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
 
   await o.step('Waiting until every node agrees and reports cluster_state:ok', () =>
     waitUntil(async () => {
-      const problems = await Promise.all(
-        clients.map(async (c, i) => {
-          const [nodes, info, repl] = await Promise.all([
+      // A node too busy to answer in time is not ready yet, not a failed create: the deadline decides.
+      const answers = await Promise.all(
+        clients.map((c) =>
+          Promise.all([
             callText(c, 'CLUSTER', 'NODES'),
             callText(c, 'CLUSTER', 'INFO'),
             callText(c, 'INFO', 'replication'),
-          ]);
-          return formationProblem(
-            { view: parseClusterNodes(nodes), clusterInfo: parseInfo(info), replication: parseInfo(repl) },
-            ids,
-            slotsById,
-            ids[i]!,
-          );
-        }),
+          ])
+            .then(([nodes, info, repl]) => ({
+              view: parseClusterNodes(nodes),
+              clusterInfo: parseInfo(info),
+              replication: parseInfo(repl),
+            }))
+            .catch((e: unknown) => new Error(`no answer (${(e as Error).message})`)),
+        ),
+      );
+      const problems = answers.map((a, i) =>
+        a instanceof Error ? a.message : formationProblem(a, ids, slotsById, ids[i]!),
       );
       const bad = problems.map((p, i) => ({ p, i })).filter((x) => x.p !== null);
       if (bad.length === 0) return { done: true, value: undefined };
+      await helpForming(answers.map((a) => (a instanceof Error ? null : a.view)));
       return {
         done: false,
         seen: `${bad.length} node(s) not ready, e.g. ${formatAddress(plan.nodes[bad[0]!.i]!)}: ${bad[0]!.p}`,
@@ -215,5 +254,6 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
     }, waitOpts('every node agreeing on the slot map, replicas linked and cluster_state:ok')),
   );
   await setNodeTimeout(o.nodeTimeoutMs);
+  await Promise.all(clients.map((c, i) => c.call('CONFIG', 'SET', 'cluster-replica-no-failover', noFailover[i]!)));
   return ids;
 }

@@ -45,6 +45,19 @@ describe('cluster create (3 masters x 1 replica)', () => {
     }
   });
 
+  test('the forming settings are undone: the configured node timeout, replicas free to fail over', async () => {
+    for (const n of c.nodes) {
+      expect(await raw(n.port, (r) => r.call('CONFIG', 'GET', 'cluster-node-timeout'))).toEqual([
+        'cluster-node-timeout',
+        '1000',
+      ]);
+      expect(await raw(n.port, (r) => r.call('CONFIG', 'GET', 'cluster-replica-no-failover'))).toEqual([
+        'cluster-replica-no-failover',
+        'no',
+      ]);
+    }
+  });
+
   test('the state file is private (mode 0600)', async () => {
     const { statSync } = await import('node:fs');
     expect(statSync(`${c.stateDir}/default/cluster.json`).mode & 0o777).toBe(0o600);

@@ -117,11 +117,11 @@ describe('formationProblem', () => {
 });
 
 describe('formingNodeTimeout', () => {
-  it('grows as the square of the node count, never below 500 ms', () => {
+  it('is 20 ms per node, never below 500 ms', () => {
     expect(formingNodeTimeout(6)).toBe(500);
-    expect(formingNodeTimeout(70)).toBe(500);
-    expect(formingNodeTimeout(100)).toBe(1000);
-    expect(formingNodeTimeout(150)).toBe(2250);
+    expect(formingNodeTimeout(25)).toBe(500);
+    expect(formingNodeTimeout(50)).toBe(1000);
+    expect(formingNodeTimeout(100)).toBe(2000);
     expect(formingNodeTimeout(200)).toBe(4000);
   });
 });
