@@ -2,6 +2,8 @@ import { myselfOf } from '../cluster/probe.js';
 import type { Deployment } from '../deployment/handle.js';
 import { probesNow } from '../deployment/lookup.js';
 import { type Address, formatAddress } from '../nodes/address.js';
+import { DeadlineError } from '../errors.js';
+import { waitUntil } from '../util/wait.js';
 
 /**
  * A master that came back empty while its replicas held its shard: a
@@ -31,24 +33,40 @@ export async function replicaKeys(
   });
 }
 
-/** The wipe, if `node` is back as a master with no key while a replica of it held some before; else null. */
+/**
+ * The wipe, if `node` is back as a master with no key while a replica of it
+ * held some before; else null. A node started again a moment ago may not
+ * answer yet (or still be loading its files): its keys are read once it
+ * answers, within `answerWithinMs`; a node that never does is not called wiped.
+ */
 export async function shardWipe(
   d: Deployment,
   node: Address,
   before: readonly { node: Address; keys: number }[],
+  answerWithinMs = 10_000,
 ): Promise<ShardWipe | null> {
   if (!before.some((r) => r.keys > 0)) return null;
-  const probes = await probesNow(d);
-  const at = (a: Address) => probes.find((p) => p.address.host === a.host && p.address.port === a.port);
-  const keysAfter = at(node)?.dbsize;
-  if (keysAfter !== 0) return null;
+  const at = (probes: Awaited<ReturnType<typeof probesNow>>, a: Address) =>
+    probes.find((p) => p.address.host === a.host && p.address.port === a.port);
+  const probes = await waitUntil(
+    async () => {
+      const now = await probesNow(d);
+      const keys = at(now, node)?.dbsize;
+      return typeof keys === 'number' ? { done: true, value: now } : { done: false, seen: 'no DBSIZE answer' };
+    },
+    { what: `${formatAddress(node)} answering`, timeoutMs: answerWithinMs, intervalMs: 100 },
+  ).catch((e: unknown) => {
+    if (e instanceof DeadlineError) return null;
+    throw e;
+  });
+  if (!probes || at(probes, node)?.dbsize !== 0) return null;
   return {
     node: formatAddress(node),
-    keysAfter,
+    keysAfter: 0,
     replicas: before.map((r) => ({
       node: formatAddress(r.node),
       keysBefore: r.keys,
-      keysNow: at(r.node)?.dbsize ?? null,
+      keysNow: at(probes, r.node)?.dbsize ?? null,
     })),
   };
 }
