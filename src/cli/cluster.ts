@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
 import type { CreateRequest } from '../cluster/create-request.js';
+import { DEFAULT_SSH_CONNECT_TIMEOUT_MS } from '../cluster/runtime.js';
 import { type Context, requireManaged, targetOptions } from './context.js';
 import { anyIntArg, choiceArg, collect, intArg, portArg } from './options.js';
 import { PERSISTENCE_MODES, type Persistence } from '../nodes/persistence.js';
@@ -91,7 +92,12 @@ export function addServerAndHostOptions(
     .option('--ssh-port <port>', 'SSH port of the --hosts hosts', portArg)
     .option('--ssh-identity <file>', "private key for SSH (default: ssh's own choice)")
     .option('--ssh-option <key=value>', 'extra ssh -o option, e.g. StrictHostKeyChecking=yes (repeatable)', collect, [])
-    .option('--ssh-timeout <ms>', 'how long an SSH host may take to accept a connection', intArg(100, 600_000), 5000)
+    .option(
+      '--ssh-timeout <ms>',
+      'how long an SSH host may take to accept a connection or start a shell',
+      intArg(100, 600_000),
+      DEFAULT_SSH_CONNECT_TIMEOUT_MS,
+    )
     .option(
       '--remote-dir <dir>',
       'base directory on SSH hosts; a deployment lives in <dir>/<name> (default: ~/.redis-drill)',
