@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { keySlot } from '../cluster/keys.js';
 import { type SlotMap, type SlotMapMaster, ownerOf } from '../cluster/slotmap.js';
 import { formatRanges } from '../cluster/slots.js';
@@ -23,6 +23,10 @@ function listMasters(map: SlotMap): string {
 
 /** The master a fault should hit: by index, id prefix or address; or the owner of a slot or key; default Master[0]. */
 export function selectMaster(map: SlotMap, sel: MasterSelector): SlotMapMaster {
+  if (!map.masters.some((m) => m.slots.length > 0))
+    throw new EnvironmentError('no master answered with its slots: no node of the cluster could be asked', {
+      hint: 'check the cluster with: redis-drill cluster status',
+    });
   const unknown = (what: string): UsageError =>
     new UsageError(`no master matches ${what}`, { hint: `the masters are: ${listMasters(map)}` });
   if (sel.slot !== undefined || sel.key !== undefined) {

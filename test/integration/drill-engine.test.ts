@@ -79,11 +79,16 @@ describe('the drill engine measures availability per master and watches on one c
       const margin = a.deadlineMs + 60;
       for (const m of others) {
         const said = `${m.label} outages ${JSON.stringify(m.outages)}; fail window ${failFrom}..${okTo}; first failures ${JSON.stringify(m.failures.slice(0, 3))}`;
-        // Outside the window, at most one stall shorter than the probe's deadline: a busy machine can keep a healthy
-        // server from answering within it (83 ms, 230 ms before the window, in a full suite run on two cores).
-        const outside = m.outages.filter((o: any) => o.fromMs < failFrom - margin || o.toMs > okTo + margin);
-        expect(outside.length, said).toBeLessThanOrEqual(1);
-        for (const o of outside) expect(o.toMs - o.fromMs, said).toBeLessThan(a.deadlineMs);
+        // Outside the window, only stalls: a busy machine can keep a healthy server from answering within the probe's
+        // deadline (one of 83 ms in a full suite run on two cores; three of 57-110 ms on a host twice as slow). Each
+        // is a timeout and far shorter than the victim's outage, which lasts until the promotion (seconds).
+        const outsideWindow = (from: number, to: number) => from < failFrom - margin || to > okTo + margin;
+        const outside = m.outages.filter((o: any) => outsideWindow(o.fromMs, o.toMs));
+        for (const o of outside) expect(o.toMs - o.fromMs, said).toBeLessThan(3 * a.deadlineMs);
+        const outsideFailures = m.failures.filter((f: any) => outsideWindow(f.tMs, f.tMs));
+        expect(new Set(outsideFailures.map((f: any) => f.cls)), said).toEqual(
+          new Set(outsideFailures.length ? ['timeout'] : []),
+        );
         expect(m.longestGap.ms).toBeLessThanOrEqual(okTo - failFrom + 2 * margin);
         expect(Object.keys(m.failedByClass).every((k) => k === 'CLUSTERDOWN' || k === 'timeout')).toBe(true);
       }

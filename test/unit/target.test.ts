@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { EnvironmentError, UsageError } from '../../src/errors.js';
 import type { SlotMap, SlotMapMaster } from '../../src/cluster/slotmap.js';
 import type { SlotRange } from '../../src/cluster/slots.js';
 import { type KnownNode, selectMaster, selectNode } from '../../src/faults/target.js';
@@ -50,6 +50,12 @@ function usageError(fn: () => unknown): UsageError {
 describe('selectMaster', () => {
   it('defaults to Master[0]', () => {
     expect(selectMaster(MAP, {}).id).toBe(ID0);
+  });
+
+  it('says no node could be asked (exit 3), not "no master matches", when no master answered with slots', () => {
+    const none = mapOf([master(0, ID0, 7000, [])]);
+    expect(() => selectMaster(none, { master: '0' })).toThrow(EnvironmentError);
+    expect(() => selectMaster(mapOf([]), {})).toThrow(/no master answered with its slots/);
   });
 
   it.each([
