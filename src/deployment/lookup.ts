@@ -48,7 +48,8 @@ export async function recordPid(d: Deployment, node: DeploymentNode, pid: number
  */
 export async function probesNow(d: Deployment, observer?: ObserverView): Promise<NodeProbe[]> {
   const seen = observer?.snapshot() ?? [];
-  if (seen.length === d.nodes.length + d.sentinels.length) return seen;
+  // An observer whose first polls all failed (a busy machine, just started) says nothing: ask the nodes.
+  if (seen.length === d.nodes.length + d.sentinels.length && seen.some((p) => p.up)) return seen;
   // A short deadline, so a frozen or cut-off node costs little; but when no node at all answered in it, the
   // machine is more likely busy than the whole cluster gone (a full test suite on two cores saw all six nodes
   // miss 1 s), so they are asked once more with the command's own deadline.
