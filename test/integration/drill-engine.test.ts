@@ -79,17 +79,20 @@ describe('the drill engine measures availability per master and watches on one c
       const margin = a.deadlineMs + 60;
       for (const m of others) {
         const said = `${m.label} outages ${JSON.stringify(m.outages)}; fail window ${failFrom}..${okTo}; first failures ${JSON.stringify(m.failures.slice(0, 3))}`;
+        // An outage that starts in the window ends once that master's writes succeed again. The window ends when a
+        // poll saw ok, and on a busy host polls come late: its end may be up to 500 ms past (286 ms seen).
+        const late = 500;
+        const inWindow = (t: number) => t >= failFrom - margin && t <= okTo + margin;
+        for (const o of m.outages.filter((x: any) => inWindow(x.fromMs)))
+          expect(o.toMs, said).toBeLessThanOrEqual(okTo + margin + late);
         // Outside the window, only stalls: a busy machine can keep a healthy server from answering within the probe's
         // deadline (one of 83 ms in a full suite run on two cores; three of 57-110 ms on a host twice as slow). Each
         // is a timeout and far shorter than the victim's outage, which lasts until the promotion (seconds).
-        const outsideWindow = (from: number, to: number) => from < failFrom - margin || to > okTo + margin;
-        const outside = m.outages.filter((o: any) => outsideWindow(o.fromMs, o.toMs));
-        for (const o of outside) expect(o.toMs - o.fromMs, said).toBeLessThan(3 * a.deadlineMs);
-        const outsideFailures = m.failures.filter((f: any) => outsideWindow(f.tMs, f.tMs));
-        expect(new Set(outsideFailures.map((f: any) => f.cls)), said).toEqual(
-          new Set(outsideFailures.length ? ['timeout'] : []),
-        );
-        expect(m.longestGap.ms).toBeLessThanOrEqual(okTo - failFrom + 2 * margin);
+        for (const o of m.outages.filter((x: any) => !inWindow(x.fromMs)))
+          expect(o.toMs - o.fromMs, said).toBeLessThan(3 * a.deadlineMs);
+        const outside = m.failures.filter((f: any) => f.tMs < failFrom - margin || f.tMs > okTo + margin + late);
+        expect(new Set(outside.map((f: any) => f.cls)), said).toEqual(new Set(outside.length ? ['timeout'] : []));
+        expect(m.longestGap.ms).toBeLessThanOrEqual(okTo - failFrom + 2 * margin + late);
         expect(Object.keys(m.failedByClass).every((k) => k === 'CLUSTERDOWN' || k === 'timeout')).toBe(true);
       }
       // The closed-loop load's own figure is there too, and says what it is.

@@ -194,19 +194,17 @@ describe('changing the cluster under load (real servers)', () => {
           /hint: (the slots left open \(\d+(-\d+)?\) can be finished or rolled back with: redis-drill cluster fix|no slot was left open)/,
         );
         // Until the replica takes over (node timeout 1000 ms), fix refuses (exit 3): the owner of slots does not answer.
+        // (On a busy machine the replica can take over before the first fix starts: then nothing is refused.)
         let fixed: any = null;
-        let refusedWhileDown = false;
         for (let i = 0; i < 40 && !fixed; i++) {
           const f = await c.run(['--json', 'cluster', 'fix']);
           if (f.exitCode === 0) fixed = JSON.parse(f.stdout);
           else {
             expect(f.exitCode).toBe(3);
             expect(f.stderr).toMatch(/owns slots and does not answer/);
-            refusedWhileDown = true;
             await new Promise((res) => setTimeout(res, 250));
           }
         }
-        expect(refusedWhileDown).toBe(true);
         expect(fixed).not.toBeNull();
         if (/slots left open/.test(String(r.stderr))) expect(fixed.openSlots.length).toBeGreaterThan(0);
         expect(fixed.actions.every((a: any) => ['finished', 'rolled back', 'assigned'].includes(a.action))).toBe(true);
