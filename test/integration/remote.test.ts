@@ -176,7 +176,9 @@ describe('a cluster on three SSH hosts (real sshd on 127.0.0.2-4)', () => {
       stateDir: dir,
     });
     expect(r.result.exitCode, r.result.stderr).toBe(0);
-    expect(r.json.ops).toBeGreaterThan(100);
+    // The stored password works: without it every operation is refused (NOAUTH). How many succeed in a second is the
+    // machine's business (18 in a full suite run on a slow, busy host).
+    expect(r.json.ops).toBeGreaterThan(0);
   });
 
   test('destroy leaves nothing on any host', async () => {

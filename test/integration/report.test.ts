@@ -46,7 +46,8 @@ describe('workload', () => {
       ]);
       expect(result.exitCode, result.stderr).toBe(0);
       expect(json.errors).toBe(0);
-      expect(json.ops).toBeGreaterThan(1000);
+      // That it ran, not how fast: a slow, busy host manages far fewer than an idle one.
+      expect(json.ops).toBeGreaterThan(100);
       expect(json.windows.reduce((n: number, w: any) => n + w.ops, 0)).toBe(json.ops);
       expect(json.consistency.lost).toBe(0);
       expect(json.consistency.unacknowledgedApplied).toBe(0);
@@ -59,8 +60,8 @@ describe('workload', () => {
       expect(fixed.json.mode).toBe('fixed-rate');
       expect(fixed.json.rateOps).toBe(2000);
       // Paced: never past the rate. Below it is what a busy machine allows (1297 in a suite run on a slow
-      // two-core host): this checks that the load ran, not how fast the machine is.
-      expect(fixed.json.ops).toBeGreaterThan(500);
+      // two-core host, 18 ops/s in another test): this checks that the load ran, not how fast the machine is.
+      expect(fixed.json.ops).toBeGreaterThan(100);
       expect(fixed.json.ops).toBeLessThan(2300);
     } finally {
       await c.destroy();
