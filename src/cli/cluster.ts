@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
-import { CREATE_DEFAULTS } from '../cluster/create-defaults.js';
+import { CREATE_DEFAULTS, DEFAULT_SSH_CONNECT_TIMEOUT_MS } from '../cluster/create-defaults.js';
 import type { CreateRequest } from '../cluster/create-request.js';
-import { DEFAULT_SSH_CONNECT_TIMEOUT_MS } from '../cluster/runtime.js';
 import { type Context, requireManaged, targetOptions } from './context.js';
 import { anyIntArg, choiceArg, collect, intArg, portArg } from './options.js';
 import { PERSISTENCE_MODES, type Persistence } from '../nodes/persistence.js';

@@ -5,15 +5,8 @@ import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, type SshTarget } from '../hosts/ssh.js';
 import { RedisNode } from '../nodes/redis-node.js';
+import { DEFAULT_SSH_CONNECT_TIMEOUT_MS } from './create-defaults.js';
 import type { DeploymentState, NodeRecord } from './state.js';
-
-/**
- * How long an SSH host may take to accept a connection, and its login shell
- * to start. 10 s: a test suite keeping two cores busy took over 5 s to start
- * a shell on an idle network namespace; a host that never answers still fails
- * after two tries.
- */
-export const DEFAULT_SSH_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The hosts a command talks to, made once per command and disposed at its
