@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { CREATE_DEFAULTS, DEFAULT_SSH_CONNECT_TIMEOUT_MS } from '../cluster/create-defaults.js';
+import { CREATE_DEFAULTS, DEFAULT_SSH_CONNECT_TIMEOUT_MS, SHELL_START_FACTOR } from '../cluster/create-defaults.js';
 import type { CreateRequest } from '../cluster/create-request.js';
 import { type Context, requireManaged, targetOptions } from './context.js';
 import { anyIntArg, choiceArg, collect, intArg, portArg } from './options.js';
@@ -93,7 +93,7 @@ export function addServerAndHostOptions(
     .option('--ssh-option <key=value>', 'extra ssh -o option, e.g. StrictHostKeyChecking=yes (repeatable)', collect, [])
     .option(
       '--ssh-timeout <ms>',
-      'how long an SSH host may take to accept a connection or start a shell',
+      `how long an SSH host may take to accept a connection (its login shell gets ${SHELL_START_FACTOR}x this to start)`,
       intArg(100, 600_000),
       DEFAULT_SSH_CONNECT_TIMEOUT_MS,
     )

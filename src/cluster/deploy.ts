@@ -67,14 +67,18 @@ export async function prepareDeployment(
     () => {
       // One look for the binary per host, however many addresses its nodes bind to.
       const binaries = new Map<string, Promise<ServerBinary>>();
-      return allSettledOrThrow(entries, (e) =>
-        prepareHost(hosts.get(hostName(e)), e, {
-          cluster: o.cluster,
-          redisServer: o.redisServer,
-          force: o.force,
-          binaries,
-          busPorts,
-        }),
+      // The first host that fails ends the step (nothing has started yet): a mistyped address is reported at
+      // once, not after every other host's login shell has started. The clean-up ends their sessions.
+      return Promise.all(
+        entries.map((e) =>
+          prepareHost(hosts.get(hostName(e)), e, {
+            cluster: o.cluster,
+            redisServer: o.redisServer,
+            force: o.force,
+            binaries,
+            busPorts,
+          }),
+        ),
       );
     },
   );

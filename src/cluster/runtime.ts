@@ -5,7 +5,7 @@ import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, type SshTarget } from '../hosts/ssh.js';
 import { RedisNode } from '../nodes/redis-node.js';
-import { DEFAULT_SSH_CONNECT_TIMEOUT_MS } from './create-defaults.js';
+import { DEFAULT_SSH_CONNECT_TIMEOUT_MS, SHELL_START_FACTOR } from './create-defaults.js';
 import type { DeploymentState, NodeRecord } from './state.js';
 
 /**
@@ -37,7 +37,7 @@ export class Hosts {
     if (!target) throw new Error(`unknown host "${name}"`);
     // Short: a Unix socket path must fit in about 100 bytes.
     const dir = (): Promise<string> => (this.controlDir ??= mkdtemp(path.join(os.tmpdir(), 'rd-ssh-')));
-    return new SshHost(target, dir, this.connectTimeoutMs);
+    return new SshHost(target, dir, this.connectTimeoutMs, SHELL_START_FACTOR * this.connectTimeoutMs);
   }
 
   async dispose(): Promise<void> {

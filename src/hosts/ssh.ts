@@ -58,17 +58,22 @@ export class SshHost implements Host {
   private offset: Promise<ClockOffset> | null = null;
   private readonly pool: SessionPool;
   private readonly streams = new Set<FileStream>();
+  /** The ssh that is opening the master connection, while it does: dispose ends it. */
+  private opener: { kill(): boolean } | null = null;
+  private disposed = false;
 
   constructor(
     readonly target: SshTarget,
     private readonly controlDir: () => Promise<string>,
     private readonly connectTimeoutMs: number,
+    shellStartTimeoutMs: number,
   ) {
     this.name = sshHostName(target);
     this.pool = new SessionPool(async () => {
       await this.connect();
+      if (this.disposed) throw new Error('the host was closed');
       return new ShellSession(['ssh', ...(await this.args('no')), '--', 'exec /bin/sh']);
-    }, connectTimeoutMs);
+    }, shellStartTimeoutMs);
   }
 
   /** Options for every ssh call; the user's come first because ssh keeps the first value it reads. */
@@ -111,11 +116,15 @@ export class SshHost implements Host {
   /** One attempt at the master connection: null when it is up, else why not. */
   private async openMaster(): Promise<string | null> {
     const { execa } = await import('execa');
-    const r = await execa('ssh', [...(await this.args('yes')), '-f', '-N'], {
+    if (this.disposed) return 'the host was closed';
+    const opener = execa('ssh', [...(await this.args('yes')), '-f', '-N'], {
       reject: false,
       stdin: 'ignore',
       timeout: this.connectTimeoutMs + 5000,
     });
+    this.opener = opener;
+    const r = await opener.finally(() => (this.opener = null));
+    if (this.disposed) return 'the host was closed';
     if (r.timedOut) return `no answer within ${this.connectTimeoutMs} ms`;
     if (!r.failed) return null;
     return (
@@ -197,6 +206,7 @@ export class SshHost implements Host {
   /** One more ssh channel on the shared connection (not a pool session: it runs as long as the watch). */
   async follow(files: readonly FollowedFile[], onChunk: ChunkListener): Promise<Stream> {
     await this.connect();
+    if (this.disposed) throw new SshError(this.name, 'following files', 'the host was closed');
     const stream = new FileStream(['ssh', ...(await this.args('no')), '--', 'exec /bin/sh'], files, onChunk);
     this.streams.add(stream);
     return stream;
@@ -257,18 +267,20 @@ export class SshHost implements Host {
     return this.offset;
   }
 
-  /** Closes the master connection, if one was opened. */
+  /**
+   * Closes the master connection, if one was opened or is opening (an
+   * interrupted command does not wait for a slow handshake: its ssh is
+   * ended, and the socket told to exit in case it had just come up).
+   */
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.pool.close();
     for (const s of this.streams) s.close();
     this.streams.clear();
     if (!this.connected) return;
-    const opened = await this.connected.then(
-      () => true,
-      () => false,
-    );
+    this.opener?.kill();
+    await this.connected.catch(() => undefined);
     this.connected = null;
-    if (!opened) return;
     const { execa } = await import('execa');
     await execa('ssh', [...(await this.args('no')), '-O', 'exit'], { reject: false, stdin: 'ignore', timeout: 5000 });
   }

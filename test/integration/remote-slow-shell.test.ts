@@ -200,7 +200,7 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
     },
   );
 
-  test('a host whose shell hangs: create fails within --ssh-timeout naming the host, nothing left', async () => {
+  test('a host whose shell hangs: create fails within 3 x --ssh-timeout naming the host, nothing left', async () => {
     // A start-up that waits for input that never comes (a .bashrc that prompts); it ends when the channel closes.
     const hung = await startSshd({ loginShell: 'cat > /dev/null' });
     try {
@@ -211,11 +211,11 @@ describe('SSH hosts whose login shell is slow (0.5 s) or hangs', () => {
       });
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(
-        /root@127\.0\.0\.\d:\d+: starting a shell failed: the remote shell did not start within 2000 ms/,
+        /root@127\.0\.0\.\d:\d+: starting a shell failed: the remote shell did not start within 6000 ms/,
       );
       expect(r.stderr).toMatch(/hint: /);
       // The timeout, plus the clean-up's own bounded calls.
-      expect(r.durationMs).toBeLessThan(15_000);
+      expect(r.durationMs).toBeLessThan(20_000);
       expect(existsSync(path.join(state, 'default'))).toBe(false);
       expect(sessionsFor(hung.port)).toEqual([]);
       expect(sshMastersFor(hung.port)).toEqual([]);
