@@ -9,6 +9,7 @@ import type { FaultSignal } from './catalog.js';
 import { observeFault } from './observe-fault.js';
 import { type FaultResult, faultResult } from './result.js';
 import { type MasterSelector, selectMaster } from './target.js';
+import { untilAborted } from '../util/clock.js';
 
 export type FaultVia = 'debug-sleep' | 'shutdown';
 
@@ -51,7 +52,8 @@ export async function killMaster(d: Deployment, o: KillMasterOptions): Promise<F
   const deadlineMs = o.deadlineMs ?? defaultDeadline(d);
   // The process is found before the fault is marked: the mark and the signal are then a moment apart.
   const node = o.via ? undefined : findNode(d, victim);
-  const pid = node ? await pidOf(d, node) : null;
+  // Over SSH, the first call to a host waits for its login shell: an interrupt does not.
+  const pid = node ? await untilAborted(pidOf(d, node), d.abortSignal) : null;
   if (!o.via && (!node?.redis || pid === null))
     throw new EnvironmentError(`${label} has no running process redis-drill started`, {
       hint: 'is the cluster running? see: redis-drill cluster status',

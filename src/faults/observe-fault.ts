@@ -2,7 +2,7 @@ import { DeadlineError } from '../errors.js';
 import type { NodeProbe } from '../cluster/probe.js';
 import type { DrillEvent, EventKind } from '../observe/events.js';
 import { Observer, type ObserverView } from '../observe/observer.js';
-import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
+import { type Clock, systemClock, throwIfAborted, untilAborted } from '../util/clock.js';
 import type { Probe } from '../util/wait.js';
 import type { Deployment } from '../deployment/handle.js';
 import { observed } from '../deployment/lookup.js';
@@ -41,7 +41,14 @@ export async function observeFault<T>(
   const clock = o.clock ?? systemClock;
   // A shared observer keeps running; without one, this fault has one of its own for its watch.
   const own = o.observer ? null : openObserver(d, clock);
-  await own?.start();
+  // A restore (or a heal) runs in the clean-up after an interrupt too; a fault interrupted before it went out is not sent.
+  const abortSignal = o.restore || o.kind === 'heal' ? undefined : d.abortSignal;
+  // Over SSH the start opens a login shell per host, seconds on a busy machine: an interrupt does not wait for it.
+  if (own)
+    await untilAborted(own.start(), abortSignal).catch((e: unknown) => {
+      own.close();
+      throw e;
+    });
   const observer: ObserverView = o.observer ?? own!;
   let t0 = clock.now();
   let actionMs = 0;
@@ -50,7 +57,7 @@ export async function observeFault<T>(
     own ? own.stop() : observer.timeline().filter((e) => e.at >= t0 - 1);
   try {
     // A fault interrupted while the watch started (over SSH, a shell's start-up per host): nothing is broken yet, and nothing will be.
-    if (!o.restore && o.kind !== 'heal') throwIfAborted(d.abortSignal);
+    throwIfAborted(abortSignal);
     t0 = observer.markFault(o.kind);
     const what = await o.action();
     // How long the action took to go out (a signal over SSH is a round trip): the fault's time is that uncertain.

@@ -116,12 +116,24 @@ export class Observer {
   async start(): Promise<void> {
     await Promise.all(this.tracks.map((t) => t.log?.open() ?? Promise.resolve()));
     this.streams = await streamLogs(this.tracks.flatMap((t) => (t.log ? [t.log] : [])));
+    // Closed while starting (an interrupt): what came up since is closed too.
+    if (this.stopped) return this.close();
     await Promise.all([
       ...this.tracks.map((t) => this.pollOnce(t)),
       ...this.tracks.filter((t) => t.node.probe?.kind === 'sentinel').map((t) => this.subscribe(t)),
     ]);
+    if (this.stopped) return this.close();
     this.loops = this.tracks.map((t) => this.loop(t));
     this.loopDelay.enable();
+  }
+
+  /** Stops without reading anything more (a command interrupted while the observer started): connections and streams are closed. */
+  close(): void {
+    this.stopped = true;
+    this.loopDelay.disable();
+    for (const t of this.tracks) t.connection.close();
+    for (const s of this.subscribers.splice(0)) s.disconnect();
+    for (const s of this.streams.splice(0)) s.close();
   }
 
   /**

@@ -26,3 +26,20 @@ export const systemClock: Clock = {
 export function throwIfAborted(abortSignal: AbortSignal | undefined): void {
   if (abortSignal?.aborted) throw new InterruptedError();
 }
+
+/**
+ * `p`, or InterruptedError as soon as `abortSignal` aborts. `p` itself goes
+ * on (its late failure is ignored): for steps that cannot be told to stop,
+ * whose work the command's clean-up ends (a slow login shell over SSH).
+ */
+export function untilAborted<T>(p: Promise<T>, abortSignal: AbortSignal | undefined): Promise<T> {
+  if (!abortSignal) return p;
+  p.catch(() => undefined);
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new InterruptedError());
+    if (abortSignal.aborted) onAbort();
+    else abortSignal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([p, aborted]).finally(() => abortSignal.removeEventListener('abort', onAbort));
+}
