@@ -301,12 +301,13 @@ describe('your own client (--client-cmd)', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/--client-cmd: "no-such-client" was not found/);
     expect(existsSync(path.join(c.stateDir, 'missing'))).toBe(false);
+    // A client that exits at once (sh, not node: a node start-up on a busy machine outlasted a 500 ms warm-up).
     const quits = await c.run([
       'failover-report',
       '--warmup',
-      '500ms',
+      '1s',
       '--client-cmd',
-      `node -e "console.error('no config here'); process.exit(3)"`,
+      `echo 'no config here' >&2; exit 3`,
       '--out',
       path.join(c.stateDir, 'quits'),
     ]);
