@@ -99,13 +99,6 @@ export class SessionPool {
     return w;
   }
 
-  /**
-   * Waiting for a busy session beats opening one while the wait is shorter
-   * than a session's start. A login shell that sets up pyenv or conda takes
-   * half a second or more, and pyenv's start-up (rehash) holds a lock that
-   * every other new shell on that machine queues for: opening sessions
-   * eagerly made the shells wait on each other for over 10 s on a busy host.
-   */
   /** Resolves once some session is up (at once if one is). */
   private whenUp(): Promise<void> {
     if (this.all.size > 0) return Promise.resolve();
@@ -117,6 +110,13 @@ export class SessionPool {
     return this.up.promise;
   }
 
+  /**
+   * Waiting for a busy session beats opening one while the wait is shorter
+   * than a session's start. A login shell that sets up pyenv or conda takes
+   * half a second or more, and pyenv's start-up (rehash) holds a lock that
+   * every other new shell on that machine queues for: opening sessions
+   * eagerly made the shells wait on each other for over 10 s on a busy host.
+   */
   private growAfterMs(): number {
     return Math.max(GROW_AFTER_MS, this.startCostMs);
   }
