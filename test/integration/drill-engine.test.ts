@@ -119,8 +119,9 @@ describe('--via debug-sleep on a stock server', () => {
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/refuses DEBUG .*--via debug-sleep cannot freeze it/);
       expect(r.stderr).toMatch(/hint: .*enable-debug-command.*--via shutdown.*redis-drill cluster failover/);
-      // Well within the per-node deadline plus the CLI's own start, not the 13 s wait for a promotion.
-      expect(r.durationMs).toBeLessThan(1000 + 2500);
+      // Not the 13 s wait for a promotion (3 x node timeout + 10 s): the refusal ends it. 8 s leaves room for a busy
+      // machine (3.9 s seen in CI: a CLI start, the seed's discovery and the probes, each slower there).
+      expect(r.durationMs).toBeLessThan(8000);
       // Nothing happened to the cluster.
       const state = await raw(port, (c) => c.call('CLUSTER', 'INFO'));
       expect(String(state)).toMatch(/cluster_state:ok/);
