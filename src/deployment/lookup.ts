@@ -53,16 +53,19 @@ export async function probesNow(d: Deployment, observer?: ObserverView): Promise
   // A short deadline, so a frozen or cut-off node costs little; but when no node at all answered in it, the
   // machine is more likely busy than the whole cluster gone (a full test suite on two cores saw all six nodes
   // miss 1 s), so they are asked once more with the command's own deadline.
-  const probe = (timeoutMs: number) => {
-    const connect = { ...d.connect, timeoutMs };
-    return Promise.all([
-      probeAll(d.nodes, connect, probeKindOf(d, false)),
-      d.sentinels.length ? probeAll(d.sentinels, connect, probeKindOf(d, true)) : [],
-    ]);
-  };
   const short = Math.min(d.connect.timeoutMs, 1000);
-  let [data, sentinels] = await probe(short);
-  if (short < d.connect.timeoutMs && !data.some((p) => p.up)) [data, sentinels] = await probe(d.connect.timeoutMs);
+  const first = await probeEach(d, short);
+  const dataUp = first.slice(0, d.nodes.length).some((p) => p.up);
+  return short < d.connect.timeoutMs && !dataUp ? probeEach(d) : first;
+}
+
+/** One probe of every node, then every sentinel, each with `timeoutMs` (default: the command's --timeout). */
+export async function probeEach(d: Deployment, timeoutMs = d.connect.timeoutMs): Promise<NodeProbe[]> {
+  const connect = { ...d.connect, timeoutMs };
+  const [data, sentinels] = await Promise.all([
+    probeAll(d.nodes, connect, probeKindOf(d, false)),
+    d.sentinels.length ? probeAll(d.sentinels, connect, probeKindOf(d, true)) : [],
+  ]);
   return [...data, ...sentinels];
 }
 

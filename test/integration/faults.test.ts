@@ -4,6 +4,10 @@ import { describe, expect, test } from 'vitest';
 import { createTestCluster, useTestCluster } from '../helpers/cluster.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { rawCall, rawText } from '../helpers/raw.js';
+import { openDeployment } from '../../src/deployment/handle.js';
+import { killMaster } from '../../src/faults/kill-master.js';
+import { openObserver } from '../../src/faults/observe-fault.js';
+import type { Observer } from '../../src/observe/observer.js';
 
 interface FaultJson {
   outcome: string;
@@ -211,6 +215,43 @@ describe('refusals and deadlines', () => {
       expect(result.stderr).toMatch(/last seen: slot 0 owned by/);
     } finally {
       await c.destroy();
+    }
+  });
+});
+
+describe('a master whose poll a busy machine missed', () => {
+  const c = useTestCluster();
+
+  test('kill-master asks the nodes with the full deadline before calling it unreachable: the fault goes out', async () => {
+    const d = await openDeployment({ stateDir: c.stateDir, cluster: 'default', timeoutMs: 2000 });
+    const observer = openObserver(d);
+    try {
+      await observer.start();
+      const victim = c.masters[0]!;
+      // The observer's last poll of the victim timed out (its 500 ms deadline, an event loop late by 1.9 s).
+      const missed = new Proxy(observer, {
+        get: (o, key: keyof Observer) =>
+          key === 'snapshot'
+            ? () =>
+                o.snapshot().map((p) => (p.address.port === victim.port ? { ...p, up: false, error: 'timed out' } : p))
+            : typeof o[key] === 'function'
+              ? (o[key] as (...a: unknown[]) => unknown).bind(o)
+              : o[key],
+      });
+      const r = await killMaster(d, {
+        target: { master: '0' },
+        signal: 'kill',
+        wait: false,
+        force: false,
+        observer: missed,
+      });
+      expect(r.outcome).toBe('not-waited');
+      expect(r.victim.port).toBe(victim.port);
+      // The fault did go out: the victim's process is gone.
+      await expect(rawCall(victim.port, 'PING')).rejects.toThrow();
+    } finally {
+      await observer.stop();
+      await d.hosts.dispose();
     }
   });
 });
