@@ -89,32 +89,46 @@ describe('a pool of sessions per host', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
   });
 
-  test('a slow shell (1 s to start) is not opened again for calls that a busy session serves sooner; a long queue opens more', async () => {
-    let opened = 0;
-    const pool = new SessionPool(async () => (opened++, local('sleep 1')), 5000);
-    pools.push(pool);
-    // A burst of short calls at the start: the first session serves them all (4 x 50 ms < 1 s).
-    const burst = await Promise.all(
-      Array.from({ length: 4 }, () => pool.call('sleep 0.05; echo ok', undefined, 10_000)),
-    );
-    expect(burst.map((r) => r.stdout)).toEqual(Array(4).fill('ok\n'));
-    expect(opened).toBe(1);
-    // Calls that would queue for longer than a start (8 x 0.4 s): more sessions open.
-    await Promise.all(Array.from({ length: 8 }, () => pool.call('sleep 0.4', undefined, 10_000)));
-    expect(opened).toBeGreaterThan(1);
-  });
+  // These two mostly wait for slow shells: they run side by side, each closing its own pools (not through `pools`,
+  // which the hook after each test empties).
+  test.concurrent(
+    'a slow shell (1 s to start) is not opened again for calls that a busy session serves sooner; a long queue opens more',
+    async () => {
+      let opened = 0;
+      const pool = new SessionPool(async () => (opened++, local('sleep 1')), 5000);
+      try {
+        // A burst of short calls at the start: the first session serves them all (4 x 50 ms < 1 s).
+        const burst = await Promise.all(
+          Array.from({ length: 4 }, () => pool.call('sleep 0.05; echo ok', undefined, 10_000)),
+        );
+        expect(burst.map((r) => r.stdout)).toEqual(Array(4).fill('ok\n'));
+        expect(opened).toBe(1);
+        // Calls that would queue for longer than a start (6 x 0.3 s): more sessions open.
+        await Promise.all(Array.from({ length: 6 }, () => pool.call('sleep 0.3', undefined, 10_000)));
+        expect(opened).toBeGreaterThan(1);
+      } finally {
+        pool.close();
+      }
+    },
+  );
 
-  test("a call's deadline does not count a slow login shell's start (its own bound does): a 1 s call on a 2 s shell", async () => {
-    const pool = new SessionPool(async () => local('sleep 2'), 5000);
-    pools.push(pool);
-    const t0 = Date.now();
-    expect((await pool.call('echo ok', undefined, 1000)).stdout).toBe('ok\n');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
-    // The start's own bound still ends a shell that never starts.
-    const hung = new SessionPool(async () => local('sleep 30'), 500);
-    pools.push(hung);
-    await expect(hung.call('true', undefined, 300)).rejects.toThrow('the remote shell did not start within 500 ms');
-  });
+  test.concurrent(
+    "a call's deadline does not count a slow login shell's start (its own bound does): a 1 s call on a 2 s shell",
+    async () => {
+      const pool = new SessionPool(async () => local('sleep 2'), 5000);
+      // The start's own bound still ends a shell that never starts.
+      const hung = new SessionPool(async () => local('sleep 30'), 500);
+      try {
+        const t0 = Date.now();
+        expect((await pool.call('echo ok', undefined, 1000)).stdout).toBe('ok\n');
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+        await expect(hung.call('true', undefined, 300)).rejects.toThrow('the remote shell did not start within 500 ms');
+      } finally {
+        pool.close();
+        hung.close();
+      }
+    },
+  );
 
   test('a caller whose deadline passes while waiting leaves the queue; the session goes to the next', async () => {
     const pool = new SessionPool(async () => local(), 5000);
