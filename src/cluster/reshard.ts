@@ -1,6 +1,6 @@
 import { EnvironmentError, UsageError } from '../errors.js';
 import { selectNode } from '../faults/target.js';
-import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
+import { type Address, type ConnectOptions, formatAddress, withNode } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { waitUntil } from '../util/wait.js';
@@ -180,24 +180,7 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
     const t = clock.now();
     const moving = normalizeRanges(plan.slots.map((s) => [s, s] as SlotRange));
     await reporter.step('Waiting until every node agrees on the new owner', () =>
-      waitUntil(
-        async () => {
-          const probes = await probeAll(o.targets, o.connect);
-          const disagree = probes
-            .filter((p) => p.up && p.view && !ownsAll(p, to.id, moving))
-            .map((p) => formatAddress(p.address));
-          return disagree.length
-            ? { done: false, seen: `not yet on ${disagree.join(', ')}` }
-            : { done: true, value: null };
-        },
-        {
-          what: 'every node agreeing on the new owner',
-          timeoutMs: 30_000,
-          intervalMs: 50,
-          clock,
-          abortSignal: o.abortSignal,
-        },
-      ),
+      waitForNewOwner({ ...o, to, moving, clock, info: (m) => reporter.info(m) }),
     );
     agreedMs = Math.round(clock.now() - t);
   }
@@ -216,6 +199,65 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
 }
 
 /** This node's view gives every slot of `ranges` to `id`. */
+/** How long a target may go without its moved slots in its own view before it is told again. */
+const REASSERT_AFTER_MS = 2000;
+
+/**
+ * Waits until every node says `to` owns `moving` (at most 30 s). A target
+ * whose own view lost a slot it was given (a stale claim from the source,
+ * read after SETSLOT NODE: seen once in CI, the second reshard of a slot
+ * back to its old master) would never get it back by gossip, since no node
+ * claims it any more: after REASSERT_AFTER_MS it is told again (SETSLOT
+ * NODE) and bumps its config epoch, as redis-cli --cluster fix does.
+ */
+export async function waitForNewOwner(o: {
+  targets: readonly Address[];
+  connect: ConnectOptions;
+  to: Address & { id: string };
+  moving: readonly SlotRange[];
+  clock: Clock;
+  abortSignal?: AbortSignal;
+  info?: (message: string) => void;
+}): Promise<void> {
+  let toldAt = o.clock.now();
+  await waitUntil(
+    async () => {
+      const probes = await probeAll(o.targets, o.connect);
+      const disagree = probes.filter((p) => p.up && p.view && !ownsAll(p, o.to.id, o.moving));
+      const target = disagree.find((p) => p.address.host === o.to.host && p.address.port === o.to.port);
+      if (target && o.clock.now() - toldAt >= REASSERT_AFTER_MS) {
+        toldAt = o.clock.now();
+        const missing = missingSlots(target, o.to.id, o.moving);
+        o.info?.(
+          `  ${formatAddress(o.to)} does not hold slots ${formatRanges(normalizeRanges(missing.map((x) => [x, x] as SlotRange)))} in its own view: telling it again, with a new config epoch`,
+        );
+        await withNode(o.to, o.connect, async (c) => {
+          for (const slot of missing) await c.call('CLUSTER', 'SETSLOT', slot, 'NODE', o.to.id);
+          await c.call('CLUSTER', 'BUMPEPOCH');
+        });
+      }
+      return disagree.length
+        ? { done: false, seen: `not yet on ${disagree.map((p) => formatAddress(p.address)).join(', ')}` }
+        : { done: true, value: null };
+    },
+    {
+      what: 'every node agreeing on the new owner',
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      clock: o.clock,
+      abortSignal: o.abortSignal,
+    },
+  );
+}
+
+/** The slots of `ranges` that `p`'s view does not give to `id`. */
+function missingSlots(p: NodeProbe, id: string, ranges: readonly SlotRange[]): number[] {
+  const owner = p.view!.find((n) => n.id === id);
+  return ranges.flatMap(([a, b]) =>
+    Array.from({ length: b - a + 1 }, (_, i) => a + i).filter((s) => !owner?.slots.some(([x, y]) => x <= s && s <= y)),
+  );
+}
+
 function ownsAll(p: NodeProbe, id: string, ranges: readonly SlotRange[]): boolean {
   const owner = p.view!.find((n) => n.id === id);
   if (!owner) return false;

@@ -3,7 +3,9 @@ import { Cluster } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import calculateSlot from 'cluster-key-slot';
 import { spawnCli } from '../helpers/cli.js';
-import { type TestCluster, createTestCluster } from '../helpers/cluster.js';
+import { type TestCluster, createTestCluster, useTestCluster } from '../helpers/cluster.js';
+import { waitForNewOwner } from '../../src/cluster/reshard.js';
+import { systemClock } from '../../src/util/clock.js';
 import { raw, rawCall } from '../helpers/raw.js';
 
 const KEYS = 100_000;
@@ -360,4 +362,47 @@ describe('failover-report --fault reshard-kill-target (real servers)', () => {
       }
     },
   );
+});
+
+describe('a target that lost a moved slot in its own view', () => {
+  const c = useTestCluster({ replicas: 0 });
+
+  test('the wait for agreement tells it again with a new config epoch, and every node then agrees', async () => {
+    const moved = await c.json<{ from: { id: string }; to: { id: string; host: string; port: number } }>([
+      'cluster',
+      'reshard',
+      '--slots',
+      '1',
+      '--from',
+      '0',
+      '--to',
+      '1',
+    ]);
+    expect(moved.result.exitCode, moved.result.stderr).toBe(0);
+    const { from, to } = moved.json;
+    // The stuck state CI once met: the target gives slot 0 back to the source in its own view, which no node claims
+    // any more, so gossip alone never repairs it.
+    expect(await rawCall(to.port, 'CLUSTER', 'SETSLOT', 0, 'NODE', from.id)).toBe('OK');
+    const said: string[] = [];
+    await waitForNewOwner({
+      targets: c.nodes.map((n) => ({ host: n.host, port: n.port })),
+      connect: { timeoutMs: 2000 },
+      to,
+      moving: [[0, 0]],
+      clock: systemClock,
+      info: (m) => said.push(m),
+    });
+    expect(said.join('\n')).toMatch(/does not hold slots 0 in its own view: telling it again, with a new config epoch/);
+    for (const n of c.nodes) {
+      const line = String(await rawCall(n.port, 'CLUSTER', 'NODES'))
+        .split('\n')
+        .find((l) => l.startsWith(to.id));
+      // The slot fields come after the link state (the 9th field on).
+      const slots = line!.split(' ').slice(8);
+      expect(
+        slots.some((r) => r === '0' || r.startsWith('0-')),
+        `${n.port}: ${line}`,
+      ).toBe(true);
+    }
+  });
 });
