@@ -198,7 +198,6 @@ export async function reshard(o: ReshardOptions): Promise<ReshardResult> {
   };
 }
 
-/** This node's view gives every slot of `ranges` to `id`. */
 /** How long a target may go without its moved slots in its own view before it is told again. */
 const REASSERT_AFTER_MS = 2000;
 
@@ -250,7 +249,7 @@ export async function waitForNewOwner(o: {
   );
 }
 
-/** The slots of `ranges` that `p`'s view does not give to `id`. */
+/** The slots of `ranges` that `p`'s view does not give to `id` (slot by slot: only for a target being told again). */
 function missingSlots(p: NodeProbe, id: string, ranges: readonly SlotRange[]): number[] {
   const owner = p.view!.find((n) => n.id === id);
   return ranges.flatMap(([a, b]) =>
@@ -258,6 +257,7 @@ function missingSlots(p: NodeProbe, id: string, ranges: readonly SlotRange[]): n
   );
 }
 
+/** This node's view gives every slot of `ranges` to `id` (by range: it runs for every node every 50 ms). */
 function ownsAll(p: NodeProbe, id: string, ranges: readonly SlotRange[]): boolean {
   const owner = p.view!.find((n) => n.id === id);
   if (!owner) return false;
