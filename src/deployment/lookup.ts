@@ -2,7 +2,7 @@ import { livePid } from '../cluster/lifecycle.js';
 import { type NodeProbe, type ProbeKind, probeAll } from '../cluster/probe.js';
 import type { SlotMap } from '../cluster/slotmap.js';
 import { writeState } from '../cluster/state.js';
-import { type Address, formatAddress, withNode } from '../nodes/client.js';
+import { type Address, formatAddress, sameAddress, withNode } from '../nodes/client.js';
 import type { ObservedNode, ObserverView } from '../observe/observer.js';
 import type { Deployment, DeploymentNode } from './handle.js';
 
@@ -23,7 +23,7 @@ export function observed(d: Deployment): ObservedNode[] {
 }
 
 export function findNode(d: Deployment, a: Address): DeploymentNode | undefined {
-  return d.nodes.find((n) => n.port === a.port && n.host === a.host);
+  return d.nodes.find((n) => sameAddress(n, a));
 }
 
 /** The pid of a node's live process (null if none), from the state file or the pid file. */

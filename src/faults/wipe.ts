@@ -1,7 +1,6 @@
-import { myselfOf } from '../cluster/probe.js';
 import type { Deployment } from '../deployment/handle.js';
-import { probesNow } from '../deployment/lookup.js';
-import { type Address, formatAddress } from '../nodes/address.js';
+import { probeEach, probesNow } from '../deployment/lookup.js';
+import { type Address, formatAddress, sameAddress } from '../nodes/address.js';
 import { DeadlineError } from '../errors.js';
 import { waitUntil } from '../util/wait.js';
 
@@ -20,16 +19,28 @@ export interface ShardWipe {
   replicas: { node: string; keysBefore: number; keysNow: number | null }[];
 }
 
-/** The keys each replica of `master` holds now (DBSIZE), asked directly. */
+/**
+ * The keys each replica of `master` holds now (DBSIZE), asked directly. A
+ * replica is one that any node's view names as the master's; one that missed
+ * the short first probe (a busy machine) is asked again with --timeout, since
+ * leaving it out would hide a wipe.
+ */
 export async function replicaKeys(
   d: Deployment,
   master: { id: string | null },
 ): Promise<{ node: Address; keys: number }[]> {
   if (master.id === null) return [];
-  const probes = await probesNow(d);
-  return probes.flatMap((p) => {
-    const self = myselfOf(p);
-    return self?.masterId === master.id && p.dbsize !== null ? [{ node: p.address, keys: p.dbsize }] : [];
+  let probes = await probesNow(d);
+  const replicas = d.nodes.filter((n) =>
+    probes.some((p) =>
+      p.view?.some((e) => e.masterId === master.id && e.port === n.port && (e.host === n.host || e.host === '')),
+    ),
+  );
+  const keysOf = (a: Address) => probes.find((p) => sameAddress(p.address, a))?.dbsize ?? null;
+  if (replicas.some((r) => keysOf(r) === null)) probes = await probeEach(d);
+  return replicas.flatMap((r) => {
+    const keys = keysOf(r);
+    return keys === null ? [] : [{ node: { host: r.host, port: r.port }, keys }];
   });
 }
 
@@ -47,7 +58,7 @@ export async function shardWipe(
 ): Promise<ShardWipe | null> {
   if (!before.some((r) => r.keys > 0)) return null;
   const at = (probes: Awaited<ReturnType<typeof probesNow>>, a: Address) =>
-    probes.find((p) => p.address.host === a.host && p.address.port === a.port);
+    probes.find((p) => sameAddress(p.address, a));
   const probes = await waitUntil(
     async () => {
       const now = await probesNow(d);

@@ -6,6 +6,8 @@ export interface Address {
   port: number;
 }
 
+export const sameAddress = (a: Address, b: Address): boolean => a.host === b.host && a.port === b.port;
+
 export function formatAddress(a: Address): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

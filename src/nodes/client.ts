@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { AuthError, NodeUnreachableError, errorMessage } from '../errors.js';
 import { type Address, formatAddress } from './address.js';
 
-export { type Address, formatAddress, parseAddress } from './address.js';
+export { type Address, formatAddress, parseAddress, sameAddress } from './address.js';
 
 export interface ConnectOptions {
   /** Deadline for connecting and for every single command (ms). */

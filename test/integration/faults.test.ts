@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createTestCluster, useTestCluster } from '../helpers/cluster.js';
 import { logLineTime } from '../helpers/log-time.js';
 import { rawCall, rawText } from '../helpers/raw.js';
 import { openDeployment } from '../../src/deployment/handle.js';
 import { killMaster } from '../../src/faults/kill-master.js';
 import { openObserver } from '../../src/faults/observe-fault.js';
+import { replicaKeys } from '../../src/faults/wipe.js';
 import type { Observer } from '../../src/observe/observer.js';
 
 interface FaultJson {
@@ -221,6 +222,29 @@ describe('refusals and deadlines', () => {
 
 describe('a master whose poll a busy machine missed', () => {
   const c = useTestCluster();
+
+  test("a replica that misses the short first probe still counts in its master's keys (else a wipe goes unseen)", async () => {
+    expect((await c.run(['populate', '--keys', '300'])).exitCode).toBe(0);
+    const master = c.masters[0]!;
+    const replica = c.nodes.find((n) => n.masterId === master.id)!;
+    const keys = Number(await rawCall(master.port, 'DBSIZE'));
+    await vi.waitFor(async () => expect(Number(await rawCall(replica.port, 'DBSIZE'))).toBe(keys), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const d = await openDeployment({ stateDir: c.stateDir, cluster: 'default', timeoutMs: 3000 });
+    let thaw: NodeJS.Timeout | undefined;
+    try {
+      // Frozen for 1.5 s: longer than the first probe's 1 s, shorter than --timeout.
+      process.kill(replica.pid, 'SIGSTOP');
+      thaw = setTimeout(() => process.kill(replica.pid, 'SIGCONT'), 1500);
+      expect(await replicaKeys(d, master)).toEqual([{ node: { host: replica.host, port: replica.port }, keys }]);
+    } finally {
+      clearTimeout(thaw);
+      process.kill(replica.pid, 'SIGCONT');
+      await d.hosts.dispose();
+    }
+  });
 
   test('kill-master asks the nodes with the full deadline before calling it unreachable: the fault goes out', async () => {
     const d = await openDeployment({ stateDir: c.stateDir, cluster: 'default', timeoutMs: 2000 });
