@@ -4,6 +4,7 @@ import { type Address, formatAddress } from '../nodes/address.js';
 import type { DrillEvent } from '../observe/events.js';
 import type { PollCadence } from '../observe/cadence.js';
 import { type Check, type DrillReport, type Measured, REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { loopOf } from '../report/drill-rows.js';
 import { type LatencyOf, bounded, clientSection, measured, phase, setupSection } from '../report/sections.js';
 import type { AvailabilityResult } from '../workload/availability.js';
 import type { WorkloadResult } from '../workload/runner.js';
@@ -148,8 +149,8 @@ export function buildDrillReport(b: ReportInput): DrillReport {
       phases,
       victimGap,
       fault
-        ? "load (closed loop, client side): longest span with no successful operation on the victim's slots; its clients queue behind blocked requests, so see availability for the slots' own figure"
-        : "load (closed loop, client side): longest span with no successful operation on one master's slots (no fault in this drill)",
+        ? `load (${loopOf(result.mode)}, client side): longest span with no successful operation on the victim's slots; its clients queue behind blocked requests, so see availability for the slots' own figure`
+        : `load (${loopOf(result.mode)}, client side): longest span with no successful operation on one master's slots (no fault in this drill)`,
     ),
     availability: m.availability ? availabilitySection(m.availability, fault?.victim.id ?? null) : null,
     witness: m.witness,

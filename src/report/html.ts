@@ -8,6 +8,7 @@ import {
   availabilityRows,
   errorRows,
   keyFigureRows,
+  loopOf,
   lostRows,
   partitionLines,
   phaseRow,
@@ -96,7 +97,7 @@ ${sideBlocks(r)
   )
   .join('\n')}
 ${r.availability ? `<h2>Availability per master (write probe)</h2><p>${esc(r.availability.method)}.</p>${table(AVAILABILITY_HEAD, availabilityRows(r))}` : ''}
-<h2>Client impact (the load: closed loop, client side)</h2>
+<h2>Client impact (the load: ${loopOf(c.mode)}, client side)</h2>
 <p>Load: ${esc(c.mode)}.</p>
 ${table(['phase', 'time', 'throughput', 'errors', 'p50 ms', 'p99 ms', 'max ms'], [phaseRow('before', c.phases.before), phaseRow('during', c.phases.during), phaseRow('after', c.phases.after)])}
 ${Object.keys(c.errorsByClass).length ? table(['error class', 'count', 'last message'], errorRows(c)) : '<p>No operation failed.</p>'}

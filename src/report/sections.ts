@@ -4,6 +4,7 @@ import { callText, withNode } from '../nodes/client.js';
 import type { Gap } from '../workload/gaps.js';
 import type { WorkloadResult } from '../workload/runner.js';
 import type { LatencySummary } from '../workload/stats.js';
+import { loopOf } from './drill-rows.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
 
 /** The pieces of a drill report that are built from the cluster and the load. */
@@ -78,7 +79,7 @@ export function setupSection(ctx: Deployment, before: SlotMap, server: string, c
   };
 }
 
-/** The load's own figures: closed loop and client side, and labelled so. */
+/** The load's own figures: client side, and labelled so (closed or open loop). */
 export function clientSection(
   result: WorkloadResult,
   client: string,
@@ -98,7 +99,7 @@ export function clientSection(
     unavailableAll: measured(
       result.longestGap.ms,
       'ms',
-      "load (closed loop, client side): longest span with no successful operation at all; when one master stops answering, every client soon waits on it, so this is not the healthy masters' availability",
+      `load (${loopOf(result.mode)}, client side): longest span with no successful operation at all; when one master stops answering, every client soon waits on it, so this is not the healthy masters' availability`,
     ),
     phases,
     windows: result.windows,

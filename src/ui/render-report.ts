@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { DrillReport, Measured } from '../report/model.js';
-import { fig, keysText } from '../report/drill-rows.js';
+import { fig, keysText, loopOf } from '../report/drill-rows.js';
 import { renderTable } from './table.js';
 import { minorityLabel } from '../report/minority-window.js';
 
@@ -24,7 +24,7 @@ export function renderReportSummary(c: ChalkInstance, r: DrillReport, files: str
         ]
       : []),
     [
-      `load: no success on ${r.fault ? "the victim's slots" : "one master's slots"} (closed loop)`,
+      `load: no success on ${r.fault ? "the victim's slots" : "one master's slots"} (${loopOf(r.client.mode)})`,
       fig(r.client.unavailableVictimSlots),
     ],
     [

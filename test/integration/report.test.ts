@@ -110,6 +110,12 @@ describe('failover-report', () => {
       expect(report.promotion.ms.source).toMatch(/Failover election won/);
       // --rate 2000: an open loop at that rate (a closed loop here does ~20 000 ops/s), named so in the report.
       expect(report.client.mode).toBe('fixed-rate at 2000 ops/s, 20 clients, consistency mode on');
+      // Its figures say so too: an open loop, not the closed loop of the default.
+      expect(report.client.unavailableVictimSlots.source).toMatch(/^load \(open loop, client side\)/);
+      expect(r.stdout).toMatch(/load: no success on the victim's slots \(open loop\)/);
+      expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toContain(
+        '## Client impact (the load: open loop, client side)',
+      );
       expect(report.client.ops.value).toBeGreaterThan(1000);
       expect(report.client.ops.value).toBeLessThanOrEqual((2000 * r.durationMs) / 1000);
       const promotedDir = path.join(dir, 'default', 'nodes', `127.0.0.1-${report.promotion.promoted.port}`);
