@@ -3,7 +3,7 @@ import type { Deployment } from '../deployment/handle.js';
 import { callText, withNode } from '../nodes/client.js';
 import type { Gap } from '../workload/gaps.js';
 import type { WorkloadResult } from '../workload/runner.js';
-import type { LatencySummary } from '../workload/stats.js';
+import { type LatencySummary, WINDOW_MS } from '../workload/stats.js';
 import { loopOf } from './drill-rows.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
 
@@ -36,17 +36,27 @@ export function bounded(m: Measured, boundMs: number, detail: string): Measured 
 export type LatencyOf = (fromMs: number, toMs: number) => LatencySummary | null;
 
 /** Throughput, errors and latency (merged HDR histograms) of the load between two times (ms from its start). */
+/**
+ * One phase of the load: its operations and errors are counted by 100 ms
+ * window (those that start in the phase), so its throughput divides by the
+ * span those windows cover, not by the phase's own length: a 1016 ms phase
+ * counts 11 windows, and dividing their 1100 ms of operations by 1016 ms
+ * showed a load at --rate 2000 doing 2161 ops/s.
+ */
 export function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toMs: number): PhaseStats {
   const windows = w.windows.filter((x) => x.tMs >= fromMs && x.tMs < toMs);
   const ops = windows.reduce((n, x) => n + x.ops, 0);
-  const seconds = Math.max(0.1, (toMs - fromMs) / 1000);
+  const first = windows[0]?.tMs ?? 0;
+  const last = windows.at(-1)?.tMs ?? 0;
+  // The load's last window ends with the load.
+  const seconds = Math.max(0.1, (Math.min(last + WINDOW_MS, w.durationMs) - first) / 1000);
   return {
     fromMs: Math.round(fromMs),
     toMs: Math.round(toMs),
     opsPerSec: {
-      value: Math.round(ops / seconds),
+      value: windows.length ? Math.round(ops / seconds) : 0,
       unit: 'ops/s',
-      source: 'load: successful operations in the phase / its length',
+      source: `load: successful operations in the phase / its length (by ${WINDOW_MS} ms windows: those that start in it)`,
     },
     errors: windows.reduce((n, x) => n + x.errors, 0),
     latency: latency(fromMs, toMs),

@@ -4,6 +4,8 @@ import { faultSentence, reportTitle } from '../../src/report/heading.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { DrillReport } from '../../src/report/model.js';
+import { phase } from '../../src/report/sections.js';
+import type { WorkloadResult } from '../../src/workload/runner.js';
 import { fixtureReport } from '../helpers/report-fixture.js';
 
 const HOST = '127.0.0.1';
@@ -160,5 +162,26 @@ describe('chart marker labels: laid out in rows, none over another', () => {
       /<text class="axis" x="60" y="20">4 marker labels left out where they would overlap: hover a line for its label<\/text>/,
     );
     expect(svg).toContain('<g class="marker" data-marker="[9] kill"><title>[9] kill +5.01 s</title>');
+  });
+});
+
+describe("a phase's throughput", () => {
+  // A load at 2000 ops/s: 200 per 100 ms window, for 1950 ms (its last window half as long, half as full).
+  const load = {
+    durationMs: 1950,
+    windows: Array.from({ length: 20 }, (_, i) => ({ tMs: i * 100, ops: i === 19 ? 100 : 200, errors: 0 })),
+  } as unknown as WorkloadResult;
+  const none = () => null;
+
+  test('divides by the span of the windows it counts, so a phase that ends mid-window is not over its rate', () => {
+    // 1016 ms counts the windows from 0 to 1000 ms: 2200 operations over 1100 ms, not over 1016.
+    expect(phase(load, none, 0, 1016).opsPerSec.value).toBe(2000);
+    expect(phase(load, none, 1016, 1500).opsPerSec.value).toBe(2000);
+    // The last window ends with the load (1950 ms).
+    expect(phase(load, none, 1016, 1950).opsPerSec.value).toBe(2000);
+  });
+
+  test('a phase shorter than a window, with no window starting in it: 0, not a division by nothing', () => {
+    expect(phase(load, none, 1016, 1050)).toMatchObject({ opsPerSec: { value: 0 }, errors: 0 });
   });
 });
