@@ -4,14 +4,14 @@ import { formatAddress } from '../nodes/address.js';
 import type { DrillReport, Measured, PhaseStats } from './model.js';
 import { minorityLabel, minorityWindow } from './minority-window.js';
 
+/** The rows and sentences both renderers show (Markdown and HTML differ only in how they draw a table). Pure. */
+
 /**
  * How the load ran, as its figures' labels say it: `closed loop` (each client
  * waits for its reply) or `open loop` (--rate). `mode` is WorkloadResult.mode,
  * or the report's `client.mode`, which begins with it.
  */
 export const loopOf = (mode: string): string => (mode.startsWith('fixed-rate') ? 'open loop' : 'closed loop');
-
-/** The rows and sentences both renderers show (Markdown and HTML differ only in how they draw a table). Pure. */
 
 /** A figure as people read it: "1450 ms", with its bound when it has one ("1450 ms (up to 20 ms less)"), flagged when coarse. */
 export const fig = (m: Measured): string =>

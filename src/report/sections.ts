@@ -35,9 +35,9 @@ export function bounded(m: Measured, boundMs: number, detail: string): Measured 
 
 export type LatencyOf = (fromMs: number, toMs: number) => LatencySummary | null;
 
-/** Throughput, errors and latency (merged HDR histograms) of the load between two times (ms from its start). */
 /**
- * One phase of the load: its operations and errors are counted by 100 ms
+ * Throughput, errors and latency (merged HDR histograms) of the load between
+ * two times (ms from its start). Operations and errors are counted by 100 ms
  * window (those that start in the phase), so its throughput divides by the
  * span those windows cover, not by the phase's own length: a 1016 ms phase
  * counts 11 windows, and dividing their 1100 ms of operations by 1016 ms
@@ -56,7 +56,7 @@ export function phase(w: WorkloadResult, latency: LatencyOf, fromMs: number, toM
     opsPerSec: {
       value: windows.length ? Math.round(ops / seconds) : 0,
       unit: 'ops/s',
-      source: `load: successful operations in the phase / its length (by ${WINDOW_MS} ms windows: those that start in it)`,
+      source: `load: successful operations in the ${WINDOW_MS} ms windows that start in the phase / the span they cover`,
     },
     errors: windows.reduce((n, x) => n + x.errors, 0),
     latency: latency(fromMs, toMs),
