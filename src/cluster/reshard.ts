@@ -1,13 +1,13 @@
 import { EnvironmentError, UsageError } from '../errors.js';
 import { selectNode } from '../faults/target.js';
-import { type Address, type ConnectOptions, formatAddress, withNode } from '../nodes/client.js';
+import { type Address, type ConnectOptions, formatAddress, sameAddress, withNode } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { waitUntil } from '../util/wait.js';
 import { type MigrationProgress, type MigrationResult, migrateSlots } from './migrate.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { type SlotMap, type SlotMapMaster, buildSlotMap } from './slotmap.js';
-import { type SlotRange, formatRanges, normalizeRanges } from './slots.js';
+import { type SlotRange, formatRanges, normalizeRanges, rangesContain } from './slots.js';
 
 export interface ReshardOptions {
   connect: ConnectOptions;
@@ -223,7 +223,7 @@ export async function waitForNewOwner(o: {
     async () => {
       const probes = await probeAll(o.targets, o.connect);
       const disagree = probes.filter((p) => p.up && p.view && !ownsAll(p, o.to.id, o.moving));
-      const target = disagree.find((p) => p.address.host === o.to.host && p.address.port === o.to.port);
+      const target = disagree.find((p) => sameAddress(p.address, o.to));
       if (target && o.clock.now() - toldAt >= REASSERT_AFTER_MS) {
         toldAt = o.clock.now();
         const missing = missingSlots(target, o.to.id, o.moving);
@@ -253,7 +253,7 @@ export async function waitForNewOwner(o: {
 function missingSlots(p: NodeProbe, id: string, ranges: readonly SlotRange[]): number[] {
   const owner = p.view!.find((n) => n.id === id);
   return ranges.flatMap(([a, b]) =>
-    Array.from({ length: b - a + 1 }, (_, i) => a + i).filter((s) => !owner?.slots.some(([x, y]) => x <= s && s <= y)),
+    Array.from({ length: b - a + 1 }, (_, i) => a + i).filter((s) => !owner || !rangesContain(owner.slots, s)),
   );
 }
 

@@ -74,6 +74,11 @@ export async function deploymentMap(d: Deployment, observer?: ObserverView): Pro
   return d.ops.map(await probesNow(d, observer));
 }
 
+/** A CLUSTER NODES entry is this node's (a node that has not learnt its own address lists itself with an empty host). */
+export function namesNode(e: Address, n: Address): boolean {
+  return e.port === n.port && (e.host === n.host || e.host === '');
+}
+
 /** Known nodes with the ids the reachable nodes give them (a dead node's id comes from the others). */
 export async function nodesWithIds(
   d: Deployment,
@@ -85,7 +90,7 @@ export async function nodesWithIds(
   const entries = probes.flatMap((p) => p.view ?? []);
   return d.nodes.map((n) => ({
     ...n,
-    id: entries.find((e) => e.port === n.port && (e.host === n.host || e.host === ''))?.id ?? null,
+    id: entries.find((e) => namesNode(e, n))?.id ?? null,
   }));
 }
 

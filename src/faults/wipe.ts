@@ -1,5 +1,5 @@
 import type { Deployment } from '../deployment/handle.js';
-import { probeEach, probesNow } from '../deployment/lookup.js';
+import { namesNode, probeEach, probesNow } from '../deployment/lookup.js';
 import { type Address, formatAddress, sameAddress } from '../nodes/address.js';
 import { DeadlineError } from '../errors.js';
 import { waitUntil } from '../util/wait.js';
@@ -32,9 +32,7 @@ export async function replicaKeys(
   if (master.id === null) return [];
   let probes = await probesNow(d);
   const replicas = d.nodes.filter((n) =>
-    probes.some((p) =>
-      p.view?.some((e) => e.masterId === master.id && e.port === n.port && (e.host === n.host || e.host === '')),
-    ),
+    probes.some((p) => p.view?.some((e) => e.masterId === master.id && namesNode(e, n))),
   );
   const keysOf = (a: Address) => probes.find((p) => sameAddress(p.address, a))?.dbsize ?? null;
   if (replicas.some((r) => keysOf(r) === null)) probes = await probeEach(d);
