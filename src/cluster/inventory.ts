@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIpAddress, plausibleHost } from '../nodes/address.js';
 import { loadYamlFile } from '../util/yaml-file.js';
 import type { HostEntry } from './layout.js';

@@ -1,6 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
 import { PARTITION_MODES } from '../faults/partition-plan.js';

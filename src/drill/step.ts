@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Deployment } from '../deployment/handle.js';
 import type { DrillRun } from './run.js';
 import type { NamedNode } from './run-record.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { checkSteps } from '../drill/check-steps.js';
 import { LOAD_DEFAULTS } from '../drill/spec.js';

@@ -1,5 +1,5 @@
 import { PERSISTENCE_MODES } from '../nodes/persistence.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DrillSpec } from '../drill/spec.js';
 import { duration, expected, int, text } from '../drill/schema-parts.js';
 import { type Address, parseAddress } from '../nodes/address.js';

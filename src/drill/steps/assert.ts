@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { keysPresent } from '../../cluster/keys-present.js';
 import { probesNow } from '../../deployment/lookup.js';
 import { roleOf } from '../../deployment/lookup.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { findNode, pidOf } from '../../deployment/lookup.js';
 import { rejoinNode } from '../../faults/rejoin.js';
 import { formatAddress } from '../../nodes/address.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SlotMapMaster } from '../../cluster/slotmap.js';
 import { manualFailover } from '../../faults/manual-failover.js';
 import { formatAddress } from '../../nodes/address.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatAddress } from '../../nodes/address.js';
 import { PARTITION_MODES, parseLoss } from '../../faults/partition-plan.js';
 import { applyPartition, checkPartitionReady, planPartition, removePartition } from '../../faults/partition.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { populate } from '../../cluster/populate.js';
 import { StepFailed } from '../run-record.js';
 import { expected, int, shortForm, text } from '../schema-parts.js';

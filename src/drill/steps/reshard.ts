@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MigrationError, type MigrationProgress } from '../../cluster/migrate.js';
 import { readRedirections, redirectionsBetween } from '../../cluster/redirections.js';
 import { RESHARD_DEFAULTS, type ReshardResult, firstSlots, reshard } from '../../cluster/reshard.js';

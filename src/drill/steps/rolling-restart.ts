@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollingRestart } from '../../faults/rolling-restart.js';
 import { parseAddress } from '../../nodes/address.js';
 import { silentReporter } from '../../util/reporter.js';

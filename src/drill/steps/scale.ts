@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fixCluster, fixSummary } from '../../cluster/fix.js';
 import { addNode, removeNode } from '../../cluster/membership.js';
 import { rebalance } from '../../cluster/rebalance.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SlotMapMaster } from '../../cluster/slotmap.js';
 import { findNode, pidOf } from '../../deployment/lookup.js';
 import type { FaultSignal } from '../../faults/catalog.js';

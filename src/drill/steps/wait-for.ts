@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { promotionTiming, rejoinTiming, resyncKind } from '../../observe/measure.js';
 import { roleNow } from '../../deployment/lookup.js';
 import { formatAddress } from '../../nodes/address.js';
