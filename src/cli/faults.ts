@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CheckFailedError } from '../errors.js';
 import type { FaultSignal } from '../faults/catalog.js';
-import { PARTITION_MODES, type PartitionMode } from '../faults/partition-plan.js';
+import { PARTITION_MODES, type PartitionMode } from '../faults/partition-modes.js';
 import type { FaultResult } from '../faults/result.js';
 import type { Action } from './action.js';
 import { type Context, targetOptions } from './context.js';

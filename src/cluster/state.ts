@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { DeploymentNotFoundError, EnvironmentError, UsageError } from '../errors.js';
 import { MakeDirError, fsReason, makeDirs } from '../util/fs.js';
-import { PARTITION_MODES } from '../faults/partition-plan.js';
+import { PARTITION_MODES } from '../faults/partition-modes.js';
 import { PERSISTENCE_MODES } from '../nodes/persistence.js';
 import { statePath } from './state-path.js';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
+import type { PartitionMode } from './partition-modes.js';
 
 /**
  * A network fault as plain data before anything touches a firewall (after
@@ -7,14 +8,7 @@ import { UsageError } from '../errors.js';
  * dropped. Pure functions here; iptables.ts applies the result.
  */
 
-/**
- * isolate: both ways, between the two sides; one-way: one direction (see
- * `direction`); flaky: both ways, each packet with probability `loss`;
- * blackhole: every packet to or from side A's nodes on the deployment's
- * ports, whoever sent it (clients too): a host gone from the network.
- */
-export const PARTITION_MODES = ['isolate', 'one-way', 'flaky', 'blackhole'] as const;
-export type PartitionMode = (typeof PARTITION_MODES)[number];
+export { PARTITION_MODES, type PartitionMode } from './partition-modes.js';
 
 export interface PartitionSpec {
   /** Node addresses (IPs) on each side; side A holds the target. */
