@@ -91,6 +91,7 @@ async function open(c: InstrumentsConfig): Promise<void> {
     c.kind === 'sentinel'
       ? new StaleMasterWriter({
           password: c.connect.password,
+          readBackMs: c.connect.timeoutMs,
           master: () => sentinelOwner(observer.snapshot()),
           strays: () => {
             const seen = observer.snapshot();

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../nodes/address.js';
+import { closeClient, connectNode } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
 
 /** What the stale-master writer saw on one node: the writes it acknowledged while it was not the master the sentinels name. */
@@ -41,6 +42,8 @@ export class StaleMasterWriter {
       password: string | null;
       intervalMs?: number;
       deadlineMs?: number;
+      /** Deadline for reading the set back from the master at the end (connecting, and the read). */
+      readBackMs?: number;
       clock?: Clock;
       strays(): Address[];
       master(): Address | null;
@@ -57,16 +60,9 @@ export class StaleMasterWriter {
   async stop(): Promise<StaleWritesResult> {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.inFlight);
-    const master = this.o.master();
-    let present: Set<number> | null = null;
-    if (master && this.acked.size) {
-      try {
-        present = new Set((await this.client(master).smembers(this.key)).map(Number));
-      } catch {
-        // The master did not answer in time: the loss is unknown (null), not 0.
-      }
-    }
     for (const c of this.clients.values()) c.disconnect();
+    const master = this.o.master();
+    const present = master && this.acked.size ? await this.readBack(master) : null;
     return {
       method: `one SADD of a unique id every ${this.o.intervalMs ?? 10} ms to every data node that answers as a master while the sentinels name another (a client that still points at it); at the end the set is read from the master the sentinels name`,
       nodes: [...this.acked].map(([node, a]) => ({
@@ -77,6 +73,27 @@ export class StaleMasterWriter {
         lost: present ? a.ids.filter((id) => !present.has(id)).length : null,
       })),
     };
+  }
+
+  /**
+   * The set as the master the sentinels name holds it, or null (the loss is
+   * unknown, not 0) if it does not answer within `readBackMs`. Its own
+   * connection with the drill's deadline: the writers' clients send nothing
+   * before they are connected and give a write 100 ms, and the master may
+   * never have had one (it gets one only if it was ever seen as a stray).
+   */
+  private async readBack(master: Address): Promise<Set<number> | null> {
+    const options = { timeoutMs: this.o.readBackMs ?? 1000, password: this.o.password };
+    try {
+      const c = await connectNode(master, options);
+      try {
+        return new Set((await c.smembers(this.key)).map(Number));
+      } finally {
+        closeClient(c);
+      }
+    } catch {
+      return null;
+    }
   }
 
   private tick(): void {
