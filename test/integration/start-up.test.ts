@@ -1,9 +1,8 @@
 import { execa } from 'execa';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { stateDir } from '../helpers/cli.js';
 
-const MAIN = pathToFileURL(fileURLToPath(new URL('../../dist/bundle/main.js', import.meta.url))).href;
+const MAIN = new URL('../../dist/bundle/main.js', import.meta.url).href;
 
 /** The Node built-in modules a command loaded, from the bundled CLI run in a fresh process. */
 async function builtinsLoaded(args: string[]): Promise<string[]> {
