@@ -65,10 +65,17 @@ export class LogFollower {
     // A streamed log arrives by itself; only the final catch-up asks (the stream may be a moment behind).
     if (!final && (this.stream?.live() || this.now() - this.lastRead < LOG_INTERVAL_MS)) return;
     this.lastRead = this.now();
-    const { text, size } = await this.host.readFrom(this.path, this.offset);
+    // Where this read starts, kept: the stream may deliver bytes while it is on its way, and taking its
+    // answer at the offset as it is then would file the same bytes further on, skipping what follows.
+    const from = this.offset;
+    const { text, size } = await this.host.readFrom(this.path, from);
     // A log that shrank was rewritten: read it again from its start.
-    if (size < this.offset) this.offset = 0;
-    this.take(this.offset, Buffer.from(text));
+    if (size < from) {
+      this.offset = 0;
+      this.carry = Buffer.alloc(0);
+      return;
+    }
+    this.take(from, Buffer.from(text));
   }
 
   /**
