@@ -73,7 +73,7 @@ export class LogFollower {
     if (size < from) {
       this.offset = 0;
       this.carry = Buffer.alloc(0);
-      return;
+      return this.readNow(true);
     }
     this.take(from, Buffer.from(text));
   }
