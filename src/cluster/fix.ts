@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { NodeClient } from '../nodes/resp-client.js';
 import { EnvironmentError } from '../errors.js';
 import { type Address, type ConnectOptions, formatAddress } from '../nodes/client.js';
 import { NodePool } from '../nodes/pool.js';
@@ -241,7 +241,7 @@ async function assignSlot(slot: number, masters: readonly SlotMapMaster[], pool:
     masters.map(async (m) => ({ m, keys: Number(await (await pool.get(m)).call('CLUSTER', 'COUNTKEYSINSLOT', slot)) })),
   );
   const pick = counts.sort((a, b) => b.keys - a.keys || a.m.slotCount - b.m.slotCount)[0]!;
-  const c: Redis = await pool.get(pick.m);
+  const c: NodeClient = await pool.get(pick.m);
   await c.call('CLUSTER', 'ADDSLOTS', slot);
   await c.call('CLUSTER', 'BUMPEPOCH');
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { NodeClient } from '../nodes/resp-client.js';
 import { EnvironmentError } from '../errors.js';
 import { type Address, callText, formatAddress } from '../nodes/client.js';
 import type { NodePool } from '../nodes/pool.js';
@@ -90,7 +90,7 @@ export function formingNodeTimeout(nodes: number): number {
   return Math.max(500, 20 * nodes);
 }
 
-async function addSlots(client: Redis, slots: readonly SlotRange[], serverVersion: string): Promise<void> {
+async function addSlots(client: NodeClient, slots: readonly SlotRange[], serverVersion: string): Promise<void> {
   if (Number(serverVersion.split('.')[0]) >= 7) {
     await client.call('CLUSTER', 'ADDSLOTSRANGE', ...slots.flat());
     return;
@@ -121,7 +121,7 @@ export async function formCluster(plan: FormationPlan, o: FormOptions): Promise<
       clients.map(async (c, i) => {
         const [info, dbsize, id] = await Promise.all([
           callText(c, 'CLUSTER', 'INFO'),
-          c.dbsize(),
+          c.call('DBSIZE') as Promise<number>,
           callText(c, 'CLUSTER', 'MYID'),
         ]);
         const known = Number(parseInfo(info).get('cluster_known_nodes'));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { NodeClient } from '../nodes/resp-client.js';
 import { CheckFailedError, InterruptedError } from '../errors.js';
 import { type Address, type ConnectOptions, connectNode, closeClient, formatAddress } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -71,9 +71,11 @@ const reply = (r: [Error | null, unknown] | undefined): unknown => {
 };
 
 /** Runs one pipeline; each reply with its error. */
-async function raw(client: Redis, commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
+async function raw(client: NodeClient, commands: (string | number)[][]): Promise<[Error | null, unknown][]> {
   if (commands.length === 0) return [];
-  return (await client.pipeline(commands.map((c) => ['call', ...c.map(String)] as [string, ...string[]])).exec()) ?? [];
+  const pipeline = client.pipeline();
+  for (const c of commands) pipeline.call(...(c.map(String) as [string, ...string[]]));
+  return pipeline.exec();
 }
 
 /**
@@ -82,7 +84,7 @@ async function raw(client: Redis, commands: (string | number)[][]): Promise<[Err
  * cluster-allow-replica-migration) refuses it: the owner's claim stands, so
  * that refusal is not an error.
  */
-async function tellOwner(client: Redis, slots: readonly number[], owner: string): Promise<void> {
+async function tellOwner(client: NodeClient, slots: readonly number[], owner: string): Promise<void> {
   const told = await raw(
     client,
     slots.map((s) => ['CLUSTER', 'SETSLOT', s, 'NODE', owner]),
@@ -92,12 +94,12 @@ async function tellOwner(client: Redis, slots: readonly number[], owner: string)
 }
 
 /** Runs one pipeline and throws its first error reply. */
-export async function pipelined(client: Redis, commands: (string | number)[][]): Promise<unknown[]> {
+export async function pipelined(client: NodeClient, commands: (string | number)[][]): Promise<unknown[]> {
   return (await raw(client, commands)).map((r) => reply(r));
 }
 
 /**
- * Moves slots from one master to another with the protocol Redis documents:
+ * Moves slots from one master to another with the protocol NodeClient documents:
  * SETSLOT IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT and
  * MIGRATE ... KEYS until the slot is empty, then SETSLOT NODE on the target,
  * the source and every other master. `batch` slots go through each phase
@@ -233,7 +235,7 @@ export function adapt(count: number, floor: number, roundMs: number): number {
  * number of keys moved.
  */
 export async function moveSlotKeys(
-  client: Redis,
+  client: NodeClient,
   to: Address,
   slot: number,
   o: { pipeline: number; migrateTimeoutMs: number; password: string | null; replace: boolean },

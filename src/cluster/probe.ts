@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js';
-import type { Redis } from 'ioredis';
+import type { NodeClient } from '../nodes/resp-client.js';
 import {
   type Address,
   type ConnectOptions,
@@ -87,7 +87,12 @@ const down = (address: Address, kind: ProbeKind['kind'], error: string): NodePro
 });
 
 /** The questions, in one round trip. */
-async function ask(client: Redis, address: Address, what: ProbeKind, views?: ClusterNodesCache): Promise<NodeProbe> {
+async function ask(
+  client: NodeClient,
+  address: Address,
+  what: ProbeKind,
+  views?: ClusterNodesCache,
+): Promise<NodeProbe> {
   const base = { address, kind: what.kind, up: true, error: null, view: null, clusterInfo: null, sentinel: null };
   if (what.kind === 'sentinel') {
     const [master, addr] = await Promise.all([
@@ -132,7 +137,7 @@ const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toStrin
  * apiece). The reply of command `asBytes` stays a Buffer. The first error
  * is thrown, as Promise.all would.
  */
-async function inOneWrite(client: Redis, commands: [string, ...string[]][], asBytes = -1): Promise<unknown[]> {
+async function inOneWrite(client: NodeClient, commands: [string, ...string[]][], asBytes = -1): Promise<unknown[]> {
   const pipeline = client.pipeline();
   commands.forEach((c, i) => void (i === asBytes ? pipeline.callBuffer(...c) : pipeline.call(...c)));
   const replies = (await pipeline.exec()) ?? [];
@@ -192,7 +197,7 @@ async function withDeadline(
  * its socket and are answered (and dropped) once it resumes.
  */
 export class ProbeConnection {
-  private client: Redis | null = null;
+  private client: NodeClient | null = null;
   /** This node's CLUSTER NODES lines from its last answer: most lines repeat from poll to poll. */
   private readonly views = new ClusterNodesCache();
 
@@ -209,7 +214,7 @@ export class ProbeConnection {
         return await ask(client, this.address, this.what, this.views);
       } catch (e) {
         // A closed connection is opened again next time; a timed-out one is kept (see above).
-        if (client.status === 'end' || client.status === 'close') this.drop(client);
+        if (client.status === 'end') this.drop(client);
         throw e;
       }
     });
@@ -219,8 +224,8 @@ export class ProbeConnection {
     if (this.client) this.drop(this.client);
   }
 
-  private async connected(): Promise<Redis> {
-    if (this.client && this.client.status !== 'end' && this.client.status !== 'close') return this.client;
+  private async connected(): Promise<NodeClient> {
+    if (this.client && this.client.status !== 'end') return this.client;
     if (this.client) this.drop(this.client);
     const client = createNodeClient(this.address, { ...this.options });
     this.client = client;
@@ -234,7 +239,7 @@ export class ProbeConnection {
     }
   }
 
-  private drop(client: Redis): void {
+  private drop(client: NodeClient): void {
     closeClient(client);
     if (this.client === client) this.client = null;
   }

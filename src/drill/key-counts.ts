@@ -30,7 +30,7 @@ export async function shardKeys(map: SlotMap, connect: ConnectOptions): Promise<
         let theirs = 0;
         let cursor = '0';
         do {
-          const [next, keys] = await c.scan(cursor, 'COUNT', 1000);
+          const [next, keys] = (await c.call('SCAN', cursor, 'COUNT', 1000)) as [string, string[]];
           cursor = next;
           for (const k of keys) if (!k.startsWith(OWN_PREFIX)) theirs++;
         } while (cursor !== '0');

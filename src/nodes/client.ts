@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
 import { AuthError, NodeUnreachableError, errorMessage } from '../errors.js';
 import { type Address, formatAddress } from './address.js';
+import { NodeClient } from './resp-client.js';
 
 export { type Address, formatAddress, parseAddress, sameAddress } from './address.js';
+export type { NodeClient } from './resp-client.js';
 
 export interface ConnectOptions {
   /** Deadline for connecting and for every single command (ms). */
@@ -35,44 +36,22 @@ export function classifyError(address: string, e: unknown, timeoutMs: number): E
 }
 
 /**
- * A client for one node, not yet connected. No reconnects, no offline queue,
- * and a deadline on connecting and on every command: a dead or frozen node
- * makes a call fail within `timeoutMs`, never hang.
+ * A client for one node, not yet connected (see NodeClient). No reconnects,
+ * no offline queue, and a deadline on connecting and on every command: a
+ * dead or frozen node makes a call fail within `timeoutMs`, never hang.
  */
-export function createNodeClient(addr: Address, options: ConnectOptions): Redis {
-  const client = new Redis({
-    host: addr.host,
-    port: addr.port,
-    password: options.password ?? undefined,
-    lazyConnect: true,
-    connectTimeout: options.timeoutMs,
-    commandTimeout: options.timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    autoResubscribe: false,
-    // disconnect() ends the socket and waits this long for the peer's FIN
-    // before destroying it; a frozen (SIGSTOPped) node never sends one, and
-    // the pending timer would keep a finished command alive.
-    disconnectTimeout: 0,
-  });
-  return client;
+export function createNodeClient(addr: Address, options: ConnectOptions): NodeClient {
+  return new NodeClient({ host: addr.host, port: addr.port, password: options.password, timeoutMs: options.timeoutMs });
 }
 
-/** Connects a client from createNodeClient; a failure is classified (refused, timeout, auth). */
-export async function connectClient(client: Redis, addr: Address, options: ConnectOptions): Promise<Redis> {
-  // ioredis reports the socket's own error (ECONNREFUSED...) as an event and
-  // rejects connect() with a generic "Connection is closed": keep the former.
-  let socketError: unknown = null;
-  client.on('error', (e) => (socketError ??= e));
+/** Connects a client from createNodeClient (AUTH included); a failure is classified (refused, timeout, auth). */
+export async function connectClient(client: NodeClient, addr: Address, options: ConnectOptions): Promise<NodeClient> {
   try {
     await client.connect();
-    if (options.password) await client.ping(); // surfaces a rejected AUTH now, not on the first real command
     return client;
   } catch (e) {
     closeClient(client);
-    throw classifyError(formatAddress(addr), socketError ?? e, options.timeoutMs);
+    throw classifyError(formatAddress(addr), e, options.timeoutMs);
   }
 }
 
@@ -82,13 +61,13 @@ export function isConnectionClosed(e: unknown): boolean {
   return /Connection is closed|connection closed|ECONNRESET|EPIPE/i.test(`${(e as Error).message ?? ''} ${code}`);
 }
 
-/** Closes a client at once (see disconnectTimeout above). */
-export function closeClient(client: Redis): void {
+/** Closes a client at once: what still waits on it fails with "Connection is closed.". */
+export function closeClient(client: NodeClient): void {
   client.disconnect();
 }
 
 /** Opens one connection to one node (see createNodeClient for its deadlines). */
-export function connectNode(addr: Address, options: ConnectOptions): Promise<Redis> {
+export function connectNode(addr: Address, options: ConnectOptions): Promise<NodeClient> {
   return connectClient(createNodeClient(addr, options), addr, options);
 }
 
@@ -96,7 +75,7 @@ export function connectNode(addr: Address, options: ConnectOptions): Promise<Red
 export async function withNode<T>(
   addr: Address,
   options: ConnectOptions,
-  fn: (client: Redis) => Promise<T>,
+  fn: (client: NodeClient) => Promise<T>,
 ): Promise<T> {
   const client = await connectNode(addr, options);
   try {
@@ -109,7 +88,7 @@ export async function withNode<T>(
 }
 
 /** One command's reply as text (CLUSTER NODES, INFO, ...). */
-export async function callText(client: Redis, ...args: [string, ...(string | number)[]]): Promise<string> {
+export async function callText(client: NodeClient, ...args: [string, ...(string | number)[]]): Promise<string> {
   const reply = await client.call(...args);
   return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { NodeClient } from './resp-client.js';
 import { type Address, type ConnectOptions, closeClient, connectNode, formatAddress } from './client.js';
 
 /**
@@ -7,11 +7,11 @@ import { type Address, type ConnectOptions, closeClient, connectNode, formatAddr
  * one handshake each.
  */
 export class NodePool {
-  private readonly clients = new Map<string, Promise<Redis>>();
+  private readonly clients = new Map<string, Promise<NodeClient>>();
 
   constructor(private readonly options: ConnectOptions) {}
 
-  get(addr: Address): Promise<Redis> {
+  get(addr: Address): Promise<NodeClient> {
     const key = formatAddress(addr);
     let client = this.clients.get(key);
     if (!client) {

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Address, ConnectOptions } from '../nodes/client.js';
 import { parseSentinelEvent } from '../sentinel/events.js';
 import type { DrillEvent } from './events.js';
@@ -16,6 +15,8 @@ export async function followSentinelEvents(
   now: () => number,
   push: (e: Omit<DrillEvent, 'tMs'>) => void,
 ): Promise<{ disconnect(): void }> {
+  // Loaded here, not with the observer: only a Sentinel deployment's observer subscribes, and ioredis takes ~60 ms to load.
+  const { Redis } = (await import('ioredis')).default;
   const sub = new Redis({
     host: address.host,
     port: address.port,

@@ -87,7 +87,7 @@ export class StaleMasterWriter {
     try {
       const c = await connectNode(master, options);
       try {
-        return new Set((await c.smembers(this.key)).map(Number));
+        return new Set(((await c.call('SMEMBERS', this.key)) as string[]).map(Number));
       } finally {
         closeClient(c);
       }
