@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { type Parsed, ReplyError, encodeCommand, parseReply } from './resp.js';
 
@@ -37,15 +36,13 @@ const CLOSED = 'Connection is closed.';
  * what the short commands need, without the ~60 ms it takes to load ioredis
  * at every start.
  */
-export class NodeClient extends EventEmitter {
+export class NodeClient {
   status: NodeClientStatus = 'wait';
   private socket: net.Socket | null = null;
   private readonly pending: Pending[] = [];
   private buffer: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly options: NodeClientOptions) {
-    super();
-  }
+  constructor(private readonly options: NodeClientOptions) {}
 
   /** Connects, and sends AUTH first when there is a password; rejects with the socket's error (its code kept). */
   connect(): Promise<void> {
@@ -59,7 +56,6 @@ export class NodeClient extends EventEmitter {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.emitError(e);
         this.disconnect();
         reject(e);
       };
@@ -69,7 +65,8 @@ export class NodeClient extends EventEmitter {
       );
       socket.setNoDelay(true);
       socket.on('data', (d: Buffer) => this.read(d));
-      socket.on('error', (e) => (settled ? this.emitError(e) : fail(e)));
+      // After the connect, a socket error ends in 'close', which fails what waits with "Connection is closed.".
+      socket.on('error', (e) => fail(e));
       socket.on('close', () => {
         this.closed();
         fail(new Error(CLOSED));
@@ -106,10 +103,6 @@ export class NodeClient extends EventEmitter {
   /** As call, with bulk string replies as Buffers. */
   callBuffer(...args: [string, ...Arg[]]): Promise<unknown> {
     return this.send([args], true)[0]!;
-  }
-
-  ping(): Promise<unknown> {
-    return this.call('PING');
   }
 
   /** Commands written at once (one write, one round trip); exec gives each its [error, reply]. */
@@ -162,15 +155,15 @@ export class NodeClient extends EventEmitter {
       let reply: Parsed | null;
       try {
         reply = parseReply(this.buffer, at, head?.asBuffer ?? false);
-      } catch (e) {
-        this.emitError(e as Error);
+      } catch {
+        // Not the protocol: nothing after this can be matched to its command.
         this.disconnect();
         return;
       }
       if (!reply) break;
       at = reply.end;
       if (!head) {
-        this.emitError(new Error('a reply came with no command waiting for it'));
+        // A reply nothing asked for (not a Redis server?): the same.
         this.disconnect();
         return;
       }
@@ -191,12 +184,6 @@ export class NodeClient extends EventEmitter {
       clearTimeout(p.timer);
       if (!p.done) p.reject(new Error(CLOSED));
     }
-    this.emit('end');
-  }
-
-  /** Like ioredis: an error event with nobody listening is not thrown. */
-  private emitError(e: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', e);
   }
 }
 
