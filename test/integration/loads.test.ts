@@ -196,8 +196,9 @@ describe('load kinds through a failover', () => {
           'failover',
           '--warmup',
           '1s',
+          // Longer after the failover than before it: a subscriber left on the old master would lose more than it got.
           '--settle',
-          '500ms',
+          '2s',
           '--clients',
           '5',
           '--load',
@@ -214,8 +215,9 @@ describe('load kinds through a failover', () => {
         // As above: what a busy machine lets the publisher send (434 in a slow full run); enough to show a loss.
         expect(p.published).toBeGreaterThan(100);
         for (const ch of p.channels) expect(ch.received + ch.lost).toBe(ch.published);
-        // Messages kept flowing after the failover on every channel (the subscriber moved to the new master).
-        for (const ch of p.channels) expect(ch.received).toBeGreaterThan(50);
+        // Messages kept flowing after the failover on every channel (the subscriber moved to the new master). Not a
+        // count: what a busy machine lets the publisher send varies (37 on one channel in a fresh-clone CI run).
+        for (const ch of p.channels) expect(ch.received, JSON.stringify(ch)).toBeGreaterThan(ch.lost);
         expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(
           /## Pub\/sub\n\n\d+ messages acknowledged, \d+ delivered/,
         );
