@@ -99,7 +99,7 @@ export async function pipelined(client: NodeClient, commands: (string | number)[
 }
 
 /**
- * Moves slots from one master to another with the protocol NodeClient documents:
+ * Moves slots from one master to another with the protocol Redis documents:
  * SETSLOT IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT and
  * MIGRATE ... KEYS until the slot is empty, then SETSLOT NODE on the target,
  * the source and every other master. `batch` slots go through each phase

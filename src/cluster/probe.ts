@@ -140,7 +140,7 @@ const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toStrin
 async function inOneWrite(client: NodeClient, commands: [string, ...string[]][], asBytes = -1): Promise<unknown[]> {
   const pipeline = client.pipeline();
   commands.forEach((c, i) => void (i === asBytes ? pipeline.callBuffer(...c) : pipeline.call(...c)));
-  const replies = (await pipeline.exec()) ?? [];
+  const replies = await pipeline.exec();
   const failed = replies.find(([e]) => e);
   if (failed) throw failed[0]!;
   return replies.map(([, v]) => v);
