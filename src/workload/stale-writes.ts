@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../nodes/address.js';
-import { closeClient, connectNode } from '../nodes/client.js';
+import { withNode } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
 
 /** What the stale-master writer saw on one node: the writes it acknowledged while it was not the master the sentinels name. */
@@ -84,16 +84,11 @@ export class StaleMasterWriter {
    */
   private async readBack(master: Address): Promise<Set<number> | null> {
     const options = { timeoutMs: this.o.readBackMs ?? 1000, password: this.o.password };
-    try {
-      const c = await connectNode(master, options);
-      try {
-        return new Set(((await c.call('SMEMBERS', this.key)) as string[]).map(Number));
-      } finally {
-        closeClient(c);
-      }
-    } catch {
-      return null;
-    }
+    return withNode(
+      master,
+      options,
+      async (c) => new Set(((await c.call('SMEMBERS', this.key)) as string[]).map(Number)),
+    ).catch(() => null);
   }
 
   private tick(): void {
