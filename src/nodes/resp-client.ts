@@ -2,6 +2,11 @@ import net from 'node:net';
 import { type Parsed, ReplyError, encodeCommand, parseReply } from './resp.js';
 
 type Arg = string | number | Buffer;
+/** A command and how its bulk string replies come back (text, or Buffers). */
+interface Command {
+  args: readonly Arg[];
+  asBuffer: boolean;
+}
 
 /** wait: not connected yet; ready: connected; end: closed for good (no reconnects). */
 export type NodeClientStatus = 'wait' | 'connecting' | 'ready' | 'end';
@@ -97,22 +102,17 @@ export class NodeClient {
   }
 
   call(...args: [string, ...Arg[]]): Promise<unknown> {
-    return this.send([args], false)[0]!;
+    return this.send([{ args, asBuffer: false }])[0]!;
   }
 
   /** As call, with bulk string replies as Buffers. */
   callBuffer(...args: [string, ...Arg[]]): Promise<unknown> {
-    return this.send([args], true)[0]!;
+    return this.send([{ args, asBuffer: true }])[0]!;
   }
 
   /** Commands written at once (one write, one round trip); exec gives each its [error, reply]. */
   pipeline(): Pipeline {
-    return new Pipeline((commands) =>
-      this.send(
-        commands.map((c) => c.args),
-        commands.map((c) => c.asBuffer),
-      ),
-    );
+    return new Pipeline((commands) => this.send(commands));
   }
 
   /** Closes at once: what is still waiting fails with "Connection is closed.". */
@@ -121,19 +121,19 @@ export class NodeClient {
     this.closed();
   }
 
-  private send(commands: readonly (readonly Arg[])[], asBuffer: boolean | readonly boolean[]): Promise<unknown>[] {
+  private send(commands: readonly Command[]): Promise<unknown>[] {
     const socket = this.socket;
     if (this.status !== 'ready' || !socket?.writable) {
       const e = new Error(this.status === 'end' ? CLOSED : 'the connection is not open (no offline queue)');
       return commands.map(() => Promise.reject(e));
     }
     const replies = commands.map(
-      (_, i) =>
+      (c) =>
         new Promise<unknown>((resolve, reject) => {
           const entry: Pending = {
             resolve,
             reject,
-            asBuffer: typeof asBuffer === 'boolean' ? asBuffer : asBuffer[i]!,
+            asBuffer: c.asBuffer,
             done: false,
             timer: setTimeout(() => {
               entry.done = true;
@@ -143,7 +143,11 @@ export class NodeClient {
           this.pending.push(entry);
         }),
     );
-    socket.write(commands.length === 1 ? encodeCommand(commands[0]!) : Buffer.concat(commands.map(encodeCommand)));
+    socket.write(
+      commands.length === 1
+        ? encodeCommand(commands[0]!.args)
+        : Buffer.concat(commands.map((c) => encodeCommand(c.args))),
+    );
     return replies;
   }
 
@@ -189,9 +193,9 @@ export class NodeClient {
 
 /** Commands queued by call/callBuffer and written together by exec. */
 export class Pipeline {
-  private readonly commands: { args: readonly Arg[]; asBuffer: boolean }[] = [];
+  private readonly commands: Command[] = [];
 
-  constructor(private readonly run: (commands: { args: readonly Arg[]; asBuffer: boolean }[]) => Promise<unknown>[]) {}
+  constructor(private readonly run: (commands: readonly Command[]) => Promise<unknown>[]) {}
 
   call(...args: [string, ...Arg[]]): this {
     this.commands.push({ args, asBuffer: false });
