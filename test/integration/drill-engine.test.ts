@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli, spawnCli, stateDir } from '../helpers/cli.js';
@@ -77,8 +77,10 @@ describe('the drill engine measures availability per master and watches on one c
       const okTo = Math.max(...states.filter((e: any) => /ok/.test(e.detail)).map((e: any) => e.at)) - loadStart;
       expect(Number.isFinite(failFrom) && Number.isFinite(okTo)).toBe(true);
       const margin = a.deadlineMs + 60;
+      // What each node said about the cluster's state, for a failure's message (a window that missed a node's own flip).
+      const flips = states.map((e: any) => `${e.at - loadStart} ${e.node} ${e.source} ${e.detail}`).join('; ');
       for (const m of others) {
-        const said = `${m.label} outages ${JSON.stringify(m.outages)}; fail window ${failFrom}..${okTo}; first failures ${JSON.stringify(m.failures.slice(0, 3))}`;
+        const said = `${m.label} outages ${JSON.stringify(m.outages)}; fail window ${failFrom}..${okTo}; first failures ${JSON.stringify(m.failures.slice(0, 3))}; cluster-state events: ${flips}; its log: ${clusterLog(dir, m.label)}`;
         // An outage that starts in the window ends once that master's writes succeed again. The window ends when a
         // poll saw ok, and on a busy host polls come late: its end may be up to 500 ms past (286 ms seen).
         const late = 500;
@@ -166,3 +168,17 @@ describe('a load that never recovers is a failed check', () => {
     },
   );
 });
+
+/** The cluster-related lines of a node's redis.log (found by its port under the state directory), for a failure's message. */
+function clusterLog(dir: string, label: string): string {
+  const port = /:(\d+)/.exec(label)?.[1];
+  const file = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((f) =>
+    f.endsWith(`${port}${path.sep}redis.log`),
+  );
+  if (!file) return `(no redis.log for port ${port} under ${dir})`;
+  const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
+  return lines
+    .filter((l) => /Cluster state|FAIL|Marking|Clear|epoch|[Ff]ailover|minority/.test(l))
+    .slice(-40)
+    .join(' | ');
+}
