@@ -60,10 +60,19 @@ export function slotsText(slots: readonly number[]): string {
   return formatRanges(normalizeRanges(slots.map((x) => [x, x])));
 }
 
+/** Every slot of some ranges, in order. Pure. */
+export function rangeSlots(ranges: readonly SlotRange[]): number[] {
+  const out: number[] = [];
+  for (const [a, b] of ranges) for (let s = a; s <= b; s++) out.push(s);
+  return out;
+}
+
 /** The ranges less some slots. Pure. */
 export function withoutSlots(ranges: readonly SlotRange[], slots: readonly number[]): SlotRange[] {
   const drop = new Set(slots);
-  const keep: number[] = [];
-  for (const [a, b] of ranges) for (let s = a; s <= b; s++) if (!drop.has(s)) keep.push(s);
-  return normalizeRanges(keep.map((s) => [s, s]));
+  return normalizeRanges(
+    rangeSlots(ranges)
+      .filter((s) => !drop.has(s))
+      .map((s) => [s, s]),
+  );
 }
