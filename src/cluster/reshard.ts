@@ -4,7 +4,7 @@ import { type Address, type ConnectOptions, formatAddress, sameAddress, withNode
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { waitUntil } from '../util/wait.js';
-import { type MigrationProgress, type MigrationResult, migrateSlots } from './migrate.js';
+import { type MigrationProgress, type MigrationResult, migrateSlots, pipelined } from './migrate.js';
 import { type NodeProbe, myselfOf, probeAll } from './probe.js';
 import { type SlotMap, type SlotMapMaster, buildSlotMap } from './slotmap.js';
 import { type SlotRange, formatRanges, normalizeRanges, rangesContain } from './slots.js';
@@ -230,10 +230,13 @@ export async function waitForNewOwner(o: {
         o.info?.(
           `  ${formatAddress(o.to)} does not hold slots ${formatRanges(normalizeRanges(missing.map((x) => [x, x] as SlotRange)))} in its own view: telling it again, with a new config epoch`,
         );
-        await withNode(o.to, o.connect, async (c) => {
-          for (const slot of missing) await c.call('CLUSTER', 'SETSLOT', slot, 'NODE', o.to.id);
-          await c.call('CLUSTER', 'BUMPEPOCH');
-        });
+        // One pipeline: the node saves its nodes.conf once, not once per slot.
+        await withNode(o.to, o.connect, (c) =>
+          pipelined(c, [
+            ...missing.map((slot) => ['CLUSTER', 'SETSLOT', slot, 'NODE', o.to.id]),
+            ['CLUSTER', 'BUMPEPOCH'],
+          ]),
+        );
       }
       return disagree.length
         ? { done: false, seen: `not yet on ${disagree.map((p) => formatAddress(p.address)).join(', ')}` }
