@@ -274,7 +274,8 @@ async function moveKeys(p: RepairPlan, pool: NodePool, move: Parameters<typeof m
  * The open state cleared and the final owner told, for every slot at once.
  * Each SETSLOT makes a node write and fsync its nodes.conf before it answers;
  * pipelined, a node does that once for all its slots instead of once per
- * command (232 slots one by one: 3 s on a quiet machine, 16 s on a busy one).
+ * command (about 250 slots one by one took 3 s beside a drill's load, 16 s
+ * during a test run).
  * As redis-cli does per slot: rolled-back slots made stable everywhere, then
  * the final owner told first, every other master after.
  */
