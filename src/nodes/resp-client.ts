@@ -17,6 +17,10 @@ export interface NodeClientOptions {
   password?: string | null;
   /** Deadline for connecting and for every single command (ms). */
   timeoutMs: number;
+  /** A command's own deadline when it differs from the connect's (ms). */
+  commandTimeoutMs?: number;
+  /** Called once, when the connection ends (closed by either side, or failed to open). */
+  onClose?: () => void;
 }
 
 interface Pending {
@@ -138,7 +142,7 @@ export class NodeClient {
             timer: setTimeout(() => {
               entry.done = true;
               reject(new Error('Command timed out'));
-            }, this.options.timeoutMs),
+            }, this.options.commandTimeoutMs ?? this.options.timeoutMs),
           };
           this.pending.push(entry);
         }),
@@ -188,6 +192,7 @@ export class NodeClient {
       clearTimeout(p.timer);
       if (!p.done) p.reject(new Error(CLOSED));
     }
+    this.options.onClose?.();
   }
 }
 

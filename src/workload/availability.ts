@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { keyInRanges } from '../cluster/owner.js';
 import { type Address, formatAddress, parseAddress } from '../nodes/address.js';
+import { KeptConnection } from '../nodes/kept-connection.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { classifyClientError } from './error-class.js';
 import { type MasterAvailability, type ProbeGroup, ProbeLane, type SendDelay } from './probe-lane.js';
@@ -40,7 +40,7 @@ export interface AvailabilityResult {
  */
 export class AvailabilityProbe {
   private readonly lanes: ProbeLane[];
-  private readonly clients = new Map<string, Redis>();
+  private readonly clients = new Map<string, KeptConnection>();
   private readonly clock: Clock;
   private readonly intervalMs: number;
   private readonly deadlineMs: number;
@@ -67,25 +67,21 @@ export class AvailabilityProbe {
    * Opens a connection to every node that may serve the groups (masters and
    * their replicas) before the first write: a write that fails only because
    * its connection is still being made would show as an outage. Ready, not
-   * just connected: ioredis refuses commands (no offline queue) until its
-   * CLIENT SETNAME is answered, which on a busy machine is milliseconds later.
+   * just connected: a kept connection refuses commands (no offline queue)
+   * until its CLIENT SETNAME is answered, which on a busy machine is
+   * milliseconds later.
    */
   async connect(nodes: readonly Address[]): Promise<void> {
     await Promise.all(
-      nodes.map(
-        (a) =>
-          new Promise<void>((resolve) => {
-            const c = this.client(a);
-            if (c.status === 'ready') return resolve();
-            const done = (): void => {
-              clearTimeout(timer);
-              resolve();
-            };
-            // A node that is down now is not an error here: its writes fail and say so.
-            const timer = setTimeout(done, 1000);
-            c.once('ready', done);
-          }),
-      ),
+      nodes.map(async (a) => {
+        let timer: NodeJS.Timeout | undefined;
+        // A node that is down now is not an error here: its writes fail and say so.
+        await Promise.race([
+          this.client(a).whenReady(),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
+        ]);
+        clearTimeout(timer);
+      }),
     );
   }
 
@@ -102,7 +98,7 @@ export class AvailabilityProbe {
     this.next = Number.POSITIVE_INFINITY;
     await Promise.all(this.inFlight);
     const end = this.clock.now() - this.t0;
-    for (const c of this.clients.values()) c.disconnect();
+    for (const c of this.clients.values()) c.close();
     this.clients.clear();
     const masters = this.lanes.map((l) => l.result(end, this.o.ownerLagMs ?? 0));
     return {
@@ -176,32 +172,20 @@ export class AvailabilityProbe {
   }
 
   private set(node: Address, key: string, value: string): Promise<unknown> {
-    return this.o.set ? this.o.set(node, key, value) : this.client(node).set(key, value);
+    return this.o.set ? this.o.set(node, key, value) : this.client(node).call('SET', key, value);
   }
 
   /** One connection per node, kept for the whole drill; it reconnects by itself every 100 ms while the node is away. */
-  private client(a: Address): Redis {
+  private client(a: Address): KeptConnection {
     const key = formatAddress(a);
     let c = this.clients.get(key);
     if (!c) {
-      c = new Redis({
-        host: a.host,
-        port: a.port,
-        password: this.o.password ?? undefined,
-        connectionName: 'redis-drill:probe',
-        // No CLIENT SETINFO (Redis 7.2+) on the way to ready: one round trip less after each reconnect.
-        disableClientInfo: true,
-        connectTimeout: 1000,
-        commandTimeout: this.deadlineMs,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
-        autoResubscribe: false,
-        retryStrategy: () => 100,
-        disconnectTimeout: 0,
+      c = new KeptConnection(a, {
+        password: this.o.password ?? null,
+        name: 'redis-drill:probe',
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: this.deadlineMs,
       });
-      // Failures reach each write's promise; the connection's own errors are only reconnect noise.
-      c.on('error', () => undefined);
       this.clients.set(key, c);
     }
     return c;

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { KeptConnection } from '../nodes/kept-connection.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import { withNode } from '../nodes/client.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -29,7 +29,7 @@ export interface StaleWritesResult {
  */
 export class StaleMasterWriter {
   private readonly key = `drill:stale:${Math.random().toString(36).slice(2, 10)}`;
-  private readonly clients = new Map<string, Redis>();
+  private readonly clients = new Map<string, KeptConnection>();
   private readonly acked = new Map<string, { ids: number[]; from: number; to: number }>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
@@ -60,7 +60,7 @@ export class StaleMasterWriter {
   async stop(): Promise<StaleWritesResult> {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.inFlight);
-    for (const c of this.clients.values()) c.disconnect();
+    for (const c of this.clients.values()) c.close();
     const master = this.o.master();
     const present = master && this.acked.size ? await this.readBack(master) : null;
     return {
@@ -96,7 +96,7 @@ export class StaleMasterWriter {
       const id = this.seq++;
       const node = formatAddress(stray);
       const p = this.client(stray)
-        .sadd(this.key, String(id))
+        .call('SADD', this.key, String(id))
         .then(
           () => {
             const t = this.clock.now() - this.t0;
@@ -113,23 +113,16 @@ export class StaleMasterWriter {
     }
   }
 
-  private client(a: Address): Redis {
+  private client(a: Address): KeptConnection {
     const key = formatAddress(a);
     let c = this.clients.get(key);
     if (!c) {
-      c = new Redis({
-        host: a.host,
-        port: a.port,
-        password: this.o.password ?? undefined,
-        connectionName: 'redis-drill:stale-writer',
-        connectTimeout: 1000,
-        commandTimeout: this.o.deadlineMs ?? 100,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => 100,
-        disconnectTimeout: 0,
+      c = new KeptConnection(a, {
+        password: this.o.password,
+        name: 'redis-drill:stale-writer',
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: this.o.deadlineMs ?? 100,
       });
-      c.on('error', () => undefined);
       this.clients.set(key, c);
     }
     return c;

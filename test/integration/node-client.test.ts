@@ -1,24 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AuthError, NodeUnreachableError } from '../../src/errors.js';
 import { connectNode, withNode } from '../../src/nodes/client.js';
+import { KeptConnection } from '../../src/nodes/kept-connection.js';
 import { ReplyError } from '../../src/nodes/resp.js';
 import { freePortRange } from '../helpers/ports.js';
 import { type RawCluster, startRawServers } from '../helpers/raw-cluster.js';
 
 const at = (port: number) => ({ host: '127.0.0.1', port });
 
+// One server without a password and one with, for both clients below.
+let plain: RawCluster;
+let locked: RawCluster;
+beforeAll(async () => {
+  [plain, locked] = await Promise.all([
+    startRawServers({ count: 1, cluster: false }),
+    startRawServers({ count: 1, cluster: false, password: 's3cret' }),
+  ]);
+});
+afterAll(async () => Promise.all([plain?.stop(), locked?.stop()]));
+
 /** The orchestration's own client (nodes/resp-client.ts) against real servers: what the rest of the code relies on. */
 describe('the node client (real servers)', () => {
-  let plain: RawCluster;
-  let locked: RawCluster;
-  beforeAll(async () => {
-    [plain, locked] = await Promise.all([
-      startRawServers({ count: 1, cluster: false }),
-      startRawServers({ count: 1, cluster: false, password: 's3cret' }),
-    ]);
-  });
-  afterAll(async () => Promise.all([plain?.stop(), locked?.stop()]));
-
   test('replies as the code reads them: text, numbers, nil, arrays, errors; a pipeline gives each its own', async () => {
     await withNode(at(plain.ports[0]!), { timeoutMs: 2000 }, async (c) => {
       expect(await c.call('SET', 'k', 'é')).toBe('OK');
@@ -77,5 +79,79 @@ describe('the node client (real servers)', () => {
     const e = await connectNode(at(port), { timeoutMs: 2000 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(NodeUnreachableError);
     expect((e as Error).message).toMatch(/connection refused/);
+  });
+});
+
+/** The kept connection (nodes/kept-connection.ts): the write probe's and the stale-master writer's, against real servers. */
+describe('the kept connection (real servers)', () => {
+  const options = { password: null, connectTimeoutMs: 1000, commandTimeoutMs: 200 };
+  /** The ids of the connections with this name, as the server lists them. */
+  const named = async (port: number, name: string): Promise<string[]> =>
+    withNode(at(port), { timeoutMs: 2000 }, async (c) =>
+      String(await c.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((l) => l.includes(` name=${name} `))
+        .map((l) => /\bid=(\d+)/.exec(l)![1]!),
+    );
+
+  test('named; a connection the server drops fails its commands at once and is opened again by itself', async () => {
+    const port = plain.ports[0]!;
+    const k = new KeptConnection(at(port), { ...options, name: 'kept-a' });
+    try {
+      await k.whenReady();
+      expect(await k.call('SET', 'kept', '1')).toBe('OK');
+      const [id] = await named(port, 'kept-a');
+      expect(id).toBeDefined();
+      await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id!));
+      // Until it is open again every command fails at once, as ioredis without an offline queue did.
+      await expect(k.call('GET', 'kept')).rejects.toThrow('Connection is closed.');
+      await k.whenReady();
+      expect(await k.call('GET', 'kept')).toBe('1');
+      const again = await named(port, 'kept-a');
+      expect(again).toHaveLength(1);
+      expect(again[0]).not.toBe(id);
+    } finally {
+      k.close();
+    }
+  });
+
+  test('a frozen node: a command fails after its own deadline ("Command timed out"), and the connection is kept', async () => {
+    const port = plain.ports[0]!;
+    const k = new KeptConnection(at(port), { ...options, name: 'kept-b' });
+    await k.whenReady();
+    const pid = Number(/process_id:(\d+)/.exec(String(await k.call('INFO', 'server')))![1]);
+    try {
+      process.kill(pid, 'SIGSTOP');
+      await expect(k.call('PING')).rejects.toThrow('Command timed out');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await k.call('ECHO', 'after')).toBe('after');
+    k.close();
+  });
+
+  test('a password; nobody listening (fails at once, never ready); closed for good (not opened again)', async () => {
+    const secret = new KeptConnection(at(locked.ports[0]!), { ...options, password: 's3cret', name: 'kept-c' });
+    await secret.whenReady();
+    expect(await secret.call('PING')).toBe('PONG');
+    secret.close();
+    await expect(secret.call('PING')).rejects.toThrow('Connection is closed.');
+
+    const nobody = new KeptConnection(at(await freePortRange(1)), { ...options, name: 'kept-d' });
+    await expect(nobody.call('PING')).rejects.toThrow('Connection is closed.');
+    const ready = await Promise.race([
+      nobody.whenReady().then(() => true),
+      new Promise((r) => setTimeout(r, 500, false)),
+    ]);
+    expect(ready).toBe(false);
+    nobody.close();
+
+    const port = plain.ports[0]!;
+    const k = new KeptConnection(at(port), { ...options, name: 'kept-e' });
+    await k.whenReady();
+    k.close();
+    // Several retry intervals later, nothing has opened it again.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await named(port, 'kept-e')).toEqual([]);
   });
 });
