@@ -18,8 +18,8 @@ export interface KeptConnectionOptions {
  * not open fails at once with "Connection is closed." (no offline queue), a
  * command that gets no answer fails after its own deadline. That is what
  * these writers had from ioredis (`enableOfflineQueue: false`,
- * `retryStrategy: () => 100`), without loading ioredis into the
- * instruments' thread: about 20 MB of RSS there.
+ * `retryStrategy: () => 100`), for less CPU per write and without loading
+ * ioredis into the instruments' thread (docs/architecture.md has the figures).
  */
 export class KeptConnection {
   private client: NodeClient | null = null;

@@ -1,6 +1,6 @@
-import { KeptConnection } from '../nodes/kept-connection.js';
 import { type Address, formatAddress } from '../nodes/address.js';
 import { withNode } from '../nodes/client.js';
+import { KeptConnection } from '../nodes/kept-connection.js';
 import { type Clock, systemClock } from '../util/clock.js';
 
 /** What the stale-master writer saw on one node: the writes it acknowledged while it was not the master the sentinels name. */
