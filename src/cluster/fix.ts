@@ -110,16 +110,18 @@ export async function fixCluster(o: {
         waitAllOk(masters, o.connect, clock, o.abortSignal),
       );
     const plans = open.map((x) => planRepair(x, masters, counts.get(x.slot)!));
+    // Keys moved per slot, by the slots that need it.
+    const moved = new Map<number, number>();
     const withKeys = plans.filter(needsKeysMoved);
     if (withKeys.length)
       await reporter.step(`Moving the keys of ${withKeys.length} slot(s) to where each ends`, async () => {
-        for (const p of withKeys) p.keysMoved = await moveKeys(p, pool, move);
+        for (const p of withKeys) moved.set(p.slot, await moveKeys(p, pool, move));
       });
     if (plans.length)
       await reporter.step(`Closing ${plans.length} open slot(s) on every master`, () =>
         closeSlots(plans, masters, pool),
       );
-    actions.push(...plans.map(repairAction), ...assigned.map(assignAction));
+    actions.push(...plans.map((p) => repairAction(p, moved.get(p.slot) ?? 0)), ...assigned.map(assignAction));
   } finally {
     await pool.close();
   }
@@ -202,7 +204,6 @@ export interface RepairPlan {
   ownerMigrating: boolean;
   /** Rolled back: the masters the slot is already importing on (a stray copy moves from an open slot). */
   importingOn: string[];
-  keysMoved: number;
 }
 
 /**
@@ -222,7 +223,7 @@ export function planRepair(
       : [...masters].sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
   const migration = s.migrating.find((m) => m.node.id === owner.id);
   const importer = migration ? s.importing.find((i) => i.node.id === migration.to && i.from === owner.id) : undefined;
-  const base = { slot: s.slot, owner, keysMoved: 0, importingOn: s.importing.map((i) => i.node.id) };
+  const base = { slot: s.slot, owner, importingOn: s.importing.map((i) => i.node.id) };
   if (importer) return { ...base, action: 'finished', final: importer.node, strays: [], ownerMigrating: true };
   return {
     ...base,
@@ -294,23 +295,23 @@ async function closeSlots(
   await onEvery((m) => plans.filter((p) => p.final.id !== m.id).map(node));
 }
 
-function repairAction(p: RepairPlan): FixAction {
+function repairAction(p: RepairPlan, keysMoved: number): FixAction {
   if (p.action === 'finished')
     return {
       slot: p.slot,
       action: 'finished',
       owner: formatAddress(p.final),
-      keysMoved: p.keysMoved,
-      detail: `moved the last ${p.keysMoved} keys from ${formatAddress(p.owner)} to ${formatAddress(p.final)} and gave it the slot`,
+      keysMoved,
+      detail: `moved the last ${keysMoved} keys from ${formatAddress(p.owner)} to ${formatAddress(p.final)} and gave it the slot`,
     };
   const from = p.strays.length
-    ? ` (${p.keysMoved} keys moved to it from ${p.strays.map((m) => formatAddress(m)).join(', ')})`
+    ? ` (${keysMoved} keys moved to it from ${p.strays.map((m) => formatAddress(m)).join(', ')})`
     : '';
   return {
     slot: p.slot,
     action: 'rolled back',
     owner: formatAddress(p.final),
-    keysMoved: p.keysMoved,
+    keysMoved,
     detail: `left with its owner ${formatAddress(p.final)}${from}; open state cleared on every master`,
   };
 }
