@@ -3,7 +3,7 @@ import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { formCluster } from './form.js';
@@ -217,6 +217,8 @@ async function startAndForm(
       info: (line) => reporter.info(line),
     });
 
+    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
+    throwIfAborted(o.abortSignal);
     const masterOf = new Map<number, number>();
     plan.masters.forEach((m) => m.replicas.forEach((r) => masterOf.set(r, m.node)));
     const summaries: NodeSummary[] = state.nodes.map((r, i) => {

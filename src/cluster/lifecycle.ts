@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LocalHost } from '../hosts/local.js';
 import { NodePool } from '../nodes/pool.js';
 import { RedisNode } from '../nodes/redis-node.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { allSettledOrThrow } from '../util/wait.js';
@@ -292,6 +292,8 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
         ),
       );
     }
+    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
+    throwIfAborted(o.abortSignal);
     return {
       cluster: o.cluster,
       started: startedHere.map((i) => nodes[i]!.label),

@@ -17,7 +17,7 @@ import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import { UsageError } from '../errors.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { renderSentinelConfig, sentinelId } from './config.js';
@@ -256,6 +256,8 @@ async function start(
           { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, abortSignal: o.abortSignal },
         ),
     );
+    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
+    throwIfAborted(o.abortSignal);
     return {
       deployment: o.cluster,
       kind: 'sentinel',

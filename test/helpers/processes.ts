@@ -22,3 +22,22 @@ export async function liveServersUnder(root: string): Promise<{ pid: number; cwd
   }
   return found;
 }
+
+/**
+ * Freezes (SIGSTOP) the server whose pid file is `pidFile` as soon as the
+ * file names it, and returns its pid. A frozen node holds a create or start
+ * in its waits however slow the test is to interrupt it.
+ */
+export async function freezeOnceRunning(pidFile: string, timeoutMs = 10_000): Promise<number> {
+  const pidIn = async (): Promise<number> => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  const until = Date.now() + timeoutMs;
+  let pid = await pidIn();
+  // Never 0 (a file read while it was being written): kill(0) would stop this test's own process group.
+  while (!(pid > 0) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+    pid = await pidIn();
+  }
+  if (!(pid > 0)) throw new Error(`${pidFile} named no process within ${timeoutMs} ms`);
+  process.kill(pid, 'SIGSTOP');
+  return pid;
+}
