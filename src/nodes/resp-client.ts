@@ -128,7 +128,10 @@ export class NodeClient {
   private send(commands: readonly Command[]): Promise<unknown>[] {
     const socket = this.socket;
     if (this.status !== 'ready' || !socket?.writable) {
-      const e = new Error(this.status === 'end' ? CLOSED : 'the connection is not open (no offline queue)');
+      // Ready but no longer writable is a connection on its way out (the server dropped it and its
+      // close is not handled yet): the same "Connection is closed." as once it is, not "not open".
+      const going = this.status === 'end' || this.status === 'ready';
+      const e = new Error(going ? CLOSED : 'the connection is not open (no offline queue)');
       return commands.map(() => Promise.reject(e));
     }
     const replies = commands.map(
