@@ -125,9 +125,13 @@ describe('the kept connection (real servers)', () => {
       let last: string | undefined;
       for (let i = 0; i < 100; i++) {
         // The next connection, once the server lists it (ready may still say true of the dropped one).
-        let id: string | undefined;
-        while ((id = (await named(port, 'kept-drops'))[0]) === undefined || id === last)
+        const until = Date.now() + 5000;
+        let id = (await named(port, 'kept-drops'))[0];
+        while ((id === undefined || id === last) && Date.now() < until) {
           await new Promise((r) => setTimeout(r, 2));
+          id = (await named(port, 'kept-drops'))[0];
+        }
+        expect(id !== undefined && id !== last, 'the kept connection was not opened again within 5 s').toBe(true);
         await k.whenReady();
         last = id;
         await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id!));
