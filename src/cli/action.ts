@@ -26,3 +26,16 @@ export function makeAction(abortSignal: AbortSignal): Action {
     notes.push(`"${written}" is an older spelling of "${now}": it still works, but write ${now}`);
   return action;
 }
+
+/**
+ * A module a command needs for its result (its renderer), loading while the
+ * command runs. Once a create or start has checked for a late Ctrl-C (it
+ * rolls back before that check), nothing may wait on I/O until the result is
+ * out: an interrupt taken in such a wait would exit 130, which says
+ * everything started was stopped, with everything running. A failed load is
+ * thrown where it is awaited, not as an unhandled rejection meanwhile.
+ */
+export function preload<T>(loading: Promise<T>): Promise<T> {
+  loading.catch(() => undefined);
+  return loading;
+}

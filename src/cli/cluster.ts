@@ -4,7 +4,7 @@ import type { CreateRequest } from '../cluster/create-request.js';
 import { type Context, requireManaged, targetOptions } from './context.js';
 import { anyIntArg, choiceArg, collect, intArg, portArg } from './options.js';
 import { PERSISTENCE_MODES, type Persistence } from '../nodes/persistence.js';
-import type { Action } from './action.js';
+import { type Action, preload } from './action.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerRollingRestart } from './rolling.js';
@@ -160,6 +160,7 @@ export function registerCluster(program: Command, action: Action): void {
     )
     .action(
       action(async (ctx, flags: CreateFlags) => {
+        const render = preload(import('../ui/render-cluster.js'));
         const { createFromRequest } = await import('../cluster/create-request.js');
         const result = await createFromRequest({
           ...createRequest(ctx, flags),
@@ -174,7 +175,7 @@ export function registerCluster(program: Command, action: Action): void {
           nodes: result.nodes,
           elapsedMs: result.elapsedMs,
         });
-        ctx.out.result((await import('../ui/render-cluster.js')).renderCreate(ctx.out.c, result));
+        ctx.out.result((await render).renderCreate(ctx.out.c, result));
       }),
     );
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Action } from './action.js';
+import { type Action, preload } from './action.js';
 import { requireManaged } from './context.js';
 
 /** stop, start and destroy, for a cluster (`cluster ...`) or a Sentinel deployment (`sentinel ...`): the same core functions. */
@@ -35,6 +35,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
     .action(
       action(async (ctx) => {
         requireManaged(ctx, `${kind} start`);
+        const render = preload(import('../ui/render-cluster.js'));
         const { startDeployment } = await import('../cluster/lifecycle.js');
         const result = await startDeployment({
           stateDir: ctx.globals.stateDir,
@@ -44,7 +45,7 @@ export function registerLifecycle(group: Command, action: Action, kind: 'cluster
           reporter: ctx.out.reporter(),
         });
         ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-cluster.js')).renderStart(result, kind));
+        ctx.out.result((await render).renderStart(result, kind));
       }),
     );
 

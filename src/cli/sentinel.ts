@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Action } from './action.js';
+import { type Action, preload } from './action.js';
 import { requireManaged } from './context.js';
 import { registerFaults } from './faults.js';
 import { registerLifecycle } from './lifecycle.js';
@@ -29,6 +29,7 @@ export function registerSentinel(program: Command, action: Action): void {
     .action(
       action(async (ctx, f: SentinelFlags & { force?: boolean }) => {
         requireManaged(ctx, 'sentinel create');
+        const render = preload(import('../ui/render-sentinel.js'));
         const { createSentinelFromRequest } = await import('../sentinel/create-request.js');
         const result = await createSentinelFromRequest({
           ...sentinelRequest(ctx, f),
@@ -36,7 +37,7 @@ export function registerSentinel(program: Command, action: Action): void {
           stateDir: ctx.globals.stateDir,
         });
         ctx.out.json(result);
-        ctx.out.result((await import('../ui/render-sentinel.js')).renderSentinelCreate(ctx.out.c, result));
+        ctx.out.result((await render).renderSentinelCreate(ctx.out.c, result));
       }),
     );
 
