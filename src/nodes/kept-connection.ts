@@ -1,4 +1,4 @@
-import type { Address } from './address.js';
+import { type Address, formatAddress } from './address.js';
 import { NodeClient } from './resp-client.js';
 
 export interface KeptConnectionOptions {
@@ -85,5 +85,25 @@ export class KeptConnection {
         // A failed open or SETNAME ends the connection, and onClose opens it again.
         () => client.disconnect(),
       );
+  }
+}
+
+/** One kept connection per node, opened on its first use, all with the same options. */
+export class KeptConnections {
+  private readonly byNode = new Map<string, KeptConnection>();
+
+  constructor(private readonly o: KeptConnectionOptions) {}
+
+  get(a: Address): KeptConnection {
+    const key = formatAddress(a);
+    let c = this.byNode.get(key);
+    if (!c) this.byNode.set(key, (c = new KeptConnection(a, this.o)));
+    return c;
+  }
+
+  /** Closes every one for good. */
+  closeAll(): void {
+    for (const c of this.byNode.values()) c.close();
+    this.byNode.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { keyInRanges } from '../cluster/owner.js';
 import { type Address, formatAddress, parseAddress } from '../nodes/address.js';
-import { KeptConnection } from '../nodes/kept-connection.js';
+import { KeptConnections } from '../nodes/kept-connection.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { classifyClientError } from './error-class.js';
 import { type MasterAvailability, type ProbeGroup, ProbeLane, type SendDelay } from './probe-lane.js';
@@ -40,7 +40,8 @@ export interface AvailabilityResult {
  */
 export class AvailabilityProbe {
   private readonly lanes: ProbeLane[];
-  private readonly clients = new Map<string, KeptConnection>();
+  /** One connection per node, kept for the whole drill; it reconnects by itself every 100 ms while the node is away. */
+  private readonly clients: KeptConnections;
   private readonly clock: Clock;
   private readonly intervalMs: number;
   private readonly deadlineMs: number;
@@ -57,6 +58,12 @@ export class AvailabilityProbe {
     this.clock = o.clock ?? systemClock;
     this.intervalMs = o.intervalMs ?? 10;
     this.deadlineMs = o.deadlineMs ?? 100;
+    this.clients = new KeptConnections({
+      password: o.password ?? null,
+      name: 'redis-drill:probe',
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: this.deadlineMs,
+    });
     this.lanes = groups.map((group) => {
       const { key, slot } = keyInRanges(group.ranges, `drill:probe:${group.index}:`);
       return new ProbeLane(group, key, slot);
@@ -77,7 +84,7 @@ export class AvailabilityProbe {
         let timer: NodeJS.Timeout | undefined;
         // A node that is down now is not an error here: its writes fail and say so.
         await Promise.race([
-          this.client(a).whenReady(),
+          this.clients.get(a).whenReady(),
           new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
         ]);
         clearTimeout(timer);
@@ -98,8 +105,7 @@ export class AvailabilityProbe {
     this.next = Number.POSITIVE_INFINITY;
     await Promise.all(this.inFlight);
     const end = this.clock.now() - this.t0;
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.clients.closeAll();
     const masters = this.lanes.map((l) => l.result(end, this.o.ownerLagMs ?? 0));
     return {
       method: `one SET every ${this.intervalMs} ms to a key in each master's slots (as they were when the drill began), on a fixed schedule, sent to the node that serves the slot in the latest poll (CLUSTER NODES; for Sentinel, the master the sentinels name), each with its own ${this.deadlineMs} ms deadline and no retries (a MOVED reply is followed once); a span without success runs from one acknowledged write to the next, by their send times, and may be shorter by the spacing of the sends at its two ends (its bound); a write due more than one interval ago is not sent late but counted as missed`,
@@ -172,22 +178,6 @@ export class AvailabilityProbe {
   }
 
   private set(node: Address, key: string, value: string): Promise<unknown> {
-    return this.o.set ? this.o.set(node, key, value) : this.client(node).call('SET', key, value);
-  }
-
-  /** One connection per node, kept for the whole drill; it reconnects by itself every 100 ms while the node is away. */
-  private client(a: Address): KeptConnection {
-    const key = formatAddress(a);
-    let c = this.clients.get(key);
-    if (!c) {
-      c = new KeptConnection(a, {
-        password: this.o.password ?? null,
-        name: 'redis-drill:probe',
-        connectTimeoutMs: 1000,
-        commandTimeoutMs: this.deadlineMs,
-      });
-      this.clients.set(key, c);
-    }
-    return c;
+    return this.o.set ? this.o.set(node, key, value) : this.clients.get(node).call('SET', key, value);
   }
 }

@@ -1,6 +1,6 @@
 import { type Address, formatAddress } from '../nodes/address.js';
 import { withNode } from '../nodes/client.js';
-import { KeptConnection } from '../nodes/kept-connection.js';
+import { KeptConnections } from '../nodes/kept-connection.js';
 import { type Clock, systemClock } from '../util/clock.js';
 
 /** What the stale-master writer saw on one node: the writes it acknowledged while it was not the master the sentinels name. */
@@ -29,7 +29,7 @@ export interface StaleWritesResult {
  */
 export class StaleMasterWriter {
   private readonly key = `drill:stale:${Math.random().toString(36).slice(2, 10)}`;
-  private readonly clients = new Map<string, KeptConnection>();
+  private readonly clients: KeptConnections;
   private readonly acked = new Map<string, { ids: number[]; from: number; to: number }>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
@@ -50,6 +50,12 @@ export class StaleMasterWriter {
     },
   ) {
     this.clock = o.clock ?? systemClock;
+    this.clients = new KeptConnections({
+      password: o.password,
+      name: 'redis-drill:stale-writer',
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: o.deadlineMs ?? 100,
+    });
   }
 
   start(t0: number): void {
@@ -60,7 +66,7 @@ export class StaleMasterWriter {
   async stop(): Promise<StaleWritesResult> {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.inFlight);
-    for (const c of this.clients.values()) c.close();
+    this.clients.closeAll();
     const master = this.o.master();
     const present = master && this.acked.size ? await this.readBack(master) : null;
     return {
@@ -95,7 +101,8 @@ export class StaleMasterWriter {
     for (const stray of this.o.strays()) {
       const id = this.seq++;
       const node = formatAddress(stray);
-      const p = this.client(stray)
+      const p = this.clients
+        .get(stray)
         .call('SADD', this.key, String(id))
         .then(
           () => {
@@ -111,20 +118,5 @@ export class StaleMasterWriter {
       this.inFlight.add(p);
       void p.finally(() => this.inFlight.delete(p));
     }
-  }
-
-  private client(a: Address): KeptConnection {
-    const key = formatAddress(a);
-    let c = this.clients.get(key);
-    if (!c) {
-      c = new KeptConnection(a, {
-        password: this.o.password,
-        name: 'redis-drill:stale-writer',
-        connectTimeoutMs: 1000,
-        commandTimeoutMs: this.o.deadlineMs ?? 100,
-      });
-      this.clients.set(key, c);
-    }
-    return c;
   }
 }
