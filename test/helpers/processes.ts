@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { waitUntil } from '../../src/util/wait.js';
 
 /**
  * Live (not zombie) redis-server/valkey-server processes whose working
@@ -29,15 +30,14 @@ export async function liveServersUnder(root: string): Promise<{ pid: number; cwd
  * in its waits however slow the test is to interrupt it.
  */
 export async function freezeOnceRunning(pidFile: string, timeoutMs = 10_000): Promise<number> {
-  const pidIn = async (): Promise<number> => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  const until = Date.now() + timeoutMs;
-  let pid = await pidIn();
-  // Never 0 (a file read while it was being written): kill(0) would stop this test's own process group.
-  while (!(pid > 0) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 10));
-    pid = await pidIn();
-  }
-  if (!(pid > 0)) throw new Error(`${pidFile} named no process within ${timeoutMs} ms`);
+  const pid = await waitUntil(
+    async () => {
+      const n = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      // Never 0 (a file read while it was being written): kill(0) would stop this test's own process group.
+      return n > 0 ? { done: true, value: n } : { done: false, seen: 'no pid in the file yet' };
+    },
+    { what: `${pidFile} naming a process`, timeoutMs, intervalMs: 10 },
+  );
   process.kill(pid, 'SIGSTOP');
   return pid;
 }

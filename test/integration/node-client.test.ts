@@ -3,6 +3,7 @@ import { AuthError, NodeUnreachableError } from '../../src/errors.js';
 import { connectNode, withNode } from '../../src/nodes/client.js';
 import { KeptConnection } from '../../src/nodes/kept-connection.js';
 import { ReplyError } from '../../src/nodes/resp.js';
+import { waitUntil } from '../../src/util/wait.js';
 import { freePortRange } from '../helpers/ports.js';
 import { type RawCluster, startRawServers } from '../helpers/raw-cluster.js';
 
@@ -125,16 +126,18 @@ describe('the kept connection (real servers)', () => {
       let last: string | undefined;
       for (let i = 0; i < 100; i++) {
         // The next connection, once the server lists it (ready may still say true of the dropped one).
-        const until = Date.now() + 5000;
-        let id = (await named(port, 'kept-drops'))[0];
-        while ((id === undefined || id === last) && Date.now() < until) {
-          await new Promise((r) => setTimeout(r, 2));
-          id = (await named(port, 'kept-drops'))[0];
-        }
-        expect(id !== undefined && id !== last, 'the kept connection was not opened again within 5 s').toBe(true);
+        const id = await waitUntil(
+          async () => {
+            const [next] = await named(port, 'kept-drops');
+            return next !== undefined && next !== last
+              ? { done: true, value: next }
+              : { done: false, seen: 'not opened again yet' };
+          },
+          { what: 'the kept connection opened again', timeoutMs: 5000, intervalMs: 2 },
+        );
         await k.whenReady();
         last = id;
-        await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id!));
+        await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id));
         messages.add(await k.call('GET', 'kept').then(String, (e: Error) => e.message));
       }
     } finally {
