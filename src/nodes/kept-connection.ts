@@ -35,9 +35,9 @@ export class KeptConnection {
     this.open();
   }
 
-  /** Connected and named. */
+  /** Connected and named, and not dropped (a dropped connection whose close is not handled yet is not ready). */
   get ready(): boolean {
-    return this.isReady && this.client?.status === 'ready';
+    return this.isReady && this.client?.open === true;
   }
 
   /** Resolves once the connection is ready (callers bound the wait: a node that is down may never be). */

@@ -53,6 +53,15 @@ export class NodeClient {
 
   constructor(private readonly options: NodeClientOptions) {}
 
+  /**
+   * Ready and still writable. Right after the server drops the connection its
+   * socket is no longer writable while its close is not handled yet, so
+   * `status` still says 'ready': this does not.
+   */
+  get open(): boolean {
+    return this.status === 'ready' && this.socket?.writable === true;
+  }
+
   /** Connects, and sends AUTH first when there is a password; rejects with the socket's error (its code kept). */
   connect(): Promise<void> {
     if (this.status !== 'wait') return Promise.reject(new Error(`the connection is ${this.status}, not new`));
@@ -127,7 +136,7 @@ export class NodeClient {
 
   private send(commands: readonly Command[]): Promise<unknown>[] {
     const socket = this.socket;
-    if (this.status !== 'ready' || !socket?.writable) {
+    if (!this.open || !socket) {
       // Ready but no longer writable is a connection on its way out (the server dropped it and its
       // close is not handled yet): the same "Connection is closed." as once it is, not "not open".
       const going = this.status === 'end' || this.status === 'ready';

@@ -3,7 +3,6 @@ import { AuthError, NodeUnreachableError } from '../../src/errors.js';
 import { connectNode, withNode } from '../../src/nodes/client.js';
 import { KeptConnection } from '../../src/nodes/kept-connection.js';
 import { ReplyError } from '../../src/nodes/resp.js';
-import { waitUntil } from '../../src/util/wait.js';
 import { freePortRange } from '../helpers/ports.js';
 import { type RawCluster, startRawServers } from '../helpers/raw-cluster.js';
 
@@ -116,34 +115,31 @@ describe('the kept connection (real servers)', () => {
     }
   });
 
-  test('a command sent before the drop is handled fails as "Connection is closed." too (100 drops, reopened 5 ms on)', async () => {
+  test('100 drops, reopened 5 ms on: a command sent before the drop is handled fails as "Connection is closed.", and once whenReady resolves the next one is answered', async () => {
     // Right after CLIENT KILL the socket may no longer be writable while its close is not handled yet:
-    // that said "the connection is not open" in about one command in five (seen once in a suite run).
+    // a command then said "the connection is not open" (about one in five, seen once in a suite run), and
+    // whenReady resolved on the dropped connection (about one drop in 25, seen once in CI).
     const port = plain.ports[0]!;
     const k = new KeptConnection(at(port), { ...options, name: 'kept-drops', retryMs: 5 });
-    const messages = new Set<string>();
+    const dropped = new Set<string>();
+    const reopened = new Set<string>();
+    const answer = (): Promise<string> => k.call('GET', 'kept').then(String, (e: Error) => e.message);
     try {
-      let last: string | undefined;
+      await k.whenReady();
+      await k.call('SET', 'kept', '1');
       for (let i = 0; i < 100; i++) {
-        // The next connection, once the server lists it (ready may still say true of the dropped one).
-        const id = await waitUntil(
-          async () => {
-            const [next] = await named(port, 'kept-drops');
-            return next !== undefined && next !== last
-              ? { done: true, value: next }
-              : { done: false, seen: 'not opened again yet' };
-          },
-          { what: 'the kept connection opened again', timeoutMs: 5000, intervalMs: 2 },
-        );
         await k.whenReady();
-        last = id;
-        await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id));
-        messages.add(await k.call('GET', 'kept').then(String, (e: Error) => e.message));
+        reopened.add(await answer());
+        // Ready means named: the server lists it.
+        const [id] = await named(port, 'kept-drops');
+        await withNode(at(port), { timeoutMs: 2000 }, (c) => c.call('CLIENT', 'KILL', 'ID', id!));
+        dropped.add(await answer());
       }
     } finally {
       k.close();
     }
-    expect([...messages]).toEqual(['Connection is closed.']);
+    expect([...dropped]).toEqual(['Connection is closed.']);
+    expect([...reopened]).toEqual(['1']);
   });
 
   test('a frozen node: a command fails after its own deadline ("Command timed out"), and the connection is kept', async () => {
