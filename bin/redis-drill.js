@@ -17,7 +17,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main(process.argv);
+// A Ctrl-C (or SIGTERM) once the command has ended changes nothing: its result is out and what
+// it started was stopped or is meant to stay, so the process exits with the command's own code,
+// not as killed by the signal (a shell would read that 130 as "interrupted, nothing left").
+// Listening from the start keeps the signal from ever falling back to its default; while the
+// command runs, main's own handler does the work.
+let code = null;
+const late = () => code !== null && process.exit(code);
+process.on('SIGINT', late);
+process.on('SIGTERM', late);
+
+code = await main(process.argv);
 process.exitCode = code;
 // Every connection is closed by then; this only guards against a stray
 // handle keeping a finished command alive. unref: it never delays the exit.

@@ -3,7 +3,7 @@ import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import type { RedisNode } from '../nodes/redis-node.js';
-import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { formCluster } from './form.js';
@@ -20,7 +20,7 @@ import {
 } from './deploy.js';
 import { checkLayout, type HostEntry } from './layout.js';
 import { planPlacement, planSlots } from './plan.js';
-import { type Hosts, nodeFor } from './runtime.js';
+import { closeThenCheckInterrupt, type Hosts, nodeFor } from './runtime.js';
 import type { SlotRange } from './slots.js';
 import { type DeploymentState, clusterDir, ensureDir, writeState } from './state.js';
 
@@ -217,8 +217,7 @@ async function startAndForm(
       info: (line) => reporter.info(line),
     });
 
-    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
-    throwIfAborted(o.abortSignal);
+    await closeThenCheckInterrupt(pool, hosts, o.abortSignal);
     const masterOf = new Map<number, number>();
     plan.masters.forEach((m) => m.replicas.forEach((r) => masterOf.set(r, m.node)));
     const summaries: NodeSummary[] = state.nodes.map((r, i) => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LocalHost } from '../hosts/local.js';
 import { NodePool } from '../nodes/pool.js';
 import { RedisNode } from '../nodes/redis-node.js';
-import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { allSettledOrThrow } from '../util/wait.js';
@@ -11,7 +11,7 @@ import { checkFirewall, removeChainEverywhere } from '../faults/iptables.js';
 import { chainName } from '../faults/partition-plan.js';
 import { waitClusterHealthy } from './health.js';
 import { waitSentinelFormed } from '../sentinel/health.js';
-import { Hosts, hostsFor, nodeFor } from './runtime.js';
+import { closeThenCheckInterrupt, Hosts, hostsFor, nodeFor } from './runtime.js';
 import {
   type DeploymentState,
   type NodeRecord,
@@ -292,8 +292,7 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
         ),
       );
     }
-    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
-    throwIfAborted(o.abortSignal);
+    await closeThenCheckInterrupt(pool, hosts, o.abortSignal);
     return {
       cluster: o.cluster,
       started: startedHere.map((i) => nodes[i]!.label),
@@ -307,7 +306,8 @@ export async function startDeployment(o: LifecycleOptions & { timeoutMs?: number
     await rollBack(
       async () => {
         const stopped = await Promise.allSettled(
-          startedHere.map((i) => nodes[i]!.stop(records[i]!.pid, { stepTimeoutMs: 1000 })),
+          // Made again from the hosts: after a late interrupt they were disposed, and open fresh connections.
+          startedHere.map((i) => nodeFor(hosts, state, records[i]!).stop(records[i]!.pid, { stepTimeoutMs: 1000 })),
         );
         const left = startedHere.filter((_, k) => stopped[k]!.status === 'rejected');
         records.forEach((r, i) => startedHere.includes(i) && !left.includes(i) && (r.pid = null));

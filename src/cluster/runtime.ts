@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, type SshTarget } from '../hosts/ssh.js';
+import type { NodePool } from '../nodes/pool.js';
 import { RedisNode } from '../nodes/redis-node.js';
+import { throwIfAborted } from '../util/clock.js';
 import { DEFAULT_SSH_CONNECT_TIMEOUT_MS, SHELL_START_FACTOR } from './create-defaults.js';
 import type { DeploymentState, NodeRecord } from './state.js';
 
@@ -70,4 +72,18 @@ export function nodeFor(
     serverPath: state.hosts[record.host]?.redisServer ?? state.server.path,
     password: state.password,
   });
+}
+
+/**
+ * The end of a create or start, inside its roll-back: closes its
+ * connections, then checks for an interrupt. Closing SSH connections waits
+ * on I/O, so the check comes after it: an interrupt taken at any moment
+ * before the result still stops everything the command started, as exit
+ * 130 says. The roll-back may then need the hosts again: Hosts opens fresh
+ * ones after a dispose.
+ */
+export async function closeThenCheckInterrupt(pool: NodePool, hosts: Hosts, abortSignal?: AbortSignal): Promise<void> {
+  await pool.close();
+  await hosts.dispose();
+  throwIfAborted(abortSignal);
 }

@@ -10,14 +10,14 @@ import {
 } from '../cluster/deploy.js';
 import { checkLayout, type HostEntry } from '../cluster/layout.js';
 import { destroyDeployment } from '../cluster/lifecycle.js';
-import { nodeFor } from '../cluster/runtime.js';
+import { closeThenCheckInterrupt, nodeFor } from '../cluster/runtime.js';
 import { type DeploymentState, clusterDir, ensureDir, writeState } from '../cluster/state.js';
 import type { ServerBinary } from '../nodes/binary.js';
 import { type ConfigEntry, renderNodeConfig } from '../nodes/config.js';
 import { persistenceOf } from '../nodes/persistence.js';
 import { NodePool } from '../nodes/pool.js';
 import { UsageError } from '../errors.js';
-import { type Clock, systemClock, throwIfAborted } from '../util/clock.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { type Reporter, silentReporter } from '../util/reporter.js';
 import { rollBack } from '../util/rollback.js';
 import { renderSentinelConfig, sentinelId } from './config.js';
@@ -256,8 +256,7 @@ async function start(
           { timeoutMs: 20_000 + 2 * o.downAfterMs, clock: t.clock, abortSignal: o.abortSignal },
         ),
     );
-    // An interrupt that landed as the last wait ended still rolls back: exit 130 says all it started was stopped.
-    throwIfAborted(o.abortSignal);
+    await closeThenCheckInterrupt(pool, hosts, o.abortSignal);
     return {
       deployment: o.cluster,
       kind: 'sentinel',

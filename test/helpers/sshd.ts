@@ -14,15 +14,22 @@ export async function startSshd(options: { loginShell?: string } = {}): Promise<
   return start(dir, { band: 2200 + (worker % 8) * 100, ...options });
 }
 
-/** Live ssh client processes still holding a shared connection to the test sshd (a leak if any). */
+/** Live ssh client processes still holding a shared connection to the test sshd (a leak if any), as "pid args". */
 export function sshMastersFor(port: number): string[] {
-  const out = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter(
-      (l) =>
-        !l.trim().startsWith('Z') && /\bssh\b/.test(l) && l.includes('ControlMaster=yes') && l.includes(`-p ${port}`),
-    );
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, stat, ...args]) => {
+      const line = args.join(' ');
+      return (
+        !stat?.startsWith('Z') &&
+        /\bssh\b/.test(line) &&
+        line.includes('ControlMaster=yes') &&
+        line.includes(`-p ${port}`)
+      );
+    })
+    .map(([pid, , ...args]) => `${pid} ${args.join(' ')}`);
 }
 
 /** A fresh state directory, remote base directory and free port pair for one SSH test. */

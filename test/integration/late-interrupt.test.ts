@@ -1,15 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCluster } from '../../src/cluster/create.js';
 import { destroyDeployment, startDeployment, stopDeployment } from '../../src/cluster/lifecycle.js';
 import { InterruptedError } from '../../src/errors.js';
 import { createSentinel } from '../../src/sentinel/create.js';
 import { SENTINEL_DEFAULTS } from '../../src/sentinel/defaults.js';
 import { type Reporter, silentReporter } from '../../src/util/reporter.js';
-import { stateDir } from '../helpers/cli.js';
+import { BIN, runCli, stateDir } from '../helpers/cli.js';
 import { freePortRange } from '../helpers/ports.js';
 import { liveServersUnder } from '../helpers/processes.js';
+import { remotePlace, sshMastersFor, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { waitUntil } from '../../src/util/wait.js';
 
 /**
  * A Ctrl-C that lands as the last wait of a create or start ends: the work
@@ -85,6 +88,99 @@ describe('an interrupt as the last wait ends', () => {
     }
     expect(await liveServersUnder(dir)).toEqual([]);
   });
+});
+
+describe('an interrupt while the SSH connections close (real sshd on 127.0.0.2-4)', () => {
+  let sshd: TestSshd;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  test('cluster start stops the nodes it started again, over fresh connections', async () => {
+    // Closing a shared SSH connection (`ssh -O exit`) waits on its master: frozen as the last wait
+    // ends, it holds the start there until the interrupt has landed. The start must roll back then
+    // too, and the connections it closed are opened again to do it.
+    const place = await remotePlace();
+    const cli = (args: string[]) => runCli(args, { stateDir: place.state });
+    const created = await cli([
+      'cluster',
+      'create',
+      ...sshd.placeFlags(place.remote, place.port),
+      '--masters',
+      '3',
+      '--replicas',
+      '0',
+      '--node-timeout',
+      '1000',
+    ]);
+    expect(created.exitCode, created.stderr).toBe(0);
+    try {
+      expect((await cli(['cluster', 'stop'])).exitCode).toBe(0);
+      const controller = new AbortController();
+      let frozen: number[] = [];
+      const reporter: Reporter = {
+        ...silentReporter,
+        step: async (title, fn) => {
+          const value = await fn();
+          if (title.startsWith('Waiting for cluster_state:ok')) {
+            frozen = sshMastersFor(sshd.port).map((l) => Number(l.split(' ')[0]));
+            for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+            setTimeout(() => {
+              controller.abort();
+              for (const pid of frozen) process.kill(pid, 'SIGCONT');
+            }, 300);
+          }
+          return value;
+        },
+      };
+      const start = startDeployment({
+        stateDir: place.state,
+        cluster: 'default',
+        abortSignal: controller.signal,
+        reporter,
+      });
+      await expect(start).rejects.toBeInstanceOf(InterruptedError);
+      expect(frozen.length).toBeGreaterThan(0);
+      expect(await liveServersUnder(place.remote)).toEqual([]);
+      const state = JSON.parse(readFileSync(path.join(place.state, 'default', 'cluster.json'), 'utf8'));
+      expect(state.nodes.map((n: { pid: number | null }) => n.pid)).toEqual([null, null, null]);
+      await waitUntil(
+        async () => {
+          const left = sshMastersFor(sshd.port);
+          return left.length === 0 ? { done: true, value: undefined } : { done: false, seen: left.join('; ') };
+        },
+        { what: 'no shared SSH connection left', timeoutMs: 5000, intervalMs: 50 },
+      );
+    } finally {
+      expect((await cli(['cluster', 'destroy'])).exitCode).toBe(0);
+    }
+    expect(await liveServersUnder(place.remote)).toEqual([]);
+  });
+});
+
+test("a Ctrl-C once the command has ended: the process exits with the command's own code, not as killed by SIGINT", async () => {
+  // Something outside the command keeps the process alive after main returns (here a timer loaded
+  // with --import): a Ctrl-C then must not turn a finished command into an interrupted one.
+  const hold = path.join(await stateDir(), 'hold.mjs');
+  writeFileSync(hold, 'setTimeout(() => undefined, 20_000);\n');
+  const child = spawn(process.execPath, ['--import', hold, BIN, 'keyslot', 'foo'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  await waitUntil(async () => (out.includes('12182') ? { done: true, value: undefined } : { done: false, seen: out }), {
+    what: 'keyslot printed its result',
+    timeoutMs: 20_000,
+    intervalMs: 10,
+  });
+  child.kill('SIGINT');
+  expect(await ended).toEqual({ code: 0, signal: null });
 });
 
 /** Three masters on free ports, no replica. */
