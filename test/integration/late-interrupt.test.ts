@@ -174,13 +174,16 @@ test("a Ctrl-C once the command has ended: the process exits with the command's 
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await waitUntil(async () => (out.includes('12182') ? { done: true, value: undefined } : { done: false, seen: out }), {
-    what: 'keyslot printed its result',
-    timeoutMs: 20_000,
-    intervalMs: 10,
-  });
-  child.kill('SIGINT');
-  expect(await ended).toEqual({ code: 0, signal: null });
+  try {
+    await waitUntil(
+      async () => (out.includes('12182') ? { done: true, value: undefined } : { done: false, seen: out }),
+      { what: 'keyslot printed its result', timeoutMs: 20_000, intervalMs: 10 },
+    );
+    child.kill('SIGINT');
+    expect(await ended).toEqual({ code: 0, signal: null });
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 /** Three masters on free ports, no replica. */
