@@ -20,13 +20,16 @@ import { waitUntil } from '../../src/util/wait.js';
  * stopped. Aborting from the reporter, right after that wait's step returns,
  * hits this moment every time (a signal from outside cannot aim at it).
  */
-function abortAfterStep(prefix: string): { abortSignal: AbortSignal; reporter: Reporter } {
+function abortAfterStep(
+  prefix: string,
+  atStepEnd: (abort: () => void) => void = (abort) => abort(),
+): { abortSignal: AbortSignal; reporter: Reporter } {
   const controller = new AbortController();
   const reporter: Reporter = {
     ...silentReporter,
     step: async (title, fn) => {
       const value = await fn();
-      if (title.startsWith(prefix)) controller.abort();
+      if (title.startsWith(prefix)) atStepEnd(() => controller.abort());
       return value;
     },
   };
@@ -119,29 +122,16 @@ describe('an interrupt while the SSH connections close (real sshd on 127.0.0.2-4
     expect(created.exitCode, created.stderr).toBe(0);
     try {
       expect((await cli(['cluster', 'stop'])).exitCode).toBe(0);
-      const controller = new AbortController();
       let frozen: number[] = [];
-      const reporter: Reporter = {
-        ...silentReporter,
-        step: async (title, fn) => {
-          const value = await fn();
-          if (title.startsWith('Waiting for cluster_state:ok')) {
-            frozen = sshMastersFor(sshd.port).map((l) => Number(l.split(' ')[0]));
-            for (const pid of frozen) process.kill(pid, 'SIGSTOP');
-            setTimeout(() => {
-              controller.abort();
-              for (const pid of frozen) process.kill(pid, 'SIGCONT');
-            }, 300);
-          }
-          return value;
-        },
-      };
-      const start = startDeployment({
-        stateDir: place.state,
-        cluster: 'default',
-        abortSignal: controller.signal,
-        reporter,
+      const late = abortAfterStep('Waiting for cluster_state:ok', (abort) => {
+        frozen = sshMastersFor(sshd.port).map((l) => Number(l.split(' ')[0]));
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+        setTimeout(() => {
+          abort();
+          for (const pid of frozen) process.kill(pid, 'SIGCONT');
+        }, 300);
       });
+      const start = startDeployment({ stateDir: place.state, cluster: 'default', ...late });
       await expect(start).rejects.toBeInstanceOf(InterruptedError);
       expect(frozen.length).toBeGreaterThan(0);
       expect(await liveServersUnder(place.remote)).toEqual([]);
